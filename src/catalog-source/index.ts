@@ -1,0 +1,141 @@
+/**
+ * Loads catalog entries from folders on disk (the I/O edge of the catalog). A folder is an entry
+ * when it holds catalog.yaml; otherwise each subfolder is tried, and inside an entry folder each
+ * version subfolder (`<entry>/<version>/catalog.yaml`).
+ */
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
+import {
+  Catalog,
+  ENTRY_FILE,
+  validateEntry,
+  type CatalogEntry,
+  type EntryFile,
+} from '../core/catalog/index.js';
+import { ConflictError, type Problem } from '../core/errors/index.js';
+
+export const LOAD_LIMITS = { maxFileBytes: 1024 * 1024, maxEntryBytes: 8 * 1024 * 1024, maxFiles: 500 };
+
+/** Folders inside an entry that are not part of what it publishes. */
+const NOT_CONTENT = new Set(['examples', '.terraform', 'node_modules']);
+
+export interface LoadResult {
+  catalog: Catalog;
+  entries: CatalogEntry[];
+  problems: Problem[];
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Shown paths are relative to the working directory when inside it. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel.split(sep).join('/') : path;
+}
+
+async function readEntryFiles(dir: string, problems: Problem[]): Promise<EntryFile[]> {
+  const files: EntryFile[] = [];
+  let total = 0;
+  const walk = async (current: string): Promise<void> => {
+    for (const item of (await readdir(current, { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
+      const full = join(current, item.name);
+      const rel = relative(dir, full).split(sep).join('/');
+      if (item.isSymbolicLink()) {
+        problems.push({
+          file: shown(full),
+          path: '',
+          message: 'symbolic links are not allowed in a catalog entry',
+        });
+      } else if (item.isDirectory()) {
+        if (current === dir && NOT_CONTENT.has(item.name)) continue;
+        if (current === dir && (await exists(join(full, ENTRY_FILE)))) continue; // a version subfolder
+        await walk(full);
+      } else if (item.isFile()) {
+        const size = (await lstat(full)).size;
+        total += size;
+        if (size > LOAD_LIMITS.maxFileBytes) {
+          problems.push({
+            file: shown(full),
+            path: '',
+            message: `file is ${size} bytes; the limit is ${LOAD_LIMITS.maxFileBytes}`,
+          });
+        } else if (files.length >= LOAD_LIMITS.maxFiles || total > LOAD_LIMITS.maxEntryBytes) {
+          problems.push({ file: shown(dir), path: '', message: 'entry has too many files or bytes' });
+          return;
+        } else files.push({ path: rel, content: await readFile(full, 'utf8') });
+      }
+    }
+  };
+  await walk(dir);
+  return files;
+}
+
+async function entryFolders(dir: string): Promise<string[]> {
+  const folders: string[] = [];
+  if (await exists(join(dir, ENTRY_FILE))) folders.push(dir);
+  for (const item of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+    a.name < b.name ? -1 : 1,
+  )) {
+    if (!item.isDirectory() || item.name.startsWith('.')) continue;
+    const sub = join(dir, item.name);
+    if (await exists(join(sub, ENTRY_FILE))) folders.push(sub);
+    if (folders[0] === dir) continue; // inside an entry, only version subfolders count
+    for (const version of (await readdir(sub, { withFileTypes: true })).filter((d) => d.isDirectory())) {
+      if (await exists(join(sub, version.name, ENTRY_FILE))) folders.push(join(sub, version.name));
+    }
+  }
+  return [...new Set(folders)];
+}
+
+export async function loadEntry(
+  dir: string,
+  expectedName?: string,
+): Promise<{ entry?: CatalogEntry; problems: Problem[] }> {
+  const problems: Problem[] = [];
+  const files = await readEntryFiles(dir, problems);
+  const check = await validateEntry({ dir: shown(dir), files, expectedName });
+  return {
+    entry: problems.length === 0 ? check.entry : undefined,
+    problems: [...problems, ...check.problems],
+  };
+}
+
+export async function loadCatalog(dirs: readonly string[]): Promise<LoadResult> {
+  const catalog = new Catalog();
+  const entries: CatalogEntry[] = [];
+  const problems: Problem[] = [];
+  for (const dir of dirs) {
+    if (!(await exists(dir))) {
+      problems.push({ file: shown(dir), path: '', message: 'no such folder' });
+      continue;
+    }
+    const folders = await entryFolders(dir);
+    if (folders.length === 0)
+      problems.push({ file: shown(dir), path: '', message: `no ${ENTRY_FILE} found` });
+    for (const folder of folders) {
+      // `<entry>/catalog.yaml` carries the folder's name; `<entry>/<version>/catalog.yaml` the parent's.
+      const name = basename(folder);
+      const expectedName = /^\d/.test(name) ? basename(join(folder, '..')) : name;
+      const result = await loadEntry(folder, expectedName);
+      problems.push(...result.problems);
+      if (!result.entry) continue;
+      try {
+        catalog.publish(result.entry);
+        entries.push(result.entry);
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        problems.push({ file: result.entry.source, path: error.path ?? '', message: error.message });
+      }
+    }
+  }
+  return { catalog, entries, problems };
+}

@@ -1,0 +1,11 @@
+export * from './types.js';
+export { catalogEntrySchema, IDENTIFIER } from './entry-schema.js';
+export {
+  validateEntry,
+  isSecretSchema,
+  isRemoteModule,
+  ENTRY_FILE,
+  type EntrySource,
+  type EntryCheck,
+} from './validate-entry.js';
+export { Catalog, parseEntryReference, type EntryReference, type Resolution } from './catalog.js';

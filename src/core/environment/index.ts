@@ -1,0 +1,17 @@
+export * from './types.js';
+export { environmentSchema, asOutputReference, asSecretReference } from './schema.js';
+export {
+  checkEnvironment,
+  validateEnvironment,
+  parameterSecretName,
+  outputSecretName,
+  DEFAULT_LIMITS,
+  RESERVED_NAMESPACES,
+  MAX_INSTANCE_NAME,
+  MAX_QUALIFIED_NAME,
+  type EnvironmentLimits,
+  type EnvironmentCheck,
+  type CheckOptions,
+} from './validate.js';
+export { parseDuration } from './duration.js';
+export { schemaIncompatibility } from './compatibility.js';

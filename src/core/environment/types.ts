@@ -1,0 +1,92 @@
+/** The Environment request (DESIGN §3): a contract, fields are only ever added. */
+import type { CatalogEntry, JsonValue } from '../catalog/types.js';
+
+export type EnvironmentType = 'pre-release' | 'release';
+
+export interface OutputReferenceValue {
+  fromOutput: string;
+}
+
+export interface SecretReferenceValue {
+  fromSecret: { name: string; key: string };
+}
+
+export interface InstanceRequest {
+  name: string;
+  entry: string;
+  parameters?: Record<string, JsonValue>;
+}
+
+export interface IsolationSpec {
+  /** A NetworkPolicy that admits traffic from this namespace only (default true). */
+  networkPolicy?: boolean;
+  quota?: { cpu?: string; memory?: string; pods?: number };
+  limits?: {
+    defaultCpu?: string;
+    defaultMemory?: string;
+    defaultRequestCpu?: string;
+    defaultRequestMemory?: string;
+  };
+}
+
+export interface EnvironmentDocument {
+  apiVersion: 'envcat.io/v1alpha1';
+  kind: 'Environment';
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: {
+    namespace?: string;
+    type: EnvironmentType;
+    description?: string;
+    owner?: string;
+    ttl?: string;
+    isolation?: IsolationSpec;
+    catalogs: InstanceRequest[];
+  };
+}
+
+/** Where a parameter value comes from once validated. */
+export type SecretSource =
+  | { kind: 'literal'; value: string }
+  | { kind: 'secretRef'; name: string; key: string }
+  | { kind: 'output'; reference: OutputReference };
+
+export interface OutputReference {
+  /** Instance that consumes the output, and the parameter it feeds. */
+  instance: string;
+  parameter: string;
+  /** Producing instance and its output. */
+  from: string;
+  output: string;
+  sensitive: boolean;
+  /** JSON pointer of the reference in the request. */
+  pointer: string;
+}
+
+export interface ResolvedInstance {
+  name: string;
+  /** Position in spec.catalogs, for JSON pointers. */
+  index: number;
+  entry: CatalogEntry;
+  /** Literal, non-secret parameter values with defaults applied (secrets and references excluded). */
+  values: Record<string, JsonValue>;
+  /** Secret parameters by name. */
+  secrets: Record<string, SecretSource>;
+  /** Non-secret parameters fed by another instance's output, by parameter name. */
+  references: Record<string, OutputReference>;
+}
+
+export interface ResolvedEnvironment {
+  name: string;
+  namespace: string;
+  type: EnvironmentType;
+  description?: string;
+  owner?: string;
+  ttl?: string;
+  ttlSeconds?: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  isolation: IsolationSpec;
+  instances: ResolvedInstance[];
+  /** The request as given, without secret values (what goes to Git as environment.yaml). */
+  document: EnvironmentDocument;
+}

@@ -1,0 +1,403 @@
+/**
+ * Validates an Environment request against the catalog, all before anything is written, and
+ * reports every problem at once with a JSON pointer into the request. Secret values never appear
+ * in a message.
+ */
+import type { ValidateFunction } from 'ajv';
+import type { Catalog } from '../catalog/catalog.js';
+import type { CatalogEntry, JsonSchema, JsonValue } from '../catalog/types.js';
+import { isSecretSchema } from '../catalog/validate-entry.js';
+import { InputError, type Problem } from '../errors/index.js';
+import { dns1123LabelProblem, joinPointer, pointer } from '../names/index.js';
+import { planSteps, type Part, type Plan, type PlanInstance } from '../plan/index.js';
+import { ajvProblems, createAjv } from '../schema/index.js';
+import { schemaIncompatibility } from './compatibility.js';
+import { parseDuration } from './duration.js';
+import { asOutputReference, asSecretReference, environmentSchema } from './schema.js';
+import type {
+  EnvironmentDocument,
+  OutputReference,
+  ResolvedEnvironment,
+  ResolvedInstance,
+  SecretSource,
+} from './types.js';
+
+export interface EnvironmentLimits {
+  maxRequestBytes: number;
+  maxInstances: number;
+  maxParameterBytes: number;
+  minTtlSeconds: number;
+  maxTtlSeconds: number;
+}
+
+export const DEFAULT_LIMITS: EnvironmentLimits = {
+  maxRequestBytes: 256 * 1024,
+  maxInstances: 50,
+  maxParameterBytes: 64 * 1024,
+  minTtlSeconds: 60,
+  maxTtlSeconds: 90 * 24 * 3600,
+};
+
+/** Namespaces an environment may never take over. */
+export const RESERVED_NAMESPACES = new Set([
+  'default',
+  'kube-system',
+  'kube-public',
+  'kube-node-lease',
+  'argocd',
+  'crossplane-system',
+  'envcat-system',
+]);
+
+/** Helm release names are limited to 53 characters; an instance name becomes one. */
+export const MAX_INSTANCE_NAME = 53;
+/** `<environment>-<instance>` names Workspaces and Applications and is a label value: 63 at most. */
+export const MAX_QUALIFIED_NAME = 63;
+
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+const ajv = createAjv({ strict: false });
+const validateDocument = ajv.compile(environmentSchema);
+const parameterValidators = new WeakMap<CatalogEntry, ValidateFunction>();
+
+function parameterValidator(entry: CatalogEntry): ValidateFunction {
+  let validate = parameterValidators.get(entry);
+  if (!validate) {
+    const { $id: _id, ...schema } = entry.document.spec.parameters;
+    if (!('additionalProperties' in schema) && !('unevaluatedProperties' in schema))
+      schema.additionalProperties = false;
+    validate = createAjv({ useDefaults: true }).compile(schema);
+    parameterValidators.set(entry, validate);
+  }
+  return validate;
+}
+
+export interface EnvironmentCheck {
+  environment?: ResolvedEnvironment;
+  plan?: Plan;
+  problems: Problem[];
+}
+
+export interface CheckOptions {
+  limits?: Partial<EnvironmentLimits>;
+}
+
+const byteLength = (value: unknown) => new TextEncoder().encode(JSON.stringify(value) ?? '').length;
+
+export function checkEnvironment(
+  input: unknown,
+  catalog: Catalog,
+  options: CheckOptions = {},
+): EnvironmentCheck {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const problems: Problem[] = [];
+  const at = (path: string, message: string) => problems.push({ path, message });
+
+  const size = byteLength(input);
+  if (size > limits.maxRequestBytes) {
+    at('', `request is ${size} bytes; the limit is ${limits.maxRequestBytes}`);
+    return { problems };
+  }
+  if (!validateDocument(input)) {
+    for (const p of ajvProblems(validateDocument.errors)) at(p.path, p.message);
+    return { problems };
+  }
+  const doc = input as unknown as EnvironmentDocument;
+  const { metadata, spec } = doc;
+
+  const nameProblem = dns1123LabelProblem(metadata.name);
+  if (nameProblem) at('/metadata/name', nameProblem);
+  const namespace = spec.namespace ?? metadata.name;
+  const nsPointer = spec.namespace === undefined ? '/metadata/name' : '/spec/namespace';
+  const nsProblem = dns1123LabelProblem(namespace);
+  if (nsProblem) at(nsPointer, nsProblem);
+  else if (RESERVED_NAMESPACES.has(namespace) || namespace.startsWith('kube-'))
+    at(nsPointer, `namespace "${namespace}" is reserved`);
+  for (const [kind, map] of [
+    ['labels', metadata.labels],
+    ['annotations', metadata.annotations],
+  ] as const) {
+    for (const [key, value] of Object.entries(map ?? {})) {
+      if (key.length > 316 || !LABEL_KEY.test(key))
+        at(pointer('metadata', kind, key), 'is not a valid Kubernetes key');
+      if (kind === 'labels' && !LABEL_VALUE.test(value))
+        at(pointer('metadata', kind, key), 'is not a valid label value');
+    }
+  }
+  let ttlSeconds: number | undefined;
+  if (spec.ttl !== undefined) {
+    ttlSeconds = parseDuration(spec.ttl);
+    if (ttlSeconds === undefined) at('/spec/ttl', 'must be a duration such as 30m, 24h, 7d or 1d12h');
+    else if (ttlSeconds < limits.minTtlSeconds || ttlSeconds > limits.maxTtlSeconds) {
+      at('/spec/ttl', `must be between ${limits.minTtlSeconds}s and ${limits.maxTtlSeconds / 86400}d`);
+    }
+  }
+  if (spec.catalogs.length > limits.maxInstances) {
+    at('/spec/catalogs', `has ${spec.catalogs.length} instances; the limit is ${limits.maxInstances}`);
+  }
+
+  // Instances: names and entries.
+  const seen = new Map<string, number>();
+  const resolved: Array<{ index: number; name: string; entry: CatalogEntry } | undefined> = spec.catalogs.map(
+    (request, index) => {
+      const base = pointer('spec', 'catalogs', index);
+      const problem = dns1123LabelProblem(request.name, MAX_INSTANCE_NAME);
+      if (problem) at(joinPointer(base, 'name'), problem);
+      else if (!nameProblem && metadata.name.length + 1 + request.name.length > MAX_QUALIFIED_NAME) {
+        at(
+          joinPointer(base, 'name'),
+          `"${metadata.name}-${request.name}" names its resources and must be at most ${MAX_QUALIFIED_NAME} characters`,
+        );
+      }
+      if (seen.has(request.name))
+        at(
+          joinPointer(base, 'name'),
+          `duplicates the instance name of /spec/catalogs/${seen.get(request.name)}`,
+        );
+      else seen.set(request.name, index);
+      const resolution = catalog.resolve(request.entry);
+      if ('problem' in resolution) {
+        at(joinPointer(base, 'entry'), resolution.problem);
+        return undefined;
+      }
+      return { index, name: request.name, entry: resolution.entry };
+    },
+  );
+  const byName = new Map<string, { index: number; name: string; entry: CatalogEntry }>();
+  for (const r of resolved) if (r && !byName.has(r.name)) byName.set(r.name, r);
+
+  // Parameters.
+  const instances: ResolvedInstance[] = [];
+  const planInput: PlanInstance[] = [];
+  spec.catalogs.forEach((request, index) => {
+    const r = resolved[index];
+    if (!r) return;
+    const base = pointer('spec', 'catalogs', index, 'parameters');
+    const given = request.parameters ?? {};
+    if (byteLength(given) > limits.maxParameterBytes) {
+      at(base, `parameters take ${byteLength(given)} bytes; the limit is ${limits.maxParameterBytes}`);
+      return;
+    }
+    const schema = r.entry.document.spec.parameters;
+    const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+    const literal: Record<string, JsonValue> = {};
+    const secrets: Record<string, SecretSource> = {};
+    const references: Record<string, OutputReference> = {};
+    const notLiteral = new Set<string>();
+    const consumes: PlanInstance['consumes'] = [];
+    const type = r.entry.document.spec.type;
+    const variables = r.entry.terraform?.variables;
+    const consumerPart = (param: string): Part =>
+      type === 'iac' ? 'infra' : type === 'yaml' ? 'apps' : variables?.has(param) ? 'infra' : 'apps';
+
+    for (const [param, value] of Object.entries(given)) {
+      const ptr = joinPointer(base, param);
+      const paramSchema = properties[param];
+      const secret = paramSchema !== undefined && isSecretSchema(paramSchema);
+      const ref = asOutputReference(value);
+      const secretRef = asSecretReference(value);
+      if (ref !== undefined) {
+        notLiteral.add(param);
+        if (!paramSchema) {
+          at(ptr, `is not a parameter of ${r.entry.name}@${r.entry.version}`);
+          continue;
+        }
+        const reference = checkReference({
+          ref,
+          ptr,
+          param,
+          consumer: r,
+          paramSchema,
+          secret,
+          byName,
+          consumerPart: consumerPart(param),
+          at,
+        });
+        if (!reference) continue;
+        consumes.push({
+          part: consumerPart(param),
+          from: reference.from,
+          pointer: joinPointer(ptr, 'fromOutput'),
+        });
+        if (secret) secrets[param] = { kind: 'output', reference };
+        else references[param] = reference;
+      } else if (secretRef !== undefined) {
+        notLiteral.add(param);
+        if (secretRef === null)
+          at(
+            joinPointer(ptr, 'fromSecret'),
+            'must be { name, key } of a Secret in the environment namespace',
+          );
+        else if (!paramSchema) at(ptr, `is not a parameter of ${r.entry.name}@${r.entry.version}`);
+        else if (!secret) at(ptr, 'fromSecret is only for secret parameters');
+        else if (dns1123SubdomainProblem(secretRef.name) || !/^[-._a-zA-Z0-9]{1,253}$/.test(secretRef.key)) {
+          at(joinPointer(ptr, 'fromSecret'), 'names no valid Secret and key');
+        } else secrets[param] = { kind: 'secretRef', name: secretRef.name, key: secretRef.key };
+      } else {
+        literal[param] = value;
+      }
+    }
+
+    const data = structuredClone(literal);
+    const validate = parameterValidator(r.entry);
+    if (!validate(data)) {
+      for (const p of ajvProblems(validate.errors, base)) {
+        const member = p.path.slice(base.length + 1).split('/')[0] ?? '';
+        if (p.message === 'is required' && notLiteral.has(member) && p.path === joinPointer(base, member))
+          continue;
+        at(p.path, p.message);
+      }
+    }
+    const values: Record<string, JsonValue> = {};
+    for (const [param, value] of Object.entries(data as Record<string, JsonValue>)) {
+      if (notLiteral.has(param)) continue; // a default ajv filled in for a referenced parameter
+      const paramSchema = properties[param];
+      if (paramSchema && isSecretSchema(paramSchema)) {
+        if (typeof value === 'string') secrets[param] = { kind: 'literal', value };
+      } else values[param] = value;
+    }
+    instances.push({ name: r.name, index, entry: r.entry, values, secrets, references });
+    planInput.push({ name: r.name, infra: type !== 'yaml', apps: type !== 'iac', consumes });
+  });
+
+  let plan: Plan | undefined;
+  if (problems.length === 0) {
+    const result = planSteps(planInput);
+    if ('cycle' in result) {
+      const where = result.cycle.pointers[0] ?? '/spec/catalogs';
+      at(
+        where,
+        `references form a cycle: ${[...result.cycle.instances, result.cycle.instances[0]].join(' → ')}`,
+      );
+    } else plan = result.plan;
+  }
+  if (problems.length > 0) return { problems };
+
+  const environment: ResolvedEnvironment = {
+    name: metadata.name,
+    namespace,
+    type: spec.type,
+    description: spec.description,
+    owner: spec.owner,
+    ttl: spec.ttl,
+    ttlSeconds,
+    labels: metadata.labels ?? {},
+    annotations: metadata.annotations ?? {},
+    isolation: spec.isolation ?? {},
+    instances,
+    document: redactSecrets(doc, instances),
+  };
+  return { environment, plan, problems };
+}
+
+/** Throws an InputError with every problem, or returns the resolved environment and its plan. */
+export function validateEnvironment(
+  input: unknown,
+  catalog: Catalog,
+  options: CheckOptions = {},
+): { environment: ResolvedEnvironment; plan: Plan } {
+  const check = checkEnvironment(input, catalog, options);
+  if (!check.environment || !check.plan) throw new InputError(check.problems);
+  return { environment: check.environment, plan: check.plan };
+}
+
+function dns1123SubdomainProblem(name: string): string | undefined {
+  if (name.length === 0 || name.length > 253) return 'length';
+  return /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)
+    ? undefined
+    : 'format';
+}
+
+function checkReference(args: {
+  ref: string;
+  ptr: string;
+  param: string;
+  consumer: { name: string; entry: CatalogEntry };
+  paramSchema: JsonSchema;
+  secret: boolean;
+  byName: Map<string, { index: number; name: string; entry: CatalogEntry }>;
+  consumerPart: Part;
+  at: (path: string, message: string) => void;
+}): OutputReference | undefined {
+  const { ref, param, consumer, paramSchema, secret, byName, at } = args;
+  const ptr = joinPointer(args.ptr, 'fromOutput');
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([A-Za-z][A-Za-z0-9_]*)$/.exec(ref);
+  if (!m) {
+    at(ptr, 'must be <instance>.<output>');
+    return undefined;
+  }
+  const from = m[1] as string;
+  const output = m[3] as string;
+  if (from === consumer.name) {
+    at(
+      ptr,
+      'an instance cannot take its own output (a hybrid entry uses ${{ outputs.<name> }} in its templates)',
+    );
+    return undefined;
+  }
+  const producer = byName.get(from);
+  if (!producer) {
+    at(ptr, `no instance named "${from}" in this environment`);
+    return undefined;
+  }
+  const producerType = producer.entry.document.spec.type;
+  if (producerType === 'yaml') {
+    const consumerWhat = args.consumerPart === 'infra' ? 'an infrastructure step' : 'a step';
+    at(
+      ptr,
+      `"${from}" is an application (${producer.entry.name}, type yaml) and has no outputs: ${consumerWhat} cannot depend on an application`,
+    );
+    return undefined;
+  }
+  const declared = (producer.entry.document.spec.outputs ?? []).find((o) => o.name === output);
+  if (!declared) {
+    const known = (producer.entry.document.spec.outputs ?? []).map((o) => o.name).join(', ') || 'none';
+    at(ptr, `${producer.entry.name}@${producer.entry.version} has no output "${output}" (outputs: ${known})`);
+    return undefined;
+  }
+  const sensitive = declared.sensitive === true;
+  if (sensitive && !secret) {
+    at(ptr, `output ${from}.${output} is sensitive and may only feed a secret parameter`);
+    return undefined;
+  }
+  if (!sensitive && secret) {
+    at(ptr, `parameter ${param} is secret and takes only a literal, a fromSecret or a sensitive output`);
+    return undefined;
+  }
+  const incompatibility = schemaIncompatibility(declared.schema, paramSchema);
+  if (incompatibility) {
+    at(ptr, `${from}.${output} cannot feed ${param}: ${incompatibility}`);
+    return undefined;
+  }
+  return { instance: consumer.name, parameter: param, from, output, sensitive, pointer: ptr };
+}
+
+/** The request with every literal secret value replaced by a reference to the Secret that holds it. */
+function redactSecrets(doc: EnvironmentDocument, instances: ResolvedInstance[]): EnvironmentDocument {
+  const copy = structuredClone(doc);
+  for (const instance of instances) {
+    const request = copy.spec.catalogs[instance.index];
+    if (!request?.parameters) continue;
+    for (const secret of instance.entry.secretParameters) {
+      const source = instance.secrets[secret.name];
+      if (source?.kind === 'literal') {
+        request.parameters[secret.name] = {
+          fromSecret: { name: parameterSecretName(copy.metadata.name, instance.name), key: secret.key },
+        };
+      }
+    }
+  }
+  return copy;
+}
+
+/** The Secret envcat creates for an instance's literal secret parameters. */
+export function parameterSecretName(environment: string, instance: string): string {
+  return `${environment}-${instance}-params`;
+}
+
+/** The connection Secret a Workspace writes its outputs to. */
+export function outputSecretName(environment: string, instance: string): string {
+  return `${environment}-${instance}-outputs`;
+}

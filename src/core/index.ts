@@ -1,0 +1,15 @@
+/** The pure core: no Git, no cluster, no HTTP. */
+export * from './errors/index.js';
+export * from './catalog/index.js';
+export * from './environment/index.js';
+export * from './plan/index.js';
+export * from './render/index.js';
+export {
+  toYaml,
+  canonicalize,
+  parseYamlDocument,
+  parseYamlDocuments,
+  YamlSyntaxError,
+} from './yaml/index.js';
+export { scanTemplate, renderTemplate, type TemplateContext, type TemplateValue } from './template/index.js';
+export { pointer, joinPointer, dns1123LabelProblem } from './names/index.js';

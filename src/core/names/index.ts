@@ -1,0 +1,51 @@
+/** JSON pointers and Kubernetes names: the small vocabulary every validator shares. */
+
+export function escapePointerToken(token: string | number): string {
+  return String(token).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+export function pointer(...tokens: Array<string | number>): string {
+  return tokens.map((t) => `/${escapePointerToken(t)}`).join('');
+}
+
+export function joinPointer(base: string, ...tokens: Array<string | number>): string {
+  return base + pointer(...tokens);
+}
+
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS1123_LABEL_MAX = 63;
+
+/** Why `name` is not a DNS-1123 label, or undefined when it is one. */
+export function dns1123LabelProblem(name: string, max = DNS1123_LABEL_MAX): string | undefined {
+  if (name.length === 0) return 'must not be empty';
+  if (name.length > max) return `must be at most ${max} characters (got ${name.length})`;
+  if (!DNS1123_LABEL.test(name)) {
+    return 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit';
+  }
+  return undefined;
+}
+
+// Control characters (C0, DEL, C1) are never acceptable where a string becomes a path or a name.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Why a relative path inside a catalog entry is unsafe, or undefined when it stays inside the
+ * entry's folder.
+ */
+export function relativePathProblem(path: string): string | undefined {
+  if (CONTROL.test(path)) return 'must not contain control characters';
+  if (path.startsWith('/') || /^[a-zA-Z]:/.test(path)) return 'must be relative to the entry folder';
+  if (path.includes('\\')) return 'must use "/" as separator';
+  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0) return 'must name a file or folder inside the entry';
+  if (parts.some((p) => p === '..')) return 'must not contain ".."';
+  return undefined;
+}
+
+export function normalizeRelativePath(path: string): string {
+  return path
+    .split('/')
+    .filter((p) => p !== '' && p !== '.')
+    .join('/');
+}

@@ -1,0 +1,59 @@
+/** Argo CD Application for the apps part of an instance: a Helm chart with inline values, or rendered manifests in the app repo. */
+import type { ResolvedEnvironment, ResolvedInstance } from '../environment/types.js';
+import type { JsonValue } from '../catalog/types.js';
+import { ANNOTATION, instanceLabels, qualifiedName } from './labels.js';
+import type { RenderOptions } from './options.js';
+
+export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+
+export function appsPath(env: ResolvedEnvironment, instance: ResolvedInstance): string {
+  return `environments/${env.name}/apps/${instance.name}`;
+}
+
+export function renderApplication(args: {
+  env: ResolvedEnvironment;
+  instance: ResolvedInstance;
+  /** Rendered Helm values (Helm entries). */
+  values?: JsonValue;
+  options: RenderOptions;
+}): Record<string, unknown> {
+  const { env, instance, values, options } = args;
+  const apps = instance.entry.document.spec.apps;
+  if (!apps) throw new Error(`${instance.entry.name} has no apps part`);
+  const source = apps.helm
+    ? {
+        repoURL: apps.helm.repoURL,
+        chart: apps.helm.chart,
+        targetRevision: apps.helm.targetRevision,
+        helm: {
+          releaseName: apps.helm.releaseName ?? instance.name,
+          ...(values !== undefined ? { valuesObject: values } : {}),
+        },
+      }
+    : {
+        repoURL: options.appsRepo.url,
+        targetRevision: options.appsRepo.revision,
+        path: appsPath(env, instance),
+      };
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: {
+      name: qualifiedName(env, instance),
+      namespace: options.argocd.namespace,
+      labels: instanceLabels(env, instance, 'apps'),
+      annotations: { [ANNOTATION.entryDigest]: instance.entry.digest },
+      finalizers: [RESOURCES_FINALIZER],
+    },
+    spec: {
+      project: options.argocd.project,
+      source,
+      destination: { server: options.argocd.destinationServer, namespace: env.namespace },
+      syncPolicy: {
+        automated: { prune: true, selfHeal: true },
+        syncOptions: ['CreateNamespace=true'],
+        retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+      },
+    },
+  };
+}

@@ -1,0 +1,322 @@
+/**
+ * Rendering (pure): a validated environment and the outputs observed so far in, the files each
+ * GitOps repo receives out, plus the Secrets the engine must create (never written to Git).
+ */
+import type { ValidateFunction } from 'ajv';
+import type { JsonValue } from '../catalog/types.js';
+import { InputError, type Problem } from '../errors/index.js';
+import { isSecretSchema } from '../catalog/validate-entry.js';
+import type { OutputReference, ResolvedEnvironment, ResolvedInstance } from '../environment/types.js';
+import { outputSecretName, parameterSecretName } from '../environment/validate.js';
+import { stepId, type Plan, type Step } from '../plan/index.js';
+import { createAjv, ajvProblems } from '../schema/index.js';
+import {
+  renderTemplate,
+  TemplateRenderError,
+  type TemplateContext,
+  type TemplateValue,
+} from '../template/index.js';
+import { toYaml } from '../yaml/index.js';
+import { appsPath, renderApplication } from './application.js';
+import { instanceLabels } from './labels.js';
+import { renderNamespace } from './namespace.js';
+import type { RenderOptions } from './options.js';
+import { planSecret, secretLocation, type SecretPlan } from './secrets.js';
+import { renderWorkspace } from './workspace.js';
+
+export * from './options.js';
+export { LABEL, ANNOTATION, labelSafeVersion, qualifiedName } from './labels.js';
+export { WORKSPACE_API } from './workspace.js';
+export { RESOURCES_FINALIZER, appsPath } from './application.js';
+export { secretData, TFVARS_KEY, type SecretPlan } from './secrets.js';
+
+export type Repo = 'platform' | 'apps';
+
+export interface RenderedFile {
+  repo: Repo;
+  /** Path inside the repo, '/'-separated. */
+  path: string;
+  content: string;
+  /** The step that owns the file; undefined for the environment's own files. */
+  step?: string;
+}
+
+/** Non-sensitive output values observed so far: `{ <instance>: { <output>: value } }`. */
+export type OutputValues = Readonly<Record<string, Readonly<Record<string, JsonValue>>>>;
+
+export interface RenderedStep {
+  step: string;
+  files: RenderedFile[];
+  secrets: SecretPlan[];
+}
+
+export function environmentDir(env: ResolvedEnvironment): string {
+  return `environments/${env.name}`;
+}
+
+/** environment.yaml (the request without secret values) and namespace.yaml, committed before any step. */
+export function renderEnvironmentFiles(env: ResolvedEnvironment): RenderedFile[] {
+  return [
+    { repo: 'platform', path: `${environmentDir(env)}/environment.yaml`, content: toYaml(env.document) },
+    {
+      repo: 'platform',
+      path: `${environmentDir(env)}/namespace.yaml`,
+      content: toYaml(renderNamespace(env)),
+    },
+  ];
+}
+
+/** The references a step needs that `outputs` does not have a value for yet. */
+export function missingOutputs(
+  env: ResolvedEnvironment,
+  step: Step,
+  outputs: OutputValues,
+): OutputReference[] {
+  const instance = findInstance(env, step.instance);
+  return Object.values(instance.references).filter(
+    (ref) =>
+      consumedBy(instance, ref.parameter) === step.part && outputs[ref.from]?.[ref.output] === undefined,
+  );
+}
+
+function consumedBy(instance: ResolvedInstance, parameter: string): 'infra' | 'apps' {
+  const type = instance.entry.document.spec.type;
+  if (type === 'iac') return 'infra';
+  if (type === 'yaml') return 'apps';
+  return instance.entry.terraform?.variables.has(parameter) ? 'infra' : 'apps';
+}
+
+function findInstance(env: ResolvedEnvironment, name: string): ResolvedInstance {
+  const instance = env.instances.find((i) => i.name === name);
+  if (!instance) throw new Error(`no instance ${name} in environment ${env.name}`);
+  return instance;
+}
+
+/**
+ * Parameter values for a step: literals with defaults plus the outputs it references, each
+ * checked against the parameter's schema. Throws InputError naming the reference when a value is
+ * missing or does not fit.
+ */
+function resolveParameters(
+  env: ResolvedEnvironment,
+  instance: ResolvedInstance,
+  outputs: OutputValues,
+): Record<string, JsonValue> {
+  const values: Record<string, JsonValue> = { ...instance.values };
+  const problems: Problem[] = [];
+  const properties = (instance.entry.document.spec.parameters.properties ?? {}) as Record<
+    string,
+    Record<string, JsonValue>
+  >;
+  for (const ref of Object.values(instance.references)) {
+    const value = outputs[ref.from]?.[ref.output];
+    if (value === undefined) {
+      problems.push({ path: ref.pointer, message: `output ${ref.from}.${ref.output} has no value yet` });
+      continue;
+    }
+    const schema = properties[ref.parameter];
+    if (schema && !isSecretSchema(schema)) {
+      const validate = valueValidator(schema);
+      if (!validate(value)) {
+        for (const p of ajvProblems(validate.errors)) {
+          problems.push({
+            path: ref.pointer,
+            message: `output ${ref.from}.${ref.output} does not fit ${ref.parameter}: ${p.path ? `${p.path} ` : ''}${p.message}`,
+          });
+        }
+        continue;
+      }
+    }
+    values[ref.parameter] = value;
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return values;
+}
+
+const valueValidators = new WeakMap<object, ValidateFunction>();
+function valueValidator(schema: Record<string, JsonValue>): ValidateFunction {
+  let validate = valueValidators.get(schema);
+  if (!validate) {
+    validate = createAjv({ strict: false }).compile(schema);
+    valueValidators.set(schema, validate);
+  }
+  return validate;
+}
+
+function templateContext(
+  env: ResolvedEnvironment,
+  instance: ResolvedInstance,
+  values: Record<string, JsonValue>,
+  outputs: OutputValues,
+): TemplateContext {
+  const parameters: Record<string, TemplateValue> = {};
+  for (const [name, value] of Object.entries(values)) parameters[name] = { kind: 'value', value };
+  // A secret's location is known even when no value was given, so `optional: true` references work.
+  for (const secret of instance.entry.secretParameters) {
+    parameters[secret.name] = secretLocation(env, instance, secret.name) ?? {
+      kind: 'secret',
+      secretName: parameterSecretName(env.name, instance.name),
+      secretKey: secret.key,
+    };
+  }
+  const own: Record<string, TemplateValue> = {};
+  for (const o of instance.entry.document.spec.outputs ?? []) {
+    if (o.sensitive)
+      own[o.name] = {
+        kind: 'secret',
+        secretName: outputSecretName(env.name, instance.name),
+        secretKey: o.name,
+      };
+    else {
+      const value = outputs[instance.name]?.[o.name];
+      if (value !== undefined) own[o.name] = { kind: 'value', value };
+    }
+  }
+  return {
+    environment: { name: env.name, namespace: env.namespace },
+    instance: { name: instance.name },
+    parameters,
+    outputs: own,
+  };
+}
+
+function missingOwnOutputs(instance: ResolvedInstance, outputs: OutputValues): string[] {
+  return (instance.entry.document.spec.outputs ?? [])
+    .filter((o) => !o.sensitive && outputs[instance.name]?.[o.name] === undefined)
+    .map((o) => o.name);
+}
+
+function withTemplateErrors<T>(file: string, render: () => T): T {
+  try {
+    return render();
+  } catch (error) {
+    if (error instanceof TemplateRenderError)
+      throw new InputError([{ file, path: error.pointer, message: error.message }], { cause: error });
+    throw error;
+  }
+}
+
+export function renderStep(args: {
+  env: ResolvedEnvironment;
+  step: Step;
+  outputs: OutputValues;
+  options: RenderOptions;
+}): RenderedStep {
+  const { env, step, outputs, options } = args;
+  const instance = findInstance(env, step.instance);
+  const values = resolveParameters(env, instance, outputs);
+  const labels = instanceLabels(env, instance, step.part);
+  const secret = planSecret(env, instance, step.part, labels);
+  const secrets = secret ? [secret] : [];
+  const dir = environmentDir(env);
+
+  if (step.part === 'infra') {
+    const workspace = renderWorkspace({
+      env,
+      instance,
+      variables: values,
+      hasSecretVariables: (secret?.tfvars.length ?? 0) > 0,
+      options,
+    });
+    return {
+      step: step.id,
+      secrets,
+      files: [
+        {
+          repo: 'platform',
+          path: `${dir}/infra/${instance.name}.yaml`,
+          content: toYaml(workspace),
+          step: step.id,
+        },
+      ],
+    };
+  }
+
+  // A hybrid's own non-sensitive outputs must be known before its apps render.
+  const own = instance.entry.document.spec.type === 'hybrid' ? missingOwnOutputs(instance, outputs) : [];
+  if (own.length > 0) {
+    throw new InputError([
+      {
+        path: `/spec/catalogs/${instance.index}`,
+        message: `outputs of ${instance.name} have no value yet: ${own.join(', ')}`,
+      },
+    ]);
+  }
+  const ctx = templateContext(env, instance, values, outputs);
+  const files: RenderedFile[] = [];
+  let helmValues: JsonValue | undefined;
+  if (instance.entry.values) {
+    const template = instance.entry.values;
+    helmValues = withTemplateErrors(`${instance.entry.source}:${template.path}`, () =>
+      renderTemplate(template.documents[0] ?? {}, ctx),
+    );
+  }
+  for (const template of instance.entry.manifests ?? []) {
+    const docs = withTemplateErrors(`${instance.entry.source}:${template.path}`, () =>
+      template.documents.map((d, i) => renderTemplate(d, ctx, `/${i}`)),
+    );
+    const relative = template.path.split('/').slice(1).join('/') || template.path;
+    files.push({
+      repo: 'apps',
+      path: `${appsPath(env, instance)}/${relative}`,
+      content: toYaml(docs),
+      step: step.id,
+    });
+  }
+  const application = renderApplication({ env, instance, values: helmValues, options });
+  files.unshift({
+    repo: 'apps',
+    path: `${dir}/apps/${instance.name}.yaml`,
+    content: toYaml(application),
+    step: step.id,
+  });
+  return { step: step.id, secrets, files };
+}
+
+export interface RenderResult {
+  files: RenderedFile[];
+  secrets: SecretPlan[];
+  /** Steps left out, with the outputs they wait for. */
+  pending: Array<{ step: string; waitingFor: string[] }>;
+}
+
+/**
+ * Renders everything that can be rendered: the environment files, then each step in wave order.
+ * Without `outputs`, only phase 1 (infrastructure) is rendered, and only the steps that need no
+ * output values; with `outputs`, every step, and a missing value is an error.
+ */
+export function renderEnvironment(args: {
+  env: ResolvedEnvironment;
+  plan: Plan;
+  outputs?: OutputValues;
+  options: RenderOptions;
+}): RenderResult {
+  const { env, plan, outputs, options } = args;
+  const result: RenderResult = { files: renderEnvironmentFiles(env), secrets: [], pending: [] };
+  const problems: Problem[] = [];
+  for (const step of plan.steps) {
+    if (!outputs) {
+      if (step.phase === 2) {
+        result.pending.push({ step: step.id, waitingFor: ['phase 1'] });
+        continue;
+      }
+      const missing = missingOutputs(env, step, {});
+      if (missing.length > 0) {
+        result.pending.push({ step: step.id, waitingFor: missing.map((m) => `${m.from}.${m.output}`) });
+        continue;
+      }
+    }
+    try {
+      const rendered = renderStep({ env, step, outputs: outputs ?? {}, options });
+      result.files.push(...rendered.files);
+      result.secrets.push(...rendered.secrets);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return result;
+}
+
+export { stepId };

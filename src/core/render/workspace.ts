@@ -1,0 +1,74 @@
+/** provider-terraform Workspace, in the namespaced (tf.m.upbound.io) or cluster-scoped (tf.upbound.io) API. */
+import type { JsonValue } from '../catalog/types.js';
+import { outputSecretName, parameterSecretName } from '../environment/validate.js';
+import type { ResolvedEnvironment, ResolvedInstance } from '../environment/types.js';
+import { ANNOTATION, instanceLabels, qualifiedName } from './labels.js';
+import type { RenderOptions } from './options.js';
+import { TFVARS_KEY } from './secrets.js';
+
+export const WORKSPACE_API = {
+  namespaced: 'tf.m.upbound.io/v1beta1',
+  cluster: 'tf.upbound.io/v1beta1',
+} as const;
+
+export function renderWorkspace(args: {
+  env: ResolvedEnvironment;
+  instance: ResolvedInstance;
+  /** Non-secret variable values: literals with defaults, and resolved outputs. */
+  variables: Record<string, JsonValue>;
+  hasSecretVariables: boolean;
+  options: RenderOptions;
+}): Record<string, unknown> {
+  const { env, instance, variables, hasSecretVariables, options } = args;
+  const module = instance.entry.module;
+  if (!module) throw new Error(`${instance.entry.name} has no Terraform module`);
+  const namespaced = options.workspaceApi === 'namespaced';
+  const tfVariables = instance.entry.terraform?.variables;
+
+  const vars: Array<{ key: string; value: string }> = [];
+  const varmap: Record<string, JsonValue> = {};
+  for (const name of Object.keys(variables).sort()) {
+    // A Remote module's variables are unknown here: pass every parameter and let Terraform check.
+    if (tfVariables && !tfVariables.has(name)) continue;
+    const value = variables[name] as JsonValue;
+    if (value === null) continue;
+    if (typeof value === 'object') varmap[name] = value;
+    else vars.push({ key: name, value: String(value) });
+  }
+  const secretRef = (name: string, key: string) =>
+    namespaced ? { name, key } : { name, namespace: env.namespace, key };
+  const forProvider: Record<string, unknown> =
+    module.source === 'Inline'
+      ? { source: 'Inline', inlineFormat: 'HCL', module: module.content }
+      : { source: 'Remote', module: module.address };
+  if (vars.length > 0) forProvider.vars = vars;
+  if (Object.keys(varmap).length > 0) forProvider.varmap = varmap;
+  if (hasSecretVariables) {
+    forProvider.varFiles = [
+      {
+        source: 'SecretKey',
+        format: 'JSON',
+        secretKeyRef: secretRef(parameterSecretName(env.name, instance.name), TFVARS_KEY),
+      },
+    ];
+  }
+  return {
+    apiVersion: WORKSPACE_API[options.workspaceApi],
+    kind: 'Workspace',
+    metadata: {
+      name: qualifiedName(env, instance),
+      ...(namespaced ? { namespace: env.namespace } : {}),
+      labels: instanceLabels(env, instance, 'infra'),
+      annotations: { [ANNOTATION.entryDigest]: instance.entry.digest },
+    },
+    spec: {
+      forProvider,
+      providerConfigRef: namespaced
+        ? { kind: 'ClusterProviderConfig', name: options.providerConfig }
+        : { name: options.providerConfig },
+      writeConnectionSecretToRef: namespaced
+        ? { name: outputSecretName(env.name, instance.name) }
+        : { name: outputSecretName(env.name, instance.name), namespace: env.namespace },
+    },
+  };
+}

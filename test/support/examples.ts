@@ -1,0 +1,113 @@
+/** Every example request shipped under catalogs/<entry>/examples/, rendered with synthesized outputs. */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadCatalog } from '../../src/catalog-source/index.js';
+import {
+  parseYamlDocument,
+  renderEnvironment,
+  renderOptions,
+  validateEnvironment,
+  type Catalog,
+  type JsonSchema,
+  type JsonValue,
+  type OutputValues,
+  type RenderOptions,
+  type RenderResult,
+  type ResolvedEnvironment,
+} from '../../src/core/index.js';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const CATALOGS = join(REPO_ROOT, 'catalogs');
+export const SHARED_CRDS = resolve(REPO_ROOT, '../shared/crds');
+
+export const TEST_RENDER_OPTIONS: RenderOptions = renderOptions({
+  appsRepo: { url: 'https://git.example.test/envcat/apps.git', revision: 'main' },
+});
+
+let cached: Promise<Catalog> | undefined;
+/** The built-in catalog, loaded once per test file. */
+export function builtInCatalog(): Promise<Catalog> {
+  cached ??= loadCatalog([CATALOGS]).then(({ catalog, problems }) => {
+    if (problems.length > 0)
+      throw new Error(
+        `built-in catalogs are invalid:\n${problems.map((p) => `${p.file}#${p.path}: ${p.message}`).join('\n')}`,
+      );
+    return catalog;
+  });
+  return cached;
+}
+
+export interface Example {
+  /** e.g. `sample-app/dev-feature-auth` */
+  id: string;
+  file: string;
+  document: JsonValue;
+}
+
+export function examples(): Example[] {
+  const result: Example[] = [];
+  for (const entry of readdirSync(CATALOGS).sort()) {
+    const dir = join(CATALOGS, entry, 'examples');
+    if (!existsSync(dir)) continue;
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()) {
+      const path = join(dir, file);
+      result.push({
+        id: `${entry}/${file.replace(/\.yaml$/, '')}`,
+        file: path,
+        document: parseYamlDocument(readFileSync(path, 'utf8')),
+      });
+    }
+  }
+  return result;
+}
+
+/** A plausible value for an output schema, the same every time. */
+export function sampleValue(schema: JsonSchema, name: string): JsonValue {
+  if ('const' in schema) return schema.const as JsonValue;
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0] as JsonValue;
+  if (Array.isArray(schema.enum)) return schema.enum[0] as JsonValue;
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  switch (type) {
+    case 'integer':
+    case 'number':
+      return 5432;
+    case 'boolean':
+      return true;
+    case 'array':
+      return [
+        sampleValue((schema.items as JsonSchema) ?? { type: 'string' }, `${name}-0`),
+        sampleValue((schema.items as JsonSchema) ?? { type: 'string' }, `${name}-1`),
+      ];
+    case 'object':
+      return { name };
+    default:
+      return `example-${name.toLowerCase()}`;
+  }
+}
+
+/** Output values for every infra instance of an environment, as a provider would report them. */
+export function sampleOutputs(env: ResolvedEnvironment): OutputValues {
+  const outputs: Record<string, Record<string, JsonValue>> = {};
+  for (const instance of env.instances) {
+    for (const o of instance.entry.document.spec.outputs ?? []) {
+      if (o.sensitive) continue;
+      (outputs[instance.name] ??= {})[o.name] = sampleValue(o.schema, o.name);
+    }
+  }
+  return outputs;
+}
+
+export async function renderExample(
+  example: Example,
+  options: RenderOptions = TEST_RENDER_OPTIONS,
+): Promise<{ env: ResolvedEnvironment; result: RenderResult }> {
+  const catalog = await builtInCatalog();
+  const { environment, plan } = validateEnvironment(example.document, catalog);
+  return {
+    env: environment,
+    result: renderEnvironment({ env: environment, plan, outputs: sampleOutputs(environment), options }),
+  };
+}
