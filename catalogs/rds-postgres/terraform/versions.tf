@@ -1,0 +1,28 @@
+terraform {
+  required_version = ">= 1.5"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.0"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.6"
+    }
+  }
+}
+
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = merge(
+      {
+        "managed-by"      = "envcat"
+        "envcat.io/entry" = "rds-postgres"
+      },
+      var.tags,
+    )
+  }
+}

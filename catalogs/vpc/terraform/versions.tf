@@ -1,0 +1,24 @@
+terraform {
+  required_version = ">= 1.5"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.0"
+    }
+  }
+}
+
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = merge(
+      {
+        "managed-by"      = "envcat"
+        "envcat.io/entry" = "vpc"
+      },
+      var.tags,
+    )
+  }
+}
