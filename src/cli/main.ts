@@ -1,5 +1,5 @@
 /** The envcat command line: thin over the core, one error handler mapping errors to exit codes. */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { registerCatalogCommands } from './catalog-commands.js';
 import { registerRenderCommand } from './render-command.js';
 import { EXIT, reportError, type Io } from './io.js';
@@ -9,8 +9,7 @@ export function buildProgram(io: Io): Command {
     .description('Catalog-based environment provisioning on Crossplane and Argo CD')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
-    .addOption(new Option('--no-color', 'plain output'));
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   registerCatalogCommands(program, io);
   registerRenderCommand(program, io);
   return program;

@@ -20,7 +20,7 @@ export const catalogEntrySchema: JsonSchema = {
       additionalProperties: false,
       properties: {
         name: { type: 'string', pattern: DNS1123, maxLength: 63 },
-        version: { type: 'string', minLength: 5, maxLength: 64 },
+        version: { type: 'string', maxLength: 64 },
         title: { type: 'string', maxLength: 200 },
         description: { type: 'string', maxLength: 4000 },
         owner: { type: 'string', maxLength: 200 },

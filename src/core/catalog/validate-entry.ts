@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import semver from 'semver';
 import type { Problem } from '../errors/index.js';
 import { joinPointer, normalizeRelativePath, pointer, relativePathProblem } from '../names/index.js';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { ajvProblems, createAjv } from '../schema/index.js';
 import { scanTemplate, type TemplateReference } from '../template/index.js';
 import { analyzeModule, schemaTypesForTerraformType } from '../terraform/index.js';
@@ -103,8 +104,10 @@ export async function validateEntry(source: EntrySource): Promise<EntryCheck> {
     at('/spec/outputs', 'only entries with an iac part produce outputs');
   }
 
-  const parameters = checkParameters(spec.parameters, at);
-  const outputs = checkOutputs(doc, at);
+  // One ajv for this entry: creating one (with formats) costs far more than a compile.
+  const ajv = createAjv();
+  const parameters = checkParameters(ajv, spec.parameters, at);
+  const outputs = checkOutputs(ajv, doc, at);
 
   // Terraform module.
   let module: CatalogEntry['module'];
@@ -222,16 +225,16 @@ export async function validateEntry(source: EntrySource): Promise<EntryCheck> {
 
 type At = (path: string, message: string, file?: string) => void;
 
-function checkParameters(schema: JsonSchema, at: At): Map<string, JsonSchema> {
+function checkParameters(ajv: Ajv2020, schema: JsonSchema, at: At): Map<string, JsonSchema> {
   const properties = new Map<string, JsonSchema>();
-  const ajv = createAjv();
   if (!ajv.validateSchema(schema)) {
     for (const p of ajvProblems(ajv.errors))
       at(`/spec/parameters${p.path}`, `not a valid JSON Schema: ${p.message}`);
     return properties;
   }
   try {
-    ajv.compile(schema);
+    const { $id: _id, ...withoutId } = schema;
+    ajv.compile(withoutId);
   } catch (error) {
     at('/spec/parameters', `not a valid JSON Schema: ${(error as Error).message}`);
     return properties;
@@ -259,7 +262,7 @@ function checkParameters(schema: JsonSchema, at: At): Map<string, JsonSchema> {
     }
   }
   checkNestedSecrets(schema, '/spec/parameters', true, at);
-  checkDefaults(schema, schema, '/spec/parameters', at);
+  checkDefaults(ajv, schema, schema, '/spec/parameters', at);
   return properties;
 }
 
@@ -283,15 +286,14 @@ function checkNestedSecrets(schema: JsonValue, ptr: string, top: boolean, at: At
 }
 
 /** Every `default` must satisfy the schema it sits in. */
-function checkDefaults(root: JsonSchema, schema: JsonValue, ptr: string, at: At): void {
+function checkDefaults(ajv: Ajv2020, root: JsonSchema, schema: JsonValue, ptr: string, at: At): void {
   if (schema === null || typeof schema !== 'object') return;
   if (Array.isArray(schema)) {
-    schema.forEach((s, i) => checkDefaults(root, s, joinPointer(ptr, i), at));
+    schema.forEach((s, i) => checkDefaults(ajv, root, s, joinPointer(ptr, i), at));
     return;
   }
   if ('default' in schema && ptr !== '/spec/parameters') {
-    const ajv = createAjv();
-    const { default: value, ...rest } = schema;
+    const { default: value, $id: _id, ...rest } = schema;
     try {
       const validate = ajv.compile({ ...rest, $defs: root.$defs ?? {} });
       if (!validate(value)) {
@@ -307,16 +309,16 @@ function checkDefaults(root: JsonSchema, schema: JsonValue, ptr: string, at: At)
   }
   for (const [k, v] of Object.entries(schema)) {
     if (k === 'default' || k === 'const' || k === 'enum' || k === 'examples') continue;
-    checkDefaults(root, v, joinPointer(ptr, k), at);
+    checkDefaults(ajv, root, v, joinPointer(ptr, k), at);
   }
 }
 
 function checkOutputs(
+  ajv: Ajv2020,
   doc: CatalogEntryDocument,
   at: At,
 ): Map<string, { schema: JsonSchema; sensitive: boolean }> {
   const outputs = new Map<string, { schema: JsonSchema; sensitive: boolean }>();
-  const ajv = createAjv();
   (doc.spec.outputs ?? []).forEach((o, i) => {
     const ptr = pointer('spec', 'outputs', i);
     if (outputs.has(o.name)) at(joinPointer(ptr, 'name'), `output "${o.name}" is declared twice`);

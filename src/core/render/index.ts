@@ -18,7 +18,7 @@ import {
 } from '../template/index.js';
 import { toYaml } from '../yaml/index.js';
 import { appsPath, renderApplication } from './application.js';
-import { instanceLabels } from './labels.js';
+import { LABEL } from './labels.js';
 import { renderNamespace } from './namespace.js';
 import type { RenderOptions } from './options.js';
 import { planSecret, secretLocation, type SecretPlan } from './secrets.js';
@@ -205,8 +205,11 @@ export function renderStep(args: {
   const { env, step, outputs, options } = args;
   const instance = findInstance(env, step.instance);
   const values = resolveParameters(env, instance, outputs);
-  const labels = instanceLabels(env, instance, step.part);
-  const secret = planSecret(env, instance, step.part, labels);
+  const secret = planSecret(env, instance, {
+    [LABEL.managedBy]: 'envcat',
+    [LABEL.environment]: env.name,
+    [LABEL.instance]: instance.name,
+  });
   const secrets = secret ? [secret] : [];
   const dir = environmentDir(env);
 
@@ -309,7 +312,10 @@ export function renderEnvironment(args: {
     try {
       const rendered = renderStep({ env, step, outputs: outputs ?? {}, options });
       result.files.push(...rendered.files);
-      result.secrets.push(...rendered.secrets);
+      for (const secret of rendered.secrets) {
+        if (!result.secrets.some((s) => s.namespace === secret.namespace && s.name === secret.name))
+          result.secrets.push(secret);
+      }
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       problems.push(...error.problems);

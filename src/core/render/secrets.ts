@@ -44,20 +44,23 @@ export function secretLocation(
   }
 }
 
+/**
+ * The instance's parameter Secret. Both steps of a hybrid get the same plan (secret Terraform
+ * variables as tfvars, literal secrets as keys), so whichever step creates it, it is complete.
+ */
 export function planSecret(
   env: ResolvedEnvironment,
   instance: ResolvedInstance,
-  part: 'infra' | 'apps',
   labels: Record<string, string>,
 ): SecretPlan | undefined {
   const keys: SecretPlan['keys'] = [];
   const tfvars: SecretPlan['tfvars'] = [];
+  const hasApps = instance.entry.document.spec.type !== 'iac';
   for (const secret of instance.entry.secretParameters) {
     const source = instance.secrets[secret.name];
     if (!source) continue;
-    if (part === 'infra' && instance.entry.terraform?.variables.has(secret.name))
-      tfvars.push({ variable: secret.name, source });
-    if (part === 'apps' && source.kind === 'literal') keys.push({ key: secret.key, source });
+    if (instance.entry.terraform?.variables.has(secret.name)) tfvars.push({ variable: secret.name, source });
+    if (hasApps && source.kind === 'literal') keys.push({ key: secret.key, source });
   }
   if (keys.length === 0 && tfvars.length === 0) return undefined;
   return {

@@ -54,7 +54,10 @@ export function parseYamlDocuments(text: string): JsonValue[] {
   const result: JsonValue[] = [];
   for (const doc of docs) {
     const error = doc.errors[0];
-    if (error) throw new YamlSyntaxError(error.message, error.linePos?.[0]?.line);
+    if (error) {
+      const line = text.slice(0, error.pos[0]).split('\n').length;
+      throw new YamlSyntaxError(error.message.split('\n')[0] ?? error.message, line);
+    }
     const value = doc.toJS({ maxAliasCount: 100 }) as JsonValue | undefined;
     if (value !== null && value !== undefined) result.push(value);
   }
