@@ -5,6 +5,7 @@
  */
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
+import semver from 'semver';
 import {
   Catalog,
   ENTRY_FILE,
@@ -79,12 +80,20 @@ async function readEntryFiles(dir: string, problems: Problem[]): Promise<EntryFi
   return files;
 }
 
-async function entryFolders(dir: string): Promise<string[]> {
+async function entryFolders(dir: string, problems: Problem[]): Promise<string[]> {
   const folders: string[] = [];
   if (await exists(join(dir, ENTRY_FILE))) folders.push(dir);
   for (const item of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
     a.name < b.name ? -1 : 1,
   )) {
+    if (item.isSymbolicLink()) {
+      problems.push({
+        file: shown(join(dir, item.name)),
+        path: '',
+        message: 'symbolic links are not allowed in a catalog',
+      });
+      continue;
+    }
     if (!item.isDirectory() || item.name.startsWith('.')) continue;
     const sub = join(dir, item.name);
     if (await exists(join(sub, ENTRY_FILE))) folders.push(sub);
@@ -118,19 +127,26 @@ export async function loadCatalog(dirs: readonly string[]): Promise<LoadResult> 
       problems.push({ file: shown(dir), path: '', message: 'no such folder' });
       continue;
     }
-    const folders = await entryFolders(dir);
+    const folders = await entryFolders(dir, problems);
     if (folders.length === 0)
       problems.push({ file: shown(dir), path: '', message: `no ${ENTRY_FILE} found` });
     for (const folder of folders) {
       // `<entry>/catalog.yaml` carries the folder's name; `<entry>/<version>/catalog.yaml` the parent's.
       const name = basename(folder);
-      const expectedName = /^\d/.test(name) ? basename(join(folder, '..')) : name;
-      const result = await loadEntry(folder, expectedName);
+      const versionFolder = semver.valid(name) === name;
+      const result = await loadEntry(folder, versionFolder ? basename(join(folder, '..')) : name);
+      if (result.entry && versionFolder && result.entry.version !== name) {
+        problems.push({
+          file: result.entry.source,
+          path: '/metadata/version',
+          message: `must equal the version folder name "${name}"`,
+        });
+        continue;
+      }
       problems.push(...result.problems);
       if (!result.entry) continue;
       try {
-        catalog.publish(result.entry);
-        entries.push(result.entry);
+        if (catalog.publish(result.entry) === 'published') entries.push(result.entry);
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
         problems.push({ file: result.entry.source, path: error.path ?? '', message: error.message });

@@ -9,7 +9,8 @@ import semver from 'semver';
 import type { Problem } from '../errors/index.js';
 import { joinPointer, normalizeRelativePath, pointer, relativePathProblem } from '../names/index.js';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
-import { ajvProblems, createAjv } from '../schema/index.js';
+import { ajvProblems, createAjv, forEachSubschema } from '../schema/index.js';
+import { MissingRefError } from 'ajv/dist/2020.js';
 import { scanTemplate, type TemplateReference } from '../template/index.js';
 import { analyzeModule, schemaTypesForTerraformType } from '../terraform/index.js';
 import { canonicalize, parseYamlDocument, parseYamlDocuments, YamlSyntaxError } from '../yaml/index.js';
@@ -89,7 +90,8 @@ export async function validateEntry(source: EntrySource): Promise<EntryCheck> {
   if (source.expectedName !== undefined && metadata.name !== source.expectedName) {
     at('/metadata/name', `must equal the folder name "${source.expectedName}"`);
   }
-  if (semver.valid(metadata.version) !== metadata.version) {
+  // Strict semver (build metadata allowed), not the loose forms semver also parses (`v1.0.0`, `=1.0.0`).
+  if (semver.parse(metadata.version)?.raw !== metadata.version || !/^\d/.test(metadata.version)) {
     at('/metadata/version', 'must be a semantic version such as 1.2.3');
   }
 
@@ -261,56 +263,45 @@ function checkParameters(ajv: Ajv2020, schema: JsonSchema, at: At): Map<string, 
       at(joinPointer(ptr, 'x-envcat-secret-key'), 'only goes with x-envcat-secret: true');
     }
   }
-  checkNestedSecrets(schema, '/spec/parameters', true, at);
-  checkDefaults(ajv, schema, schema, '/spec/parameters', at);
+  checkNestedSecrets(schema, at);
+  checkDefaults(ajv, schema, at);
   return properties;
 }
 
-function checkNestedSecrets(schema: JsonValue, ptr: string, top: boolean, at: At): void {
-  if (schema === null || typeof schema !== 'object') return;
-  if (Array.isArray(schema)) {
-    schema.forEach((s, i) => checkNestedSecrets(s, joinPointer(ptr, i), false, at));
-    return;
-  }
-  for (const [k, v] of Object.entries(schema)) {
-    if (k === 'x-envcat-secret' && !/^\/spec\/parameters\/properties\/[^/]+$/.test(ptr)) {
-      at(joinPointer(ptr, k), 'only top-level parameters can be secret');
-    }
-    if (k === 'properties' && top && v && typeof v === 'object' && !Array.isArray(v)) {
-      for (const [name, sub] of Object.entries(v))
-        checkNestedSecrets(sub, joinPointer(ptr, k, name), false, at);
-    } else if (k !== 'default' && k !== 'const' && k !== 'enum' && k !== 'examples') {
-      checkNestedSecrets(v, joinPointer(ptr, k), false, at);
-    }
-  }
+/** Only top-level parameters can be secret: a nested x-envcat-secret or writeOnly would leak into Git. */
+function checkNestedSecrets(schema: JsonSchema, at: At): void {
+  const topLevel = /^\/spec\/parameters\/properties\/[^/]+$/;
+  forEachSubschema(schema, '/spec/parameters', (sub, ptr) => {
+    if (topLevel.test(ptr)) return;
+    if ('x-envcat-secret' in sub)
+      at(joinPointer(ptr, 'x-envcat-secret'), 'only top-level parameters can be secret');
+    else if (sub.writeOnly === true)
+      at(joinPointer(ptr, 'writeOnly'), 'only top-level parameters can be secret');
+  });
 }
 
 /** Every `default` must satisfy the schema it sits in. */
-function checkDefaults(ajv: Ajv2020, root: JsonSchema, schema: JsonValue, ptr: string, at: At): void {
-  if (schema === null || typeof schema !== 'object') return;
-  if (Array.isArray(schema)) {
-    schema.forEach((s, i) => checkDefaults(ajv, root, s, joinPointer(ptr, i), at));
-    return;
-  }
-  if ('default' in schema && ptr !== '/spec/parameters') {
-    const { default: value, $id: _id, ...rest } = schema;
+function checkDefaults(ajv: Ajv2020, root: JsonSchema, at: At): void {
+  forEachSubschema(root, '/spec/parameters', (sub, ptr) => {
+    if (!('default' in sub)) return;
+    const { default: value, $id: _id, ...rest } = sub;
+    let validate;
     try {
-      const validate = ajv.compile({ ...rest, $defs: root.$defs ?? {} });
-      if (!validate(value)) {
-        const first = ajvProblems(validate.errors)[0];
-        at(
-          joinPointer(ptr, 'default'),
-          `default does not match its own schema: ${first?.path || ''}${first?.path ? ' ' : ''}${first?.message ?? ''}`.trim(),
-        );
-      }
-    } catch {
-      // A subschema that only compiles inside its parent (e.g. relative $ref): checked as part of the whole.
+      validate = ajv.compile({ ...rest, $defs: root.$defs ?? {} });
+    } catch (error) {
+      // A subschema whose $ref only resolves inside its parent is checked as part of the whole.
+      if (error instanceof MissingRefError) return;
+      throw error;
     }
-  }
-  for (const [k, v] of Object.entries(schema)) {
-    if (k === 'default' || k === 'const' || k === 'enum' || k === 'examples') continue;
-    checkDefaults(ajv, root, v, joinPointer(ptr, k), at);
-  }
+    if (!validate(value)) {
+      const first = ajvProblems(validate.errors)[0];
+      const where = first?.path ? `${first.path} ` : '';
+      at(
+        joinPointer(ptr, 'default'),
+        `default does not match its own schema: ${where}${first?.message ?? ''}`.trim(),
+      );
+    }
+  });
 }
 
 function checkOutputs(

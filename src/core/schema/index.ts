@@ -35,7 +35,14 @@ export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, b
     let path = base + error.instancePath;
     let message = error.message ?? 'is invalid';
     const params = error.params as Record<string, unknown>;
+    // Errors about a property's *name* (propertyNames) carry the name: point at that property.
+    if (error.propertyName !== undefined) {
+      path += `/${escapePointerToken(error.propertyName)}`;
+      message = `is not a valid name: ${message}`;
+    }
     switch (error.keyword) {
+      case 'propertyNames':
+        continue; // the wrapper of the errors above, which already name the property
       case 'required':
         path += `/${escapePointerToken(String(params.missingProperty))}`;
         message = 'is required';
@@ -65,4 +72,55 @@ export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, b
     problems.push({ path, message });
   }
   return problems;
+}
+
+const SCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
+const SCHEMA_ARRAYS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
+const SCHEMA_SINGLE = [
+  'items',
+  'additionalProperties',
+  'unevaluatedProperties',
+  'propertyNames',
+  'contains',
+  'not',
+  'if',
+  'then',
+  'else',
+  'additionalItems',
+  'unevaluatedItems',
+];
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/**
+ * Calls `visit` for every subschema of a JSON Schema (not for the root), with its pointer. Only
+ * keywords that hold schemas are followed, so a property named `default` or `enum` is a subschema
+ * and the value of a `default` keyword is not.
+ */
+export function forEachSubschema(
+  schema: Json,
+  base: string,
+  visit: (subschema: { [key: string]: Json }, pointer: string) => void,
+): void {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return;
+  const go = (sub: Json | undefined, ptr: string) => {
+    if (sub === null || typeof sub !== 'object' || Array.isArray(sub)) return;
+    visit(sub, ptr);
+    forEachSubschema(sub, ptr, visit);
+  };
+  for (const key of SCHEMA_MAPS) {
+    const map = schema[key];
+    if (map && typeof map === 'object' && !Array.isArray(map)) {
+      for (const [name, sub] of Object.entries(map)) go(sub, `${base}/${key}/${escapePointerToken(name)}`);
+    }
+  }
+  for (const key of SCHEMA_ARRAYS) {
+    const list = schema[key];
+    if (Array.isArray(list)) list.forEach((sub, i) => go(sub, `${base}/${key}/${i}`));
+  }
+  for (const key of SCHEMA_SINGLE) {
+    const sub = schema[key];
+    if (Array.isArray(sub)) sub.forEach((s, i) => go(s, `${base}/${key}/${i}`));
+    else go(sub, `${base}/${key}`);
+  }
 }

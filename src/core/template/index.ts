@@ -9,11 +9,16 @@ import type { JsonValue } from '../catalog/types.js';
 import { joinPointer } from '../names/index.js';
 
 const EXPRESSION = /\$\{\{(.*?)\}\}/g;
-const WHOLE = /^\$\{\{(.*?)\}\}$/;
 const PATH =
   /^(parameters|outputs)\.([A-Za-z][A-Za-z0-9_]*)(?:\.(secretName|secretKey))?$|^(environment)\.(name|namespace)$|^(instance)\.(name)$/;
 
 export type Accessor = 'secretName' | 'secretKey';
+
+/** The body of the expression when `text` is exactly one expression, else undefined. */
+function wholeExpression(text: string): string | undefined {
+  const matches = [...text.matchAll(EXPRESSION)];
+  return matches.length === 1 && matches[0]![0] === text ? matches[0]![1] : undefined;
+}
 
 export type Expression =
   | { scope: 'parameters' | 'outputs'; name: string; accessor?: Accessor }
@@ -67,7 +72,7 @@ export function scanTemplate(document: JsonValue, basePointer = ''): TemplateSca
     document,
     basePointer,
     (text, pointer) => {
-      const whole = WHOLE.test(text) && text.indexOf('${{', 1) === -1;
+      const whole = wholeExpression(text) !== undefined;
       for (const match of text.matchAll(EXPRESSION)) {
         const parsed = parseExpression(match[1] ?? '');
         if (!parsed) {
@@ -134,9 +139,9 @@ function resolve(ref: Expression, ctx: TemplateContext, pointer: string): JsonVa
 }
 
 function renderString(text: string, ctx: TemplateContext, pointer: string): JsonValue {
-  const whole = WHOLE.exec(text);
-  if (whole && text.indexOf('${{', 1) === -1) {
-    const ref = parseExpression(whole[1] ?? '');
+  const body = wholeExpression(text);
+  if (body !== undefined) {
+    const ref = parseExpression(body);
     if (!ref) throw new TemplateRenderError(`unsupported expression ${text}`, pointer);
     return resolve(ref, ctx, pointer);
   }
