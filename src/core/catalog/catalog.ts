@@ -26,6 +26,8 @@ export type Resolution = { entry: CatalogEntry } | { problem: string };
 
 export class Catalog {
   private readonly byName = new Map<string, Map<string, CatalogEntry>>();
+  /** Resolutions by reference text; semver range matching dominates validation time otherwise. */
+  private readonly resolved = new Map<string, Resolution>();
 
   constructor(entries: Iterable<CatalogEntry> = []) {
     for (const entry of entries) this.publish(entry);
@@ -49,6 +51,7 @@ export class Catalog {
       );
     }
     versions.set(entry.version, entry);
+    this.resolved.clear();
     return 'published';
   }
 
@@ -72,6 +75,16 @@ export class Catalog {
   }
 
   resolve(reference: string): Resolution {
+    let resolution = this.resolved.get(reference);
+    if (!resolution) {
+      resolution = this.resolveUncached(reference);
+      if (this.resolved.size > 10_000) this.resolved.clear();
+      this.resolved.set(reference, resolution);
+    }
+    return resolution;
+  }
+
+  private resolveUncached(reference: string): Resolution {
     const parsed = parseEntryReference(reference);
     if ('problem' in parsed) return parsed;
     const versions = this.versions(parsed.name);

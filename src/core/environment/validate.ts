@@ -84,7 +84,7 @@ export interface CheckOptions {
   limits?: Partial<EnvironmentLimits>;
 }
 
-const byteLength = (value: unknown) => new TextEncoder().encode(JSON.stringify(value) ?? '').length;
+const byteLength = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '');
 
 export function checkEnvironment(
   input: unknown,
@@ -95,7 +95,10 @@ export function checkEnvironment(
   const problems: Problem[] = [];
   const at = (path: string, message: string) => problems.push({ path, message });
 
-  const size = byteLength(input);
+  // The request as JSON gives its size and, parsed back, the private copy that becomes the
+  // document written to Git.
+  const json = JSON.stringify(input) ?? '';
+  const size = Buffer.byteLength(json);
   if (size > limits.maxRequestBytes) {
     at('', `request is ${size} bytes; the limit is ${limits.maxRequestBytes}`);
     return { problems };
@@ -176,7 +179,8 @@ export function checkEnvironment(
     if (!r) return;
     const base = pointer('spec', 'catalogs', index, 'parameters');
     const given = request.parameters ?? {};
-    if (byteLength(given) > limits.maxParameterBytes) {
+    // No instance can be larger than the whole request: measure only when it could be over.
+    if (size > limits.maxParameterBytes && byteLength(given) > limits.maxParameterBytes) {
       at(base, `parameters take ${byteLength(given)} bytes; the limit is ${limits.maxParameterBytes}`);
       return;
     }
@@ -240,7 +244,11 @@ export function checkEnvironment(
       }
     }
 
-    const data = structuredClone(literal);
+    // ajv fills in defaults, also inside nested objects: it works on a copy, never on the input.
+    const data: Record<string, JsonValue> = {};
+    for (const [key, value] of Object.entries(literal)) {
+      data[key] = value !== null && typeof value === 'object' ? structuredClone(value) : value;
+    }
     const validate = parameterValidator(r.entry);
     if (!validate(data)) {
       for (const p of ajvProblems(validate.errors, base)) {
@@ -287,7 +295,7 @@ export function checkEnvironment(
     annotations: metadata.annotations ?? {},
     isolation: spec.isolation ?? {},
     instances,
-    document: redactSecrets(doc, instances),
+    document: redactSecrets(JSON.parse(json) as EnvironmentDocument, instances),
   };
   return { environment, plan, problems };
 }
@@ -374,19 +382,18 @@ function checkReference(args: {
   return { instance: consumer.name, parameter: param, from, output, sensitive, pointer: ptr };
 }
 
-/** The request with every literal secret value replaced by a reference to the Secret that holds it. */
-function redactSecrets(doc: EnvironmentDocument, instances: ResolvedInstance[]): EnvironmentDocument {
-  const copy = structuredClone(doc);
+/** Replaces, in `copy` (a private copy of the request), every literal secret by a reference. */
+function redactSecrets(copy: EnvironmentDocument, instances: ResolvedInstance[]): EnvironmentDocument {
   for (const instance of instances) {
-    const request = copy.spec.catalogs[instance.index];
-    if (!request?.parameters) continue;
-    for (const secret of instance.entry.secretParameters) {
-      const source = instance.secrets[secret.name];
-      if (source?.kind === 'literal') {
-        request.parameters[secret.name] = {
-          fromSecret: { name: parameterSecretName(copy.metadata.name, instance.name), key: secret.key },
-        };
-      }
+    const literal = instance.entry.secretParameters.filter(
+      (s) => instance.secrets[s.name]?.kind === 'literal',
+    );
+    const parameters = copy.spec.catalogs[instance.index]?.parameters;
+    if (!parameters) continue;
+    for (const secret of literal) {
+      parameters[secret.name] = {
+        fromSecret: { name: parameterSecretName(copy.metadata.name, instance.name), key: secret.key },
+      };
     }
   }
   return copy;

@@ -1,7 +1,8 @@
 /** JSON pointers and Kubernetes names: the small vocabulary every validator shares. */
 
 export function escapePointerToken(token: string | number): string {
-  return String(token).replace(/~/g, '~0').replace(/\//g, '~1');
+  const text = String(token);
+  return text.includes('~') || text.includes('/') ? text.replace(/~/g, '~0').replace(/\//g, '~1') : text;
 }
 
 export function pointer(...tokens: Array<string | number>): string {

@@ -21,7 +21,7 @@ export const DEFAULT_RENDER_OPTIONS: RenderOptions = {
   workspaceApi: 'namespaced',
   providerConfig: 'default',
   argocd: { namespace: 'argocd', project: 'envcat', destinationServer: 'https://kubernetes.default.svc' },
-  appsRepo: { url: 'https://git.example.com/envcat/apps.git', revision: 'main' },
+  appsRepo: { url: 'https://git.example.com/platform/envcat-apps.git', revision: 'main' },
 };
 
 export function renderOptions(overrides: DeepPartial<RenderOptions> = {}): RenderOptions {
