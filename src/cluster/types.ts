@@ -1,0 +1,82 @@
+/**
+ * The cluster port: what the engine, the simulated controllers and the API need from Kubernetes.
+ * The production implementation is the client-node adapter; tests drive that same adapter over
+ * HTTP against the simulator's API server (no in-process fake of this interface).
+ */
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: Array<Record<string, unknown>>;
+  [key: string]: unknown;
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+/** A kind of object, as `apiVersion` + `kind` (e.g. `tf.m.upbound.io/v1beta1`, `Workspace`). */
+export interface TypeRef {
+  apiVersion: string;
+  kind: string;
+}
+
+/** One object: its kind, name and, for namespaced kinds, namespace. */
+export interface ObjectRef extends TypeRef {
+  name: string;
+  namespace?: string;
+}
+
+export interface ListOptions {
+  /** Only this namespace; all namespaces when absent (ignored for cluster-scoped kinds). */
+  namespace?: string;
+  /** A Kubernetes label selector, e.g. `envcat.io/environment=dev,envcat.io/part in (infra)`. */
+  labelSelector?: string;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/**
+ * A list-then-watch cache of one kind (client-node informer semantics: initial list, then a watch
+ * from its resourceVersion; relist on 410 Gone; restart with backoff on error).
+ */
+export interface Informer {
+  /** Resolves once the initial list is in the cache. */
+  start(): Promise<void>;
+  stop(): void;
+  /** The cached objects. */
+  list(): KubeObject[];
+  get(name: string, namespace?: string): KubeObject | undefined;
+  /** Called for every change after the initial list; 'error' when the watch failed (it restarts by itself). */
+  on(event: WatchEventType, handler: (object: KubeObject) => void): void;
+  on(event: 'error', handler: (error: unknown) => void): void;
+}
+
+export interface ClusterClient {
+  /** Server-side apply (`fieldManager` required by the server; `force` takes over conflicting fields). */
+  apply(object: KubeObject, options?: { fieldManager?: string; force?: boolean }): Promise<KubeObject>;
+  create(object: KubeObject): Promise<KubeObject>;
+  /** PUT; the object's resourceVersion, when set, must match or a ConflictError is thrown. */
+  replace(object: KubeObject): Promise<KubeObject>;
+  /** JSON merge patch (RFC 7386). */
+  mergePatch(ref: ObjectRef, patch: Record<string, unknown>): Promise<KubeObject>;
+  /** PUT to the status subresource (the resourceVersion must match when set). */
+  replaceStatus(object: KubeObject): Promise<KubeObject>;
+  /** Undefined when the object does not exist. */
+  get(ref: ObjectRef): Promise<KubeObject | undefined>;
+  list(type: TypeRef, options?: ListOptions): Promise<KubeObject[]>;
+  /** False when there was nothing to delete. An object with finalizers only gets a deletionTimestamp. */
+  delete(ref: ObjectRef): Promise<boolean>;
+  informer(type: TypeRef, options?: ListOptions): Informer;
+}

@@ -1,0 +1,45 @@
+/**
+ * The GitOps port: one Git repository the engine writes desired state into (DESIGN §5).
+ * The implementation keeps a working clone of a remote (a local bare repo by default) and talks to
+ * it with simple-git; every method serialises on the clone.
+ */
+
+export type RepoName = 'platform' | 'apps';
+
+export interface FileChange {
+  /** Files to write (created or overwritten), paths relative to the repo root, '/'-separated. */
+  write: Array<{ path: string; content: string }>;
+  /** Files or whole directories (a path ending in '/') to remove; absent ones are ignored. */
+  remove: string[];
+  message: string;
+}
+
+export interface CommitResult {
+  /** False when the change set left the tree as it was: no commit was made and nothing pushed. */
+  changed: boolean;
+  /** The commit that holds the change (or the current head when nothing changed). */
+  sha: string;
+  /** Push attempts made (1 when the first push went through). */
+  attempts: number;
+}
+
+export interface CommitInfo {
+  sha: string;
+  message: string;
+  date: string;
+  author: string;
+}
+
+export interface GitOpsRepo {
+  readonly name: RepoName;
+  /** The remote URL with any credentials removed (safe to log and show). */
+  readonly displayUrl: string;
+  /** Clone (first call) or fetch, and move the working clone to the remote branch head; returns its sha. */
+  sync(): Promise<string>;
+  /** The files under a directory prefix at the working clone's head, by path (after the last sync). */
+  readTree(prefix: string): Promise<Map<string, string>>;
+  /** Applies the change on top of the remote head, commits if anything changed, pushes with retry. */
+  commit(change: FileChange): Promise<CommitResult>;
+  /** Commits that touched a path prefix, newest first. */
+  log(prefix: string, options?: { limit?: number }): Promise<CommitInfo[]>;
+}
