@@ -13,3 +13,4 @@ export {
 } from './yaml/index.js';
 export { scanTemplate, renderTemplate, type TemplateContext, type TemplateValue } from './template/index.js';
 export { pointer, joinPointer, dns1123LabelProblem } from './names/index.js';
+export * from './status/index.js';
