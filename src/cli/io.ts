@@ -3,6 +3,8 @@ import { EnvcatError, formatProblem, InputError } from '../core/errors/index.js'
 export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Output goes to a terminal: progress is redrawn in place instead of printed line by line. */
+  isTTY?: boolean;
   exitCode?: number;
 }
 

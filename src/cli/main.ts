@@ -1,6 +1,7 @@
 /** The envcat command line: thin over the core, one error handler mapping errors to exit codes. */
 import { Command, CommanderError } from 'commander';
 import { registerCatalogCommands } from './catalog-commands.js';
+import { registerEnvCommands } from './env-commands.js';
 import { registerRenderCommand } from './render-command.js';
 import { EXIT, reportError, type Io } from './io.js';
 
@@ -12,6 +13,7 @@ export function buildProgram(io: Io): Command {
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   registerCatalogCommands(program, io);
   registerRenderCommand(program, io);
+  registerEnvCommands(program, io);
   return program;
 }
 
@@ -32,5 +34,6 @@ function processIo(): Io {
   return {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
+    isTTY: process.stdout.isTTY === true && process.env.CI !== 'true',
   };
 }

@@ -12,6 +12,8 @@ export interface FileChange {
   /** Files or whole directories (a path ending in '/') to remove; absent ones are ignored. */
   remove: string[];
   message: string;
+  /** Paths that must not exist at the remote head when the change is applied (else a ConflictError, nothing committed). */
+  mustNotExist?: string[];
 }
 
 export interface CommitResult {
@@ -40,6 +42,8 @@ export interface GitOpsRepo {
   readTree(prefix: string): Promise<Map<string, string>>;
   /** Applies the change on top of the remote head, commits if anything changed, pushes with retry. */
   commit(change: FileChange): Promise<CommitResult>;
+  /** True when `ancestor` is `descendant` or one of its ancestors (both fetched already). */
+  isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   /** Commits that touched a path prefix, newest first. */
   log(prefix: string, options?: { limit?: number }): Promise<CommitInfo[]>;
 }

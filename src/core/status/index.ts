@@ -208,7 +208,7 @@ export function environmentStatus(args: {
   const steps: StepStatus[] = args.steps.map(({ step, committed, state }) => ({
     instance: step.instance,
     part: step.part,
-    ...(committed || state.phase === 'Deleting'
+    ...(committed || state.phase === 'Deleting' || state.phase === 'Failed'
       ? state
       : { phase: 'Pending', reason: 'Waiting', message: waitingMessage(step) }),
   }));

@@ -1,0 +1,314 @@
+/** REST endpoints of DESIGN §7 under /api/v1, plus /healthz and /metrics. */
+import {
+  Body,
+  Controller,
+  Delete,
+  ForbiddenException,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Req,
+  Res,
+  Sse,
+  type MessageEvent,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { Observable } from 'rxjs';
+import {
+  InputError,
+  NotFoundError,
+  YamlSyntaxError,
+  environmentSchema,
+  parseYamlDocument,
+  type CatalogEntry,
+} from '../core/index.js';
+import type { EnvironmentService, EnvironmentView } from '../engine/service.js';
+import type { Principal } from './auth.js';
+import type { Metrics } from './metrics.js';
+import { LOGGER, METRICS, RUNTIME, SERVICE, type RuntimeInfo } from './tokens.js';
+
+export interface AuthenticatedRequest extends Request {
+  principal?: Principal;
+}
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  properties: {
+    code: { type: 'string' },
+    message: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+};
+
+function principalOf(request: AuthenticatedRequest): Principal {
+  if (!request.principal) throw new ForbiddenException('not authenticated');
+  return request.principal;
+}
+
+/** A JSON body arrives parsed; `application/yaml` arrives as text and is parsed here. */
+function documentFrom(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return parseYamlDocument(body);
+  } catch (error) {
+    const line = error instanceof YamlSyntaxError && error.line ? ` (line ${error.line})` : '';
+    throw new InputError([{ path: '', message: `invalid YAML${line}: ${(error as Error).message}` }]);
+  }
+}
+
+function catalogSummary(versions: CatalogEntry[]) {
+  const latest = versions[0];
+  if (!latest) throw new NotFoundError('no versions');
+  const { metadata, spec } = latest.document;
+  return {
+    name: latest.name,
+    title: metadata.title ?? latest.name,
+    description: metadata.description ?? '',
+    owner: metadata.owner ?? '',
+    tags: metadata.tags ?? [],
+    type: spec.type,
+    latestVersion: latest.version,
+    versions: versions.map((v) => v.version),
+  };
+}
+
+function catalogVersion(entry: CatalogEntry) {
+  const { spec } = entry.document;
+  return {
+    version: entry.version,
+    digest: entry.digest,
+    type: spec.type,
+    parameters: spec.parameters,
+    outputs: spec.outputs ?? [],
+    secretParameters: entry.secretParameters.map((s) => s.name),
+    ...(spec.apps?.helm ? { helm: spec.apps.helm } : {}),
+    ...(entry.module?.source ? { module: entry.module.source } : {}),
+  };
+}
+
+@ApiTags('catalogs')
+@ApiBearerAuth()
+@Controller('api/v1/catalogs')
+export class CatalogController {
+  constructor(
+    @Inject(SERVICE) private readonly service: EnvironmentService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List catalog entries (latest version of each, with every version number)' })
+  list() {
+    const byName = new Map<string, CatalogEntry[]>();
+    for (const entry of this.service.catalogEntries())
+      byName.set(entry.name, [...(byName.get(entry.name) ?? []), entry]);
+    return { items: [...byName.values()].map(catalogSummary) };
+  }
+
+  @Get(':name')
+  @ApiOperation({ summary: 'One catalog entry: every version with its parameter schema and outputs' })
+  @ApiParam({ name: 'name' })
+  @ApiResponse({ status: 404, schema: ERROR_SCHEMA })
+  get(@Param('name') name: string) {
+    const versions = this.service.catalogEntry(name);
+    return {
+      ...catalogSummary(versions),
+      ...(versions[0]?.document.metadata ? { metadata: versions[0].document.metadata } : {}),
+      items: versions.map(catalogVersion),
+    };
+  }
+
+  @Post()
+  @ApiOperation({
+    summary: 'Publish a catalog entry version',
+    description:
+      'JSON `{files: [{path, content}]}` with `catalog.yaml` and the files it names, or a YAML catalog.yaml alone (Content-Type: application/yaml) for an entry without files. Requires the platform role.',
+  })
+  @ApiResponse({ status: 201, description: 'published' })
+  @ApiResponse({ status: 200, description: 'the same version with the same content was already published' })
+  @ApiResponse({ status: 409, schema: ERROR_SCHEMA, description: 'the version exists with other content' })
+  @ApiResponse({ status: 422, schema: ERROR_SCHEMA })
+  async publish(
+    @Body() body: unknown,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const principal = principalOf(request);
+    if (principal.role !== 'platform')
+      throw new ForbiddenException('publishing catalog entries needs the platform role');
+    const files =
+      typeof body === 'string'
+        ? [{ path: 'catalog.yaml', content: body }]
+        : (body as { files?: unknown } | undefined)?.files;
+    if (
+      !Array.isArray(files) ||
+      !files.every(
+        (f): f is { path: string; content: string } =>
+          typeof f === 'object' && f !== null && typeof f.path === 'string' && typeof f.content === 'string',
+      )
+    )
+      throw new InputError([{ path: '/files', message: 'must be an array of {path, content} strings' }]);
+    const result = await this.service.publishCatalogEntry(files, principal);
+    this.logger.info(
+      { actor: principal.name, action: 'publish', entry: result.entry.name, version: result.entry.version },
+      'catalog publish',
+    );
+    response.status(result.created ? 201 : 200);
+    return catalogVersion(result.entry);
+  }
+}
+
+@ApiTags('environments')
+@ApiBearerAuth()
+@Controller('api/v1/environments')
+export class EnvironmentController {
+  constructor(
+    @Inject(SERVICE) private readonly service: EnvironmentService,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(RUNTIME) private readonly runtime: RuntimeInfo,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Create an environment',
+    description:
+      'The Environment document of DESIGN §3 as JSON, or YAML with Content-Type: application/yaml. Secret parameter values are stored in a Kubernetes Secret, never in Git.',
+  })
+  @ApiBody({ schema: environmentSchema as never })
+  @ApiResponse({ status: 201, description: 'created; the status follows' })
+  @ApiResponse({ status: 409, schema: ERROR_SCHEMA, description: 'the name (or namespace) is taken' })
+  @ApiResponse({
+    status: 422,
+    schema: ERROR_SCHEMA,
+    description: 'invalid: every problem with its JSON pointer',
+  })
+  async create(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<EnvironmentView> {
+    const principal = principalOf(request);
+    const document = documentFrom(body);
+    const spec = (document as { spec?: Record<string, unknown> } | null)?.spec;
+    if (spec && typeof spec === 'object' && !Array.isArray(spec)) {
+      // The owner is who asked, unless a platform engineer creates it for someone.
+      if (principal.role === 'developer' && spec.owner !== undefined && spec.owner !== principal.name)
+        throw new InputError([{ path: '/spec/owner', message: `must be "${principal.name}" (or left out)` }]);
+      if (spec.owner === undefined) spec.owner = principal.name;
+    }
+    const view = await this.service.create(document, principal);
+    this.logger.info(
+      { actor: principal.name, action: 'create', environment: view.metadata.name },
+      'environment create',
+    );
+    return this.annotate(view);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List environments (a developer sees their own)' })
+  list(@Req() request: AuthenticatedRequest) {
+    const principal = principalOf(request);
+    const items = this.service
+      .list()
+      .filter((e) => principal.role === 'platform' || e.owner === principal.name);
+    return { items, cluster: this.clusterKind() };
+  }
+
+  @Get(':name')
+  @ApiOperation({ summary: 'An environment: its request without secret values, and its status' })
+  @ApiParam({ name: 'name' })
+  @ApiResponse({ status: 404, schema: ERROR_SCHEMA })
+  async get(@Param('name') name: string, @Req() request: AuthenticatedRequest): Promise<EnvironmentView> {
+    const view = await this.service.get(name);
+    this.authorize(principalOf(request), view, name);
+    return this.annotate(view);
+  }
+
+  @Delete(':name')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Delete an environment: applications, then infrastructure, then its files' })
+  @ApiParam({ name: 'name' })
+  @ApiResponse({ status: 202, description: 'deletion started' })
+  @ApiResponse({ status: 404, schema: ERROR_SCHEMA })
+  async delete(@Param('name') name: string, @Req() request: AuthenticatedRequest) {
+    const principal = principalOf(request);
+    this.authorize(principal, await this.service.get(name), name);
+    await this.service.delete(name, principal);
+    this.logger.info({ actor: principal.name, action: 'delete', environment: name }, 'environment delete');
+    return { name, phase: 'Deleting' };
+  }
+
+  @Sse(':name/events')
+  @Header('X-Accel-Buffering', 'no')
+  @ApiOperation({ summary: 'Server-sent events: the status now, then every change, then `deleted`' })
+  @ApiParam({ name: 'name' })
+  async events(
+    @Param('name') name: string,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<Observable<MessageEvent>> {
+    const view = await this.service.get(name);
+    this.authorize(principalOf(request), view, name);
+    const cluster = this.clusterKind();
+    return new Observable<MessageEvent>((subscriber) => {
+      subscriber.next({ type: 'status', data: { ...view.status, cluster } });
+      const stop = this.service.watch(name, (event) => {
+        if (event.type === 'deleted') {
+          subscriber.next({ type: 'deleted', data: { name } });
+          subscriber.complete();
+          return;
+        }
+        void this.service.get(name).then(
+          (latest) => subscriber.next({ type: 'status', data: { ...latest.status, cluster } }),
+          (error: unknown) => subscriber.error(error),
+        );
+      });
+      return stop;
+    });
+  }
+
+  private authorize(principal: Principal, view: EnvironmentView, name: string): void {
+    if (principal.role === 'platform') return;
+    const owner = (view.spec as { owner?: unknown } | undefined)?.owner;
+    if (owner !== principal.name)
+      throw new NotFoundError(`no environment named "${name}"`, { path: '/metadata/name' });
+  }
+
+  private clusterKind(): string {
+    return this.runtime.simulated ? 'simulated' : 'kubernetes';
+  }
+
+  private annotate(view: EnvironmentView): EnvironmentView & { status: { cluster: string } } {
+    return { ...view, status: { ...view.status, cluster: this.clusterKind() } };
+  }
+}
+
+@ApiTags('operations')
+@Controller()
+export class OperationsController {
+  constructor(
+    @Inject(METRICS) private readonly metrics: Metrics,
+    @Inject(RUNTIME) private readonly runtime: RuntimeInfo,
+  ) {}
+
+  @Get('healthz')
+  @ApiOperation({ summary: 'Liveness: the process serves requests' })
+  health() {
+    return {
+      status: 'ok',
+      version: this.runtime.version,
+      cluster: this.runtime.simulated ? 'simulated' : 'kubernetes',
+      clusterDescription: this.runtime.clusterDescription,
+    };
+  }
+
+  @Get('metrics')
+  @ApiOperation({ summary: 'Prometheus metrics' })
+  async prometheus(@Res() response: Response) {
+    response.setHeader('Content-Type', this.metrics.registry.contentType);
+    response.send(await this.metrics.registry.metrics());
+  }
+}

@@ -1,0 +1,122 @@
+/** One place maps envcat's typed errors to HTTP (STYLE.md §9): 422, 404, 409, 502, else 500. */
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { EnvcatError, InputError } from '../core/index.js';
+
+const STATUS: Record<string, number> = {
+  INVALID_INPUT: 422,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  EXTERNAL: 502,
+  INTERNAL: 500,
+};
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  errors: Array<{ path: string; message: string; file?: string }>;
+}
+
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+    const { status, body } = this.toResponse(exception);
+    if (status >= 500)
+      this.logger.error(
+        { method: request.method, path: request.path, status, err: describe(exception) },
+        'request failed',
+      );
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    response.status(status).json(body);
+  }
+
+  private toResponse(exception: unknown): { status: number; body: ErrorBody } {
+    if (exception instanceof InputError)
+      return {
+        status: 422,
+        body: {
+          code: exception.code,
+          message: 'the request is invalid',
+          errors: exception.problems.map((p) => ({
+            path: p.path,
+            message: p.message,
+            ...(p.file ? { file: p.file } : {}),
+          })),
+        },
+      };
+    if (exception instanceof EnvcatError) {
+      const status = STATUS[exception.code] ?? 500;
+      return {
+        status,
+        body: {
+          code: exception.code,
+          message: exception.message,
+          errors: [{ path: exception.path ?? '', message: exception.message }],
+        },
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = HTTP_CODES[status] ?? 'HTTP_ERROR';
+      const message = httpMessage(exception);
+      return { status, body: { code, message, errors: [{ path: '', message }] } };
+    }
+    const parserStatus = bodyParserStatus(exception);
+    if (parserStatus) {
+      const message = (exception as Error).message;
+      return {
+        status: parserStatus,
+        body: { code: HTTP_CODES[parserStatus] ?? 'BAD_REQUEST', message, errors: [{ path: '', message }] },
+      };
+    }
+    return {
+      status: 500,
+      body: {
+        code: 'INTERNAL',
+        message: 'internal error',
+        errors: [{ path: '', message: 'internal error' }],
+      },
+    };
+  }
+}
+
+const HTTP_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+/** body-parser's errors (malformed JSON, too large, bad charset) carry their HTTP status. */
+function bodyParserStatus(error: unknown): number | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { status, type } = error as Error & { status?: unknown; type?: unknown };
+  return typeof status === 'number' && typeof type === 'string' && status >= 400 && status < 500
+    ? status
+    : undefined;
+}
+
+function httpMessage(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}
+
+function describe(error: unknown): Record<string, unknown> {
+  if (error instanceof EnvcatError) return { code: error.code, message: error.message };
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { message: String(error) };
+}

@@ -1,0 +1,271 @@
+/**
+ * `envcat env create|status|list|delete` against a running service (DESIGN §7). `--wait` follows
+ * the environment until it is Ready (exit 0), Failed or Invalid (non-zero) or deleted, so a CI job
+ * can create an environment per branch, test against it and delete it.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import {
+  ConflictError,
+  ExternalError,
+  InputError,
+  NotFoundError,
+  parseDuration,
+  type Problem,
+} from '../core/index.js';
+import { EXIT, type Io } from './io.js';
+
+interface ServerOptions {
+  server: string;
+  token?: string;
+}
+
+interface StatusBody {
+  phase: string;
+  message: string;
+  cluster?: string;
+  steps?: Array<{ instance: string; part: string; phase: string; reason: string; message: string }>;
+  outputs?: Record<string, Record<string, unknown>>;
+  commits?: Array<{ repo: string; sha: string; message: string }>;
+  errors?: Problem[];
+}
+
+interface EnvironmentBody {
+  metadata: { name: string };
+  spec?: { namespace?: string };
+  status: StatusBody;
+}
+
+const TERMINAL_FAILURES = new Set(['Failed', 'Invalid']);
+
+export function registerEnvCommands(program: Command, io: Io): void {
+  const env = program.command('env').description('Environments, through the running envcat service');
+  const withServer = (command: Command) =>
+    command
+      .option('--server <url>', 'envcat service URL', process.env.ENVCAT_SERVER ?? 'http://localhost:8080')
+      .option('--token <token>', 'bearer token (default: $ENVCAT_TOKEN, then $ENVCAT_ADMIN_TOKEN)');
+
+  withServer(
+    env
+      .command('create')
+      .description('Create an environment from a file (YAML or JSON)')
+      .requiredOption('-f, --file <file>', 'the Environment document')
+      .option('--wait', 'wait until it is Ready; exit non-zero if it fails')
+      .option('--timeout <duration>', 'give up waiting after this long (e.g. 90s, 15m)', '30m'),
+  ).action(async (options: ServerOptions & { file: string; wait?: boolean; timeout: string }) => {
+    const timeoutMs = timeoutOf(options.timeout);
+    const body = await readFile(options.file, 'utf8');
+    const client = new ApiClient(options, options.file);
+    const created = await client.request<EnvironmentBody>('POST', '/api/v1/environments', {
+      body,
+      contentType: 'application/yaml',
+    });
+    io.stdout(`environment ${created.metadata.name} created${clusterNote(created.status)}\n`);
+    if (options.wait)
+      io.exitCode = await follow({ client, name: created.metadata.name, io, timeoutMs, until: 'ready' });
+  });
+
+  withServer(env.command('status').description("Show an environment's status").argument('<name>')).action(
+    async (name: string, options: ServerOptions) => {
+      const client = new ApiClient(options);
+      const view = await client.request<EnvironmentBody>(
+        'GET',
+        `/api/v1/environments/${encodeURIComponent(name)}`,
+      );
+      io.stdout(describeStatus(view));
+      io.exitCode = TERMINAL_FAILURES.has(view.status.phase) ? EXIT.failed : EXIT.ok;
+    },
+  );
+
+  withServer(env.command('list').description('List environments')).action(async (options: ServerOptions) => {
+    const client = new ApiClient(options);
+    const list = await client.request<{
+      items: Array<{ name: string; phase: string; type?: string; owner?: string; namespace?: string }>;
+      cluster?: string;
+    }>('GET', '/api/v1/environments');
+    const rows = [['NAME', 'PHASE', 'TYPE', 'OWNER', 'NAMESPACE']];
+    for (const e of list.items) rows.push([e.name, e.phase, e.type ?? '', e.owner ?? '', e.namespace ?? '']);
+    io.stdout(table(rows));
+    if (list.cluster === 'simulated')
+      io.stdout('(cluster: simulated by envcat, not a real Kubernetes cluster)\n');
+  });
+
+  withServer(
+    env
+      .command('delete')
+      .description('Delete an environment: applications, then infrastructure, then its files')
+      .argument('<name>')
+      .option('--wait', 'wait until it is gone')
+      .option('--timeout <duration>', 'give up waiting after this long', '30m'),
+  ).action(async (name: string, options: ServerOptions & { wait?: boolean; timeout: string }) => {
+    const timeoutMs = timeoutOf(options.timeout);
+    const client = new ApiClient(options);
+    await client.request('DELETE', `/api/v1/environments/${encodeURIComponent(name)}`);
+    io.stdout(`environment ${name} is being deleted\n`);
+    if (options.wait) io.exitCode = await follow({ client, name, io, timeoutMs, until: 'gone' });
+  });
+}
+
+function timeoutOf(text: string): number {
+  const seconds = parseDuration(text);
+  if (seconds === undefined)
+    throw new InputError([{ path: '', message: `--timeout: "${text}" is not a duration` }]);
+  return seconds * 1000;
+}
+
+function clusterNote(status: StatusBody | undefined): string {
+  return status?.cluster === 'simulated' ? ' (cluster: simulated)' : '';
+}
+
+/** Polls the environment, printing each change: a rewritten line on a terminal, plain lines otherwise. */
+async function follow(args: {
+  client: ApiClient;
+  name: string;
+  io: Io;
+  timeoutMs: number;
+  until: 'ready' | 'gone';
+  intervalMs?: number;
+}): Promise<number> {
+  const { client, name, io, until } = args;
+  const deadline = Date.now() + args.timeoutMs;
+  let last = '';
+  const tty = io.isTTY === true;
+  for (;;) {
+    let view: EnvironmentBody | undefined;
+    try {
+      view = await client.request<EnvironmentBody>('GET', `/api/v1/environments/${encodeURIComponent(name)}`);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      if (until === 'gone') {
+        io.stdout(`${tty ? '\n' : ''}environment ${name} deleted\n`);
+        return EXIT.ok;
+      }
+      throw error;
+    }
+    const line = progressLine(view.status);
+    if (line !== last) {
+      io.stdout(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+      last = line;
+    }
+    if (until === 'ready' && view.status.phase === 'Ready') {
+      if (tty) io.stdout('\n');
+      io.stdout(describeStatus(view));
+      return EXIT.ok;
+    }
+    if (until === 'ready' && TERMINAL_FAILURES.has(view.status.phase)) {
+      if (tty) io.stdout('\n');
+      io.stderr(describeStatus(view));
+      return view.status.phase === 'Invalid' ? EXIT.invalid : EXIT.failed;
+    }
+    if (Date.now() > deadline) {
+      if (tty) io.stdout('\n');
+      io.stderr(`envcat: timed out waiting for ${name} (phase ${view.status.phase})\n`);
+      return EXIT.failed;
+    }
+    await new Promise((resolve) => setTimeout(resolve, args.intervalMs ?? 1000));
+  }
+}
+
+function progressLine(status: StatusBody): string {
+  const steps = status.steps ?? [];
+  const ready = steps.filter((s) => s.phase === 'Ready').length;
+  return `${status.phase} (${ready}/${steps.length} steps ready)${status.message ? `: ${status.message}` : ''}`;
+}
+
+function describeStatus(view: EnvironmentBody): string {
+  const { status } = view;
+  const lines = [
+    `${view.metadata.name}: ${status.phase}${status.message ? ` - ${status.message}` : ''}${clusterNote(status)}`,
+  ];
+  for (const step of status.steps ?? [])
+    lines.push(
+      `  ${step.instance}/${step.part}: ${step.phase} (${step.reason})${step.message ? ` ${step.message}` : ''}`,
+    );
+  for (const [instance, outputs] of Object.entries(status.outputs ?? {}))
+    for (const [key, value] of Object.entries(outputs))
+      lines.push(`  output ${instance}.${key} = ${JSON.stringify(value)}`);
+  for (const problem of status.errors ?? [])
+    lines.push(`  ${problem.file ?? ''}#${problem.path}: ${problem.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
+}
+
+class ApiClient {
+  private readonly base: string;
+  private readonly token: string | undefined;
+
+  constructor(
+    options: ServerOptions,
+    /** The file a 422's pointers refer to. */
+    private readonly file?: string,
+  ) {
+    this.base = options.server.replace(/\/+$/, '');
+    this.token = options.token ?? process.env.ENVCAT_TOKEN ?? process.env.ENVCAT_ADMIN_TOKEN;
+  }
+
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: { body?: string; contentType?: string } = {},
+  ): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+          ...(options.contentType ? { 'content-type': options.contentType } : {}),
+        },
+        ...(options.body !== undefined ? { body: options.body } : {}),
+      });
+    } catch (error) {
+      throw new ExternalError(
+        `cannot reach the envcat service at ${this.base}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const text = await response.text();
+    const body = text ? (safeJson(text) as Record<string, unknown> | undefined) : undefined;
+    if (response.ok) return body as T;
+    const message =
+      typeof body?.message === 'string' ? body.message : `${response.status} ${response.statusText}`;
+    const errors = Array.isArray(body?.errors)
+      ? (body.errors as Array<{ path?: string; message?: string }>)
+      : [];
+    if (response.status === 422)
+      throw new InputError(
+        errors.map((e) => ({
+          ...(this.file ? { file: this.file } : {}),
+          path: e.path ?? '',
+          message: e.message ?? '',
+        })),
+      );
+    if (response.status === 404) throw new NotFoundError(message);
+    if (response.status === 409) throw new ConflictError(message, { path: errors[0]?.path ?? '' });
+    throw new ExternalError(`${method} ${path}: ${response.status}: ${message}`);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text.slice(0, 500) };
+  }
+}

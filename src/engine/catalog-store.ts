@@ -1,0 +1,106 @@
+/**
+ * The catalog the engine validates against: the built-in entries plus the ones published through
+ * the API, which live in the platform repo under `catalog/<name>/<version>/` so that every replica
+ * and every restart sees the same catalog (Git is the store, as for environments).
+ */
+import type { Logger } from 'pino';
+import {
+  Catalog,
+  ConflictError,
+  InputError,
+  validateEntry,
+  type CatalogEntry,
+  type EntryFile,
+} from '../core/index.js';
+import type { GitOpsRepo } from '../gitops/types.js';
+import type { CatalogSource } from './engine.js';
+
+export const PUBLISHED_DIR = 'catalog';
+const MAX_FILES = 200;
+const MAX_BYTES = 4 * 1024 * 1024;
+
+export class CatalogStore implements CatalogSource {
+  private catalog: Catalog;
+  private version = 0;
+
+  constructor(
+    private readonly options: { builtIn: readonly CatalogEntry[]; repo: GitOpsRepo; logger: Logger },
+  ) {
+    this.catalog = new Catalog(options.builtIn);
+  }
+
+  current(): { catalog: Catalog; version: number } {
+    return { catalog: this.catalog, version: this.version };
+  }
+
+  /** Reads the published entries from the platform repo (after a sync). Bad ones are logged and skipped. */
+  async load(): Promise<void> {
+    const tree = await this.options.repo.readTree(`${PUBLISHED_DIR}/`);
+    const folders = new Map<string, EntryFile[]>();
+    for (const [path, content] of tree) {
+      const [, name, version, ...rest] = path.split('/');
+      if (!name || !version || rest.length === 0) continue;
+      const dir = `${PUBLISHED_DIR}/${name}/${version}`;
+      const files = folders.get(dir) ?? [];
+      files.push({ path: rest.join('/'), content });
+      folders.set(dir, files);
+    }
+    const catalog = new Catalog(this.options.builtIn);
+    for (const [dir, files] of [...folders].sort(([a], [b]) => a.localeCompare(b))) {
+      const name = dir.split('/')[1];
+      const check = await validateEntry({ dir, files, expectedName: name });
+      if (!check.entry) {
+        this.options.logger.warn(
+          { dir, problems: check.problems },
+          'published catalog entry is invalid; skipped',
+        );
+        continue;
+      }
+      try {
+        catalog.publish(check.entry);
+      } catch (error) {
+        this.options.logger.warn(
+          { dir, err: { message: (error as Error).message } },
+          'catalog entry skipped',
+        );
+      }
+    }
+    this.catalog = catalog;
+    this.version++;
+  }
+
+  /**
+   * Validates an entry (catalog.yaml plus the files it names) and commits it. The same version
+   * again is a no-op when identical and a conflict when not: a published version never changes.
+   */
+  async publish(
+    files: readonly EntryFile[],
+    actor: string,
+  ): Promise<{ entry: CatalogEntry; created: boolean }> {
+    if (files.length > MAX_FILES)
+      throw new InputError([{ path: '/files', message: `at most ${MAX_FILES} files` }]);
+    const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
+    if (bytes > MAX_BYTES)
+      throw new InputError([{ path: '/files', message: `at most ${MAX_BYTES} bytes in all` }]);
+    const check = await validateEntry({ dir: PUBLISHED_DIR, files: [...files] });
+    if (!check.entry) throw new InputError(check.problems);
+    const entry = check.entry;
+    const existing = this.catalog.versions(entry.name).find((e) => e.version === entry.version);
+    if (existing) {
+      if (existing.digest === entry.digest) return { entry: existing, created: false };
+      throw new ConflictError(
+        `${entry.name}@${entry.version} is already published with different content; publish a new version`,
+        { path: '/metadata/version' },
+      );
+    }
+    const dir = `${PUBLISHED_DIR}/${entry.name}/${entry.version}`;
+    await this.options.repo.commit({
+      write: files.map((f) => ({ path: `${dir}/${f.path}`, content: f.content })),
+      remove: [],
+      message: `envcat: publish catalog entry ${entry.name}@${entry.version} (by ${actor})`,
+    });
+    this.catalog.publish(entry);
+    this.version++;
+    return { entry, created: true };
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Desired state as the platform repo holds it: one `environments/<env>/environment.yaml` per
+ * environment, whether the API wrote it or a person committed it. Parsing and validation are
+ * cached by file content, so a resync of 1,000 unchanged environments costs map lookups.
+ */
+import {
+  checkEnvironment,
+  parseYamlDocument,
+  type Catalog,
+  type Plan,
+  type Problem,
+  type ResolvedEnvironment,
+} from '../core/index.js';
+
+export const ENVIRONMENTS_DIR = 'environments';
+export const DELETION_ANNOTATION = 'envcat.io/deletion-requested';
+
+export function environmentFile(name: string): string {
+  return `${ENVIRONMENTS_DIR}/${name}/environment.yaml`;
+}
+
+export type DesiredEnvironment =
+  | {
+      name: string;
+      valid: true;
+      environment: ResolvedEnvironment;
+      plan: Plan;
+      deletionRequested: boolean;
+    }
+  | {
+      name: string;
+      valid: false;
+      problems: Problem[];
+      deletionRequested: boolean;
+    };
+
+interface CacheEntry {
+  source: string;
+  catalogVersion: number;
+  desired: DesiredEnvironment;
+}
+
+export class DesiredStateParser {
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(private readonly catalog: () => { catalog: Catalog; version: number }) {}
+
+  /** The environment in `environments/<name>/environment.yaml`, from its text. */
+  parse(name: string, source: string): DesiredEnvironment {
+    const { catalog, version } = this.catalog();
+    const cached = this.cache.get(name);
+    if (cached && cached.source === source && cached.catalogVersion === version) return cached.desired;
+    const desired = parseEnvironment({ name, source, catalog });
+    this.cache.set(name, { source, catalogVersion: version, desired });
+    return desired;
+  }
+
+  forget(name: string): void {
+    this.cache.delete(name);
+  }
+}
+
+/** Parses and validates one environment file as the reconciler sees it. */
+export function parseEnvironment(args: {
+  name: string;
+  source: string;
+  catalog: Catalog;
+}): DesiredEnvironment {
+  const { name, source, catalog } = args;
+  const file = environmentFile(name);
+  let document: unknown;
+  try {
+    document = parseYamlDocument(source);
+  } catch (error) {
+    return {
+      name,
+      valid: false,
+      deletionRequested: false,
+      problems: [{ file, path: '', message: error instanceof Error ? error.message : String(error) }],
+    };
+  }
+  const deletionRequested = isDeletionRequested(document);
+  const check = checkEnvironment(document, catalog);
+  const problems: Problem[] = check.problems.map((p) => ({ ...p, file }));
+  const metadataName = (document as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+  if (typeof metadataName === 'string' && metadataName !== name)
+    problems.push({ file, path: '/metadata/name', message: `must be "${name}", the name of its directory` });
+  if (check.environment) {
+    // A literal secret in Git is a leak already; refuse to act on it so it gets noticed and removed.
+    for (const instance of check.environment.instances) {
+      for (const [parameter, source] of Object.entries(instance.secrets)) {
+        if (source.kind === 'literal')
+          problems.push({
+            file,
+            path: `/spec/catalogs/${instance.index}/parameters/${parameter}`,
+            message: 'a secret parameter in Git must be a fromSecret reference, not a literal value',
+          });
+      }
+    }
+  }
+  if (problems.length > 0 || !check.environment || !check.plan)
+    return { name, valid: false, deletionRequested, problems };
+  return { name, valid: true, environment: check.environment, plan: check.plan, deletionRequested };
+}
+
+function isDeletionRequested(document: unknown): boolean {
+  const annotations = (document as { metadata?: { annotations?: Record<string, unknown> } } | null)?.metadata
+    ?.annotations;
+  return typeof annotations?.[DELETION_ANNOTATION] === 'string';
+}
+
+/** Environment names found in a tree of `environments/<env>/...` paths. */
+export function environmentNames(paths: Iterable<string>): Set<string> {
+  const names = new Set<string>();
+  for (const path of paths) {
+    const parts = path.split('/');
+    if (parts[0] === ENVIRONMENTS_DIR && parts.length > 2 && parts[1]) names.add(parts[1]);
+  }
+  return names;
+}

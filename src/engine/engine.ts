@@ -1,0 +1,875 @@
+/**
+ * The reconciler (DESIGN §4–§6): level-triggered and idempotent. Desired state is what the
+ * platform repo holds, observed state is what the cluster reports through watches; each pass
+ * over an environment commits at most the next wave, or the next deletion step, and derives the
+ * status from scratch. Nothing is kept that a restart could lose: Git and the cluster are the state.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import {
+  applicationState,
+  environmentStatus,
+  EnvcatError,
+  nextDeletionAction,
+  nextProvisionAction,
+  outputSecretName,
+  qualifiedName,
+  renderEnvironmentFiles,
+  renderStep,
+  secretData,
+  workspaceOutputs,
+  workspaceState,
+  WORKSPACE_API,
+  type Catalog,
+  type EnvironmentPhase,
+  type EnvironmentStatusSummary,
+  type JsonValue,
+  type OutputValues,
+  type Plan,
+  type Problem,
+  type RenderOptions,
+  type RenderedFile,
+  type ResolvedEnvironment,
+  type SecretPlan,
+  type SecretSource,
+  type Step,
+  type StepObservation,
+  type StepState,
+  type StepStatus,
+} from '../core/index.js';
+import type { ClusterClient, Informer, KubeObject } from '../cluster/types.js';
+import type { GitOpsRepo, RepoName } from '../gitops/types.js';
+import {
+  DesiredStateParser,
+  ENVIRONMENTS_DIR,
+  environmentNames,
+  type DesiredEnvironment,
+} from './desired-state.js';
+import { LeaderElector } from './leader.js';
+import { WorkQueue } from './work-queue.js';
+
+const LABEL_ENVIRONMENT = 'envcat.io/environment';
+const LABEL_INSTANCE = 'envcat.io/instance';
+const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
+
+export interface CatalogSource {
+  /** The catalog now, and a number that changes whenever it does. */
+  current(): { catalog: Catalog; version: number };
+}
+
+export interface EngineOptions {
+  catalog: CatalogSource;
+  platform: GitOpsRepo;
+  apps: GitOpsRepo;
+  cluster: ClusterClient;
+  render: RenderOptions;
+  logger: Logger;
+  /** This replica's name, for the leader Lease. */
+  identity: string;
+  /** Namespace of the leader Lease. */
+  namespace?: string;
+  /** How often both repos are fetched for changes made outside the engine. */
+  gitPollMs?: number;
+  /** How often every environment is reconciled even without a trigger. */
+  resyncMs?: number;
+  concurrency?: number;
+  leaseDurationMs?: number;
+  /** Name of the Argo CD Application the bootstrap ApplicationSet generates for an environment's directory. */
+  parentApplication?: (repo: RepoName, environment: string) => string;
+  now?: () => number;
+}
+
+export interface EnvironmentStatusView extends EnvironmentStatusSummary {
+  /** Non-sensitive outputs of the infrastructure steps, by instance. */
+  outputs: Record<string, Record<string, JsonValue>>;
+  /** Validation problems of an Invalid environment. */
+  problems?: Problem[];
+  observedAt: string;
+}
+
+export interface EngineEvents {
+  status: [name: string, status: EnvironmentStatusView];
+  deleted: [name: string];
+  committed: [event: { environment: string; repo: RepoName; sha: string; message: string; wave?: number }];
+}
+
+/** A step that could not be committed, with why (a Secret it reads is missing, a render error). */
+interface Blocked {
+  reason: string;
+  message: string;
+}
+
+export class Engine extends EventEmitter<EngineEvents> {
+  private readonly parser: DesiredStateParser;
+  private readonly queue: WorkQueue;
+  private readonly leader: LeaderElector;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly trees: Record<RepoName, Map<string, string>> = { platform: new Map(), apps: new Map() };
+  private readonly heads: Record<RepoName, string> = { platform: '', apps: '' };
+  private readonly statuses = new Map<string, EnvironmentStatusView>();
+  private readonly createdAt = new Map<string, number>();
+  private readonly lastAppCommit = new Map<string, string>();
+  private readonly revisionCache = new Map<string, boolean>();
+  /** Steps the last pass could not commit, by environment (transient: the next pass recomputes them). */
+  private readonly blockedSteps = new Map<string, Map<string, Blocked>>();
+  private workspaces!: Informer;
+  private applications!: Informer;
+  private timers: NodeJS.Timeout[] = [];
+  private polling = false;
+  private started = false;
+
+  constructor(private readonly options: EngineOptions) {
+    super();
+    this.log = options.logger.child({ component: 'engine' });
+    this.now = options.now ?? Date.now;
+    this.parser = new DesiredStateParser(() => options.catalog.current());
+    this.queue = new WorkQueue({
+      concurrency: options.concurrency ?? 8,
+      process: (name) => this.reconcile(name),
+      onError: (name, error, attempt) =>
+        this.log.error(
+          { environment: name, attempt, err: describeError(error) },
+          'reconcile failed; retrying',
+        ),
+    });
+    this.leader = new LeaderElector({
+      cluster: options.cluster,
+      namespace: options.namespace ?? 'envcat-system',
+      name: 'envcat-engine',
+      identity: options.identity,
+      leaseDurationMs: options.leaseDurationMs ?? 15_000,
+      logger: this.log,
+      onStartedLeading: () => this.enqueueAll(),
+    });
+  }
+
+  /** Loads both repos, starts the watches, then reconciles every environment while this replica leads. */
+  async start(): Promise<void> {
+    await Promise.all([this.refreshRepo('platform'), this.refreshRepo('apps')]);
+    const workspaceApi = WORKSPACE_API[this.options.render.workspaceApi];
+    const selector = `${LABEL_MANAGED_BY}=envcat`;
+    this.workspaces = this.options.cluster.informer(
+      { apiVersion: workspaceApi, kind: 'Workspace' },
+      { labelSelector: selector },
+    );
+    this.applications = this.options.cluster.informer(
+      { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' },
+      { namespace: this.options.render.argocd.namespace, labelSelector: selector },
+    );
+    for (const informer of [this.workspaces, this.applications]) {
+      for (const event of ['ADDED', 'MODIFIED', 'DELETED'] as const)
+        informer.on(event, (object) => this.onObjectEvent(object));
+      informer.on('error', (error) =>
+        this.log.warn({ err: describeError(error) }, 'watch failed; restarting'),
+      );
+    }
+    await Promise.all([this.workspaces.start(), this.applications.start()]);
+    this.started = true;
+    for (const name of this.knownEnvironments()) this.refreshStatus(name);
+    await this.leader.start();
+    const poll = setInterval(() => void this.pollGit(), this.options.gitPollMs ?? 2_000);
+    const resync = setInterval(() => this.enqueueAll(), this.options.resyncMs ?? 60_000);
+    poll.unref();
+    resync.unref();
+    this.timers.push(poll, resync);
+    this.log.info({ identity: this.options.identity }, 'engine started');
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    this.queue.stop();
+    await this.queue.idle();
+    await this.leader.stop();
+    this.workspaces?.stop();
+    this.applications?.stop();
+    this.started = false;
+  }
+
+  get isLeader(): boolean {
+    return this.leader.isLeader;
+  }
+
+  /** Reconcile an environment soon (after the API wrote it, say). */
+  enqueue(name: string): void {
+    this.queue.add(name);
+  }
+
+  /** Resolves when no reconcile is queued or running. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Fetch both repos now and reconcile what changed. */
+  async pollGit(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const changed = new Set<string>();
+      for (const repo of ['platform', 'apps'] as const) {
+        for (const name of await this.refreshRepo(repo)) changed.add(name);
+      }
+      for (const name of changed) {
+        this.refreshStatus(name);
+        this.queue.add(name);
+      }
+    } catch (error) {
+      this.log.warn({ err: describeError(error) }, 'git poll failed');
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Every environment that has files in either repo. */
+  knownEnvironments(): string[] {
+    const names = environmentNames(this.trees.platform.keys());
+    for (const name of environmentNames(this.trees.apps.keys())) names.add(name);
+    return [...names].sort();
+  }
+
+  /** The environment file as the platform repo holds it (no secret values ever are). */
+  environmentSource(name: string): string | undefined {
+    return this.trees.platform.get(`${ENVIRONMENTS_DIR}/${name}/environment.yaml`);
+  }
+
+  status(name: string): EnvironmentStatusView | undefined {
+    if (!this.statuses.has(name) && this.started && this.knownEnvironments().includes(name))
+      this.refreshStatus(name);
+    return this.statuses.get(name);
+  }
+
+  /** The commits that touched an environment, newest first, in both repos. */
+  async commits(
+    name: string,
+    limit = 50,
+  ): Promise<Array<{ repo: RepoName; sha: string; message: string; date: string }>> {
+    const prefix = `${ENVIRONMENTS_DIR}/${name}/`;
+    const [platform, apps] = await Promise.all([
+      this.options.platform.log(prefix, { limit }),
+      this.options.apps.log(prefix, { limit }),
+    ]);
+    return [
+      ...platform.map((c) => ({ repo: 'platform' as const, sha: c.sha, message: c.message, date: c.date })),
+      ...apps.map((c) => ({ repo: 'apps' as const, sha: c.sha, message: c.message, date: c.date })),
+    ]
+      .sort((a, b) => b.date.localeCompare(a.date))
+      .slice(0, limit);
+  }
+
+  /** Record a commit made by someone else in this process (the API), so the next pass sees it without a fetch. */
+  noteCommit(
+    repo: RepoName,
+    change: { write: Array<{ path: string; content: string }>; remove: string[] },
+    sha: string,
+  ): void {
+    this.applyToTree(repo, change);
+    this.heads[repo] = sha;
+  }
+
+  private enqueueAll(): void {
+    for (const name of this.knownEnvironments()) this.queue.add(name);
+  }
+
+  private onObjectEvent(object: KubeObject): void {
+    const name = object.metadata.labels?.[LABEL_ENVIRONMENT];
+    if (!name) return;
+    this.refreshStatus(name);
+    this.queue.add(name);
+  }
+
+  /** Syncs a repo and reloads its tree when the head moved; returns the environments whose files changed. */
+  private async refreshRepo(repo: RepoName): Promise<Set<string>> {
+    const head = await this.options[repo].sync();
+    if (head === this.heads[repo]) return new Set();
+    const tree = await this.options[repo].readTree(`${ENVIRONMENTS_DIR}/`);
+    const previous = this.trees[repo];
+    const changed = new Set<string>();
+    for (const [path, content] of tree) if (previous.get(path) !== content) changed.add(path);
+    for (const path of previous.keys()) if (!tree.has(path)) changed.add(path);
+    this.trees[repo] = tree;
+    this.heads[repo] = head;
+    return environmentNames(changed);
+  }
+
+  private async reconcile(name: string): Promise<void> {
+    if (!this.leader.isLeader) return;
+    const source = this.environmentSource(name);
+    const desired = source === undefined ? undefined : this.parser.parse(name, source);
+    if (!desired || desired.deletionRequested || (desired.valid && this.expired(name, desired.environment))) {
+      await this.reconcileDeletion(name, desired);
+      return;
+    }
+    if (!desired.valid) {
+      this.publish(name, this.invalidStatus(desired.problems));
+      return;
+    }
+    await this.reconcileProvisioning(name, desired.environment, desired.plan);
+  }
+
+  private async reconcileProvisioning(name: string, env: ResolvedEnvironment, plan: Plan): Promise<void> {
+    const log = this.log.child({ environment: name });
+    // The namespace file goes first: namespaced Workspaces live in it.
+    const environmentFiles = renderEnvironmentFiles(env).filter((f) => f.path.endsWith('/namespace.yaml'));
+    if (this.differs('platform', environmentFiles))
+      await this.commit(name, 'platform', environmentFiles, [], `envcat: ${name}: namespace and isolation`);
+
+    const outputs = this.observedOutputs(env);
+    const blocked = new Map<string, Blocked>();
+    this.blockedSteps.set(name, blocked);
+    const observe = () => plan.steps.map((step) => this.observeStep(env, step, blocked.get(step.id)));
+
+    // Committed steps whose rendering changed (the request was edited, an output changed) are updated in place.
+    const stale = observe().filter((o) => o.committed && this.rendersDifferently(env, o.step, outputs));
+    for (const part of ['infra', 'apps'] as const) {
+      const steps = stale.filter((o) => o.step.part === part).map((o) => o.step);
+      if (steps.length > 0) await this.commitSteps({ name, env, steps, outputs, blocked, update: true });
+    }
+    await this.removeDroppedInstances(name, env);
+
+    const action = nextProvisionAction({ plan, steps: observe() });
+    if (action.kind === 'commit') {
+      const wave = plan.waves.find((w) => w.number === action.wave);
+      const steps = plan.steps.filter((s) => wave?.steps.includes(s.id) && !this.isCommitted(env, s));
+      await this.commitSteps({ name, env, steps, outputs, blocked, wave: action.wave });
+      log.info({ wave: action.wave, steps: steps.map((s) => s.id) }, 'wave committed');
+    } else {
+      log.debug({ reason: action.reason }, 'waiting');
+    }
+    const summary = environmentStatus({ steps: observe(), deleting: false });
+    this.publish(name, {
+      ...summary,
+      outputs: this.publicOutputs(env, outputs),
+      observedAt: this.timestamp(),
+    });
+    if (blocked.size > 0) this.queue.addAfter(name, 5_000);
+    else if (action.kind === 'commit') this.queue.add(name);
+  }
+
+  private async commitSteps(args: {
+    name: string;
+    env: ResolvedEnvironment;
+    steps: Step[];
+    outputs: OutputValues;
+    blocked: Map<string, Blocked>;
+    wave?: number;
+    update?: boolean;
+  }): Promise<void> {
+    const { name, env, outputs, blocked } = args;
+    const byRepo: Record<RepoName, RenderedFile[]> = { platform: [], apps: [] };
+    const secrets: SecretPlan[] = [];
+    const committed: Step[] = [];
+    for (const step of args.steps) {
+      try {
+        const rendered = renderStep({ env, step, outputs, options: this.options.render });
+        for (const file of rendered.files) byRepo[file.repo].push(file);
+        secrets.push(...rendered.secrets);
+        committed.push(step);
+      } catch (error) {
+        if (!(error instanceof EnvcatError)) throw error;
+        blocked.set(step.id, { reason: 'RenderFailed', message: error.message });
+      }
+    }
+    for (const secret of secrets) {
+      const problem = await this.ensureSecret(env, secret);
+      if (problem) {
+        for (const step of committed) blocked.set(step.id, problem);
+        return;
+      }
+    }
+    const described = committed
+      .map((s) => {
+        const instance = env.instances.find((i) => i.name === s.instance);
+        return `${s.instance} (${instance?.entry.name}@${instance?.entry.version})`;
+      })
+      .join(', ');
+    const what = args.update ? 'update' : `wave ${args.wave ?? '?'}`;
+    for (const repo of ['platform', 'apps'] as const) {
+      const files = byRepo[repo];
+      if (files.length === 0) continue;
+      const part = repo === 'platform' ? 'infrastructure' : 'applications';
+      // An apps step's manifests directory is replaced whole, so a manifest dropped from the entry goes too.
+      const remove =
+        repo === 'apps'
+          ? committed
+              .filter((s) => s.part === 'apps')
+              .map((s) => `${ENVIRONMENTS_DIR}/${name}/apps/${s.instance}/`)
+              .filter((dir) => [...this.trees.apps.keys()].some((p) => p.startsWith(dir)))
+          : [];
+      const sha = await this.commit(
+        name,
+        repo,
+        files,
+        remove,
+        `envcat: ${name}: ${what}, ${part}: ${described}`,
+        args.wave,
+      );
+      if (repo === 'apps' && sha) {
+        for (const step of committed)
+          if (step.part === 'apps') this.lastAppCommit.set(`${name}/${step.instance}`, sha);
+      }
+    }
+  }
+
+  private async commit(
+    name: string,
+    repo: RepoName,
+    files: RenderedFile[] | Array<{ path: string; content: string }>,
+    remove: string[],
+    message: string,
+    wave?: number,
+  ): Promise<string | undefined> {
+    const change = { write: files.map((f) => ({ path: f.path, content: f.content })), remove, message };
+    const result = await this.options[repo].commit(change);
+    this.applyToTree(repo, change);
+    if (!result.changed) return undefined;
+    this.heads[repo] = result.sha;
+    this.log.info({ environment: name, repo, sha: result.sha, attempts: result.attempts }, message);
+    this.emit('committed', { environment: name, repo, sha: result.sha, message, ...(wave ? { wave } : {}) });
+    await this.requestRefresh(name, repo);
+    return result.sha;
+  }
+
+  /** Argo CD polls every 3 minutes; annotating the environment's Applications makes it look now (DESIGN §4). */
+  private async requestRefresh(name: string, repo: RepoName): Promise<void> {
+    const namespace = this.options.render.argocd.namespace;
+    const parent = (this.options.parentApplication ?? defaultParentApplication)(repo, name);
+    const targets = [parent];
+    if (repo === 'apps')
+      for (const app of this.applications.list())
+        if (app.metadata.labels?.[LABEL_ENVIRONMENT] === name && app.metadata.labels[LABEL_INSTANCE])
+          targets.push(app.metadata.name);
+    for (const target of targets) {
+      const ref = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name: target, namespace };
+      try {
+        if (!(await this.options.cluster.get(ref))) continue;
+        await this.options.cluster.mergePatch(ref, {
+          metadata: { annotations: { [REFRESH_ANNOTATION]: 'normal' } },
+        });
+      } catch (error) {
+        // Argo CD still finds the commit on its next poll; a failed refresh only costs time.
+        this.log.warn(
+          { environment: name, application: target, err: describeError(error) },
+          'refresh request failed',
+        );
+      }
+    }
+  }
+
+  /** Creates or updates a planned Secret from the values it refers to; returns why not when one is missing. */
+  private async ensureSecret(env: ResolvedEnvironment, plan: SecretPlan): Promise<Blocked | undefined> {
+    const cache = new Map<string, Record<string, string> | undefined>();
+    const readSecret = async (namespace: string, secretName: string) => {
+      const key = `${namespace}/${secretName}`;
+      if (!cache.has(key)) {
+        const secret = await this.options.cluster.get({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          name: secretName,
+          namespace,
+        });
+        cache.set(key, secret ? decodeSecretData(secret) : undefined);
+      }
+      return cache.get(key);
+    };
+    const locate = (source: SecretSource): { name: string; key: string } | undefined => {
+      if (source.kind === 'secretRef') return { name: source.name, key: source.key };
+      if (source.kind === 'output')
+        return { name: outputSecretName(env.name, source.reference.from), key: source.reference.output };
+      return undefined;
+    };
+    const values = new Map<SecretSource, string>();
+    for (const source of [...plan.keys.map((k) => k.source), ...plan.tfvars.map((v) => v.source)]) {
+      if (source.kind === 'literal') {
+        values.set(source, source.value);
+        continue;
+      }
+      const where = locate(source);
+      if (!where) continue;
+      const data = await readSecret(env.namespace, where.name);
+      const value = data?.[where.key];
+      if (value === undefined)
+        return {
+          reason: 'SecretNotFound',
+          message: `Secret ${env.namespace}/${where.name} has no key ${where.key}`,
+        };
+      values.set(source, value);
+    }
+    const data = secretData(plan, (source) => values.get(source) ?? '');
+    const ref = { apiVersion: 'v1', kind: 'Secret', name: plan.name, namespace: plan.namespace };
+    const existing = await readSecret(plan.namespace, plan.name);
+    if (existing && Object.entries(data).every(([k, v]) => existing[k] === v)) return undefined;
+    const encoded = Object.fromEntries(
+      Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+    );
+    if (existing)
+      await this.options.cluster.mergePatch(ref, { metadata: { labels: plan.labels }, data: encoded });
+    else
+      await this.options.cluster.create({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: plan.name, namespace: plan.namespace, labels: plan.labels },
+        type: 'Opaque',
+        data: encoded,
+      });
+    return undefined;
+  }
+
+  /** Instances removed from the request: their apps go first, their infrastructure once those are gone. */
+  private async removeDroppedInstances(name: string, env: ResolvedEnvironment): Promise<void> {
+    const kept = new Set(env.instances.map((i) => i.name));
+    const dropped = (repo: RepoName, part: 'infra' | 'apps') => {
+      const prefix = `${ENVIRONMENTS_DIR}/${name}/${part}/`;
+      const found = new Set<string>();
+      for (const path of this.trees[repo].keys()) {
+        if (!path.startsWith(prefix)) continue;
+        const instance = path
+          .slice(prefix.length)
+          .split('/')[0]
+          ?.replace(/\.yaml$/, '');
+        if (instance && !kept.has(instance)) found.add(instance);
+      }
+      return [...found];
+    };
+    const apps = dropped('apps', 'apps');
+    if (apps.length > 0) {
+      const remove = apps.flatMap((i) => [
+        `${ENVIRONMENTS_DIR}/${name}/apps/${i}.yaml`,
+        `${ENVIRONMENTS_DIR}/${name}/apps/${i}/`,
+      ]);
+      await this.commit(
+        name,
+        'apps',
+        [],
+        remove,
+        `envcat: ${name}: remove applications of ${apps.join(', ')}`,
+      );
+    }
+    const liveApps = new Set(
+      this.applications
+        .list()
+        .filter((a) => a.metadata.labels?.[LABEL_ENVIRONMENT] === name)
+        .map((a) => a.metadata.labels?.[LABEL_INSTANCE]),
+    );
+    const infra = dropped('platform', 'infra').filter((i) => !liveApps.has(i));
+    if (infra.length > 0) {
+      const remove = infra.map((i) => `${ENVIRONMENTS_DIR}/${name}/infra/${i}.yaml`);
+      await this.commit(
+        name,
+        'platform',
+        [],
+        remove,
+        `envcat: ${name}: remove infrastructure of ${infra.join(', ')}`,
+      );
+    }
+  }
+
+  private async reconcileDeletion(name: string, desired: DesiredEnvironment | undefined): Promise<void> {
+    const prefix = `${ENVIRONMENTS_DIR}/${name}/`;
+    const has = (repo: RepoName, dir: string) => [...this.trees[repo].keys()].some((p) => p.startsWith(dir));
+    const live = (informer: Informer) =>
+      informer
+        .list()
+        .filter((o) => o.metadata.labels?.[LABEL_ENVIRONMENT] === name && o.metadata.labels[LABEL_INSTANCE])
+        .map((o) => o.metadata.labels?.[LABEL_INSTANCE] ?? o.metadata.name);
+    const liveApplications = live(this.applications);
+    const liveWorkspaces = live(this.workspaces);
+    const committedApps = has('apps', prefix) ? ['apps'] : [];
+    const committedInfra = has('platform', `${prefix}infra/`) ? ['infra'] : [];
+    const secrets =
+      committedApps.length === 0 &&
+      committedInfra.length === 0 &&
+      liveApplications.length === 0 &&
+      liveWorkspaces.length === 0
+        ? await this.options.cluster.list(
+            { apiVersion: 'v1', kind: 'Secret' },
+            { labelSelector: `${LABEL_MANAGED_BY}=envcat,${LABEL_ENVIRONMENT}=${name}` },
+          )
+        : [];
+    const action = nextDeletionAction({
+      committedApps,
+      committedInfra,
+      liveApplications,
+      liveWorkspaces,
+      secretsLeft: secrets.length > 0,
+    });
+    const steps = desired?.valid
+      ? desired.plan.steps.map((step) => this.observeStep(desired.environment, step, undefined))
+      : [];
+    const publishDeleting = (message: string) =>
+      this.publish(name, {
+        ...environmentStatus({ steps, deleting: true }),
+        message,
+        outputs: {},
+        observedAt: this.timestamp(),
+      });
+    switch (action.kind) {
+      case 'removeApps':
+        await this.commit(name, 'apps', [], [prefix], `envcat: ${name}: delete applications`);
+        publishDeleting('removing the applications');
+        this.queue.add(name);
+        return;
+      case 'waitForApps':
+        publishDeleting(`waiting for Argo CD to delete ${action.remaining.join(', ')}`);
+        this.queue.addAfter(name, 10_000);
+        return;
+      case 'removeInfra':
+        await this.commit(
+          name,
+          'platform',
+          [],
+          [`${prefix}infra/`],
+          `envcat: ${name}: delete infrastructure`,
+        );
+        publishDeleting('removing the infrastructure');
+        this.queue.add(name);
+        return;
+      case 'waitForInfra':
+        publishDeleting(`waiting for terraform destroy of ${action.remaining.join(', ')}`);
+        this.queue.addAfter(name, 10_000);
+        return;
+      case 'deleteSecrets':
+        for (const secret of secrets)
+          await this.options.cluster.delete({
+            apiVersion: 'v1',
+            kind: 'Secret',
+            name: secret.metadata.name,
+            ...(secret.metadata.namespace ? { namespace: secret.metadata.namespace } : {}),
+          });
+        publishDeleting('deleting the secrets');
+        this.queue.add(name);
+        return;
+      case 'removeEnvironment':
+        if (has('platform', prefix))
+          await this.commit(name, 'platform', [], [prefix], `envcat: ${name}: delete environment`);
+        this.statuses.delete(name);
+        this.blockedSteps.delete(name);
+        this.parser.forget(name);
+        this.createdAt.delete(name);
+        this.log.info({ environment: name }, 'environment deleted');
+        this.emit('deleted', name);
+        return;
+    }
+  }
+
+  private expired(name: string, env: ResolvedEnvironment): boolean {
+    if (env.ttlSeconds === undefined) return false;
+    const created = this.createdAt.get(name);
+    if (created === undefined) {
+      void this.loadCreatedAt(name);
+      return false;
+    }
+    const expiresAt = created + env.ttlSeconds * 1000;
+    const left = expiresAt - this.now();
+    if (left > 0) this.queue.addAfter(name, Math.min(left + 1_000, 2 ** 31 - 1));
+    return left <= 0;
+  }
+
+  /** An environment's creation time is the date of the first commit of its file: Git, not local state. */
+  private async loadCreatedAt(name: string): Promise<void> {
+    const commits = await this.options.platform.log(`${ENVIRONMENTS_DIR}/${name}/environment.yaml`, {
+      limit: 1000,
+    });
+    const first = commits.at(-1);
+    if (!first) return;
+    this.createdAt.set(name, Date.parse(first.date));
+    this.queue.add(name);
+  }
+
+  private observeStep(env: ResolvedEnvironment, step: Step, blocked: Blocked | undefined): StepObservation {
+    const committed = this.isCommitted(env, step);
+    if (blocked) return { step, committed, state: { phase: 'Failed', ...blocked } };
+    const instance = env.instances.find((i) => i.name === step.instance);
+    if (!instance) throw new Error(`plan step ${step.id} has no instance`);
+    const name = qualifiedName(env, instance);
+    let state: StepState;
+    if (step.part === 'infra') {
+      const namespace = this.options.render.workspaceApi === 'namespaced' ? env.namespace : undefined;
+      state = workspaceState(this.workspaces.get(name, namespace));
+    } else {
+      const application = this.applications.get(name, this.options.render.argocd.namespace);
+      state = applicationState(application, {
+        revisionAccepted: (revision) => this.revisionAccepted(env.name, step.instance, revision),
+      });
+    }
+    return { step, committed, state };
+  }
+
+  /** A revision is good when it holds our last commit of the step (it is that commit or a later one). */
+  private revisionAccepted(environment: string, instance: string, revision: string): boolean {
+    const ours = this.lastAppCommit.get(`${environment}/${instance}`);
+    if (!ours) {
+      void this.loadLastAppCommit(environment, instance);
+      return false;
+    }
+    if (revision === ours) return true;
+    const key = `${ours}..${revision}`;
+    const known = this.revisionCache.get(key);
+    if (known !== undefined) return known;
+    void this.options.apps.isAncestor(ours, revision).then(
+      (result) => {
+        this.revisionCache.set(key, result);
+        this.queue.add(environment);
+      },
+      (error: unknown) => this.log.warn({ err: describeError(error) }, 'revision check failed'),
+    );
+    return false;
+  }
+
+  private async loadLastAppCommit(environment: string, instance: string): Promise<void> {
+    const [last] = await this.options.apps.log(`${ENVIRONMENTS_DIR}/${environment}/apps/${instance}.yaml`, {
+      limit: 1,
+    });
+    if (!last) return;
+    this.lastAppCommit.set(`${environment}/${instance}`, last.sha);
+    this.queue.add(environment);
+  }
+
+  private isCommitted(env: ResolvedEnvironment, step: Step): boolean {
+    const repo: RepoName = step.part === 'infra' ? 'platform' : 'apps';
+    return this.trees[repo].has(`${ENVIRONMENTS_DIR}/${env.name}/${step.part}/${step.instance}.yaml`);
+  }
+
+  private rendersDifferently(env: ResolvedEnvironment, step: Step, outputs: OutputValues): boolean {
+    try {
+      const rendered = renderStep({ env, step, outputs, options: this.options.render });
+      return this.differs(step.part === 'infra' ? 'platform' : 'apps', rendered.files);
+    } catch (error) {
+      if (error instanceof EnvcatError) return false; // an output is not known (yet): keep what is there
+      throw error;
+    }
+  }
+
+  private differs(repo: RepoName, files: Array<{ path: string; content: string }>): boolean {
+    return files.some((f) => this.trees[repo].get(f.path) !== f.content);
+  }
+
+  private observedOutputs(env: ResolvedEnvironment): OutputValues {
+    const outputs: Record<string, Record<string, JsonValue>> = {};
+    for (const instance of env.instances) {
+      if (!instance.entry.document.spec.iac) continue;
+      const namespace = this.options.render.workspaceApi === 'namespaced' ? env.namespace : undefined;
+      const workspace = this.workspaces.get(qualifiedName(env, instance), namespace);
+      if (workspace && workspaceState(workspace).phase === 'Ready')
+        outputs[instance.name] = workspaceOutputs(workspace);
+    }
+    return outputs;
+  }
+
+  /** Outputs a user may see: the ones the entry does not declare sensitive. */
+  private publicOutputs(
+    env: ResolvedEnvironment,
+    outputs: OutputValues,
+  ): Record<string, Record<string, JsonValue>> {
+    const result: Record<string, Record<string, JsonValue>> = {};
+    for (const instance of env.instances) {
+      const values = outputs[instance.name];
+      if (!values) continue;
+      const visible: Record<string, JsonValue> = {};
+      for (const declared of instance.entry.document.spec.outputs ?? []) {
+        const value = values[declared.name];
+        if (!declared.sensitive && value !== undefined) visible[declared.name] = value;
+      }
+      result[instance.name] = visible;
+    }
+    return result;
+  }
+
+  /** Status from what is known now, without writing anything (any replica may do this). */
+  private refreshStatus(name: string): void {
+    if (!this.started) return;
+    const source = this.environmentSource(name);
+    const desired = source === undefined ? undefined : this.parser.parse(name, source);
+    if (!desired) {
+      if (this.statuses.has(name))
+        this.publish(name, {
+          ...environmentStatus({ steps: [], deleting: true }),
+          outputs: {},
+          observedAt: this.timestamp(),
+        });
+      return;
+    }
+    if (!desired.valid) {
+      this.publish(name, this.invalidStatus(desired.problems));
+      return;
+    }
+    const blocked = this.blockedSteps.get(name);
+    const steps = desired.plan.steps.map((step) =>
+      this.observeStep(desired.environment, step, blocked?.get(step.id)),
+    );
+    const outputs = this.observedOutputs(desired.environment);
+    const summary = environmentStatus({ steps, deleting: desired.deletionRequested });
+    this.publish(name, {
+      ...summary,
+      outputs: this.publicOutputs(desired.environment, outputs),
+      observedAt: this.timestamp(),
+    });
+  }
+
+  private invalidStatus(problems: Problem[]): EnvironmentStatusView {
+    const phase: EnvironmentPhase = 'Invalid';
+    const message = `${problems.length} problem(s) in the request`;
+    return {
+      phase,
+      message,
+      conditions: [{ type: 'Ready', status: 'False', reason: 'Invalid', message }],
+      steps: [] as StepStatus[],
+      outputs: {},
+      problems,
+      observedAt: this.timestamp(),
+    };
+  }
+
+  private publish(name: string, status: EnvironmentStatusView): void {
+    const previous = this.statuses.get(name);
+    this.statuses.set(name, status);
+    if (previous && sameStatus(previous, status)) return;
+    if (previous?.phase !== status.phase)
+      this.log.info({ environment: name, phase: status.phase, from: previous?.phase }, status.message);
+    this.emit('status', name, status);
+  }
+
+  private applyToTree(
+    repo: RepoName,
+    change: { write: Array<{ path: string; content: string }>; remove: string[] },
+  ) {
+    const tree = this.trees[repo];
+    for (const removed of change.remove) {
+      if (removed.endsWith('/')) {
+        for (const path of [...tree.keys()]) if (path.startsWith(removed)) tree.delete(path);
+      } else tree.delete(removed);
+    }
+    for (const file of change.write) tree.set(file.path, file.content);
+  }
+
+  private timestamp(): string {
+    return new Date(this.now()).toISOString();
+  }
+}
+
+export function defaultParentApplication(repo: RepoName, environment: string): string {
+  return `envcat-${repo}-${environment}`;
+}
+
+function sameStatus(a: EnvironmentStatusView, b: EnvironmentStatusView): boolean {
+  const { observedAt: _a, ...restA } = a;
+  const { observedAt: _b, ...restB } = b;
+  return JSON.stringify(restA) === JSON.stringify(restB);
+}
+
+function decodeSecretData(secret: KubeObject): Record<string, string> {
+  const data = (secret.data ?? {}) as Record<string, string>;
+  const stringData = (secret.stringData ?? {}) as Record<string, string>;
+  const decoded: Record<string, string> = { ...stringData };
+  for (const [key, value] of Object.entries(data))
+    decoded[key] = Buffer.from(value, 'base64').toString('utf8');
+  return decoded;
+}
+
+/** Error details for logs: code, path and message only (messages never carry secret values). */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (error instanceof EnvcatError) return { code: error.code, path: error.path, message: error.message };
+  if (error instanceof Error) return { message: error.message, name: error.name };
+  return { message: String(error) };
+}

@@ -1,0 +1,177 @@
+/**
+ * Leader election on a coordination.k8s.io/v1 Lease, as client-go's leaderelection does it: the
+ * holder renews `renewTime` well within `leaseDurationSeconds`; another replica takes the Lease
+ * over once it has not been renewed for a whole duration. Only the leader reconciles, so one
+ * environment is never worked on by two replicas at once; every replica serves reads.
+ */
+import type { Logger } from 'pino';
+import { ConflictError } from '../core/index.js';
+import type { ClusterClient, KubeObject } from '../cluster/types.js';
+
+export interface LeaderElectorOptions {
+  cluster: ClusterClient;
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs: number;
+  logger: Logger;
+  onStartedLeading: () => void;
+  now?: () => number;
+}
+
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
+export class LeaderElector {
+  private leading = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly now: () => number;
+
+  constructor(private readonly options: LeaderElectorOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Tries once right away, then keeps trying (or renewing) every third of the lease duration. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.ensureNamespace();
+    await this.tick();
+    this.schedule();
+  }
+
+  /** Gives the Lease up so another replica need not wait for it to expire. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (!this.leading) return;
+    this.leading = false;
+    try {
+      const lease = await this.get();
+      const spec = (lease?.spec ?? {}) as LeaseSpec;
+      if (lease && spec.holderIdentity === this.options.identity)
+        await this.options.cluster.replace({
+          ...lease,
+          spec: { ...spec, holderIdentity: '', leaseDurationSeconds: 1 },
+        });
+    } catch (error) {
+      this.options.logger.warn(
+        { err: { message: (error as Error).message } },
+        'could not release the leader lease',
+      );
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(
+      () => void this.tick().finally(() => this.schedule()),
+      Math.max(50, Math.floor(this.options.leaseDurationMs / 3)),
+    );
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    let leading: boolean;
+    try {
+      leading = await this.tryAcquireOrRenew();
+    } catch (error) {
+      // Unable to renew means unable to prove leadership: step down, as client-go does.
+      this.options.logger.warn({ err: { message: (error as Error).message } }, 'leader lease renewal failed');
+      leading = false;
+    }
+    if (leading && !this.leading) {
+      this.leading = true;
+      this.options.logger.info({ identity: this.options.identity }, 'became leader');
+      this.options.onStartedLeading();
+    } else if (!leading && this.leading) {
+      this.leading = false;
+      this.options.logger.warn({ identity: this.options.identity }, 'lost leadership');
+    }
+  }
+
+  private get ref() {
+    return {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      name: this.options.name,
+      namespace: this.options.namespace,
+    };
+  }
+
+  private get(): Promise<KubeObject | undefined> {
+    return this.options.cluster.get(this.ref);
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const now = this.now();
+    const microTime = new Date(now).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+    const durationSeconds = Math.max(1, Math.ceil(this.options.leaseDurationMs / 1000));
+    const lease = await this.get();
+    if (!lease) {
+      try {
+        await this.options.cluster.create({
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: this.options.name, namespace: this.options.namespace },
+          spec: {
+            holderIdentity: this.options.identity,
+            leaseDurationSeconds: durationSeconds,
+            acquireTime: microTime,
+            renewTime: microTime,
+            leaseTransitions: 0,
+          },
+        });
+        return true;
+      } catch (error) {
+        if (error instanceof ConflictError) return false; // another replica created it first
+        throw error;
+      }
+    }
+    const spec = (lease.spec ?? {}) as LeaseSpec;
+    const mine = spec.holderIdentity === this.options.identity;
+    const renewed = spec.renewTime ? Date.parse(spec.renewTime) : 0;
+    const expired =
+      !spec.holderIdentity || renewed + (spec.leaseDurationSeconds ?? durationSeconds) * 1000 < now;
+    if (!mine && !expired) return false;
+    try {
+      await this.options.cluster.replace({
+        ...lease,
+        spec: {
+          holderIdentity: this.options.identity,
+          leaseDurationSeconds: durationSeconds,
+          acquireTime: mine ? spec.acquireTime : microTime,
+          renewTime: microTime,
+          leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
+        },
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError) return false; // someone else renewed or took it in between
+      throw error;
+    }
+  }
+
+  private async ensureNamespace(): Promise<void> {
+    const ref = { apiVersion: 'v1', kind: 'Namespace', name: this.options.namespace };
+    if (await this.options.cluster.get(ref)) return;
+    try {
+      await this.options.cluster.create({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: this.options.namespace },
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
+  }
+}
