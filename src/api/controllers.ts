@@ -10,12 +10,21 @@ import {
   Inject,
   Param,
   Post,
+  Query,
   Req,
   Res,
   Sse,
   type MessageEvent,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { Observable } from 'rxjs';
@@ -27,7 +36,7 @@ import {
   parseYamlDocument,
   type CatalogEntry,
 } from '../core/index.js';
-import type { EnvironmentService, EnvironmentView } from '../engine/service.js';
+import type { DryRun, EnvironmentService, EnvironmentView } from '../engine/service.js';
 import type { Principal } from './auth.js';
 import type { Metrics } from './metrics.js';
 import { LOGGER, METRICS, RUNTIME, SERVICE, type RuntimeInfo } from './tokens.js';
@@ -190,7 +199,17 @@ export class EnvironmentController {
     schema: ERROR_SCHEMA,
     description: 'invalid: every problem with its JSON pointer',
   })
-  async create(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<EnvironmentView> {
+  @ApiQuery({
+    name: 'dryRun',
+    required: false,
+    description: 'validate and plan only: 200 with the plan and the files',
+  })
+  async create(
+    @Body() body: unknown,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: Response,
+    @Query('dryRun') dryRun?: string,
+  ): Promise<EnvironmentView | DryRun> {
     const principal = principalOf(request);
     const document = documentFrom(body);
     const spec = (document as { spec?: Record<string, unknown> } | null)?.spec;
@@ -199,6 +218,10 @@ export class EnvironmentController {
       if (principal.role === 'developer' && spec.owner !== undefined && spec.owner !== principal.name)
         throw new InputError([{ path: '/spec/owner', message: `must be "${principal.name}" (or left out)` }]);
       if (spec.owner === undefined) spec.owner = principal.name;
+    }
+    if (dryRun === 'true' || dryRun === 'All') {
+      response.status(200);
+      return this.service.dryRun(document);
     }
     const view = await this.service.create(document, principal);
     this.logger.info(

@@ -11,8 +11,11 @@ import {
   checkEnvironment,
   parameterSecretName,
   parseYamlDocument,
+  renderEnvironment,
   renderEnvironmentFiles,
   toYaml,
+  type Plan,
+  type RenderOptions,
   type CatalogEntry,
   type Condition,
   type EnvironmentPhase,
@@ -57,6 +60,13 @@ export interface EnvironmentSummary {
   instances: Array<{ name: string; entry: string }>;
 }
 
+export interface DryRun {
+  plan: Plan;
+  files: Array<{ repo: RepoName; path: string; step?: string; pending?: boolean }>;
+  /** Secrets the engine would create (names only). */
+  secrets: Array<{ namespace: string; name: string }>;
+}
+
 export interface Actor {
   /** Who asked (a token's subject), for commit messages and the audit log. */
   name: string;
@@ -71,6 +81,7 @@ export class EnvironmentService {
       catalogs: CatalogStore;
       platform: GitOpsRepo;
       cluster: ClusterClient;
+      render: RenderOptions;
       logger: Logger;
     },
   ) {
@@ -115,6 +126,43 @@ export class EnvironmentService {
     );
     engine.enqueue(env.name);
     return this.get(env.name);
+  }
+
+  /**
+   * What creating would do, without doing it: the plan, and the files each repo receives (phase 1
+   * rendered now; phase 2 files are listed, their content waits for the infrastructure outputs).
+   */
+  dryRun(input: unknown): DryRun {
+    const { catalog } = this.options.catalogs.current();
+    const check = checkEnvironment(input, catalog);
+    if (!check.environment || !check.plan) throw new InputError(check.problems);
+    const env = check.environment;
+    const rendered = renderEnvironment({ env, plan: check.plan, options: this.options.render });
+    const files: DryRun['files'] = rendered.files.map((f) => ({
+      repo: f.repo,
+      path: f.path,
+      ...(f.step ? { step: f.step } : {}),
+    }));
+    for (const { step } of rendered.pending) {
+      const [instanceName, part] = step.split('/');
+      const instance = env.instances.find((i) => i.name === instanceName);
+      if (!instance) continue;
+      const dir = `${ENVIRONMENTS_DIR}/${env.name}`;
+      if (part === 'infra')
+        files.push({ repo: 'platform', path: `${dir}/infra/${instance.name}.yaml`, step, pending: true });
+      else {
+        files.push({ repo: 'apps', path: `${dir}/apps/${instance.name}.yaml`, step, pending: true });
+        for (const template of instance.entry.manifests ?? []) {
+          const relative = template.path.split('/').slice(1).join('/') || template.path;
+          files.push({ repo: 'apps', path: `${dir}/apps/${instance.name}/${relative}`, step, pending: true });
+        }
+      }
+    }
+    return {
+      plan: check.plan,
+      files,
+      secrets: rendered.secrets.map((s) => ({ namespace: s.namespace, name: s.name })),
+    };
   }
 
   async get(name: string): Promise<EnvironmentView> {

@@ -1,0 +1,141 @@
+/**
+ * Service configuration from the environment (and `npm start -- --flags`). Pure: a table of
+ * variables in, a validated config out, every problem named.
+ */
+import { InputError, parseDuration, type Problem, type WorkspaceApi } from '../core/index.js';
+import type { GitCredentials } from '../gitops/index.js';
+import { parseTokenList, type TokenConfig } from '../api/auth.js';
+
+export interface RepoConfig {
+  /** Remote URL; absent → a local bare repo under `<dataDir>/repos/`. */
+  url?: string;
+  branch: string;
+  credentials?: GitCredentials;
+}
+
+export interface ServiceConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  catalogDirs: string[];
+  /** A kubeconfig file (real cluster), or undefined for the embedded simulated cluster. */
+  kubeconfig?: string;
+  /** `in-cluster`: use the service account (a Deployment in the cluster). */
+  inCluster: boolean;
+  platform: RepoConfig;
+  apps: RepoConfig;
+  /** The URL Argo CD reads the app repo from (defaults to the apps repo URL). */
+  appsRepoUrlForArgo?: string;
+  workspaceApi: WorkspaceApi;
+  argocdNamespace: string;
+  argocdProject: string;
+  providerConfig: string;
+  engineNamespace: string;
+  adminToken?: string;
+  tokens: TokenConfig[];
+  simulatorDelayMs: number;
+  gitPollMs: number;
+  resyncMs: number;
+  logLevel: string;
+  identity: string;
+}
+
+export interface ConfigFlags {
+  port?: string;
+  kubeconfig?: string;
+  dataDir?: string;
+}
+
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  flags: ConfigFlags = {},
+  hostname = 'envcat',
+): ServiceConfig {
+  const problems: Problem[] = [];
+  const at = (variable: string, message: string) => problems.push({ path: `/${variable}`, message });
+  const number = (variable: string, fallback: number, min: number, max: number, text?: string) => {
+    const raw = text ?? env[variable];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      at(variable, `must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const duration = (variable: string, fallbackMs: number) => {
+    const raw = env[variable];
+    if (!raw) return fallbackMs;
+    const seconds = parseDuration(raw);
+    if (seconds === undefined && !/^\d+ms$/.test(raw)) {
+      at(variable, 'must be a duration such as 500ms, 3s or 1m');
+      return fallbackMs;
+    }
+    return seconds === undefined ? Number(raw.slice(0, -2)) : seconds * 1000;
+  };
+  const credentials = (prefix: string): GitCredentials | undefined => {
+    const c: GitCredentials = {
+      ...(env[`${prefix}_TOKEN_FILE`] ? { tokenFile: env[`${prefix}_TOKEN_FILE`] } : {}),
+      ...(env[`${prefix}_TOKEN`] ? { tokenEnv: `${prefix}_TOKEN` } : {}),
+      ...(env[`${prefix}_USERNAME`] ? { username: env[`${prefix}_USERNAME`] } : {}),
+      ...(env[`${prefix}_SSH_KEY_FILE`] ? { sshKeyFile: env[`${prefix}_SSH_KEY_FILE`] } : {}),
+      ...(env[`${prefix}_KNOWN_HOSTS_FILE`] ? { knownHostsFile: env[`${prefix}_KNOWN_HOSTS_FILE`] } : {}),
+    };
+    return Object.keys(c).length > 0 ? c : undefined;
+  };
+  const repo = (name: 'PLATFORM' | 'APPS'): RepoConfig => {
+    const url = env[`ENVCAT_${name}_REPO`];
+    const own = credentials(`ENVCAT_${name}_GIT`) ?? credentials('ENVCAT_GIT');
+    return {
+      ...(url ? { url } : {}),
+      branch: env[`ENVCAT_${name}_BRANCH`] ?? env.ENVCAT_GIT_BRANCH ?? 'main',
+      ...(own ? { credentials: own } : {}),
+    };
+  };
+  const workspaceApi = env.ENVCAT_WORKSPACE_API ?? 'namespaced';
+  if (workspaceApi !== 'namespaced' && workspaceApi !== 'cluster')
+    at('ENVCAT_WORKSPACE_API', 'must be namespaced or cluster');
+  let tokens: TokenConfig[] = [];
+  try {
+    tokens = parseTokenList(env.ENVCAT_TOKENS ?? '');
+  } catch (error) {
+    at('ENVCAT_TOKENS', (error as Error).message);
+  }
+  const kubeconfig = flags.kubeconfig ?? env.ENVCAT_KUBECONFIG ?? env.KUBECONFIG;
+  const inCluster = env.ENVCAT_IN_CLUSTER === 'true';
+  const platform = repo('PLATFORM');
+  const apps = repo('APPS');
+  if ((kubeconfig || inCluster) && (!platform.url || !apps.url))
+    at(
+      'ENVCAT_PLATFORM_REPO',
+      'a real cluster needs ENVCAT_PLATFORM_REPO and ENVCAT_APPS_REPO: Argo CD cannot read repos on this machine',
+    );
+  const config: ServiceConfig = {
+    port: number('PORT', 8080, 0, 65535, flags.port),
+    host: env.HOST ?? '0.0.0.0',
+    dataDir: flags.dataDir ?? env.ENVCAT_DATA_DIR ?? '.envcat',
+    catalogDirs: (env.ENVCAT_CATALOGS ?? 'catalogs')
+      .split(',')
+      .map((d) => d.trim())
+      .filter(Boolean),
+    ...(kubeconfig ? { kubeconfig } : {}),
+    inCluster,
+    platform,
+    apps,
+    ...(env.ENVCAT_APPS_REPO_URL_FOR_ARGO ? { appsRepoUrlForArgo: env.ENVCAT_APPS_REPO_URL_FOR_ARGO } : {}),
+    workspaceApi: workspaceApi === 'cluster' ? 'cluster' : 'namespaced',
+    argocdNamespace: env.ENVCAT_ARGOCD_NAMESPACE ?? 'argocd',
+    argocdProject: env.ENVCAT_ARGOCD_PROJECT ?? 'envcat',
+    providerConfig: env.ENVCAT_PROVIDER_CONFIG ?? 'default',
+    engineNamespace: env.ENVCAT_NAMESPACE ?? 'envcat-system',
+    ...(env.ENVCAT_ADMIN_TOKEN ? { adminToken: env.ENVCAT_ADMIN_TOKEN } : {}),
+    tokens,
+    simulatorDelayMs: duration('ENVCAT_SIMULATOR_DELAY', 3_000),
+    gitPollMs: duration('ENVCAT_GIT_POLL', 2_000),
+    resyncMs: duration('ENVCAT_RESYNC', 60_000),
+    logLevel: env.ENVCAT_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info',
+    identity: env.ENVCAT_IDENTITY ?? env.POD_NAME ?? `${hostname}-${process.pid}`,
+  };
+  if (problems.length > 0) throw new InputError(problems, { message: 'invalid configuration' });
+  return config;
+}

@@ -1,0 +1,78 @@
+import { InputError } from '../../src/core/index.js';
+import { loadConfig } from '../../src/server/config.js';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded default: local repos, simulated cluster, port 8080', () => {
+    const config = loadConfig({}, {}, 'host');
+    expect(config).toMatchObject({
+      port: 8080,
+      dataDir: '.envcat',
+      catalogDirs: ['catalogs'],
+      inCluster: false,
+      platform: { branch: 'main' },
+      apps: { branch: 'main' },
+      workspaceApi: 'namespaced',
+      argocdNamespace: 'argocd',
+      simulatorDelayMs: 3000,
+      tokens: [],
+    });
+    expect(config.kubeconfig).toBeUndefined();
+    expect(config.platform.url).toBeUndefined();
+    expect(config.adminToken).toBeUndefined();
+  });
+
+  it('reads a real-cluster setup with credentials named, not copied', () => {
+    const config = loadConfig(
+      {
+        PORT: '9090',
+        KUBECONFIG: '/home/me/.kube/config',
+        ENVCAT_PLATFORM_REPO: 'https://git.example.com/platform.git',
+        ENVCAT_APPS_REPO: 'https://git.example.com/apps.git',
+        ENVCAT_GIT_TOKEN: 's3cret-token',
+        ENVCAT_WORKSPACE_API: 'cluster',
+        ENVCAT_TOKENS: 'alice:developer:a1,bob:platform:b2',
+        ENVCAT_SIMULATOR_DELAY: '250ms',
+      },
+      {},
+    );
+    expect(config.port).toBe(9090);
+    expect(config.kubeconfig).toBe('/home/me/.kube/config');
+    expect(config.platform).toEqual({
+      url: 'https://git.example.com/platform.git',
+      branch: 'main',
+      credentials: { tokenEnv: 'ENVCAT_GIT_TOKEN' },
+    });
+    expect(JSON.stringify(config)).not.toContain('s3cret-token');
+    expect(config.workspaceApi).toBe('cluster');
+    expect(config.tokens).toEqual([
+      { name: 'alice', role: 'developer', token: 'a1' },
+      { name: 'bob', role: 'platform', token: 'b2' },
+    ]);
+    expect(config.simulatorDelayMs).toBe(250);
+  });
+
+  it('lets flags override the environment', () => {
+    expect(loadConfig({ PORT: '1' }, { port: '7070', dataDir: '/tmp/x' })).toMatchObject({
+      port: 7070,
+      dataDir: '/tmp/x',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, '/PORT'],
+    [{ PORT: '70000' }, '/PORT'],
+    [{ ENVCAT_WORKSPACE_API: 'both' }, '/ENVCAT_WORKSPACE_API'],
+    [{ ENVCAT_TOKENS: 'alice:admin:x' }, '/ENVCAT_TOKENS'],
+    [{ ENVCAT_SIMULATOR_DELAY: 'soon' }, '/ENVCAT_SIMULATOR_DELAY'],
+    [{ KUBECONFIG: '/k' }, '/ENVCAT_PLATFORM_REPO'],
+  ])('rejects %j naming %s', (env, path) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).problems.map((p) => p.path)).toContain(path);
+  });
+});
