@@ -13,6 +13,7 @@ import { planSteps, type Part, type Plan, type PlanInstance } from '../plan/inde
 import { ajvProblems, createAjv } from '../schema/index.js';
 import { schemaIncompatibility } from './compatibility.js';
 import { parseDuration } from './duration.js';
+import { copyJson } from './json-copy.js';
 import { asOutputReference, asSecretReference, environmentSchema } from './schema.js';
 import type {
   EnvironmentDocument,
@@ -57,6 +58,9 @@ export const MAX_QUALIFIED_NAME = 63;
 const LABEL_KEY =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+const OUTPUT_REFERENCE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([A-Za-z][A-Za-z0-9_]*)$/;
 
 const ajv = createAjv({ strict: false });
 const validateDocument = ajv.compile(environmentSchema);
@@ -72,6 +76,24 @@ function parameterValidator(entry: CatalogEntry): ValidateFunction {
     parameterValidators.set(entry, validate);
   }
   return validate;
+}
+
+interface ResolvedRequest {
+  index: number;
+  name: string;
+  entry: CatalogEntry;
+}
+
+/** Which step of an instance consumes a parameter: a hybrid's Terraform variables go to infra. */
+function consumerPart(entry: CatalogEntry, param: string): Part {
+  const type = entry.document.spec.type;
+  return type === 'iac'
+    ? 'infra'
+    : type === 'yaml'
+      ? 'apps'
+      : entry.terraform?.variables.has(param)
+        ? 'infra'
+        : 'apps';
 }
 
 export interface EnvironmentCheck {
@@ -95,10 +117,17 @@ export function checkEnvironment(
   const problems: Problem[] = [];
   const at = (path: string, message: string) => problems.push({ path, message });
 
-  // The request as JSON gives its size and, parsed back, the private copy that becomes the
-  // document written to Git.
-  const json = JSON.stringify(input) ?? '';
-  const size = Buffer.byteLength(json);
+  // The private copy that becomes the document written to Git, and the request's size as JSON.
+  // Plain data is copied directly, with a bound of that size; data that is not plain, or whose bound
+  // passes the limit, takes the round trip through JSON text, which measures it exactly.
+  const copied = copyJson(input, limits.maxRequestBytes);
+  let json: string | undefined;
+  let size: number;
+  if (copied) size = copied.maxBytes;
+  else {
+    json = JSON.stringify(input) ?? '';
+    size = Buffer.byteLength(json);
+  }
   if (size > limits.maxRequestBytes) {
     at('', `request is ${size} bytes; the limit is ${limits.maxRequestBytes}`);
     return { problems };
@@ -143,71 +172,68 @@ export function checkEnvironment(
 
   // Instances: names and entries.
   const seen = new Map<string, number>();
-  const resolved: Array<{ index: number; name: string; entry: CatalogEntry } | undefined> = spec.catalogs.map(
-    (request, index) => {
-      const base = pointer('spec', 'catalogs', index);
-      const problem = dns1123LabelProblem(request.name, MAX_INSTANCE_NAME);
-      if (problem) at(joinPointer(base, 'name'), problem);
-      else if (!nameProblem && metadata.name.length + 1 + request.name.length > MAX_QUALIFIED_NAME) {
-        at(
-          joinPointer(base, 'name'),
-          `"${metadata.name}-${request.name}" names its resources and must be at most ${MAX_QUALIFIED_NAME} characters`,
-        );
-      }
-      if (seen.has(request.name))
-        at(
-          joinPointer(base, 'name'),
-          `duplicates the instance name of /spec/catalogs/${seen.get(request.name)}`,
-        );
-      else seen.set(request.name, index);
-      const resolution = catalog.resolve(request.entry);
-      if ('problem' in resolution) {
-        at(joinPointer(base, 'entry'), resolution.problem);
-        return undefined;
-      }
-      return { index, name: request.name, entry: resolution.entry };
-    },
-  );
-  const byName = new Map<string, { index: number; name: string; entry: CatalogEntry }>();
+  const resolved: Array<ResolvedRequest | undefined> = new Array(spec.catalogs.length);
+  for (let index = 0; index < spec.catalogs.length; index++) {
+    const request = spec.catalogs[index]!;
+    const base = `/spec/catalogs/${index}`;
+    const problem = dns1123LabelProblem(request.name, MAX_INSTANCE_NAME);
+    if (problem) at(`${base}/name`, problem);
+    else if (!nameProblem && metadata.name.length + 1 + request.name.length > MAX_QUALIFIED_NAME) {
+      at(
+        `${base}/name`,
+        `"${metadata.name}-${request.name}" names its resources and must be at most ${MAX_QUALIFIED_NAME} characters`,
+      );
+    }
+    if (seen.has(request.name))
+      at(`${base}/name`, `duplicates the instance name of /spec/catalogs/${seen.get(request.name)}`);
+    else seen.set(request.name, index);
+    const resolution = catalog.resolve(request.entry);
+    if ('problem' in resolution) {
+      at(`${base}/entry`, resolution.problem);
+      resolved[index] = undefined;
+    } else resolved[index] = { index, name: request.name, entry: resolution.entry };
+  }
+  const byName = new Map<string, ResolvedRequest>();
   for (const r of resolved) if (r && !byName.has(r.name)) byName.set(r.name, r);
 
   // Parameters.
   const instances: ResolvedInstance[] = [];
   const planInput: PlanInstance[] = [];
-  spec.catalogs.forEach((request, index) => {
+  for (let index = 0; index < spec.catalogs.length; index++) {
+    const request = spec.catalogs[index]!;
     const r = resolved[index];
-    if (!r) return;
-    const base = pointer('spec', 'catalogs', index, 'parameters');
+    if (!r) continue;
+    const base = `/spec/catalogs/${index}/parameters`;
     const given = request.parameters ?? {};
     // No instance can be larger than the whole request: measure only when it could be over.
     if (size > limits.maxParameterBytes && byteLength(given) > limits.maxParameterBytes) {
       at(base, `parameters take ${byteLength(given)} bytes; the limit is ${limits.maxParameterBytes}`);
-      return;
+      continue;
     }
-    const schema = r.entry.document.spec.parameters;
-    const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
-    const literal: Record<string, JsonValue> = {};
+    const entry = r.entry;
+    const properties = (entry.document.spec.parameters.properties ?? {}) as Record<string, JsonSchema>;
+    // ajv fills in defaults, also inside nested objects: it works on a copy, never on the input.
+    const data: Record<string, JsonValue> = {};
     const secrets: Record<string, SecretSource> = {};
     const references: Record<string, OutputReference> = {};
     const notLiteral = new Set<string>();
     const consumes: PlanInstance['consumes'] = [];
-    const type = r.entry.document.spec.type;
-    const variables = r.entry.terraform?.variables;
-    const consumerPart = (param: string): Part =>
-      type === 'iac' ? 'infra' : type === 'yaml' ? 'apps' : variables?.has(param) ? 'infra' : 'apps';
+    const type = entry.document.spec.type;
 
-    for (const [param, value] of Object.entries(given)) {
-      const ptr = joinPointer(base, param);
+    for (const param of Object.keys(given)) {
+      const value = given[param] as JsonValue;
       const paramSchema = properties[param];
       const secret = paramSchema !== undefined && isSecretSchema(paramSchema);
       const ref = asOutputReference(value);
-      const secretRef = asSecretReference(value);
+      const secretRef = ref === undefined ? asSecretReference(value) : undefined;
       if (ref !== undefined) {
         notLiteral.add(param);
+        const ptr = joinPointer(base, param);
         if (!paramSchema) {
-          at(ptr, `is not a parameter of ${r.entry.name}@${r.entry.version}`);
+          at(ptr, `is not a parameter of ${entry.name}@${entry.version}`);
           continue;
         }
+        const part = consumerPart(entry, param);
         const reference = checkReference({
           ref,
           ptr,
@@ -216,40 +242,32 @@ export function checkEnvironment(
           paramSchema,
           secret,
           byName,
-          consumerPart: consumerPart(param),
+          consumerPart: part,
           at,
         });
         if (!reference) continue;
-        consumes.push({
-          part: consumerPart(param),
-          from: reference.from,
-          pointer: joinPointer(ptr, 'fromOutput'),
-        });
+        consumes.push({ part, from: reference.from, pointer: reference.pointer });
         if (secret) secrets[param] = { kind: 'output', reference };
         else references[param] = reference;
       } else if (secretRef !== undefined) {
         notLiteral.add(param);
+        const ptr = joinPointer(base, param);
         if (secretRef === null)
           at(
             joinPointer(ptr, 'fromSecret'),
             'must be { name, key } of a Secret in the environment namespace',
           );
-        else if (!paramSchema) at(ptr, `is not a parameter of ${r.entry.name}@${r.entry.version}`);
+        else if (!paramSchema) at(ptr, `is not a parameter of ${entry.name}@${entry.version}`);
         else if (!secret) at(ptr, 'fromSecret is only for secret parameters');
-        else if (dns1123SubdomainProblem(secretRef.name) || !/^[-._a-zA-Z0-9]{1,253}$/.test(secretRef.key)) {
+        else if (dns1123SubdomainProblem(secretRef.name) || !SECRET_KEY.test(secretRef.key)) {
           at(joinPointer(ptr, 'fromSecret'), 'names no valid Secret and key');
         } else secrets[param] = { kind: 'secretRef', name: secretRef.name, key: secretRef.key };
       } else {
-        literal[param] = value;
+        data[param] = value !== null && typeof value === 'object' ? structuredClone(value) : value;
       }
     }
 
-    // ajv fills in defaults, also inside nested objects: it works on a copy, never on the input.
-    const data: Record<string, JsonValue> = {};
-    for (const [key, value] of Object.entries(literal)) {
-      data[key] = value !== null && typeof value === 'object' ? structuredClone(value) : value;
-    }
-    const validate = parameterValidator(r.entry);
+    const validate = parameterValidator(entry);
     if (!validate(data)) {
       for (const p of ajvProblems(validate.errors, base)) {
         const member = p.path.slice(base.length + 1).split('/')[0] ?? '';
@@ -259,16 +277,17 @@ export function checkEnvironment(
       }
     }
     const values: Record<string, JsonValue> = {};
-    for (const [param, value] of Object.entries(data as Record<string, JsonValue>)) {
+    for (const param of Object.keys(data)) {
       if (notLiteral.has(param)) continue; // a default ajv filled in for a referenced parameter
+      const value = data[param] as JsonValue;
       const paramSchema = properties[param];
       if (paramSchema && isSecretSchema(paramSchema)) {
         if (typeof value === 'string') secrets[param] = { kind: 'literal', value };
       } else values[param] = value;
     }
-    instances.push({ name: r.name, index, entry: r.entry, values, secrets, references });
+    instances.push({ name: r.name, index, entry, values, secrets, references });
     planInput.push({ name: r.name, infra: type !== 'yaml', apps: type !== 'iac', consumes });
-  });
+  }
 
   let plan: Plan | undefined;
   if (problems.length === 0) {
@@ -295,7 +314,10 @@ export function checkEnvironment(
     annotations: metadata.annotations ?? {},
     isolation: spec.isolation ?? {},
     instances,
-    document: redactSecrets(JSON.parse(json) as EnvironmentDocument, instances),
+    document: redactSecrets(
+      (copied ? copied.copy : JSON.parse(json ?? '')) as EnvironmentDocument,
+      instances,
+    ),
   };
   return { environment, plan, problems };
 }
@@ -313,25 +335,23 @@ export function validateEnvironment(
 
 function dns1123SubdomainProblem(name: string): string | undefined {
   if (name.length === 0 || name.length > 253) return 'length';
-  return /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)
-    ? undefined
-    : 'format';
+  return DNS1123_SUBDOMAIN.test(name) ? undefined : 'format';
 }
 
 function checkReference(args: {
   ref: string;
   ptr: string;
   param: string;
-  consumer: { name: string; entry: CatalogEntry };
+  consumer: ResolvedRequest;
   paramSchema: JsonSchema;
   secret: boolean;
-  byName: Map<string, { index: number; name: string; entry: CatalogEntry }>;
+  byName: Map<string, ResolvedRequest>;
   consumerPart: Part;
   at: (path: string, message: string) => void;
 }): OutputReference | undefined {
   const { ref, param, consumer, paramSchema, secret, byName, at } = args;
   const ptr = joinPointer(args.ptr, 'fromOutput');
-  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([A-Za-z][A-Za-z0-9_]*)$/.exec(ref);
+  const m = OUTPUT_REFERENCE.exec(ref);
   if (!m) {
     at(ptr, 'must be <instance>.<output>');
     return undefined;

@@ -49,66 +49,58 @@ export function stepId(instance: string, part: Part): string {
 
 export type PlanResult = { plan: Plan } | { cycle: PlanCycle };
 
-export function planSteps(instances: readonly PlanInstance[]): PlanResult {
-  const steps = new Map<string, Omit<Step, 'wave' | 'phase'> & { pointers: Map<string, string> }>();
-  for (const i of instances) {
-    for (const part of ['infra', 'apps'] as const) {
-      if (i[part])
-        steps.set(stepId(i.name, part), {
-          id: stepId(i.name, part),
-          instance: i.name,
-          part,
-          dependsOn: [],
-          pointers: new Map(),
-        });
-    }
-  }
-  const addEdge = (from: string, to: string, pointer: string) => {
-    const step = steps.get(to);
-    if (!step || !steps.has(from) || from === to) return;
-    if (!step.dependsOn.includes(from)) step.dependsOn.push(from);
-    if (pointer && !step.pointers.has(from)) step.pointers.set(from, pointer);
-  };
-  for (const i of instances) {
-    if (i.infra && i.apps) addEdge(stepId(i.name, 'infra'), stepId(i.name, 'apps'), '');
-    for (const c of i.consumes) addEdge(stepId(c.from, 'infra'), stepId(i.name, c.part), c.pointer);
-  }
-  for (const s of steps.values()) s.dependsOn.sort();
+interface StepDraft {
+  id: string;
+  instance: string;
+  part: Part;
+  dependsOn: string[];
+  /** For each step waited for, the pointer of the reference that made the edge (for cycle reports). */
+  pointers: Map<string, string>;
+}
 
-  const cycle = findCycle(steps);
-  if (cycle) return { cycle };
+/** Marks a step whose depth is being computed: meeting it again means a cycle. */
+const VISITING = -1;
+
+export function planSteps(instances: readonly PlanInstance[]): PlanResult {
+  const steps = new Map<string, StepDraft>();
+  for (const i of instances) {
+    if (i.infra) addStep(steps, i.name, 'infra');
+    if (i.apps) addStep(steps, i.name, 'apps');
+  }
+  for (const i of instances) {
+    if (i.infra && i.apps) addEdge(steps, stepId(i.name, 'infra'), stepId(i.name, 'apps'), '');
+    for (const c of i.consumes) addEdge(steps, stepId(c.from, 'infra'), stepId(i.name, c.part), c.pointer);
+  }
+  for (const s of steps.values()) if (s.dependsOn.length > 1) s.dependsOn.sort();
 
   // Longest path from a source inside each phase; phase 2 starts after the last wave of phase 1.
-  const depth = new Map<string, number>();
-  const depthOf = (id: string): number => {
-    const known = depth.get(id);
-    if (known !== undefined) return known;
-    const step = steps.get(id)!;
-    let d = 0;
-    for (const dep of step.dependsOn) {
-      if (steps.get(dep)!.part === step.part) d = Math.max(d, depthOf(dep) + 1);
-    }
-    depth.set(id, d);
-    return d;
-  };
-  const infraWaves = Math.max(
-    0,
-    ...[...steps.values()].filter((s) => s.part === 'infra').map((s) => depthOf(s.id) + 1),
-  );
-  const result: Step[] = [...steps.values()].map((s) => ({
-    id: s.id,
-    instance: s.instance,
-    part: s.part,
-    dependsOn: s.dependsOn,
-    phase: s.part === 'infra' ? 1 : 2,
-    wave: depthOf(s.id) + 1 + (s.part === 'apps' ? infraWaves : 0),
-  }));
-  const order = new Map(instances.map((i, n) => [i.name, n]));
+  const depth = new Map<StepDraft, number>();
+  let infraWaves = 0;
+  for (const s of steps.values()) {
+    const d = depthOf(s, steps, depth);
+    // Rare: search again, in the order that names the cycle the same way every time.
+    if (d === VISITING) return { cycle: findCycle(steps)! };
+    if (s.part === 'infra' && d + 1 > infraWaves) infraWaves = d + 1;
+  }
+  const result: Step[] = [];
+  for (const s of steps.values()) {
+    result.push({
+      id: s.id,
+      instance: s.instance,
+      part: s.part,
+      dependsOn: s.dependsOn,
+      phase: s.part === 'infra' ? 1 : 2,
+      wave: depth.get(s)! + 1 + (s.part === 'apps' ? infraWaves : 0),
+    });
+  }
+  const order = new Map<string, number>();
+  instances.forEach((i, n) => order.set(i.name, n));
   result.sort((a, b) => a.wave - b.wave || order.get(a.instance)! - order.get(b.instance)!);
   const waves: Wave[] = [];
+  let wave: Wave | undefined;
   for (const s of result) {
-    let wave = waves.find((w) => w.number === s.wave);
-    if (!wave) {
+    // Steps are sorted by wave: a step belongs to the last wave or starts the next one.
+    if (wave?.number !== s.wave) {
       wave = { number: s.wave, phase: s.phase, part: s.part, steps: [] };
       waves.push(wave);
     }
@@ -117,9 +109,38 @@ export function planSteps(instances: readonly PlanInstance[]): PlanResult {
   return { plan: { steps: result, waves } };
 }
 
-function findCycle(
-  steps: Map<string, { dependsOn: string[]; instance: string; pointers: Map<string, string> }>,
-): PlanCycle | undefined {
+function addStep(steps: Map<string, StepDraft>, instance: string, part: Part): void {
+  const id = stepId(instance, part);
+  steps.set(id, { id, instance, part, dependsOn: [], pointers: new Map() });
+}
+
+function addEdge(steps: Map<string, StepDraft>, from: string, to: string, pointer: string): void {
+  const step = steps.get(to);
+  if (!step || !steps.has(from) || from === to) return;
+  if (!step.dependsOn.includes(from)) step.dependsOn.push(from);
+  if (pointer && !step.pointers.has(from)) step.pointers.set(from, pointer);
+}
+
+/**
+ * The number of same-part steps on the longest chain a step waits for (0 for none), memoized in
+ * `depth`; VISITING when the step lies on a cycle. Every edge is followed, so any cycle is found.
+ */
+function depthOf(step: StepDraft, steps: Map<string, StepDraft>, depth: Map<StepDraft, number>): number {
+  const known = depth.get(step);
+  if (known !== undefined) return known;
+  depth.set(step, VISITING);
+  let d = 0;
+  for (const id of step.dependsOn) {
+    const dep = steps.get(id)!;
+    const depDepth = depthOf(dep, steps, depth);
+    if (depDepth === VISITING) return VISITING;
+    if (dep.part === step.part && depDepth + 1 > d) d = depDepth + 1;
+  }
+  depth.set(step, d);
+  return d;
+}
+
+function findCycle(steps: Map<string, StepDraft>): PlanCycle | undefined {
   const state = new Map<string, 'visiting' | 'done'>();
   const stack: string[] = [];
   const visit = (id: string): string[] | undefined => {

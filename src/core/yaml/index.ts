@@ -4,6 +4,9 @@
  */
 import { parseAllDocuments, stringify } from 'yaml';
 import type { JsonValue } from '../catalog/types.js';
+import { emitFast, YAML_STRINGIFY_OPTIONS } from './emit.js';
+
+export { emitFast, YAML_STRINGIFY_OPTIONS } from './emit.js';
 
 const TOP_LEVEL_ORDER = ['apiVersion', 'kind', 'metadata', 'spec', 'type', 'data', 'stringData', 'status'];
 const METADATA_ORDER = ['name', 'namespace', 'labels', 'annotations', 'finalizers'];
@@ -21,9 +24,12 @@ function compareKeys(order: string[]) {
 export function canonicalize(value: unknown, context: 'root' | 'metadata' | 'other' = 'root'): unknown {
   if (Array.isArray(value)) return value.map((v) => canonicalize(v, 'other'));
   if (value === null || typeof value !== 'object') return value;
-  const order = context === 'root' ? TOP_LEVEL_ORDER : context === 'metadata' ? METADATA_ORDER : [];
+  const keys = Object.keys(value);
+  // Without a preferred order, the comparator reduces to code-unit order: the default sort's.
+  if (context === 'other') keys.sort();
+  else keys.sort(compareKeys(context === 'root' ? TOP_LEVEL_ORDER : METADATA_ORDER));
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort(compareKeys(order))) {
+  for (const key of keys) {
     const member = (value as Record<string, unknown>)[key];
     if (member === undefined) continue;
     out[key] = canonicalize(member, context === 'root' && key === 'metadata' ? 'metadata' : 'other');
@@ -31,11 +37,17 @@ export function canonicalize(value: unknown, context: 'root' | 'metadata' | 'oth
   return out;
 }
 
-/** One or more objects as a (multi-document) YAML file in canonical form. */
+/**
+ * One or more objects as a (multi-document) YAML file in canonical form. Each document goes through
+ * the fast emitter, or through the yaml library when the emitter is not sure to match it byte for byte.
+ */
 export function toYaml(documents: unknown | unknown[]): string {
   const docs = Array.isArray(documents) ? documents : [documents];
   return docs
-    .map((doc) => stringify(canonicalize(doc), { lineWidth: 0, aliasDuplicateObjects: false }))
+    .map((doc) => {
+      const canonical = canonicalize(doc);
+      return emitFast(canonical) ?? stringify(canonical, YAML_STRINGIFY_OPTIONS);
+    })
     .join('---\n');
 }
 
