@@ -1,0 +1,206 @@
+/**
+ * Concurrent writers on one remote. Races are forced deterministically: a post-commit hook in our
+ * working clone makes another clone push after our fetch and before our push, or the remote's
+ * pre-receive hook declines pushes. Then two GitRepo instances commit in parallel.
+ */
+import { join } from 'node:path';
+import { ExternalError } from '../../src/core/index.js';
+import { ensureBareRepo, GitRepo, type FileChange } from '../../src/gitops/index.js';
+import {
+  createSandbox,
+  git,
+  otherClone,
+  raceOnce,
+  recordingLogger,
+  remoteFile,
+  remoteFiles,
+  remoteSubjects,
+  sh,
+  writeHook,
+  type Sandbox,
+} from './support.js';
+
+let sandbox: Sandbox;
+let counter = 0;
+
+beforeAll(async () => {
+  sandbox = await createSandbox('gitrace');
+});
+afterAll(async () => {
+  await sandbox.cleanup();
+});
+
+const change = (write: Record<string, string>, message: string, remove: string[] = []): FileChange => ({
+  write: Object.entries(write).map(([path, content]) => ({ path, content })),
+  remove,
+  message,
+});
+
+/** A remote seeded with one commit, our GitRepo (synced) and another writer's clone. */
+async function setup(attempts = 4) {
+  const id = ++counter;
+  const { path: bare } = await ensureBareRepo(join(sandbox.root, `remote-${id}.git`));
+  const workdir = join(sandbox.root, `work-${id}`);
+  const logger = recordingLogger();
+  const repo = new GitRepo({
+    name: 'apps',
+    url: bare,
+    workdir,
+    retry: { attempts, baseDelayMs: 1, maxDelayMs: 10 },
+    logger,
+  });
+  await repo.commit(change({ 'environments/dev/apps/web.yaml': 'replicas: 1\n' }, 'seed'));
+  const other = await otherClone(sandbox, bare, join(sandbox.root, `other-${id}`));
+  return { bare, workdir, repo, logger, other };
+}
+
+describe('a rejected push', () => {
+  it('is rebased onto the other writer’s commit and pushed again: both land, ours on top', async () => {
+    const { bare, workdir, repo, logger, other } = await setup();
+    await raceOnce({
+      workdir,
+      other,
+      files: { 'environments/qa/apps/api.yaml': 'theirs\n' },
+      message: 'their change',
+    });
+
+    const result = await repo.commit(
+      change({ 'environments/dev/apps/web.yaml': 'replicas: 2\n' }, 'our change'),
+    );
+
+    expect(result.changed).toBe(true);
+    expect(result.attempts).toBe(2);
+    expect((await git(sandbox, bare, 'rev-parse', 'main')).trim()).toBe(result.sha);
+    expect(await remoteSubjects(sandbox, bare)).toEqual(['our change', 'their change', 'seed']);
+    expect(await remoteFile(sandbox, bare, 'environments/dev/apps/web.yaml')).toBe('replicas: 2\n');
+    expect(await remoteFile(sandbox, bare, 'environments/qa/apps/api.yaml')).toBe('theirs\n');
+    expect(logger.records).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'push rejected, integrating the remote head and retrying',
+        object: expect.objectContaining({ repo: 'apps', attempt: 1 }),
+      }),
+    );
+  });
+
+  it('on a rebase conflict re-applies our change set on the new head: our content wins, theirs stays in history', async () => {
+    const { bare, workdir, repo, logger, other } = await setup();
+    await raceOnce({
+      workdir,
+      other,
+      files: { 'environments/dev/apps/web.yaml': 'replicas: 9 # edited by hand\n', 'notes.md': 'theirs\n' },
+      message: 'hand edit',
+    });
+
+    const result = await repo.commit(
+      change({ 'environments/dev/apps/web.yaml': 'replicas: 3\n' }, 'desired state'),
+    );
+
+    expect(result).toEqual({ changed: true, sha: expect.any(String), attempts: 2 });
+    expect(await remoteSubjects(sandbox, bare)).toEqual(['desired state', 'hand edit', 'seed']);
+    expect(await remoteFile(sandbox, bare, 'environments/dev/apps/web.yaml')).toBe('replicas: 3\n');
+    expect(await remoteFile(sandbox, bare, 'notes.md')).toBe('theirs\n');
+    expect(logger.records.map((record) => record.message)).toContain(
+      'rebase stopped; re-applying the change set on the remote head',
+    );
+    // The clone is usable afterwards: no rebase left behind.
+    const next = await repo.commit(change({ 'environments/dev/apps/web.yaml': 'replicas: 4\n' }, 'next'));
+    expect(next.attempts).toBe(1);
+  });
+
+  it('when the other writer already made the same change, reports changed:false and adds nothing', async () => {
+    const { bare, workdir, repo, other } = await setup();
+    await raceOnce({
+      workdir,
+      other,
+      files: { 'environments/dev/apps/web.yaml': 'replicas: 5\n' },
+      message: 'same, by someone else',
+    });
+
+    const result = await repo.commit(change({ 'environments/dev/apps/web.yaml': 'replicas: 5\n' }, 'ours'));
+
+    const head = (await git(sandbox, bare, 'rev-parse', 'main')).trim();
+    expect(result).toEqual({ changed: false, sha: head, attempts: 1 });
+    expect(await remoteSubjects(sandbox, bare)).toEqual(['same, by someone else', 'seed']);
+  });
+
+  it('is retried when the remote declines it (pre-receive hook), and lands on the next attempt', async () => {
+    const { bare, repo, logger } = await setup();
+    const marker = join(sandbox.root, `declined-once-${counter}`);
+    await writeHook(
+      bare,
+      'pre-receive',
+      `[ -e ${sh(marker)} ] && exit 0\n: > ${sh(marker)}\necho "busy, try again" >&2\nexit 1`,
+    );
+
+    const result = await repo.commit(change({ 'x.yaml': 'x\n' }, 'after a decline'));
+
+    expect(result.attempts).toBe(2);
+    expect(await remoteSubjects(sandbox, bare)).toEqual(['after a decline', 'seed']);
+    const warning = logger.records.find((record) => record.level === 'warn');
+    expect(warning?.object.reason).toMatch(/remote rejected/);
+  });
+
+  it('gives up after the configured attempts with an ExternalError naming the repo and the attempts', async () => {
+    const { bare, repo, logger } = await setup(3);
+    await writeHook(bare, 'pre-receive', 'echo "frozen" >&2\nexit 1');
+    const before = (await git(sandbox, bare, 'rev-parse', 'main')).trim();
+
+    const attempt = repo.commit(change({ 'x.yaml': 'x\n' }, 'never lands'));
+
+    await expect(attempt).rejects.toBeInstanceOf(ExternalError);
+    await expect(attempt).rejects.toMatchObject({ code: 'EXTERNAL' });
+    await expect(attempt).rejects.toThrow(
+      new RegExp(`apps repo \\(${bare.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\).*3 attempt`),
+    );
+    expect((await git(sandbox, bare, 'rev-parse', 'main')).trim()).toBe(before);
+    expect(logger.records.filter((record) => record.level === 'warn')).toHaveLength(2);
+    expect(logger.records.filter((record) => record.level === 'error')).toHaveLength(1);
+  });
+});
+
+describe('two instances committing in parallel', () => {
+  it('land every commit (2 × 10) with no file lost', async () => {
+    const { path: bare } = await ensureBareRepo(join(sandbox.root, 'parallel.git'));
+    const make = (name: string) =>
+      new GitRepo({
+        name: 'platform',
+        url: bare,
+        workdir: join(sandbox.root, `parallel-${name}`),
+        author: { name: `replica ${name}`, email: `${name}@envcat.test` },
+        retry: { attempts: 30, baseDelayMs: 2, maxDelayMs: 40 },
+      });
+    const replicas = [make('a'), make('b')];
+    const shared = 'environments/shared/status.yaml';
+
+    const results = await Promise.all(
+      replicas.flatMap((repo, r) =>
+        Array.from({ length: 10 }, (_, i) =>
+          repo.commit(
+            change(
+              {
+                [`environments/env-${r}-${i}/environment.yaml`]: `replica: ${r}\nindex: ${i}\n`,
+                [shared]: `last: ${r}-${i}\n`,
+              },
+              `replica ${r} commit ${i}`,
+            ),
+          ),
+        ),
+      ),
+    );
+
+    const files = await remoteFiles(sandbox, bare);
+    for (let r = 0; r < 2; r++) {
+      for (let i = 0; i < 10; i++) expect(files).toContain(`environments/env-${r}-${i}/environment.yaml`);
+    }
+    expect(files).toHaveLength(21);
+    const subjects = await remoteSubjects(sandbox, bare);
+    const landed = results.filter((result) => result.changed);
+    // Every change set wrote its own file, so every one needed a commit of its own.
+    expect(landed).toHaveLength(20);
+    expect(subjects).toHaveLength(20);
+    const history = (await git(sandbox, bare, 'rev-list', 'main')).trim().split('\n');
+    for (const result of landed) expect(history).toContain(result.sha);
+    expect(await remoteFile(sandbox, bare, shared)).toMatch(/^last: [01]-\d\n$/);
+  });
+});

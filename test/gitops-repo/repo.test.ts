@@ -1,0 +1,557 @@
+/**
+ * GitRepo against real bare repositories: first commit, writes and removals, no-op commits,
+ * deterministic content, author and message, readTree/log by prefix, isAncestor, the working
+ * clone's life cycle and input validation. Results are read back with plain git.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConflictError, InputError, NotFoundError } from '../../src/core/index.js';
+import { ensureBareRepo, GitRepo, type FileChange, type GitRepoOptions } from '../../src/gitops/index.js';
+import {
+  createSandbox,
+  git,
+  OTHER,
+  otherClone,
+  recordingLogger,
+  remoteFile,
+  remoteFiles,
+  remoteSubjects,
+  type Sandbox,
+} from './support.js';
+
+let sandbox: Sandbox;
+let counter = 0;
+
+beforeAll(async () => {
+  sandbox = await createSandbox('gitrepo');
+});
+afterAll(async () => {
+  await sandbox.cleanup();
+});
+
+/** A fresh bare remote and a GitRepo on it with its own workdir. */
+async function setup(overrides: Partial<GitRepoOptions> = {}) {
+  const id = ++counter;
+  const { path: bare } = await ensureBareRepo(join(sandbox.root, `remote-${id}.git`));
+  const workdir = join(sandbox.root, `work-${id}`);
+  const logger = recordingLogger();
+  const repo = new GitRepo({
+    name: 'platform',
+    url: bare,
+    workdir,
+    author: { name: 'envcat bot', email: 'bot@envcat.test' },
+    retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+    logger,
+    ...overrides,
+  });
+  return { bare, workdir, repo, logger, id };
+}
+
+const change = (write: Record<string, string>, remove: string[] = [], message = 'update'): FileChange => ({
+  write: Object.entries(write).map(([path, content]) => ({ path, content })),
+  remove,
+  message,
+});
+
+describe('the test machine', () => {
+  it('has no global user.name inside the sandbox, so identity must come from GitRepo', async () => {
+    await expect(git(sandbox, sandbox.root, 'config', '--global', 'user.name')).rejects.toThrow();
+  });
+});
+
+describe('ensureBareRepo', () => {
+  it('creates a bare repository once and is idempotent', async () => {
+    const path = join(sandbox.root, 'bare-idempotent.git');
+    expect(await ensureBareRepo(path)).toEqual({ path, created: true });
+    expect(await ensureBareRepo(path)).toEqual({ path, created: false });
+    expect((await git(sandbox, path, 'rev-parse', '--is-bare-repository')).trim()).toBe('true');
+    expect((await git(sandbox, path, 'symbolic-ref', 'HEAD')).trim()).toBe('refs/heads/main');
+  });
+
+  it('honours initialBranch', async () => {
+    const path = join(sandbox.root, 'bare-trunk.git');
+    await ensureBareRepo(path, { initialBranch: 'trunk' });
+    expect((await git(sandbox, path, 'symbolic-ref', 'HEAD')).trim()).toBe('refs/heads/trunk');
+  });
+
+  it('refuses a non-empty directory that is not a bare repository, leaving it untouched', async () => {
+    const path = join(sandbox.root, 'not-a-repo');
+    await mkdir(path);
+    await writeFile(join(path, 'keep.txt'), 'mine');
+    await expect(ensureBareRepo(path)).rejects.toBeInstanceOf(ConflictError);
+    expect(await readFile(join(path, 'keep.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('rejects an invalid branch name', async () => {
+    await expect(ensureBareRepo(join(sandbox.root, 'x.git'), { initialBranch: '-x' })).rejects.toBeInstanceOf(
+      InputError,
+    );
+  });
+});
+
+describe('commit', () => {
+  it('makes the first commit into an empty bare repository, creating the branch', async () => {
+    const { bare, repo, logger } = await setup();
+    expect(await repo.sync()).toBe('');
+
+    const result = await repo.commit(
+      change({ 'environments/dev/environment.yaml': 'kind: Environment\n' }, [], 'create dev'),
+    );
+
+    expect(result).toEqual({ changed: true, sha: expect.stringMatching(/^[0-9a-f]{40}$/), attempts: 1 });
+    expect((await git(sandbox, bare, 'rev-parse', 'main')).trim()).toBe(result.sha);
+    expect(await remoteSubjects(sandbox, bare)).toEqual(['create dev']);
+    expect(logger.records).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        message: 'pushed commit',
+        object: expect.objectContaining({ repo: 'platform', sha: result.sha }),
+      }),
+    );
+  });
+
+  it('writes files (creating directories) and removes files and whole directory prefixes', async () => {
+    const { bare, repo } = await setup();
+    await repo.commit(
+      change({
+        'environments/dev/environment.yaml': 'a\n',
+        'environments/dev/apps/web.yaml': 'web\n',
+        'environments/dev/apps/web/deployment.yaml': 'deploy\n',
+        'environments/dev/apps/web/service.yaml': 'svc\n',
+        'environments/devx/environment.yaml': 'x\n',
+      }),
+    );
+
+    const result = await repo.commit(
+      change(
+        { 'environments/dev/infra/db.yaml': 'db\n' },
+        [
+          'environments/dev/apps/web/',
+          'environments/dev/apps/web.yaml',
+          'environments/missing.yaml',
+          'gone/',
+        ],
+        'remove web',
+      ),
+    );
+
+    expect(result.changed).toBe(true);
+    expect(await remoteFiles(sandbox, bare)).toEqual([
+      'environments/dev/environment.yaml',
+      'environments/dev/infra/db.yaml',
+      'environments/devx/environment.yaml',
+    ]);
+  });
+
+  it('removing a directory and writing into it in one change replaces its content', async () => {
+    const { bare, repo } = await setup();
+    await repo.commit(change({ 'apps/web/a.yaml': 'a\n', 'apps/web/b.yaml': 'b\n' }));
+    await repo.commit(change({ 'apps/web/c.yaml': 'c\n' }, ['apps/web/']));
+    expect(await remoteFiles(sandbox, bare)).toEqual(['apps/web/c.yaml']);
+  });
+
+  it('commits and pushes nothing when nothing changed', async () => {
+    const { bare, repo } = await setup();
+    const first = await repo.commit(change({ 'a/x.yaml': 'x: 1\n' }, [], 'first'));
+    const count = (await git(sandbox, bare, 'rev-list', '--count', 'main')).trim();
+
+    const same = await repo.commit(change({ 'a/x.yaml': 'x: 1\n' }, ['a/absent.yaml', 'b/'], 'again'));
+
+    expect(same).toEqual({ changed: false, sha: first.sha, attempts: 0 });
+    expect((await git(sandbox, bare, 'rev-list', '--count', 'main')).trim()).toBe(count);
+    expect((await git(sandbox, bare, 'rev-parse', 'main')).trim()).toBe(first.sha);
+  });
+
+  it('stores exactly the bytes given, so the same change gives the same tree anywhere', async () => {
+    const files = {
+      'environments/dev/environment.yaml':
+        'apiVersion: envcat.io/v1alpha1\nkind: Environment\nname: "ünïcode ✓"\n',
+      'environments/dev/crlf.txt': 'line\r\nline\r\n',
+      'environments/dev/no-newline.txt': 'x',
+    };
+    const a = await setup();
+    const b = await setup({ author: { name: 'someone else', email: 'else@envcat.test' } });
+    await a.repo.commit(change(files));
+    await b.repo.commit(change(files));
+
+    const treeA = (await git(sandbox, a.bare, 'rev-parse', 'main^{tree}')).trim();
+    const treeB = (await git(sandbox, b.bare, 'rev-parse', 'main^{tree}')).trim();
+    expect(treeA).toBe(treeB);
+    for (const [path, content] of Object.entries(files)) {
+      expect(await remoteFile(sandbox, a.bare, path)).toBe(content);
+    }
+  });
+
+  it('records the message and the configured author and committer', async () => {
+    const { bare, repo } = await setup();
+    const message =
+      'environment dev: db (rds-postgres@1.0.0), app (sample-app@0.1.0)\n\n# not a comment\nbody line';
+    const { sha } = await repo.commit(change({ 'x.yaml': 'x\n' }, [], message));
+
+    const [author, committer] = (await git(sandbox, bare, 'log', '-1', '--format=%an <%ae>%n%cn <%ce>', sha))
+      .trim()
+      .split('\n');
+    expect(author).toBe('envcat bot <bot@envcat.test>');
+    expect(committer).toBe('envcat bot <bot@envcat.test>');
+    expect((await git(sandbox, bare, 'log', '-1', '--format=%B', sha)).trimEnd()).toBe(message);
+  });
+
+  it('adds desired files even when a .gitignore in the repo would ignore them', async () => {
+    const { bare, repo } = await setup();
+    await repo.commit(change({ '.gitignore': '*.yaml\n' }));
+    await repo.commit(change({ 'environments/dev/environment.yaml': 'x\n' }));
+    expect(await remoteFiles(sandbox, bare)).toContain('environments/dev/environment.yaml');
+  });
+
+  it('refuses to write through a symbolic link someone committed, touching nothing outside the clone', async () => {
+    const { bare, repo, id } = await setup();
+    await repo.commit(change({ 'README.md': 'seed\n' }));
+    const outside = join(sandbox.root, `outside-${id}`);
+    await mkdir(outside);
+    const other = await otherClone(sandbox, bare, join(sandbox.root, `other-symlink-${id}`));
+    await symlink(outside, join(other, 'environments'));
+    await git(sandbox, other, 'add', 'environments');
+    await git(sandbox, other, ...OTHER, 'commit', '--quiet', '-m', 'a symlink');
+    await git(sandbox, other, 'push', '--quiet', 'origin', 'HEAD:main');
+
+    const attempt = repo.commit(change({ 'environments/dev/environment.yaml': 'x\n' }));
+
+    await expect(attempt).rejects.toBeInstanceOf(ConflictError);
+    await expect(attempt).rejects.toMatchObject({ path: '/write/0/path' });
+    expect(existsSync(join(outside, 'dev'))).toBe(false);
+  });
+
+  it.each<[string, FileChange, string]>([
+    ['an absolute path', change({ '/etc/passwd': 'x' }), '/write/0/path'],
+    ['a parent segment', change({ 'a/../../x': 'x' }), '/write/0/path'],
+    ['a .git path', change({ '.git/config': 'x' }), '/write/0/path'],
+    ['a backslash', change({ 'a\\b': 'x' }), '/write/0/path'],
+    ['an empty path', change({ '': 'x' }), '/write/0/path'],
+    ['a control character', change({ 'a\nb': 'x' }), '/write/0/path'],
+    ['a trailing slash on a file', change({ 'a/': 'x' }), '/write/0/path'],
+    ['a removal escaping the repo', change({}, ['../x/']), '/remove/0'],
+    ['removing the whole repo', change({}, ['']), '/remove/0'],
+    ['an empty message', change({ 'a.yaml': 'x' }, [], '  '), '/message'],
+    [
+      'a file written under another written file',
+      {
+        write: [
+          { path: 'a', content: '1' },
+          { path: 'a/b', content: '2' },
+        ],
+        remove: [],
+        message: 'm',
+      },
+      '/write/1/path',
+    ],
+    [
+      'a path written twice',
+      {
+        write: [
+          { path: 'a', content: '1' },
+          { path: 'a', content: '2' },
+        ],
+        remove: [],
+        message: 'm',
+      },
+      '/write/1/path',
+    ],
+  ])('rejects %s before touching anything', async (_label, bad, path) => {
+    const { bare, repo } = await setup();
+    let thrown: unknown;
+    try {
+      await repo.commit(bad);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(InputError);
+    expect((thrown as InputError).problems.map((problem) => problem.path)).toContain(path);
+    expect(await git(sandbox, bare, 'for-each-ref')).toBe('');
+  });
+});
+
+describe('commit with mustNotExist', () => {
+  it('refuses to create a file another writer created first, committing nothing', async () => {
+    // GIVEN two writers on one remote (two engine replicas), the first creating an environment
+    const { bare, repo } = await setup();
+    const second = new GitRepo({
+      name: 'platform',
+      url: bare,
+      workdir: join(sandbox.root, `second-${counter}`),
+    });
+    const file = 'environments/dev/environment.yaml';
+    await repo.commit({ ...change({ [file]: 'first\n' }, [], 'create dev'), mustNotExist: [file] });
+
+    // WHEN the second creates the same one
+    const attempt = second.commit({
+      ...change({ [file]: 'second\n' }, [], 'create dev again'),
+      mustNotExist: [file],
+    });
+
+    // THEN it is a conflict, and the remote still holds the first version and one commit
+    await expect(attempt).rejects.toBeInstanceOf(ConflictError);
+    await expect(attempt).rejects.toThrow(
+      'environments/dev/environment.yaml already exists in the platform repo',
+    );
+    expect(await remoteSubjects(sandbox, bare)).toEqual(['create dev']);
+    expect(await remoteFile(sandbox, bare, file)).toBe('first\n');
+    // …and the refused writer's clone is clean for the next change.
+    await second.commit(change({ 'other.txt': 'x\n' }, [], 'other'));
+    expect(await remoteSubjects(sandbox, bare)).toEqual(['other', 'create dev']);
+  });
+});
+
+describe('readTree and log', () => {
+  async function seeded() {
+    const context = await setup();
+    const { repo } = context;
+    await repo.commit(
+      change(
+        { 'environments/a/environment.yaml': 'a: ü\n', 'environments/a/infra/db.yaml': 'db\n' },
+        [],
+        'create a',
+      ),
+    );
+    await repo.commit(change({ 'environments/ab/environment.yaml': 'ab\n' }, [], 'create ab'));
+    await repo.commit(change({ 'environments/a/infra/db.yaml': 'db: 2\n' }, [], 'update a'));
+    await repo.commit(change({ 'README.md': 'readme\n' }, [], 'readme'));
+    return context;
+  }
+
+  it('reads the files under a directory prefix (not its look-alike siblings) at HEAD', async () => {
+    const { repo } = await seeded();
+    const expected = new Map([
+      ['environments/a/environment.yaml', 'a: ü\n'],
+      ['environments/a/infra/db.yaml', 'db: 2\n'],
+    ]);
+    expect(await repo.readTree('environments/a')).toEqual(expected);
+    expect(await repo.readTree('environments/a/')).toEqual(expected);
+    expect([...(await repo.readTree('')).keys()]).toEqual([
+      'README.md',
+      'environments/a/environment.yaml',
+      'environments/a/infra/db.yaml',
+      'environments/ab/environment.yaml',
+    ]);
+    expect(await repo.readTree('environments/none')).toEqual(new Map());
+  });
+
+  it('reads HEAD of the clone, not leftovers in the work tree', async () => {
+    const { repo, workdir } = await seeded();
+    await writeFile(join(workdir, 'environments/a/environment.yaml'), 'edited by hand\n');
+    expect((await repo.readTree('environments/a')).get('environments/a/environment.yaml')).toBe('a: ü\n');
+  });
+
+  it('sees another writer’s commit only after sync', async () => {
+    const { repo, bare, id } = await seeded();
+    const other = await otherClone(sandbox, bare, join(sandbox.root, `other-read-${id}`));
+    await mkdir(join(other, 'environments/c'), { recursive: true });
+    await writeFile(join(other, 'environments/c/environment.yaml'), 'c\n');
+    await git(sandbox, other, 'add', '.');
+    await git(sandbox, other, ...OTHER, 'commit', '--quiet', '-m', 'create c');
+    await git(sandbox, other, 'push', '--quiet', 'origin', 'HEAD:main');
+
+    expect((await repo.readTree('environments/c')).size).toBe(0);
+    const head = await repo.sync();
+    expect(head).toBe((await git(sandbox, bare, 'rev-parse', 'main')).trim());
+    expect(await repo.readTree('environments/c')).toEqual(
+      new Map([['environments/c/environment.yaml', 'c\n']]),
+    );
+  });
+
+  it('is empty for a repository without commits, and for a fresh instance it syncs first', async () => {
+    const { repo, bare, workdir } = await setup();
+    expect(await repo.readTree('')).toEqual(new Map());
+    expect(await repo.log('')).toEqual([]);
+    await repo.commit(change({ 'x.yaml': 'x\n' }));
+    const fresh = new GitRepo({ name: 'platform', url: bare, workdir });
+    expect(await fresh.readTree('')).toEqual(new Map([['x.yaml', 'x\n']]));
+  });
+
+  it('lists the commits that touched a prefix, newest first, with author and ISO date', async () => {
+    const { repo } = await seeded();
+    const log = await repo.log('environments/a');
+    expect(log.map((commit) => commit.message)).toEqual(['update a', 'create a']);
+    expect(log[0]).toEqual({
+      sha: expect.stringMatching(/^[0-9a-f]{40}$/),
+      message: 'update a',
+      author: 'envcat bot <bot@envcat.test>',
+      date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/),
+    });
+    expect((await repo.log('environments/ab/')).map((commit) => commit.message)).toEqual(['create ab']);
+    expect((await repo.log('', { limit: 2 })).map((commit) => commit.message)).toEqual([
+      'readme',
+      'update a',
+    ]);
+    expect(await repo.log('environments/none')).toEqual([]);
+  });
+
+  it('keeps multi-line messages whole', async () => {
+    const { repo } = await setup();
+    await repo.commit(change({ 'x.yaml': 'x\n' }, [], 'subject\n\nbody 1\nbody 2'));
+    await repo.commit(change({ 'y.yaml': 'y\n' }, [], 'second'));
+    expect((await repo.log('')).map((commit) => commit.message)).toEqual([
+      'second',
+      'subject\n\nbody 1\nbody 2',
+    ]);
+  });
+
+  it.each([['../x'], ['/abs'], ['.git']])('rejects the prefix %s', async (prefix) => {
+    const { repo } = await setup();
+    await expect(repo.readTree(prefix)).rejects.toBeInstanceOf(InputError);
+    await expect(repo.log(prefix)).rejects.toBeInstanceOf(InputError);
+  });
+
+  it('rejects a limit that is not a positive integer', async () => {
+    const { repo } = await setup();
+    await expect(repo.log('', { limit: 0 })).rejects.toBeInstanceOf(InputError);
+  });
+
+  it('reads 1,000 environments (3,000 files) in one go, fast', async () => {
+    const { repo } = await setup();
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 1000; i++) {
+      const env = `environments/env-${String(i).padStart(4, '0')}`;
+      files[`${env}/environment.yaml`] = `name: env-${i}\n`;
+      files[`${env}/namespace.yaml`] = `kind: Namespace\nname: env-${i}\n`;
+      files[`${env}/infra/db.yaml`] = `kind: Workspace\nid: ${i}\n`;
+    }
+    await repo.commit(change(files, [], 'many'));
+
+    const started = performance.now();
+    const tree = await repo.readTree('environments');
+    const elapsed = performance.now() - started;
+
+    expect(tree.size).toBe(3000);
+    expect(tree.get('environments/env-0999/infra/db.yaml')).toBe('kind: Workspace\nid: 999\n');
+    // Typically well under 200 ms; the bound only guards against one process per file.
+    expect(elapsed).toBeLessThan(5000);
+  });
+});
+
+describe('isAncestor', () => {
+  it('answers from the commit graph, fetching a revision it has not seen yet', async () => {
+    const { repo, bare, id } = await setup();
+    const first = await repo.commit(change({ 'a.yaml': '1\n' }));
+    const second = await repo.commit(change({ 'a.yaml': '2\n' }));
+    expect(await repo.isAncestor(first.sha, second.sha)).toBe(true);
+    expect(await repo.isAncestor(second.sha, second.sha)).toBe(true);
+    expect(await repo.isAncestor(second.sha, first.sha)).toBe(false);
+
+    const other = await otherClone(sandbox, bare, join(sandbox.root, `other-anc-${id}`));
+    await writeFile(join(other, 'b.yaml'), 'b\n');
+    await git(sandbox, other, 'add', '.');
+    await git(sandbox, other, ...OTHER, 'commit', '--quiet', '-m', 'theirs');
+    await git(sandbox, other, 'push', '--quiet', 'origin', 'HEAD:main');
+    const theirs = (await git(sandbox, other, 'rev-parse', 'HEAD')).trim();
+    expect(await repo.isAncestor(second.sha, theirs)).toBe(true);
+  });
+
+  it('throws NotFoundError for an unknown commit and InputError for something that is not a sha', async () => {
+    const { repo } = await setup();
+    const { sha } = await repo.commit(change({ 'a.yaml': '1\n' }));
+    await expect(repo.isAncestor('0'.repeat(40), sha)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(repo.isAncestor('--all', sha)).rejects.toBeInstanceOf(InputError);
+  });
+});
+
+describe('the working clone', () => {
+  it('is recreated when the workdir holds a clone of another remote', async () => {
+    const a = await setup();
+    await a.repo.commit(change({ 'from-a.yaml': 'a\n' }));
+    const b = await setup();
+    await b.repo.commit(change({ 'from-b.yaml': 'b\n' }));
+
+    const logger = recordingLogger();
+    const switched = new GitRepo({ name: 'platform', url: b.bare, workdir: a.workdir, logger });
+    await switched.sync();
+
+    expect([...(await switched.readTree('')).keys()]).toEqual(['from-b.yaml']);
+    expect((await git(sandbox, a.workdir, 'config', '--get', 'remote.origin.url')).trim()).toBe(b.bare);
+    expect(logger.records).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        object: expect.objectContaining({ problem: 'a clone of another remote' }),
+      }),
+    );
+  });
+
+  it('is recreated when corrupt, even inside another git repository', async () => {
+    const { bare, id } = await setup();
+    const outer = join(sandbox.root, `outer-${id}`);
+    await mkdir(outer);
+    await git(sandbox, outer, 'init', '--quiet');
+    const workdir = join(outer, 'clone');
+    const first = new GitRepo({ name: 'apps', url: bare, workdir });
+    await first.commit(change({ 'x.yaml': 'x\n' }));
+    await rm(join(workdir, '.git', 'HEAD'));
+
+    const second = new GitRepo({ name: 'apps', url: bare, workdir });
+    expect(await second.sync()).toBe((await git(sandbox, bare, 'rev-parse', 'main')).trim());
+    expect(await second.readTree('')).toEqual(new Map([['x.yaml', 'x\n']]));
+    expect(await git(sandbox, outer, 'status', '--porcelain', '--untracked-files=no')).toBe('');
+  });
+
+  it('is never made in a non-empty directory that is not a clone', async () => {
+    const { bare, id } = await setup();
+    const workdir = join(sandbox.root, `occupied-${id}`);
+    await mkdir(workdir);
+    await writeFile(join(workdir, 'precious.txt'), 'keep');
+    const repo = new GitRepo({ name: 'platform', url: bare, workdir });
+    await expect(repo.sync()).rejects.toBeInstanceOf(ConflictError);
+    expect(await readFile(join(workdir, 'precious.txt'), 'utf8')).toBe('keep');
+  });
+
+  it('recovers from leftovers of an interrupted run (stale lock, dirty tree)', async () => {
+    const { repo, workdir, bare } = await setup();
+    await repo.commit(change({ 'x.yaml': 'x\n' }));
+    await writeFile(join(workdir, '.git', 'index.lock'), '');
+    await writeFile(join(workdir, 'x.yaml'), 'dirty\n');
+    await writeFile(join(workdir, 'untracked.yaml'), 'junk\n');
+
+    const restarted = new GitRepo({ name: 'platform', url: bare, workdir });
+    const result = await restarted.commit(change({ 'y.yaml': 'y\n' }));
+    expect(result.changed).toBe(true);
+    expect(await remoteFiles(sandbox, bare)).toEqual(['x.yaml', 'y.yaml']);
+    expect(await remoteFile(sandbox, bare, 'x.yaml')).toBe('x\n');
+  });
+
+  it('works on a branch other than main', async () => {
+    const { bare, workdir } = await setup();
+    const repo = new GitRepo({ name: 'apps', url: bare, workdir, branch: 'gitops/live' });
+    await repo.commit(change({ 'x.yaml': 'x\n' }, [], 'on a branch'));
+    expect(await remoteSubjects(sandbox, bare, 'gitops/live')).toEqual(['on a branch']);
+  });
+});
+
+describe('options', () => {
+  it.each<[string, Partial<GitRepoOptions>, string]>([
+    ['an unknown repo name', { name: 'other' as never }, '/name'],
+    ['an invalid branch', { branch: 'a..b' }, '/branch'],
+    ['an empty workdir', { workdir: ' ' }, '/workdir'],
+    ['an author with angle brackets', { author: { name: 'x <y>', email: 'a@b' } }, '/author/name'],
+    ['zero attempts', { retry: { attempts: 0 } }, '/retry/attempts'],
+    ['a negative delay', { retry: { baseDelayMs: -1 } }, '/retry/baseDelayMs'],
+    ['an unsupported scheme', { url: 'ext::sh -c evil' }, '/url'],
+    ['a token for a local remote', { credentials: { tokenEnv: 'X' } }, '/credentials'],
+    [
+      'an SSH key for an http remote',
+      { url: 'https://git.example.test/x.git', credentials: { sshKeyFile: '/k' } },
+      '/credentials',
+    ],
+  ])('rejects %s', (_label, overrides, path) => {
+    let thrown: unknown;
+    try {
+      new GitRepo({
+        name: 'platform',
+        url: join(sandbox.root, 'r.git'),
+        workdir: join(sandbox.root, 'w'),
+        ...overrides,
+      });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(InputError);
+    expect((thrown as InputError).problems.map((problem) => problem.path)).toContain(path);
+  });
+});
