@@ -1,0 +1,277 @@
+/**
+ * The Informer port on client-node's ListWatch: list, then watch from the list's resourceVersion,
+ * relist on 410 Gone (ListWatch does that). What this adds: ListWatch stops for good on any other
+ * error (a refused connection, a failed list), so it is restarted here with bounded exponential
+ * backoff; its reconnect delays end on stop() so that no timer or request is left behind;
+ * and the ADDED events of the initial list are not reported (the port reports changes only).
+ */
+import {
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  ListWatch,
+  Watch,
+} from '@kubernetes/client-node';
+import { ConflictError, EnvcatError, ExternalError } from '../core/errors/index.js';
+import { errorFromStatus } from './errors.js';
+import type { Informer, KubeObject, WatchEventType } from './types.js';
+
+export interface Backoff {
+  /** First delay before a restart (default 500 ms); doubles per consecutive failure. */
+  initialMs: number;
+  /** Upper bound of the delay (default 30 s). */
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
+
+export interface KubeInformerOptions {
+  kubeConfig: KubeConfig;
+  /** The collection path (`/apis/<group>/<version>[/namespaces/<ns>]/<plural>`), from discovery. */
+  resolvePath: () => Promise<string>;
+  /** Lists the collection (with the same namespace and selector); rejects with a typed error. */
+  list: () => Promise<KubernetesListObject<KubernetesObject>>;
+  labelSelector?: string;
+  backoff?: Backoff;
+  /** Names the watched collection in error messages. */
+  description: string;
+}
+
+/** The delay before restart number `attempt` (0-based). */
+export function backoffDelay(backoff: Backoff, attempt: number): number {
+  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(attempt, 30));
+}
+
+interface Hooks {
+  /** Called when ListWatch is about to open a watch; false stops it (the informer was stopped). */
+  beforeWatch(): boolean;
+  onEvent(): void;
+  isStopped(): boolean;
+}
+
+/** client-node's Watch, told by the informer when a watch starts and when events arrive. */
+class HookedWatch extends Watch {
+  constructor(
+    config: KubeConfig,
+    private readonly hooks: Hooks,
+  ) {
+    super(config);
+  }
+
+  override async watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    if (!this.hooks.beforeWatch()) return new AbortController();
+    const controller = await super.watch(
+      path,
+      queryParams,
+      (phase, object, raw) => {
+        this.hooks.onEvent();
+        callback(phase, object, raw);
+      },
+      done,
+    );
+    // stop() while the request was connecting found nothing to abort in ListWatch
+    if (this.hooks.isStopped()) controller.abort();
+    return controller;
+  }
+}
+
+type Handlers = {
+  [K in WatchEventType]: Array<(object: KubeObject) => void>;
+} & { error: Array<(error: unknown) => void> };
+
+export class KubeInformer implements Informer {
+  private readonly options: KubeInformerOptions;
+  private readonly backoff: Backoff;
+  private readonly handlers: Handlers = { ADDED: [], MODIFIED: [], DELETED: [], error: [] };
+  private readonly abort = new AbortController();
+  private listWatch: ListWatch<KubernetesObject> | undefined;
+  private started: Promise<void> | undefined;
+  private settleSync: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  private synced = false;
+  private stopped = false;
+  private failures = 0;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(options: KubeInformerOptions) {
+    this.options = options;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  /** Resolves once the initial list is cached; retries connection failures meanwhile (reporting them as 'error'). */
+  start(): Promise<void> {
+    this.started ??= this.run();
+    return this.started;
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.abort.abort();
+    void this.listWatch?.stop();
+    this.settleSync?.reject(this.stoppedError());
+  }
+
+  list(): KubeObject[] {
+    return (this.listWatch?.list() ?? []) as KubeObject[];
+  }
+
+  get(name: string, namespace?: string): KubeObject | undefined {
+    return this.listWatch?.get(name, namespace) as KubeObject | undefined;
+  }
+
+  on(event: WatchEventType, handler: (object: KubeObject) => void): void;
+  on(event: 'error', handler: (error: unknown) => void): void;
+  on(
+    event: WatchEventType | 'error',
+    handler: ((object: KubeObject) => void) | ((error: unknown) => void),
+  ): void {
+    (this.handlers[event] as Array<typeof handler>).push(handler);
+  }
+
+  private async run(): Promise<void> {
+    const path = await this.resolvePath();
+    const sync = new Promise<void>((resolve, reject) => {
+      this.settleSync = { resolve, reject };
+    });
+    const watch = new HookedWatch(this.options.kubeConfig, {
+      beforeWatch: () => {
+        if (this.stopped) return false;
+        // ListWatch opens its first watch right after applying the first list
+        if (!this.synced) {
+          this.synced = true;
+          this.settleSync?.resolve();
+          this.settleSync = undefined;
+        }
+        return true;
+      },
+      onEvent: () => {
+        this.failures = 0;
+      },
+      isStopped: () => this.stopped,
+    });
+    const listWatch = new ListWatch<KubernetesObject>(
+      path,
+      watch,
+      async () => {
+        const list = await this.options.list();
+        this.failures = 0;
+        return list;
+      },
+      false,
+      this.options.labelSelector,
+      undefined,
+      // ListWatch's own reconnect delays end early on stop(); HookedWatch then opens nothing
+      { delayFn: (ms) => this.pause(ms) },
+    );
+    this.listWatch = listWatch;
+    listWatch.on('add', (object) => {
+      if (this.synced) this.emit('ADDED', object as KubeObject);
+    });
+    listWatch.on('update', (object) => this.emit('MODIFIED', object as KubeObject));
+    listWatch.on('delete', (object) => this.emit('DELETED', object as KubeObject));
+    listWatch.on('error', (error) => this.failed(error));
+    if (this.stopped) throw this.stoppedError();
+    this.connect();
+    await sync;
+  }
+
+  /** Discovery, retried while the server is unreachable; an unserved kind or bad input fails start() at once. */
+  private async resolvePath(): Promise<string> {
+    for (;;) {
+      if (this.stopped) throw this.stoppedError();
+      try {
+        return await this.options.resolvePath();
+      } catch (error) {
+        if (!(error instanceof ExternalError) || this.stopped) throw error;
+        this.report(error);
+        await this.pause(backoffDelay(this.backoff, this.failures));
+        this.failures += 1;
+      }
+    }
+  }
+
+  private stoppedError(): ConflictError {
+    return new ConflictError(`the informer of ${this.options.description} was stopped before it synced`);
+  }
+
+  /** Waits `ms`, or less if the informer is stopped meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.abort.signal.aborted) return resolve();
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      this.abort.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+
+  private connect(): void {
+    if (this.stopped || !this.listWatch) return;
+    // start() lists when it has no resourceVersion (first time, after a 410), else resumes the watch
+    this.listWatch.start().catch((error: unknown) => this.failed(error));
+  }
+
+  /** ListWatch gave up: report, then restart it after a backoff delay. */
+  private failed(error: unknown): void {
+    if (this.stopped) return;
+    this.report(this.typed(error));
+    const delay = backoffDelay(this.backoff, this.failures);
+    this.failures += 1;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.connect();
+    }, delay);
+    this.retry.unref();
+  }
+
+  private emit(event: WatchEventType, object: KubeObject): void {
+    if (this.stopped) return;
+    for (const handler of this.handlers[event]) {
+      try {
+        handler(object);
+      } catch (error) {
+        // a throwing handler must neither break the watch nor go unnoticed
+        this.report(error);
+      }
+    }
+  }
+
+  private report(error: unknown): void {
+    for (const handler of this.handlers.error) {
+      try {
+        handler(error);
+      } catch {
+        // an error handler that throws has nowhere left to report to
+      }
+    }
+  }
+
+  private typed(error: unknown): EnvcatError {
+    if (error instanceof EnvcatError) return error; // a failed list, already typed
+    const statusCode = (error as { statusCode?: unknown } | undefined)?.statusCode;
+    const message = error instanceof Error ? error.message : String(error);
+    if (typeof statusCode === 'number')
+      return errorFromStatus(
+        { code: statusCode, message: `watch of ${this.options.description} failed: ${message}` },
+        { cause: error },
+      );
+    const reason = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+    return new ExternalError(
+      `watch of ${this.options.description} failed: ${message}${typeof reason === 'string' ? ` (${reason})` : ''}`,
+      { cause: error },
+    );
+  }
+}
