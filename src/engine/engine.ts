@@ -52,6 +52,8 @@ const LABEL_ENVIRONMENT = 'envcat.io/environment';
 const LABEL_INSTANCE = 'envcat.io/instance';
 const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
+/** What Argo CD's Git webhook sets on an ApplicationSet: its generators read Git now. */
+const APPSET_REFRESH_ANNOTATION = 'argocd.argoproj.io/application-set-refresh';
 
 export interface CatalogSource {
   /** The catalog now, and a number that changes whenever it does. */
@@ -77,6 +79,8 @@ export interface EngineOptions {
   leaseDurationMs?: number;
   /** Name of the Argo CD Application the bootstrap ApplicationSet generates for an environment's directory. */
   parentApplication?: (repo: RepoName, environment: string) => string;
+  /** Names of the bootstrap ApplicationSets (gitops/bootstrap) that watch each repo. */
+  applicationSets?: Record<RepoName, string>;
   now?: () => number;
 }
 
@@ -431,30 +435,45 @@ export class Engine extends EventEmitter<EngineEvents> {
     return result.sha;
   }
 
-  /** Argo CD polls every 3 minutes; annotating the environment's Applications makes it look now (DESIGN §4). */
+  /**
+   * Argo CD polls Git every 3 minutes; instead, the engine does what Argo CD's Git webhook does
+   * (DESIGN §4): the bootstrap ApplicationSet regenerates now (a new or removed environment
+   * directory), and the environment's Applications re-read Git now.
+   */
   private async requestRefresh(name: string, repo: RepoName): Promise<void> {
     const namespace = this.options.render.argocd.namespace;
+    const appset = (this.options.applicationSets ?? DEFAULT_APPLICATION_SETS)[repo];
     const parent = (this.options.parentApplication ?? defaultParentApplication)(repo, name);
-    const targets = [parent];
+    const targets: Array<{ kind: string; name: string; annotation: string; value: string }> = [
+      { kind: 'ApplicationSet', name: appset, annotation: APPSET_REFRESH_ANNOTATION, value: 'true' },
+      { kind: 'Application', name: parent, annotation: REFRESH_ANNOTATION, value: 'normal' },
+    ];
     if (repo === 'apps')
       for (const app of this.applications.list())
         if (app.metadata.labels?.[LABEL_ENVIRONMENT] === name && app.metadata.labels[LABEL_INSTANCE])
-          targets.push(app.metadata.name);
-    for (const target of targets) {
-      const ref = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name: target, namespace };
-      try {
-        if (!(await this.options.cluster.get(ref))) continue;
-        await this.options.cluster.mergePatch(ref, {
-          metadata: { annotations: { [REFRESH_ANNOTATION]: 'normal' } },
-        });
-      } catch (error) {
-        // Argo CD still finds the commit on its next poll; a failed refresh only costs time.
-        this.log.warn(
-          { environment: name, application: target, err: describeError(error) },
-          'refresh request failed',
-        );
-      }
-    }
+          targets.push({
+            kind: 'Application',
+            name: app.metadata.name,
+            annotation: REFRESH_ANNOTATION,
+            value: 'normal',
+          });
+    await Promise.all(
+      targets.map(async (target) => {
+        const ref = { apiVersion: 'argoproj.io/v1alpha1', kind: target.kind, name: target.name, namespace };
+        try {
+          if (!(await this.options.cluster.get(ref))) return;
+          await this.options.cluster.mergePatch(ref, {
+            metadata: { annotations: { [target.annotation]: target.value } },
+          });
+        } catch (error) {
+          // Argo CD still finds the commit on its next poll; a failed refresh only costs time.
+          this.log.warn(
+            { environment: name, kind: target.kind, name: target.name, err: describeError(error) },
+            'refresh request failed',
+          );
+        }
+      }),
+    );
   }
 
   /** Creates or updates a planned Secret from the values it refers to; returns why not when one is missing. */
@@ -689,8 +708,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       state = workspaceState(this.workspaces.get(name, namespace));
     } else {
       const application = this.applications.get(name, this.options.render.argocd.namespace);
+      // A Helm source syncs at the chart version; what we committed is the Application itself
+      // (its values), so a Synced+Healthy Helm app is at our commit once its spec is ours.
+      const helm = Boolean((application?.spec as { source?: { chart?: unknown } } | undefined)?.source?.chart);
       state = applicationState(application, {
-        revisionAccepted: (revision) => this.revisionAccepted(env.name, step.instance, revision),
+        revisionAccepted: (revision) => helm || this.revisionAccepted(env.name, step.instance, revision),
       });
     }
     return { step, committed, state };
@@ -704,6 +726,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       return false;
     }
     if (revision === ours) return true;
+    if (!/^[0-9a-f]{40}$/.test(revision)) return false;
     const key = `${ours}..${revision}`;
     const known = this.revisionCache.get(key);
     if (known !== undefined) return known;
@@ -847,6 +870,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     return new Date(this.now()).toISOString();
   }
 }
+
+export const DEFAULT_APPLICATION_SETS: Record<RepoName, string> = {
+  platform: 'envcat-platform',
+  apps: 'envcat-apps',
+};
 
 export function defaultParentApplication(repo: RepoName, environment: string): string {
   return `envcat-${repo}-${environment}`;
