@@ -1,0 +1,70 @@
+/**
+ * Readiness of what the function composes, from observed state only. Workspaces and Applications
+ * are judged by the same rules as the engine's (core status: DESIGN §4). The environment's own
+ * objects have no conditions: a Namespace is ready when Active, a ResourceQuota once the quota
+ * controller has written its status, a NetworkPolicy or LimitRange once it exists.
+ */
+import { applicationState, workspaceState, type ObservedObject, type StepState } from '../src/core/index.js';
+import type { Obj } from './adapt.js';
+
+function isRecord(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function asObserved(object: Obj): ObservedObject {
+  const metadata = isRecord(object.metadata) ? object.metadata : {};
+  return {
+    metadata: {
+      ...(typeof metadata.generation === 'number' ? { generation: metadata.generation } : {}),
+      ...(typeof metadata.deletionTimestamp === 'string'
+        ? { deletionTimestamp: metadata.deletionTimestamp }
+        : {}),
+    },
+    status: object.status,
+  };
+}
+
+/** Whether an environment object (Namespace, NetworkPolicy, ResourceQuota, LimitRange) is ready. */
+export function environmentObjectReady(observed: Obj | undefined): boolean {
+  if (!observed) return false;
+  const metadata = isRecord(observed.metadata) ? observed.metadata : {};
+  if (metadata.deletionTimestamp !== undefined) return false;
+  const status = isRecord(observed.status) ? observed.status : {};
+  switch (observed.kind) {
+    case 'Namespace':
+      return status.phase === 'Active';
+    case 'ResourceQuota':
+      return isRecord(status.hard);
+    default:
+      return true;
+  }
+}
+
+/** The state of an infra step from its observed Workspace (undefined: not created yet). */
+export function workspaceStepState(observed: Obj | undefined): StepState {
+  const state = workspaceState(observed ? asObserved(observed) : undefined);
+  return observed ? state : { ...state, message: 'composed; not observed in the cluster yet' };
+}
+
+const SOURCE_IDENTITY = ['repoURL', 'chart', 'path', 'targetRevision'] as const;
+
+/**
+ * The state of an apps step from its observed Application. There is no commit to wait for here:
+ * a Synced and Healthy status counts once Argo CD has compared the source this function composes
+ * (`status.sync.comparedTo.source`), not one from before a change.
+ */
+export function applicationStepState(observed: Obj | undefined, desired: Obj): StepState {
+  const source = isRecord(desired.spec) && isRecord(desired.spec.source) ? desired.spec.source : {};
+  const status = observed && isRecord(observed.status) ? observed.status : {};
+  const sync = isRecord(status.sync) ? status.sync : {};
+  const compared =
+    isRecord(sync.comparedTo) && isRecord(sync.comparedTo.source) ? sync.comparedTo.source : undefined;
+  const current = compared === undefined || SOURCE_IDENTITY.every((key) => compared[key] === source[key]);
+  const state = applicationState(observed ? asObserved(observed) : undefined, {
+    revisionAccepted: () => current,
+  });
+  if (!observed) return { ...state, message: 'composed; not observed in the cluster yet' };
+  if (state.reason === 'OutdatedRevision')
+    return { ...state, reason: 'OutdatedSource', message: 'Argo CD has not compared the current source yet' };
+  return state;
+}
