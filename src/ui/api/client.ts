@@ -1,0 +1,202 @@
+/**
+ * A small typed client for the REST API. It takes `fetch` as a dependency so tests drive it with a
+ * fake, and it turns every non-2xx answer into an `ApiError` that keeps the server's code and its
+ * `errors[]` (JSON pointers), which the wizard maps onto fields.
+ */
+import type {
+  CatalogDetail,
+  CatalogSummary,
+  DryRunResult,
+  EnvironmentDocument,
+  EnvironmentList,
+  EnvironmentView,
+  ErrorBody,
+  Health,
+  Problem,
+} from './types.js';
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export class ApiError extends Error {
+  /** HTTP status; 0 when the service could not be reached. */
+  readonly status: number;
+  /** The server's code (`INVALID_INPUT`, `CONFLICT`, `NOT_FOUND`, ...), or `NETWORK`/`HTTP_<status>`. */
+  readonly code: string;
+  readonly problems: readonly Problem[];
+
+  constructor(args: {
+    status: number;
+    code: string;
+    message: string;
+    problems?: Problem[];
+    cause?: unknown;
+  }) {
+    super(args.message, args.cause === undefined ? undefined : { cause: args.cause });
+    this.name = 'ApiError';
+    this.status = args.status;
+    this.code = args.code;
+    this.problems = args.problems ?? [];
+  }
+
+  get unauthorized(): boolean {
+    return this.status === 401;
+  }
+}
+
+interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface ApiClientOptions {
+  token: string;
+  fetch: FetchLike;
+  /** Origin (and path prefix) of the service; '' for the page's own origin. */
+  baseUrl?: string;
+}
+
+async function send<T>(args: {
+  fetch: FetchLike;
+  url: string;
+  init: RequestInit;
+  expect: readonly number[];
+}): Promise<T> {
+  let response: Response;
+  try {
+    response = await args.fetch(args.url, args.init);
+  } catch (error) {
+    // A cancelled request is the caller's doing, not an outage: let its AbortError through.
+    if (args.init.signal?.aborted) throw error;
+    throw new ApiError({
+      status: 0,
+      code: 'NETWORK',
+      message: 'The envcat service cannot be reached.',
+      cause: error,
+    });
+  }
+  const body = await readJson(response);
+  if (args.expect.includes(response.status)) return body as T;
+  throw errorFrom(response.status, body);
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorFrom(status: number, body: unknown): ApiError {
+  const candidate = body as Partial<ErrorBody> | undefined;
+  const problems = Array.isArray(candidate?.errors)
+    ? candidate.errors.filter(
+        (p): p is Problem =>
+          typeof p === 'object' && p !== null && typeof p.path === 'string' && typeof p.message === 'string',
+      )
+    : [];
+  const message =
+    typeof candidate?.message === 'string' && candidate.message !== ''
+      ? candidate.message
+      : (STATUS_TEXT[status] ?? `The service answered with HTTP ${status}.`);
+  const code = typeof candidate?.code === 'string' ? candidate.code : `HTTP_${status}`;
+  return new ApiError({ status, code, message, problems });
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  401: 'The token was not accepted.',
+  403: 'Your role does not allow this.',
+  404: 'Not found.',
+};
+
+/** `GET /healthz`: needs no token. */
+export function fetchHealth(options: { fetch: FetchLike; baseUrl?: string; signal?: AbortSignal }) {
+  return send<Health>({
+    fetch: options.fetch,
+    url: `${options.baseUrl ?? ''}/healthz`,
+    init: { headers: { Accept: 'application/json' }, signal: options.signal },
+    expect: [200],
+  });
+}
+
+export class ApiClient {
+  private readonly options: ApiClientOptions;
+
+  constructor(options: ApiClientOptions) {
+    this.options = options;
+  }
+
+  listCatalogs(options: CallOptions = {}): Promise<{ items: CatalogSummary[] }> {
+    return this.get('/api/v1/catalogs', options);
+  }
+
+  getCatalog(name: string, options: CallOptions = {}): Promise<CatalogDetail> {
+    return this.get(`/api/v1/catalogs/${encodeURIComponent(name)}`, options);
+  }
+
+  listEnvironments(options: CallOptions = {}): Promise<EnvironmentList> {
+    return this.get('/api/v1/environments', options);
+  }
+
+  getEnvironment(name: string, options: CallOptions = {}): Promise<EnvironmentView> {
+    return this.get(`/api/v1/environments/${encodeURIComponent(name)}`, options);
+  }
+
+  /** Validates and plans without writing anything: the plan and the files each repo would receive. */
+  planEnvironment(document: EnvironmentDocument, options: CallOptions = {}): Promise<DryRunResult> {
+    return this.call(
+      { method: 'POST', path: '/api/v1/environments?dryRun=true', body: document, expect: [200] },
+      options,
+    );
+  }
+
+  createEnvironment(document: EnvironmentDocument, options: CallOptions = {}): Promise<EnvironmentView> {
+    return this.call(
+      { method: 'POST', path: '/api/v1/environments', body: document, expect: [201] },
+      options,
+    );
+  }
+
+  deleteEnvironment(name: string, options: CallOptions = {}): Promise<{ name: string; phase: 'Deleting' }> {
+    return this.call(
+      { method: 'DELETE', path: `/api/v1/environments/${encodeURIComponent(name)}`, expect: [200, 202] },
+      options,
+    );
+  }
+
+  /**
+   * The server-sent events URL of an environment. EventSource cannot send headers, so the token goes
+   * in the query string of this one URL.
+   */
+  eventsUrl(name: string): string {
+    const query = new URLSearchParams({ access_token: this.options.token });
+    return `${this.options.baseUrl ?? ''}/api/v1/environments/${encodeURIComponent(name)}/events?${query.toString()}`;
+  }
+
+  private get<T>(path: string, options: CallOptions): Promise<T> {
+    return this.call({ method: 'GET', path, expect: [200] }, options);
+  }
+
+  private call<T>(
+    request: { method: string; path: string; body?: unknown; expect: readonly number[] },
+    options: CallOptions,
+  ): Promise<T> {
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      Authorization: `Bearer ${this.options.token}`,
+    };
+    if (request.body !== undefined) headers['Content-Type'] = 'application/json';
+    return send<T>({
+      fetch: this.options.fetch,
+      url: `${this.options.baseUrl ?? ''}${request.path}`,
+      init: {
+        method: request.method,
+        headers,
+        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      expect: request.expect,
+    });
+  }
+}

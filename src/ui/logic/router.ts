@@ -1,0 +1,56 @@
+/**
+ * Routes live in the location hash (`#/environments/dev-feature-auth`), so the server serves one
+ * index.html and a reload or a shared link lands on the same page.
+ */
+
+export type Route =
+  | { page: 'environments' }
+  | { page: 'environment'; name: string }
+  | { page: 'catalog'; entry?: string }
+  | { page: 'new'; entries: string[] }
+  | { page: 'not-found'; path: string };
+
+function decode(token: string): string | undefined {
+  try {
+    return decodeURIComponent(token);
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseRoute(hash: string): Route {
+  const raw = hash.replace(/^#/, '');
+  const [pathPart = '', queryPart = ''] = raw.split('?', 2);
+  const path = pathPart.replace(/\/+$/, '');
+  const segments = path.split('/').filter(Boolean).map(decode);
+  if (segments.some((s) => s === undefined)) return { page: 'not-found', path };
+  const [first, second, ...rest] = segments as string[];
+  if (rest.length > 0) return { page: 'not-found', path };
+  if (first === undefined || (first === 'environments' && second === undefined))
+    return { page: 'environments' };
+  if (first === 'environments' && second !== undefined) return { page: 'environment', name: second };
+  if (first === 'catalog')
+    return second === undefined ? { page: 'catalog' } : { page: 'catalog', entry: second };
+  if (first === 'new' && second === undefined) {
+    const entries = new URLSearchParams(queryPart).getAll('entry').filter(Boolean);
+    return { page: 'new', entries };
+  }
+  return { page: 'not-found', path };
+}
+
+export function href(route: Route): string {
+  switch (route.page) {
+    case 'environments':
+      return '#/environments';
+    case 'environment':
+      return `#/environments/${encodeURIComponent(route.name)}`;
+    case 'catalog':
+      return route.entry === undefined ? '#/catalog' : `#/catalog/${encodeURIComponent(route.entry)}`;
+    case 'new': {
+      const query = new URLSearchParams(route.entries.map((e) => ['entry', e])).toString();
+      return query ? `#/new?${query}` : '#/new';
+    }
+    case 'not-found':
+      return `#${route.path}`;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The phase timeline of an environment (DESIGN §4): Creating → Provisioning infrastructure →
+ * Infrastructure ready → Deploying applications → Ready, each marked done, current, failed or
+ * upcoming; while it is deleted, the reverse order of DESIGN §5 instead. Plus one row per step with
+ * its own phase, reason and message.
+ */
+import type { EnvironmentPhase, EnvironmentStatus, Part, StepPhase, StepStatus } from '../api/types.js';
+
+export type TimelineState = 'done' | 'current' | 'failed' | 'upcoming';
+export type Tone = 'ok' | 'progress' | 'error' | 'neutral';
+
+export interface TimelineItem {
+  key: string;
+  label: string;
+  state: TimelineState;
+  /** The status message, on the current or failed item. */
+  message?: string;
+}
+
+export interface StepRow {
+  id: string;
+  instance: string;
+  part: Part;
+  partLabel: string;
+  phase: StepPhase;
+  reason: string;
+  message: string;
+  tone: Tone;
+}
+
+export interface Timeline {
+  mode: 'provisioning' | 'deleting';
+  items: TimelineItem[];
+  steps: StepRow[];
+}
+
+export const PROVISIONING_PHASES: ReadonlyArray<{ phase: EnvironmentPhase; label: string }> = [
+  { phase: 'Creating', label: 'Creating' },
+  { phase: 'ProvisioningInfrastructure', label: 'Provisioning infrastructure' },
+  { phase: 'InfrastructureReady', label: 'Infrastructure ready' },
+  { phase: 'DeployingApplications', label: 'Deploying applications' },
+  { phase: 'Ready', label: 'Ready' },
+];
+
+const DELETION_STAGES: ReadonlyArray<{ key: string; label: string }> = [
+  { key: 'RemovingApplications', label: 'Removing applications' },
+  { key: 'RemovingInfrastructure', label: 'Removing infrastructure' },
+  { key: 'RemovingFiles', label: 'Removing environment files' },
+];
+
+const PROVISIONING_INDEX = new Map(PROVISIONING_PHASES.map((p, i) => [p.phase, i]));
+
+const INFRA_INDEX = 1;
+const APPS_INDEX = 3;
+
+export function timeline(status: Pick<EnvironmentStatus, 'phase' | 'message' | 'steps'>): Timeline {
+  const steps = stepRows(status.steps);
+  if (status.phase === 'Deleting') return { mode: 'deleting', items: deletionItems(status), steps };
+  const at = (index: number, state: 'current' | 'failed'): TimelineItem[] =>
+    PROVISIONING_PHASES.map((p, i) => ({
+      key: p.phase,
+      label: p.label,
+      state: i < index ? 'done' : i === index ? state : 'upcoming',
+      ...(i === index && status.message ? { message: status.message } : {}),
+    }));
+  if (status.phase === 'Ready')
+    return {
+      mode: 'provisioning',
+      items: PROVISIONING_PHASES.map((p) => ({ key: p.phase, label: p.label, state: 'done' })),
+      steps,
+    };
+  if (status.phase === 'Invalid') return { mode: 'provisioning', items: at(0, 'failed'), steps };
+  if (status.phase === 'Failed')
+    return { mode: 'provisioning', items: at(failedIndex(status.steps), 'failed'), steps };
+  return { mode: 'provisioning', items: at(PROVISIONING_INDEX.get(status.phase) ?? 0, 'current'), steps };
+}
+
+/** Where a failure happened: at the failed step's phase, else where the steps got to. */
+function failedIndex(steps: readonly StepStatus[]): number {
+  const failed = steps.find((s) => s.phase === 'Failed');
+  if (failed) return failed.part === 'infra' ? INFRA_INDEX : APPS_INDEX;
+  const infra = steps.filter((s) => s.part === 'infra');
+  if (steps.every((s) => s.phase === 'Pending')) return 0;
+  return infra.every((s) => s.phase === 'Ready') ? APPS_INDEX : INFRA_INDEX;
+}
+
+/** Deletion goes apps → infrastructure → files; a step is gone once it is Pending again. */
+function deletionItems(status: Pick<EnvironmentStatus, 'message' | 'steps'>): TimelineItem[] {
+  const left = (part: Part) => status.steps.some((s) => s.part === part && s.phase !== 'Pending');
+  const current = left('apps') ? 0 : left('infra') ? 1 : 2;
+  return DELETION_STAGES.map((stage, i) => ({
+    key: stage.key,
+    label: stage.label,
+    state: i < current ? 'done' : i === current ? 'current' : 'upcoming',
+    ...(i === current && status.message ? { message: status.message } : {}),
+  }));
+}
+
+const STEP_TONE: Record<StepPhase, Tone> = {
+  Pending: 'neutral',
+  Progressing: 'progress',
+  Deleting: 'progress',
+  Ready: 'ok',
+  Failed: 'error',
+};
+
+/** Infrastructure steps first (phase 1), then applications, each in the server's order. */
+export function stepRows(steps: readonly StepStatus[]): StepRow[] {
+  const ordered = [...steps.filter((s) => s.part === 'infra'), ...steps.filter((s) => s.part === 'apps')];
+  return ordered.map((s) => ({
+    id: `${s.instance}/${s.part}`,
+    instance: s.instance,
+    part: s.part,
+    partLabel: s.part === 'infra' ? 'Infrastructure' : 'Application',
+    phase: s.phase,
+    reason: s.reason,
+    message: s.message,
+    tone: STEP_TONE[s.phase] ?? 'neutral',
+  }));
+}
+
+const PHASE_LABEL: Record<EnvironmentPhase, string> = {
+  Creating: 'Creating',
+  ProvisioningInfrastructure: 'Provisioning infrastructure',
+  InfrastructureReady: 'Infrastructure ready',
+  DeployingApplications: 'Deploying applications',
+  Ready: 'Ready',
+  Failed: 'Failed',
+  Invalid: 'Invalid',
+  Deleting: 'Deleting',
+};
+
+const PHASE_TONE: Record<EnvironmentPhase, Tone> = {
+  Creating: 'progress',
+  ProvisioningInfrastructure: 'progress',
+  InfrastructureReady: 'progress',
+  DeployingApplications: 'progress',
+  Ready: 'ok',
+  Failed: 'error',
+  Invalid: 'error',
+  Deleting: 'neutral',
+};
+
+export function phaseLabel(phase: EnvironmentPhase): string {
+  return PHASE_LABEL[phase] ?? phase;
+}
+
+export function phaseTone(phase: EnvironmentPhase): Tone {
+  return PHASE_TONE[phase] ?? 'neutral';
+}

@@ -1,0 +1,320 @@
+/**
+ * One environment: its phase timeline, each step's live state, conditions, outputs (non-sensitive
+ * only: the API never returns the others), the commits made, live over server-sent events, and
+ * Delete with confirmation.
+ */
+import { useCallback, useState } from 'react';
+import type { ApiError } from '../api/client.js';
+import type { EnvironmentStatus, EnvironmentView, JsonValue } from '../api/types.js';
+import { useEnvironmentEvents, type StreamState } from '../app/events.js';
+import { asApiError, useDocumentTitle, useLoad, useNow, usePolling } from '../app/hooks.js';
+import { useSession } from '../app/session.js';
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { ErrorAlert, Loading, PhaseBadge } from '../components/common.js';
+import { ConditionTable, PhaseTimeline, StepTable } from '../components/Timeline.js';
+import { age, expiry, shortSha } from '../logic/format.js';
+
+const POLL_MS = 5_000;
+
+const STREAM_TEXT: Record<StreamState, string> = {
+  connecting: 'Connecting to live updates…',
+  live: 'Live',
+  reconnecting: 'Connection lost; reconnecting…',
+  closed: 'Live updates unavailable; refreshing every few seconds',
+};
+
+export function EnvironmentPage(props: { name: string }) {
+  const { name } = props;
+  useDocumentTitle(name);
+  const { client, signOut } = useSession();
+  const view = useLoad(`environment:${name}`, (signal) => client.getEnvironment(name, { signal }));
+  const [live, setLive] = useState<EnvironmentStatus>();
+  const [deleted, setDeleted] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [deleteError, setDeleteError] = useState<ApiError>();
+  const now = useNow(15_000);
+
+  const stream = useEnvironmentEvents(view.data && !deleted ? client.eventsUrl(name) : undefined, {
+    onStatus: setLive,
+    onDeleted: () => setDeleted(true),
+  });
+  // Without the stream, the page still moves: it asks again, and a 404 then means it is gone.
+  const poll = useCallback(() => {
+    if (stream === 'closed' && !deleted) view.reload();
+  }, [stream, deleted, view]);
+  usePolling(poll, POLL_MS);
+
+  const confirmDelete = async () => {
+    setDeleting(true);
+    setDeleteError(undefined);
+    try {
+      await client.deleteEnvironment(name);
+      setConfirming(false);
+    } catch (error) {
+      const apiError = asApiError(error);
+      if (apiError.unauthorized) signOut('The token is no longer accepted. Sign in again.');
+      setDeleteError(apiError);
+    } finally {
+      setDeleting(false);
+    }
+  };
+
+  const goneByPolling = view.state === 'error' && view.error.status === 404 && view.data !== undefined;
+  if (deleted || goneByPolling)
+    return (
+      <section aria-labelledby="env-title">
+        <h1 id="env-title" tabIndex={-1}>
+          {name}
+        </h1>
+        <p className="alert alert-info" role="status">
+          The environment <strong>{name}</strong> was deleted: its applications, infrastructure, secrets and
+          files are gone.
+        </p>
+        <a className="button" href="#/environments">
+          Back to environments
+        </a>
+      </section>
+    );
+
+  if (!view.data)
+    return (
+      <section aria-labelledby="env-title">
+        <h1 id="env-title" tabIndex={-1}>
+          {name}
+        </h1>
+        {view.state === 'error' ? (
+          <ErrorAlert
+            error={view.error}
+            title={
+              view.error.status === 404
+                ? `There is no environment named ${name}.`
+                : 'The environment could not be loaded.'
+            }
+            action={
+              <a className="button" href="#/environments">
+                Back to environments
+              </a>
+            }
+          />
+        ) : (
+          <Loading label="Loading the environment…" />
+        )}
+      </section>
+    );
+
+  const status: EnvironmentStatus = live ?? view.data.status;
+  return (
+    <section aria-labelledby="env-title" className="environment">
+      <div className="page-header">
+        <div>
+          <p className="breadcrumb">
+            <a href="#/environments">Environments</a> /
+          </p>
+          <h1 id="env-title" tabIndex={-1}>
+            {name} <PhaseBadge phase={status.phase} />
+          </h1>
+          <p className="lead" aria-live="polite">
+            {status.message}
+          </p>
+        </div>
+        <div className="header-actions">
+          <p className={`stream stream-${stream}`} role="status">
+            <span className="stream-dot" aria-hidden="true" /> {STREAM_TEXT[stream]}
+          </p>
+          <button
+            type="button"
+            className="button button-danger"
+            onClick={() => setConfirming(true)}
+            disabled={status.phase === 'Deleting'}
+          >
+            {status.phase === 'Deleting' ? 'Deleting…' : 'Delete'}
+          </button>
+        </div>
+      </div>
+      {deleteError && <ErrorAlert error={deleteError} title="The environment could not be deleted." />}
+      <Facts view={view.data} now={now} />
+
+      <section aria-labelledby="progress-title" className="panel">
+        <h2 id="progress-title">{status.phase === 'Deleting' ? 'Deletion' : 'Progress'}</h2>
+        <PhaseTimeline status={status} />
+        {status.errors && status.errors.length > 0 && (
+          <div className="alert alert-error" role="alert">
+            <p className="alert-title">The request in Git is invalid; nothing was rendered.</p>
+            <ul>
+              {status.errors.map((e, i) => (
+                <li key={i}>
+                  <code>
+                    {e.file ?? ''}#{e.path}
+                  </code>{' '}
+                  {e.message}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
+      </section>
+
+      <section aria-labelledby="steps-title" className="panel">
+        <h2 id="steps-title">Steps</h2>
+        <StepTable steps={status.steps} />
+      </section>
+
+      <div className="two-columns">
+        <section aria-labelledby="outputs-title" className="panel">
+          <h2 id="outputs-title">Outputs</h2>
+          <Outputs outputs={status.outputs} />
+        </section>
+        <section aria-labelledby="conditions-title" className="panel">
+          <h2 id="conditions-title">Conditions</h2>
+          <ConditionTable conditions={status.conditions} />
+        </section>
+      </div>
+
+      <section aria-labelledby="commits-title" className="panel">
+        <h2 id="commits-title">Commits</h2>
+        <Commits commits={status.commits} />
+      </section>
+
+      <ConfirmDialog
+        open={confirming}
+        title={`Delete ${name}?`}
+        confirmText={name}
+        actionLabel="Delete environment"
+        busy={deleting}
+        onConfirm={() => void confirmDelete()}
+        onCancel={() => setConfirming(false)}
+      >
+        <p>
+          Applications are removed first, then the infrastructure is destroyed (Terraform destroy), then the
+          secrets and the environment&apos;s files in Git. This cannot be undone.
+        </p>
+      </ConfirmDialog>
+    </section>
+  );
+}
+
+function Facts(props: { view: EnvironmentView; now: number }) {
+  const spec = props.view.spec ?? {};
+  const createdAt =
+    typeof props.view.metadata.creationTimestamp === 'string'
+      ? props.view.metadata.creationTimestamp
+      : undefined;
+  const ttl = typeof spec.ttl === 'string' ? spec.ttl : undefined;
+  const expires = expiry({ createdAt, ttl, now: props.now });
+  const instances = Array.isArray(spec.catalogs) ? spec.catalogs : [];
+  return (
+    <dl className="facts facts-wide">
+      <div>
+        <dt>Namespace</dt>
+        <dd className="mono">
+          {typeof spec.namespace === 'string' ? spec.namespace : props.view.metadata.name}
+        </dd>
+      </div>
+      <div>
+        <dt>Type</dt>
+        <dd>{typeof spec.type === 'string' ? spec.type : '—'}</dd>
+      </div>
+      <div>
+        <dt>Owner</dt>
+        <dd>{typeof spec.owner === 'string' ? spec.owner : '—'}</dd>
+      </div>
+      <div>
+        <dt>TTL</dt>
+        <dd>
+          {ttl ?? '—'}
+          {expires && ` (${expires})`}
+        </dd>
+      </div>
+      {createdAt && (
+        <div>
+          <dt>Age</dt>
+          <dd>{age(createdAt, props.now)}</dd>
+        </div>
+      )}
+      {typeof spec.description === 'string' && spec.description && (
+        <div className="fact-wide">
+          <dt>Description</dt>
+          <dd>{spec.description}</dd>
+        </div>
+      )}
+      <div className="fact-wide">
+        <dt>Instances</dt>
+        <dd>
+          <ul className="inline-list">
+            {instances.map((i) => (
+              <li key={i.name} className="chip mono">
+                {i.name} ← {i.entry}
+              </li>
+            ))}
+          </ul>
+        </dd>
+      </div>
+    </dl>
+  );
+}
+
+function display(value: JsonValue): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function Outputs(props: { outputs: EnvironmentStatus['outputs'] }) {
+  const instances = Object.entries(props.outputs ?? {}).filter(
+    ([, values]) => Object.keys(values).length > 0,
+  );
+  return (
+    <>
+      {instances.length === 0 ? (
+        <p className="muted">No outputs yet: they appear as the infrastructure becomes available.</p>
+      ) : (
+        instances.map(([instance, values]) => (
+          <div key={instance} className="outputs">
+            <h3 className="mono">{instance}</h3>
+            <dl>
+              {Object.entries(values).map(([key, value]) => (
+                <div key={key}>
+                  <dt className="mono">{key}</dt>
+                  <dd className="mono">{display(value)}</dd>
+                </div>
+              ))}
+            </dl>
+          </div>
+        ))
+      )}
+      <p className="help">Sensitive outputs are kept in Kubernetes Secrets and are not shown here.</p>
+    </>
+  );
+}
+
+function Commits(props: { commits: EnvironmentStatus['commits'] }) {
+  if (!props.commits || props.commits.length === 0) return <p className="muted">Nothing committed yet.</p>;
+  return (
+    <div className="table-wrap">
+      <table className="responsive-table">
+        <caption className="visually-hidden">Commits made for this environment</caption>
+        <thead>
+          <tr>
+            <th scope="col">Repository</th>
+            <th scope="col">Commit</th>
+            <th scope="col">Message</th>
+            <th scope="col">Date</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.commits.map((c) => (
+            <tr key={`${c.repo}:${c.sha}`}>
+              <td data-label="Repository">{c.repo}</td>
+              <td data-label="Commit" className="mono">
+                <abbr title={c.sha}>{shortSha(c.sha)}</abbr>
+              </td>
+              <td data-label="Message" className="message-cell">
+                {c.message}
+              </td>
+              <td data-label="Date">{c.date ? new Date(c.date).toLocaleString() : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,220 @@
+/**
+ * Step 4: what will happen, from the server's dry run: the plan (phases and waves) and the files each
+ * repository will receive. Nothing is written until "Create environment".
+ */
+import { useEffect, useMemo, useState, type Dispatch } from 'react';
+import type { ApiError } from '../api/client.js';
+import type { DryRunResult, JsonValue, RepoName } from '../api/types.js';
+import { asApiError } from '../app/hooks.js';
+import { useSession } from '../app/session.js';
+import { ErrorAlert, Loading } from '../components/common.js';
+import { isFieldError, mapServerErrors } from '../logic/server-errors.js';
+import { buildDocument, type WizardAction, type WizardState } from '../logic/wizard.js';
+import type { CatalogDetails } from './catalog-details.js';
+
+const REPO_LABEL: Record<RepoName, string> = {
+  platform: 'Platform repository (infrastructure)',
+  apps: 'Application repository (Argo CD)',
+};
+
+type Plan =
+  { state: 'loading' } | { state: 'ready'; result: DryRunResult } | { state: 'error'; error: ApiError };
+
+export function ReviewStep(props: {
+  state: WizardState;
+  details: CatalogDetails;
+  creating: boolean;
+  onCreate: () => void;
+  dispatch: Dispatch<WizardAction>;
+}) {
+  const { state, dispatch } = props;
+  const { client, signOut } = useSession();
+  const document = useMemo(() => buildDocument(state), [state]);
+  const documentKey = JSON.stringify(document);
+  const [plan, setPlan] = useState<Plan>({ state: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setPlan({ state: 'loading' });
+    client.planEnvironment(JSON.parse(documentKey) as typeof document, { signal: controller.signal }).then(
+      (result) => setPlan({ state: 'ready', result }),
+      (error: unknown) => {
+        if (controller.signal.aborted) return;
+        const apiError = asApiError(error);
+        if (apiError.unauthorized) signOut('The token is no longer accepted. Sign in again.');
+        if (isFieldError(apiError))
+          dispatch({ type: 'serverErrors', errors: mapServerErrors(apiError.problems) });
+        setPlan({ state: 'error', error: apiError });
+      },
+    );
+    return () => controller.abort();
+  }, [documentKey, attempt, client, dispatch, signOut]);
+
+  return (
+    <div className="review-step">
+      <Summary state={state} details={props.details} />
+      <section aria-labelledby="plan-title" className="panel">
+        <h3 id="plan-title">Plan</h3>
+        {plan.state === 'loading' && <Loading label="Planning…" />}
+        {plan.state === 'error' && (
+          <ErrorAlert
+            error={plan.error}
+            title="The plan could not be made."
+            action={
+              <button type="button" className="button" onClick={() => setAttempt((a) => a + 1)}>
+                Try again
+              </button>
+            }
+          />
+        )}
+        {plan.state === 'ready' && <PlanView result={plan.result} />}
+      </section>
+      <div className="create-row">
+        <p className="muted">Secret values are stored as Kubernetes Secrets, never in Git.</p>
+        <button
+          type="button"
+          className="button button-primary"
+          onClick={props.onCreate}
+          disabled={plan.state !== 'ready' || props.creating}
+        >
+          {props.creating ? 'Creating…' : 'Create environment'}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function Summary(props: { state: WizardState; details: CatalogDetails }) {
+  const { details } = props.state;
+  const document = buildDocument(props.state);
+  return (
+    <section aria-labelledby="summary-title" className="panel">
+      <h3 id="summary-title">Environment</h3>
+      <dl className="facts facts-wide">
+        <div>
+          <dt>Name</dt>
+          <dd className="mono">{document.metadata.name}</dd>
+        </div>
+        <div>
+          <dt>Namespace</dt>
+          <dd className="mono">{document.spec.namespace}</dd>
+        </div>
+        <div>
+          <dt>Type</dt>
+          <dd>{document.spec.type}</dd>
+        </div>
+        <div>
+          <dt>TTL</dt>
+          <dd>{document.spec.ttl ?? 'none'}</dd>
+        </div>
+        {details.description.trim() && (
+          <div className="fact-wide">
+            <dt>Description</dt>
+            <dd>{details.description.trim()}</dd>
+          </div>
+        )}
+      </dl>
+      {props.state.instances.map((instance) => {
+        const version = props.details.version(instance.entry, instance.version);
+        const secrets = new Set(version?.secretParameters ?? []);
+        const rows: Array<[string, string, boolean]> = [
+          ...Object.entries(instance.values).map(([k, v]): [string, string, boolean] => [
+            k,
+            secrets.has(k) ? '•••••••• (secret)' : display(v),
+            false,
+          ]),
+          ...Object.entries(instance.references).map(([k, r]): [string, string, boolean] => [k, r, true]),
+        ];
+        return (
+          <div key={instance.id} className="summary-instance">
+            <h4>
+              <span className="mono">{instance.name}</span> ← {instance.entry}@{instance.version}
+            </h4>
+            {rows.length === 0 ? (
+              <p className="muted">Every parameter at its default.</p>
+            ) : (
+              <dl className="params">
+                {rows.map(([key, value, reference]) => (
+                  <div key={key}>
+                    <dt className="mono">{key}</dt>
+                    <dd className="mono">{reference ? <span className="chip">⇐ {value}</span> : value}</dd>
+                  </div>
+                ))}
+              </dl>
+            )}
+          </div>
+        );
+      })}
+    </section>
+  );
+}
+
+function display(value: JsonValue): string {
+  return typeof value === 'string' ? (value === '' ? '""' : value) : JSON.stringify(value);
+}
+
+function PlanView(props: { result: DryRunResult }) {
+  const { plan, files } = props.result;
+  const phases = [1, 2] as const;
+  const repos: RepoName[] = ['platform', 'apps'];
+  return (
+    <>
+      <ol className="plan">
+        {phases.map((phase) => {
+          const waves = plan.waves.filter((w) => w.phase === phase);
+          return (
+            <li key={phase} className="plan-phase">
+              <p className="plan-phase-title">
+                Phase {phase}: {phase === 1 ? 'infrastructure' : 'applications'}
+              </p>
+              {waves.length === 0 ? (
+                <p className="muted">Nothing in this phase.</p>
+              ) : (
+                <ol className="waves">
+                  {waves.map((wave) => (
+                    <li key={wave.number}>
+                      <span className="wave-label">Wave {wave.number}</span>
+                      <ul className="inline-list">
+                        {wave.steps.map((s) => (
+                          <li key={s} className="chip mono">
+                            {s}
+                          </li>
+                        ))}
+                      </ul>
+                    </li>
+                  ))}
+                </ol>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+      <h3>Files</h3>
+      <div className="two-columns">
+        {repos.map((repo) => {
+          const list = files.filter((f) => f.repo === repo);
+          return (
+            <section key={repo} aria-label={REPO_LABEL[repo]} className="files">
+              <h4>{REPO_LABEL[repo]}</h4>
+              {list.length === 0 ? (
+                <p className="muted">No files.</p>
+              ) : (
+                <ul>
+                  {list.map((f) => (
+                    <li key={f.path} className="mono">
+                      {f.path}
+                      {f.pending && (
+                        <span className="muted"> (written once the outputs it needs are known)</span>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
+          );
+        })}
+      </div>
+    </>
+  );
+}

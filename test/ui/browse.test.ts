@@ -1,0 +1,117 @@
+/** Catalog search and filters, ages and expiry, and the hash routes. */
+import type { CatalogSummary } from '../../src/ui/api/types.js';
+import { catalogTags, filterCatalog, NO_FILTER } from '../../src/ui/logic/catalog.js';
+import { age, expiry, shortDuration, shortSha } from '../../src/ui/logic/format.js';
+import { href, parseRoute, type Route } from '../../src/ui/logic/router.js';
+
+const entry = (
+  name: string,
+  type: CatalogSummary['type'],
+  tags: string[],
+  extra: Partial<CatalogSummary> = {},
+): CatalogSummary => ({
+  name,
+  title: name.toUpperCase(),
+  description: `${name} entry`,
+  owner: 'platform-team',
+  tags,
+  type,
+  latestVersion: '1.0.0',
+  versions: ['1.0.0'],
+  ...extra,
+});
+
+const items = [
+  entry('sample-app', 'yaml', ['application']),
+  entry('rds-postgres', 'iac', ['database', 'aws'], { description: 'Managed PostgreSQL database' }),
+  entry('postgres-with-pgadmin', 'hybrid', ['database', 'aws', 'pgadmin']),
+  entry('vpc', 'iac', ['network', 'aws'], { owner: 'network-team' }),
+];
+
+describe('filterCatalog', () => {
+  it.each([
+    [
+      'nothing: every entry, by title',
+      NO_FILTER,
+      ['POSTGRES-WITH-PGADMIN', 'RDS-POSTGRES', 'SAMPLE-APP', 'VPC'],
+    ],
+    ['a type', { ...NO_FILTER, type: 'iac' as const }, ['RDS-POSTGRES', 'VPC']],
+    ['a tag', { ...NO_FILTER, tag: 'database' }, ['POSTGRES-WITH-PGADMIN', 'RDS-POSTGRES']],
+    [
+      'words in any field, all of them, any case',
+      { ...NO_FILTER, query: 'Managed  postgresql' },
+      ['RDS-POSTGRES'],
+    ],
+    ['the owner', { ...NO_FILTER, query: 'network-team' }, ['VPC']],
+    [
+      'everything at once',
+      { query: 'postgres', type: 'hybrid' as const, tag: 'aws' },
+      ['POSTGRES-WITH-PGADMIN'],
+    ],
+    ['a miss', { ...NO_FILTER, query: 'redis' }, []],
+  ])('by %s', (_case, filter, titles) => {
+    expect(filterCatalog(items, filter).map((e) => e.title)).toEqual(titles);
+  });
+
+  it('lists every tag once, sorted', () => {
+    expect(catalogTags(items)).toEqual(['application', 'aws', 'database', 'network', 'pgadmin']);
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    [0, '0s'],
+    [59, '59s'],
+    [60, '1m'],
+    [3599, '59m'],
+    [3600, '1h'],
+    [3900, '1h5m'],
+    [36000 + 60, '10h'],
+    [86400, '1d'],
+    [86400 + 4 * 3600, '1d4h'],
+    [12 * 86400 + 3600, '12d'],
+    [-5, '0s'],
+  ])('shortDuration(%d) is %s', (seconds, text) => expect(shortDuration(seconds)).toBe(text));
+
+  const now = Date.parse('2025-01-02T00:00:00Z');
+  it('gives the age from the creation time, when there is one', () => {
+    expect(age('2025-01-01T21:00:00Z', now)).toBe('3h');
+    expect(age(undefined, now)).toBeUndefined();
+    expect(age('not a date', now)).toBeUndefined();
+  });
+
+  it('gives the expiry from the creation time and the ttl', () => {
+    expect(expiry({ createdAt: '2025-01-01T21:00:00Z', ttl: '24h', now })).toBe('expires in 21h');
+    expect(expiry({ createdAt: '2025-01-01T21:00:00Z', ttl: '1h', now })).toBe('expired');
+    expect(expiry({ createdAt: '2025-01-01T21:00:00Z', now })).toBeUndefined();
+    expect(expiry({ ttl: '1h', now })).toBeUndefined();
+  });
+
+  it('shortens a commit SHA as Git does', () => expect(shortSha('0123456789abcdef')).toBe('0123456'));
+});
+
+describe('routes', () => {
+  it.each<[string, Route]>([
+    ['', { page: 'environments' }],
+    ['#/', { page: 'environments' }],
+    ['#/environments', { page: 'environments' }],
+    ['#/environments/', { page: 'environments' }],
+    ['#/environments/dev-a', { page: 'environment', name: 'dev-a' }],
+    ['#/catalog', { page: 'catalog' }],
+    ['#/catalog/rds-postgres', { page: 'catalog', entry: 'rds-postgres' }],
+    ['#/new', { page: 'new', entries: [] }],
+    ['#/new?entry=vpc&entry=rds-postgres', { page: 'new', entries: ['vpc', 'rds-postgres'] }],
+    ['#/nowhere', { page: 'not-found', path: '/nowhere' }],
+    ['#/environments/a/b', { page: 'not-found', path: '/environments/a/b' }],
+    ['#/environments/%E0%A4%A', { page: 'not-found', path: '/environments/%E0%A4%A' }],
+  ])('%s', (hash, route) => expect(parseRoute(hash)).toEqual(route));
+
+  it.each<Route>([
+    { page: 'environments' },
+    { page: 'environment', name: 'dev-a' },
+    { page: 'catalog' },
+    { page: 'catalog', entry: 'vpc' },
+    { page: 'new', entries: [] },
+    { page: 'new', entries: ['vpc', 'sample-app'] },
+  ])('href and parseRoute agree on %j', (route) => expect(parseRoute(href(route))).toEqual(route));
+});
