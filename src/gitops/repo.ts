@@ -82,6 +82,12 @@ export class GitRepo implements GitOpsRepo {
   private ready = false;
   /** The clone has been fetched and reset at least once by this instance. */
   private synced = false;
+  /**
+   * The head the clone is at when its work tree is clean and it matched the remote last we
+   * looked (after a fetch or our own push). A commit then starts from it without fetching: if the
+   * remote moved meanwhile, the push is rejected and the usual rebase/re-apply path takes over.
+   */
+  private cleanHead: string | undefined;
 
   constructor(options: GitRepoOptions) {
     const problems: Problem[] = [];
@@ -219,10 +225,21 @@ export class GitRepo implements GitOpsRepo {
     const problems = changeProblems(change);
     if (problems.length > 0) throw new InputError(problems);
     return this.exclusive(async () => {
-      const base = await this.refresh();
+      const optimistic = this.ready && this.cleanHead !== undefined;
+      let base = optimistic ? (this.cleanHead as string) : await this.refresh();
+      this.cleanHead = undefined;
       await this.assertAbsent(change, base);
       await this.apply(change);
-      if (!(await this.stage())) {
+      let staged = await this.stage();
+      if (!staged && optimistic) {
+        // Nothing changed against what we last saw; the remote may have moved, so check against it.
+        base = await this.refresh();
+        await this.assertAbsent(change, base);
+        await this.apply(change);
+        staged = await this.stage();
+      }
+      if (!staged) {
+        this.cleanHead = base || undefined;
         this.logger.debug({ repo: this.name, url: this.displayUrl, sha: base }, 'nothing to commit');
         return { changed: false, sha: base, attempts: 0 };
       }
@@ -230,6 +247,7 @@ export class GitRepo implements GitOpsRepo {
       for (let attempt = 1; ; attempt++) {
         const pushed = await this.push();
         if (pushed.ok) {
+          this.cleanHead = sha;
           this.logger.info(
             { repo: this.name, url: this.displayUrl, sha, attempts: attempt },
             'pushed commit',
@@ -253,6 +271,7 @@ export class GitRepo implements GitOpsRepo {
         await sleep(delayMs);
         const next = await this.integrate(change, attempt);
         if (!next.changed) {
+          this.cleanHead = next.sha || undefined;
           this.logger.info(
             { repo: this.name, url: this.displayUrl, sha: next.sha, attempts: attempt },
             'the remote head already holds the change',
@@ -273,6 +292,7 @@ export class GitRepo implements GitOpsRepo {
       } catch (error) {
         // Whatever failed, the next call re-checks the clone before trusting it.
         this.ready = false;
+        this.cleanHead = undefined;
         throw this.external(error);
       }
     });
@@ -438,6 +458,7 @@ export class GitRepo implements GitOpsRepo {
     const remoteHead = await this.revParse(`refs/remotes/origin/${this.branch}`);
     await this.resetTo(remoteHead);
     this.synced = true;
+    this.cleanHead = remoteHead;
     return remoteHead ?? '';
   }
 
