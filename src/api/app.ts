@@ -25,6 +25,7 @@ import {
   CatalogController,
   EnvironmentController,
   OperationsController,
+  WhoAmIController,
   type AuthenticatedRequest,
 } from './controllers.js';
 import { ErrorFilter } from './errors.filter.js';
@@ -73,7 +74,7 @@ class ApiModule {
   static forRoot(options: ApiOptions): DynamicModule {
     return {
       module: ApiModule,
-      controllers: [CatalogController, EnvironmentController, OperationsController],
+      controllers: [CatalogController, EnvironmentController, WhoAmIController, OperationsController],
       providers: [
         { provide: SERVICE, useValue: options.service },
         { provide: AUTHENTICATOR, useValue: options.authenticator },

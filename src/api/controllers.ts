@@ -309,6 +309,18 @@ export class EnvironmentController {
   }
 }
 
+@ApiTags('session')
+@ApiBearerAuth()
+@Controller('api/v1/whoami')
+export class WhoAmIController {
+  @Get()
+  @ApiOperation({ summary: 'Who the bearer token belongs to, and its role' })
+  whoami(@Req() request: AuthenticatedRequest): Principal {
+    const { name, role } = principalOf(request);
+    return { name, role };
+  }
+}
+
 @ApiTags('operations')
 @Controller()
 export class OperationsController {

@@ -262,6 +262,16 @@ export class Engine extends EventEmitter<EngineEvents> {
       .slice(0, limit);
   }
 
+  /** When the environment's file was first committed (known after its first reconcile), as an ISO time. */
+  createdAtOf(name: string): string | undefined {
+    const created = this.createdAt.get(name);
+    if (created === undefined) {
+      if (this.environmentSource(name) !== undefined) void this.loadCreatedAt(name);
+      return undefined;
+    }
+    return new Date(created).toISOString();
+  }
+
   /** Record a commit made by someone else in this process (the API), so the next pass sees it without a fetch. */
   noteCommit(
     repo: RepoName,
@@ -710,7 +720,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       const application = this.applications.get(name, this.options.render.argocd.namespace);
       // A Helm source syncs at the chart version; what we committed is the Application itself
       // (its values), so a Synced+Healthy Helm app is at our commit once its spec is ours.
-      const helm = Boolean((application?.spec as { source?: { chart?: unknown } } | undefined)?.source?.chart);
+      const helm = Boolean(
+        (application?.spec as { source?: { chart?: unknown } } | undefined)?.source?.chart,
+      );
       state = applicationState(application, {
         revisionAccepted: (revision) => helm || this.revisionAccepted(env.name, step.instance, revision),
       });

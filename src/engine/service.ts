@@ -176,7 +176,9 @@ export class EnvironmentService {
       metadata: { name },
     };
     const commits = await this.options.engine.commits(name);
-    return { ...document, status: statusView(status, commits) };
+    const createdAt = this.options.engine.createdAtOf(name) ?? commits.at(-1)?.date;
+    const metadata = createdAt ? { ...document.metadata, creationTimestamp: createdAt } : document.metadata;
+    return { ...document, metadata, status: statusView(status, commits) };
   }
 
   list(): EnvironmentSummary[] {
@@ -185,6 +187,7 @@ export class EnvironmentService {
       const document = parseDocument(engine.environmentSource(name));
       const spec = (document?.spec ?? {}) as Record<string, JsonValue>;
       const status = engine.status(name);
+      const createdAt = engine.createdAtOf(name);
       const catalogs = Array.isArray(spec.catalogs)
         ? (spec.catalogs as Array<Record<string, JsonValue>>)
         : [];
@@ -195,6 +198,7 @@ export class EnvironmentService {
         ...optional('owner', spec.owner),
         ...optional('description', spec.description),
         ...optional('ttl', spec.ttl),
+        ...optional('createdAt', createdAt),
         phase: status?.phase ?? 'Creating',
         message: status?.message ?? '',
         instances: catalogs.map((c) => ({ name: String(c.name), entry: String(c.entry) })),

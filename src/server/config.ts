@@ -36,6 +36,7 @@ export interface ServiceConfig {
   simulatorDelayMs: number;
   gitPollMs: number;
   resyncMs: number;
+  leaseDurationMs: number;
   logLevel: string;
   identity: string;
 }
@@ -133,6 +134,7 @@ export function loadConfig(
     simulatorDelayMs: duration('ENVCAT_SIMULATOR_DELAY', 3_000),
     gitPollMs: duration('ENVCAT_GIT_POLL', 2_000),
     resyncMs: duration('ENVCAT_RESYNC', 60_000),
+    leaseDurationMs: duration('ENVCAT_LEASE_DURATION', 15_000),
     logLevel: env.ENVCAT_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info',
     identity: env.ENVCAT_IDENTITY ?? env.POD_NAME ?? `${hostname}-${process.pid}`,
   };

@@ -1,0 +1,180 @@
+/**
+ * Puts envcat together from a configuration: the catalog, the two GitOps repos, the cluster (a real
+ * one through a kubeconfig, or the embedded simulated one), the engine, the service and the HTTP
+ * app. `npm start` and the end-to-end tests both start envcat through here.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { InputError, renderOptions } from '../core/index.js';
+import { loadCatalog } from '../catalog-source/index.js';
+import { KubeClusterClient } from '../cluster/index.js';
+import type { ClusterClient } from '../cluster/types.js';
+import { startSimulatedCluster, type SimulatedCluster } from '../cluster/simulator/index.js';
+import { GitRepo, ensureBareRepo } from '../gitops/index.js';
+import { CatalogStore } from '../engine/catalog-store.js';
+import { Engine } from '../engine/engine.js';
+import { EnvironmentService } from '../engine/service.js';
+import { createApiApp } from '../api/app.js';
+import { TokenAuthenticator, generateToken } from '../api/auth.js';
+import { Metrics } from '../api/metrics.js';
+import type { ServiceConfig } from './config.js';
+
+export const VERSION = '0.1.0';
+
+export interface RunningEnvcat {
+  url: string;
+  adminToken: string;
+  /** True when the admin token was generated at start (and must be shown to the user). */
+  generatedToken: boolean;
+  simulated: boolean;
+  engine: Engine;
+  service: EnvironmentService;
+  cluster: ClusterClient;
+  simulator?: SimulatedCluster;
+  repoUrls: { platform: string; apps: string };
+  stop(): Promise<void>;
+}
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'envcat' },
+    // Defence in depth: nothing should log these, and if something does, they are masked.
+    redact: {
+      paths: ['*.token', '*.password', '*.authorization', 'headers.authorization', '*.data'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export async function startEnvcat(
+  config: ServiceConfig,
+  options: { logger?: Logger; uiDir?: string } = {},
+): Promise<RunningEnvcat> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true });
+
+  const loaded = await loadCatalog(config.catalogDirs);
+  if (loaded.problems.length > 0)
+    throw new InputError(loaded.problems, { message: 'the catalog is invalid' });
+
+  const repoUrl = async (name: 'platform' | 'apps', url: string | undefined) => {
+    if (url) return url;
+    const path = join(dataDir, 'repos', `${name}.git`);
+    await ensureBareRepo(path, { initialBranch: config[name].branch });
+    return path;
+  };
+  const repoUrls = {
+    platform: await repoUrl('platform', config.platform.url),
+    apps: await repoUrl('apps', config.apps.url),
+  };
+  const gitLogger = logger.child({ component: 'git' });
+  const repo = (name: 'platform' | 'apps') =>
+    new GitRepo({
+      name,
+      url: repoUrls[name],
+      branch: config[name].branch,
+      workdir: join(dataDir, 'work', name),
+      ...(config[name].credentials ? { credentials: config[name].credentials } : {}),
+      logger: gitLogger,
+    });
+  const platform = repo('platform');
+  const apps = repo('apps');
+  await Promise.all([platform.sync(), apps.sync()]);
+
+  const catalogs = new CatalogStore({ builtIn: loaded.entries, repo: platform, logger });
+  await catalogs.load();
+
+  let simulator: SimulatedCluster | undefined;
+  let cluster: ClusterClient;
+  let clusterDescription: string;
+  if (config.kubeconfig) {
+    cluster = KubeClusterClient.fromKubeconfig(config.kubeconfig);
+    clusterDescription = `kubeconfig ${config.kubeconfig}`;
+  } else if (config.inCluster) {
+    cluster = KubeClusterClient.inCluster();
+    clusterDescription = 'in-cluster service account';
+  } else {
+    simulator = await startSimulatedCluster({
+      platformRepoUrl: repoUrls.platform,
+      appsRepoUrl: repoUrls.apps,
+      workdir: join(dataDir, 'simulator'),
+      catalog: catalogs.current().catalog,
+      defaultDelayMs: config.simulatorDelayMs,
+      logger,
+    });
+    cluster = simulator.client;
+    clusterDescription = `simulated by envcat at ${simulator.url} (not a real Kubernetes cluster)`;
+  }
+
+  const render = renderOptions({
+    workspaceApi: config.workspaceApi,
+    providerConfig: config.providerConfig,
+    argocd: { namespace: config.argocdNamespace, project: config.argocdProject },
+    appsRepo: { url: config.appsRepoUrlForArgo ?? repoUrls.apps, revision: config.apps.branch },
+  });
+  const engine = new Engine({
+    catalog: catalogs,
+    platform,
+    apps,
+    cluster,
+    render,
+    logger,
+    identity: config.identity,
+    namespace: config.engineNamespace,
+    gitPollMs: config.gitPollMs,
+    resyncMs: config.resyncMs,
+    leaseDurationMs: config.leaseDurationMs,
+  });
+  const service = new EnvironmentService({ engine, catalogs, platform, cluster, render, logger });
+  const metrics = new Metrics({
+    environmentsByPhase: () => {
+      const counts = new Map<string, number>();
+      for (const e of service.list()) counts.set(e.phase, (counts.get(e.phase) ?? 0) + 1);
+      return counts;
+    },
+  });
+  engine.on('committed', (event) => metrics.commits.inc({ repo: event.repo }));
+  await engine.start();
+
+  const adminToken = config.adminToken ?? generateToken();
+  const authenticator = new TokenAuthenticator([
+    { name: 'admin', role: 'platform', token: adminToken },
+    ...config.tokens,
+  ]);
+  const app = await createApiApp({
+    service,
+    authenticator,
+    metrics,
+    logger,
+    runtime: { simulated: simulator !== undefined, clusterDescription, version: VERSION },
+    ...(options.uiDir ? { uiDir: options.uiDir } : {}),
+  });
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address() as { port: number } | null;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host}:${address?.port ?? config.port}`;
+  logger.info(
+    { url, cluster: clusterDescription, platformRepo: platform.displayUrl, appsRepo: apps.displayUrl },
+    'envcat is up',
+  );
+
+  return {
+    url,
+    adminToken,
+    generatedToken: config.adminToken === undefined,
+    simulated: simulator !== undefined,
+    engine,
+    service,
+    cluster,
+    ...(simulator ? { simulator } : {}),
+    repoUrls,
+    async stop() {
+      await app.close();
+      await engine.stop();
+      await simulator?.stop();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * `envcat env create|status|list|delete` against a running envcat (in-process, over HTTP), as a CI
+ * pipeline would use them: create with --wait, test, delete with --wait.
+ */
+import { jest } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toYaml } from '../../src/core/index.js';
+import { main } from '../../src/cli/main.js';
+import {
+  commits,
+  exampleText,
+  parse,
+  startTestEnvcat,
+  TEST_TOKEN,
+  type TestEnvcat,
+} from '../support/envcat.js';
+
+jest.setTimeout(90_000);
+
+let envcat: TestEnvcat;
+let work: string;
+beforeAll(async () => {
+  envcat = await startTestEnvcat();
+  work = mkdtempSync(join(tmpdir(), 'envcat-cli-'));
+});
+afterAll(async () => {
+  await envcat?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(['node', 'envcat', ...args, '--server', envcat.url, '--token', TEST_TOKEN], {
+    stdout: (s) => void (stdout += s),
+    stderr: (s) => void (stderr += s),
+  });
+  return { code, stdout, stderr };
+}
+
+async function exampleFile(name: string, change?: (doc: Record<string, unknown>) => void): Promise<string> {
+  const document = parse(await exampleText('sample-app', 'dev-feature-auth.yaml'));
+  (document.metadata as { name: string }).name = name;
+  (document.spec as { namespace: string }).namespace = name;
+  change?.(document);
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, toYaml(document));
+  return file;
+}
+
+describe('envcat env', () => {
+  it('creates with --wait (exit 0 at Ready), shows status and lists, deletes with --wait', async () => {
+    // A database that takes a second, so the progress lines show the infrastructure phase.
+    const file = await exampleFile('ci-branch-42', (doc) => {
+      (doc.metadata as Record<string, unknown>).annotations = { 'simulator.envcat.io/db': '{"delay": "1s"}' };
+    });
+
+    const created = await cli('env', 'create', '-f', file, '--wait', '--timeout', '60s');
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('environment ci-branch-42 created (cluster: simulated)');
+    // Not a terminal: one plain line per change, ending in Ready with the steps and outputs.
+    expect(created.stdout).toMatch(/ProvisioningInfrastructure \(0\/3 steps ready\)/);
+    expect(created.stdout).toContain('ci-branch-42: Ready');
+    expect(created.stdout).toMatch(/db\/infra: Ready \(Available\)/);
+    expect(created.stdout).toMatch(/output db\.endpoint = "/);
+
+    const status = await cli('env', 'status', 'ci-branch-42');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('ci-branch-42: Ready');
+
+    const list = await cli('env', 'list');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^NAME\s+PHASE\s+TYPE\s+OWNER\s+NAMESPACE$/m);
+    expect(list.stdout).toMatch(/^ci-branch-42\s+Ready\s+pre-release\s+admin\s+ci-branch-42$/m);
+    expect(list.stdout).toContain('(cluster: simulated');
+
+    const deleted = await cli('env', 'delete', 'ci-branch-42', '--wait', '--timeout', '60s');
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toContain('environment ci-branch-42 deleted');
+    expect((await cli('env', 'status', 'ci-branch-42')).code).toBe(1);
+  });
+
+  it('prints file#pointer lines and exits 1 for an invalid request, committing nothing', async () => {
+    const before = (await commits(envcat.repoUrls.platform)).length;
+    const file = await exampleFile('ci-invalid', (doc) => {
+      const spec = doc.spec as { catalogs: Array<{ name: string; parameters: Record<string, unknown> }> };
+      const db = spec.catalogs.find((c) => c.name === 'db');
+      if (db) db.parameters.allocatedStorage = 5;
+    });
+    const result = await cli('env', 'create', '-f', file, '--wait');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`${file}#/spec/catalogs/0/parameters/allocatedStorage: `);
+    expect((await commits(envcat.repoUrls.platform)).length).toBe(before);
+  });
+
+  it('exits non-zero with --wait when the environment fails', async () => {
+    const file = await exampleFile('ci-failing', (doc) => {
+      (doc.metadata as Record<string, unknown>).annotations = {
+        'simulator.envcat.io/db': '{"failApply": "insufficient capacity"}',
+      };
+    });
+    const result = await cli('env', 'create', '-f', file, '--wait', '--timeout', '60s');
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('ci-failing: Failed');
+    expect(result.stderr).toContain('insufficient capacity');
+  });
+
+  it('says 409 for a name that exists and 404 for one that does not', async () => {
+    const file = await exampleFile('ci-failing');
+    const again = await cli('env', 'create', '-f', file);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('CONFLICT');
+    const missing = await cli('env', 'delete', 'no-such-env');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('NOT_FOUND');
+  });
+});

@@ -1,0 +1,333 @@
+/**
+ * Phased provisioning end to end (issue 3's required tests 1–4, 6 and 7): real bare repos, the
+ * simulated cluster over HTTP, the engine, the REST API. Nothing of ours is mocked.
+ */
+import { jest } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GitRepo } from '../../src/gitops/index.js';
+import type { KubeObject } from '../../src/cluster/types.js';
+import {
+  commits,
+  exampleText,
+  fileAt,
+  fullHistory,
+  git,
+  parse,
+  startTestEnvcat,
+  waitFor,
+  type TestEnvcat,
+} from '../support/envcat.js';
+import { CATALOGS } from '../support/examples.js';
+
+/** A status check that shows the body when it fails, so the failure says why the server said no. */
+function expectStatus(response: { status: number; text: string }, status: number): void {
+  if (response.status !== status)
+    throw new Error(`expected HTTP ${status}, got ${response.status}: ${response.text.slice(0, 2000)}`);
+}
+
+jest.setTimeout(90_000);
+
+const WORKSPACE = { apiVersion: 'tf.m.upbound.io/v1beta1', kind: 'Workspace' };
+const APPLICATION = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' };
+
+interface StatusBody {
+  phase: string;
+  message: string;
+  steps: Array<{ instance: string; part: string; phase: string; reason: string; message: string }>;
+  outputs: Record<string, Record<string, unknown>>;
+  commits: Array<{ repo: string; sha: string; message: string }>;
+  cluster: string;
+}
+
+function ready(workspace: KubeObject | undefined): boolean {
+  const conditions = (workspace?.status as { conditions?: Array<Record<string, unknown>> })?.conditions ?? [];
+  return conditions.some((c) => c.type === 'Ready' && c.status === 'True' && c.reason === 'Available');
+}
+
+async function statusOf(envcat: TestEnvcat, name: string): Promise<StatusBody | undefined> {
+  const response = await envcat.api<{ status: StatusBody }>('GET', `/api/v1/environments/${name}`);
+  return response.status === 200 ? response.body.status : undefined;
+}
+
+function phase(envcat: TestEnvcat, name: string, wanted: string) {
+  return waitFor(
+    `${name} to be ${wanted}`,
+    async () => {
+      const status = await statusOf(envcat, name);
+      if (status?.phase === 'Failed' && wanted !== 'Failed')
+        throw new Error(`${name} failed: ${status.message}`);
+      return status?.phase === wanted ? status : undefined;
+    },
+    { timeoutMs: 45_000 },
+  );
+}
+
+/** The domain example with a fresh secret value, so the secret checks look for something unique. */
+async function domainExample(name: string, apiKey: string): Promise<Record<string, unknown>> {
+  const document = parse(await exampleText('sample-app', 'dev-feature-auth.yaml')) as {
+    metadata: { name: string };
+    spec: { namespace: string; catalogs: Array<{ name: string; parameters: Record<string, unknown> }> };
+  };
+  document.metadata.name = name;
+  document.spec.namespace = name;
+  const monitoring = document.spec.catalogs.find((c) => c.name === 'monitoring');
+  if (monitoring) monitoring.parameters.apiKey = apiKey;
+  return document as unknown as Record<string, unknown>;
+}
+
+describe('phased provisioning through Git and the cluster', () => {
+  let envcat: TestEnvcat;
+  beforeAll(async () => {
+    envcat = await startTestEnvcat();
+  });
+  afterAll(async () => {
+    await envcat?.close();
+  });
+
+  it('1. provisions the database first, then the apps with its real endpoint, and reaches Ready', async () => {
+    // GIVEN a watch on Workspaces that notes when the database turned Available
+    const name = 'dev-feature-auth';
+    let availableAt: number | undefined;
+    const informer = envcat.cluster.informer(WORKSPACE, { namespace: name });
+    informer.on('MODIFIED', (ws) => {
+      if (ws.metadata.name === `${name}-db` && ready(ws)) availableAt ??= Date.now();
+    });
+    await informer.start();
+    const appCommits: Array<{ at: number; sha: string }> = [];
+    envcat.engine.on('committed', (event) => {
+      if (event.environment === name && event.repo === 'apps')
+        appCommits.push({ at: Date.now(), sha: event.sha });
+    });
+
+    // WHEN the example is created through the API
+    const created = await envcat.api(
+      'POST',
+      '/api/v1/environments',
+      await domainExample(name, 'a'.repeat(32)),
+    );
+    expectStatus(created, 201);
+
+    // THEN it reaches Ready, the app commit came after the Workspace turned Available…
+    const status = await phase(envcat, name, 'Ready');
+    informer.stop();
+    expect(status.cluster).toBe('simulated');
+    expect(availableAt).toBeDefined();
+    expect(appCommits.length).toBeGreaterThan(0);
+    expect(appCommits[0]?.at).toBeGreaterThanOrEqual(availableAt ?? Infinity);
+
+    // …and the app carries the endpoint the Workspace reported.
+    const workspace = await envcat.cluster.get({ ...WORKSPACE, name: `${name}-db`, namespace: name });
+    const endpoint = (workspace?.status as { atProvider: { outputs: Record<string, unknown> } }).atProvider
+      .outputs.endpoint;
+    expect(typeof endpoint).toBe('string');
+    expect(status.outputs.db?.endpoint).toBe(endpoint);
+    const manifests = await fullHistory(envcat.repoUrls.apps);
+    expect(manifests).toContain(String(endpoint));
+    const deployments = await envcat.cluster.list(
+      { apiVersion: 'apps/v1', kind: 'Deployment' },
+      { namespace: name },
+    );
+    expect(JSON.stringify(deployments)).toContain(String(endpoint));
+
+    // The platform repo got the environment, then the database's wave; the app repo only the apps wave.
+    const platform = await commits(envcat.repoUrls.platform);
+    const infraCommits = platform.filter((c) =>
+      c.files.some((f) => f.startsWith(`environments/${name}/infra/`)),
+    );
+    expect(infraCommits).toHaveLength(1);
+    expect(infraCommits[0]?.message).toContain('db (rds-postgres@');
+    const apps = await commits(envcat.repoUrls.apps);
+    expect(apps.filter((c) => c.message.includes(name))).toHaveLength(1);
+    expect(status.commits.map((c) => c.sha)).toEqual(
+      expect.arrayContaining([infraCommits[0]?.sha, appCommits[0]?.sha]),
+    );
+  });
+
+  it('2. runs a hybrid entry infrastructure first, then its apps', async () => {
+    const document = parse(await exampleText('postgres-with-pgadmin', firstExample('postgres-with-pgadmin')));
+    const name = (document.metadata as { name: string }).name;
+    let availableAt: number | undefined;
+    const informer = envcat.cluster.informer(WORKSPACE);
+    informer.on('MODIFIED', (ws) => {
+      if (ws.metadata.labels?.['envcat.io/environment'] === name && ready(ws)) availableAt ??= Date.now();
+    });
+    await informer.start();
+    let appsCommittedAt: number | undefined;
+    envcat.engine.on('committed', (event) => {
+      if (event.environment === name && event.repo === 'apps') appsCommittedAt ??= Date.now();
+    });
+
+    expectStatus(await envcat.api('POST', '/api/v1/environments', document), 201);
+    const status = await phase(envcat, name, 'Ready');
+    informer.stop();
+
+    expect(status.steps.map((s) => `${s.instance}/${s.part}`)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/\/infra$/), expect.stringMatching(/\/apps$/)]),
+    );
+    expect(availableAt).toBeDefined();
+    expect(appsCommittedAt).toBeGreaterThanOrEqual(availableAt ?? Infinity);
+  });
+
+  it('3. a failing Workspace fails the environment with the provider message and commits no app', async () => {
+    const name = 'dev-failing-db';
+    const document = (await domainExample(name, 'f'.repeat(32))) as { metadata: Record<string, unknown> };
+    document.metadata.annotations = {
+      'simulator.envcat.io/db': JSON.stringify({
+        failApply: 'creating RDS instance: quota exceeded for db.t3.micro',
+      }),
+    };
+    expectStatus(await envcat.api('POST', '/api/v1/environments', document), 201);
+
+    const status = await phase(envcat, name, 'Failed');
+    const db = status.steps.find((s) => s.instance === 'db');
+    expect(db).toMatchObject({ part: 'infra', phase: 'Failed', reason: 'ReconcileError' });
+    expect(db?.message).toContain('quota exceeded for db.t3.micro');
+    expect(status.message).toContain('quota exceeded');
+
+    // Give the engine a few more passes: still nothing in the app repo for this environment.
+    await envcat.engine.pollGit();
+    await envcat.engine.idle();
+    const apps = await commits(envcat.repoUrls.apps);
+    expect(apps.filter((c) => c.files.some((f) => f.startsWith(`environments/${name}/`)))).toEqual([]);
+  });
+
+  it('4. deletes applications before any Workspace, and leaves both repos clean', async () => {
+    // GIVEN the Ready environment of test 1
+    const name = 'dev-feature-auth';
+    const events: Array<{ at: number; what: string }> = [];
+    const workspaces = envcat.cluster.informer(WORKSPACE, { namespace: name });
+    const applications = envcat.cluster.informer(APPLICATION, { namespace: 'argocd' });
+    workspaces.on('MODIFIED', (ws) => {
+      if (ws.metadata.deletionTimestamp)
+        events.push({ at: Date.now(), what: `workspace-deleting ${ws.metadata.name}` });
+    });
+    workspaces.on('DELETED', (ws) =>
+      events.push({ at: Date.now(), what: `workspace-gone ${ws.metadata.name}` }),
+    );
+    applications.on('DELETED', (app) => {
+      if (
+        app.metadata.labels?.['envcat.io/environment'] === name &&
+        app.metadata.labels['envcat.io/instance']
+      )
+        events.push({ at: Date.now(), what: `application-gone ${app.metadata.name}` });
+    });
+    await Promise.all([workspaces.start(), applications.start()]);
+
+    // WHEN it is deleted
+    expectStatus(await envcat.api('DELETE', `/api/v1/environments/${name}`), 202);
+    await waitFor(
+      `${name} to be gone`,
+      async () =>
+        (await envcat.api('GET', `/api/v1/environments/${name}`)).status === 404 ? true : undefined,
+      { timeoutMs: 45_000 },
+    );
+    workspaces.stop();
+    applications.stop();
+
+    // THEN every Application went before the first Workspace was even marked for deletion
+    const lastApp = Math.max(...events.filter((e) => e.what.startsWith('application-gone')).map((e) => e.at));
+    const firstWorkspace = Math.min(...events.filter((e) => e.what.startsWith('workspace')).map((e) => e.at));
+    expect(events.filter((e) => e.what.startsWith('application-gone'))).toHaveLength(2);
+    expect(lastApp).toBeLessThanOrEqual(firstWorkspace);
+    expect(events.some((e) => e.what === `workspace-gone ${name}-db`)).toBe(true);
+
+    // …and neither repo has anything left of it, nor the cluster its Secrets.
+    expect(await fileAt(envcat.repoUrls.platform, `environments/${name}/environment.yaml`)).toBeUndefined();
+    const platformTree = await treeOf(envcat, 'platform');
+    const appsTree = await treeOf(envcat, 'apps');
+    expect(platformTree.filter((p) => p.startsWith(`environments/${name}/`))).toEqual([]);
+    expect(appsTree.filter((p) => p.startsWith(`environments/${name}/`))).toEqual([]);
+    const secrets = await envcat.cluster.list(
+      { apiVersion: 'v1', kind: 'Secret' },
+      { labelSelector: `envcat.io/environment=${name}` },
+    );
+    expect(secrets).toEqual([]);
+  });
+
+  it('6. a concurrent commit to the same repo: both land', async () => {
+    // GIVEN another writer committing to the platform repo while envcat provisions
+    const dir = await mkdtemp(join(tmpdir(), 'envcat-other-'));
+    const other = new GitRepo({
+      name: 'platform',
+      url: envcat.repoUrls.platform,
+      workdir: join(dir, 'clone'),
+    });
+    const name = 'dev-concurrent';
+    const document = await domainExample(name, 'c'.repeat(32));
+    try {
+      const writes = (async () => {
+        for (let i = 0; i < 8; i++)
+          await other.commit({
+            write: [{ path: `teams/other/note-${i}.txt`, content: `note ${i}\n` }],
+            remove: [],
+            message: `other team: note ${i}`,
+          });
+      })();
+      expectStatus(await envcat.api('POST', '/api/v1/environments', document), 201);
+      await writes;
+      await phase(envcat, name, 'Ready');
+
+      // THEN both histories are in the repo: every note and every envcat commit
+      const log = await commits(envcat.repoUrls.platform);
+      for (let i = 0; i < 8; i++) expect(log.map((c) => c.message)).toContain(`other team: note ${i}`);
+      expect(log.some((c) => c.message.startsWith(`envcat: create environment ${name}`))).toBe(true);
+      expect(log.some((c) => c.files.includes(`environments/${name}/infra/db.yaml`))).toBe(true);
+      const tree = await treeOf(envcat, 'platform');
+      expect(tree).toEqual(
+        expect.arrayContaining(['teams/other/note-7.txt', `environments/${name}/infra/db.yaml`]),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('7. a secret parameter reaches the cluster Secret and nowhere else', async () => {
+    const secret = randomBytes(16).toString('hex');
+    const name = 'dev-secret-check';
+    const created = await envcat.api('POST', '/api/v1/environments', await domainExample(name, secret));
+    expectStatus(created, 201);
+    const status = await phase(envcat, name, 'Ready');
+
+    // In the cluster: the params Secret of the monitoring instance holds it.
+    const stored = await envcat.cluster.get({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      name: `${name}-monitoring-params`,
+      namespace: name,
+    });
+    const values = Object.values((stored?.data ?? {}) as Record<string, string>).map((v) =>
+      Buffer.from(v, 'base64').toString('utf8'),
+    );
+    expect(values).toContain(secret);
+
+    // Nowhere in either repo's whole history, in the logs or in any API response.
+    expect(await fullHistory(envcat.repoUrls.platform)).not.toContain(secret);
+    expect(await fullHistory(envcat.repoUrls.apps)).not.toContain(secret);
+    expect(envcat.logs()).not.toContain(secret);
+    expect(created.text).not.toContain(secret);
+    expect(JSON.stringify(status)).not.toContain(secret);
+    expect((await envcat.api('GET', `/api/v1/environments/${name}`)).text).not.toContain(secret);
+    expect((await envcat.api('GET', '/api/v1/environments')).text).not.toContain(secret);
+    const environmentFile = await fileAt(envcat.repoUrls.platform, `environments/${name}/environment.yaml`);
+    expect(environmentFile).toContain(`name: ${name}-monitoring-params`);
+  });
+});
+
+async function treeOf(envcat: TestEnvcat, repo: 'platform' | 'apps'): Promise<string[]> {
+  return (await git(envcat.repoUrls[repo], ['ls-tree', '-r', '--name-only', 'main']).catch(() => ''))
+    .split('\n')
+    .filter(Boolean);
+}
+
+/** The first example request of an entry, by file name. */
+function firstExample(entry: string): string {
+  const file = readdirSync(join(CATALOGS, entry, 'examples'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()[0];
+  if (!file) throw new Error(`${entry} has no example`);
+  return file;
+}
