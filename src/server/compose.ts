@@ -50,7 +50,7 @@ export function createLogger(level: string): Logger {
 
 export async function startEnvcat(
   config: ServiceConfig,
-  options: { logger?: Logger; uiDir?: string } = {},
+  options: { logger?: Logger; uiDir?: string; now?: () => number } = {},
 ): Promise<RunningEnvcat> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
@@ -127,6 +127,7 @@ export async function startEnvcat(
     gitPollMs: config.gitPollMs,
     resyncMs: config.resyncMs,
     leaseDurationMs: config.leaseDurationMs,
+    ...(options.now ? { now: options.now } : {}),
   });
   const service = new EnvironmentService({ engine, catalogs, platform, cluster, render, logger });
   const metrics = new Metrics({

@@ -4,6 +4,7 @@
  * built for production ships dist/ui already and never gets here.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type * as Vite from 'vite';
@@ -31,6 +32,21 @@ export async function ensureUiBuilt(root: string, logger: Logger): Promise<strin
     return built > 0 ? outDir : undefined;
   }
   logger.info({ outDir }, 'building the web UI');
-  await vite.build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+  // Build beside it and swap it in, so a second process starting at the same time never serves
+  // (or builds over) a half-written folder.
+  const staging = `${outDir}.${process.pid}.tmp`;
+  await vite.build({
+    configFile: join(root, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir: staging, emptyOutDir: true },
+  });
+  await rm(outDir, { recursive: true, force: true });
+  try {
+    await rename(staging, outDir);
+  } catch (error) {
+    // Another process swapped its build in first; theirs is as good as ours.
+    if (!existsSync(index)) throw error;
+    await rm(staging, { recursive: true, force: true });
+  }
   return outDir;
 }

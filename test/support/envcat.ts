@@ -33,7 +33,13 @@ export interface TestEnvcat extends RunningEnvcat {
 }
 
 export async function startTestEnvcat(
-  options: { env?: Record<string, string>; config?: Partial<ServiceConfig>; uiDir?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    config?: Partial<ServiceConfig>;
+    uiDir?: string;
+    /** The engine's clock (ttl expiry), for tests that move time forward. */
+    now?: () => number;
+  } = {},
 ): Promise<TestEnvcat> {
   const dir = await mkdtemp(join(tmpdir(), 'envcat-e2e-'));
   const lines: string[] = [];
@@ -58,7 +64,11 @@ export async function startTestEnvcat(
     }),
     ...options.config,
   };
-  const envcat = await startEnvcat(config, { logger, ...(options.uiDir ? { uiDir: options.uiDir } : {}) });
+  const envcat = await startEnvcat(config, {
+    logger,
+    ...(options.uiDir ? { uiDir: options.uiDir } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
   return {
     ...envcat,
     dir,

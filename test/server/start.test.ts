@@ -1,0 +1,74 @@
+/**
+ * `npm start` as a newcomer runs it: no kubeconfig, no configuration. It must come up on the
+ * embedded default (local bare repos, the simulated cluster, the web UI), say that the cluster is
+ * simulated, print a usable admin token, and stop cleanly on SIGTERM.
+ */
+import { jest } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../support/examples.js';
+import { waitFor } from '../support/envcat.js';
+
+jest.setTimeout(180_000);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+it('starts the service on the embedded default and says the cluster is simulated', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'envcat-start-'));
+  const port = await freePort();
+  const { ENVCAT_ADMIN_TOKEN: _unset, KUBECONFIG: _none, ...env } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/server/main.ts')], {
+    cwd: REPO_ROOT,
+    env: { ...env, PORT: String(port), ENVCAT_DATA_DIR: dir, ENVCAT_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    const token = await waitFor(
+      'the start banner',
+      () => {
+        if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}:\n${output}`);
+        return /admin token:\s+(\S+)\s+\(generated/.exec(output)?.[1];
+      },
+      { timeoutMs: 150_000, intervalMs: 100 },
+    );
+    expect(output).toContain(`envcat is running at http://127.0.0.1:${port}`);
+    expect(output).toMatch(/cluster: SIMULATED .*not a real cluster/);
+    expect(existsSync(join(dir, 'repos', 'platform.git', 'HEAD'))).toBe(true);
+    expect(existsSync(join(dir, 'repos', 'apps.git', 'HEAD'))).toBe(true);
+
+    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(health).toMatchObject({ status: 'ok', cluster: 'simulated' });
+    const catalogs = await fetch(`http://127.0.0.1:${port}/api/v1/catalogs`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(catalogs.status).toBe(200);
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<div id="root">|<div id="app">|<!doctype html>/i);
+  } finally {
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    await rm(dir, { recursive: true, force: true });
+    expect(code).toBe(0);
+  }
+});
