@@ -95,15 +95,7 @@ export class EnvironmentService {
     if (!check.environment) throw new InputError(check.problems);
     const env = check.environment;
     const engine = this.options.engine;
-    if (engine.environmentSource(env.name) !== undefined)
-      throw new ConflictError(`environment "${env.name}" already exists`, { path: '/metadata/name' });
-    for (const other of engine.knownEnvironments()) {
-      const view = this.peekNamespace(other);
-      if (view === env.namespace)
-        throw new ConflictError(`namespace "${env.namespace}" belongs to environment "${other}"`, {
-          path: '/spec/namespace',
-        });
-    }
+    this.assertAvailable(env);
 
     const createdSecrets = await this.writeSecretParameters(env);
     const files = renderEnvironmentFiles(env).map((f) => ({ path: f.path, content: f.content }));
@@ -137,6 +129,7 @@ export class EnvironmentService {
     const check = checkEnvironment(input, catalog);
     if (!check.environment || !check.plan) throw new InputError(check.problems);
     const env = check.environment;
+    this.assertAvailable(env);
     const rendered = renderEnvironment({ env, plan: check.plan, options: this.options.render });
     const files: DryRun['files'] = rendered.files.map((f) => ({
       repo: f.repo,
@@ -274,6 +267,19 @@ export class EnvironmentService {
       for (const name of this.options.engine.knownEnvironments()) this.options.engine.enqueue(name);
     }
     return result;
+  }
+
+  /** The name and the namespace must be free (the same checks for a dry run as for a create). */
+  private assertAvailable(env: ResolvedEnvironment): void {
+    const engine = this.options.engine;
+    if (engine.environmentSource(env.name) !== undefined)
+      throw new ConflictError(`environment "${env.name}" already exists`, { path: '/metadata/name' });
+    for (const other of engine.knownEnvironments()) {
+      if (this.peekNamespace(other) === env.namespace)
+        throw new ConflictError(`namespace "${env.namespace}" belongs to environment "${other}"`, {
+          path: '/spec/namespace',
+        });
+    }
   }
 
   private peekNamespace(name: string): string | undefined {

@@ -145,6 +145,15 @@ describe('REST API', () => {
       ]),
     );
     expect((await commits(envcat.repoUrls.platform)).length).toBe(before);
+
+    // The same conflicts as a create: a name or namespace that is taken.
+    const taken = await envcat.api<{ code: string; errors: Array<{ path: string }> }>(
+      'POST',
+      '/api/v1/environments?dryRun=true',
+      await example('dev-uploads'),
+    );
+    expectStatus(taken, 409);
+    expect(taken.body.errors[0]?.path).toBe('/metadata/name');
   });
 
   it('lets a developer see and delete only their own environments', async () => {

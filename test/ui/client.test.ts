@@ -39,6 +39,7 @@ describe('ApiClient', () => {
   });
 
   it.each<[string, (c: ApiClient) => Promise<unknown>, string, string, number]>([
+    ['who am I', (c) => c.whoami(), 'GET', '/api/v1/whoami', 200],
     ['catalog entry', (c) => c.getCatalog('rds-postgres'), 'GET', '/api/v1/catalogs/rds-postgres', 200],
     ['environments', (c) => c.listEnvironments(), 'GET', '/api/v1/environments', 200],
     ['environment (name escaped)', (c) => c.getEnvironment('a/b'), 'GET', '/api/v1/environments/a%2Fb', 200],

@@ -12,6 +12,7 @@ import type {
   EnvironmentView,
   ErrorBody,
   Health,
+  Principal,
   Problem,
 } from './types.js';
 
@@ -125,6 +126,11 @@ export class ApiClient {
 
   constructor(options: ApiClientOptions) {
     this.options = options;
+  }
+
+  /** Who the token belongs to, and its role; a 401 means the token is not accepted. */
+  whoami(options: CallOptions = {}): Promise<Principal> {
+    return this.get('/api/v1/whoami', options);
   }
 
   listCatalogs(options: CallOptions = {}): Promise<{ items: CatalogSummary[] }> {

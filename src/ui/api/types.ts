@@ -25,6 +25,12 @@ export type EnvironmentPhase =
 
 export type StepPhase = 'Pending' | 'Progressing' | 'Ready' | 'Failed' | 'Deleting';
 
+/** `GET /api/v1/whoami`: who the token belongs to. `platform` sees every environment, `developer` their own. */
+export interface Principal {
+  name: string;
+  role: 'platform' | 'developer';
+}
+
 export interface Health {
   status: string;
   version: string;

@@ -1,7 +1,7 @@
 /** The application shell: session, health (for the simulated-cluster banner), and the routed page. */
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiClient, fetchHealth } from '../api/client.js';
-import type { Health } from '../api/types.js';
+import type { Health, Principal } from '../api/types.js';
 import { Loading } from '../components/common.js';
 import { Layout } from '../components/Layout.js';
 import type { Route } from '../logic/router.js';
@@ -10,7 +10,7 @@ import { EnvironmentPage } from '../pages/EnvironmentPage.js';
 import { EnvironmentsPage } from '../pages/EnvironmentsPage.js';
 import { NotFound } from '../pages/NotFound.js';
 import { SignIn } from '../pages/SignIn.js';
-import { useRoute } from './hooks.js';
+import { asApiError, useRoute } from './hooks.js';
 import { SessionContext, tokenStore, type Session } from './session.js';
 
 // The wizard brings react-jsonschema-form and Ajv; the other pages load without them.
@@ -28,6 +28,34 @@ function useHealth(): Health | undefined {
     return () => controller.abort();
   }, []);
   return health;
+}
+
+/**
+ * Who is signed in, for the header. Known at once after signing in; after a reload it is asked for
+ * again, and a token the service no longer accepts ends the session.
+ */
+function useUser(
+  session: Session | null,
+  known: Principal | undefined,
+  signOut: (why?: string) => void,
+): Principal | undefined {
+  const [fetched, setFetched] = useState<{ client: ApiClient; user: Principal }>();
+  const client = session?.client;
+  useEffect(() => {
+    if (!client || known) return;
+    const controller = new AbortController();
+    client.whoami({ signal: controller.signal }).then(
+      (user) => setFetched({ client, user }),
+      (error: unknown) => {
+        if (controller.signal.aborted) return;
+        // Other failures leave the header without a name; the pages report the outage themselves.
+        if (asApiError(error).unauthorized) signOut('The token is no longer accepted. Sign in again.');
+      },
+    );
+    return () => controller.abort();
+  }, [client, known, signOut]);
+  if (!client) return undefined;
+  return known ?? (fetched?.client === client ? fetched.user : undefined);
 }
 
 /** After a route change, focus lands on the new page's heading (not on the first run). */
@@ -73,6 +101,7 @@ function Page(props: { route: Route }) {
 export function App() {
   const [token, setToken] = useState(() => tokenStore.read());
   const [reason, setReason] = useState<string>();
+  const [signedInAs, setSignedInAs] = useState<Principal>();
   const route = useRoute();
   const health = useHealth();
   useRouteFocus(route);
@@ -80,6 +109,7 @@ export function App() {
   const signOut = useCallback((why?: string) => {
     tokenStore.write(undefined);
     setToken(undefined);
+    setSignedInAs(undefined);
     setReason(why);
   }, []);
 
@@ -87,15 +117,17 @@ export function App() {
     () => (token ? { client: new ApiClient({ token, fetch: window.fetch.bind(window) }), signOut } : null),
     [token, signOut],
   );
+  const user = useUser(session, signedInAs, signOut);
 
   if (!session)
     return (
       <Layout health={health}>
         <SignIn
           reason={reason}
-          onSignedIn={(value) => {
+          onSignedIn={(value, principal) => {
             tokenStore.write(value);
             setReason(undefined);
+            setSignedInAs(principal);
             setToken(value);
           }}
         />
@@ -104,7 +136,7 @@ export function App() {
 
   return (
     <SessionContext.Provider value={session}>
-      <Layout health={health} route={route} onSignOut={() => signOut()}>
+      <Layout health={health} route={route} user={user} onSignOut={() => signOut()}>
         <Page route={route} />
       </Layout>
     </SessionContext.Provider>

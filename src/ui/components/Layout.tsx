@@ -1,6 +1,6 @@
 /** The page frame: skip link, header with navigation, the simulated-cluster banner, the main area. */
 import type { MouseEvent, ReactNode } from 'react';
-import type { Health } from '../api/types.js';
+import type { Health, Principal } from '../api/types.js';
 import type { Route } from '../logic/router.js';
 
 export function SimulatedBanner(props: { health: Health | undefined }) {
@@ -25,6 +25,7 @@ const NAV: ReadonlyArray<{ href: string; label: string; pages: ReadonlyArray<Rou
 export function Layout(props: {
   health: Health | undefined;
   route?: Route;
+  user?: Principal;
   onSignOut?: () => void;
   children: ReactNode;
 }) {
@@ -56,6 +57,17 @@ export function Layout(props: {
                 ))}
               </ul>
             </nav>
+          )}
+          {props.user && (
+            <p className="user">
+              <span className="visually-hidden">Signed in as </span>
+              <span className="user-name">{props.user.name}</span>{' '}
+              <span className="user-role">
+                <span className="visually-hidden">(role </span>
+                {props.user.role}
+                <span className="visually-hidden">)</span>
+              </span>
+            </p>
           )}
           {props.onSignOut && (
             <button type="button" className="button button-quiet sign-out" onClick={props.onSignOut}>

@@ -1,4 +1,5 @@
 /** The phase timeline and the step table of an environment. */
+import { Fragment } from 'react';
 import type { Condition, EnvironmentStatus } from '../api/types.js';
 import { timeline, type StepRow, type TimelineItem } from '../logic/timeline.js';
 import { Badge } from './common.js';
@@ -16,6 +17,24 @@ const STATE_ICON: Record<TimelineItem['state'], string> = {
   failed: '✕',
   upcoming: '○',
 };
+
+/**
+ * Kubernetes reasons and condition types are CamelCase words (`ProvisioningInfrastructure`); in a
+ * narrow column they may break between their parts instead of pushing the table wider.
+ */
+function CamelCase(props: { text: string }) {
+  const parts = props.text.split(/(?<=[a-z0-9])(?=[A-Z])/);
+  return (
+    <>
+      {parts.map((part, i) => (
+        <Fragment key={i}>
+          {i > 0 && <wbr />}
+          {part}
+        </Fragment>
+      ))}
+    </>
+  );
+}
 
 export function PhaseTimeline(props: { status: Pick<EnvironmentStatus, 'phase' | 'message' | 'steps'> }) {
   const { mode, items } = timeline(props.status);
@@ -70,7 +89,7 @@ export function StepTable(props: { steps: EnvironmentStatus['steps'] }) {
               <td data-label="Phase">
                 <Badge tone={row.tone}>{row.phase}</Badge>
               </td>
-              <td data-label="Reason">{row.reason || '—'}</td>
+              <td data-label="Reason">{row.reason ? <CamelCase text={row.reason} /> : '—'}</td>
               <td data-label="Message" className="message-cell">
                 {row.message || '—'}
               </td>
@@ -100,14 +119,14 @@ export function ConditionTable(props: { conditions: Condition[] }) {
           {props.conditions.map((c) => (
             <tr key={c.type}>
               <th scope="row" data-label="Type">
-                {c.type}
+                <CamelCase text={c.type} />
               </th>
               <td data-label="Status">
                 <Badge tone={c.status === 'True' ? 'ok' : c.reason === 'Failed' ? 'error' : 'neutral'}>
                   {c.status}
                 </Badge>
               </td>
-              <td data-label="Reason">{c.reason || '—'}</td>
+              <td data-label="Reason">{c.reason ? <CamelCase text={c.reason} /> : '—'}</td>
               <td data-label="Message" className="message-cell">
                 {c.message || '—'}
               </td>

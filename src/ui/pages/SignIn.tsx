@@ -1,9 +1,10 @@
-/** Sign in with a bearer token; it is checked against the API before it is kept. */
+/** Sign in with a bearer token; it is checked against the API (`whoami`) before it is kept. */
 import { useId, useState, type FormEvent } from 'react';
 import { ApiClient, type ApiError } from '../api/client.js';
+import type { Principal } from '../api/types.js';
 import { asApiError } from '../app/hooks.js';
 
-export function SignIn(props: { reason?: string; onSignedIn: (token: string) => void }) {
+export function SignIn(props: { reason?: string; onSignedIn: (token: string, user: Principal) => void }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState(false);
@@ -18,8 +19,8 @@ export function SignIn(props: { reason?: string; onSignedIn: (token: string) => 
     setBusy(true);
     setError(undefined);
     try {
-      await new ApiClient({ token: value, fetch: window.fetch.bind(window) }).listEnvironments();
-      props.onSignedIn(value);
+      const user = await new ApiClient({ token: value, fetch: window.fetch.bind(window) }).whoami();
+      props.onSignedIn(value, user);
     } catch (e) {
       setError(asApiError(e));
       setBusy(false);

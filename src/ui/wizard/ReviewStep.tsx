@@ -154,6 +154,17 @@ function display(value: JsonValue): string {
   return typeof value === 'string' ? (value === '' ? '""' : value) : JSON.stringify(value);
 }
 
+/**
+ * Why a file is not rendered yet. The dry run renders phase 1 only: every application file waits for
+ * the infrastructure, whether or not it reads an output; an infrastructure file waits for the outputs
+ * of the step it references.
+ */
+function pendingNote(step: string | undefined): string {
+  return step?.endsWith('/apps')
+    ? 'written in phase 2, once the infrastructure is ready'
+    : 'written once the outputs it needs are known';
+}
+
 function PlanView(props: { result: DryRunResult }) {
   const { plan, files } = props.result;
   const phases = [1, 2] as const;
@@ -203,10 +214,8 @@ function PlanView(props: { result: DryRunResult }) {
                 <ul>
                   {list.map((f) => (
                     <li key={f.path} className="mono">
-                      {f.path}
-                      {f.pending && (
-                        <span className="muted"> (written once the outputs it needs are known)</span>
-                      )}
+                      <span>{f.path}</span>
+                      {f.pending && <span className="muted"> ({pendingNote(f.step)})</span>}
                     </li>
                   ))}
                 </ul>
