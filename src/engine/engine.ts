@@ -116,6 +116,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly createdAt = new Map<string, number>();
   private readonly lastAppCommit = new Map<string, string>();
   private readonly revisionCache = new Map<string, boolean>();
+  /** Git lookups under way, so a burst of watch events starts each one once. */
+  private readonly lookups = new Set<string>();
   /** Steps the last pass could not commit, by environment (transient: the next pass recomputes them). */
   private readonly blockedSteps = new Map<string, Map<string, Blocked>>();
   private workspaces!: Informer;
@@ -266,7 +268,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   createdAtOf(name: string): string | undefined {
     const created = this.createdAt.get(name);
     if (created === undefined) {
-      if (this.environmentSource(name) !== undefined) void this.loadCreatedAt(name);
+      if (this.environmentSource(name) !== undefined)
+        this.lookup(`created:${name}`, () => this.loadCreatedAt(name));
       return undefined;
     }
     return new Date(created).toISOString();
@@ -686,7 +689,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (env.ttlSeconds === undefined) return false;
     const created = this.createdAt.get(name);
     if (created === undefined) {
-      void this.loadCreatedAt(name);
+      this.lookup(`created:${name}`, () => this.loadCreatedAt(name));
       return false;
     }
     const expiresAt = created + env.ttlSeconds * 1000;
@@ -734,7 +737,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private revisionAccepted(environment: string, instance: string, revision: string): boolean {
     const ours = this.lastAppCommit.get(`${environment}/${instance}`);
     if (!ours) {
-      void this.loadLastAppCommit(environment, instance);
+      this.lookup(`last:${environment}/${instance}`, () => this.loadLastAppCommit(environment, instance));
       return false;
     }
     if (revision === ours) return true;
@@ -742,14 +745,24 @@ export class Engine extends EventEmitter<EngineEvents> {
     const key = `${ours}..${revision}`;
     const known = this.revisionCache.get(key);
     if (known !== undefined) return known;
-    void this.options.apps.isAncestor(ours, revision).then(
-      (result) => {
-        this.revisionCache.set(key, result);
-        this.queue.add(environment);
-      },
-      (error: unknown) => this.log.warn({ err: describeError(error) }, 'revision check failed'),
-    );
+    this.lookup(`ancestor:${key}`, async () => {
+      const result = await this.options.apps.isAncestor(ours, revision);
+      if (this.revisionCache.size > 10_000) this.revisionCache.clear();
+      this.revisionCache.set(key, result);
+      this.queue.add(environment);
+    });
     return false;
+  }
+
+  /** Runs a Git lookup in the background unless the same one is already running. */
+  private lookup(key: string, task: () => Promise<void>): void {
+    if (this.lookups.has(key)) return;
+    this.lookups.add(key);
+    task()
+      .catch((error: unknown) =>
+        this.log.warn({ lookup: key, err: describeError(error) }, 'git lookup failed'),
+      )
+      .finally(() => this.lookups.delete(key));
   }
 
   private async loadLastAppCommit(environment: string, instance: string): Promise<void> {
