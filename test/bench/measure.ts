@@ -106,3 +106,11 @@ export class Calibrator {
 }
 
 export const MiB = 1024 * 1024;
+
+/** The p-th percentile (0 < p ≤ 100) by the nearest-rank method: a value that was measured. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new Error('percentile of nothing');
+  if (!(p > 0 && p <= 100)) throw new Error(`percentile ${p} is not in (0, 100]`);
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.ceil((p / 100) * sorted.length) - 1]!;
+}

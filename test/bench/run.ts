@@ -5,6 +5,10 @@
  * does.
  *
  * ENVCAT_BENCH_SECONDS overrides the measuring time of the validation benchmark (default 3).
+ *
+ * Then the engine's figures (engine.ts): latency from Available to the app commit, and one engine
+ * holding many environments; ENVCAT_BENCH_ENGINE=0 skips them, ENVCAT_BENCH_LATENCY_ENVS,
+ * ENVCAT_BENCH_SCALE and ENVCAT_BENCH_STEADY_SECONDS size them.
  */
 import { createHash } from 'node:crypto';
 import os from 'node:os';
@@ -25,6 +29,8 @@ import {
 import { builtInCatalog, REPO_ROOT, sampleOutputs, TEST_RENDER_OPTIONS } from '../support/examples.js';
 import { Calibrator, machine, median, MiB, now, nsSince, type Calibration } from './measure.js';
 import { figure, formatValue, table, writeJson, type Figure } from './report.js';
+import { engineBenchConfig, runEngineBench, type EngineBenchResult } from './engine.js';
+import { BenchError as EngineBenchError } from './engine-support.js';
 import { fiveInstanceTemplate, freshRequest, threeInstanceRequest } from './requests.js';
 
 const VALIDATION_TARGET_RPS = 20_000;
@@ -37,6 +43,7 @@ const RENDER_REPEATS = 3;
 const RENDER_TARGET_SECONDS = 2;
 const DETERMINISM_SAMPLE_EVERY = 10;
 const OUTPUT = join(REPO_ROOT, 'bench-results', 'bench.json');
+const ENGINE = engineBenchConfig(process.env);
 
 class BenchError extends Error {}
 
@@ -255,8 +262,9 @@ function main(): Promise<void> {
     const calibrator = new Calibrator();
     for (let k = 0; k < 5; k++) calibrator.sample(20);
 
+    const sections = ENGINE ? 5 : 2;
     console.log(
-      `\n[1/2] validation: 5-instance request, ${VALIDATION_WARMUP} warm-up, then ${VALIDATION_SECONDS} s …`,
+      `\n[1/${sections}] validation: 5-instance request, ${VALIDATION_WARMUP} warm-up, then ${VALIDATION_SECONDS} s …`,
     );
     const validationFrom = calibrator.count;
     const validation = benchValidation(catalog, calibrator);
@@ -266,7 +274,7 @@ function main(): Promise<void> {
     const rpsWithClone = validation.requests / ((validation.validateNs + validation.prepareNs) / 1e9);
 
     console.log(
-      `[2/2] plan + render: ${RENDER_ENVIRONMENTS} environments of 3 instances, ${RENDER_REPEATS} runs …`,
+      `[2/${sections}] plan + render: ${RENDER_ENVIRONMENTS} environments of 3 instances, ${RENDER_REPEATS} runs …`,
     );
     const renderFrom = calibrator.count;
     const render = benchRender(catalog, calibrator);
@@ -274,6 +282,27 @@ function main(): Promise<void> {
     const calibration: Calibration = calibrator.result();
     const calOps = (ns: number, c: Calibration) => ns / c.nsPerOp;
     const resourceUsage = process.resourceUsage();
+    const memoryAfterCore = process.memoryUsage();
+
+    let engine: EngineBenchResult | undefined;
+    let engineCalibration: Calibration | undefined;
+    if (ENGINE) {
+      const engineFrom = calibrator.count;
+      let section = 3;
+      for (let k = 0; k < 5; k++) calibrator.sample(20);
+      engine = await runEngineBench({
+        catalog,
+        config: ENGINE,
+        nsPerOp: () => calibrator.result(engineFrom).nsPerOp,
+        section: (title) => {
+          calibrator.sample(20);
+          console.log(`[${section++}/${sections}] ${title}`);
+        },
+        log: (line) => console.log(line),
+      });
+      for (let k = 0; k < 5; k++) calibrator.sample(20);
+      engineCalibration = calibrator.result(engineFrom);
+    }
     const loadAfter = os.loadavg();
     const planRender = render.runs.map((r) => (r.planNs + r.renderNs) / 1e9);
     const validateSeconds = render.runs.map((r) => r.validateNs / 1e9);
@@ -376,6 +405,8 @@ function main(): Promise<void> {
       }),
     ];
 
+    if (engine) figures.push(...engine.figures);
+
     console.log(`\n${table(figures)}`);
     console.log(
       "\nCalibration ops = the figure's time (per request, per environment or in total) divided by the time of one " +
@@ -390,11 +421,23 @@ function main(): Promise<void> {
     console.log(
       `Checks: every request validated with no problems; render output non-empty, identical when rendered twice and across runs (sha256 ${first.digest.slice(0, 12)}…).`,
     );
+    if (engine && engineCalibration) {
+      console.log(
+        `\nEngine figures (the engine in a process of its own on a kubeconfig, the simulated cluster and the repos in this one; ` +
+          `calibration ${spread(engineCalibration)}; the peak RSS above is this process's before the engine sections):`,
+      );
+      for (const note of engine.notes) console.log(note);
+    }
 
     writeJson(OUTPUT, {
       timestamp: new Date().toISOString(),
       machine: host,
-      calibration: { overall: calibration, validation: validationCalibration, render: renderCalibration },
+      calibration: {
+        overall: calibration,
+        validation: validationCalibration,
+        render: renderCalibration,
+        ...(engineCalibration ? { engine: engineCalibration } : {}),
+      },
       loadAverage: { before: loadBefore, after: loadAfter },
       config: {
         validationWarmup: VALIDATION_WARMUP,
@@ -402,9 +445,12 @@ function main(): Promise<void> {
         validationBatch: VALIDATION_BATCH,
         renderEnvironments: RENDER_ENVIRONMENTS,
         renderRepeats: RENDER_REPEATS,
+        ...(ENGINE ? { engine: ENGINE } : {}),
       },
       figures,
       memoryUsage: render.memory,
+      memoryUsageAfterCoreSections: memoryAfterCore,
+      ...(engine ? { engine: engine.json } : {}),
       durationSeconds: nsSince(started) / 1e9,
     });
     const failed = figures.filter((f) => f.verdict === 'FAIL').length;
@@ -416,6 +462,10 @@ function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof BenchError ? `bench failed: ${error.message}` : error);
+  console.error(
+    error instanceof BenchError || error instanceof EngineBenchError
+      ? `bench failed: ${error.message}`
+      : error,
+  );
   process.exitCode = 1;
 });

@@ -135,6 +135,21 @@ interface ActiveWatch {
   end(): void;
 }
 
+/**
+ * Requests served since the server was created (a snapshot; read-only). Only authenticated
+ * requests count. `byVerb` uses kube-apiserver's verbs (get, list, watch, create, update, patch,
+ * delete, deletecollection) plus `discovery` and `nonResource` (/version, health checks); a request
+ * for a path the server does not serve counts in `total` only.
+ */
+export interface ApiServerStats {
+  total: number;
+  byVerb: Record<string, number>;
+  /** Resource requests by resource (`<plural>` in the core group, else `<group>/<plural>`; `…/status` for the subresource), then verb. */
+  byResource: Record<string, Record<string, number>>;
+  /** Watch streams open now. */
+  openWatches: number;
+}
+
 /** Synchronous in-process access to the simulator's objects, for tests, seeding and inspection. */
 export interface ObjectAccess {
   get(ref: ObjectRef): KubeObject | undefined;
@@ -163,6 +178,11 @@ export class SimulatedApiServer {
   private address: string | undefined;
   private readonly watches = new Set<ActiveWatch>();
   private readonly sockets = new Set<Socket>();
+  private readonly counts = {
+    total: 0,
+    byVerb: new Map<string, number>(),
+    byResource: new Map<string, Map<string, number>>(),
+  };
 
   constructor(options: SimulatedApiServerOptions = {}) {
     this.kinds = new KindRegistry([...BUILTIN_KINDS, ...(options.kinds ?? [])]);
@@ -183,6 +203,18 @@ export class SimulatedApiServer {
   /** The base URL while started. */
   get url(): string | undefined {
     return this.address;
+  }
+
+  /** How many requests the server has served, by verb and resource (see ApiServerStats). */
+  stats(): ApiServerStats {
+    return {
+      total: this.counts.total,
+      byVerb: Object.fromEntries(this.counts.byVerb),
+      byResource: Object.fromEntries(
+        [...this.counts.byResource].map(([resource, verbs]) => [resource, Object.fromEntries(verbs)]),
+      ),
+      openWatches: this.watches.size,
+    };
   }
 
   /** Listens (again, after stop(): the objects are kept). */
@@ -251,14 +283,19 @@ export class SimulatedApiServer {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     if (!this.authenticated(req, url.pathname)) throw StatusErrors.unauthorized();
+    this.counts.total += 1;
     const segments = url.pathname
       .split('/')
       .filter((s) => s !== '')
       .map((s) => decodeURIComponent(s));
     const method = req.method ?? 'GET';
 
-    if (url.pathname === '/version') return this.send(res, 200, this.version());
+    if (url.pathname === '/version') {
+      this.count('nonResource');
+      return this.send(res, 200, this.version());
+    }
     if (['/healthz', '/livez', '/readyz'].includes(url.pathname)) {
+      this.count('nonResource');
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok');
       return;
@@ -281,10 +318,12 @@ export class SimulatedApiServer {
     }
     if (rest.length === 0) return this.discovery(method, res, this.resourceList(group, version));
     const route = this.resolve(group, version, rest, url.searchParams);
+    this.count(verbOf(method, route), resourceOf(route));
     await this.dispatch(method, route, req, res, url.searchParams);
   }
 
   private discovery(method: string, res: ServerResponse, body: unknown): void {
+    this.count('discovery');
     if (method !== 'GET') throw StatusErrors.methodNotAllowed();
     this.send(res, 200, body);
   }
@@ -323,6 +362,14 @@ export class SimulatedApiServer {
       watch,
       allNamespaces,
     };
+  }
+
+  private count(verb: string, resource?: string): void {
+    this.counts.byVerb.set(verb, (this.counts.byVerb.get(verb) ?? 0) + 1);
+    if (resource === undefined) return;
+    let verbs = this.counts.byResource.get(resource);
+    if (!verbs) this.counts.byResource.set(resource, (verbs = new Map()));
+    verbs.set(verb, (verbs.get(verb) ?? 0) + 1);
   }
 
   private async dispatch(
@@ -723,6 +770,27 @@ export class SimulatedApiServer {
       closeWatches: () => store.closeWatches(),
     };
   }
+}
+
+/** kube-apiserver's name for what a request does (as in its audit log and request metrics). */
+function verbOf(method: string, route: Route): string {
+  if (route.name === undefined) {
+    if (method === 'GET') return route.watch ? 'watch' : 'list';
+    if (method === 'POST') return 'create';
+    if (method === 'DELETE') return 'deletecollection';
+  } else {
+    if (method === 'GET') return 'get'; // this server answers a watch of one name with the object
+    if (method === 'PUT') return 'update';
+    if (method === 'PATCH') return 'patch';
+    if (method === 'DELETE') return 'delete';
+  }
+  return method.toLowerCase();
+}
+
+function resourceOf(route: Route): string {
+  const { spec } = route.target;
+  const resource = spec.group === '' ? spec.plural : `${spec.group}/${spec.plural}`;
+  return route.subresource ? `${resource}/${route.subresource}` : resource;
 }
 
 function parseDocument(text: string, format: 'json' | 'yaml'): unknown {

@@ -8,6 +8,7 @@ export {
   type SimulatedApiServerOptions,
   type StartOptions,
   type ObjectAccess,
+  type ApiServerStats,
 } from './api-server.js';
 export {
   startSimulatedCluster,

@@ -1,0 +1,252 @@
+/**
+ * Processes of the engine benchmarks, driven over the IPC channel: the engine in a process of its
+ * own, as it runs in production (`node --import tsx test/bench/engine-process.ts` on a kubeconfig
+ * for the simulated API server of this process; its memory read from /proc, not from inside), and
+ * a small watcher process that timestamps Workspaces turning Available (workspace-watcher.ts).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import type { EventLoopUtilization } from 'node:perf_hooks';
+import { join } from 'node:path';
+import type { EnvironmentDocument } from '../../src/core/index.js';
+import type { RepoName } from '../../src/gitops/types.js';
+import { REPO_ROOT } from '../support/examples.js';
+import { clock, fail, type ClusterCall, type GitCall } from './engine-support.js';
+
+/**
+ * `service`: startEnvcat as `npm start` runs it (REST API, engine, service), without the web UI
+ * build. `instrumented`: the engine and the service put together as startEnvcat does, with their
+ * Git and cluster ports wrapped in timing decorators (no HTTP layer).
+ */
+export type EngineMode = 'service' | 'instrumented';
+
+export type EngineRequest =
+  | { op: 'clock' }
+  | { op: 'create'; documents: EnvironmentDocument[] }
+  | { op: 'phases'; names: string[] }
+  | { op: 'memory' }
+  | { op: 'timings' }
+  /** Event-loop utilization since the start, and the loop delay since the last `loop` request. */
+  | { op: 'loop' };
+
+export interface PhaseSummary {
+  /** Environments by phase (`Unknown` when the engine has no status yet). */
+  counts: Record<string, number>;
+  /** A few environments that Failed or are Invalid, with why. */
+  problems: Array<{ name: string; phase: string; message: string }>;
+  /** A few environments that are not Ready yet, with what their steps wait for. */
+  waiting: Array<{ name: string; phase: string; steps: string[] }>;
+}
+
+export interface MemoryReport {
+  memoryUsage: NodeJS.MemoryUsage;
+  cpuUsage: NodeJS.CpuUsage;
+  heap: { used_heap_size: number; total_heap_size: number; heap_size_limit: number } & Record<string, number>;
+  eventLoopUtilization: EventLoopUtilization;
+}
+
+export interface LoopReport {
+  utilization: EventLoopUtilization;
+  delayP99Ms: number;
+  delayMaxMs: number;
+}
+
+export interface Timings {
+  git: GitCall[];
+  cluster: ClusterCall[];
+}
+
+/** What the processes send: lifecycle, replies to requests, and their own events. */
+export type ChildMessage =
+  | { type: 'ready'; url?: string }
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: string }
+  | { type: 'fatal'; error: string }
+  | { type: 'committed'; environment: string; repo: RepoName; message: string; at: number }
+  | { type: 'available'; environment: string; instance: string; at: number };
+
+export type EventMessage = Extract<ChildMessage, { type: 'committed' | 'available' }>;
+
+export interface RequestMessage<R = EngineRequest> {
+  type: 'request';
+  id: number;
+  request: R;
+}
+
+/** Sends a child's message to its parent (no-op without an IPC channel). */
+export function sendToParent(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+export const ENGINE_ENTRY = join(REPO_ROOT, 'test', 'bench', 'engine-process.ts');
+
+/** Node flags for the engine's processes, from ENVCAT_BENCH_ENGINE_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). */
+export function engineNodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.ENVCAT_BENCH_ENGINE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+}
+export const WATCHER_ENTRY = join(REPO_ROOT, 'test', 'bench', 'workspace-watcher.ts');
+const OUTPUT_TAIL = 16 * 1024;
+
+export class BenchProcess {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private tail = '';
+  private exited: Promise<void>;
+  private exitCode: number | null | undefined;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly startedAt: number,
+    onEvent: ((event: EventMessage) => void) | undefined,
+    onReady: () => void,
+    onFatal: (error: string) => void,
+  ) {
+    const keep = (chunk: Buffer) => (this.tail = (this.tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.on('message', (message: ChildMessage) => {
+      if (message.type === 'committed' || message.type === 'available') onEvent?.(message);
+      else if (message.type === 'ready') onReady();
+      else if (message.type === 'fatal') onFatal(message.error);
+      else {
+        const waiter = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        if (message.ok) waiter?.resolve(message.value);
+        else waiter?.reject(new Error(message.error));
+      }
+    });
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        this.exitCode = code;
+        for (const waiter of this.pending.values())
+          waiter.reject(new Error(`the process exited (${code}):\n${this.tail}`));
+        this.pending.clear();
+        resolve();
+      }),
+    );
+  }
+
+  /**
+   * Starts `entry` under tsx and resolves once it says it is ready (the engine: once it leads, as
+   * it reconciles only then).
+   */
+  static async start(args: {
+    entry: string;
+    args: string[];
+    env?: Record<string, string>;
+    /** Extra flags for node (e.g. `--cpu-prof --cpu-prof-dir=<dir>`). */
+    nodeFlags?: readonly string[];
+    onEvent?: (event: EventMessage) => void;
+    timeoutMs?: number;
+  }): Promise<BenchProcess> {
+    const child = spawn(
+      process.execPath,
+      [...(args.nodeFlags ?? []), '--import', 'tsx', args.entry, ...args.args],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...args.env },
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      },
+    );
+    let ready!: () => void;
+    let failed!: (error: Error) => void;
+    const readyOrFailed = new Promise<void>((resolve, reject) => {
+      ready = resolve;
+      failed = reject;
+    });
+    const host = new BenchProcess(
+      child,
+      clock(),
+      args.onEvent,
+      () => ready(),
+      (error) => failed(new Error(`${args.entry} failed: ${error}`)),
+    );
+    void host.exited.then(() => failed(new Error(`${args.entry} exited (${host.exitCode})`)));
+    const timeoutMs = args.timeoutMs ?? 120_000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        readyOrFailed,
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`${args.entry} was not ready after ${timeoutMs / 1000} s`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } catch (error) {
+      await host.stop();
+      fail(`${(error as Error).message}\n${host.tail}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    return host;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** The last lines the process wrote (its logs). */
+  get output(): string {
+    return this.tail;
+  }
+
+  request<T>(request: EngineRequest | { op: 'clock' }, timeoutMs = 120_000): Promise<T> {
+    if (this.exitCode !== undefined) return Promise.reject(new Error('the process has exited'));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`the engine process did not answer ${request.op} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value as T);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.child.send({ type: 'request', id, request } satisfies RequestMessage<unknown>);
+    });
+  }
+
+  /**
+   * The process's clock minus this one's (ms), from the round trip with the smallest
+   * delay; the uncertainty is half that round trip.
+   */
+  async clockOffset(samples = 7): Promise<{ offsetMs: number; uncertaintyMs: number }> {
+    let best = { offsetMs: 0, uncertaintyMs: Number.POSITIVE_INFINITY };
+    for (let i = 0; i < samples; i++) {
+      const sent = clock();
+      const theirs = await this.request<number>({ op: 'clock' });
+      const received = clock();
+      const half = (received - sent) / 2;
+      if (half < best.uncertaintyMs) best = { offsetMs: theirs - (sent + half), uncertaintyMs: half };
+    }
+    return best;
+  }
+
+  /** Resident set size now and its peak, from /proc/<pid>/status (what the kernel charges the process). */
+  async residentMemory(): Promise<{ rss: number; peak: number }> {
+    const status = await readFile(`/proc/${this.pid}/status`, 'utf8');
+    const field = (name: string) => {
+      const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
+      if (!match) fail(`no ${name} in /proc/${this.pid}/status`);
+      return Number(match[1]) * 1024;
+    };
+    return { rss: field('VmRSS'), peak: field('VmHWM') };
+  }
+
+  /** SIGTERM (the engine stops cleanly), SIGKILL if the process has not exited after 15 s. */
+  async stop(): Promise<void> {
+    if (this.exitCode !== undefined) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,435 @@
+/**
+ * Added latency of the engine: from the moment the last Workspace of an environment turns
+ * Available to the moment the engine has pushed that environment's app commit.
+ *
+ * Real bare repos and the simulated cluster (API server, provider-terraform, Argo CD) live in this
+ * process; the engine and the service run in a process of their own on a kubeconfig, as in
+ * production, put together as src/server/compose.ts does (without the HTTP layer, which is not on
+ * this path) with their Git and cluster ports wrapped in timing decorators. The engine must have a
+ * process of its own: every git process it starts blocks its event loop for a time that grows
+ * with the process's memory (fork), so sharing a process with the simulator would charge the
+ * engine for the simulator's memory. Each environment is rds-postgres `db` + sample-app `app` fed
+ * by `db.endpoint`, all created at once through the service.
+ *
+ * - t_available: when a watcher process (workspace-watcher.ts, idle but for its watch, started
+ *   before the engine) sees the environment's last Workspace Ready=True/Available.
+ * - t_pushed: the engine's `committed` event for the environment's app commit, timestamped in the
+ *   engine's process and mapped onto this process's clock (IPC round trips give the offset).
+ *
+ * Scenarios: `spread` gives each database a pseudo-random provisioning delay of 2–12 s through
+ * the simulator annotation; `simultaneous` holds every database back until all have started and
+ * then lets them turn Available at one moment (a delay annotation cannot do that: the
+ * environments are created one after another through Git, so their applies start seconds apart).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
+import type { EventLoopUtilization } from 'node:perf_hooks';
+import type { Catalog, EnvironmentDocument } from '../../src/core/index.js';
+import { ensureBareRepo } from '../../src/gitops/index.js';
+import { kubeconfigFor } from '../../src/server/kubeconfig.js';
+import { CATALOGS } from '../support/examples.js';
+import {
+  BenchProcess,
+  ENGINE_ENTRY,
+  engineNodeFlags,
+  WATCHER_ENTRY,
+  type LoopReport,
+  type MemoryReport,
+  type PhaseSummary,
+  type Timings,
+} from './engine-host.js';
+import { MiB, percentile } from './measure.js';
+import {
+  GatedControls,
+  clock,
+  commitCount,
+  discardingLogger,
+  fail,
+  startBenchCluster,
+  waitUntil,
+} from './engine-support.js';
+import { startGitTrace, type GitCommandTimes } from './git-trace.js';
+
+export type LatencyScenario = 'spread' | 'simultaneous';
+
+/** How long an Application stays Progressing after it synced (the simulator's default delay). */
+const APP_DELAY_MS = 500;
+const MIN_DB_DELAY_MS = 2_000;
+const MAX_DB_DELAY_MS = 12_000;
+/** The gate releases every database this long after the last one started its apply. */
+const RELEASE_AFTER_MS = 1_500;
+/** How often the provider re-reads the controls of a held-back Workspace. */
+const GATE_RETRY_MS = 250;
+/** How long, after the last app commit, every environment gets to become Ready (the sanity check). */
+const READY_GRACE_MS = 30_000;
+
+export interface Distribution {
+  p50: number;
+  p95: number;
+  max: number;
+  mean: number;
+}
+
+export interface LatencyResult {
+  scenario: LatencyScenario;
+  environments: number;
+  /** t_pushed − t_available per environment, ms. */
+  latency: Distribution;
+  /**
+   * Where the time goes, per environment (ms): `reaction` is t_available → the engine calls
+   * commit on the apps repo (watch event, work queue, reconcile: parse, render, Secret checks);
+   * `clusterCalls` the API calls it made for that environment meanwhile (part of reaction);
+   * `lockWait` waiting for the apps clone (other commits, fetches, logs); `git` the commit and push
+   * itself; `afterPush` from the push to the committed event.
+   */
+  breakdown: Record<'reaction' | 'clusterCalls' | 'lockWait' | 'git' | 'afterPush', Distribution>;
+  /**
+   * Git calls of the engine (both clones) under way or waiting for their clone at t_available: the
+   * engine's work queue has 8 workers, and a worker waiting for a clone cannot take the next
+   * environment, so these explain most of `reaction`.
+   */
+  gitQueuedAtAvailable: Distribution;
+  /** Spread of the t_available moments (ms from the first to the last). */
+  availableSpreadMs: number;
+  /** Seconds to create every environment through the service (each a platform commit). */
+  createSeconds: number;
+  /** Seconds from the first create to every environment Ready (or to giving up on the rest). */
+  totalSeconds: number;
+  /** Environments Ready within READY_GRACE_MS of the last app commit, and what a few others wait for. */
+  ready: number;
+  notReady: PhaseSummary['waiting'];
+  appCommits: number;
+  platformCommits: number;
+  /** What the apps repo's lock was busy with while the app commits waited. */
+  appsRepoCalls: Record<string, { count: number; totalMs: number }>;
+  /** The engine's process from the first create to the last app commit. */
+  engine: {
+    eventLoopUtilization: number;
+    eventLoopDelayP99Ms: number;
+    eventLoopDelayMaxMs: number;
+    cpuSeconds: number;
+    rssMiB: number;
+  };
+  /** How precisely the engine's timestamps map onto this process's clock (ms, ±). */
+  clockUncertaintyMs: number;
+  /** git processes of the engine's clones while the app commits were made (from git trace2). */
+  gitProcesses: GitCommandTimes[];
+}
+
+/** A deterministic delay in [2 s, 12 s] for environment number `n` (the same on every run). */
+export function databaseDelayMs(n: number): number {
+  // mulberry32 on the environment number: spread out, reproducible
+  let t = (n + 0x6d2b79f5) >>> 0;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  const unit = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  return Math.round(MIN_DB_DELAY_MS + unit * (MAX_DB_DELAY_MS - MIN_DB_DELAY_MS));
+}
+
+export function latencyRequest(name: string, delayMs?: number): EnvironmentDocument {
+  return {
+    apiVersion: 'envcat.io/v1alpha1',
+    kind: 'Environment',
+    metadata: {
+      name,
+      ...(delayMs !== undefined
+        ? { annotations: { 'simulator.envcat.io/db': JSON.stringify({ delay: `${delayMs}ms` }) } }
+        : {}),
+    },
+    spec: {
+      namespace: name,
+      type: 'pre-release',
+      description: 'Engine latency benchmark',
+      ttl: '24h',
+      catalogs: [
+        { name: 'db', entry: 'rds-postgres@^1', parameters: { databaseName: 'app_db' } },
+        {
+          name: 'app',
+          entry: 'sample-app@^1',
+          parameters: { replicas: 1, databaseEndpoint: { fromOutput: 'db.endpoint' } },
+        },
+      ],
+    },
+  };
+}
+
+export function distribution(values: readonly number[]): Distribution {
+  return {
+    p50: percentile(values, 50),
+    p95: percentile(values, 95),
+    max: Math.max(...values),
+    mean: values.reduce((a, b) => a + b, 0) / values.length,
+  };
+}
+
+export async function benchLatency(args: {
+  scenario: LatencyScenario;
+  environments: number;
+  catalog: Catalog;
+  log: (line: string) => void;
+}): Promise<LatencyResult> {
+  const { scenario, environments } = args;
+  const dir = await mkdtemp(join(tmpdir(), `envcat-bench-latency-${scenario}-`));
+  // Before anything starts git: the engine's process inherits the tracing configuration.
+  const trace = await startGitTrace(join(dir, 'git-trace'));
+  const stops: Array<() => Promise<void> | void> = [() => trace.stop()];
+  try {
+    const repoUrls = { platform: join(dir, 'repos', 'platform.git'), apps: join(dir, 'repos', 'apps.git') };
+    for (const url of Object.values(repoUrls)) await ensureBareRepo(url, { initialBranch: 'main' });
+    let gate: GatedControls | undefined;
+    const cluster = await startBenchCluster({
+      platformRepoUrl: repoUrls.platform,
+      appsRepoUrl: repoUrls.apps,
+      workdir: join(dir, 'simulator'),
+      catalog: args.catalog,
+      defaultDelayMs: APP_DELAY_MS,
+      logger: discardingLogger(),
+      ...(scenario === 'simultaneous'
+        ? {
+            retryMs: GATE_RETRY_MS,
+            controls: (annotations) =>
+              (gate = new GatedControls(annotations, (ref) => ref.instance === 'db')),
+          }
+        : {}),
+    });
+    stops.push(() => cluster.stop());
+
+    // t_available: a watcher process, watching since before the engine started.
+    const names = Array.from({ length: environments }, (_, n) => `lat-${String(n).padStart(3, '0')}`);
+    const infraInstances = ['db'];
+    const readyAt = new Map<string, Map<string, number>>();
+    const watcher = await BenchProcess.start({
+      entry: WATCHER_ENTRY,
+      args: [cluster.url],
+      onEvent: (event) => {
+        if (event.type !== 'available') return;
+        const seen = readyAt.get(event.environment) ?? new Map<string, number>();
+        seen.set(event.instance, event.at);
+        readyAt.set(event.environment, seen);
+      },
+    });
+    stops.push(() => watcher.stop());
+    const available = (env: string): number | undefined => {
+      const seen = readyAt.get(env);
+      if (!seen || !infraInstances.every((i) => seen.has(i))) return undefined;
+      return Math.max(...infraInstances.map((i) => seen.get(i)!));
+    };
+
+    // t_pushed: the engine's committed event, in the engine's clock.
+    const pushed = new Map<string, { at: number; message: string }>();
+    const kubeconfig = join(dir, 'kubeconfig');
+    await writeFile(kubeconfig, kubeconfigFor({ url: cluster.url }));
+    const engine = await BenchProcess.start({
+      entry: ENGINE_ENTRY,
+      nodeFlags: engineNodeFlags(),
+      args: ['instrumented', kubeconfig],
+      env: engineEnvironment(dir, repoUrls),
+      onEvent: (event) => {
+        if (event.type === 'committed' && event.repo === 'apps' && !pushed.has(event.environment))
+          pushed.set(event.environment, { at: event.at, message: event.message });
+      },
+    });
+    stops.push(() => engine.stop());
+    const skews = [await engine.clockOffset(), await watcher.clockOffset()];
+    const checkPhases = async () => {
+      const summary = await engine.request<PhaseSummary>({ op: 'phases', names });
+      const problem = summary.problems[0];
+      if (problem) fail(`latency benchmark: ${problem.name} is ${problem.phase}: ${problem.message}`);
+      return summary;
+    };
+
+    await engine.request<LoopReport>({ op: 'loop' });
+    const memoryBefore = await engine.request<MemoryReport>({ op: 'memory' });
+    const started = clock();
+    const requests = names.map((name, n) =>
+      latencyRequest(name, scenario === 'spread' ? databaseDelayMs(n) : undefined),
+    );
+    await engine.request({ op: 'create', documents: requests });
+    const createSeconds = (clock() - started) / 1000;
+    args.log(
+      `      created ${environments} environments through the service in ${createSeconds.toFixed(1)} s`,
+    );
+    const deadline = 60_000 + environments * 1_000;
+    if (gate) {
+      const held = gate;
+      await waitUntil(
+        'every database apply to start',
+        async () => (await checkPhases()) && (held.waiting === environments || undefined),
+        { timeoutMs: deadline, intervalMs: 200 },
+      );
+      held.release(Date.now() + RELEASE_AFTER_MS);
+    }
+    await waitUntil(
+      'every app commit',
+      async () => (await checkPhases()) && (pushed.size === environments || undefined),
+      { timeoutMs: deadline, intervalMs: 200 },
+    );
+    const loop = await engine.request<LoopReport>({ op: 'loop' });
+    const memoryAfter = await engine.request<MemoryReport>({ op: 'memory' });
+    // Not part of the figure, but a check that the run did the whole job: every environment goes
+    // Ready, or is reported with what it still waits for.
+    const readyBy = clock() + READY_GRACE_MS;
+    let final = await checkPhases();
+    while ((final.counts.Ready ?? 0) < environments && clock() < readyBy) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      final = await checkPhases();
+    }
+    const totalSeconds = (clock() - started) / 1000;
+    skews.push(await engine.clockOffset(), await watcher.clockOffset());
+    const engineOffset = (skews[0]!.offsetMs + skews[2]!.offsetMs) / 2;
+    const watcherOffset = (skews[1]!.offsetMs + skews[3]!.offsetMs) / 2;
+    const clockUncertaintyMs = Math.max(...skews.map((s) => s.uncertaintyMs));
+    // Every timestamp on this process's clock.
+    const local = (engineTime: number) => engineTime - engineOffset;
+    for (const seen of readyAt.values())
+      for (const [instance, at] of seen) seen.set(instance, at - watcherOffset);
+    const timings = await engine.request<Timings>({ op: 'timings' });
+    const appCommits = timings.git.filter((c) => c.repo === 'apps');
+
+    const parts = { reaction: [], clusterCalls: [], lockWait: [], git: [], afterPush: [] } as Record<
+      keyof LatencyResult['breakdown'],
+      number[]
+    >;
+    const latencies: number[] = [];
+    const availableAt: number[] = [];
+    const gitQueued: number[] = [];
+    for (const name of names) {
+      const from = available(name);
+      const push = pushed.get(name);
+      if (from === undefined) fail(`latency benchmark: no Available Workspace was seen for ${name}`);
+      if (!push) fail(`latency benchmark: ${name} has no app commit`);
+      const commit = appCommits.find((c) => c.op === 'commit' && c.message === push.message && c.changed);
+      if (!commit) fail(`latency benchmark: the app commit of ${name} was not seen on the apps repo`);
+      const latency = local(push.at) - from;
+      if (latency < -2 * clockUncertaintyMs)
+        fail(`latency benchmark: ${name} was committed ${-latency} ms before its database was Available`);
+      latencies.push(latency);
+      availableAt.push(from);
+      parts.reaction.push(local(commit.calledAt) - from);
+      parts.clusterCalls.push(
+        timings.cluster
+          .filter((c) => c.namespace === name && local(c.calledAt) >= from && c.endedAt <= commit.calledAt)
+          .reduce((sum, c) => sum + (c.endedAt - c.calledAt), 0),
+      );
+      parts.lockWait.push(commit.startedAt - commit.calledAt);
+      parts.git.push(commit.endedAt - commit.startedAt);
+      parts.afterPush.push(push.at - commit.endedAt);
+      gitQueued.push(timings.git.filter((c) => local(c.calledAt) <= from && local(c.endedAt) > from).length);
+    }
+    const firstAvailable = Math.min(...availableAt);
+    const lastPushed = Math.max(...[...pushed.values()].map((p) => local(p.at)));
+    const busy: LatencyResult['appsRepoCalls'] = {};
+    for (const call of appCommits) {
+      if (local(call.endedAt) < firstAvailable || local(call.startedAt) > lastPushed) continue;
+      const key = call.op === 'commit' ? (call.changed ? 'commit' : 'commit (no change)') : call.op;
+      const entry = (busy[key] ??= { count: 0, totalMs: 0 });
+      entry.count += 1;
+      entry.totalMs += call.endedAt - call.startedAt;
+    }
+    const engineClones = join(dir, 'engine', 'work') + sep;
+    const gitProcesses = await trace.summary({
+      from: firstAvailable,
+      to: lastPushed,
+      owner: (worktree) =>
+        worktree.startsWith(engineClones) ? `engine ${worktree.slice(engineClones.length)}` : undefined,
+    });
+    const cpuMs =
+      (memoryAfter.cpuUsage.user -
+        memoryBefore.cpuUsage.user +
+        memoryAfter.cpuUsage.system -
+        memoryBefore.cpuUsage.system) /
+      1000;
+    const elu = performanceDelta(memoryBefore.eventLoopUtilization, memoryAfter.eventLoopUtilization);
+    return {
+      scenario,
+      environments,
+      latency: distribution(latencies),
+      breakdown: {
+        reaction: distribution(parts.reaction),
+        clusterCalls: distribution(parts.clusterCalls),
+        lockWait: distribution(parts.lockWait),
+        git: distribution(parts.git),
+        afterPush: distribution(parts.afterPush),
+      },
+      gitQueuedAtAvailable: distribution(gitQueued),
+      availableSpreadMs: Math.max(...availableAt) - firstAvailable,
+      createSeconds,
+      totalSeconds,
+      ready: final.counts.Ready ?? 0,
+      notReady: final.waiting,
+      appCommits: await commitCount(repoUrls.apps),
+      platformCommits: await commitCount(repoUrls.platform),
+      appsRepoCalls: busy,
+      engine: {
+        eventLoopUtilization: elu,
+        eventLoopDelayP99Ms: loop.delayP99Ms,
+        eventLoopDelayMaxMs: loop.delayMaxMs,
+        cpuSeconds: cpuMs / 1000,
+        rssMiB: memoryAfter.memoryUsage.rss / MiB,
+      },
+      clockUncertaintyMs,
+      gitProcesses,
+    };
+  } finally {
+    for (let stop = stops.pop(); stop; stop = stops.pop()) await stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The utilization of the event loop between two cumulative readings. */
+function performanceDelta(before: EventLoopUtilization, after: EventLoopUtilization): number {
+  const active = after.active - before.active;
+  const idle = after.idle - before.idle;
+  return active + idle > 0 ? active / (active + idle) : 0;
+}
+
+/** What the engine's process is configured with (ENVCAT_* as for npm start; production defaults otherwise). */
+export function engineEnvironment(
+  dir: string,
+  repoUrls: { platform: string; apps: string },
+): Record<string, string> {
+  return {
+    ENVCAT_DATA_DIR: join(dir, 'engine'),
+    ENVCAT_CATALOGS: CATALOGS,
+    ENVCAT_PLATFORM_REPO: repoUrls.platform,
+    ENVCAT_APPS_REPO: repoUrls.apps,
+    ENVCAT_ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    ENVCAT_IDENTITY: 'bench-engine',
+    ENVCAT_LOG_LEVEL: 'info',
+    PORT: '0',
+    HOST: '127.0.0.1',
+  };
+}
+
+/** One line per part: `name p50 / p95 / max`. */
+export function describeBreakdown(result: LatencyResult): string[] {
+  const f = (d: Distribution) => `${d.p50.toFixed(1)} / ${d.p95.toFixed(1)} / ${d.max.toFixed(1)} ms`;
+  const labels: Record<keyof LatencyResult['breakdown'], string> = {
+    reaction: 'Available → engine calls commit (work queue, reconcile, render, Secret checks)',
+    clusterCalls: '  of which Kubernetes API calls for the environment',
+    lockWait: 'waiting for the apps clone (other commits, fetches, logs)',
+    git: 'git commit + push',
+    afterPush: 'push → committed event',
+  };
+  const lines = (Object.keys(labels) as Array<keyof LatencyResult['breakdown']>).map(
+    (key) => `    ${labels[key].padEnd(78)} ${f(result.breakdown[key])}`,
+  );
+  const queued = result.gitQueuedAtAvailable;
+  lines.push(
+    `    git calls of the engine queued or running when the database turned Available (8 reconcile workers)   ${queued.p50} / ${queued.p95} / ${queued.max}`,
+  );
+  const busy = Object.entries(result.appsRepoCalls)
+    .map(([op, c]) => `${op} ×${c.count} (${(c.totalMs / 1000).toFixed(2)} s)`)
+    .join(', ');
+  lines.push(`    apps clone busy meanwhile with: ${busy}`);
+  const git = result.gitProcesses
+    .filter((g) => g.owner === 'engine apps')
+    .map((g) => `${g.command} ×${g.count} ${g.medianMs.toFixed(1)} ms`)
+    .join(', ');
+  if (git) lines.push(`    git processes on the apps clone (count, median): ${git}`);
+  lines.push(
+    `    engine process: event loop ${(result.engine.eventLoopUtilization * 100).toFixed(0)}% busy, loop delay p99 ${result.engine.eventLoopDelayP99Ms.toFixed(1)} ms / max ${result.engine.eventLoopDelayMaxMs.toFixed(1)} ms, ${result.engine.cpuSeconds.toFixed(1)} s CPU, RSS ${result.engine.rssMiB.toFixed(0)} MiB`,
+  );
+  return lines;
+}

@@ -1,0 +1,96 @@
+/**
+ * The engine benchmark's own instruments: the gate that makes Workspaces turn Available at one
+ * moment, the lock-wait accounting of the timed Git port, and the statistics.
+ */
+import type { ControlSource, InstanceRef } from '../../src/cluster/simulator/index.js';
+import type { CommitResult, FileChange, GitOpsRepo } from '../../src/gitops/types.js';
+import { databaseDelayMs } from './engine-latency.js';
+import { GatedControls, TimedGitRepo } from './engine-support.js';
+import { percentile } from './measure.js';
+
+const db: InstanceRef = { environment: 'dev', instance: 'db' };
+const app: InstanceRef = { environment: 'dev', instance: 'app' };
+
+describe('GatedControls', () => {
+  const fromAnnotations: ControlSource = { forInstance: () => Promise.resolve({ delayMs: 123 }) };
+
+  it('holds gated instances until released, then ends every apply at the release moment', async () => {
+    // GIVEN a gate on db instances, asked first at t0
+    const gate = new GatedControls(fromAnnotations, (ref) => ref.instance === 'db');
+    const t0 = Date.now();
+    expect(await gate.forInstance(db)).toEqual({ neverReady: true });
+    expect(gate.waiting).toBe(1);
+
+    // WHEN it is released for t0 + 5 s
+    gate.release(t0 + 5_000);
+
+    // THEN the delay counts from the first question, so the apply ends at the release moment
+    const { delayMs } = await gate.forInstance(db);
+    expect(delayMs).toBeGreaterThanOrEqual(4_900);
+    expect(delayMs).toBeLessThanOrEqual(5_000);
+  });
+
+  it('passes other instances through to the annotations', async () => {
+    const gate = new GatedControls(fromAnnotations, (ref) => ref.instance === 'db');
+    expect(await gate.forInstance(app)).toEqual({ delayMs: 123 });
+    expect(gate.waiting).toBe(0);
+  });
+});
+
+/** An in-memory repo that, like GitRepo, runs one call at a time in call order. */
+class SerialRepo implements GitOpsRepo {
+  readonly name = 'apps' as const;
+  readonly displayUrl = 'memory://apps';
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly workMs: number) {}
+
+  private serial<T>(value: T): Promise<T> {
+    const run = this.tail.then(() => new Promise<T>((resolve) => setTimeout(() => resolve(value), this.workMs)));
+    this.tail = run;
+    return run;
+  }
+
+  sync = () => this.serial('0'.repeat(40));
+  readTree = () => this.serial(new Map<string, string>());
+  commit = (change: FileChange) =>
+    this.serial<CommitResult>({ changed: change.write.length > 0, sha: '1'.repeat(40), attempts: 1 });
+  isAncestor = () => this.serial(true);
+  log = () => this.serial([]);
+}
+
+describe('TimedGitRepo', () => {
+  it('tells the wait for the lock apart from the work', async () => {
+    // GIVEN two commits called together on a repo that takes 40 ms per call
+    const repo = new TimedGitRepo(new SerialRepo(40));
+    const change = { write: [{ path: 'a', content: 'x' }], remove: [], message: 'm' };
+    await Promise.all([repo.commit(change), repo.commit({ ...change, message: 'second' })]);
+
+    // THEN the second waited for the first, and each did about 40 ms of work
+    const [first, second] = repo.calls;
+    expect(first!.changed).toBe(true);
+    expect(first!.startedAt - first!.calledAt).toBeLessThan(5);
+    expect(second!.message).toBe('second');
+    expect(second!.startedAt - second!.calledAt).toBeGreaterThanOrEqual(35);
+    for (const call of [first!, second!]) expect(call.endedAt - call.startedAt).toBeGreaterThanOrEqual(35);
+  });
+});
+
+describe('statistics', () => {
+  it.each([
+    [50, 5],
+    [95, 10],
+    [100, 10],
+    [10, 1],
+  ])('percentile %i of 1..10 is a measured value: %i', (p, expected) => {
+    expect(percentile([10, 9, 8, 7, 6, 5, 4, 3, 2, 1], p)).toBe(expected);
+  });
+
+  it('gives each environment a reproducible database delay between 2 and 12 s, spread out', () => {
+    const delays = Array.from({ length: 100 }, (_, n) => databaseDelayMs(n));
+    expect(delays).toEqual(Array.from({ length: 100 }, (_, n) => databaseDelayMs(n)));
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(2_000);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(12_000);
+    expect(new Set(delays).size).toBeGreaterThan(90);
+  });
+});

@@ -1,0 +1,370 @@
+/**
+ * What the engine benchmarks share: timing decorators of the engine's two ports (GitOps repo and
+ * cluster), the simulated cluster put together as startSimulatedCluster does but with the
+ * simulator controls injectable, a gate that makes many Workspaces turn Available at one moment,
+ * and small Git and waiting helpers.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { pino, type Logger } from 'pino';
+import type { Catalog } from '../../src/core/index.js';
+import { KubeClusterClient } from '../../src/cluster/client.js';
+import type {
+  ClusterClient,
+  Informer,
+  KubeObject,
+  ListOptions,
+  ObjectRef,
+  TypeRef,
+} from '../../src/cluster/types.js';
+import {
+  DEFAULT_BOOTSTRAP_DIR,
+  RepoControlSource,
+  SimulatedApiServer,
+  SimulatedArgoCD,
+  SimulatedProviderTerraform,
+  loadBootstrap,
+  type ControlSource,
+  type InstanceRef,
+  type SimulatedCluster,
+  type SimulatorControls,
+} from '../../src/cluster/simulator/index.js';
+import { GitRepo } from '../../src/gitops/index.js';
+import type { CommitInfo, CommitResult, FileChange, GitOpsRepo, RepoName } from '../../src/gitops/types.js';
+
+const run = promisify(execFile);
+
+/**
+ * Milliseconds since the epoch with sub-millisecond resolution (the monotonic clock from this
+ * process's time origin), so that timestamps taken in the engine's process and in this one can be
+ * compared (after EngineProcess.clockOffset()).
+ */
+export const clock = (): number => performance.timeOrigin + performance.now();
+
+export class BenchError extends Error {}
+
+export function fail(message: string): never {
+  throw new BenchError(message);
+}
+
+/** A logger that formats every line as production does and throws it away (logging costs what it costs). */
+export function discardingLogger(level = 'info'): Logger {
+  return pino({ level }, pino.destination({ dest: '/dev/null', sync: true }));
+}
+
+/** Polls `probe` until it returns something other than undefined; fails naming `what` after `timeoutMs`. */
+export async function waitUntil<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  options: { timeoutMs: number; intervalMs?: number },
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) fail(`timed out after ${options.timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
+  }
+}
+
+/** Number of commits on a bare repo's branch (0 before the first). */
+export async function commitCount(bareRepo: string, branch = 'main'): Promise<number> {
+  try {
+    const { stdout } = await run('git', ['--git-dir', bareRepo, 'rev-list', '--count', branch]);
+    return Number(stdout.trim());
+  } catch {
+    return 0; // an unborn branch
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing decorators of the ports
+
+export interface GitCall {
+  repo: RepoName;
+  op: 'sync' | 'readTree' | 'commit' | 'isAncestor' | 'log';
+  /** The commit message (commits only). */
+  message?: string;
+  changed?: boolean;
+  calledAt: number;
+  /** When the repo's lock let it run: GitRepo serialises every call on its working clone, in call order. */
+  startedAt: number;
+  endedAt: number;
+  failed?: boolean;
+}
+
+/**
+ * A GitOpsRepo that records when each call was made, when it got the working clone's lock and
+ * when it ended. GitRepo runs its calls one at a time in call order, so a call starts when the
+ * one called before it ends; every call must go through this decorator for that to hold.
+ */
+export class TimedGitRepo implements GitOpsRepo {
+  readonly calls: GitCall[] = [];
+  private previousEnd: Promise<number> = Promise.resolve(0);
+
+  constructor(private readonly inner: GitOpsRepo) {}
+
+  get name(): RepoName {
+    return this.inner.name;
+  }
+
+  get displayUrl(): string {
+    return this.inner.displayUrl;
+  }
+
+  sync(): Promise<string> {
+    return this.timed({ op: 'sync' }, () => this.inner.sync());
+  }
+
+  readTree(prefix: string): Promise<Map<string, string>> {
+    return this.timed({ op: 'readTree' }, () => this.inner.readTree(prefix));
+  }
+
+  commit(change: FileChange): Promise<CommitResult> {
+    return this.timed(
+      { op: 'commit', message: change.message },
+      () => this.inner.commit(change),
+      (result, call) => (call.changed = result.changed),
+    );
+  }
+
+  isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    return this.timed({ op: 'isAncestor' }, () => this.inner.isAncestor(ancestor, descendant));
+  }
+
+  log(prefix: string, options?: { limit?: number }): Promise<CommitInfo[]> {
+    return this.timed({ op: 'log' }, () => this.inner.log(prefix, options));
+  }
+
+  private async timed<T>(
+    what: Pick<GitCall, 'op' | 'message'>,
+    operation: () => Promise<T>,
+    annotate?: (result: T, call: GitCall) => void,
+  ): Promise<T> {
+    const calledAt = clock();
+    const call: GitCall = {
+      repo: this.inner.name,
+      ...what,
+      calledAt,
+      startedAt: calledAt,
+      endedAt: calledAt,
+    };
+    const previous = this.previousEnd;
+    let finished!: (at: number) => void;
+    this.previousEnd = new Promise((resolve) => (finished = resolve));
+    void previous.then((end) => (call.startedAt = Math.max(calledAt, end)));
+    try {
+      const result = await operation();
+      annotate?.(result, call);
+      return result;
+    } catch (error) {
+      call.failed = true;
+      throw error;
+    } finally {
+      call.endedAt = clock();
+      this.calls.push(call);
+      finished(call.endedAt);
+    }
+  }
+}
+
+export interface ClusterCall {
+  method: string;
+  kind: string;
+  namespace?: string;
+  name?: string;
+  calledAt: number;
+  endedAt: number;
+}
+
+/** A ClusterClient that records the duration of every request-response call (informers pass through). */
+export class TimedCluster implements ClusterClient {
+  readonly calls: ClusterCall[] = [];
+
+  constructor(private readonly inner: ClusterClient) {}
+
+  apply(object: KubeObject, options?: { fieldManager?: string; force?: boolean }): Promise<KubeObject> {
+    return this.timed('apply', object, () => this.inner.apply(object, options));
+  }
+
+  create(object: KubeObject): Promise<KubeObject> {
+    return this.timed('create', object, () => this.inner.create(object));
+  }
+
+  replace(object: KubeObject): Promise<KubeObject> {
+    return this.timed('replace', object, () => this.inner.replace(object));
+  }
+
+  mergePatch(ref: ObjectRef, patch: Record<string, unknown>): Promise<KubeObject> {
+    return this.timed('mergePatch', ref, () => this.inner.mergePatch(ref, patch));
+  }
+
+  replaceStatus(object: KubeObject): Promise<KubeObject> {
+    return this.timed('replaceStatus', object, () => this.inner.replaceStatus(object));
+  }
+
+  get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    return this.timed('get', ref, () => this.inner.get(ref));
+  }
+
+  list(type: TypeRef, options?: ListOptions): Promise<KubeObject[]> {
+    return this.timed(
+      'list',
+      { ...type, ...(options?.namespace ? { namespace: options.namespace } : {}) },
+      () => this.inner.list(type, options),
+    );
+  }
+
+  delete(ref: ObjectRef): Promise<boolean> {
+    return this.timed('delete', ref, () => this.inner.delete(ref));
+  }
+
+  informer(type: TypeRef, options?: ListOptions): Informer {
+    return this.inner.informer(type, options);
+  }
+
+  private async timed<T>(
+    method: string,
+    target: {
+      kind: string;
+      name?: string;
+      namespace?: string;
+      metadata?: { name?: string; namespace?: string };
+    },
+    operation: () => Promise<T>,
+  ): Promise<T> {
+    const calledAt = clock();
+    try {
+      return await operation();
+    } finally {
+      const namespace = target.namespace ?? target.metadata?.namespace;
+      const name = target.name ?? target.metadata?.name;
+      this.calls.push({
+        method,
+        kind: target.kind,
+        ...(namespace ? { namespace } : {}),
+        ...(name ? { name } : {}),
+        calledAt,
+        endedAt: clock(),
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The simulated cluster
+
+/**
+ * Makes the Workspaces of the gated instances turn Available at one chosen moment: until
+ * `release()` they are never ready; afterwards each gets the delay that ends its apply at the
+ * release moment. The provider asks for an instance's controls when its apply starts (the moment
+ * the delay counts from) and again every retry interval while it is never ready.
+ */
+export class GatedControls implements ControlSource {
+  private readonly firstAsked = new Map<string, number>();
+  private releaseAt: number | undefined;
+
+  constructor(
+    private readonly inner: ControlSource,
+    private readonly gated: (ref: InstanceRef) => boolean,
+  ) {}
+
+  async forInstance(ref: InstanceRef): Promise<SimulatorControls> {
+    if (!this.gated(ref)) return this.inner.forInstance(ref);
+    const key = `${ref.environment}/${ref.instance}`;
+    const now = Date.now();
+    if (!this.firstAsked.has(key)) this.firstAsked.set(key, now);
+    if (this.releaseAt === undefined) return { neverReady: true };
+    return { delayMs: Math.max(0, this.releaseAt - this.firstAsked.get(key)!) };
+  }
+
+  /** How many gated instances have started their apply. */
+  get waiting(): number {
+    return this.firstAsked.size;
+  }
+
+  /** Every gated apply ends at `at` (ms since the epoch). */
+  release(at: number): void {
+    this.releaseAt = at;
+  }
+}
+
+export interface BenchClusterOptions {
+  platformRepoUrl: string;
+  appsRepoUrl: string;
+  workdir: string;
+  catalog: Catalog;
+  /** How long a simulated apply, destroy or app rollout takes without a `delay` control. */
+  defaultDelayMs: number;
+  logger: Logger;
+  /** How often the provider re-reads the controls of a never-ready Workspace (default 60 s). */
+  retryMs?: number;
+  /** Wraps the controls read from the Environment annotations (simulator.envcat.io/<instance>). */
+  controls?: (fromAnnotations: ControlSource) => ControlSource;
+}
+
+/**
+ * The embedded simulated cluster, put together as startSimulatedCluster does (same server, the
+ * same bootstrap, the same controllers with their own clones of the repos), with the controls the
+ * controllers read replaceable.
+ */
+export async function startBenchCluster(options: BenchClusterOptions): Promise<SimulatedCluster> {
+  const { logger } = options;
+  const bootstrap = await loadBootstrap({
+    dir: DEFAULT_BOOTSTRAP_DIR,
+    platformRepoUrl: options.platformRepoUrl,
+    appsRepoUrl: options.appsRepoUrl,
+  });
+  const server = new SimulatedApiServer({
+    namespaces: ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'argocd', 'crossplane-system'],
+  });
+  const { url } = await server.start();
+  const stops: Array<() => Promise<void>> = [() => server.stop()];
+  const stopAll = async () => {
+    for (let stop = stops.pop(); stop; stop = stops.pop()) await stop();
+  };
+  try {
+    const client = KubeClusterClient.forServer({ url });
+    const repo = (name: RepoName, owner: string) =>
+      new GitRepo({
+        name,
+        url: name === 'platform' ? options.platformRepoUrl : options.appsRepoUrl,
+        workdir: join(options.workdir, owner, name),
+        logger: logger.child({ component: `simulated-${owner}-git` }),
+      });
+    const annotations = new RepoControlSource({ repo: repo('platform', 'controls'), logger });
+    const controls = options.controls ? options.controls(annotations) : annotations;
+    const argoRepos = new Map<string, GitOpsRepo>([
+      [options.platformRepoUrl, repo('platform', 'argocd')],
+      [options.appsRepoUrl, repo('apps', 'argocd')],
+    ]);
+    const terraform = new SimulatedProviderTerraform({
+      cluster: client,
+      apis: ['namespaced', 'cluster'],
+      controls,
+      defaultDelayMs: options.defaultDelayMs,
+      catalog: options.catalog,
+      ...(options.retryMs !== undefined ? { retryMs: options.retryMs } : {}),
+      logger,
+    });
+    const argocd = new SimulatedArgoCD({
+      cluster: client,
+      repos: (repoUrl) => argoRepos.get(repoUrl),
+      namespace: 'argocd',
+      controls,
+      defaultDelayMs: options.defaultDelayMs,
+      logger,
+    });
+    await terraform.start();
+    stops.push(() => terraform.stop());
+    await argocd.start();
+    stops.push(() => argocd.stop());
+    for (const doc of bootstrap) await client.apply(doc, { fieldManager: 'envcat-bootstrap', force: true });
+    return { url, client, server, terraform, argocd, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
