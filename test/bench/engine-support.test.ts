@@ -46,7 +46,9 @@ class SerialRepo implements GitOpsRepo {
   constructor(private readonly workMs: number) {}
 
   private serial<T>(value: T): Promise<T> {
-    const run = this.tail.then(() => new Promise<T>((resolve) => setTimeout(() => resolve(value), this.workMs)));
+    const run = this.tail.then(
+      () => new Promise<T>((resolve) => setTimeout(() => resolve(value), this.workMs)),
+    );
     this.tail = run;
     return run;
   }
