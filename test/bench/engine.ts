@@ -134,13 +134,25 @@ export async function runEngineBench(args: {
         unit: 'ms',
         calibrationOps: ops(result.latency.max),
       }),
+      figure({
+        id: `engine.latency.${result.scenario}.stalled`,
+        label: `  environments stalled before their app commit`,
+        value: result.stalled,
+        unit: 'envs',
+        target: { op: '<', value: 1 },
+        details: { sample: result.stalledSample },
+      }),
     );
     notes.push(
-      `Latency, ${what} (${result.environments} environments; Available moments spread over ${(result.availableSpreadMs / 1000).toFixed(1)} s; ` +
+      `Latency, ${what} (${result.environments - result.stalled} of ${result.environments} environments measured; Available moments spread over ${(result.availableSpreadMs / 1000).toFixed(1)} s; ` +
         `created in ${result.createSeconds.toFixed(1)} s, ${result.ready}/${result.environments} Ready after ${result.totalSeconds.toFixed(1)} s; clock ±${result.clockUncertaintyMs.toFixed(2)} ms). ` +
         'Where the time goes, p50 / p95 / max per environment:',
       ...describeBreakdown(result),
     );
+    for (const waiting of result.stalledSample)
+      notes.push(
+        `    stalled (left out of the figures): ${waiting.name} ${waiting.phase}: ${waiting.steps.join('; ')}`,
+      );
     for (const waiting of result.notReady.filter(() => result.ready < result.environments))
       notes.push(`    not Ready: ${waiting.name} ${waiting.phase}: ${waiting.steps.join('; ')}`);
   }
