@@ -54,6 +54,12 @@ const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
 /** What Argo CD's Git webhook sets on an ApplicationSet: its generators read Git now. */
 const APPSET_REFRESH_ANNOTATION = 'argocd.argoproj.io/application-set-refresh';
+/**
+ * A refresh asked for while Argo CD still had the previous one pending is a no-op (the annotation
+ * is already there), and Argo CD may have read Git before our push: ask again after this long
+ * while a committed step is still not in the cluster (or at an older revision).
+ */
+const REFRESH_AGAIN_MS = 10_000;
 
 export interface CatalogSource {
   /** The catalog now, and a number that changes whenever it does. */
@@ -115,7 +121,16 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly statuses = new Map<string, EnvironmentStatusView>();
   private readonly createdAt = new Map<string, number>();
   private readonly lastAppCommit = new Map<string, string>();
+  /**
+   * Heads of the apps repo seen by this process (its pushes, its fetches), in order: the branch
+   * only moves forward, so a later head holds every earlier one. Answers most revision checks
+   * without Git (a force-push to the branch is not supported).
+   */
+  private readonly appHeads = new Map<string, number>();
+  private appHeadCount = 0;
   private readonly revisionCache = new Map<string, boolean>();
+  /** When a refresh was last asked for, by repo and environment. */
+  private readonly refreshedAt = new Map<string, number>();
   /** Git lookups under way, so a burst of watch events starts each one once. */
   private readonly lookups = new Set<string>();
   /** Steps the last pass could not commit, by environment (transient: the next pass recomputes them). */
@@ -132,7 +147,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.now = options.now ?? Date.now;
     this.parser = new DesiredStateParser(() => options.catalog.current());
     this.queue = new WorkQueue({
-      concurrency: options.concurrency ?? 8,
+      // Workers mostly wait for Git and the API server, and commits that wait together are pushed
+      // together (GitRepo groups them), so more workers mean fuller commits, not more git processes.
+      concurrency: options.concurrency ?? 64,
       process: (name) => this.reconcile(name),
       onError: (name, error, attempt) =>
         this.log.error(
@@ -257,8 +274,18 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.options.apps.log(prefix, { limit }),
     ]);
     return [
-      ...platform.map((c) => ({ repo: 'platform' as const, sha: c.sha, message: c.message, date: c.date })),
-      ...apps.map((c) => ({ repo: 'apps' as const, sha: c.sha, message: c.message, date: c.date })),
+      ...platform.map((c) => ({
+        repo: 'platform' as const,
+        sha: c.sha,
+        message: messageAbout(name, c.message),
+        date: c.date,
+      })),
+      ...apps.map((c) => ({
+        repo: 'apps' as const,
+        sha: c.sha,
+        message: messageAbout(name, c.message),
+        date: c.date,
+      })),
     ]
       .sort((a, b) => b.date.localeCompare(a.date))
       .slice(0, limit);
@@ -283,6 +310,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   ): void {
     this.applyToTree(repo, change);
     this.heads[repo] = sha;
+    if (repo === 'apps') this.noteAppHead(sha);
   }
 
   private enqueueAll(): void {
@@ -307,6 +335,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const path of previous.keys()) if (!tree.has(path)) changed.add(path);
     this.trees[repo] = tree;
     this.heads[repo] = head;
+    if (repo === 'apps') this.noteAppHead(head);
     return environmentNames(changed);
   }
 
@@ -354,7 +383,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     } else {
       log.debug({ reason: action.reason }, 'waiting');
     }
-    const summary = environmentStatus({ steps: observe(), deleting: false });
+    const observed = observe();
+    const summary = environmentStatus({ steps: observed, deleting: false });
     this.publish(name, {
       ...summary,
       outputs: this.publicOutputs(env, outputs),
@@ -362,6 +392,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
     if (blocked.size > 0) this.queue.addAfter(name, 5_000);
     else if (action.kind === 'commit') this.queue.add(name);
+    await this.refreshAgainIfStuck(name, observed);
   }
 
   private async commitSteps(args: {
@@ -440,6 +471,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const change = { write: files.map((f) => ({ path: f.path, content: f.content })), remove, message };
     const result = await this.options[repo].commit(change);
     this.applyToTree(repo, change);
+    if (repo === 'apps') this.noteAppHead(result.sha);
     if (!result.changed) return undefined;
     this.heads[repo] = result.sha;
     this.log.info({ environment: name, repo, sha: result.sha, attempts: result.attempts }, message);
@@ -454,6 +486,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    * directory), and the environment's Applications re-read Git now.
    */
   private async requestRefresh(name: string, repo: RepoName): Promise<void> {
+    this.refreshedAt.set(`${repo}/${name}`, this.now());
     const namespace = this.options.render.argocd.namespace;
     const appset = (this.options.applicationSets ?? DEFAULT_APPLICATION_SETS)[repo];
     const parent = (this.options.parentApplication ?? defaultParentApplication)(repo, name);
@@ -487,6 +520,26 @@ export class Engine extends EventEmitter<EngineEvents> {
         }
       }),
     );
+  }
+
+  private async refreshAgainIfStuck(name: string, observed: StepObservation[]): Promise<void> {
+    for (const repo of ['platform', 'apps'] as const) {
+      const part = repo === 'platform' ? 'infra' : 'apps';
+      const stuck = observed.some(
+        (o) =>
+          o.committed &&
+          o.step.part === part &&
+          (o.state.reason === 'NotApplied' || o.state.reason === 'OutdatedRevision'),
+      );
+      if (!stuck) continue;
+      const key = `${repo}/${name}`;
+      const last = this.refreshedAt.get(key);
+      if (last === undefined || this.now() - last >= REFRESH_AGAIN_MS) {
+        if (last !== undefined) this.log.info({ environment: name, repo }, 'asking Argo CD to refresh again');
+        await this.requestRefresh(name, repo);
+      }
+      this.queue.addAfter(name, REFRESH_AGAIN_MS);
+    }
   }
 
   /** Creates or updates a planned Secret from the values it refers to; returns why not when one is missing. */
@@ -677,6 +730,8 @@ export class Engine extends EventEmitter<EngineEvents> {
           await this.commit(name, 'platform', [], [prefix], `envcat: ${name}: delete environment`);
         this.statuses.delete(name);
         this.blockedSteps.delete(name);
+        this.refreshedAt.delete(`platform/${name}`);
+        this.refreshedAt.delete(`apps/${name}`);
         this.parser.forget(name);
         this.createdAt.delete(name);
         this.log.info({ environment: name }, 'environment deleted');
@@ -742,6 +797,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     if (revision === ours) return true;
     if (!/^[0-9a-f]{40}$/.test(revision)) return false;
+    const oursAt = this.appHeads.get(ours);
+    const revisionAt = this.appHeads.get(revision);
+    if (oursAt !== undefined && revisionAt !== undefined) return revisionAt >= oursAt;
     const key = `${ours}..${revision}`;
     const known = this.revisionCache.get(key);
     if (known !== undefined) return known;
@@ -752,6 +810,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.queue.add(environment);
     });
     return false;
+  }
+
+  private noteAppHead(sha: string): void {
+    if (!sha || this.appHeads.has(sha)) return;
+    this.appHeads.set(sha, this.appHeadCount++);
+    // Oldest first out: a revision older than these is answered by Git.
+    if (this.appHeads.size > 50_000) this.appHeads.delete(this.appHeads.keys().next().value!);
   }
 
   /** Runs a Git lookup in the background unless the same one is already running. */
@@ -903,6 +968,17 @@ export const DEFAULT_APPLICATION_SETS: Record<RepoName, string> = {
 
 export function defaultParentApplication(repo: RepoName, environment: string): string {
   return `envcat-${repo}-${environment}`;
+}
+
+/**
+ * A commit that carries several environments' changes (see GitRepo.commit) holds each one's
+ * message as a paragraph of its body: the paragraphs about `environment`, or the whole message.
+ */
+export function messageAbout(environment: string, message: string): string {
+  const [subject, ...body] = message.split('\n\n');
+  if (!/ \(and \d+ more\)$/.test(subject ?? '') || body.length === 0) return message;
+  const own = body.filter((paragraph) => paragraph.startsWith(`envcat: ${environment}: `));
+  return own.length > 0 ? own.map((paragraph) => paragraph.trimEnd()).join('\n\n') : message;
 }
 
 function sameStatus(a: EnvironmentStatusView, b: EnvironmentStatusView): boolean {

@@ -59,10 +59,19 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 const REPO_NAMES: readonly RepoName[] = ['platform', 'apps'];
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 const WRITE_CONCURRENCY = 32;
+/** Most change sets one commit carries. */
+const MAX_BATCH = 200;
 
 const SILENT: GitOpsLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 type PushOutcome = { ok: true } | { ok: false; reason: string };
+type Outcome = { result: CommitResult } | { error: EnvcatError };
+
+interface PendingCommit {
+  change: FileChange;
+  resolve: (result: CommitResult) => void;
+  reject: (error: unknown) => void;
+}
 
 export class GitRepo implements GitOpsRepo {
   readonly name: RepoName;
@@ -78,6 +87,8 @@ export class GitRepo implements GitOpsRepo {
   private readonly timeoutMs: number;
   private readonly baseEnv: Record<string, string>;
   private queue: Promise<void> = Promise.resolve();
+  /** Change sets waiting for the next commit (see commit). */
+  private pending: PendingCommit[] = [];
   /** The workdir has been checked (or created) as a clone of our remote. */
   private ready = false;
   /** The clone has been fetched and reset at least once by this instance. */
@@ -88,6 +99,8 @@ export class GitRepo implements GitOpsRepo {
    * remote moved meanwhile, the push is rejected and the usual rebase/re-apply path takes over.
    */
   private cleanHead: string | undefined;
+  /** The remote branch head as of our last fetch or push: what `log` reads without the lock. */
+  private publishedHead: string | undefined;
 
   constructor(options: GitRepoOptions) {
     const problems: Problem[] = [];
@@ -170,8 +183,7 @@ export class GitRepo implements GitOpsRepo {
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
       throw new InputError([{ path: '/limit', message: 'must be an integer ≥ 1' }]);
     }
-    return this.exclusive(async () => {
-      const head = await this.currentHead();
+    const read = async (head: string | undefined): Promise<CommitInfo[]> => {
       if (head === undefined) return [];
       const output = await this.git([
         '-c',
@@ -192,7 +204,10 @@ export class GitRepo implements GitOpsRepo {
           const [sha, date, author, ...message] = record.replace(/^\n/, '').split('\n');
           return { sha: sha!, date: date!, author: author!, message: message.join('\n').trimEnd() };
         });
-    });
+    };
+    const published = this.publishedReadable();
+    if (published !== undefined) return this.concurrently(() => read(published || undefined));
+    return this.exclusive(async () => read(await this.currentHead()));
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
@@ -200,6 +215,20 @@ export class GitRepo implements GitOpsRepo {
     if (!SHA.test(ancestor)) problems.push({ path: '/ancestor', message: 'must be a full commit sha' });
     if (!SHA.test(descendant)) problems.push({ path: '/descendant', message: 'must be a full commit sha' });
     if (problems.length > 0) throw new InputError(problems);
+    const decide = async (): Promise<boolean> => {
+      try {
+        await this.git(['merge-base', '--is-ancestor', ancestor, descendant]);
+        return true;
+      } catch (error) {
+        if (error instanceof GitCommandError && error.exitCode === 1) return false;
+        throw error;
+      }
+    };
+    // Both commits already here: the answer needs no fetch, so it need not wait for the clone.
+    if (this.publishedReadable() !== undefined) {
+      const known = await this.concurrently(() => this.hasCommits(ancestor, descendant));
+      if (known) return this.concurrently(decide);
+    }
     return this.exclusive(async () => {
       await this.currentHead();
       // A revision reported by someone else (Argo CD) may be newer than our last fetch.
@@ -211,76 +240,140 @@ export class GitRepo implements GitOpsRepo {
           );
         }
       }
-      try {
-        await this.git(['merge-base', '--is-ancestor', ancestor, descendant]);
-        return true;
-      } catch (error) {
-        if (error instanceof GitCommandError && error.exitCode === 1) return false;
-        throw error;
-      }
+      return decide();
     });
   }
 
+  /**
+   * Changes that arrive while the clone is busy (another commit being pushed) are committed
+   * together once it is free: one commit and one push for all of them (group commit). Each change
+   * is still whole in exactly one commit, and its caller learns whether it changed anything.
+   */
   async commit(change: FileChange): Promise<CommitResult> {
     const problems = changeProblems(change);
     if (problems.length > 0) throw new InputError(problems);
-    return this.exclusive(async () => {
-      const optimistic = this.ready && this.cleanHead !== undefined;
-      let base = optimistic ? (this.cleanHead as string) : await this.refresh();
-      this.cleanHead = undefined;
-      await this.assertAbsent(change, base);
-      await this.apply(change);
-      let staged = await this.stage();
-      if (!staged && optimistic) {
-        // Nothing changed against what we last saw; the remote may have moved, so check against it.
-        base = await this.refresh();
-        await this.assertAbsent(change, base);
-        await this.apply(change);
-        staged = await this.stage();
-      }
-      if (!staged) {
-        this.cleanHead = base || undefined;
-        this.logger.debug({ repo: this.name, url: this.displayUrl, sha: base }, 'nothing to commit');
-        return { changed: false, sha: base, attempts: 0 };
-      }
-      let sha = await this.commitStaged(change.message);
-      for (let attempt = 1; ; attempt++) {
-        const pushed = await this.push();
-        if (pushed.ok) {
-          this.cleanHead = sha;
-          this.logger.info(
-            { repo: this.name, url: this.displayUrl, sha, attempts: attempt },
-            'pushed commit',
-          );
-          return { changed: true, sha, attempts: attempt };
-        }
-        if (attempt >= this.retry.attempts) {
-          this.logger.error(
-            { repo: this.name, url: this.displayUrl, sha, attempts: attempt, reason: pushed.reason },
-            'push failed after the last attempt',
-          );
-          throw new ExternalError(
-            `push to the ${this.name} repo (${this.displayUrl}) failed after ${attempt} attempt(s): ${pushed.reason}`,
-          );
-        }
-        const delayMs = backoffDelay(this.retry, attempt);
-        this.logger.warn(
-          { repo: this.name, url: this.displayUrl, sha, attempt, reason: pushed.reason, delayMs },
-          'push rejected, integrating the remote head and retrying',
-        );
-        await sleep(delayMs);
-        const next = await this.integrate(change, attempt);
-        if (!next.changed) {
-          this.cleanHead = next.sha || undefined;
-          this.logger.info(
-            { repo: this.name, url: this.displayUrl, sha: next.sha, attempts: attempt },
-            'the remote head already holds the change',
-          );
-          return { changed: false, sha: next.sha, attempts: attempt };
-        }
-        sha = next.sha;
-      }
+    return new Promise<CommitResult>((resolve, reject) => {
+      this.pending.push({ change, resolve, reject });
+      if (this.pending.length === 1) this.scheduleFlush();
     });
+  }
+
+  private scheduleFlush(): void {
+    void this.exclusive(async () => {
+      const batch = this.pending.splice(0, MAX_BATCH);
+      if (this.pending.length > 0) this.scheduleFlush();
+      await this.commitBatch(batch);
+    }).catch((error: unknown) =>
+      // commitBatch settles every caller itself; this is only reached by a bug.
+      this.logger.error({ repo: this.name, err: String(error) }, 'commit batch failed unexpectedly'),
+    );
+  }
+
+  /** Commits a batch; a change that cannot be applied fails alone, the others still land. */
+  private async commitBatch(batch: PendingCommit[]): Promise<void> {
+    let outcomes: Outcome[];
+    try {
+      outcomes = await this.commitChanges(batch.map((pending) => pending.change));
+    } catch (error) {
+      this.ready = false;
+      this.cleanHead = undefined;
+      if (batch.length > 1 && error instanceof EnvcatError && !(error instanceof ExternalError)) {
+        // One change is at fault (it writes over a directory, say): give each its own commit.
+        for (const pending of batch) await this.commitBatch([pending]);
+        return;
+      }
+      for (const pending of batch) pending.reject(this.external(error));
+      return;
+    }
+    outcomes.forEach((outcome, index) => {
+      if ('error' in outcome) batch[index]!.reject(outcome.error);
+      else batch[index]!.resolve(outcome.result);
+    });
+  }
+
+  private async commitChanges(changes: FileChange[]): Promise<Outcome[]> {
+    const outcomes: Array<Outcome | undefined> = changes.map(() => undefined);
+    const active = () => changes.filter((_, index) => outcomes[index] === undefined);
+    /** Fails the changes whose mustNotExist paths exist at `rev`; true when any did. */
+    const refuseExisting = async (rev: string | undefined): Promise<boolean> => {
+      const found = await this.existing(changes, rev);
+      let refused = false;
+      found.forEach((path, index) => {
+        if (path === undefined || outcomes[index] !== undefined) return;
+        outcomes[index] = {
+          error: new ConflictError(`${path} already exists in the ${this.name} repo`, {
+            path: '/mustNotExist',
+          }),
+        };
+        refused = true;
+      });
+      return refused;
+    };
+    const finish = (changed: Set<string>, sha: string, attempts: number): Outcome[] => {
+      const live = active();
+      const made = effective(live, changed);
+      return changes.map(
+        (change, index) =>
+          outcomes[index] ?? { result: { changed: made[live.indexOf(change)]!, sha, attempts } },
+      );
+    };
+
+    const optimistic = this.ready && this.cleanHead !== undefined;
+    let base = optimistic ? (this.cleanHead as string) : await this.refresh();
+    this.cleanHead = undefined;
+    await refuseExisting(base);
+    let changed = await this.applyAndStage(active());
+    if (changed.size === 0 && optimistic) {
+      // Nothing changed against what we last saw; the remote may have moved, so check against it.
+      base = await this.refresh();
+      await refuseExisting(base);
+      changed = await this.applyAndStage(active());
+    }
+    if (changed.size === 0) {
+      this.cleanHead = base || undefined;
+      this.logger.debug({ repo: this.name, url: this.displayUrl, sha: base }, 'nothing to commit');
+      return finish(changed, base, 0);
+    }
+    let sha = await this.commitStaged(messageFor(active(), changed));
+    for (let attempt = 1; ; attempt++) {
+      const pushed = await this.push();
+      if (pushed.ok) {
+        this.cleanHead = sha;
+        this.publishedHead = sha;
+        this.logger.info(
+          { repo: this.name, url: this.displayUrl, sha, attempts: attempt, changes: active().length },
+          'pushed commit',
+        );
+        return finish(changed, sha, attempt);
+      }
+      if (attempt >= this.retry.attempts) {
+        this.logger.error(
+          { repo: this.name, url: this.displayUrl, sha, attempts: attempt, reason: pushed.reason },
+          'push failed after the last attempt',
+        );
+        throw new ExternalError(
+          `push to the ${this.name} repo (${this.displayUrl}) failed after ${attempt} attempt(s): ${pushed.reason}`,
+        );
+      }
+      const delayMs = backoffDelay(this.retry, attempt);
+      this.logger.warn(
+        { repo: this.name, url: this.displayUrl, sha, attempt, reason: pushed.reason, delayMs },
+        'push rejected, integrating the remote head and retrying',
+      );
+      await sleep(delayMs);
+      const next = await this.integrate(active, refuseExisting, attempt);
+      changed = next.changed;
+      if (changed.size === 0) {
+        this.cleanHead = next.sha || undefined;
+        this.publishedHead = next.sha;
+        this.logger.info(
+          { repo: this.name, url: this.displayUrl, sha: next.sha, attempts: attempt },
+          'the remote head already holds the change',
+        );
+        return finish(changed, next.sha, attempt);
+      }
+      sha = next.sha;
+    }
   }
 
   // ---- serialisation and errors ----
@@ -301,6 +394,23 @@ export class GitRepo implements GitOpsRepo {
       () => undefined,
     );
     return run;
+  }
+
+  /**
+   * A read of commits that are already in the clone: objects never change, so it runs beside
+   * whatever holds the clone (a commit being pushed) instead of queueing behind it.
+   */
+  private async concurrently<T>(task: () => Promise<T>): Promise<T> {
+    try {
+      return await task();
+    } catch (error) {
+      throw this.external(error);
+    }
+  }
+
+  /** The head last seen on the remote ('' for an empty one), when reads may use it without the lock. */
+  private publishedReadable(): string | undefined {
+    return this.ready && this.synced ? this.publishedHead : undefined;
   }
 
   private external(error: unknown): EnvcatError {
@@ -459,6 +569,7 @@ export class GitRepo implements GitOpsRepo {
     await this.resetTo(remoteHead);
     this.synced = true;
     this.cleanHead = remoteHead;
+    this.publishedHead = remoteHead ?? '';
     return remoteHead ?? '';
   }
 
@@ -536,14 +647,6 @@ export class GitRepo implements GitOpsRepo {
     return join(this.workdir, ...segments);
   }
 
-  /** Stages the whole work tree; true when anything differs from HEAD. */
-  private async stage(): Promise<boolean> {
-    // --force: a .gitignore in the repo must not silently drop desired-state files.
-    await this.git(['add', '--all', '--force']);
-    const status = await this.git(['status', '--porcelain', '-z', '--untracked-files=no']);
-    return status.length > 0;
-  }
-
   private async commitStaged(message: string): Promise<string> {
     await this.git(['commit', '--quiet', '--no-verify', '--no-gpg-sign', '--file=-'], { input: message });
     return (await this.git(['rev-parse', 'HEAD'])).trim();
@@ -566,38 +669,64 @@ export class GitRepo implements GitOpsRepo {
     }
   }
 
-  /** `mustNotExist` is checked against the head the change goes on; someone else's file there is a conflict. */
-  private async assertAbsent(change: FileChange, rev: string | undefined): Promise<void> {
-    if (!rev || !change.mustNotExist?.length) return;
-    for (const path of change.mustNotExist) {
-      const exists = await this.git(['cat-file', '-e', `${rev}:${path}`]).then(
-        () => true,
-        (error: unknown) => {
-          if (error instanceof GitCommandError) return false;
-          throw error;
-        },
-      );
-      if (exists) {
-        await this.resetTo(rev);
-        throw new ConflictError(`${path} already exists in the ${this.name} repo`, { path: '/mustNotExist' });
-      }
-    }
+  /** For each change, the first of its mustNotExist paths that exists at `rev` (someone else's file there). */
+  private async existing(changes: FileChange[], rev: string | undefined): Promise<Array<string | undefined>> {
+    const queries = changes.flatMap((change, index) =>
+      (change.mustNotExist ?? []).map((path) => ({ index, path })),
+    );
+    const found: Array<string | undefined> = changes.map(() => undefined);
+    if (!rev || queries.length === 0) return found;
+    const output = await this.git(['cat-file', '--batch-check=%(objecttype)'], {
+      input: queries.map((query) => `${rev}:${query.path}\n`).join(''),
+    });
+    const lines = output.split('\n');
+    queries.forEach((query, i) => {
+      if (!lines[i]?.endsWith(' missing') && found[query.index] === undefined)
+        found[query.index] = query.path;
+    });
+    return found;
+  }
+
+  /** Applies the changes in order to the clean work tree and stages it; returns the paths that differ from HEAD. */
+  private async applyAndStage(changes: FileChange[]): Promise<Set<string>> {
+    for (const change of changes) await this.apply(change);
+    // --force: a .gitignore in the repo must not silently drop desired-state files.
+    await this.git(['add', '--all', '--force']);
+    const status = await this.git(['status', '--porcelain', '-z', '--untracked-files=no', '--no-renames']);
+    return new Set(
+      status
+        .split('\0')
+        .filter((entry) => entry.length > 3)
+        .map((entry) => entry.slice(3)),
+    );
+  }
+
+  private async diffPaths(from: string, to: string): Promise<Set<string>> {
+    const output = await this.git(['diff', '--name-only', '-z', '--no-renames', from, to]);
+    return new Set(output.split('\0').filter((path) => path !== ''));
   }
 
   /**
    * After a rejected push: fetch and rebase our commit onto the new remote head. When the rebase
-   * stops on a conflict, abort it and apply the change set again on the remote head: our files
-   * are desired state, so they win over whatever the other writer put there.
+   * stops on a conflict, or a change must now be refused (its mustNotExist path appeared), start
+   * again from the remote head and apply the change sets once more: our files are desired state,
+   * so they win over whatever the other writer put there.
    */
-  private async integrate(change: FileChange, attempt: number): Promise<{ changed: boolean; sha: string }> {
+  private async integrate(
+    active: () => FileChange[],
+    refuseExisting: (rev: string | undefined) => Promise<boolean>,
+    attempt: number,
+  ): Promise<{ changed: Set<string>; sha: string }> {
     await this.fetch();
     const remoteHead = await this.revParse(`refs/remotes/origin/${this.branch}`);
-    if (remoteHead !== undefined) {
-      await this.assertAbsent(change, remoteHead);
+    if (remoteHead !== undefined && !(await refuseExisting(remoteHead))) {
       try {
         await this.git(['rebase', '--quiet', '--no-autosquash', '--no-verify', '--empty=drop', remoteHead]);
         const head = (await this.revParse('HEAD')) ?? '';
-        return { changed: head !== remoteHead, sha: head };
+        return {
+          changed: head === remoteHead ? new Set() : await this.diffPaths(remoteHead, head),
+          sha: head,
+        };
       } catch (error) {
         if (!(error instanceof GitCommandError)) throw error;
         this.logger.warn(
@@ -608,10 +737,53 @@ export class GitRepo implements GitOpsRepo {
       }
     }
     await this.resetTo(remoteHead);
-    await this.apply(change);
-    if (!(await this.stage())) return { changed: false, sha: remoteHead ?? '' };
-    return { changed: true, sha: await this.commitStaged(change.message) };
+    const changed = await this.applyAndStage(active());
+    if (changed.size === 0) return { changed, sha: remoteHead ?? '' };
+    return {
+      changed,
+      sha: await this.commitStaged(messageFor(active(), changed)),
+    };
   }
+}
+
+function touches(change: FileChange, path: string): boolean {
+  if (change.write.some((file) => file.path === path)) return true;
+  return change.remove.some((removed) =>
+    removed.endsWith('/') ? path.startsWith(removed) : path === removed,
+  );
+}
+
+/**
+ * Which changes made a difference: a changed path is owed to the last change that wrote or
+ * removed it (the one that decided its content); a change owed none changed nothing.
+ */
+function effective(changes: readonly FileChange[], changed: Set<string>): boolean[] {
+  const result = changes.map(() => false);
+  for (const path of changed) {
+    for (let index = changes.length - 1; index >= 0; index--) {
+      if (touches(changes[index]!, path)) {
+        result[index] = true;
+        break;
+      }
+    }
+  }
+  return result;
+}
+
+function messageFor(changes: readonly FileChange[], changed: Set<string>): string {
+  const made = effective(changes, changed);
+  return batchMessage(changes.filter((_, index) => made[index]));
+}
+
+/**
+ * The message of a commit carrying several change sets: the first one's subject says there are
+ * more, and the body holds every message whole (each names its environment, instances and versions).
+ */
+export function batchMessage(changes: readonly FileChange[]): string {
+  if (changes.length === 1) return changes[0]!.message;
+  const subject = changes[0]!.message.split('\n')[0]!;
+  const body = changes.map((change) => change.message.trim()).join('\n\n');
+  return `${subject} (and ${changes.length - 1} more)\n\n${body}\n`;
 }
 
 /**

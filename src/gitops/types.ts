@@ -1,7 +1,7 @@
 /**
  * The GitOps port: one Git repository the engine writes desired state into (DESIGN §5).
  * The implementation keeps a working clone of a remote (a local bare repo by default) and talks to
- * it with simple-git; every method serialises on the clone.
+ * it with simple-git; writes serialise on the clone, reads of commits already fetched do not.
  */
 
 export type RepoName = 'platform' | 'apps';
@@ -40,7 +40,11 @@ export interface GitOpsRepo {
   sync(): Promise<string>;
   /** The files under a directory prefix at the working clone's head, by path (after the last sync). */
   readTree(prefix: string): Promise<Map<string, string>>;
-  /** Applies the change on top of the remote head, commits if anything changed, pushes with retry. */
+  /**
+   * Applies the change on top of the remote head, commits if anything changed, pushes with retry.
+   * Changes that wait for the clone together go into one commit and one push (each whole, in
+   * exactly one commit; the message holds every one's message); `changed` is per change.
+   */
   commit(change: FileChange): Promise<CommitResult>;
   /** True when `ancestor` is `descendant` or one of its ancestors (both fetched already). */
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;

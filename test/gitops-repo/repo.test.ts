@@ -17,6 +17,7 @@ import {
   remoteFile,
   remoteFiles,
   remoteSubjects,
+  writeHook,
   type Sandbox,
 } from './support.js';
 
@@ -299,6 +300,96 @@ describe('commit with mustNotExist', () => {
     // …and the refused writer's clone is clean for the next change.
     await second.commit(change({ 'other.txt': 'x\n' }, [], 'other'));
     expect(await remoteSubjects(sandbox, bare)).toEqual(['other', 'create dev']);
+  });
+});
+
+describe('changes committed while the clone is busy', () => {
+  it('go together in one commit and one push, each named in the message and told whether it changed anything', async () => {
+    const { bare, repo } = await setup();
+    await repo.commit(change({ 'environments/a/apps/web.yaml': 'v: 1\n' }, [], 'seed'));
+
+    // All queued in one tick: the clone is taken by the first, the rest wait for it together.
+    const results = await Promise.all([
+      repo.commit(change({ 'environments/b/apps/web.yaml': 'v: 1\n' }, [], 'envcat: b: wave 2')),
+      repo.commit(change({ 'environments/a/apps/web.yaml': 'v: 1\n' }, [], 'envcat: a: no-op')),
+      repo.commit(change({}, ['environments/a/'], 'envcat: a: delete applications')),
+      repo.commit(change({ 'environments/c/apps/web.yaml': 'v: 3\n' }, [], 'envcat: c: wave 2')),
+    ]);
+
+    const subjects = await remoteSubjects(sandbox, bare);
+    expect(subjects).toEqual(['envcat: b: wave 2 (and 2 more)', 'seed']);
+    const body = await git(sandbox, bare, 'log', '-1', '--format=%B', 'main');
+    expect(body).toContain('envcat: b: wave 2\n\nenvcat: a: delete applications\n\nenvcat: c: wave 2');
+    expect(body).not.toContain('no-op');
+    const head = (await git(sandbox, bare, 'rev-parse', 'main')).trim();
+    expect(results.map((r) => r.changed)).toEqual([true, false, true, true]);
+    expect(results.every((r) => r.sha === head)).toBe(true);
+    expect(await remoteFiles(sandbox, bare)).toEqual([
+      'environments/b/apps/web.yaml',
+      'environments/c/apps/web.yaml',
+    ]);
+  });
+
+  it('apply in the order they were asked for: a later change to the same file wins', async () => {
+    const { bare, repo } = await setup();
+    await Promise.all([
+      repo.commit(change({ 'x.yaml': 'first\n' }, [], 'first')),
+      repo.commit(change({ 'x.yaml': 'second\n' }, [], 'second')),
+    ]);
+    expect(await remoteFile(sandbox, bare, 'x.yaml')).toBe('second\n');
+  });
+
+  it('fail one at a time: a refused change (mustNotExist, a file over a directory) leaves the others to land', async () => {
+    const { bare, repo } = await setup();
+    await repo.commit(change({ 'environments/dev/environment.yaml': 'kept\n', 'dir/file.yaml': 'x\n' }));
+
+    const outcomes = await Promise.allSettled([
+      repo.commit(change({ 'environments/qa/environment.yaml': 'qa\n' }, [], 'create qa')),
+      repo.commit({
+        ...change({ 'environments/dev/environment.yaml': 'overwritten\n' }, [], 'create dev'),
+        mustNotExist: ['environments/dev/environment.yaml'],
+      }),
+      repo.commit(change({ dir: 'a file where a directory is\n' }, [], 'write over a directory')),
+      repo.commit(change({ 'environments/uat/environment.yaml': 'uat\n' }, [], 'create uat')),
+    ]);
+
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ path: '/mustNotExist' });
+    expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+    expect(await remoteFile(sandbox, bare, 'environments/dev/environment.yaml')).toBe('kept\n');
+    expect(await remoteFiles(sandbox, bare)).toEqual([
+      'dir/file.yaml',
+      'environments/dev/environment.yaml',
+      'environments/qa/environment.yaml',
+      'environments/uat/environment.yaml',
+    ]);
+    const subjects = await remoteSubjects(sandbox, bare);
+    expect(subjects.join('\n')).toMatch(/create qa/);
+    expect(subjects.join('\n')).toMatch(/create uat/);
+    expect(subjects.join('\n')).not.toMatch(/create dev|write over/);
+  });
+
+  it('do not hold up log and isAncestor of commits already fetched', async () => {
+    const { bare, repo } = await setup();
+    const first = await repo.commit(change({ 'environments/a/x.yaml': '1\n' }, [], 'one'));
+    const second = await repo.commit(change({ 'environments/a/x.yaml': '2\n' }, [], 'two'));
+    // A slow remote: the next push takes a second.
+    await writeHook(bare, 'pre-receive', 'sleep 1');
+
+    const slow = repo.commit(change({ 'environments/a/x.yaml': '3\n' }, [], 'three'));
+    let pushed = false;
+    void slow.then(() => (pushed = true));
+    const [log, ancestor] = await Promise.all([
+      repo.log('environments/a/'),
+      repo.isAncestor(first.sha, second.sha),
+    ]);
+
+    expect(pushed).toBe(false);
+    expect(log.map((c) => c.message)).toEqual(['two', 'one']);
+    expect(ancestor).toBe(true);
+    await slow;
+    expect((await repo.log('environments/a/')).map((c) => c.message)).toEqual(['three', 'two', 'one']);
   });
 });
 
