@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Option, type Command } from 'commander';
 import { loadCatalog } from '../catalog-source/index.js';
 import { InputError } from '../core/errors/index.js';
@@ -13,10 +13,11 @@ import {
   type WorkspaceApi,
 } from '../core/render/index.js';
 import { parseYamlDocument, YamlSyntaxError } from '../core/yaml/index.js';
+import { packageRoot } from '../server/package-root.js';
 import type { Io } from './io.js';
 
 /** The catalogs shipped with envcat, used when --catalogs is not given and ./catalogs does not exist. */
-export const BUILT_IN_CATALOGS = resolve(dirname(fileURLToPath(import.meta.url)), '../../catalogs');
+export const BUILT_IN_CATALOGS = join(packageRoot(), 'catalogs');
 
 interface RenderFlags {
   file: string;

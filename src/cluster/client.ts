@@ -22,7 +22,15 @@ import { EnvcatError, ExternalError, NotFoundError } from '../core/errors/index.
 import { describeRef, errorFromStatus, type StatusLike } from './errors.js';
 import { type Backoff, DEFAULT_BACKOFF, KubeInformer } from './informer.js';
 import { parseLabelSelector } from './label-selector.js';
-import type { ClusterClient, Informer, KubeObject, ListOptions, ObjectRef, TypeRef } from './types.js';
+import type {
+  ClusterClient,
+  Informer,
+  InformerOptions,
+  KubeObject,
+  ListOptions,
+  ObjectRef,
+  TypeRef,
+} from './types.js';
 
 export const DEFAULT_FIELD_MANAGER = 'envcat';
 
@@ -254,12 +262,18 @@ export class KubeClusterClient implements ClusterClient {
     }
   }
 
-  informer(type: TypeRef, options: ListOptions = {}): Informer {
+  informer(type: TypeRef, options: InformerOptions = {}): Informer {
     if (options.labelSelector) parseLabelSelector(options.labelSelector);
+    const transform = cacheTransform(options.transform);
     return new KubeInformer({
       kubeConfig: this.kubeConfig,
       resolvePath: () => this.call(type, () => this.api.collectionPath(type, options.namespace)),
-      list: () => this.listObjects(type, options),
+      list: async () => {
+        const list = await this.listObjects(type, options);
+        list.items = list.items.map((item) => transform(item as KubeObject) as KubernetesObject);
+        return list;
+      },
+      transform,
       ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
       backoff: this.backoff,
       description: `${type.apiVersion} ${type.kind}${options.namespace ? ` in ${options.namespace}` : ''}`,
@@ -330,4 +344,16 @@ function refOf(object: KubeObject): ObjectRef {
 
 function identity(ref: ObjectRef): { name: string; namespace?: string } {
   return { name: ref.name, ...(ref.namespace !== undefined ? { namespace: ref.namespace } : {}) };
+}
+
+/** The informer's cache transform: the caller's, after dropping managedFields (never read here). */
+function cacheTransform(transform: ((object: KubeObject) => KubeObject) | undefined) {
+  return (object: KubeObject): KubeObject => {
+    let kept = object;
+    if (object.metadata?.managedFields !== undefined) {
+      const { managedFields: _dropped, ...metadata } = object.metadata;
+      kept = { ...object, metadata };
+    }
+    return transform ? transform(kept) : kept;
+  };
 }

@@ -35,6 +35,8 @@ export interface KubeInformerOptions {
   backoff?: Backoff;
   /** Names the watched collection in error messages. */
   description: string;
+  /** Applied to every watched object before it is cached (the list is transformed by `list`). */
+  transform?: (object: KubeObject) => KubeObject;
 }
 
 /** The delay before restart number `attempt` (0-based). */
@@ -47,6 +49,7 @@ interface Hooks {
   beforeWatch(): boolean;
   onEvent(): void;
   isStopped(): boolean;
+  transform?: ((object: KubeObject) => KubeObject) | undefined;
 }
 
 /** client-node's Watch, told by the informer when a watch starts and when events arrive. */
@@ -70,7 +73,12 @@ class HookedWatch extends Watch {
       queryParams,
       (phase, object, raw) => {
         this.hooks.onEvent();
-        callback(phase, object, raw);
+        const transform = this.hooks.transform;
+        const cached =
+          transform && phase !== 'BOOKMARK' && phase !== 'ERROR' && isObject(object)
+            ? transform(object)
+            : object;
+        callback(phase, cached, raw);
       },
       done,
     );
@@ -154,6 +162,7 @@ export class KubeInformer implements Informer {
         this.failures = 0;
       },
       isStopped: () => this.stopped,
+      transform: this.options.transform,
     });
     const listWatch = new ListWatch<KubernetesObject>(
       path,
@@ -274,4 +283,8 @@ export class KubeInformer implements Informer {
       { cause: error },
     );
   }
+}
+
+function isObject(value: unknown): value is KubeObject {
+  return typeof value === 'object' && value !== null && 'metadata' in value;
 }

@@ -45,6 +45,15 @@ export interface ListOptions {
   labelSelector?: string;
 }
 
+export interface InformerOptions extends ListOptions {
+  /**
+   * What the cache keeps of each object (client-go's SetTransform): a cache of thousands of
+   * objects need not hold the parts nobody reads. It must keep metadata.name, namespace and
+   * resourceVersion. metadata.managedFields is always dropped.
+   */
+  transform?: (object: KubeObject) => KubeObject;
+}
+
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 /**
@@ -78,5 +87,5 @@ export interface ClusterClient {
   list(type: TypeRef, options?: ListOptions): Promise<KubeObject[]>;
   /** False when there was nothing to delete. An object with finalizers only gets a deletionTimestamp. */
   delete(ref: ObjectRef): Promise<boolean>;
-  informer(type: TypeRef, options?: ListOptions): Informer;
+  informer(type: TypeRef, options?: InformerOptions): Informer;
 }

@@ -45,6 +45,7 @@ import {
   environmentNames,
   type DesiredEnvironment,
 } from './desired-state.js';
+import { applicationForCache, workspaceForCache } from './cache-transform.js';
 import { LeaderElector } from './leader.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -175,11 +176,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     const selector = `${LABEL_MANAGED_BY}=envcat`;
     this.workspaces = this.options.cluster.informer(
       { apiVersion: workspaceApi, kind: 'Workspace' },
-      { labelSelector: selector },
+      { labelSelector: selector, transform: workspaceForCache },
     );
     this.applications = this.options.cluster.informer(
       { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' },
-      { namespace: this.options.render.argocd.namespace, labelSelector: selector },
+      {
+        namespace: this.options.render.argocd.namespace,
+        labelSelector: selector,
+        transform: applicationForCache,
+      },
     );
     for (const informer of [this.workspaces, this.applications]) {
       for (const event of ['ADDED', 'MODIFIED', 'DELETED'] as const)

@@ -2,15 +2,14 @@
  * `npm start`: the service, the engine and the web UI, on the embedded default (local bare repos
  * under .envcat/ and the simulated cluster) unless a kubeconfig and repo URLs are configured.
  */
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { EnvcatError, formatProblem, InputError } from '../core/index.js';
 import { loadConfig } from './config.js';
 import { createLogger, startEnvcat } from './compose.js';
+import { packageRoot } from './package-root.js';
 import { ensureUiBuilt } from './ui-build.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = packageRoot();
 
 async function run(): Promise<void> {
   const program = new Command('envcat-server')

@@ -1,6 +1,6 @@
 /**
  * Processes of the engine benchmarks, driven over the IPC channel: the engine in a process of its
- * own, as it runs in production (`node --import tsx test/bench/engine-process.ts` on a kubeconfig
+ * own, compiled as it runs in production (`npm run build`, then `node dist/test/bench/engine-process.js` on a kubeconfig
  * for the simulated API server of this process; its memory read from /proc, not from inside), and
  * a small watcher process that timestamps Workspaces turning Available (workspace-watcher.ts).
  */
@@ -10,7 +10,9 @@ import type { EventLoopUtilization } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { EnvironmentDocument } from '../../src/core/index.js';
 import type { RepoName } from '../../src/gitops/types.js';
-import { REPO_ROOT } from '../support/examples.js';
+import { packageRoot } from '../../src/server/package-root.js';
+
+const REPO_ROOT = packageRoot();
 import { clock, fail, type ClusterCall, type GitCall } from './engine-support.js';
 
 /**
@@ -78,13 +80,15 @@ export function sendToParent(message: ChildMessage): void {
   process.send?.(message);
 }
 
-export const ENGINE_ENTRY = join(REPO_ROOT, 'test', 'bench', 'engine-process.ts');
+/** Compiled by runEngineBench (engine.ts) (the engine runs as production runs it: compiled, not through tsx). */
+export const ENGINE_ENTRY = join(REPO_ROOT, 'dist', 'test', 'bench', 'engine-process.js');
 
 /** Node flags for the engine's processes, from ENVCAT_BENCH_ENGINE_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). */
 export function engineNodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
   return (env.ENVCAT_BENCH_ENGINE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 }
-export const WATCHER_ENTRY = join(REPO_ROOT, 'test', 'bench', 'workspace-watcher.ts');
+export const WATCHER_ENTRY = join(REPO_ROOT, 'dist', 'test', 'bench', 'workspace-watcher.js');
+
 const OUTPUT_TAIL = 16 * 1024;
 
 export class BenchProcess {
@@ -127,7 +131,7 @@ export class BenchProcess {
   }
 
   /**
-   * Starts `entry` under tsx and resolves once it says it is ready (the engine: once it leads, as
+   * Starts `entry` (under tsx when it is TypeScript) and resolves once it says it is ready (the engine: once it leads, as
    * it reconciles only then).
    */
   static async start(args: {
@@ -141,7 +145,12 @@ export class BenchProcess {
   }): Promise<BenchProcess> {
     const child = spawn(
       process.execPath,
-      [...(args.nodeFlags ?? []), '--import', 'tsx', args.entry, ...args.args],
+      [
+        ...(args.nodeFlags ?? []),
+        ...(args.entry.endsWith('.ts') ? ['--import', 'tsx'] : []),
+        args.entry,
+        ...args.args,
+      ],
       {
         cwd: REPO_ROOT,
         env: { ...process.env, ...args.env },

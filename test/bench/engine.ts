@@ -18,6 +18,7 @@ import {
   type LatencyResult,
   type LatencyScenario,
 } from './engine-latency.js';
+import { compile } from '../../src/server/build.js';
 import { benchScale, type ScaleResult } from './engine-scale.js';
 import { BenchError } from './engine-support.js';
 import { figure, formatValue, type Figure } from './report.js';
@@ -72,6 +73,8 @@ export async function runEngineBench(args: {
   log: (line: string) => void;
 }): Promise<EngineBenchResult> {
   const { config } = args;
+  // The engine's processes run compiled, as `npm start` runs the server (see engine-host.ts).
+  await compile({ extra: ['test/bench'] });
   const latency: LatencyResult[] = [];
   const scenarios: Array<{ scenario: LatencyScenario; title: string }> = [
     { scenario: 'spread', title: 'databases Available at spread-out moments (2–12 s provisioning each)' },

@@ -209,3 +209,31 @@ it.each([
 ])('GIVEN failure %i THEN the restart delay is %i ms (bounded exponential backoff)', (attempt, delay) => {
   expect(backoffDelay({ initialMs: 20, maxMs: 200 }, attempt)).toBe(delay);
 });
+
+it('GIVEN a transform THEN the cache holds transformed objects, from the list and from the watch, never managedFields', () =>
+  withHarness({}, async (h) => {
+    await h.client.create({ ...NAMESPACE, metadata: { name: 'dev' } });
+    await h.client.apply(workspace('listed', 'dev'), { fieldManager: 'test' });
+    const informer = h.track(
+      h.client.informer(WORKSPACE, {
+        namespace: 'dev',
+        transform: (object) => ({ ...object, spec: { slim: true } }),
+      }),
+    );
+    const plain = h.track(h.client.informer(WORKSPACE, { namespace: 'dev' }));
+    const events = recordEvents(informer);
+    await Promise.all([informer.start(), plain.start()]);
+    await h.client.apply(workspace('watched', 'dev'), { fieldManager: 'test' });
+    await waitFor(() => events.length === 1 && plain.list().length === 2, 'the watched object');
+
+    expect(
+      (await h.client.get({ ...WORKSPACE, name: 'watched', namespace: 'dev' }))?.metadata.managedFields,
+    ).toBeDefined();
+    for (const name of ['listed', 'watched']) {
+      expect(informer.get(name, 'dev')?.spec).toEqual({ slim: true });
+      expect(informer.get(name, 'dev')?.metadata.managedFields).toBeUndefined();
+      expect(informer.get(name, 'dev')?.metadata.resourceVersion).toBeDefined();
+      expect(plain.get(name, 'dev')?.metadata.managedFields).toBeUndefined();
+      expect(plain.get(name, 'dev')?.spec).not.toEqual({ slim: true });
+    }
+  }));

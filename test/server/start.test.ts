@@ -1,10 +1,11 @@
 /**
- * `npm start` as a newcomer runs it: no kubeconfig, no configuration. It must come up on the
+ * `npm start` as a newcomer runs it (compile to dist/, then run the compiled server): no kubeconfig,
+ * no configuration. It must come up on the
  * embedded default (local bare repos, the simulated cluster, the web UI), say that the cluster is
  * simulated, print a usable admin token, and stop cleanly on SIGTERM.
  */
 import { jest } from '@jest/globals';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -31,7 +32,14 @@ it('starts the service on the embedded default and says the cluster is simulated
   const dir = await mkdtemp(join(tmpdir(), 'envcat-start-'));
   const port = await freePort();
   const { ENVCAT_ADMIN_TOKEN: _unset, KUBECONFIG: _none, ...env } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/server/main.ts')], {
+  // The two steps of `npm start` (package.json), without npm in between for the signals.
+  const build = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/server/build.ts')], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  expect(build.stderr).toMatch(/compiled src to dist\//);
+  expect(build.status).toBe(0);
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/server/main.js')], {
     cwd: REPO_ROOT,
     env: { ...env, PORT: String(port), ENVCAT_DATA_DIR: dir, ENVCAT_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,8 +6,7 @@
  * It is not a real Kubernetes cluster: nothing runs, Terraform is never called.
  */
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
   ExternalError,
@@ -17,6 +16,7 @@ import {
   type WorkspaceApi,
 } from '../../core/index.js';
 import { GitRepo } from '../../gitops/index.js';
+import { packageRoot } from '../../server/package-root.js';
 import { KubeClusterClient } from '../client.js';
 import type { KubeObject } from '../types.js';
 import { SimulatedApiServer } from './api-server.js';
@@ -26,10 +26,7 @@ import { RepoControlSource } from './controls.js';
 import { isRecord } from './support.js';
 import { SimulatedProviderTerraform } from './terraform-controller.js';
 
-export const DEFAULT_BOOTSTRAP_DIR = resolve(
-  fileURLToPath(new URL('.', import.meta.url)),
-  '../../../gitops/bootstrap',
-);
+export const DEFAULT_BOOTSTRAP_DIR = join(packageRoot(), 'gitops', 'bootstrap');
 
 /** The ApplicationSets of the bootstrap whose repo URLs stand for the platform and the app repo. */
 const PLATFORM_APPSET = 'envcat-platform';

@@ -1,0 +1,176 @@
+/**
+ * What the engine's informer caches keep: everything its status decisions read, and not the
+ * bulk (a Workspace's module source, an Application's resource tree and history, managedFields).
+ */
+import type { KubeObject } from '../../src/cluster/types.js';
+import { applicationState, workspaceOutputs, workspaceState } from '../../src/core/index.js';
+import { applicationForCache, workspaceForCache } from '../../src/engine/cache-transform.js';
+
+const metadata = (extra: Record<string, unknown> = {}) => ({
+  name: 'dev-db',
+  namespace: 'env-dev',
+  uid: 'u-1',
+  resourceVersion: '42',
+  generation: 3,
+  labels: { 'envcat.io/environment': 'dev', 'envcat.io/instance': 'db' },
+  annotations: { 'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(10_000) },
+  managedFields: [{ manager: 'argocd', fieldsV1: { 'f:spec': {} } }],
+  ...extra,
+});
+
+const workspace = (status: Record<string, unknown>, extra: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: 'tf.m.upbound.io/v1beta1',
+  kind: 'Workspace',
+  metadata: metadata(extra),
+  spec: { forProvider: { source: 'Inline', module: 'resource "x" "y" {}\n'.repeat(500) } },
+  status,
+});
+
+const condition = (type: string, status: string, reason: string, observedGeneration = 3) => ({
+  type,
+  status,
+  reason,
+  observedGeneration,
+  message: `${type} ${reason}`,
+});
+
+const application = (
+  status: Record<string, unknown>,
+  source: Record<string, unknown> = { path: 'x' },
+): KubeObject => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Application',
+  metadata: metadata(),
+  spec: { project: 'envcat', source, destination: { namespace: 'env-dev' } },
+  status,
+});
+
+const REV = 'a'.repeat(40);
+
+describe('workspaceForCache', () => {
+  it.each<[string, KubeObject]>([
+    [
+      'available with outputs',
+      workspace({
+        conditions: [
+          condition('Synced', 'True', 'ReconcileSuccess'),
+          condition('Ready', 'True', 'Available'),
+        ],
+        atProvider: { outputs: { endpoint: 'db:5432' } },
+      }),
+    ],
+    ['failed apply', workspace({ conditions: [condition('Synced', 'False', 'ReconcileError')] })],
+    [
+      'ready for an older generation',
+      workspace({
+        conditions: [
+          condition('Synced', 'True', 'ReconcileSuccess', 2),
+          condition('Ready', 'True', 'Available', 2),
+        ],
+      }),
+    ],
+    [
+      'being deleted',
+      workspace(
+        { conditions: [condition('Ready', 'False', 'Deleting')] },
+        {
+          deletionTimestamp: '2026-12-04T00:00:00Z',
+          finalizers: ['finalizer.managedresource.crossplane.io'],
+        },
+      ),
+    ],
+    ['not reconciled yet', workspace({})],
+  ])(
+    '%s: the same state and outputs from the cached copy, without spec, annotations or managedFields',
+    (_name, object) => {
+      const cached = workspaceForCache(object);
+      expect(workspaceState(cached)).toEqual(workspaceState(object));
+      expect(workspaceOutputs(cached)).toEqual(workspaceOutputs(object));
+      expect(cached).not.toHaveProperty('spec');
+      expect(cached.metadata).not.toHaveProperty('managedFields');
+      expect(cached.metadata).not.toHaveProperty('annotations');
+      expect(cached.metadata).toMatchObject({
+        name: 'dev-db',
+        namespace: 'env-dev',
+        resourceVersion: '42',
+        labels: object.metadata.labels,
+      });
+      expect(JSON.stringify(cached).length).toBeLessThan(JSON.stringify(object).length / 10);
+    },
+  );
+});
+
+describe('applicationForCache', () => {
+  const heavy = {
+    resources: Array.from({ length: 50 }, (_, i) => ({
+      kind: 'Deployment',
+      name: `d${i}`,
+      status: 'Synced',
+    })),
+    history: Array.from({ length: 10 }, (_, i) => ({ id: i, revision: REV })),
+    summary: { images: ['nginx:1'] },
+  };
+  it.each<[string, KubeObject, (revision: string) => boolean]>([
+    [
+      'synced and healthy at our revision',
+      application({
+        ...heavy,
+        sync: { status: 'Synced', revision: REV, comparedTo: {} },
+        health: { status: 'Healthy' },
+      }),
+      (r) => r === REV,
+    ],
+    [
+      'at another revision',
+      application({ ...heavy, sync: { status: 'Synced', revision: REV }, health: { status: 'Healthy' } }),
+      () => false,
+    ],
+    [
+      'degraded',
+      application({
+        ...heavy,
+        sync: { status: 'Synced', revision: REV },
+        health: { status: 'Degraded', message: 'CrashLoopBackOff' },
+      }),
+      () => true,
+    ],
+    [
+      'sync failed',
+      application({
+        ...heavy,
+        operationState: {
+          phase: 'Failed',
+          message: 'one or more objects failed',
+          syncResult: { resources: [] },
+        },
+      }),
+      () => true,
+    ],
+    [
+      'a comparison error',
+      application({
+        sync: { status: 'Unknown' },
+        health: { status: 'Unknown' },
+        conditions: [{ type: 'ComparisonError', message: 'repo not found', lastTransitionTime: 't' }],
+      }),
+      () => true,
+    ],
+  ])('%s: the same state from the cached copy', (_name, object, accepted) => {
+    const cached = applicationForCache(object);
+    expect(applicationState(cached, { revisionAccepted: accepted })).toEqual(
+      applicationState(object, { revisionAccepted: accepted }),
+    );
+    expect(cached.status).not.toHaveProperty('resources');
+    expect(cached.status).not.toHaveProperty('history');
+    expect(cached.metadata).not.toHaveProperty('managedFields');
+  });
+
+  it('keeps whether the source is a Helm chart, and nothing else of the spec', () => {
+    expect(
+      applicationForCache(
+        application({}, { repoURL: 'https://charts', chart: 'redis', helm: { valuesObject: { a: 1 } } }),
+      ).spec,
+    ).toEqual({ source: { chart: 'redis' } });
+    expect(applicationForCache(application({})).spec).toBeUndefined();
+  });
+});
