@@ -130,8 +130,23 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly appHeads = new Map<string, number>();
   private appHeadCount = 0;
   private readonly revisionCache = new Map<string, boolean>();
+  private readonly revisionQuestions = new Map<
+    string,
+    { environment: string; instance: string; revision: string; head: string }
+  >();
+  private revisionLookup: NodeJS.Immediate | undefined;
+  /** Environments whose committed files were found to be what they render to, and from what. */
+  private readonly renderedClean = new Map<
+    string,
+    { env: ResolvedEnvironment; outputs: string; files: number }
+  >();
+  /** A number per environment that changes whenever any of its files in either repo does. */
+  private readonly fileVersions = new Map<string, number>();
+  private fileVersionCount = 0;
   /** When a refresh was last asked for, by repo and environment. */
   private readonly refreshedAt = new Map<string, number>();
+  /** Since when a committed step has waited to show up in the cluster at our revision, by repo and environment. */
+  private readonly waitingSince = new Map<string, number>();
   /** Git lookups under way, so a burst of watch events starts each one once. */
   private readonly lookups = new Set<string>();
   /** Steps the last pass could not commit, by environment (transient: the next pass recomputes them). */
@@ -198,7 +213,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const name of this.knownEnvironments()) this.refreshStatus(name);
     await this.leader.start();
     const poll = setInterval(() => void this.pollGit(), this.options.gitPollMs ?? 2_000);
-    const resync = setInterval(() => this.enqueueAll(), this.options.resyncMs ?? 60_000);
+    const resync = setInterval(() => this.enqueueAll(), this.options.resyncMs ?? 300_000);
     poll.unref();
     resync.unref();
     this.timers.push(poll, resync);
@@ -208,6 +223,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    if (this.revisionLookup) clearImmediate(this.revisionLookup);
+    this.revisionLookup = undefined;
     this.queue.stop();
     await this.queue.idle();
     await this.leader.stop();
@@ -341,7 +358,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.trees[repo] = tree;
     this.heads[repo] = head;
     if (repo === 'apps') this.noteAppHead(head);
-    return environmentNames(changed);
+    const names = environmentNames(changed);
+    for (const name of names) this.fileVersions.set(name, ++this.fileVersionCount);
+    return names;
   }
 
   private async reconcile(name: string): Promise<void> {
@@ -372,12 +391,23 @@ export class Engine extends EventEmitter<EngineEvents> {
     const observe = () => plan.steps.map((step) => this.observeStep(env, step, blocked.get(step.id)));
 
     // Committed steps whose rendering changed (the request was edited, an output changed) are updated in place.
-    const stale = observe().filter((o) => o.committed && this.rendersDifferently(env, o.step, outputs));
+    // Rendering every committed step on every pass is most of an idle engine's work (and garbage):
+    // skip it while the request, the outputs and the environment's files are what they were.
+    const outputsKey = JSON.stringify(outputs);
+    const clean = this.renderedClean.get(name);
+    const upToDate =
+      clean?.env === env && clean.outputs === outputsKey && clean.files === this.fileVersion(name);
+    const stale = upToDate
+      ? []
+      : observe().filter((o) => o.committed && this.rendersDifferently(env, o.step, outputs));
     for (const part of ['infra', 'apps'] as const) {
       const steps = stale.filter((o) => o.step.part === part).map((o) => o.step);
       if (steps.length > 0) await this.commitSteps({ name, env, steps, outputs, blocked, update: true });
     }
     await this.removeDroppedInstances(name, env);
+    if (stale.length === 0 && blocked.size === 0)
+      this.renderedClean.set(name, { env, outputs: outputsKey, files: this.fileVersion(name) });
+    else this.renderedClean.delete(name);
 
     const action = nextProvisionAction({ plan, steps: observe() });
     if (action.kind === 'commit') {
@@ -527,20 +557,31 @@ export class Engine extends EventEmitter<EngineEvents> {
     );
   }
 
+  /**
+   * A step counts as stuck once it has been absent from the cluster (or at an older revision) for
+   * REFRESH_AGAIN_MS, and no refresh was asked for meanwhile. Right after a restart most Applications
+   * are "at an older revision" only until the Git lookup of our last commit returns: no refresh for them.
+   */
   private async refreshAgainIfStuck(name: string, observed: StepObservation[]): Promise<void> {
     for (const repo of ['platform', 'apps'] as const) {
       const part = repo === 'platform' ? 'infra' : 'apps';
-      const stuck = observed.some(
+      const key = `${repo}/${name}`;
+      const waiting = observed.some(
         (o) =>
           o.committed &&
           o.step.part === part &&
           (o.state.reason === 'NotApplied' || o.state.reason === 'OutdatedRevision'),
       );
-      if (!stuck) continue;
-      const key = `${repo}/${name}`;
-      const last = this.refreshedAt.get(key);
-      if (last === undefined || this.now() - last >= REFRESH_AGAIN_MS) {
-        if (last !== undefined) this.log.info({ environment: name, repo }, 'asking Argo CD to refresh again');
+      if (!waiting) {
+        this.waitingSince.delete(key);
+        continue;
+      }
+      const now = this.now();
+      const since = this.waitingSince.get(key) ?? now;
+      this.waitingSince.set(key, since);
+      const asked = this.refreshedAt.get(key) ?? 0;
+      if (now - since >= REFRESH_AGAIN_MS && now - asked >= REFRESH_AGAIN_MS) {
+        this.log.info({ environment: name, repo }, 'asking Argo CD to refresh again');
         await this.requestRefresh(name, repo);
       }
       this.queue.addAfter(name, REFRESH_AGAIN_MS);
@@ -735,8 +776,12 @@ export class Engine extends EventEmitter<EngineEvents> {
           await this.commit(name, 'platform', [], [prefix], `envcat: ${name}: delete environment`);
         this.statuses.delete(name);
         this.blockedSteps.delete(name);
-        this.refreshedAt.delete(`platform/${name}`);
-        this.refreshedAt.delete(`apps/${name}`);
+        this.renderedClean.delete(name);
+        this.fileVersions.delete(name);
+        for (const repo of ['platform', 'apps']) {
+          this.refreshedAt.delete(`${repo}/${name}`);
+          this.waitingSince.delete(`${repo}/${name}`);
+        }
         this.parser.forget(name);
         this.createdAt.delete(name);
         this.log.info({ environment: name }, 'environment deleted');
@@ -793,28 +838,68 @@ export class Engine extends EventEmitter<EngineEvents> {
     return { step, committed, state };
   }
 
-  /** A revision is good when it holds our last commit of the step (it is that commit or a later one). */
+  /**
+   * A revision is good when it holds our step as we have it: our last commit of the step or a later
+   * head (known in memory for what this process pushed or fetched), or else, as Git says, a commit
+   * whose files of the step are the ones at our head (after a restart, or someone else's commit).
+   */
   private revisionAccepted(environment: string, instance: string, revision: string): boolean {
     const ours = this.lastAppCommit.get(`${environment}/${instance}`);
-    if (!ours) {
-      this.lookup(`last:${environment}/${instance}`, () => this.loadLastAppCommit(environment, instance));
-      return false;
+    if (ours !== undefined) {
+      if (revision === ours) return true;
+      const oursAt = this.appHeads.get(ours);
+      const revisionAt = this.appHeads.get(revision);
+      if (oursAt !== undefined && revisionAt !== undefined) return revisionAt >= oursAt;
     }
-    if (revision === ours) return true;
-    if (!/^[0-9a-f]{40}$/.test(revision)) return false;
-    const oursAt = this.appHeads.get(ours);
-    const revisionAt = this.appHeads.get(revision);
-    if (oursAt !== undefined && revisionAt !== undefined) return revisionAt >= oursAt;
-    const key = `${ours}..${revision}`;
+    const head = this.heads.apps;
+    if (!head || !/^[0-9a-f]{40}$/.test(revision)) return false;
+    if (revision === head) return true;
+    const key = `${revision}|${head}|${environment}/${instance}`;
     const known = this.revisionCache.get(key);
     if (known !== undefined) return known;
-    this.lookup(`ancestor:${key}`, async () => {
-      const result = await this.options.apps.isAncestor(ours, revision);
-      if (this.revisionCache.size > 10_000) this.revisionCache.clear();
-      this.revisionCache.set(key, result);
-      this.queue.add(environment);
-    });
+    this.revisionQuestions.set(key, { environment, instance, revision, head });
+    this.revisionLookup ??= setImmediate(() => void this.answerRevisionQuestions());
     return false;
+  }
+
+  /** Answers every revision question asked since the last time with one Git process. */
+  private async answerRevisionQuestions(): Promise<void> {
+    this.revisionLookup = undefined;
+    const questions = [...this.revisionQuestions];
+    this.revisionQuestions.clear();
+    const specs = questions.flatMap(([, q]) => {
+      const file = `${ENVIRONMENTS_DIR}/${q.environment}/apps/${q.instance}`;
+      return [
+        `${q.revision}:`,
+        `${q.revision}:${file}.yaml`,
+        `${q.head}:${file}.yaml`,
+        `${q.revision}:${file}`,
+        `${q.head}:${file}`,
+      ];
+    });
+    let ids: Array<string | undefined>;
+    try {
+      ids = await this.options.apps.objectIds(specs);
+    } catch (error) {
+      this.log.warn({ err: describeError(error) }, 'git lookup of Application revisions failed');
+      for (const [, q] of questions) this.queue.addAfter(q.environment, 5_000);
+      return;
+    }
+    if (this.revisionCache.size > 10_000) this.revisionCache.clear();
+    questions.forEach(([key, q], index) => {
+      const [revisionKnown, fileThere, fileHere, dirThere, dirHere] = ids.slice(index * 5, index * 5 + 5);
+      if (revisionKnown === undefined) {
+        // Newer than our last fetch: the Git poll brings it.
+        this.queue.addAfter(q.environment, 2_000);
+        return;
+      }
+      this.revisionCache.set(key, fileHere !== undefined && fileThere === fileHere && dirThere === dirHere);
+      this.queue.add(q.environment);
+    });
+  }
+
+  private fileVersion(name: string): number {
+    return this.fileVersions.get(name) ?? 0;
   }
 
   private noteAppHead(sha: string): void {
@@ -833,15 +918,6 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.log.warn({ lookup: key, err: describeError(error) }, 'git lookup failed'),
       )
       .finally(() => this.lookups.delete(key));
-  }
-
-  private async loadLastAppCommit(environment: string, instance: string): Promise<void> {
-    const [last] = await this.options.apps.log(`${ENVIRONMENTS_DIR}/${environment}/apps/${instance}.yaml`, {
-      limit: 1,
-    });
-    if (!last) return;
-    this.lastAppCommit.set(`${environment}/${instance}`, last.sha);
-    this.queue.add(environment);
   }
 
   private isCommitted(env: ResolvedEnvironment, step: Step): boolean {
@@ -953,6 +1029,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     change: { write: Array<{ path: string; content: string }>; remove: string[] },
   ) {
     const tree = this.trees[repo];
+    for (const name of environmentNames([...change.remove, ...change.write.map((f) => f.path)]))
+      this.fileVersions.set(name, ++this.fileVersionCount);
     for (const removed of change.remove) {
       if (removed.endsWith('/')) {
         for (const path of [...tree.keys()]) if (path.startsWith(removed)) tree.delete(path);

@@ -59,6 +59,8 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 const REPO_NAMES: readonly RepoName[] = ['platform', 'apps'];
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 const WRITE_CONCURRENCY = 32;
+/** Reads of fetched commits running at once beside the lock. */
+const MAX_CONCURRENT_READS = 4;
 /** Most change sets one commit carries. */
 const MAX_BATCH = 200;
 
@@ -87,6 +89,9 @@ export class GitRepo implements GitOpsRepo {
   private readonly timeoutMs: number;
   private readonly baseEnv: Record<string, string>;
   private queue: Promise<void> = Promise.resolve();
+  /** Reads running beside the lock (see concurrently), and reads waiting for a slot. */
+  private reading = 0;
+  private readonly readers: Array<() => void> = [];
   /** Change sets waiting for the next commit (see commit). */
   private pending: PendingCommit[] = [];
   /** The workdir has been checked (or created) as a clone of our remote. */
@@ -152,7 +157,24 @@ export class GitRepo implements GitOpsRepo {
   }
 
   async sync(): Promise<string> {
-    return this.exclusive(() => this.refresh());
+    return this.exclusive(async () => {
+      // The engine polls every few seconds: when the remote head is the clean head we hold, one
+      // ls-remote answers instead of fetch, reset and clean.
+      if (this.ready && this.synced && this.cleanHead !== undefined) {
+        const remoteHead = await this.remoteHead();
+        if (remoteHead === this.cleanHead) return remoteHead;
+      }
+      return this.refresh();
+    });
+  }
+
+  /** The branch head on the remote (undefined when it has no such branch), without fetching. */
+  private async remoteHead(): Promise<string | undefined> {
+    const output = await this.git(['ls-remote', '--quiet', 'origin', `refs/heads/${this.branch}`], {
+      network: true,
+    });
+    const line = output.split('\n').find((entry) => entry.endsWith(`\trefs/heads/${this.branch}`));
+    return line?.split('\t')[0];
   }
 
   async readTree(prefix: string): Promise<Map<string, string>> {
@@ -208,6 +230,35 @@ export class GitRepo implements GitOpsRepo {
     const published = this.publishedReadable();
     if (published !== undefined) return this.concurrently(() => read(published || undefined));
     return this.exclusive(async () => read(await this.currentHead()));
+  }
+
+  async objectIds(specs: readonly string[]): Promise<Array<string | undefined>> {
+    const problems: Problem[] = [];
+    specs.forEach((spec, index) => {
+      const colon = spec.indexOf(':');
+      const problem =
+        colon < 0 || !SHA.test(spec.slice(0, colon))
+          ? 'must be <commit sha>:<path>'
+          : repoPathProblem(spec.slice(colon + 1), { directory: true, allowRoot: true });
+      if (problem) problems.push({ path: pointer('specs', index), message: problem });
+    });
+    if (problems.length > 0) throw new InputError(problems);
+    if (specs.length === 0) return [];
+    const read = async () => {
+      const output = await this.git(['cat-file', '--batch-check=%(objectname)'], {
+        input: `${specs.join('\n')}\n`,
+      });
+      const lines = output.split('\n');
+      return specs.map((_, index) => {
+        const line = lines[index] ?? '';
+        return SHA.test(line) ? line : undefined;
+      });
+    };
+    if (this.publishedReadable() !== undefined) return this.concurrently(read);
+    return this.exclusive(async () => {
+      await this.currentHead();
+      return read();
+    });
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
@@ -401,10 +452,16 @@ export class GitRepo implements GitOpsRepo {
    * whatever holds the clone (a commit being pushed) instead of queueing behind it.
    */
   private async concurrently<T>(task: () => Promise<T>): Promise<T> {
+    // A burst of reads (an engine restarting on 1,000 environments) must not start a git process each at once.
+    while (this.reading >= MAX_CONCURRENT_READS) await new Promise<void>((resolve) => this.readers.push(resolve));
+    this.reading++;
     try {
       return await task();
     } catch (error) {
       throw this.external(error);
+    } finally {
+      this.reading--;
+      this.readers.shift()?.();
     }
   }
 

@@ -48,6 +48,12 @@ export interface GitOpsRepo {
   commit(change: FileChange): Promise<CommitResult>;
   /** True when `ancestor` is `descendant` or one of its ancestors (both fetched already). */
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
+  /**
+   * The object ids of `<commit sha>:<path>` specs (a blob for a file, a tree for a directory),
+   * undefined where the path does not exist there or the commit has not been fetched; one git
+   * process for all of them.
+   */
+  objectIds(specs: readonly string[]): Promise<Array<string | undefined>>;
   /** Commits that touched a path prefix, newest first. */
   log(prefix: string, options?: { limit?: number }): Promise<CommitInfo[]>;
 }

@@ -133,7 +133,7 @@ export function loadConfig(
     tokens,
     simulatorDelayMs: duration('ENVCAT_SIMULATOR_DELAY', 3_000),
     gitPollMs: duration('ENVCAT_GIT_POLL', 2_000),
-    resyncMs: duration('ENVCAT_RESYNC', 60_000),
+    resyncMs: duration('ENVCAT_RESYNC', 300_000),
     leaseDurationMs: duration('ENVCAT_LEASE_DURATION', 15_000),
     logLevel: env.ENVCAT_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info',
     identity: env.ENVCAT_IDENTITY ?? env.POD_NAME ?? `${hostname}-${process.pid}`,

@@ -58,6 +58,7 @@ class SerialRepo implements GitOpsRepo {
   commit = (change: FileChange) =>
     this.serial<CommitResult>({ changed: change.write.length > 0, sha: '1'.repeat(40), attempts: 1 });
   isAncestor = () => this.serial(true);
+  objectIds = () => this.serial([]);
   log = () => this.serial([]);
 }
 

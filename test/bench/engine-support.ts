@@ -84,7 +84,7 @@ export async function commitCount(bareRepo: string, branch = 'main'): Promise<nu
 
 export interface GitCall {
   repo: RepoName;
-  op: 'sync' | 'readTree' | 'commit' | 'isAncestor' | 'log';
+  op: 'sync' | 'readTree' | 'commit' | 'isAncestor' | 'objectIds' | 'log';
   /** The commit message (commits only). */
   message?: string;
   changed?: boolean;
@@ -132,6 +132,10 @@ export class TimedGitRepo implements GitOpsRepo {
 
   isAncestor(ancestor: string, descendant: string): Promise<boolean> {
     return this.timed({ op: 'isAncestor' }, () => this.inner.isAncestor(ancestor, descendant));
+  }
+
+  objectIds(specs: readonly string[]): Promise<Array<string | undefined>> {
+    return this.timed({ op: 'objectIds' }, () => this.inner.objectIds(specs));
   }
 
   log(prefix: string, options?: { limit?: number }): Promise<CommitInfo[]> {

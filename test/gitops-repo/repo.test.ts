@@ -520,6 +520,43 @@ describe('readTree and log', () => {
   });
 });
 
+describe('objectIds', () => {
+  it('resolves <commit>:<path> specs to blob and tree ids in one go, undefined where nothing is', async () => {
+    const { bare, repo } = await setup();
+    const { sha } = await repo.commit(
+      change({ 'environments/dev/apps/web.yaml': 'a\n', 'environments/dev/apps/web/deploy.yaml': 'b\n' }),
+    );
+    const unknown = 'f'.repeat(40);
+
+    const ids = await repo.objectIds([
+      `${sha}:environments/dev/apps/web.yaml`,
+      `${sha}:environments/dev/apps/web`,
+      `${sha}:environments/dev/apps/gone.yaml`,
+      `${sha}:`,
+      `${unknown}:environments/dev/apps/web.yaml`,
+    ]);
+
+    const expected = async (spec: string) => (await git(sandbox, bare, 'rev-parse', spec)).trim();
+    expect(ids).toEqual([
+      await expected(`${sha}:environments/dev/apps/web.yaml`),
+      await expected(`${sha}:environments/dev/apps/web`),
+      undefined,
+      await expected(`${sha}:`),
+      undefined,
+    ]);
+  });
+
+  it.each([['main:x.yaml'], ['abc:x.yaml'], [`${'a'.repeat(40)}:../x`], ['no colon']])(
+    'rejects the spec %s naming its index',
+    async (spec) => {
+      const { repo } = await setup();
+      await expect(repo.objectIds(['a'.repeat(40) + ':ok.yaml', spec])).rejects.toMatchObject({
+        problems: [{ path: '/specs/1' }],
+      });
+    },
+  );
+});
+
 describe('isAncestor', () => {
   it('answers from the commit graph, fetching a revision it has not seen yet', async () => {
     const { repo, bare, id } = await setup();

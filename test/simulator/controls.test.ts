@@ -187,6 +187,7 @@ describe('RepoControlSource', () => {
       readTree: (prefix) => reader.readTree(prefix),
       commit: (change) => reader.commit(change),
       isAncestor: (ancestor, descendant) => reader.isAncestor(ancestor, descendant),
+      objectIds: (specs) => reader.objectIds(specs),
       log: (prefix, options) => reader.log(prefix, options),
     };
     const source = new RepoControlSource({ repo: counting, logger: recordingLogger().logger });
