@@ -6,9 +6,10 @@
  * through push, which is why a rejected push is integrated (rebase, or re-apply of the change set
  * on a conflict) and retried with backoff.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, readdir, realpath, rm, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   ConflictError,
   EnvcatError,
@@ -58,9 +59,10 @@ export const DEFAULT_AUTHOR: GitAuthor = { name: 'envcat', email: 'envcat@localh
 const DEFAULT_TIMEOUT_MS = 120_000;
 const REPO_NAMES: readonly RepoName[] = ['platform', 'apps'];
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
-const WRITE_CONCURRENCY = 32;
 /** Reads of fetched commits running at once beside the lock. */
 const MAX_CONCURRENT_READS = 4;
+/** Commits between two `git gc --auto` (which does nothing until there are enough loose objects). */
+const MAINTENANCE_EVERY = 200;
 /** Most change sets one commit carries. */
 const MAX_BATCH = 200;
 
@@ -99,11 +101,13 @@ export class GitRepo implements GitOpsRepo {
   /** The clone has been fetched and reset at least once by this instance. */
   private synced = false;
   /**
-   * The head the clone is at when its work tree is clean and it matched the remote last we
-   * looked (after a fetch or our own push). A commit then starts from it without fetching: if the
-   * remote moved meanwhile, the push is rejected and the usual rebase/re-apply path takes over.
+   * The files of the remote head as of our last fetch or push: the base of the next commit. A
+   * commit starts from it without fetching: if the remote moved meanwhile, the push is rejected
+   * and the change sets are applied again on the new head.
    */
-  private cleanHead: string | undefined;
+  private tree: Tree | undefined;
+  private objectFormat: 'sha1' | 'sha256' = 'sha1';
+  private commitsSinceMaintenance = 0;
   /** The remote branch head as of our last fetch or push: what `log` reads without the lock. */
   private publishedHead: string | undefined;
 
@@ -158,11 +162,11 @@ export class GitRepo implements GitOpsRepo {
 
   async sync(): Promise<string> {
     return this.exclusive(async () => {
-      // The engine polls every few seconds: when the remote head is the clean head we hold, one
+      // The engine polls every few seconds: when the remote head is the one whose tree we hold, one
       // ls-remote answers instead of fetch, reset and clean.
-      if (this.ready && this.synced && this.cleanHead !== undefined) {
-        const remoteHead = await this.remoteHead();
-        if (remoteHead === this.cleanHead) return remoteHead;
+      if (this.ready && this.synced && this.tree !== undefined) {
+        const remoteHead = (await this.remoteHead()) ?? '';
+        if (remoteHead === this.tree.head) return remoteHead;
       }
       return this.refresh();
     });
@@ -180,7 +184,7 @@ export class GitRepo implements GitOpsRepo {
   async readTree(prefix: string): Promise<Map<string, string>> {
     const path = this.checkPrefix(prefix);
     return this.exclusive(async () => {
-      const head = await this.currentHead();
+      const head = await this.head();
       const files = new Map<string, string>();
       if (head === undefined) return files;
       const listing = await this.git(['--literal-pathspecs', 'ls-tree', '-r', '-z', head, '--', ...path]);
@@ -229,7 +233,7 @@ export class GitRepo implements GitOpsRepo {
     };
     const published = this.publishedReadable();
     if (published !== undefined) return this.concurrently(() => read(published || undefined));
-    return this.exclusive(async () => read(await this.currentHead()));
+    return this.exclusive(async () => read(await this.head()));
   }
 
   async objectIds(specs: readonly string[]): Promise<Array<string | undefined>> {
@@ -256,7 +260,7 @@ export class GitRepo implements GitOpsRepo {
     };
     if (this.publishedReadable() !== undefined) return this.concurrently(read);
     return this.exclusive(async () => {
-      await this.currentHead();
+      await this.head();
       return read();
     });
   }
@@ -281,7 +285,7 @@ export class GitRepo implements GitOpsRepo {
       if (known) return this.concurrently(decide);
     }
     return this.exclusive(async () => {
-      await this.currentHead();
+      await this.head();
       // A revision reported by someone else (Argo CD) may be newer than our last fetch.
       if (!(await this.hasCommits(ancestor, descendant))) {
         await this.fetch();
@@ -320,113 +324,6 @@ export class GitRepo implements GitOpsRepo {
     );
   }
 
-  /** Commits a batch; a change that cannot be applied fails alone, the others still land. */
-  private async commitBatch(batch: PendingCommit[]): Promise<void> {
-    let outcomes: Outcome[];
-    try {
-      outcomes = await this.commitChanges(batch.map((pending) => pending.change));
-    } catch (error) {
-      this.ready = false;
-      this.cleanHead = undefined;
-      if (batch.length > 1 && error instanceof EnvcatError && !(error instanceof ExternalError)) {
-        // One change is at fault (it writes over a directory, say): give each its own commit.
-        for (const pending of batch) await this.commitBatch([pending]);
-        return;
-      }
-      for (const pending of batch) pending.reject(this.external(error));
-      return;
-    }
-    outcomes.forEach((outcome, index) => {
-      if ('error' in outcome) batch[index]!.reject(outcome.error);
-      else batch[index]!.resolve(outcome.result);
-    });
-  }
-
-  private async commitChanges(changes: FileChange[]): Promise<Outcome[]> {
-    const outcomes: Array<Outcome | undefined> = changes.map(() => undefined);
-    const active = () => changes.filter((_, index) => outcomes[index] === undefined);
-    /** Fails the changes whose mustNotExist paths exist at `rev`; true when any did. */
-    const refuseExisting = async (rev: string | undefined): Promise<boolean> => {
-      const found = await this.existing(changes, rev);
-      let refused = false;
-      found.forEach((path, index) => {
-        if (path === undefined || outcomes[index] !== undefined) return;
-        outcomes[index] = {
-          error: new ConflictError(`${path} already exists in the ${this.name} repo`, {
-            path: '/mustNotExist',
-          }),
-        };
-        refused = true;
-      });
-      return refused;
-    };
-    const finish = (changed: Set<string>, sha: string, attempts: number): Outcome[] => {
-      const live = active();
-      const made = effective(live, changed);
-      return changes.map(
-        (change, index) =>
-          outcomes[index] ?? { result: { changed: made[live.indexOf(change)]!, sha, attempts } },
-      );
-    };
-
-    const optimistic = this.ready && this.cleanHead !== undefined;
-    let base = optimistic ? (this.cleanHead as string) : await this.refresh();
-    this.cleanHead = undefined;
-    await refuseExisting(base);
-    let changed = await this.applyAndStage(active());
-    if (changed.size === 0 && optimistic) {
-      // Nothing changed against what we last saw; the remote may have moved, so check against it.
-      base = await this.refresh();
-      await refuseExisting(base);
-      changed = await this.applyAndStage(active());
-    }
-    if (changed.size === 0) {
-      this.cleanHead = base || undefined;
-      this.logger.debug({ repo: this.name, url: this.displayUrl, sha: base }, 'nothing to commit');
-      return finish(changed, base, 0);
-    }
-    let sha = await this.commitStaged(messageFor(active(), changed));
-    for (let attempt = 1; ; attempt++) {
-      const pushed = await this.push();
-      if (pushed.ok) {
-        this.cleanHead = sha;
-        this.publishedHead = sha;
-        this.logger.info(
-          { repo: this.name, url: this.displayUrl, sha, attempts: attempt, changes: active().length },
-          'pushed commit',
-        );
-        return finish(changed, sha, attempt);
-      }
-      if (attempt >= this.retry.attempts) {
-        this.logger.error(
-          { repo: this.name, url: this.displayUrl, sha, attempts: attempt, reason: pushed.reason },
-          'push failed after the last attempt',
-        );
-        throw new ExternalError(
-          `push to the ${this.name} repo (${this.displayUrl}) failed after ${attempt} attempt(s): ${pushed.reason}`,
-        );
-      }
-      const delayMs = backoffDelay(this.retry, attempt);
-      this.logger.warn(
-        { repo: this.name, url: this.displayUrl, sha, attempt, reason: pushed.reason, delayMs },
-        'push rejected, integrating the remote head and retrying',
-      );
-      await sleep(delayMs);
-      const next = await this.integrate(active, refuseExisting, attempt);
-      changed = next.changed;
-      if (changed.size === 0) {
-        this.cleanHead = next.sha || undefined;
-        this.publishedHead = next.sha;
-        this.logger.info(
-          { repo: this.name, url: this.displayUrl, sha: next.sha, attempts: attempt },
-          'the remote head already holds the change',
-        );
-        return finish(changed, next.sha, attempt);
-      }
-      sha = next.sha;
-    }
-  }
-
   // ---- serialisation and errors ----
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
@@ -436,7 +333,7 @@ export class GitRepo implements GitOpsRepo {
       } catch (error) {
         // Whatever failed, the next call re-checks the clone before trusting it.
         this.ready = false;
-        this.cleanHead = undefined;
+        this.tree = undefined;
         throw this.external(error);
       }
     });
@@ -453,7 +350,8 @@ export class GitRepo implements GitOpsRepo {
    */
   private async concurrently<T>(task: () => Promise<T>): Promise<T> {
     // A burst of reads (an engine restarting on 1,000 environments) must not start a git process each at once.
-    while (this.reading >= MAX_CONCURRENT_READS) await new Promise<void>((resolve) => this.readers.push(resolve));
+    while (this.reading >= MAX_CONCURRENT_READS)
+      await new Promise<void>((resolve) => this.readers.push(resolve));
     this.reading++;
     try {
       return await task();
@@ -563,6 +461,7 @@ export class GitRepo implements GitOpsRepo {
       const problem = await this.inspect();
       if (problem === undefined) {
         await this.removeStaleLock();
+        await this.readObjectFormat();
         this.ready = true;
         return;
       }
@@ -580,6 +479,7 @@ export class GitRepo implements GitOpsRepo {
     await mkdir(this.workdir, { recursive: true });
     await this.git(['init', '--quiet', `--initial-branch=${this.branch}`]);
     await this.git(['remote', 'add', 'origin', this.remote.url]);
+    await this.readObjectFormat();
     this.synced = false;
     this.ready = true;
     this.logger.info(
@@ -604,6 +504,12 @@ export class GitRepo implements GitOpsRepo {
     }
   }
 
+  /** SHA-1 or SHA-256: how blob ids are computed in memory (see plan). */
+  private async readObjectFormat(): Promise<void> {
+    const format = (await this.git(['rev-parse', '--show-object-format'])).trim();
+    this.objectFormat = format === 'sha256' ? 'sha256' : 'sha1';
+  }
+
   /** An index.lock left by a killed git process; nothing else uses this clone (see the mutex). */
   private async removeStaleLock(): Promise<void> {
     const lock = join(this.workdir, '.git', 'index.lock');
@@ -612,106 +518,267 @@ export class GitRepo implements GitOpsRepo {
     await rm(lock, { force: true });
   }
 
-  private async currentHead(): Promise<string | undefined> {
+  /** The head as of the last fetch or push ('' for an empty remote); fetches first when there is none yet. */
+  private async head(): Promise<string | undefined> {
     await this.prepare();
-    if (!this.synced) await this.refresh();
-    return this.revParse('HEAD');
+    if (!this.synced || this.publishedHead === undefined) await this.refresh();
+    return this.publishedHead || undefined;
   }
 
-  /** Fetch, then move the clone (branch, index, files) to the remote branch head. */
+  /** Fetch, and load the tree of the remote branch head (the base of the next commit). */
   private async refresh(): Promise<string> {
     await this.prepare();
     await this.fetch();
-    const remoteHead = await this.revParse(`refs/remotes/origin/${this.branch}`);
-    await this.resetTo(remoteHead);
+    const remoteHead = (await this.revParse(`refs/remotes/origin/${this.branch}`)) ?? '';
+    this.tree = await this.loadTree(remoteHead);
     this.synced = true;
-    this.cleanHead = remoteHead;
-    this.publishedHead = remoteHead ?? '';
-    return remoteHead ?? '';
+    this.publishedHead = remoteHead;
+    return remoteHead;
+  }
+
+  private async refreshTree(): Promise<Tree> {
+    await this.refresh();
+    return this.tree!;
+  }
+
+  private async loadTree(head: string): Promise<Tree> {
+    const entries = new Map<string, TreeEntry>();
+    const directories = new Set<string>();
+    if (head) {
+      const listing = await this.git(['ls-tree', '-r', '-z', '--full-tree', head]);
+      for (const entry of listing.split('\0')) {
+        if (entry === '') continue;
+        const tab = entry.indexOf('\t');
+        const [mode, , id] = entry.slice(0, tab).split(' ');
+        const path = entry.slice(tab + 1);
+        entries.set(path, { mode: mode!, id: id! });
+        for (let dir = parentOf(path); dir !== ''; dir = parentOf(dir)) directories.add(dir);
+      }
+    }
+    return { head, entries, directories };
   }
 
   private async fetch(): Promise<void> {
     await this.git(['fetch', '--quiet', '--prune', '--no-tags', 'origin'], { network: true });
   }
 
-  /** Hard reset to `sha`, or to an empty unborn branch when the remote has no branch yet. */
-  private async resetTo(sha: string | undefined): Promise<void> {
-    if (
-      existsSync(join(this.workdir, '.git', 'rebase-merge')) ||
-      existsSync(join(this.workdir, '.git', 'rebase-apply'))
-    ) {
-      await this.git(['rebase', '--quit']);
+  /** Commits a batch; a change set that cannot be applied fails alone, the others still land. */
+  private async commitBatch(batch: PendingCommit[]): Promise<void> {
+    let outcomes: Outcome[];
+    try {
+      outcomes = await this.commitChanges(batch.map((pending) => pending.change));
+    } catch (error) {
+      this.ready = false;
+      this.tree = undefined;
+      for (const pending of batch) pending.reject(this.external(error));
+      return;
     }
-    await this.git(['symbolic-ref', 'HEAD', `refs/heads/${this.branch}`]);
-    if (sha !== undefined) {
-      await this.git(['reset', '--hard', '--quiet', sha]);
-    } else {
-      if ((await this.revParse('HEAD')) !== undefined)
-        await this.git(['update-ref', '-d', `refs/heads/${this.branch}`]);
-      await this.git(['read-tree', '--empty']);
-    }
-    await this.git(['clean', '-f', '-f', '-d', '-x', '-q']);
-  }
-
-  /** Removals first, then writes: removing a directory and writing into it replaces its content. */
-  private async apply(change: FileChange): Promise<void> {
-    const directories = new Set<string>();
-    for (const [index, path] of change.remove.entries()) {
-      const target = await this.target(path, pointer('remove', index), directories);
-      await rm(target, { recursive: true, force: true });
-    }
-    directories.clear();
-    await settleAll(change.write, WRITE_CONCURRENCY, async (file, index) => {
-      const at = pointer('write', index, 'path');
-      const target = await this.target(file.path, at, directories);
-      const existing = await lstatOrUndefined(target);
-      if (existing?.isDirectory()) {
-        throw new ConflictError(`cannot write '${file.path}' in the ${this.name} repo: it is a directory`, {
-          path: at,
-        });
-      }
-      if (existing?.isSymbolicLink()) await unlink(target);
-      const parent = dirname(target);
-      if (!directories.has(parent)) {
-        await mkdir(parent, { recursive: true });
-        for (let dir = parent; dir.length > this.workdir.length; dir = dirname(dir)) directories.add(dir);
-      }
-      await writeFile(target, file.content, 'utf8');
+    outcomes.forEach((outcome, index) => {
+      if ('error' in outcome) batch[index]!.reject(outcome.error);
+      else batch[index]!.resolve(outcome.result);
     });
   }
 
   /**
-   * The absolute path for a repo path, refusing to go through a symbolic link (which could point
-   * outside the clone) or a file. `directories` caches ancestors already known to be real directories.
+   * The change sets are applied in memory to the tree of the head they go on (no work tree, no
+   * index): what changed is known without git, and the commit is written by one `git fast-import`
+   * and pushed by one `git push`. A rejected push means the remote moved: the change sets are
+   * applied again to its new head (our files are desired state, so they win over whatever the
+   * other writer put there; its commit stays in history).
    */
-  private async target(path: string, at: string, directories: Set<string>): Promise<string> {
-    const segments = path.replace(/\/$/, '').split('/');
-    let current = this.workdir;
-    for (const segment of segments.slice(0, -1)) {
-      current = join(current, segment);
-      if (directories.has(current)) continue;
-      const stat = await lstatOrUndefined(current);
-      if (stat === undefined) break;
-      if (stat.isSymbolicLink() || !stat.isDirectory()) {
-        const kind = stat.isSymbolicLink() ? 'a symbolic link' : 'a file';
-        throw new ConflictError(
-          `cannot change '${path}' in the ${this.name} repo: '${current.slice(this.workdir.length + 1)}' is ${kind}`,
-          { path: at },
+  private async commitChanges(changes: FileChange[]): Promise<Outcome[]> {
+    const optimistic = this.ready && this.synced && this.tree !== undefined;
+    let base = optimistic ? this.tree! : await this.refreshTree();
+    let plan = this.plan(changes, base);
+    if (plan.changed.size === 0 && optimistic) {
+      // Nothing changed against what we last saw; the remote may have moved, so check against it.
+      base = await this.refreshTree();
+      plan = this.plan(changes, base);
+    }
+    const finish = (attempts: number, sha: string): Outcome[] =>
+      changes.map((_, index) => {
+        const refused = plan.refused[index];
+        return refused ? { error: refused } : { result: { changed: plan.effective[index]!, sha, attempts } };
+      });
+    if (plan.changed.size === 0) {
+      this.logger.debug({ repo: this.name, url: this.displayUrl, sha: base.head }, 'nothing to commit');
+      return finish(0, base.head);
+    }
+    let sha = await this.writeCommit(base, plan);
+    for (let attempt = 1; ; attempt++) {
+      const pushed = await this.push(sha);
+      if (pushed.ok) {
+        this.tree = { head: sha, entries: plan.entries, directories: plan.directories };
+        this.publishedHead = sha;
+        this.logger.info(
+          {
+            repo: this.name,
+            url: this.displayUrl,
+            sha,
+            attempts: attempt,
+            changes: plan.effective.filter(Boolean).length,
+          },
+          'pushed commit',
+        );
+        await this.maintain();
+        return finish(attempt, sha);
+      }
+      if (attempt >= this.retry.attempts) {
+        this.logger.error(
+          { repo: this.name, url: this.displayUrl, sha, attempts: attempt, reason: pushed.reason },
+          'push failed after the last attempt',
+        );
+        throw new ExternalError(
+          `push to the ${this.name} repo (${this.displayUrl}) failed after ${attempt} attempt(s): ${pushed.reason}`,
         );
       }
-      directories.add(current);
+      const delayMs = backoffDelay(this.retry, attempt);
+      this.logger.warn(
+        { repo: this.name, url: this.displayUrl, sha, attempt, reason: pushed.reason, delayMs },
+        'push rejected, applying the change set again on the remote head and retrying',
+      );
+      await sleep(delayMs);
+      base = await this.refreshTree();
+      plan = this.plan(changes, base);
+      if (plan.changed.size === 0) {
+        this.logger.info(
+          { repo: this.name, url: this.displayUrl, sha: base.head, attempts: attempt },
+          'the remote head already holds the change',
+        );
+        return finish(attempt, base.head);
+      }
+      sha = await this.writeCommit(base, plan);
     }
-    return join(this.workdir, ...segments);
   }
 
-  private async commitStaged(message: string): Promise<string> {
-    await this.git(['commit', '--quiet', '--no-verify', '--no-gpg-sign', '--file=-'], { input: message });
-    return (await this.git(['rev-parse', 'HEAD'])).trim();
+  /**
+   * The change sets applied in order to `base`: removals first, then writes, so removing a
+   * directory and writing into it replaces its content. A change set that must not go on this
+   * head (a mustNotExist path exists, a file over a directory, a path through a symbolic link or
+   * a file) is refused whole and leaves the tree as it was.
+   */
+  private plan(changes: readonly FileChange[], base: Tree): Plan {
+    const entries = new Map(base.entries);
+    const directories = new Set(base.directories);
+    const contents = new Map<string, string>();
+    const touched = new Set<string>();
+    const lastTouch = new Map<string, number>();
+    const refused: Array<EnvcatError | undefined> = changes.map(() => undefined);
+    const isDirectory = (path: string) => {
+      if (!directories.has(path)) return false;
+      for (const key of entries.keys()) if (key.startsWith(`${path}/`)) return true;
+      directories.delete(path); // emptied by an earlier removal
+      return false;
+    };
+    changes.forEach((change, index) => {
+      const problem = this.refusal(change, base, entries, isDirectory);
+      if (problem) {
+        refused[index] = problem;
+        return;
+      }
+      for (const removed of change.remove) {
+        const prefix = removed.endsWith('/') ? removed : undefined;
+        for (const path of [...entries.keys()]) {
+          if (prefix ? path.startsWith(prefix) : path === removed) {
+            entries.delete(path);
+            contents.delete(path);
+            touched.add(path);
+            lastTouch.set(path, index);
+          }
+        }
+      }
+      for (const file of change.write) {
+        entries.set(file.path, { mode: '100644', id: blobId(file.content, this.objectFormat) });
+        contents.set(file.path, file.content);
+        touched.add(file.path);
+        lastTouch.set(file.path, index);
+        for (let dir = parentOf(file.path); dir !== ''; dir = parentOf(dir)) directories.add(dir);
+      }
+    });
+    const changed = new Set<string>();
+    for (const path of touched) {
+      const before = base.entries.get(path);
+      const after = entries.get(path);
+      if (before?.id !== after?.id || before?.mode !== after?.mode) changed.add(path);
+    }
+    const effective = changes.map(() => false);
+    for (const path of changed) effective[lastTouch.get(path)!] = true;
+    return { entries, directories, contents, changed, refused, effective, changes };
   }
 
-  private async push(): Promise<PushOutcome> {
+  private refusal(
+    change: FileChange,
+    base: Tree,
+    entries: Map<string, TreeEntry>,
+    isDirectory: (path: string) => boolean,
+  ): EnvcatError | undefined {
+    for (const path of change.mustNotExist ?? []) {
+      if (base.entries.has(path) || base.directories.has(path))
+        return new ConflictError(`${path} already exists in the ${this.name} repo`, {
+          path: '/mustNotExist',
+        });
+    }
+    const removes = (path: string) =>
+      change.remove.some((removed) => (removed.endsWith('/') ? path.startsWith(removed) : path === removed));
+    const through = (path: string, at: string): EnvcatError | undefined => {
+      for (let dir = parentOf(path); dir !== ''; dir = parentOf(dir)) {
+        const entry = entries.get(dir);
+        if (!entry || removes(dir)) continue;
+        const kind = entry.mode === '120000' ? 'a symbolic link' : 'a file';
+        return new ConflictError(`cannot change '${path}' in the ${this.name} repo: '${dir}' is ${kind}`, {
+          path: at,
+        });
+      }
+      return undefined;
+    };
+    for (const [index, removed] of change.remove.entries()) {
+      const problem = through(removed.replace(/\/$/, ''), pointer('remove', index));
+      if (problem) return problem;
+    }
+    for (const [index, file] of change.write.entries()) {
+      const at = pointer('write', index, 'path');
+      const problem = through(file.path, at);
+      if (problem) return problem;
+      if (isDirectory(file.path) && !removes(`${file.path}/`)) {
+        return new ConflictError(`cannot write '${file.path}' in the ${this.name} repo: it is a directory`, {
+          path: at,
+        });
+      }
+    }
+    return undefined;
+  }
+
+  /** One `git fast-import`: the commit of `plan` on `base`, with its blobs and trees; returns its sha. */
+  private async writeCommit(base: Tree, plan: Plan): Promise<string> {
+    const made = plan.changes.filter((_, index) => plan.effective[index]);
+    const message = batchMessage(made.length > 0 ? made : plan.changes);
+    const person = `${this.author.name} <${this.author.email}> now`;
+    const lines = [
+      'commit refs/envcat/commit',
+      'mark :1',
+      `author ${person}`,
+      `committer ${person}`,
+      data(message),
+      ...(base.head ? [`from ${base.head}`] : []),
+    ];
+    for (const path of [...plan.changed].sort()) {
+      const content = plan.contents.get(path);
+      if (content === undefined) lines.push(`D ${quotePath(path)}`);
+      else lines.push(`M 100644 inline ${quotePath(path)}`, data(content));
+    }
+    lines.push('get-mark :1', '');
+    const output = await this.git(
+      ['-c', 'fastimport.unpackLimit=100000', 'fast-import', '--quiet', '--date-format=now', '--force'],
+      { input: lines.join('\n') },
+    );
+    const sha = output.trim().split('\n').at(-1) ?? '';
+    if (!SHA.test(sha)) throw new ExternalError(`${this.name} repo: git fast-import did not name the commit`);
+    return sha;
+  }
+
+  private async push(sha: string): Promise<PushOutcome> {
     try {
-      await this.git(['push', '--porcelain', '--no-verify', 'origin', `HEAD:refs/heads/${this.branch}`], {
+      await this.git(['push', '--porcelain', '--no-verify', 'origin', `${sha}:refs/heads/${this.branch}`], {
         network: true,
       });
       return { ok: true };
@@ -726,110 +793,60 @@ export class GitRepo implements GitOpsRepo {
     }
   }
 
-  /** For each change, the first of its mustNotExist paths that exists at `rev` (someone else's file there). */
-  private async existing(changes: FileChange[], rev: string | undefined): Promise<Array<string | undefined>> {
-    const queries = changes.flatMap((change, index) =>
-      (change.mustNotExist ?? []).map((path) => ({ index, path })),
-    );
-    const found: Array<string | undefined> = changes.map(() => undefined);
-    if (!rev || queries.length === 0) return found;
-    const output = await this.git(['cat-file', '--batch-check=%(objecttype)'], {
-      input: queries.map((query) => `${rev}:${query.path}\n`).join(''),
-    });
-    const lines = output.split('\n');
-    queries.forEach((query, i) => {
-      if (!lines[i]?.endsWith(' missing') && found[query.index] === undefined)
-        found[query.index] = query.path;
-    });
-    return found;
-  }
-
-  /** Applies the changes in order to the clean work tree and stages it; returns the paths that differ from HEAD. */
-  private async applyAndStage(changes: FileChange[]): Promise<Set<string>> {
-    for (const change of changes) await this.apply(change);
-    // --force: a .gitignore in the repo must not silently drop desired-state files.
-    await this.git(['add', '--all', '--force']);
-    const status = await this.git(['status', '--porcelain', '-z', '--untracked-files=no', '--no-renames']);
-    return new Set(
-      status
-        .split('\0')
-        .filter((entry) => entry.length > 3)
-        .map((entry) => entry.slice(3)),
-    );
-  }
-
-  private async diffPaths(from: string, to: string): Promise<Set<string>> {
-    const output = await this.git(['diff', '--name-only', '-z', '--no-renames', from, to]);
-    return new Set(output.split('\0').filter((path) => path !== ''));
-  }
-
-  /**
-   * After a rejected push: fetch and rebase our commit onto the new remote head. When the rebase
-   * stops on a conflict, or a change must now be refused (its mustNotExist path appeared), start
-   * again from the remote head and apply the change sets once more: our files are desired state,
-   * so they win over whatever the other writer put there.
-   */
-  private async integrate(
-    active: () => FileChange[],
-    refuseExisting: (rev: string | undefined) => Promise<boolean>,
-    attempt: number,
-  ): Promise<{ changed: Set<string>; sha: string }> {
-    await this.fetch();
-    const remoteHead = await this.revParse(`refs/remotes/origin/${this.branch}`);
-    if (remoteHead !== undefined && !(await refuseExisting(remoteHead))) {
-      try {
-        await this.git(['rebase', '--quiet', '--no-autosquash', '--no-verify', '--empty=drop', remoteHead]);
-        const head = (await this.revParse('HEAD')) ?? '';
-        return {
-          changed: head === remoteHead ? new Set() : await this.diffPaths(remoteHead, head),
-          sha: head,
-        };
-      } catch (error) {
-        if (!(error instanceof GitCommandError)) throw error;
-        this.logger.warn(
-          { repo: this.name, url: this.displayUrl, attempt, remoteHead, reason: error.message },
-          'rebase stopped; re-applying the change set on the remote head',
-        );
-        await this.git(['rebase', '--abort']);
-      }
-    }
-    await this.resetTo(remoteHead);
-    const changed = await this.applyAndStage(active());
-    if (changed.size === 0) return { changed, sha: remoteHead ?? '' };
-    return {
-      changed,
-      sha: await this.commitStaged(messageFor(active(), changed)),
-    };
+  /** Commits add loose objects; `git gc --auto` packs them once there are enough (it does nothing before). */
+  private async maintain(): Promise<void> {
+    if (++this.commitsSinceMaintenance < MAINTENANCE_EVERY) return;
+    this.commitsSinceMaintenance = 0;
+    await this.git(['gc', '--auto', '--quiet']);
   }
 }
 
-function touches(change: FileChange, path: string): boolean {
-  if (change.write.some((file) => file.path === path)) return true;
-  return change.remove.some((removed) =>
-    removed.endsWith('/') ? path.startsWith(removed) : path === removed,
-  );
+interface TreeEntry {
+  mode: string;
+  id: string;
 }
 
-/**
- * Which changes made a difference: a changed path is owed to the last change that wrote or
- * removed it (the one that decided its content); a change owed none changed nothing.
- */
-function effective(changes: readonly FileChange[], changed: Set<string>): boolean[] {
-  const result = changes.map(() => false);
-  for (const path of changed) {
-    for (let index = changes.length - 1; index >= 0; index--) {
-      if (touches(changes[index]!, path)) {
-        result[index] = true;
-        break;
-      }
-    }
-  }
-  return result;
+/** The files of a commit: every blob (and symbolic link, submodule) by path, and the directories. */
+interface Tree {
+  /** The commit ('' for an empty remote). */
+  head: string;
+  entries: Map<string, TreeEntry>;
+  directories: Set<string>;
 }
 
-function messageFor(changes: readonly FileChange[], changed: Set<string>): string {
-  const made = effective(changes, changed);
-  return batchMessage(changes.filter((_, index) => made[index]));
+interface Plan {
+  entries: Map<string, TreeEntry>;
+  directories: Set<string>;
+  /** The content of every file written, by path (removed ones are absent). */
+  contents: Map<string, string>;
+  /** Paths whose content or existence differs from the base. */
+  changed: Set<string>;
+  /** Why a change set was refused, by index. */
+  refused: Array<EnvcatError | undefined>;
+  /** Whether a change set decided the content of a changed path (the last one to touch it), by index. */
+  effective: boolean[];
+  changes: readonly FileChange[];
+}
+
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
+}
+
+/** Git's id of a blob with this content. */
+function blobId(content: string, format: 'sha1' | 'sha256'): string {
+  const bytes = Buffer.from(content, 'utf8');
+  return createHash(format).update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+/** fast-import's `data` command with its exact byte count. */
+function data(text: string): string {
+  return `data ${Buffer.byteLength(text, 'utf8')}\n${text}`;
+}
+
+/** A fast-import path as a C-style quoted string (a path may hold spaces or start with a quote). */
+function quotePath(path: string): string {
+  return `"${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 /**
@@ -841,39 +858,4 @@ export function batchMessage(changes: readonly FileChange[]): string {
   const subject = changes[0]!.message.split('\n')[0]!;
   const body = changes.map((change) => change.message.trim()).join('\n\n');
   return `${subject} (and ${changes.length - 1} more)\n\n${body}\n`;
-}
-
-/**
- * Runs `task` over `items`, at most `limit` at a time, and waits for every one to finish before
- * throwing the first failure (by index): nothing may still be writing into the clone once the
- * caller's lock is released.
- */
-async function settleAll<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  const failures: Array<{ index: number; error: unknown }> = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      try {
-        await task(items[index]!, index);
-      } catch (error) {
-        failures.push({ index, error });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failures.length > 0) throw failures.sort((a, b) => a.index - b.index)[0]!.error;
-}
-
-async function lstatOrUndefined(path: string) {
-  try {
-    return await lstat(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }

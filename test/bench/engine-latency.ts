@@ -42,6 +42,7 @@ import {
 import { MiB, percentile } from './measure.js';
 import {
   GatedControls,
+  assignLockSlots,
   clock,
   commitCount,
   discardingLogger,
@@ -82,14 +83,15 @@ export interface LatencyResult {
    * Where the time goes, per environment (ms): `reaction` is t_available → the engine calls
    * commit on the apps repo (watch event, work queue, reconcile: parse, render, Secret checks);
    * `clusterCalls` the API calls it made for that environment meanwhile (part of reaction);
-   * `lockWait` waiting for the apps clone (other commits, fetches, logs); `git` the commit and push
+   * `lockWait` waiting for the apps clone (the commit under way, a fetch); `git` the commit and push
+   * of its group (the change sets that waited together go in one commit)
    * itself; `afterPush` from the push to the committed event.
    */
   breakdown: Record<'reaction' | 'clusterCalls' | 'lockWait' | 'git' | 'afterPush', Distribution>;
   /**
    * Git calls of the engine (both clones) under way or waiting for their clone at t_available: the
-   * engine's work queue has 8 workers, and a worker waiting for a clone cannot take the next
-   * environment, so these explain most of `reaction`.
+   * engine's work queue has 64 workers, and a worker waiting for a clone cannot take the next
+   * environment.
    */
   gitQueuedAtAvailable: Distribution;
   /** Spread of the t_available moments (ms from the first to the last). */
@@ -303,6 +305,8 @@ export async function benchLatency(args: {
     for (const seen of readyAt.values())
       for (const [instance, at] of seen) seen.set(instance, at - watcherOffset);
     const timings = await engine.request<Timings>({ op: 'timings' });
+    for (const repo of ['platform', 'apps'] as const)
+      assignLockSlots(timings.git.filter((c) => c.repo === repo));
     const appCommits = timings.git.filter((c) => c.repo === 'apps');
 
     const parts = { reaction: [], clusterCalls: [], lockWait: [], git: [], afterPush: [] } as Record<
@@ -427,8 +431,8 @@ export function describeBreakdown(result: LatencyResult): string[] {
   const labels: Record<keyof LatencyResult['breakdown'], string> = {
     reaction: 'Available → engine calls commit (work queue, reconcile, render, Secret checks)',
     clusterCalls: '  of which Kubernetes API calls for the environment',
-    lockWait: 'waiting for the apps clone (other commits, fetches, logs)',
-    git: 'git commit + push',
+    lockWait: 'waiting for the apps clone (the commit under way, fetches)',
+    git: 'git commit + push (of the group it went in)',
     afterPush: 'push → committed event',
   };
   const lines = (Object.keys(labels) as Array<keyof LatencyResult['breakdown']>).map(
@@ -436,7 +440,7 @@ export function describeBreakdown(result: LatencyResult): string[] {
   );
   const queued = result.gitQueuedAtAvailable;
   lines.push(
-    `    git calls of the engine queued or running when the database turned Available (8 reconcile workers)   ${queued.p50} / ${queued.p95} / ${queued.max}`,
+    `    git calls of the engine queued or running when the database turned Available (64 reconcile workers)   ${queued.p50} / ${queued.p95} / ${queued.max}`,
   );
   const busy = Object.entries(result.appsRepoCalls)
     .map(([op, c]) => `${op} ×${c.count} (${(c.totalMs / 1000).toFixed(2)} s)`)

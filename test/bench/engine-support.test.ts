@@ -5,7 +5,7 @@
 import type { ControlSource, InstanceRef } from '../../src/cluster/simulator/index.js';
 import type { CommitResult, FileChange, GitOpsRepo } from '../../src/gitops/types.js';
 import { databaseDelayMs } from './engine-latency.js';
-import { GatedControls, TimedGitRepo } from './engine-support.js';
+import { assignLockSlots, GatedControls, TimedGitRepo, type GitCall } from './engine-support.js';
 import { percentile } from './measure.js';
 
 const db: InstanceRef = { environment: 'dev', instance: 'db' };
@@ -62,20 +62,50 @@ class SerialRepo implements GitOpsRepo {
   log = () => this.serial([]);
 }
 
-describe('TimedGitRepo', () => {
-  it('tells the wait for the lock apart from the work', async () => {
-    // GIVEN two commits called together on a repo that takes 40 ms per call
-    const repo = new TimedGitRepo(new SerialRepo(40));
-    const change = { write: [{ path: 'a', content: 'x' }], remove: [], message: 'm' };
-    await Promise.all([repo.commit(change), repo.commit({ ...change, message: 'second' })]);
+describe('assignLockSlots', () => {
+  const call = (op: GitCall['op'], calledAt: number, endedAt: number, sha?: string): GitCall => ({
+    repo: 'apps',
+    op,
+    calledAt,
+    startedAt: calledAt,
+    endedAt,
+    ...(sha ? { sha } : {}),
+  });
 
-    // THEN the second waited for the first, and each did about 40 ms of work
-    const [first, second] = repo.calls;
-    expect(first!.changed).toBe(true);
-    expect(first!.startedAt - first!.calledAt).toBeLessThan(5);
-    expect(second!.message).toBe('second');
-    expect(second!.startedAt - second!.calledAt).toBeGreaterThanOrEqual(35);
-    for (const call of [first!, second!]) expect(call.endedAt - call.startedAt).toBeGreaterThanOrEqual(35);
+  it('gives the change sets committed together one slot, after the slot before it', () => {
+    // GIVEN a commit under way (0–40) while three more are called; those three are pushed together (40–90)
+    const first = call('commit', 0, 40, 'a');
+    const grouped = [call('commit', 10, 90, 'b'), call('commit', 20, 90, 'b'), call('commit', 30, 90.5, 'b')];
+    const sync = call('sync', 50, 100);
+    const log = call('log', 60, 65);
+
+    assignLockSlots([log, sync, ...grouped, first]);
+
+    expect(first.startedAt).toBe(0);
+    // waited for the first commit, then did 50 ms of work together
+    expect(grouped.map((c) => c.startedAt)).toEqual([40, 40, 40]);
+    // the sync waited for the grouped commit
+    expect(sync.startedAt).toBe(90.5);
+    // a read does not take the lock
+    expect(log.startedAt).toBe(60);
+  });
+
+  it('starts a slot at its last call when the lock was free', () => {
+    const calls = [call('commit', 0, 10, 'a'), call('commit', 100, 130, 'b'), call('commit', 101, 130, 'b')];
+    assignLockSlots(calls);
+    expect(calls.map((c) => c.startedAt)).toEqual([0, 101, 101]);
+  });
+});
+
+describe('TimedGitRepo', () => {
+  it('records each call with the sha and change of a commit', async () => {
+    const repo = new TimedGitRepo(new SerialRepo(10));
+    const change = { write: [{ path: 'a', content: 'x' }], remove: [], message: 'm' };
+    await Promise.all([repo.commit(change), repo.log('environments/')]);
+    const commit = repo.calls.find((c) => c.op === 'commit')!;
+    expect(commit).toMatchObject({ message: 'm', changed: true, sha: '1'.repeat(40) });
+    expect(commit.endedAt - commit.calledAt).toBeGreaterThanOrEqual(9);
+    expect(repo.calls.map((c) => c.op).sort()).toEqual(['commit', 'log']);
   });
 });
 

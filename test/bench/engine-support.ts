@@ -88,17 +88,49 @@ export interface GitCall {
   /** The commit message (commits only). */
   message?: string;
   changed?: boolean;
+  /** The commit that holds the change (commits only): change sets committed together share it. */
+  sha?: string;
   calledAt: number;
-  /** When the repo's lock let it run: GitRepo serialises every call on its working clone, in call order. */
+  /** When it got the working clone's lock: see assignLockSlots (reads do not take it). */
   startedAt: number;
   endedAt: number;
   failed?: boolean;
 }
 
+/** Calls that hold the clone's lock; the rest (log, isAncestor, objectIds) read beside it. */
+const LOCKING: ReadonlySet<GitCall['op']> = new Set(['sync', 'readTree', 'commit']);
+
 /**
- * A GitOpsRepo that records when each call was made, when it got the working clone's lock and
- * when it ended. GitRepo runs its calls one at a time in call order, so a call starts when the
- * one called before it ends; every call must go through this decorator for that to hold.
+ * Sets `startedAt` of the calls that take a repo's lock. GitRepo runs them one slot at a time: a
+ * sync, a readTree, or one grouped commit (the change sets that waited together, which end at the
+ * same moment with the same sha). A slot starts when the slot before it ended, or when its last
+ * call arrived if the lock was free.
+ */
+export function assignLockSlots(calls: GitCall[]): void {
+  const slots: GitCall[][] = [];
+  for (const call of calls.filter((c) => LOCKING.has(c.op)).sort((a, b) => a.endedAt - b.endedAt)) {
+    const last = slots.at(-1)?.[0];
+    const sameCommit =
+      last !== undefined &&
+      call.op === 'commit' &&
+      last.op === 'commit' &&
+      call.sha !== undefined &&
+      call.sha === last.sha &&
+      call.endedAt - last.endedAt < 2;
+    if (sameCommit) slots.at(-1)!.push(call);
+    else slots.push([call]);
+  }
+  let free = 0;
+  for (const slot of slots) {
+    const start = Math.max(free, ...slot.map((c) => c.calledAt));
+    for (const call of slot) call.startedAt = Math.min(start, call.endedAt);
+    free = Math.max(...slot.map((c) => c.endedAt));
+  }
+}
+
+/**
+ * A GitOpsRepo that records when each call was made and when it ended (assignLockSlots then
+ * tells the wait for the working clone's lock from the work). Every call must go through it.
  */
 export class TimedGitRepo implements GitOpsRepo {
   readonly calls: GitCall[] = [];
@@ -126,7 +158,10 @@ export class TimedGitRepo implements GitOpsRepo {
     return this.timed(
       { op: 'commit', message: change.message },
       () => this.inner.commit(change),
-      (result, call) => (call.changed = result.changed),
+      (result, call) => {
+        call.changed = result.changed;
+        call.sha = result.sha;
+      },
     );
   }
 
@@ -155,10 +190,6 @@ export class TimedGitRepo implements GitOpsRepo {
       startedAt: calledAt,
       endedAt: calledAt,
     };
-    const previous = this.previousEnd;
-    let finished!: (at: number) => void;
-    this.previousEnd = new Promise((resolve) => (finished = resolve));
-    void previous.then((end) => (call.startedAt = Math.max(calledAt, end)));
     try {
       const result = await operation();
       annotate?.(result, call);
@@ -169,7 +200,6 @@ export class TimedGitRepo implements GitOpsRepo {
     } finally {
       call.endedAt = clock();
       this.calls.push(call);
-      finished(call.endedAt);
     }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Concurrent writers on one remote. Races are forced deterministically: a post-commit hook in our
+ * Concurrent writers on one remote. Races are forced deterministically: a reference-transaction hook in our
  * working clone makes another clone push after our fetch and before our push, or the remote's
  * pre-receive hook declines pushes. Then two GitRepo instances commit in parallel.
  */
@@ -55,7 +55,7 @@ async function setup(attempts = 4) {
 }
 
 describe('a rejected push', () => {
-  it('is rebased onto the other writer’s commit and pushed again: both land, ours on top', async () => {
+  it('is applied again on the other writer’s commit and pushed again: both land, ours on top', async () => {
     const { bare, workdir, repo, logger, other } = await setup();
     await raceOnce({
       workdir,
@@ -77,13 +77,13 @@ describe('a rejected push', () => {
     expect(logger.records).toContainEqual(
       expect.objectContaining({
         level: 'warn',
-        message: 'push rejected, integrating the remote head and retrying',
+        message: 'push rejected, applying the change set again on the remote head and retrying',
         object: expect.objectContaining({ repo: 'apps', attempt: 1 }),
       }),
     );
   });
 
-  it('on a rebase conflict re-applies our change set on the new head: our content wins, theirs stays in history', async () => {
+  it('on a conflict applies our change set again on the new head: our content wins, theirs stays in history', async () => {
     const { bare, workdir, repo, logger, other } = await setup();
     await raceOnce({
       workdir,
@@ -101,9 +101,9 @@ describe('a rejected push', () => {
     expect(await remoteFile(sandbox, bare, 'environments/dev/apps/web.yaml')).toBe('replicas: 3\n');
     expect(await remoteFile(sandbox, bare, 'notes.md')).toBe('theirs\n');
     expect(logger.records.map((record) => record.message)).toContain(
-      'rebase stopped; re-applying the change set on the remote head',
+      'push rejected, applying the change set again on the remote head and retrying',
     );
-    // The clone is usable afterwards: no rebase left behind.
+    // The clone is usable afterwards.
     const next = await repo.commit(change({ 'environments/dev/apps/web.yaml': 'replicas: 4\n' }, 'next'));
     expect(next.attempts).toBe(1);
   });

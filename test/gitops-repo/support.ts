@@ -98,8 +98,9 @@ export function sh(value: string): string {
 }
 
 /**
- * A post-commit hook for a GitRepo's working clone that, once, makes another clone commit
- * `files` and push — so that the remote moves after our fetch and before our push.
+ * A reference-transaction hook for a GitRepo's working clone that, once, makes another clone
+ * commit `files` and push — so that the remote moves after our fetch and before our push (the
+ * first ref our clone updates after this is its commit, or the fetch before it).
  */
 export async function raceOnce(options: {
   workdir: string;
@@ -116,9 +117,10 @@ export async function raceOnce(options: {
     .join(' && ');
   await writeHook(
     join(options.workdir, '.git'),
-    'post-commit',
+    'reference-transaction',
     [
       'set -e',
+      '[ "$1" = committed ] || exit 0',
       `[ -e ${sh(marker)} ] && exit 0`,
       `: > ${sh(marker)}`,
       // A hook inherits GIT_INDEX_FILE and friends from our commit: they must not leak into the other clone.
