@@ -460,7 +460,7 @@ export class GitRepo implements GitOpsRepo {
     if (existsSync(join(this.workdir, '.git'))) {
       const problem = await this.inspect();
       if (problem === undefined) {
-        await this.removeStaleLock();
+        await this.removeStaleLocks();
         await this.readObjectFormat();
         this.ready = true;
         return;
@@ -510,12 +510,25 @@ export class GitRepo implements GitOpsRepo {
     this.objectFormat = format === 'sha256' ? 'sha256' : 'sha1';
   }
 
-  /** An index.lock left by a killed git process; nothing else uses this clone (see the mutex). */
-  private async removeStaleLock(): Promise<void> {
-    const lock = join(this.workdir, '.git', 'index.lock');
-    if (!existsSync(lock)) return;
-    this.logger.warn({ repo: this.name, workdir: this.workdir }, 'removing a stale index.lock');
-    await rm(lock, { force: true });
+  /**
+   * Lock files left by a killed git process (fast-import's ref, a fetch's remote-tracking ref):
+   * they would make every later command fail. Nothing else uses this clone (see the mutex).
+   */
+  private async removeStaleLocks(): Promise<void> {
+    const git = join(this.workdir, '.git');
+    for (const lock of [
+      join(git, 'index.lock'),
+      join(git, 'packed-refs.lock'),
+      join(git, 'refs', 'envcat', 'commit.lock'),
+      join(git, 'refs', 'remotes', 'origin', `${this.branch}.lock`),
+    ]) {
+      if (!existsSync(lock)) continue;
+      this.logger.warn(
+        { repo: this.name, workdir: this.workdir, lock: lock.slice(git.length + 1) },
+        'removing a stale lock',
+      );
+      await rm(lock, { force: true });
+    }
   }
 
   /** The head as of the last fetch or push ('' for an empty remote); fetches first when there is none yet. */

@@ -635,6 +635,11 @@ describe('the working clone', () => {
     const { repo, workdir, bare } = await setup();
     await repo.commit(change({ 'x.yaml': 'x\n' }));
     await writeFile(join(workdir, '.git', 'index.lock'), '');
+    // a git fast-import and a fetch killed half way leave their ref locks behind
+    await mkdir(join(workdir, '.git', 'refs', 'envcat'), { recursive: true });
+    await writeFile(join(workdir, '.git', 'refs', 'envcat', 'commit.lock'), '');
+    await mkdir(join(workdir, '.git', 'refs', 'remotes', 'origin'), { recursive: true });
+    await writeFile(join(workdir, '.git', 'refs', 'remotes', 'origin', 'main.lock'), '');
     await writeFile(join(workdir, 'x.yaml'), 'dirty\n');
     await writeFile(join(workdir, 'untracked.yaml'), 'junk\n');
 
@@ -643,6 +648,7 @@ describe('the working clone', () => {
     expect(result.changed).toBe(true);
     expect(await remoteFiles(sandbox, bare)).toEqual(['x.yaml', 'y.yaml']);
     expect(await remoteFile(sandbox, bare, 'x.yaml')).toBe('x\n');
+    expect(existsSync(join(workdir, '.git', 'refs', 'envcat', 'commit.lock'))).toBe(false);
   });
 
   it('works on a branch other than main', async () => {
