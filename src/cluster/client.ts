@@ -132,6 +132,9 @@ export interface KubeClusterClientOptions {
   informerBackoff?: Partial<Backoff>;
 }
 
+/** Objects per page of a list (client-go's pager default). */
+const LIST_PAGE_SIZE = 500;
+
 export class KubeClusterClient implements ClusterClient {
   readonly kubeConfig: KubeConfig;
   private readonly api: PlainObjectApi;
@@ -268,11 +271,7 @@ export class KubeClusterClient implements ClusterClient {
     return new KubeInformer({
       kubeConfig: this.kubeConfig,
       resolvePath: () => this.call(type, () => this.api.collectionPath(type, options.namespace)),
-      list: async () => {
-        const list = await this.listObjects(type, options);
-        list.items = list.items.map((item) => transform(item as KubeObject) as KubernetesObject);
-        return list;
-      },
+      list: () => this.listObjects(type, options, transform),
       transform,
       ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
       backoff: this.backoff,
@@ -280,26 +279,52 @@ export class KubeClusterClient implements ClusterClient {
     });
   }
 
-  private listObjects(type: TypeRef, options: ListOptions): Promise<KubernetesListObject<KubernetesObject>> {
+  /**
+   * Lists in pages of LIST_PAGE_SIZE (limit and continue, as client-go's pager does), so a list
+   * of thousands of objects never sits in memory whole as JSON and as objects; `keep` (an
+   * informer's transform) is applied page by page. The pages are one consistent snapshot: the
+   * server keeps the first page's resourceVersion for the rest.
+   */
+  private listObjects(
+    type: TypeRef,
+    options: ListOptions,
+    keep: (object: KubeObject) => KubeObject = (object) => object,
+  ): Promise<KubernetesListObject<KubernetesObject>> {
     if (options.labelSelector) parseLabelSelector(options.labelSelector);
     return this.call(type, async () => {
-      const list = (await this.api.list(
-        type.apiVersion,
-        type.kind,
-        options.namespace,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        options.labelSelector,
-      )) as KubernetesListObject<KubernetesObject>;
-      // items of built-in kinds come without apiVersion and kind from a real API server
-      list.items = (list.items ?? []).map((item) => ({
-        apiVersion: type.apiVersion,
-        kind: type.kind,
-        ...item,
-      }));
-      return list;
+      const items: KubernetesObject[] = [];
+      let first: KubernetesListObject<KubernetesObject> | undefined;
+      let token: string | undefined;
+      do {
+        const page = (await this.api.list(
+          type.apiVersion,
+          type.kind,
+          options.namespace,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          options.labelSelector,
+          LIST_PAGE_SIZE,
+          token,
+        )) as KubernetesListObject<KubernetesObject>;
+        first ??= page;
+        // items of built-in kinds come without apiVersion and kind from a real API server
+        for (const item of page.items ?? [])
+          items.push(
+            keep({ apiVersion: type.apiVersion, kind: type.kind, ...item } as KubeObject) as KubernetesObject,
+          );
+        // the wire name is `continue`; client-node's model calls it `_continue`
+        const meta = page.metadata as { continue?: string; _continue?: string } | undefined;
+        token = meta?.continue || meta?._continue || undefined;
+      } while (token);
+      const {
+        _continue: _last,
+        continue: _wire,
+        remainingItemCount: _none,
+        ...metadata
+      } = (first?.metadata ?? {}) as Record<string, unknown>;
+      return { ...first, metadata, items } as KubernetesListObject<KubernetesObject>;
     });
   }
 

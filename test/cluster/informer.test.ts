@@ -237,3 +237,30 @@ it('GIVEN a transform THEN the cache holds transformed objects, from the list an
       expect(plain.get(name, 'dev')?.spec).not.toEqual({ slim: true });
     }
   }));
+
+it('GIVEN more objects than a page THEN list and the informer read them in pages of 500, all of them, once each', () =>
+  withHarness({}, async (h) => {
+    await h.client.create({ ...NAMESPACE, metadata: { name: 'dev' } });
+    const CONFIGMAP = { apiVersion: 'v1', kind: 'ConfigMap' };
+    for (let i = 0; i < 1_100; i++)
+      await h.client.create({
+        ...CONFIGMAP,
+        metadata: { name: `cm-${String(i).padStart(4, '0')}`, namespace: 'dev' },
+      });
+    const before = h.server.stats().byResource.configmaps?.list ?? 0;
+
+    const listed = await h.client.list(CONFIGMAP, { namespace: 'dev' });
+    const informer = h.track(h.client.informer(CONFIGMAP, { namespace: 'dev' }));
+    await informer.start();
+
+    expect(new Set(listed.map((o) => o.metadata.name)).size).toBe(1_100);
+    expect(listed.every((o) => o.kind === 'ConfigMap' && o.apiVersion === 'v1')).toBe(true);
+    expect(informer.list()).toHaveLength(1_100);
+    // three pages for list(), three for the informer's initial list
+    expect((h.server.stats().byResource.configmaps?.list ?? 0) - before).toBe(6);
+    // and the watch starts from the snapshot: a later change arrives
+    const events = recordEvents(informer);
+    await h.client.create({ ...CONFIGMAP, metadata: { name: 'after', namespace: 'dev' } });
+    await waitFor(() => events.length === 1, 'the new object');
+    expect(events).toEqual(['ADDED dev/after']);
+  }));
