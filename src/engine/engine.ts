@@ -47,6 +47,7 @@ import {
 } from './desired-state.js';
 import { applicationForCache, workspaceForCache } from './cache-transform.js';
 import { LeaderElector } from './leader.js';
+import { RepoTree } from './repo-tree.js';
 import { WorkQueue } from './work-queue.js';
 
 const LABEL_ENVIRONMENT = 'envcat.io/environment';
@@ -117,7 +118,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly leader: LeaderElector;
   private readonly log: Logger;
   private readonly now: () => number;
-  private readonly trees: Record<RepoName, Map<string, string>> = { platform: new Map(), apps: new Map() };
+  private readonly trees: Record<RepoName, RepoTree> = { platform: new RepoTree(), apps: new RepoTree() };
   private readonly heads: Record<RepoName, string> = { platform: '', apps: '' };
   private readonly statuses = new Map<string, EnvironmentStatusView>();
   private readonly createdAt = new Map<string, number>();
@@ -269,14 +270,14 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Every environment that has files in either repo. */
   knownEnvironments(): string[] {
-    const names = environmentNames(this.trees.platform.keys());
-    for (const name of environmentNames(this.trees.apps.keys())) names.add(name);
+    const names = new Set(this.trees.platform.environments());
+    for (const name of this.trees.apps.environments()) names.add(name);
     return [...names].sort();
   }
 
   /** The environment file as the platform repo holds it (no secret values ever are). */
   environmentSource(name: string): string | undefined {
-    return this.trees.platform.get(`${ENVIRONMENTS_DIR}/${name}/environment.yaml`);
+    return this.trees.platform.request(`${ENVIRONMENTS_DIR}/${name}/environment.yaml`);
   }
 
   status(name: string): EnvironmentStatusView | undefined {
@@ -350,11 +351,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async refreshRepo(repo: RepoName): Promise<Set<string>> {
     const head = await this.options[repo].sync();
     if (head === this.heads[repo]) return new Set();
-    const tree = await this.options[repo].readTree(`${ENVIRONMENTS_DIR}/`);
-    const previous = this.trees[repo];
-    const changed = new Set<string>();
-    for (const [path, content] of tree) if (previous.get(path) !== content) changed.add(path);
-    for (const path of previous.keys()) if (!tree.has(path)) changed.add(path);
+    const tree = new RepoTree(await this.options[repo].readTree(`${ENVIRONMENTS_DIR}/`));
+    const changed = RepoTree.changed(this.trees[repo], tree);
     this.trees[repo] = tree;
     this.heads[repo] = head;
     if (repo === 'apps') this.noteAppHead(head);
@@ -478,7 +476,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           ? committed
               .filter((s) => s.part === 'apps')
               .map((s) => `${ENVIRONMENTS_DIR}/${name}/apps/${s.instance}/`)
-              .filter((dir) => [...this.trees.apps.keys()].some((p) => p.startsWith(dir)))
+              .filter((dir) => this.trees.apps.hasUnder(name, dir))
           : [];
       const sha = await this.commit(
         name,
@@ -653,7 +651,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const dropped = (repo: RepoName, part: 'infra' | 'apps') => {
       const prefix = `${ENVIRONMENTS_DIR}/${name}/${part}/`;
       const found = new Set<string>();
-      for (const path of this.trees[repo].keys()) {
+      for (const path of this.trees[repo].pathsOf(name)) {
         if (!path.startsWith(prefix)) continue;
         const instance = path
           .slice(prefix.length)
@@ -698,7 +696,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private async reconcileDeletion(name: string, desired: DesiredEnvironment | undefined): Promise<void> {
     const prefix = `${ENVIRONMENTS_DIR}/${name}/`;
-    const has = (repo: RepoName, dir: string) => [...this.trees[repo].keys()].some((p) => p.startsWith(dir));
+    const has = (repo: RepoName, dir: string) => this.trees[repo].hasUnder(name, dir);
     const live = (informer: Informer) =>
       informer
         .list()
@@ -936,7 +934,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private differs(repo: RepoName, files: Array<{ path: string; content: string }>): boolean {
-    return files.some((f) => this.trees[repo].get(f.path) !== f.content);
+    return files.some((f) => !this.trees[repo].holds(f.path, f.content));
   }
 
   private observedOutputs(env: ResolvedEnvironment): OutputValues {
@@ -1031,11 +1029,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const tree = this.trees[repo];
     for (const name of environmentNames([...change.remove, ...change.write.map((f) => f.path)]))
       this.fileVersions.set(name, ++this.fileVersionCount);
-    for (const removed of change.remove) {
-      if (removed.endsWith('/')) {
-        for (const path of [...tree.keys()]) if (path.startsWith(removed)) tree.delete(path);
-      } else tree.delete(removed);
-    }
+    for (const removed of change.remove) tree.remove(removed);
     for (const file of change.write) tree.set(file.path, file.content);
   }
 

@@ -1,0 +1,81 @@
+/** RepoTree: the engine's index of a repo's environments/ tree. */
+import { RepoTree } from '../../src/engine/repo-tree.js';
+
+const tree = () =>
+  new RepoTree([
+    ['environments/dev/environment.yaml', 'name: dev\n'],
+    ['environments/dev/infra/db.yaml', 'kind: Workspace\n'],
+    ['environments/dev/apps/web.yaml', 'kind: Application\n'],
+    ['environments/dev/apps/web/deploy.yaml', 'kind: Deployment\n'],
+    ['environments/dev-2/environment.yaml', 'name: dev-2\n'],
+  ]);
+
+describe('RepoTree', () => {
+  it('keeps the requests whole and only a digest of rendered files', () => {
+    const t = tree();
+    expect(t.request('environments/dev/environment.yaml')).toBe('name: dev\n');
+    expect(t.request('environments/dev/infra/db.yaml')).toBeUndefined();
+    expect(t.holds('environments/dev/infra/db.yaml', 'kind: Workspace\n')).toBe(true);
+    expect(t.holds('environments/dev/infra/db.yaml', 'kind: Workspace \n')).toBe(false);
+    expect(t.holds('environments/dev/infra/gone.yaml', '')).toBe(false);
+    expect(t.holds('environments/dev/environment.yaml', 'name: dev\n')).toBe(true);
+  });
+
+  it('indexes paths by environment, a name that prefixes another apart', () => {
+    const t = tree();
+    expect([...t.environments()].sort()).toEqual(['dev', 'dev-2']);
+    expect([...t.pathsOf('dev')]).toHaveLength(4);
+    expect([...t.pathsOf('dev-2')]).toEqual(['environments/dev-2/environment.yaml']);
+    expect(t.pathsOf('qa').size).toBe(0);
+    expect(t.hasUnder('dev', 'environments/dev/apps/')).toBe(true);
+    expect(t.hasUnder('dev-2', 'environments/dev-2/apps/')).toBe(false);
+  });
+
+  it.each<[string, string, string[]]>([
+    [
+      'a file',
+      'environments/dev/apps/web.yaml',
+      [
+        'environments/dev/apps/web/deploy.yaml',
+        'environments/dev/environment.yaml',
+        'environments/dev/infra/db.yaml',
+      ],
+    ],
+    [
+      'a directory',
+      'environments/dev/apps/',
+      ['environments/dev/environment.yaml', 'environments/dev/infra/db.yaml'],
+    ],
+    ['a whole environment', 'environments/dev/', []],
+    [
+      'a path that is not there',
+      'environments/dev/apps/api.yaml',
+      [
+        'environments/dev/apps/web.yaml',
+        'environments/dev/apps/web/deploy.yaml',
+        'environments/dev/environment.yaml',
+        'environments/dev/infra/db.yaml',
+      ],
+    ],
+  ])('removes %s and nothing of its neighbours', (_case, removed, left) => {
+    const t = tree();
+    t.remove(removed);
+    expect([...t.pathsOf('dev')].sort()).toEqual(left);
+    expect([...t.pathsOf('dev-2')]).toHaveLength(1);
+    expect([...t.environments()].includes('dev')).toBe(left.length > 0);
+  });
+
+  it('tells which paths changed between two trees', () => {
+    const before = tree();
+    const after = tree();
+    after.set('environments/dev/infra/db.yaml', 'kind: Workspace\nspec: {}\n');
+    after.remove('environments/dev-2/');
+    after.set('environments/qa/environment.yaml', 'name: qa\n');
+    expect([...RepoTree.changed(before, after)].sort()).toEqual([
+      'environments/dev-2/environment.yaml',
+      'environments/dev/infra/db.yaml',
+      'environments/qa/environment.yaml',
+    ]);
+    expect(RepoTree.changed(before, tree()).size).toBe(0);
+  });
+});
