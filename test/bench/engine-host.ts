@@ -10,6 +10,7 @@ import type { EventLoopUtilization } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { EnvironmentDocument } from '../../src/core/index.js';
 import type { RepoName } from '../../src/gitops/types.js';
+import { MALLOC_ENV } from '../../src/server/malloc-env.js';
 import { packageRoot } from '../../src/server/package-root.js';
 
 const REPO_ROOT = packageRoot();
@@ -153,7 +154,8 @@ export class BenchProcess {
       ],
       {
         cwd: REPO_ROOT,
-        env: { ...process.env, ...args.env },
+        // as `npm start` runs the server (see src/server/malloc-env.ts)
+        env: { ...process.env, ...MALLOC_ENV, ...args.env },
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       },
     );

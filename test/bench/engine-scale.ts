@@ -68,6 +68,14 @@ const QUIET_INTERVALS = 2;
 const QUIET_INTERVAL_MS = 2_000;
 /** … or after this long, whichever comes first (the figures then say it was still busy). */
 const MAX_SETTLE_MS = 30_000;
+/**
+ * Then its memory settles: V8 and the C library hand back what the start's burst used over a
+ * minute or so. Settled when the RSS moved less than MEMORY_SETTLED_FRACTION over the last
+ * MEMORY_SETTLE_WINDOW_MS, or after MAX_MEMORY_SETTLE_MS (the figures then say so).
+ */
+const MEMORY_SETTLED_FRACTION = 0.03;
+const MEMORY_SETTLE_WINDOW_MS = 20_000;
+const MAX_MEMORY_SETTLE_MS = 180_000;
 /** The baseline engine (no environment) is measured this long after it started. */
 const SETTLE_MS = 5_000;
 
@@ -97,6 +105,11 @@ export interface ScaleResult {
     quietAfterSeconds: number;
     /** False when it was still busy after MAX_SETTLE_MS (the steady-state window started anyway). */
     quiet: boolean;
+    /** From quiet to the RSS settling (see MEMORY_SETTLED_FRACTION); false when it had not after MAX_MEMORY_SETTLE_MS. */
+    memorySettleSeconds: number;
+    memorySettled: boolean;
+    /** The RSS when the engine went quiet (the start's burst not yet handed back). */
+    rssAtQuietMiB: number;
     /** git processes of the engine from its start to steady state, by clone and command. */
     git: GitCommandTimes[];
   };
@@ -256,7 +269,26 @@ export async function benchScale(args: {
     const settled = clock();
     const settledQuietly = quietIntervals >= QUIET_INTERVALS;
     log(
-      `      ${settledQuietly ? 'quiet' : 'still busy'} ${((settled - converged) / 1000).toFixed(0)} s after that; steady state for ${args.steadySeconds} s …`,
+      `      ${settledQuietly ? 'quiet' : 'still busy'} ${((settled - converged) / 1000).toFixed(0)} s after that; waiting for its memory to settle, then steady state for ${args.steadySeconds} s …`,
+    );
+    const memorySettleStart = clock();
+    const recent: Array<{ at: number; rss: number }> = [];
+    const startRss = (await engine.residentMemory()).rss;
+    let memorySettled = false;
+    while (clock() - memorySettleStart < MAX_MEMORY_SETTLE_MS) {
+      recent.push({ at: clock(), rss: (await engine.residentMemory()).rss });
+      while (recent[0]!.at < clock() - MEMORY_SETTLE_WINDOW_MS) recent.shift();
+      const values = recent.map((r) => r.rss);
+      const spanned = clock() - memorySettleStart >= MEMORY_SETTLE_WINDOW_MS;
+      if (spanned && Math.max(...values) - Math.min(...values) < MEMORY_SETTLED_FRACTION * values.at(-1)!) {
+        memorySettled = true;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+    const memorySettleSeconds = (clock() - memorySettleStart) / 1000;
+    log(
+      `      memory ${memorySettled ? 'settled' : 'still moving'} ${memorySettleSeconds.toFixed(0)} s later (RSS ${(startRss / MiB).toFixed(0)} → ${(recent.at(-1)!.rss / MiB).toFixed(0)} MiB); measuring …`,
     );
     const s2 = cluster.server.stats();
     const windowStart = clock();
@@ -302,6 +334,9 @@ export async function benchScale(args: {
         afterLeadingSeconds: (converged - leading) / 1000,
         quietAfterSeconds: (settled - converged) / 1000,
         quiet: settledQuietly,
+        memorySettleSeconds,
+        memorySettled,
+        rssAtQuietMiB: startRss / MiB,
         git: await gitIn(spawned, settled),
         requests: convergence.total,
         byVerb: convergence.byVerb,

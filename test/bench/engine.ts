@@ -252,7 +252,8 @@ export async function runEngineBench(args: {
     `Scale (${scale.environments} environments, ${scale.objects} objects in the cluster, seeded in ${scale.seedSeconds.toFixed(0)} s with ` +
       `${scale.commits.platform} platform + ${scale.commits.apps} apps commits): ${c.ready}/${scale.environments} Ready ${c.seconds.toFixed(1)} s after the engine's start ` +
       `(${c.afterLeadingSeconds.toFixed(1)} s after it led; cap ${c.capSeconds} s), ${c.readyAfterSteadyState} at the end; ${c.requests} API requests (${perMinute(c.byVerb)}); ${c.newCommits} commits; ` +
-      `${c.quiet ? `quiet ${c.quietAfterSeconds.toFixed(0)} s later` : `still busy ${c.quietAfterSeconds.toFixed(0)} s later (the steady-state window started anyway)`}.`,
+      `${c.quiet ? `quiet ${c.quietAfterSeconds.toFixed(0)} s later` : `still busy ${c.quietAfterSeconds.toFixed(0)} s later (the steady-state window started anyway)`}; ` +
+      `RSS ${c.rssAtQuietMiB.toFixed(0)} MiB then, its memory ${c.memorySettled ? 'settled' : 'still moving'} ${c.memorySettleSeconds.toFixed(0)} s after that.`,
     `    git processes of the engine until then (clone, command, count, time in git): ${git(c.git)}`,
     `    steady state, ${steady.seconds.toFixed(0)} s: ${steady.requestsPerMinute.toFixed(1)} requests/min by verb: ${perMinute(steady.byVerb)}; ` +
       `${steady.openWatches} watches open; per-environment polling: ${steady.perEnvironment.length === 0 ? 'none' : steady.perEnvironment.join(', ')}.`,

@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MALLOC_ENV } from '../../src/server/malloc-env.js';
 import { REPO_ROOT } from '../support/examples.js';
 import { waitFor } from '../support/envcat.js';
 
@@ -41,7 +42,7 @@ it('starts the service on the embedded default and says the cluster is simulated
   expect(build.status).toBe(0);
   const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/server/main.js')], {
     cwd: REPO_ROOT,
-    env: { ...env, PORT: String(port), ENVCAT_DATA_DIR: dir, ENVCAT_LOG_LEVEL: 'warn' },
+    env: { ...env, ...MALLOC_ENV, PORT: String(port), ENVCAT_DATA_DIR: dir, ENVCAT_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
