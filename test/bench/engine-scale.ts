@@ -70,12 +70,12 @@ const QUIET_INTERVAL_MS = 2_000;
 const MAX_SETTLE_MS = 30_000;
 /**
  * Then its memory settles: V8 and the C library hand back what the start's burst used over a
- * minute or so. Settled when the RSS moved less than MEMORY_SETTLED_FRACTION over the last
+ * minute or so (it can stay flat for a while first). Settled when the RSS moved less than MEMORY_SETTLED_FRACTION over the last
  * MEMORY_SETTLE_WINDOW_MS, or after MAX_MEMORY_SETTLE_MS (the figures then say so).
  */
 const MEMORY_SETTLED_FRACTION = 0.03;
-const MEMORY_SETTLE_WINDOW_MS = 20_000;
-const MAX_MEMORY_SETTLE_MS = 180_000;
+const MEMORY_SETTLE_WINDOW_MS = 45_000;
+const MAX_MEMORY_SETTLE_MS = 240_000;
 /** The baseline engine (no environment) is measured this long after it started. */
 const SETTLE_MS = 5_000;
 

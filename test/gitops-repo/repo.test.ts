@@ -272,6 +272,25 @@ describe('commit', () => {
   });
 });
 
+describe('the objects of many commits', () => {
+  it('stay in a few packs: each commit writes one small pack and every 50 they are merged', async () => {
+    const { workdir, bare, repo } = await setup();
+    for (let i = 0; i < 60; i++)
+      await repo.commit(change({ [`environments/e${i}/apps/web.yaml`]: `n: ${i}\n` }));
+
+    const counts = Object.fromEntries(
+      (await git(sandbox, workdir, 'count-objects', '-v'))
+        .trim()
+        .split('\n')
+        .map((line) => line.split(': ') as [string, string]),
+    );
+    expect(Number(counts.count)).toBe(0); // no loose objects
+    expect(Number(counts.packs)).toBeLessThanOrEqual(12);
+    expect((await remoteFiles(sandbox, bare)).length).toBe(60);
+    expect((await git(sandbox, workdir, 'fsck', '--no-progress', '--connectivity-only')).trim()).toBe('');
+  });
+});
+
 describe('commit with mustNotExist', () => {
   it('refuses to create a file another writer created first, committing nothing', async () => {
     // GIVEN two writers on one remote (two engine replicas), the first creating an environment
