@@ -3,13 +3,20 @@
  *
  * Every public method runs under a per-instance promise-chain mutex, because the working clone is
  * shared state. Two instances (two engine replicas) must use different workdirs; they race only
- * through push, which is why a rejected push is integrated (rebase, or re-apply of the change set
- * on a conflict) and retried with backoff.
+ * through push, which is why a rejected push is integrated (re-apply of the change sets on the new
+ * head) and retried with backoff.
+ *
+ * A bare repository on this machine without receive hooks (the embedded default) is written
+ * directly instead: the commit is imported into it and its branch moved by the same `git
+ * fast-import`, only if the branch is still the commit's parent. That is the compare-and-swap a
+ * push does, without the five processes of a push over the local transport; a branch that moved is
+ * handled exactly as a rejected push. No working clone is made then.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   ConflictError,
   EnvcatError,
@@ -53,6 +60,12 @@ export interface GitRepoOptions {
   logger?: GitOpsLogger;
   /** A git process that produces no output for this long is killed (default 120 s). */
   commandTimeoutMs?: number;
+  /**
+   * How commits reach a bare repository on this machine: `direct` (default) imports them into it
+   * when it has no receive hooks (see the module comment); `push` always uses a working clone and
+   * `git push`, as for a network remote.
+   */
+  localWrites?: 'direct' | 'push';
 }
 
 export const DEFAULT_AUTHOR: GitAuthor = { name: 'envcat', email: 'envcat@localhost' };
@@ -65,6 +78,21 @@ const MAX_CONCURRENT_READS = 4;
 const REPACK_EVERY = 50;
 /** Most change sets one commit carries. */
 const MAX_BATCH = 200;
+
+/**
+ * Hooks a push runs in the receiving repository: one that has any of them is always pushed to, so
+ * they run. (A reference-transaction hook that declines would make fast-import abort, not refuse.)
+ */
+const RECEIVE_HOOKS = [
+  'pre-receive',
+  'update',
+  'proc-receive',
+  'reference-transaction',
+  'post-receive',
+  'post-update',
+];
+/** What fast-import says when it leaves the branch alone: it moved since our base, or another git holds its lock. */
+const BRANCH_MOVED = /Not updating refs\/|Unable to update branch|cannot lock ref/;
 
 const SILENT: GitOpsLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -90,6 +118,11 @@ export class GitRepo implements GitOpsRepo {
   private readonly logger: GitOpsLogger;
   private readonly timeoutMs: number;
   private readonly baseEnv: Record<string, string>;
+  private readonly localWrites: 'direct' | 'push';
+  /** The remote's directory when it is on this machine. */
+  private readonly localPath: string | undefined;
+  /** Commits go straight into the local remote (decided by prepare); git then runs in it, not in workdir. */
+  private direct = false;
   private queue: Promise<void> = Promise.resolve();
   /** Reads running beside the lock (see concurrently), and reads waiting for a slot. */
   private reading = 0;
@@ -145,6 +178,10 @@ export class GitRepo implements GitOpsRepo {
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       problems.push({ path: '/commandTimeoutMs', message: 'must be a positive number' });
     }
+    const localWrites = options.localWrites ?? 'direct';
+    if (localWrites !== 'direct' && localWrites !== 'push') {
+      problems.push({ path: '/localWrites', message: "must be 'direct' or 'push'" });
+    }
     if (problems.length > 0 || !remote) throw new InputError(problems);
 
     this.name = options.name;
@@ -158,6 +195,9 @@ export class GitRepo implements GitOpsRepo {
     this.logger = options.logger ?? SILENT;
     this.timeoutMs = timeoutMs;
     this.baseEnv = baseGitEnv();
+    this.localWrites = localWrites;
+    if (remote.kind === 'local') this.localPath = remote.url;
+    else if (remote.kind === 'file') this.localPath = fileURLToPath(remote.url);
   }
 
   async sync(): Promise<string> {
@@ -174,6 +214,7 @@ export class GitRepo implements GitOpsRepo {
 
   /** The branch head on the remote (undefined when it has no such branch), without fetching. */
   private async remoteHead(): Promise<string | undefined> {
+    if (this.direct) return this.revParse(this.trackingRef());
     const output = await this.git(['ls-remote', '--quiet', 'origin', `refs/heads/${this.branch}`], {
       network: true,
     });
@@ -388,13 +429,23 @@ export class GitRepo implements GitOpsRepo {
       ? await networkAuth(this.remote, this.credentials)
       : { env: {} as Record<string, string>, secrets: [] as string[] };
     return runGit([...this.configArgs(), ...args], {
-      cwd: this.workdir,
+      cwd: this.gitDir(),
       base: this.baseEnv,
       env: auth.env,
       secrets: auth.secrets,
       timeoutMs: this.timeoutMs,
       ...(options.input === undefined ? {} : { input: options.input }),
     });
+  }
+
+  /** Where git runs: the local remote itself when writing to it directly, else the working clone. */
+  private gitDir(): string {
+    return this.direct ? this.localPath! : this.workdir;
+  }
+
+  /** The ref holding the remote branch head as we last saw it. */
+  private trackingRef(): string {
+    return this.direct ? `refs/heads/${this.branch}` : `refs/remotes/origin/${this.branch}`;
   }
 
   /** Per-command configuration, so the machine's global git config cannot change what we commit. */
@@ -428,7 +479,7 @@ export class GitRepo implements GitOpsRepo {
   private async readBlobs(shas: string[]): Promise<Map<string, string>> {
     const unique = [...new Set(shas)];
     const output = await runGitBuffer(['--batch'], {
-      cwd: this.workdir,
+      cwd: this.gitDir(),
       base: this.baseEnv,
       input: `${unique.join('\n')}\n`,
       timeoutMs: this.timeoutMs,
@@ -457,6 +508,18 @@ export class GitRepo implements GitOpsRepo {
   /** Makes sure the workdir is a usable clone of our remote: checked once, (re)created when not. */
   private async prepare(): Promise<void> {
     if (this.ready) return;
+    this.direct = false;
+    if (await this.canWriteDirectly()) {
+      this.direct = true;
+      await this.readObjectFormat();
+      this.synced = false;
+      this.ready = true;
+      this.logger.info(
+        { repo: this.name, url: this.displayUrl },
+        'committing directly into the local repository',
+      );
+      return;
+    }
     if (existsSync(join(this.workdir, '.git'))) {
       const problem = await this.inspect();
       if (problem === undefined) {
@@ -486,6 +549,41 @@ export class GitRepo implements GitOpsRepo {
       { repo: this.name, url: this.displayUrl, workdir: this.workdir },
       'created working clone',
     );
+  }
+
+  /**
+   * Whether commits may go straight into the remote: it is a bare repository on this machine and
+   * has no receive hook that a push would run. Anything unexpected leaves it to the working clone,
+   * whose fetch reports the problem.
+   */
+  private async canWriteDirectly(): Promise<boolean> {
+    const path = this.localPath;
+    if (this.localWrites !== 'direct' || path === undefined || !existsSync(path)) return false;
+    let answer: string;
+    try {
+      answer = await runGit(
+        ['rev-parse', '--is-bare-repository', '--absolute-git-dir', '--git-path', 'hooks'],
+        {
+          cwd: path,
+          base: this.baseEnv,
+          timeoutMs: this.timeoutMs,
+        },
+      );
+    } catch (error) {
+      if (error instanceof GitCommandError) return false;
+      throw error;
+    }
+    const [bare, gitDir, hooks] = answer.trim().split('\n');
+    if (bare !== 'true' || gitDir !== (await realpath(path)) || hooks === undefined) return false;
+    for (const hook of RECEIVE_HOOKS) {
+      try {
+        await access(resolve(gitDir, hooks, hook), constants.X_OK);
+        return false;
+      } catch {
+        // Not there or not executable: git would not run it either.
+      }
+    }
+    return true;
   }
 
   /** Why the existing workdir is not a clone we can use, or undefined when it is. */
@@ -542,7 +640,7 @@ export class GitRepo implements GitOpsRepo {
   private async refresh(): Promise<string> {
     await this.prepare();
     await this.fetch();
-    const remoteHead = (await this.revParse(`refs/remotes/origin/${this.branch}`)) ?? '';
+    const remoteHead = (await this.revParse(this.trackingRef())) ?? '';
     this.tree = await this.loadTree(remoteHead);
     this.synced = true;
     this.publishedHead = remoteHead;
@@ -572,6 +670,8 @@ export class GitRepo implements GitOpsRepo {
   }
 
   private async fetch(): Promise<void> {
+    // Everything in the local remote is readable where git runs.
+    if (this.direct) return;
     await this.git(['fetch', '--quiet', '--prune', '--no-tags', 'origin'], { network: true });
   }
 
@@ -617,9 +717,8 @@ export class GitRepo implements GitOpsRepo {
       this.logger.debug({ repo: this.name, url: this.displayUrl, sha: base.head }, 'nothing to commit');
       return finish(0, base.head);
     }
-    let sha = await this.writeCommit(base, plan);
+    let { sha, pushed } = await this.publish(base, plan);
     for (let attempt = 1; ; attempt++) {
-      const pushed = await this.push(sha);
       if (pushed.ok) {
         this.tree = { head: sha, entries: plan.entries, directories: plan.directories };
         this.publishedHead = sha;
@@ -630,8 +729,9 @@ export class GitRepo implements GitOpsRepo {
             sha,
             attempts: attempt,
             changes: plan.effective.filter(Boolean).length,
+            via: this.direct ? 'direct' : 'push',
           },
-          'pushed commit',
+          'published commit',
         );
         await this.maintain();
         return finish(attempt, sha);
@@ -639,16 +739,16 @@ export class GitRepo implements GitOpsRepo {
       if (attempt >= this.retry.attempts) {
         this.logger.error(
           { repo: this.name, url: this.displayUrl, sha, attempts: attempt, reason: pushed.reason },
-          'push failed after the last attempt',
+          'commit not published after the last attempt',
         );
         throw new ExternalError(
-          `push to the ${this.name} repo (${this.displayUrl}) failed after ${attempt} attempt(s): ${pushed.reason}`,
+          `${this.direct ? 'commit into' : 'push to'} the ${this.name} repo (${this.displayUrl}) failed after ${attempt} attempt(s): ${pushed.reason}`,
         );
       }
       const delayMs = backoffDelay(this.retry, attempt);
       this.logger.warn(
         { repo: this.name, url: this.displayUrl, sha, attempt, reason: pushed.reason, delayMs },
-        'push rejected, applying the change set again on the remote head and retrying',
+        'commit rejected, applying the change sets again on the remote head and retrying',
       );
       await sleep(delayMs);
       base = await this.refreshTree();
@@ -660,8 +760,15 @@ export class GitRepo implements GitOpsRepo {
         );
         return finish(attempt, base.head);
       }
-      sha = await this.writeCommit(base, plan);
+      ({ sha, pushed } = await this.publish(base, plan));
     }
+  }
+
+  /** The commit of `plan` on `base`, written and published: pushed, or imported straight into the local remote. */
+  private async publish(base: Tree, plan: Plan): Promise<{ sha: string; pushed: PushOutcome }> {
+    if (this.direct) return this.writeCommit(base, plan, `refs/heads/${this.branch}`);
+    const { sha } = await this.writeCommit(base, plan, 'refs/envcat/commit');
+    return { sha, pushed: await this.push(sha) };
   }
 
   /**
@@ -761,13 +868,22 @@ export class GitRepo implements GitOpsRepo {
     return undefined;
   }
 
-  /** One `git fast-import`: the commit of `plan` on `base`, with its blobs and trees; returns its sha. */
-  private async writeCommit(base: Tree, plan: Plan): Promise<string> {
+  /**
+   * One `git fast-import`: the commit of `plan` on `base`, with its blobs and trees, and `ref` set
+   * to it. `refs/envcat/commit` in the working clone is simply overwritten; a branch of the local
+   * remote is moved only while `base` is still its head (fast-import refuses to move a branch to a
+   * commit that does not contain its current head, and locks it against the old value).
+   */
+  private async writeCommit(
+    base: Tree,
+    plan: Plan,
+    ref: string,
+  ): Promise<{ sha: string; pushed: PushOutcome }> {
     const made = plan.changes.filter((_, index) => plan.effective[index]);
     const message = batchMessage(made.length > 0 ? made : plan.changes);
     const person = `${this.author.name} <${this.author.email}> now`;
     const lines = [
-      'commit refs/envcat/commit',
+      `commit ${ref}`,
       'mark :1',
       `author ${person}`,
       `committer ${person}`,
@@ -780,13 +896,30 @@ export class GitRepo implements GitOpsRepo {
       else lines.push(`M 100644 inline ${quotePath(path)}`, data(content));
     }
     lines.push('get-mark :1', '');
-    const output = await this.git(
-      ['-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet', '--date-format=now', '--force'],
-      { input: lines.join('\n') },
-    );
-    const sha = output.trim().split('\n').at(-1) ?? '';
-    if (!SHA.test(sha)) throw new ExternalError(`${this.name} repo: git fast-import did not name the commit`);
-    return sha;
+    const args = ['-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet', '--date-format=now'];
+    const named = (output: string) => {
+      const sha = output.trim().split('\n').at(-1) ?? '';
+      if (!SHA.test(sha))
+        throw new ExternalError(`${this.name} repo: git fast-import did not name the commit`);
+      return sha;
+    };
+    try {
+      const output = await this.git(this.direct ? args : [...args, '--force'], { input: lines.join('\n') });
+      return { sha: named(output), pushed: { ok: true } };
+    } catch (error) {
+      // The commit is written but the branch has moved since `base`: another writer got there first.
+      if (
+        this.direct &&
+        error instanceof GitCommandError &&
+        error.exitCode === 1 &&
+        BRANCH_MOVED.test(error.stderr)
+      ) {
+        const said = error.stderr.split('\n').find((line) => BRANCH_MOVED.test(line)) ?? '';
+        const reason = said.replace(/^(warning|error): /, '').trim();
+        return { sha: named(error.stdout), pushed: { ok: false, reason } };
+      }
+      throw error;
+    }
   }
 
   private async push(sha: string): Promise<PushOutcome> {

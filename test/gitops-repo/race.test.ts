@@ -1,14 +1,19 @@
 /**
- * Concurrent writers on one remote. Races are forced deterministically: a reference-transaction hook in our
- * working clone makes another clone push after our fetch and before our push, or the remote's
- * pre-receive hook declines pushes. Then two GitRepo instances commit in parallel.
+ * Concurrent writers on one remote. Races are forced deterministically. Through a working clone
+ * and push: a reference-transaction hook in our clone makes another clone push after our commit
+ * is written and before our push, or the remote's pre-receive hook declines pushes. Writing
+ * directly into the local repository: another clone pushes after our last commit, so the head our
+ * next commit starts from has moved. Then two GitRepo instances commit in parallel, both ways.
  */
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { ExternalError } from '../../src/core/index.js';
-import { ensureBareRepo, GitRepo, type FileChange } from '../../src/gitops/index.js';
+import { ensureBareRepo, GitRepo, type FileChange, type GitRepoOptions } from '../../src/gitops/index.js';
 import {
   createSandbox,
   git,
+  OTHER,
   otherClone,
   raceOnce,
   recordingLogger,
@@ -37,7 +42,7 @@ const change = (write: Record<string, string>, message: string, remove: string[]
 });
 
 /** A remote seeded with one commit, our GitRepo (synced) and another writer's clone. */
-async function setup(attempts = 4) {
+async function setup(attempts = 4, localWrites: GitRepoOptions['localWrites'] = 'push') {
   const id = ++counter;
   const { path: bare } = await ensureBareRepo(join(sandbox.root, `remote-${id}.git`));
   const workdir = join(sandbox.root, `work-${id}`);
@@ -48,10 +53,23 @@ async function setup(attempts = 4) {
     workdir,
     retry: { attempts, baseDelayMs: 1, maxDelayMs: 10 },
     logger,
+    localWrites,
   });
   await repo.commit(change({ 'environments/dev/apps/web.yaml': 'replicas: 1\n' }, 'seed'));
   const other = await otherClone(sandbox, bare, join(sandbox.root, `other-${id}`));
   return { bare, workdir, repo, logger, other };
+}
+
+/** Another writer commits `files` on top of the remote head and pushes, with plain git. */
+async function otherCommits(other: string, files: Record<string, string>, message: string) {
+  await git(sandbox, other, 'pull', '--quiet', '--ff-only', 'origin', 'main');
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(join(other, dirname(path)), { recursive: true });
+    await writeFile(join(other, path), content);
+  }
+  await git(sandbox, other, 'add', '.');
+  await git(sandbox, other, ...OTHER, 'commit', '--quiet', '-m', message);
+  await git(sandbox, other, 'push', '--quiet', 'origin', 'HEAD:main');
 }
 
 describe('a rejected push', () => {
@@ -77,7 +95,7 @@ describe('a rejected push', () => {
     expect(logger.records).toContainEqual(
       expect.objectContaining({
         level: 'warn',
-        message: 'push rejected, applying the change set again on the remote head and retrying',
+        message: 'commit rejected, applying the change sets again on the remote head and retrying',
         object: expect.objectContaining({ repo: 'apps', attempt: 1 }),
       }),
     );
@@ -101,7 +119,7 @@ describe('a rejected push', () => {
     expect(await remoteFile(sandbox, bare, 'environments/dev/apps/web.yaml')).toBe('replicas: 3\n');
     expect(await remoteFile(sandbox, bare, 'notes.md')).toBe('theirs\n');
     expect(logger.records.map((record) => record.message)).toContain(
-      'push rejected, applying the change set again on the remote head and retrying',
+      'commit rejected, applying the change sets again on the remote head and retrying',
     );
     // The clone is usable afterwards.
     const next = await repo.commit(change({ 'environments/dev/apps/web.yaml': 'replicas: 4\n' }, 'next'));
@@ -159,14 +177,103 @@ describe('a rejected push', () => {
   });
 });
 
-describe('two instances committing in parallel', () => {
+describe('a branch that moved under a direct commit', () => {
+  it('gets the change sets again on the other writer’s commit: both land, ours on top', async () => {
+    const { bare, workdir, repo, logger, other } = await setup(4, 'direct');
+    await otherCommits(other, { 'environments/qa/apps/api.yaml': 'theirs\n' }, 'their change');
+
+    const result = await repo.commit(
+      change({ 'environments/dev/apps/web.yaml': 'replicas: 2\n' }, 'our change'),
+    );
+
+    expect(result).toEqual({ changed: true, sha: expect.any(String), attempts: 2 });
+    expect((await git(sandbox, bare, 'rev-parse', 'main')).trim()).toBe(result.sha);
+    expect(await remoteSubjects(sandbox, bare)).toEqual(['our change', 'their change', 'seed']);
+    expect(await remoteFile(sandbox, bare, 'environments/qa/apps/api.yaml')).toBe('theirs\n');
+    expect(logger.records).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'commit rejected, applying the change sets again on the remote head and retrying',
+        object: expect.objectContaining({
+          attempt: 1,
+          reason: expect.stringMatching(
+            /^Not updating refs\/heads\/main \(new tip \w+ does not contain \w+\)$/,
+          ),
+        }),
+      }),
+    );
+    // No working clone was needed, and the refused attempt left no ref behind.
+    expect(existsSync(workdir)).toBe(false);
+    expect((await git(sandbox, bare, 'for-each-ref', '--format=%(refname)')).trim()).toBe('refs/heads/main');
+  });
+
+  it('on a conflict: our content wins, theirs stays in history', async () => {
+    const { bare, repo, other } = await setup(4, 'direct');
+    await otherCommits(other, { 'environments/dev/apps/web.yaml': 'replicas: 9 # by hand\n' }, 'hand edit');
+
+    const result = await repo.commit(
+      change({ 'environments/dev/apps/web.yaml': 'replicas: 3\n' }, 'desired'),
+    );
+
+    expect(result.attempts).toBe(2);
+    expect(await remoteSubjects(sandbox, bare)).toEqual(['desired', 'hand edit', 'seed']);
+    expect(await remoteFile(sandbox, bare, 'environments/dev/apps/web.yaml')).toBe('replicas: 3\n');
+  });
+
+  it('when the other writer already made the same change, reports changed:false and adds nothing', async () => {
+    const { bare, repo, other } = await setup(4, 'direct');
+    await otherCommits(other, { 'environments/dev/apps/web.yaml': 'replicas: 5\n' }, 'same, by someone else');
+
+    const result = await repo.commit(change({ 'environments/dev/apps/web.yaml': 'replicas: 5\n' }, 'ours'));
+
+    const head = (await git(sandbox, bare, 'rev-parse', 'main')).trim();
+    expect(result).toEqual({ changed: false, sha: head, attempts: 1 });
+    expect(await remoteSubjects(sandbox, bare)).toEqual(['same, by someone else', 'seed']);
+  });
+
+  it('retries while the branch is locked by another git process, and lands once the lock is gone', async () => {
+    const { bare, repo, logger } = await setup(4, 'direct');
+    const lock = join(bare, 'refs', 'heads', 'main.lock');
+    await writeFile(lock, '');
+    const warn = logger.warn;
+    logger.warn = (object, message) => {
+      warn(object, message);
+      rmSync(lock, { force: true });
+    };
+
+    const result = await repo.commit(change({ 'x.yaml': 'x\n' }, 'after the lock'));
+
+    expect(result.attempts).toBe(2);
+    expect(await remoteSubjects(sandbox, bare)).toEqual(['after the lock', 'seed']);
+    expect(logger.records.find((record) => record.level === 'warn')?.object.reason).toMatch(
+      /cannot lock ref/,
+    );
+  });
+
+  it('gives up after the configured attempts with an ExternalError naming the repo and the attempts', async () => {
+    const { bare, repo, logger } = await setup(3, 'direct');
+    await writeFile(join(bare, 'refs', 'heads', 'main.lock'), '');
+    const before = (await git(sandbox, bare, 'rev-parse', 'main')).trim();
+
+    const attempt = repo.commit(change({ 'x.yaml': 'x\n' }, 'never lands'));
+
+    await expect(attempt).rejects.toBeInstanceOf(ExternalError);
+    await expect(attempt).rejects.toThrow(/commit into the apps repo .* failed after 3 attempt/);
+    expect((await git(sandbox, bare, 'rev-parse', 'main')).trim()).toBe(before);
+    expect(logger.records.filter((record) => record.level === 'warn')).toHaveLength(2);
+    expect(logger.records.filter((record) => record.level === 'error')).toHaveLength(1);
+  });
+});
+
+describe.each(['direct', 'push'] as const)('two instances committing in parallel (%s)', (localWrites) => {
   it('land every commit (2 × 10) with no file lost', async () => {
-    const { path: bare } = await ensureBareRepo(join(sandbox.root, 'parallel.git'));
+    const { path: bare } = await ensureBareRepo(join(sandbox.root, `parallel-${localWrites}.git`));
     const make = (name: string) =>
       new GitRepo({
         name: 'platform',
         url: bare,
-        workdir: join(sandbox.root, `parallel-${name}`),
+        localWrites,
+        workdir: join(sandbox.root, `parallel-${localWrites}-${name}`),
         author: { name: `replica ${name}`, email: `${name}@envcat.test` },
         retry: { attempts: 30, baseDelayMs: 2, maxDelayMs: 40 },
       });

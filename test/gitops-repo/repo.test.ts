@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ConflictError, InputError, NotFoundError } from '../../src/core/index.js';
 import { ensureBareRepo, GitRepo, type FileChange, type GitRepoOptions } from '../../src/gitops/index.js';
 import {
@@ -106,7 +107,7 @@ describe('commit', () => {
     expect(logger.records).toContainEqual(
       expect.objectContaining({
         level: 'info',
-        message: 'pushed commit',
+        message: 'published commit',
         object: expect.objectContaining({ repo: 'platform', sha: result.sha }),
       }),
     );
@@ -272,14 +273,15 @@ describe('commit', () => {
   });
 });
 
-describe('the objects of many commits', () => {
+describe.each(['direct', 'push'] as const)('the objects of many commits (%s)', (localWrites) => {
   it('stay in a few packs: each commit writes one small pack and every 50 they are merged', async () => {
-    const { workdir, bare, repo } = await setup();
+    const { workdir, bare, repo } = await setup({ localWrites });
     for (let i = 0; i < 60; i++)
       await repo.commit(change({ [`environments/e${i}/apps/web.yaml`]: `n: ${i}\n` }));
 
+    const where = localWrites === 'direct' ? bare : workdir;
     const counts = Object.fromEntries(
-      (await git(sandbox, workdir, 'count-objects', '-v'))
+      (await git(sandbox, where, 'count-objects', '-v'))
         .trim()
         .split('\n')
         .map((line) => line.split(': ') as [string, string]),
@@ -287,7 +289,94 @@ describe('the objects of many commits', () => {
     expect(Number(counts.count)).toBe(0); // no loose objects
     expect(Number(counts.packs)).toBeLessThanOrEqual(12);
     expect((await remoteFiles(sandbox, bare)).length).toBe(60);
-    expect((await git(sandbox, workdir, 'fsck', '--no-progress', '--connectivity-only')).trim()).toBe('');
+    expect((await git(sandbox, where, 'fsck', '--no-progress', '--connectivity-only')).trim()).toBe('');
+  });
+});
+
+describe('a bare repository on this machine', () => {
+  it('gets commits written straight into it, with no working clone and no ref of ours', async () => {
+    const { bare, workdir, repo, logger } = await setup();
+    const first = await repo.commit(change({ 'a.yaml': 'a\n' }, [], 'one'));
+    const second = await repo.commit(change({ 'b.yaml': 'b\n' }, ['a.yaml'], 'two'));
+
+    expect(existsSync(workdir)).toBe(false);
+    expect((await git(sandbox, bare, 'rev-parse', 'main')).trim()).toBe(second.sha);
+    expect((await git(sandbox, bare, 'rev-parse', 'main~1')).trim()).toBe(first.sha);
+    expect(await remoteFiles(sandbox, bare)).toEqual(['b.yaml']);
+    expect((await git(sandbox, bare, 'for-each-ref', '--format=%(refname)')).trim()).toBe('refs/heads/main');
+    expect(logger.records).toContainEqual(
+      expect.objectContaining({
+        message: 'published commit',
+        object: expect.objectContaining({ via: 'direct' }),
+      }),
+    );
+  });
+
+  it('is written directly through a file:// URL too', async () => {
+    const { bare, workdir, logger } = await setup();
+    const repo = new GitRepo({ name: 'apps', url: pathToFileURL(bare).href, workdir, logger });
+    await repo.commit(change({ 'a.yaml': 'a\n' }));
+    expect(existsSync(workdir)).toBe(false);
+    expect(await remoteFile(sandbox, bare, 'a.yaml')).toBe('a\n');
+  });
+
+  it.each([
+    ['a pre-receive hook', 'hooks/pre-receive'],
+    ['a post-receive hook', 'hooks/post-receive'],
+    ['a reference-transaction hook', 'hooks/reference-transaction'],
+  ])('with %s is pushed to through a working clone, so the hook runs', async (_label, hook) => {
+    const { bare, workdir, repo, logger, id } = await setup();
+    const ran = join(sandbox.root, `hook-ran-${id}`);
+    await writeHook(bare, hook.split('/')[1]!, `: > ${JSON.stringify(ran)}\ncat >/dev/null`);
+
+    await repo.commit(change({ 'a.yaml': 'a\n' }));
+
+    expect(existsSync(ran)).toBe(true);
+    expect(existsSync(join(workdir, '.git'))).toBe(true);
+    expect(await remoteFile(sandbox, bare, 'a.yaml')).toBe('a\n');
+    expect(logger.records).toContainEqual(
+      expect.objectContaining({
+        message: 'published commit',
+        object: expect.objectContaining({ via: 'push' }),
+      }),
+    );
+  });
+
+  it('with receive hooks in core.hooksPath is pushed to; a hook file git would not run (not executable) does not count', async () => {
+    const { bare, id } = await setup();
+    const hooks = join(sandbox.root, `hooks-${id}`);
+    const ran = join(sandbox.root, `hooks-path-ran-${id}`);
+    await mkdir(hooks);
+    await writeFile(join(hooks, 'post-receive'), `#!/bin/sh\n: > ${JSON.stringify(ran)}\n`, { mode: 0o755 });
+    await writeFile(join(bare, 'hooks', 'pre-receive'), '#!/bin/sh\nexit 1\n', { mode: 0o644 });
+    await git(sandbox, bare, 'config', 'core.hooksPath', hooks);
+    const pushed = new GitRepo({ name: 'apps', url: bare, workdir: join(sandbox.root, `hp-${id}`) });
+    await pushed.commit(change({ 'a.yaml': 'a\n' }));
+    expect(existsSync(ran)).toBe(true);
+
+    await git(sandbox, bare, 'config', '--unset', 'core.hooksPath');
+    const direct = new GitRepo({ name: 'apps', url: bare, workdir: join(sandbox.root, `hp2-${id}`) });
+    await direct.commit(change({ 'b.yaml': 'b\n' }));
+    expect(existsSync(join(sandbox.root, `hp2-${id}`))).toBe(false);
+    expect(await remoteFiles(sandbox, bare)).toEqual(['a.yaml', 'b.yaml']);
+  });
+
+  it('is written directly on a branch other than main, leaving main alone', async () => {
+    const { bare, workdir } = await setup();
+    const repo = new GitRepo({ name: 'apps', url: bare, workdir, branch: 'gitops/live' });
+    await repo.commit(change({ 'x.yaml': 'x\n' }, [], 'on a branch'));
+    await repo.commit(change({ 'y.yaml': 'y\n' }, [], 'again'));
+    expect(await remoteSubjects(sandbox, bare, 'gitops/live')).toEqual(['again', 'on a branch']);
+    expect((await git(sandbox, bare, 'for-each-ref', '--format=%(refname)')).trim()).toBe(
+      'refs/heads/gitops/live',
+    );
+  });
+
+  it("is pushed to through a working clone with localWrites: 'push'", async () => {
+    const { bare, workdir, repo } = await setup({ localWrites: 'push' });
+    await repo.commit(change({ 'a.yaml': 'a\n' }));
+    expect((await git(sandbox, workdir, 'config', '--get', 'remote.origin.url')).trim()).toBe(bare);
+    expect(await remoteFile(sandbox, bare, 'a.yaml')).toBe('a\n');
   });
 });
 
@@ -389,27 +478,33 @@ describe('changes committed while the clone is busy', () => {
     expect(messages).not.toMatch(/create dev|write over/);
   });
 
-  it('do not hold up log and isAncestor of commits already fetched', async () => {
-    const { bare, repo } = await setup();
-    const first = await repo.commit(change({ 'environments/a/x.yaml': '1\n' }, [], 'one'));
-    const second = await repo.commit(change({ 'environments/a/x.yaml': '2\n' }, [], 'two'));
-    // A slow remote: the next push takes a second.
-    await writeHook(bare, 'pre-receive', 'sleep 1');
+  it.each([
+    ['push', 'pre-receive'],
+    ['direct', 'reference-transaction'],
+  ] as const)(
+    'do not hold up log and isAncestor of commits already fetched (%s)',
+    async (localWrites, hook) => {
+      const { bare, repo } = await setup({ localWrites });
+      const first = await repo.commit(change({ 'environments/a/x.yaml': '1\n' }, [], 'one'));
+      const second = await repo.commit(change({ 'environments/a/x.yaml': '2\n' }, [], 'two'));
+      // A slow remote: the next commit takes a second (the hook is added once the repo has decided how to write).
+      await writeHook(bare, hook, 'sleep 1');
 
-    const slow = repo.commit(change({ 'environments/a/x.yaml': '3\n' }, [], 'three'));
-    let pushed = false;
-    void slow.then(() => (pushed = true));
-    const [log, ancestor] = await Promise.all([
-      repo.log('environments/a/'),
-      repo.isAncestor(first.sha, second.sha),
-    ]);
+      const slow = repo.commit(change({ 'environments/a/x.yaml': '3\n' }, [], 'three'));
+      let pushed = false;
+      void slow.then(() => (pushed = true));
+      const [log, ancestor] = await Promise.all([
+        repo.log('environments/a/'),
+        repo.isAncestor(first.sha, second.sha),
+      ]);
 
-    expect(pushed).toBe(false);
-    expect(log.map((c) => c.message)).toEqual(['two', 'one']);
-    expect(ancestor).toBe(true);
-    await slow;
-    expect((await repo.log('environments/a/')).map((c) => c.message)).toEqual(['three', 'two', 'one']);
-  });
+      expect(pushed).toBe(false);
+      expect(log.map((c) => c.message)).toEqual(['two', 'one']);
+      expect(ancestor).toBe(true);
+      await slow;
+      expect((await repo.log('environments/a/')).map((c) => c.message)).toEqual(['three', 'two', 'one']);
+    },
+  );
 });
 
 describe('readTree and log', () => {
@@ -603,15 +698,21 @@ describe('isAncestor', () => {
   });
 });
 
-describe('the working clone', () => {
+describe('the working clone (pushing)', () => {
   it('is recreated when the workdir holds a clone of another remote', async () => {
-    const a = await setup();
+    const a = await setup({ localWrites: 'push' });
     await a.repo.commit(change({ 'from-a.yaml': 'a\n' }));
-    const b = await setup();
+    const b = await setup({ localWrites: 'push' });
     await b.repo.commit(change({ 'from-b.yaml': 'b\n' }));
 
     const logger = recordingLogger();
-    const switched = new GitRepo({ name: 'platform', url: b.bare, workdir: a.workdir, logger });
+    const switched = new GitRepo({
+      name: 'platform',
+      url: b.bare,
+      workdir: a.workdir,
+      logger,
+      localWrites: 'push',
+    });
     await switched.sync();
 
     expect([...(await switched.readTree('')).keys()]).toEqual(['from-b.yaml']);
@@ -625,33 +726,33 @@ describe('the working clone', () => {
   });
 
   it('is recreated when corrupt, even inside another git repository', async () => {
-    const { bare, id } = await setup();
+    const { bare, id } = await setup({ localWrites: 'push' });
     const outer = join(sandbox.root, `outer-${id}`);
     await mkdir(outer);
     await git(sandbox, outer, 'init', '--quiet');
     const workdir = join(outer, 'clone');
-    const first = new GitRepo({ name: 'apps', url: bare, workdir });
+    const first = new GitRepo({ name: 'apps', url: bare, workdir, localWrites: 'push' });
     await first.commit(change({ 'x.yaml': 'x\n' }));
     await rm(join(workdir, '.git', 'HEAD'));
 
-    const second = new GitRepo({ name: 'apps', url: bare, workdir });
+    const second = new GitRepo({ name: 'apps', url: bare, workdir, localWrites: 'push' });
     expect(await second.sync()).toBe((await git(sandbox, bare, 'rev-parse', 'main')).trim());
     expect(await second.readTree('')).toEqual(new Map([['x.yaml', 'x\n']]));
     expect(await git(sandbox, outer, 'status', '--porcelain', '--untracked-files=no')).toBe('');
   });
 
   it('is never made in a non-empty directory that is not a clone', async () => {
-    const { bare, id } = await setup();
+    const { bare, id } = await setup({ localWrites: 'push' });
     const workdir = join(sandbox.root, `occupied-${id}`);
     await mkdir(workdir);
     await writeFile(join(workdir, 'precious.txt'), 'keep');
-    const repo = new GitRepo({ name: 'platform', url: bare, workdir });
+    const repo = new GitRepo({ name: 'platform', url: bare, workdir, localWrites: 'push' });
     await expect(repo.sync()).rejects.toBeInstanceOf(ConflictError);
     expect(await readFile(join(workdir, 'precious.txt'), 'utf8')).toBe('keep');
   });
 
   it('recovers from leftovers of an interrupted run (stale lock, dirty tree)', async () => {
-    const { repo, workdir, bare } = await setup();
+    const { repo, workdir, bare } = await setup({ localWrites: 'push' });
     await repo.commit(change({ 'x.yaml': 'x\n' }));
     await writeFile(join(workdir, '.git', 'index.lock'), '');
     // a git fast-import and a fetch killed half way leave their ref locks behind
@@ -662,7 +763,7 @@ describe('the working clone', () => {
     await writeFile(join(workdir, 'x.yaml'), 'dirty\n');
     await writeFile(join(workdir, 'untracked.yaml'), 'junk\n');
 
-    const restarted = new GitRepo({ name: 'platform', url: bare, workdir });
+    const restarted = new GitRepo({ name: 'platform', url: bare, workdir, localWrites: 'push' });
     const result = await restarted.commit(change({ 'y.yaml': 'y\n' }));
     expect(result.changed).toBe(true);
     expect(await remoteFiles(sandbox, bare)).toEqual(['x.yaml', 'y.yaml']);
@@ -671,8 +772,14 @@ describe('the working clone', () => {
   });
 
   it('works on a branch other than main', async () => {
-    const { bare, workdir } = await setup();
-    const repo = new GitRepo({ name: 'apps', url: bare, workdir, branch: 'gitops/live' });
+    const { bare, workdir } = await setup({ localWrites: 'push' });
+    const repo = new GitRepo({
+      name: 'apps',
+      url: bare,
+      workdir,
+      branch: 'gitops/live',
+      localWrites: 'push',
+    });
     await repo.commit(change({ 'x.yaml': 'x\n' }, [], 'on a branch'));
     expect(await remoteSubjects(sandbox, bare, 'gitops/live')).toEqual(['on a branch']);
   });
@@ -683,6 +790,7 @@ describe('options', () => {
     ['an unknown repo name', { name: 'other' as never }, '/name'],
     ['an invalid branch', { branch: 'a..b' }, '/branch'],
     ['an empty workdir', { workdir: ' ' }, '/workdir'],
+    ['an unknown way to write local repos', { localWrites: 'rsync' as never }, '/localWrites'],
     ['an author with angle brackets', { author: { name: 'x <y>', email: 'a@b' } }, '/author/name'],
     ['zero attempts', { retry: { attempts: 0 } }, '/retry/attempts'],
     ['a negative delay', { retry: { baseDelayMs: -1 } }, '/retry/baseDelayMs'],
