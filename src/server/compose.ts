@@ -77,6 +77,7 @@ export async function startEnvcat(
       url: repoUrls[name],
       branch: config[name].branch,
       workdir: join(dataDir, 'work', name),
+      localWrites: config.gitLocalWrites,
       ...(config[name].credentials ? { credentials: config[name].credentials } : {}),
       logger: gitLogger,
     });

@@ -24,6 +24,8 @@ export interface ServiceConfig {
   inCluster: boolean;
   platform: RepoConfig;
   apps: RepoConfig;
+  /** How commits reach a bare repo on this machine: written into it directly, or pushed (see GitRepo). */
+  gitLocalWrites: 'direct' | 'push';
   /** The URL Argo CD reads the app repo from (defaults to the apps repo URL). */
   appsRepoUrlForArgo?: string;
   workspaceApi: WorkspaceApi;
@@ -93,6 +95,10 @@ export function loadConfig(
       ...(own ? { credentials: own } : {}),
     };
   };
+  const gitLocalWrites = env.ENVCAT_GIT_LOCAL_WRITES || 'direct';
+  if (gitLocalWrites !== 'direct' && gitLocalWrites !== 'push') {
+    at('ENVCAT_GIT_LOCAL_WRITES', 'must be direct or push');
+  }
   const workspaceApi = env.ENVCAT_WORKSPACE_API ?? 'namespaced';
   if (workspaceApi !== 'namespaced' && workspaceApi !== 'cluster')
     at('ENVCAT_WORKSPACE_API', 'must be namespaced or cluster');
@@ -123,6 +129,7 @@ export function loadConfig(
     inCluster,
     platform,
     apps,
+    gitLocalWrites: gitLocalWrites === 'push' ? 'push' : 'direct',
     ...(env.ENVCAT_APPS_REPO_URL_FOR_ARGO ? { appsRepoUrlForArgo: env.ENVCAT_APPS_REPO_URL_FOR_ARGO } : {}),
     workspaceApi: workspaceApi === 'cluster' ? 'cluster' : 'namespaced',
     argocdNamespace: env.ENVCAT_ARGOCD_NAMESPACE ?? 'argocd',

@@ -46,6 +46,7 @@ async function startInstrumented(config: ServiceConfig): Promise<Host> {
         url,
         branch: config[name].branch,
         workdir: `${config.dataDir}/work/${name}`,
+        localWrites: config.gitLocalWrites,
         logger: logger.child({ component: 'git' }),
       }),
     );

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       platform: { branch: 'main' },
       apps: { branch: 'main' },
       workspaceApi: 'namespaced',
+      gitLocalWrites: 'direct',
       argocdNamespace: 'argocd',
       simulatorDelayMs: 3000,
       tokens: [],
@@ -32,6 +33,7 @@ describe('loadConfig', () => {
         ENVCAT_WORKSPACE_API: 'cluster',
         ENVCAT_TOKENS: 'alice:developer:a1,bob:platform:b2',
         ENVCAT_SIMULATOR_DELAY: '250ms',
+        ENVCAT_GIT_LOCAL_WRITES: 'push',
       },
       {},
     );
@@ -49,6 +51,7 @@ describe('loadConfig', () => {
       { name: 'bob', role: 'platform', token: 'b2' },
     ]);
     expect(config.simulatorDelayMs).toBe(250);
+    expect(config.gitLocalWrites).toBe('push');
   });
 
   it('lets flags override the environment', () => {
@@ -62,6 +65,7 @@ describe('loadConfig', () => {
     [{ PORT: 'eighty' }, '/PORT'],
     [{ PORT: '70000' }, '/PORT'],
     [{ ENVCAT_WORKSPACE_API: 'both' }, '/ENVCAT_WORKSPACE_API'],
+    [{ ENVCAT_GIT_LOCAL_WRITES: 'rsync' }, '/ENVCAT_GIT_LOCAL_WRITES'],
     [{ ENVCAT_TOKENS: 'alice:admin:x' }, '/ENVCAT_TOKENS'],
     [{ ENVCAT_SIMULATOR_DELAY: 'soon' }, '/ENVCAT_SIMULATOR_DELAY'],
     [{ KUBECONFIG: '/k' }, '/ENVCAT_PLATFORM_REPO'],
