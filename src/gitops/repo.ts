@@ -26,6 +26,7 @@ import {
   pointer,
   type Problem,
 } from '../core/index.js';
+import { FastImportSession } from './fast-import.js';
 import { baseGitEnv, GitCommandError, runGit, runGitBuffer } from './git.js';
 import { branchProblem, changeProblems, repoPathProblem } from './paths.js';
 import { credentialProblems, networkAuth, parseRemote, type GitCredentials, type Remote } from './remote.js';
@@ -91,8 +92,9 @@ const RECEIVE_HOOKS = [
   'post-receive',
   'post-update',
 ];
-/** What fast-import says when it leaves the branch alone: it moved since our base, or another git holds its lock. */
-const BRANCH_MOVED = /Not updating refs\/|Unable to update branch|cannot lock ref/;
+/** A direct writer's fast-import ends after this long without a commit, or after this many commits. */
+const IMPORTER_IDLE_MS = 10_000;
+const IMPORTER_MAX_COMMITS = 1_000;
 
 const SILENT: GitOpsLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -123,6 +125,8 @@ export class GitRepo implements GitOpsRepo {
   private readonly localPath: string | undefined;
   /** Commits go straight into the local remote (decided by prepare); git then runs in it, not in workdir. */
   private direct = false;
+  /** The fast-import kept running between direct commits. */
+  private importer: FastImportSession | undefined;
   private queue: Promise<void> = Promise.resolve();
   /** Reads running beside the lock (see concurrently), and reads waiting for a slot. */
   private reading = 0;
@@ -198,6 +202,13 @@ export class GitRepo implements GitOpsRepo {
     this.localWrites = localWrites;
     if (remote.kind === 'local') this.localPath = remote.url;
     else if (remote.kind === 'file') this.localPath = fileURLToPath(remote.url);
+  }
+
+  /** Ends the git process kept running between direct commits (the next commit starts another). */
+  async close(): Promise<void> {
+    await this.exclusive(async () => {
+      await this.importer?.close();
+    });
   }
 
   async sync(): Promise<string> {
@@ -375,6 +386,7 @@ export class GitRepo implements GitOpsRepo {
         // Whatever failed, the next call re-checks the clone before trusting it.
         this.ready = false;
         this.tree = undefined;
+        void this.importer?.close();
         throw this.external(error);
       }
     });
@@ -509,8 +521,18 @@ export class GitRepo implements GitOpsRepo {
   private async prepare(): Promise<void> {
     if (this.ready) return;
     this.direct = false;
+    await this.importer?.close();
+    this.importer = undefined;
     if (await this.canWriteDirectly()) {
       this.direct = true;
+      this.importer = new FastImportSession({
+        cwd: this.localPath!,
+        env: this.baseEnv,
+        gitArgs: [...this.configArgs(), '-c', 'fastimport.unpackLimit=0'],
+        timeoutMs: this.timeoutMs,
+        idleMs: IMPORTER_IDLE_MS,
+        maxRequests: IMPORTER_MAX_COMMITS,
+      });
       await this.readObjectFormat();
       this.synced = false;
       this.ready = true;
@@ -869,10 +891,11 @@ export class GitRepo implements GitOpsRepo {
   }
 
   /**
-   * One `git fast-import`: the commit of `plan` on `base`, with its blobs and trees, and `ref` set
-   * to it. `refs/envcat/commit` in the working clone is simply overwritten; a branch of the local
-   * remote is moved only while `base` is still its head (fast-import refuses to move a branch to a
-   * commit that does not contain its current head, and locks it against the old value).
+   * The commit of `plan` on `base`, with its blobs and trees, written by `git fast-import` and set
+   * as `ref`. Into the working clone: one fast-import, `refs/envcat/commit` simply overwritten.
+   * Into the local remote directly: the long-running fast-import moves the branch only while `base`
+   * is still its head (see FastImportSession); when it did not, that is the answer, as a rejected
+   * push would be.
    */
   private async writeCommit(
     base: Tree,
@@ -895,31 +918,22 @@ export class GitRepo implements GitOpsRepo {
       if (content === undefined) lines.push(`D ${quotePath(path)}`);
       else lines.push(`M 100644 inline ${quotePath(path)}`, data(content));
     }
-    lines.push('get-mark :1', '');
-    const args = ['-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet', '--date-format=now'];
-    const named = (output: string) => {
-      const sha = output.trim().split('\n').at(-1) ?? '';
-      if (!SHA.test(sha))
-        throw new ExternalError(`${this.name} repo: git fast-import did not name the commit`);
-      return sha;
-    };
-    try {
-      const output = await this.git(this.direct ? args : [...args, '--force'], { input: lines.join('\n') });
-      return { sha: named(output), pushed: { ok: true } };
-    } catch (error) {
-      // The commit is written but the branch has moved since `base`: another writer got there first.
-      if (
-        this.direct &&
-        error instanceof GitCommandError &&
-        error.exitCode === 1 &&
-        BRANCH_MOVED.test(error.stderr)
-      ) {
-        const said = error.stderr.split('\n').find((line) => BRANCH_MOVED.test(line)) ?? '';
-        const reason = said.replace(/^(warning|error): /, '').trim();
-        return { sha: named(error.stdout), pushed: { ok: false, reason } };
-      }
-      throw error;
+    lines.push('');
+    if (this.direct) {
+      const answer = await this.importer!.commit(lines.join('\n'), this.branch);
+      return {
+        sha: answer.sha,
+        pushed: answer.refused ? { ok: false, reason: answer.refused } : { ok: true },
+      };
     }
+    lines.push('get-mark :1', '');
+    const output = await this.git(
+      ['-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet', '--date-format=now', '--force'],
+      { input: lines.join('\n') },
+    );
+    const sha = output.trim().split('\n').at(-1) ?? '';
+    if (!SHA.test(sha)) throw new ExternalError(`${this.name} repo: git fast-import did not name the commit`);
+    return { sha, pushed: { ok: true } };
   }
 
   private async push(sha: string): Promise<PushOutcome> {
@@ -948,6 +962,8 @@ export class GitRepo implements GitOpsRepo {
   private async maintain(): Promise<void> {
     if (++this.commitsSinceMaintenance < REPACK_EVERY || this.pending.length > 0) return;
     this.commitsSinceMaintenance = 0;
+    // The packs it wrote are merged and deleted: it must not read them afterwards.
+    await this.importer?.close();
     await this.git(['repack', '-d', '-q', '--geometric=2']);
     await this.git(['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet']);
   }

@@ -176,6 +176,7 @@ export async function startEnvcat(
     async stop() {
       await app.close();
       await engine.stop();
+      await Promise.all([platform.close(), apps.close()]);
       await simulator?.stop();
     },
   };

@@ -134,10 +134,14 @@ function resolveParameters(
 }
 
 const valueValidators = new WeakMap<object, ValidateFunction>();
+// One instance for all of them: a new one compiles the JSON Schema meta-schema first (~50 ms).
+let valueAjv: ReturnType<typeof createAjv> | undefined;
 function valueValidator(schema: Record<string, JsonValue>): ValidateFunction {
   let validate = valueValidators.get(schema);
   if (!validate) {
-    validate = createAjv({ strict: false }).compile(schema);
+    valueAjv ??= createAjv({ strict: false });
+    // Two schemas with the same $id cannot share an instance.
+    validate = ('$id' in schema ? createAjv({ strict: false }) : valueAjv).compile(schema);
     valueValidators.set(schema, validate);
   }
   return validate;

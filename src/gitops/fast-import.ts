@@ -1,0 +1,182 @@
+/**
+ * One `git fast-import` kept running across commits into a local bare repository (see GitRepo's
+ * direct writes). Starting a process costs the engine a fork of itself, a few milliseconds of its
+ * event loop each: in a burst of commits that was the largest share of its time. simple-git runs
+ * a command to its end, so this dialogue uses child_process directly, with the same environment.
+ *
+ * Each commit is a request: the commit, `get-mark` (its sha), `checkpoint` (the pack is finished
+ * and the branch moved, as fast-import does at its end: only if the branch still is the commit's
+ * parent, under the ref lock), `reset` (so the branch is not written again at the next checkpoint
+ * or at exit), then `progress` to learn that all of it is done. A branch fast-import did not move
+ * is reported on stderr before the progress line is written.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { GitCommandError } from './git.js';
+
+export interface FastImportOptions {
+  /** The bare repository. */
+  cwd: string;
+  env: Record<string, string>;
+  /** `-c key=value` pairs and other options placed before `fast-import`. */
+  gitArgs: string[];
+  /** A request without an answer for this long kills the process. */
+  timeoutMs: number;
+  /** The process is ended after this long without a request (it holds memory for every object it wrote). */
+  idleMs: number;
+  /** The process is ended after this many requests, for the same reason. */
+  maxRequests: number;
+}
+
+export interface FastImportAnswer {
+  sha: string;
+  /** Set when the branch was left alone: what fast-import said. */
+  refused?: string;
+}
+
+/** What fast-import says when it does not move a branch: it moved since our base, or another git holds its lock. */
+const NOT_MOVED = /Not updating refs\/|Unable to update branch|cannot lock ref/;
+const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+export class FastImportSession {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private exited: Promise<void> | undefined;
+  private stdout = '';
+  private stderr = '';
+  private requests = 0;
+  private sequence = 0;
+  private waiter:
+    { child: ChildProcessWithoutNullStreams; progress: string; done: (error?: Error) => void } | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: FastImportOptions) {}
+
+  /** The running process's id, if one is running. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /**
+   * Runs one commit command (its text, defining mark :1, without get-mark or checkpoint) and
+   * publishes it on `branch`. Requests must not overlap: the caller serialises them.
+   */
+  async commit(command: string, branch: string): Promise<FastImportAnswer> {
+    this.clearIdle();
+    const child = this.child ?? this.start();
+    const progress = `envcat ${++this.sequence}`;
+    this.stdout = '';
+    this.stderr = '';
+    const answered = new Promise<void>((resolve, reject) => {
+      this.waiter = { child, progress, done: (error) => (error ? reject(error) : resolve()) };
+    });
+    const timer = setTimeout(
+      () => this.fail(`no answer within ${this.options.timeoutMs} ms`),
+      this.options.timeoutMs,
+    );
+    child.stdin.write(
+      `${command}get-mark :1\ncheckpoint\nreset refs/heads/${branch}\nprogress ${progress}\n`,
+    );
+    try {
+      await answered;
+    } finally {
+      clearTimeout(timer);
+      this.waiter = undefined;
+    }
+    // stderr is written before the progress line; let any of it still in flight be read.
+    await new Promise((resolve) => setImmediate(resolve));
+    const sha = this.stdout.split('\n').find((line) => SHA.test(line));
+    if (sha === undefined) throw this.error(null, 'git fast-import did not name the commit');
+    const refused = this.stderr
+      .split('\n')
+      .find((line) => NOT_MOVED.test(line))
+      ?.replace(/^(warning|error): /, '')
+      .trim();
+    if (++this.requests >= this.options.maxRequests) await this.close();
+    else this.scheduleIdle();
+    return refused === undefined ? { sha } : { sha, refused };
+  }
+
+  /**
+   * Ends the process (it finishes its pack and exits) and waits for it. The next commit starts a
+   * new one, even while this one is still finishing.
+   */
+  async close(): Promise<void> {
+    this.clearIdle();
+    const child = this.child;
+    const exited = this.exited;
+    this.child = undefined;
+    this.exited = undefined;
+    if (!child || !exited) return;
+    child.stdin.end();
+    await exited;
+  }
+
+  private start(): ChildProcessWithoutNullStreams {
+    const child = spawn('git', [...this.options.gitArgs, 'fast-import', '--quiet', '--date-format=now'], {
+      cwd: this.options.cwd,
+      env: this.options.env,
+      stdio: 'pipe',
+    });
+    this.child = child;
+    this.requests = 0;
+    // Between requests nothing waits for it: it must not keep the engine's process alive (at exit
+    // its stdin closes, and it finishes its pack and ends).
+    child.unref();
+    for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as Partial<Socket>).unref?.();
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      if (this.child !== child) return;
+      this.stdout += chunk;
+      const waiter = this.waiter;
+      if (waiter?.child === child && this.stdout.split('\n').includes(`progress ${waiter.progress}`))
+        waiter.done();
+    });
+    child.stderr.on('data', (chunk: string) => {
+      if (this.child === child) this.stderr += chunk;
+    });
+    // A write after the process died is reported by its exit; this only keeps the error from being unhandled.
+    child.stdin.on('error', () => undefined);
+    this.exited = new Promise<void>((resolve) => {
+      const finished = (code: number | null, reason?: string) => {
+        if (this.child === child) {
+          this.child = undefined;
+          this.exited = undefined;
+        }
+        if (this.waiter?.child === child)
+          this.waiter.done(this.error(code, reason ?? `exited with code ${code}`));
+        resolve();
+      };
+      child.once('error', (error) => finished(null, error.message));
+      child.once('close', (code) => finished(code));
+    });
+    return child;
+  }
+
+  private fail(reason: string): void {
+    const child = this.child;
+    this.waiter?.done(this.error(null, reason));
+    this.child = undefined;
+    this.exited = undefined;
+    child?.kill('SIGKILL');
+  }
+
+  private error(exitCode: number | null, reason: string): GitCommandError {
+    return new GitCommandError({
+      command: 'fast-import',
+      exitCode,
+      stdout: this.stdout,
+      stderr: this.stderr.trim() ? this.stderr : reason,
+    });
+  }
+
+  private scheduleIdle(): void {
+    this.idleTimer = setTimeout(() => void this.close(), this.options.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+}

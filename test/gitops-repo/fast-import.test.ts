@@ -1,0 +1,157 @@
+/**
+ * The fast-import kept running between direct commits, against real bare repositories: one
+ * process for many commits, the branch moved only from the commit's parent, never written again
+ * at a later checkpoint or at exit, and a process that ends, dies or hangs replaced by a new one.
+ */
+import { join } from 'node:path';
+import { ensureBareRepo } from '../../src/gitops/index.js';
+import { FastImportSession, type FastImportOptions } from '../../src/gitops/fast-import.js';
+import { GitCommandError, baseGitEnv } from '../../src/gitops/git.js';
+import { createSandbox, git, type Sandbox } from './support.js';
+
+let sandbox: Sandbox;
+let counter = 0;
+const sessions: FastImportSession[] = [];
+
+beforeAll(async () => {
+  sandbox = await createSandbox('fastimport');
+});
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((session) => session.close()));
+});
+afterAll(async () => {
+  await sandbox.cleanup();
+});
+
+async function setup(overrides: Partial<FastImportOptions> = {}) {
+  const { path: bare } = await ensureBareRepo(join(sandbox.root, `remote-${++counter}.git`));
+  const session = new FastImportSession({
+    cwd: bare,
+    env: baseGitEnv(),
+    gitArgs: ['-c', 'user.name=envcat', '-c', 'user.email=envcat@localhost'],
+    timeoutMs: 5_000,
+    idleMs: 60_000,
+    maxRequests: 100,
+    ...overrides,
+  });
+  sessions.push(session);
+  const head = async () =>
+    (await git(sandbox, bare, 'rev-parse', '--verify', '--quiet', 'main').catch(() => '')).trim();
+  return { bare, session, head };
+}
+
+/** A commit command: `files` on `parent` (none: a root commit). */
+function commitCommand(parent: string, files: Record<string, string>, message = 'change'): string {
+  const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}`;
+  const lines = [
+    'commit refs/heads/main',
+    'mark :1',
+    'committer envcat <envcat@localhost> now',
+    data(message),
+  ];
+  if (parent) lines.push(`from ${parent}`);
+  for (const [path, content] of Object.entries(files)) lines.push(`M 100644 inline ${path}`, data(content));
+  return `${lines.join('\n')}\n`;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('FastImportSession', () => {
+  it('writes many commits through one process, each moving the branch from its parent', async () => {
+    const { bare, session, head } = await setup();
+    const shas: string[] = [];
+    let pid: number | undefined;
+    for (let i = 0; i < 5; i++) {
+      const answer = await session.commit(
+        commitCommand(await head(), { [`f${i}.yaml`]: `n: ${i}\n` }),
+        'main',
+      );
+      expect(answer.refused).toBeUndefined();
+      expect(await head()).toBe(answer.sha);
+      pid ??= session.pid;
+      expect(session.pid).toBe(pid);
+      shas.push(answer.sha);
+    }
+    expect((await git(sandbox, bare, 'rev-list', 'main')).trim().split('\n').reverse()).toEqual(shas);
+    expect((await git(sandbox, bare, 'ls-tree', '--name-only', 'main')).trim().split('\n')).toHaveLength(5);
+  });
+
+  it('leaves a branch that moved since the commit’s parent alone, and says so', async () => {
+    const { bare, session, head } = await setup();
+    const first = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'main');
+    const second = await session.commit(commitCommand(first.sha, { 'b.yaml': 'b\n' }), 'main');
+
+    const stale = await session.commit(commitCommand(first.sha, { 'c.yaml': 'c\n' }), 'main');
+
+    expect(stale.refused).toMatch(/^Not updating refs\/heads\/main \(new tip \w+ does not contain \w+\)$/);
+    expect(await head()).toBe(second.sha);
+    // The refused commit was written, but nothing points at it.
+    expect((await git(sandbox, bare, 'cat-file', '-t', stale.sha)).trim()).toBe('commit');
+    const again = await session.commit(commitCommand(second.sha, { 'c.yaml': 'c\n' }), 'main');
+    expect(again.refused).toBeUndefined();
+    expect(await head()).toBe(again.sha);
+  });
+
+  it('never writes the branch again after its commit: a later reset by someone else stays', async () => {
+    const { bare, session, head } = await setup();
+    const first = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'main');
+    await session.commit(commitCommand(first.sha, { 'b.yaml': 'b\n' }), 'main');
+    // Someone moves the branch back (a revert by force push).
+    await git(sandbox, bare, 'update-ref', 'refs/heads/main', first.sha);
+
+    await session.close();
+
+    expect(await head()).toBe(first.sha);
+  });
+
+  it('ends after idleMs without a commit and after maxRequests commits; the next commit starts another process', async () => {
+    const idle = await setup({ idleMs: 50 });
+    await idle.session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'main');
+    const firstPid = idle.session.pid;
+    expect(firstPid).toBeDefined();
+    await pause(300);
+    expect(idle.session.pid).toBeUndefined();
+    await idle.session.commit(commitCommand(await idle.head(), { 'b.yaml': 'b\n' }), 'main');
+    expect(idle.session.pid).toBeDefined();
+    expect(idle.session.pid).not.toBe(firstPid);
+
+    const capped = await setup({ maxRequests: 2 });
+    await capped.session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'main');
+    expect(capped.session.pid).toBeDefined();
+    await capped.session.commit(commitCommand(await capped.head(), { 'b.yaml': 'b\n' }), 'main');
+    expect(capped.session.pid).toBeUndefined();
+    expect((await git(sandbox, capped.bare, 'ls-tree', '--name-only', 'main')).trim()).toBe('a.yaml\nb.yaml');
+  });
+
+  it('replaces a process that died between commits', async () => {
+    const { session, head } = await setup();
+    await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'main');
+    process.kill(session.pid!, 'SIGKILL');
+    await pause(100);
+
+    const answer = await session.commit(commitCommand(await head(), { 'b.yaml': 'b\n' }), 'main');
+
+    expect(answer.refused).toBeUndefined();
+    expect(await head()).toBe(answer.sha);
+  });
+
+  it('fails a commit fast-import cannot read, with git’s message, and carries on with the next', async () => {
+    const { session, head } = await setup();
+    const broken = session.commit('commit refs/heads/main\nmark :1\ncommitter nobody\n', 'main');
+    await expect(broken).rejects.toBeInstanceOf(GitCommandError);
+    await expect(broken).rejects.toThrow(/git fast-import: .*(committer|ident|Missing)/i);
+
+    const answer = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'main');
+    expect(await head()).toBe(answer.sha);
+  });
+
+  it('kills a process that does not answer within timeoutMs', async () => {
+    const { session, head } = await setup({ timeoutMs: 300 });
+    // A data block longer than what follows: fast-import waits for the rest.
+    const hanging = session.commit('blob\ndata 1000\nshort\n', 'main');
+    await expect(hanging).rejects.toThrow(/no answer within 300 ms/);
+    expect(session.pid).toBeUndefined();
+    const answer = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'main');
+    expect(await head()).toBe(answer.sha);
+  });
+});
