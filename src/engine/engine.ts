@@ -48,6 +48,7 @@ import {
 import { applicationForCache, workspaceForCache } from './cache-transform.js';
 import { LeaderElector } from './leader.js';
 import { RepoTree } from './repo-tree.js';
+import { Coalescer } from './coalescer.js';
 import { WorkQueue } from './work-queue.js';
 
 const LABEL_ENVIRONMENT = 'envcat.io/environment';
@@ -106,6 +107,14 @@ export interface EngineEvents {
   committed: [event: { environment: string; repo: RepoName; sha: string; message: string; wave?: number }];
 }
 
+/** An Argo CD object asked to look at Git now, through an annotation. */
+interface RefreshTarget {
+  kind: 'ApplicationSet' | 'Application';
+  name: string;
+  annotation: string;
+  value: string;
+}
+
 /** A step that could not be committed, with why (a Secret it reads is missing, a render error). */
 interface Blocked {
   reason: string;
@@ -152,6 +161,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly lookups = new Set<string>();
   /** Steps the last pass could not commit, by environment (transient: the next pass recomputes them). */
   private readonly blockedSteps = new Map<string, Map<string, Blocked>>();
+  /** Refresh requests, one under way per object (see refreshTarget). */
+  private readonly refreshes = new Coalescer();
   private workspaces!: Informer;
   private applications!: Informer;
   private timers: NodeJS.Timeout[] = [];
@@ -228,6 +239,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.revisionLookup = undefined;
     this.queue.stop();
     await this.queue.idle();
+    await this.refreshes.stop();
     await this.leader.stop();
     this.workspaces?.stop();
     this.applications?.stop();
@@ -243,9 +255,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.queue.add(name);
   }
 
-  /** Resolves when no reconcile is queued or running. */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  /** Resolves when no reconcile is queued or running, and no refresh request is under way. */
+  async idle(): Promise<void> {
+    await this.queue.idle();
+    await this.refreshes.idle();
   }
 
   /** Fetch both repos now and reconcile what changed. */
@@ -509,50 +522,68 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.heads[repo] = result.sha;
     this.log.info({ environment: name, repo, sha: result.sha, attempts: result.attempts }, message);
     this.emit('committed', { environment: name, repo, sha: result.sha, message, ...(wave ? { wave } : {}) });
-    await this.requestRefresh(name, repo);
+    this.requestRefresh(name, repo);
     return result.sha;
   }
 
   /**
    * Argo CD polls Git every 3 minutes; instead, the engine does what Argo CD's Git webhook does
    * (DESIGN §4): the bootstrap ApplicationSet regenerates now (a new or removed environment
-   * directory), and the environment's Applications re-read Git now.
+   * directory), and the environment's Applications re-read Git now. The requests go out beside
+   * the reconcile, which does not wait for them (see refreshTarget).
    */
-  private async requestRefresh(name: string, repo: RepoName): Promise<void> {
+  private requestRefresh(name: string, repo: RepoName): void {
     this.refreshedAt.set(`${repo}/${name}`, this.now());
-    const namespace = this.options.render.argocd.namespace;
     const appset = (this.options.applicationSets ?? DEFAULT_APPLICATION_SETS)[repo];
     const parent = (this.options.parentApplication ?? defaultParentApplication)(repo, name);
-    const targets: Array<{ kind: string; name: string; annotation: string; value: string }> = [
-      { kind: 'ApplicationSet', name: appset, annotation: APPSET_REFRESH_ANNOTATION, value: 'true' },
-      { kind: 'Application', name: parent, annotation: REFRESH_ANNOTATION, value: 'normal' },
-    ];
+    this.refreshTarget(name, {
+      kind: 'ApplicationSet',
+      name: appset,
+      annotation: APPSET_REFRESH_ANNOTATION,
+      value: 'true',
+    });
+    this.refreshTarget(name, {
+      kind: 'Application',
+      name: parent,
+      annotation: REFRESH_ANNOTATION,
+      value: 'normal',
+    });
     if (repo === 'apps')
       for (const app of this.applications.list())
         if (app.metadata.labels?.[LABEL_ENVIRONMENT] === name && app.metadata.labels[LABEL_INSTANCE])
-          targets.push({
+          this.refreshTarget(name, {
             kind: 'Application',
             name: app.metadata.name,
             annotation: REFRESH_ANNOTATION,
             value: 'normal',
           });
-    await Promise.all(
-      targets.map(async (target) => {
-        const ref = { apiVersion: 'argoproj.io/v1alpha1', kind: target.kind, name: target.name, namespace };
-        try {
-          if (!(await this.options.cluster.get(ref))) return;
-          await this.options.cluster.mergePatch(ref, {
-            metadata: { annotations: { [target.annotation]: target.value } },
-          });
-        } catch (error) {
-          // Argo CD still finds the commit on its next poll; a failed refresh only costs time.
-          this.log.warn(
-            { environment: name, kind: target.kind, name: target.name, err: describeError(error) },
-            'refresh request failed',
-          );
-        }
-      }),
-    );
+  }
+
+  /**
+   * One refresh request per object at a time: asked again while one is under way, it is sent once
+   * more after it (the commit that asked may have landed after the first was sent). A burst of
+   * 100 environments committed within a second is then a few patches of the ApplicationSet, not
+   * 100, and no reconcile worker waits on the API for them.
+   */
+  private refreshTarget(environment: string, target: RefreshTarget): void {
+    this.refreshes.run(`${target.kind}/${target.name}`, () => this.sendRefresh(environment, target));
+  }
+
+  private async sendRefresh(environment: string, target: RefreshTarget): Promise<void> {
+    const namespace = this.options.render.argocd.namespace;
+    const ref = { apiVersion: 'argoproj.io/v1alpha1', kind: target.kind, name: target.name, namespace };
+    try {
+      if (!(await this.options.cluster.get(ref))) return;
+      await this.options.cluster.mergePatch(ref, {
+        metadata: { annotations: { [target.annotation]: target.value } },
+      });
+    } catch (error) {
+      // Argo CD still finds the commit on its next poll; a failed refresh only costs time.
+      this.log.warn(
+        { environment, kind: target.kind, name: target.name, err: describeError(error) },
+        'refresh request failed',
+      );
+    }
   }
 
   /**
@@ -580,7 +611,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       const asked = this.refreshedAt.get(key) ?? 0;
       if (now - since >= REFRESH_AGAIN_MS && now - asked >= REFRESH_AGAIN_MS) {
         this.log.info({ environment: name, repo }, 'asking Argo CD to refresh again');
-        await this.requestRefresh(name, repo);
+        this.requestRefresh(name, repo);
       }
       this.queue.addAfter(name, REFRESH_AGAIN_MS);
     }
