@@ -1,8 +1,7 @@
 /**
  * Processes of the engine benchmarks, driven over the IPC channel: the engine in a process of its
  * own, compiled as it runs in production (`npm run build`, then `node dist/test/bench/engine-process.js` on a kubeconfig
- * for the simulated API server of this process; its memory read from /proc, not from inside), and
- * a small watcher process that timestamps Workspaces turning Available (workspace-watcher.ts).
+ * for the simulated API server of this process; its memory read from /proc, not from inside).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -88,7 +87,6 @@ export const ENGINE_ENTRY = join(REPO_ROOT, 'dist', 'test', 'bench', 'engine-pro
 export function engineNodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
   return (env.ENVCAT_BENCH_ENGINE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 }
-export const WATCHER_ENTRY = join(REPO_ROOT, 'dist', 'test', 'bench', 'workspace-watcher.js');
 
 const OUTPUT_TAIL = 16 * 1024;
 

@@ -11,8 +11,10 @@
  * engine for the simulator's memory. Each environment is rds-postgres `db` + sample-app `app` fed
  * by `db.endpoint`, all created at once through the service.
  *
- * - t_available: when a watcher process (workspace-watcher.ts, idle but for its watch, started
- *   before the engine) sees the environment's last Workspace Ready=True/Available.
+ * - t_available: when the API server (in this process) stores the environment's last Workspace
+ *   with Ready=True/Available: the moment every watcher, the engine's included, is sent it. (A
+ *   watcher in a process of its own was used before; once a commit took a few milliseconds, the
+ *   engine sometimes saw the change before that watcher did.)
  * - t_pushed: the engine's `committed` event for the environment's app commit, timestamped in the
  *   engine's process and mapped onto this process's clock (IPC round trips give the offset).
  *
@@ -25,7 +27,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import type { EventLoopUtilization } from 'node:perf_hooks';
-import type { Catalog, EnvironmentDocument } from '../../src/core/index.js';
+import {
+  WORKSPACE_API,
+  workspaceState,
+  type Catalog,
+  type EnvironmentDocument,
+} from '../../src/core/index.js';
 import { ensureBareRepo } from '../../src/gitops/index.js';
 import { kubeconfigFor } from '../../src/server/kubeconfig.js';
 import { CATALOGS } from '../support/examples.js';
@@ -33,7 +40,6 @@ import {
   BenchProcess,
   ENGINE_ENTRY,
   engineNodeFlags,
-  WATCHER_ENTRY,
   type LoopReport,
   type MemoryReport,
   type PhaseSummary,
@@ -202,21 +208,23 @@ export async function benchLatency(args: {
     });
     stops.push(() => cluster.stop());
 
-    // t_available: a watcher process, watching since before the engine started.
+    // t_available: the API server storing the Workspace as Available.
     const names = Array.from({ length: environments }, (_, n) => `lat-${String(n).padStart(3, '0')}`);
     const infraInstances = ['db'];
     const readyAt = new Map<string, Map<string, number>>();
-    const watcher = await BenchProcess.start({
-      entry: WATCHER_ENTRY,
-      args: [cluster.url],
-      onEvent: (event) => {
-        if (event.type !== 'available') return;
-        const seen = readyAt.get(event.environment) ?? new Map<string, number>();
-        seen.set(event.instance, event.at);
-        readyAt.set(event.environment, seen);
+    const stopWatching = cluster.server.objects.watch(
+      { apiVersion: WORKSPACE_API.namespaced, kind: 'Workspace' },
+      (_change, workspace) => {
+        const at = clock();
+        const environment = workspace.metadata.labels?.['envcat.io/environment'];
+        const instance = workspace.metadata.labels?.['envcat.io/instance'];
+        if (!environment || !instance || workspaceState(workspace).phase !== 'Ready') return;
+        const seen = readyAt.get(environment) ?? new Map<string, number>();
+        if (!seen.has(instance)) seen.set(instance, at);
+        readyAt.set(environment, seen);
       },
-    });
-    stops.push(() => watcher.stop());
+    );
+    stops.push(async () => stopWatching());
     const available = (env: string): number | undefined => {
       const seen = readyAt.get(env);
       if (!seen || !infraInstances.every((i) => seen.has(i))) return undefined;
@@ -238,7 +246,7 @@ export async function benchLatency(args: {
       },
     });
     stops.push(() => engine.stop());
-    const skews = [await engine.clockOffset(), await watcher.clockOffset()];
+    const skews = [await engine.clockOffset()];
     const checkPhases = async () => {
       const summary = await engine.request<PhaseSummary>({ op: 'phases', names });
       const problem = summary.problems[0];
@@ -296,14 +304,11 @@ export async function benchLatency(args: {
       final = await checkPhases();
     }
     const totalSeconds = (clock() - started) / 1000;
-    skews.push(await engine.clockOffset(), await watcher.clockOffset());
-    const engineOffset = (skews[0]!.offsetMs + skews[2]!.offsetMs) / 2;
-    const watcherOffset = (skews[1]!.offsetMs + skews[3]!.offsetMs) / 2;
+    skews.push(await engine.clockOffset());
+    const engineOffset = (skews[0]!.offsetMs + skews[1]!.offsetMs) / 2;
     const clockUncertaintyMs = Math.max(...skews.map((s) => s.uncertaintyMs));
     // Every timestamp on this process's clock.
     const local = (engineTime: number) => engineTime - engineOffset;
-    for (const seen of readyAt.values())
-      for (const [instance, at] of seen) seen.set(instance, at - watcherOffset);
     const timings = await engine.request<Timings>({ op: 'timings' });
     for (const repo of ['platform', 'apps'] as const)
       assignLockSlots(timings.git.filter((c) => c.repo === repo));

@@ -119,3 +119,28 @@ it('returns a snapshot that later requests do not change', async () => {
   expect(before.total).toBe(0);
   expect(server.stats().byResource).toEqual({ namespaces: { list: 1 } });
 });
+
+it('tells an in-process watch of each change of its type as it is stored, until it is stopped', async () => {
+  // GIVEN an in-process watch of ConfigMaps, started after one already exists
+  server.objects.create({ ...configMap('before'), metadata: { name: 'before', namespace: 'default' } });
+  const seen: string[] = [];
+  const stop = server.objects.watch({ apiVersion: 'v1', kind: 'ConfigMap' }, (change, object) =>
+    seen.push(`${change} ${object.metadata.name}`),
+  );
+  // WHEN ConfigMaps change over HTTP (and a Workspace too)
+  const cm = '/api/v1/namespaces/default/configmaps';
+  expect(await call('POST', cm, configMap('a'))).toBe(201);
+  // THEN each change was told by the time the request was answered, and only ConfigMaps
+  expect(seen).toEqual(['ADDED a']);
+  expect(await call('POST', '/apis/tf.m.upbound.io/v1beta1/namespaces/default/workspaces', workspace)).toBe(
+    201,
+  );
+  expect(await call('PATCH', `${cm}/a`, { data: { k: 'v' } }, 'application/merge-patch+json')).toBe(200);
+  expect(await call('DELETE', `${cm}/a`)).toBe(200);
+  expect(seen).toEqual(['ADDED a', 'MODIFIED a', 'DELETED a']);
+  // AND nothing once stopped; it is not an HTTP request
+  stop();
+  expect(await call('POST', cm, configMap('b'))).toBe(201);
+  expect(seen).toHaveLength(3);
+  expect(server.stats().openWatches).toBe(0);
+});

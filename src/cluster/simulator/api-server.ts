@@ -164,6 +164,11 @@ export interface ObjectAccess {
   readonly objectCount: number;
   /** Ends every open watch, as an API server restart would; clients resume from their resourceVersion. */
   closeWatches(): void;
+  /**
+   * Calls `listener` synchronously as each change of this type is stored, from now on (the
+   * moment watchers are sent it); returns a function that stops it. closeWatches ends it too.
+   */
+  watch(type: TypeRef, listener: (type: ChangeType, object: KubeObject) => void): () => void;
 }
 
 export class SimulatedApiServer {
@@ -768,6 +773,14 @@ export class SimulatedApiServer {
         return store.objectCount;
       },
       closeWatches: () => store.closeWatches(),
+      watch: (type, listener) =>
+        typed(type, () => {
+          const handle = store.watch(
+            { ...typeTarget(type), resourceVersion: store.resourceVersion },
+            { event: (change, object) => listener(change, structuredClone(object)), close: () => undefined },
+          );
+          return () => handle.close();
+        }),
     };
   }
 }
