@@ -107,6 +107,9 @@ export class FastImportSession {
     this.child = undefined;
     this.exited = undefined;
     if (!child || !exited) return;
+    // Waiting for it now: keep the process alive until it has finished.
+    child.ref();
+    for (const stream of [child.stdout, child.stderr]) (stream as Partial<Socket>).ref?.();
     child.stdin.end();
     await exited;
   }
