@@ -10,6 +10,7 @@ import {
   applicationState,
   environmentStatus,
   EnvcatError,
+  NotFoundError,
   nextDeletionAction,
   nextProvisionAction,
   outputSecretName,
@@ -573,11 +574,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     const namespace = this.options.render.argocd.namespace;
     const ref = { apiVersion: 'argoproj.io/v1alpha1', kind: target.kind, name: target.name, namespace };
     try {
-      if (!(await this.options.cluster.get(ref))) return;
       await this.options.cluster.mergePatch(ref, {
         metadata: { annotations: { [target.annotation]: target.value } },
       });
     } catch (error) {
+      // Not there (yet): the ApplicationSet creates it from the commit, and it reads Git when it starts.
+      if (error instanceof NotFoundError) return;
       // Argo CD still finds the commit on its next poll; a failed refresh only costs time.
       this.log.warn(
         { environment, kind: target.kind, name: target.name, err: describeError(error) },
