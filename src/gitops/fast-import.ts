@@ -57,10 +57,10 @@ export class FastImportSession {
   }
 
   /**
-   * Runs one commit command (its text, defining mark :1, without get-mark or checkpoint) and
-   * publishes it on `branch`. Requests must not overlap: the caller serialises them.
+   * Runs one commit command (its text, defining mark :1 on `ref`, without get-mark or
+   * checkpoint) and sets `ref` to it. Requests must not overlap: the caller serialises them.
    */
-  async commit(command: string, branch: string): Promise<FastImportAnswer> {
+  async commit(command: string, ref: string): Promise<FastImportAnswer> {
     this.clearIdle();
     const child = this.child ?? this.start();
     const progress = `envcat ${++this.sequence}`;
@@ -73,9 +73,7 @@ export class FastImportSession {
       () => this.fail(`no answer within ${this.options.timeoutMs} ms`),
       this.options.timeoutMs,
     );
-    child.stdin.write(
-      `${command}get-mark :1\ncheckpoint\nreset refs/heads/${branch}\nprogress ${progress}\n`,
-    );
+    child.stdin.write(`${command}get-mark :1\ncheckpoint\nreset ${ref}\nprogress ${progress}\n`);
     try {
       await answered;
     } finally {

@@ -525,17 +525,10 @@ export class GitRepo implements GitOpsRepo {
     this.importer = undefined;
     if (await this.canWriteDirectly()) {
       this.direct = true;
-      this.importer = new FastImportSession({
-        cwd: this.localPath!,
-        env: this.baseEnv,
-        gitArgs: [...this.configArgs(), '-c', 'fastimport.unpackLimit=0'],
-        timeoutMs: this.timeoutMs,
-        idleMs: IMPORTER_IDLE_MS,
-        maxRequests: IMPORTER_MAX_COMMITS,
-      });
       await this.readObjectFormat();
       this.synced = false;
       this.ready = true;
+      this.importer = this.newImporter();
       this.logger.info(
         { repo: this.name, url: this.displayUrl },
         'committing directly into the local repository',
@@ -547,6 +540,7 @@ export class GitRepo implements GitOpsRepo {
       if (problem === undefined) {
         await this.removeStaleLocks();
         await this.readObjectFormat();
+        this.importer = this.newImporter();
         this.ready = true;
         return;
       }
@@ -565,12 +559,25 @@ export class GitRepo implements GitOpsRepo {
     await this.git(['init', '--quiet', `--initial-branch=${this.branch}`]);
     await this.git(['remote', 'add', 'origin', this.remote.url]);
     await this.readObjectFormat();
+    this.importer = this.newImporter();
     this.synced = false;
     this.ready = true;
     this.logger.info(
       { repo: this.name, url: this.displayUrl, workdir: this.workdir },
       'created working clone',
     );
+  }
+
+  /** The fast-import kept running where commits are written (see FastImportSession). */
+  private newImporter(): FastImportSession {
+    return new FastImportSession({
+      cwd: this.gitDir(),
+      env: this.baseEnv,
+      gitArgs: [...this.configArgs(), '-c', 'fastimport.unpackLimit=0'],
+      timeoutMs: this.timeoutMs,
+      idleMs: IMPORTER_IDLE_MS,
+      maxRequests: IMPORTER_MAX_COMMITS,
+    });
   }
 
   /**
@@ -891,11 +898,11 @@ export class GitRepo implements GitOpsRepo {
   }
 
   /**
-   * The commit of `plan` on `base`, with its blobs and trees, written by `git fast-import` and set
-   * as `ref`. Into the working clone: one fast-import, `refs/envcat/commit` simply overwritten.
-   * Into the local remote directly: the long-running fast-import moves the branch only while `base`
-   * is still its head (see FastImportSession); when it did not, that is the answer, as a rejected
-   * push would be.
+   * The commit of `plan` on `base`, with its blobs and trees, written by the long-running `git
+   * fast-import` (see FastImportSession). Into the local remote directly, `ref` is the branch: it
+   * is moved only while `base` is still its head; when it was not, that is the answer, as a
+   * rejected push would be. Into the working clone, `ref` only keeps the commit reachable until it
+   * is pushed; whether it moved does not matter.
    */
   private async writeCommit(
     base: Tree,
@@ -919,21 +926,10 @@ export class GitRepo implements GitOpsRepo {
       else lines.push(`M 100644 inline ${quotePath(path)}`, data(content));
     }
     lines.push('');
-    if (this.direct) {
-      const answer = await this.importer!.commit(lines.join('\n'), this.branch);
-      return {
-        sha: answer.sha,
-        pushed: answer.refused ? { ok: false, reason: answer.refused } : { ok: true },
-      };
-    }
-    lines.push('get-mark :1', '');
-    const output = await this.git(
-      ['-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet', '--date-format=now', '--force'],
-      { input: lines.join('\n') },
-    );
-    const sha = output.trim().split('\n').at(-1) ?? '';
-    if (!SHA.test(sha)) throw new ExternalError(`${this.name} repo: git fast-import did not name the commit`);
-    return { sha, pushed: { ok: true } };
+    const answer = await this.importer!.commit(lines.join('\n'), ref);
+    if (this.direct && answer.refused)
+      return { sha: answer.sha, pushed: { ok: false, reason: answer.refused } };
+    return { sha: answer.sha, pushed: { ok: true } };
   }
 
   private async push(sha: string): Promise<PushOutcome> {

@@ -36,7 +36,7 @@ async function setup(overrides: Partial<FastImportOptions> = {}) {
   });
   sessions.push(session);
   const head = async () =>
-    (await git(sandbox, bare, 'rev-parse', '--verify', '--quiet', 'main').catch(() => '')).trim();
+    (await git(sandbox, bare, 'rev-parse', '--verify', '--quiet', 'refs/heads/main').catch(() => '')).trim();
   return { bare, session, head };
 }
 
@@ -64,7 +64,7 @@ describe('FastImportSession', () => {
     for (let i = 0; i < 5; i++) {
       const answer = await session.commit(
         commitCommand(await head(), { [`f${i}.yaml`]: `n: ${i}\n` }),
-        'main',
+        'refs/heads/main',
       );
       expect(answer.refused).toBeUndefined();
       expect(await head()).toBe(answer.sha);
@@ -72,30 +72,34 @@ describe('FastImportSession', () => {
       expect(session.pid).toBe(pid);
       shas.push(answer.sha);
     }
-    expect((await git(sandbox, bare, 'rev-list', 'main')).trim().split('\n').reverse()).toEqual(shas);
-    expect((await git(sandbox, bare, 'ls-tree', '--name-only', 'main')).trim().split('\n')).toHaveLength(5);
+    expect((await git(sandbox, bare, 'rev-list', 'refs/heads/main')).trim().split('\n').reverse()).toEqual(
+      shas,
+    );
+    expect(
+      (await git(sandbox, bare, 'ls-tree', '--name-only', 'refs/heads/main')).trim().split('\n'),
+    ).toHaveLength(5);
   });
 
   it('leaves a branch that moved since the commit’s parent alone, and says so', async () => {
     const { bare, session, head } = await setup();
-    const first = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'main');
-    const second = await session.commit(commitCommand(first.sha, { 'b.yaml': 'b\n' }), 'main');
+    const first = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'refs/heads/main');
+    const second = await session.commit(commitCommand(first.sha, { 'b.yaml': 'b\n' }), 'refs/heads/main');
 
-    const stale = await session.commit(commitCommand(first.sha, { 'c.yaml': 'c\n' }), 'main');
+    const stale = await session.commit(commitCommand(first.sha, { 'c.yaml': 'c\n' }), 'refs/heads/main');
 
     expect(stale.refused).toMatch(/^Not updating refs\/heads\/main \(new tip \w+ does not contain \w+\)$/);
     expect(await head()).toBe(second.sha);
     // The refused commit was written, but nothing points at it.
     expect((await git(sandbox, bare, 'cat-file', '-t', stale.sha)).trim()).toBe('commit');
-    const again = await session.commit(commitCommand(second.sha, { 'c.yaml': 'c\n' }), 'main');
+    const again = await session.commit(commitCommand(second.sha, { 'c.yaml': 'c\n' }), 'refs/heads/main');
     expect(again.refused).toBeUndefined();
     expect(await head()).toBe(again.sha);
   });
 
   it('never writes the branch again after its commit: a later reset by someone else stays', async () => {
     const { bare, session, head } = await setup();
-    const first = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'main');
-    await session.commit(commitCommand(first.sha, { 'b.yaml': 'b\n' }), 'main');
+    const first = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'refs/heads/main');
+    await session.commit(commitCommand(first.sha, { 'b.yaml': 'b\n' }), 'refs/heads/main');
     // Someone moves the branch back (a revert by force push).
     await git(sandbox, bare, 'update-ref', 'refs/heads/main', first.sha);
 
@@ -106,30 +110,32 @@ describe('FastImportSession', () => {
 
   it('ends after idleMs without a commit and after maxRequests commits; the next commit starts another process', async () => {
     const idle = await setup({ idleMs: 50 });
-    await idle.session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'main');
+    await idle.session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'refs/heads/main');
     const firstPid = idle.session.pid;
     expect(firstPid).toBeDefined();
     await pause(300);
     expect(idle.session.pid).toBeUndefined();
-    await idle.session.commit(commitCommand(await idle.head(), { 'b.yaml': 'b\n' }), 'main');
+    await idle.session.commit(commitCommand(await idle.head(), { 'b.yaml': 'b\n' }), 'refs/heads/main');
     expect(idle.session.pid).toBeDefined();
     expect(idle.session.pid).not.toBe(firstPid);
 
     const capped = await setup({ maxRequests: 2 });
-    await capped.session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'main');
+    await capped.session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'refs/heads/main');
     expect(capped.session.pid).toBeDefined();
-    await capped.session.commit(commitCommand(await capped.head(), { 'b.yaml': 'b\n' }), 'main');
+    await capped.session.commit(commitCommand(await capped.head(), { 'b.yaml': 'b\n' }), 'refs/heads/main');
     expect(capped.session.pid).toBeUndefined();
-    expect((await git(sandbox, capped.bare, 'ls-tree', '--name-only', 'main')).trim()).toBe('a.yaml\nb.yaml');
+    expect((await git(sandbox, capped.bare, 'ls-tree', '--name-only', 'refs/heads/main')).trim()).toBe(
+      'a.yaml\nb.yaml',
+    );
   });
 
   it('replaces a process that died between commits', async () => {
     const { session, head } = await setup();
-    await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'main');
+    await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'refs/heads/main');
     process.kill(session.pid!, 'SIGKILL');
     await pause(100);
 
-    const answer = await session.commit(commitCommand(await head(), { 'b.yaml': 'b\n' }), 'main');
+    const answer = await session.commit(commitCommand(await head(), { 'b.yaml': 'b\n' }), 'refs/heads/main');
 
     expect(answer.refused).toBeUndefined();
     expect(await head()).toBe(answer.sha);
@@ -137,21 +143,21 @@ describe('FastImportSession', () => {
 
   it('fails a commit fast-import cannot read, with git’s message, and carries on with the next', async () => {
     const { session, head } = await setup();
-    const broken = session.commit('commit refs/heads/main\nmark :1\ncommitter nobody\n', 'main');
+    const broken = session.commit('commit refs/heads/main\nmark :1\ncommitter nobody\n', 'refs/heads/main');
     await expect(broken).rejects.toBeInstanceOf(GitCommandError);
     await expect(broken).rejects.toThrow(/git fast-import: .*(committer|ident|Missing)/i);
 
-    const answer = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'main');
+    const answer = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'refs/heads/main');
     expect(await head()).toBe(answer.sha);
   });
 
   it('kills a process that does not answer within timeoutMs', async () => {
     const { session, head } = await setup({ timeoutMs: 300 });
     // A data block longer than what follows: fast-import waits for the rest.
-    const hanging = session.commit('blob\ndata 1000\nshort\n', 'main');
+    const hanging = session.commit('blob\ndata 1000\nshort\n', 'refs/heads/main');
     await expect(hanging).rejects.toThrow(/no answer within 300 ms/);
     expect(session.pid).toBeUndefined();
-    const answer = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'main');
+    const answer = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'refs/heads/main');
     expect(await head()).toBe(answer.sha);
   });
 });
