@@ -28,7 +28,11 @@ export class Coalescer {
       }
     })();
     this.running.add(run);
-    void run.finally(() => this.running.delete(run));
+    // A task that throws anyway is a bug; it must not become an unhandled rejection here too.
+    run.then(
+      () => this.running.delete(run),
+      () => this.running.delete(run),
+    );
   }
 
   /** Resolves when no task is under way (tasks asked for meanwhile included). */

@@ -39,6 +39,7 @@ import {
   type StepStatus,
 } from '../core/index.js';
 import type { ClusterClient, Informer, KubeObject } from '../cluster/types.js';
+import { KindNotServedError } from '../cluster/index.js';
 import type { GitOpsRepo, RepoName } from '../gitops/types.js';
 import {
   DesiredStateParser,
@@ -579,7 +580,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       });
     } catch (error) {
       // Not there (yet): the ApplicationSet creates it from the commit, and it reads Git when it starts.
-      if (error instanceof NotFoundError) return;
+      if (error instanceof NotFoundError && !(error instanceof KindNotServedError)) return;
       // Argo CD still finds the commit on its next poll; a failed refresh only costs time.
       this.log.warn(
         { environment, kind: target.kind, name: target.name, err: describeError(error) },

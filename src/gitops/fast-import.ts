@@ -1,14 +1,18 @@
 /**
- * One `git fast-import` kept running across commits into a local bare repository (see GitRepo's
- * direct writes). Starting a process costs the engine a fork of itself, a few milliseconds of its
- * event loop each: in a burst of commits that was the largest share of its time. simple-git runs
- * a command to its end, so this dialogue uses child_process directly, with the same environment.
+ * One `git fast-import` kept running across commits (see GitRepo). Starting a process costs the
+ * engine a fork of itself, a few milliseconds of its event loop each: in a burst of commits that
+ * was the largest share of its time. simple-git runs a command to its end, so this dialogue uses
+ * child_process directly, with the same environment.
  *
  * Each commit is a request: the commit, `get-mark` (its sha), `checkpoint` (the pack is finished
- * and the branch moved, as fast-import does at its end: only if the branch still is the commit's
- * parent, under the ref lock), `reset` (so the branch is not written again at the next checkpoint
- * or at exit), then `progress` to learn that all of it is done. A branch fast-import did not move
- * is reported on stderr before the progress line is written.
+ * and the ref moved, as fast-import does at its end: only to a commit that contains the ref's
+ * current value, and under the ref lock against the value it read), `reset` (so the ref is not
+ * written again at a later checkpoint or at exit), then `progress` to learn that all of it is
+ * done. stderr goes into the same pipe as stdout (`2>&1`), so a ref fast-import did not move is
+ * reported before the progress line, in order; two pipes are read in no guaranteed order.
+ *
+ * `--done`: input that ends without `done` (the engine died while writing a commit) makes
+ * fast-import stop with an error instead of storing the commit as far as it got; close() sends it.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -38,11 +42,28 @@ export interface FastImportAnswer {
 const NOT_MOVED = /Not updating refs\/|Unable to update branch|cannot lock ref/;
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
+/** The process a session runs: git fast-import with its stderr on stdout, ended only by `done`. */
+export function fastImportCommand(gitArgs: readonly string[]): { command: string; args: string[] } {
+  return {
+    command: 'sh',
+    args: [
+      '-c',
+      'exec git "$@" 2>&1',
+      'sh',
+      ...gitArgs,
+      'fast-import',
+      '--quiet',
+      '--date-format=now',
+      '--done',
+    ],
+  };
+}
+
 export class FastImportSession {
   private child: ChildProcessWithoutNullStreams | undefined;
   private exited: Promise<void> | undefined;
-  private stdout = '';
-  private stderr = '';
+  /** What the process wrote (stdout and stderr together) since the current request was sent. */
+  private output = '';
   private requests = 0;
   private sequence = 0;
   private waiter:
@@ -64,8 +85,7 @@ export class FastImportSession {
     this.clearIdle();
     const child = this.child ?? this.start();
     const progress = `envcat ${++this.sequence}`;
-    this.stdout = '';
-    this.stderr = '';
+    this.output = '';
     const answered = new Promise<void>((resolve, reject) => {
       this.waiter = { child, progress, done: (error) => (error ? reject(error) : resolve()) };
     });
@@ -80,12 +100,10 @@ export class FastImportSession {
       clearTimeout(timer);
       this.waiter = undefined;
     }
-    // stderr is written before the progress line; let any of it still in flight be read.
-    await new Promise((resolve) => setImmediate(resolve));
-    const sha = this.stdout.split('\n').find((line) => SHA.test(line));
+    const lines = this.output.split('\n');
+    const sha = lines.find((line) => SHA.test(line));
     if (sha === undefined) throw this.error(null, 'git fast-import did not name the commit');
-    const refused = this.stderr
-      .split('\n')
+    const refused = lines
       .find((line) => NOT_MOVED.test(line))
       ?.replace(/^(warning|error): /, '')
       .trim();
@@ -108,16 +126,13 @@ export class FastImportSession {
     // Waiting for it now: keep the process alive until it has finished.
     child.ref();
     for (const stream of [child.stdout, child.stderr]) (stream as Partial<Socket>).ref?.();
-    child.stdin.end();
+    child.stdin.end('done\n');
     await exited;
   }
 
   private start(): ChildProcessWithoutNullStreams {
-    const child = spawn('git', [...this.options.gitArgs, 'fast-import', '--quiet', '--date-format=now'], {
-      cwd: this.options.cwd,
-      env: this.options.env,
-      stdio: 'pipe',
-    });
+    const { command, args } = fastImportCommand(this.options.gitArgs);
+    const child = spawn(command, args, { cwd: this.options.cwd, env: this.options.env, stdio: 'pipe' });
     this.child = child;
     this.requests = 0;
     // Between requests nothing waits for it: it must not keep the engine's process alive (at exit
@@ -128,13 +143,14 @@ export class FastImportSession {
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
       if (this.child !== child) return;
-      this.stdout += chunk;
+      this.output += chunk;
       const waiter = this.waiter;
-      if (waiter?.child === child && this.stdout.split('\n').includes(`progress ${waiter.progress}`))
+      if (waiter?.child === child && this.output.split('\n').includes(`progress ${waiter.progress}`))
         waiter.done();
     });
+    // Only the shell could write here (git's stderr goes to stdout).
     child.stderr.on('data', (chunk: string) => {
-      if (this.child === child) this.stderr += chunk;
+      if (this.child === child) this.output += chunk;
     });
     // A write after the process died is reported by its exit; this only keeps the error from being unhandled.
     child.stdin.on('error', () => undefined);
@@ -166,8 +182,8 @@ export class FastImportSession {
     return new GitCommandError({
       command: 'fast-import',
       exitCode,
-      stdout: this.stdout,
-      stderr: this.stderr.trim() ? this.stderr : reason,
+      stdout: '',
+      stderr: this.output.trim() ? this.output : reason,
     });
   }
 

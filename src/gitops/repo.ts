@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { access, constants, mkdir, readdir, realpath, rm } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -95,6 +95,10 @@ const RECEIVE_HOOKS = [
 /** A direct writer's fast-import ends after this long without a commit, or after this many commits. */
 const IMPORTER_IDLE_MS = 10_000;
 const IMPORTER_MAX_COMMITS = 1_000;
+/** A `.keep` mark of fast-import this old belongs to a process that is gone (see releaseAbandonedPacks). */
+const ABANDONED_KEEP_MS = 10 * 60_000;
+/** A ref lock this old belongs to a process that is gone (see removeStaleBranchLock). */
+const STALE_LOCK_MS = 60_000;
 
 const SILENT: GitOpsLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -523,6 +527,10 @@ export class GitRepo implements GitOpsRepo {
     this.direct = false;
     await this.importer?.close();
     this.importer = undefined;
+    // What was read may come from the other place git ran in (the local remote or the clone).
+    this.synced = false;
+    this.publishedHead = undefined;
+    this.tree = undefined;
     if (await this.canWriteDirectly()) {
       this.direct = true;
       await this.readObjectFormat();
@@ -774,6 +782,7 @@ export class GitRepo implements GitOpsRepo {
           `${this.direct ? 'commit into' : 'push to'} the ${this.name} repo (${this.displayUrl}) failed after ${attempt} attempt(s): ${pushed.reason}`,
         );
       }
+      if (this.direct && /cannot lock ref/.test(pushed.reason)) await this.removeStaleBranchLock();
       const delayMs = backoffDelay(this.retry, attempt);
       this.logger.warn(
         { repo: this.name, url: this.displayUrl, sha, attempt, reason: pushed.reason, delayMs },
@@ -950,18 +959,64 @@ export class GitRepo implements GitOpsRepo {
   }
 
   /**
-   * Each fast-import leaves a small pack (writing its objects loose instead costs 5–10 times as
-   * long): every REPACK_EVERY commits, when no commit is waiting, the small packs are merged
+   * Each fast-import checkpoint leaves a small pack (writing its objects loose instead costs 5–10
+   * times as long): every REPACK_EVERY commits, when no commit is waiting (or after twice as many
+   * in any case, so a repo under constant load is maintained too), the small packs are merged
    * geometrically (cheap, proportional to the new packs), and `git gc --auto` takes care of the
    * loose objects small fetches leave.
    */
   private async maintain(): Promise<void> {
-    if (++this.commitsSinceMaintenance < REPACK_EVERY || this.pending.length > 0) return;
+    const due = ++this.commitsSinceMaintenance;
+    if (due < REPACK_EVERY || (this.pending.length > 0 && due < 2 * REPACK_EVERY)) return;
     this.commitsSinceMaintenance = 0;
     // The packs it wrote are merged and deleted: it must not read them afterwards.
     await this.importer?.close();
+    await this.releaseAbandonedPacks();
     await this.git(['repack', '-d', '-q', '--geometric=2']);
     await this.git(['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet']);
+  }
+
+  /**
+   * fast-import marks each pack it writes with a `.keep` file until it exits normally, and repack
+   * never merges a kept pack. A fast-import that was killed (a timeout, the engine killed) leaves
+   * its marks behind: those older than ABANDONED_KEEP_MS are removed. A pack's objects are never
+   * lost by repacking it (geometric repack keeps every object of the packs it merges).
+   */
+  private async releaseAbandonedPacks(): Promise<void> {
+    const dir = join(this.direct ? this.localPath! : join(this.workdir, '.git'), 'objects', 'pack');
+    const now = Date.now();
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!name.endsWith('.keep')) continue;
+      const path = join(dir, name);
+      try {
+        const [content, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
+        if (content.trim() !== 'fast-import' || now - info.mtimeMs < ABANDONED_KEEP_MS) continue;
+        await rm(path, { force: true });
+        this.logger.info({ repo: this.name, pack: name }, 'released a pack an interrupted fast-import kept');
+      } catch (error) {
+        // Gone meanwhile (its fast-import ended): nothing to release.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+  }
+
+  /**
+   * A branch lock left by a git process that was killed while holding it (fast-import killed on a
+   * timeout) would refuse every later commit: one older than STALE_LOCK_MS is removed (no git holds
+   * a ref lock for more than a moment).
+   */
+  private async removeStaleBranchLock(): Promise<void> {
+    const lock = join(this.localPath!, 'refs', 'heads', `${this.branch}.lock`);
+    try {
+      if (Date.now() - (await stat(lock)).mtimeMs < STALE_LOCK_MS) return;
+      await rm(lock, { force: true });
+      this.logger.warn(
+        { repo: this.name, lock: `refs/heads/${this.branch}.lock` },
+        'removed a stale branch lock',
+      );
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   }
 }
 

@@ -3,9 +3,14 @@
  * process for many commits, the branch moved only from the commit's parent, never written again
  * at a later checkpoint or at exit, and a process that ends, dies or hangs replaced by a new one.
  */
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureBareRepo } from '../../src/gitops/index.js';
-import { FastImportSession, type FastImportOptions } from '../../src/gitops/fast-import.js';
+import {
+  FastImportSession,
+  fastImportCommand,
+  type FastImportOptions,
+} from '../../src/gitops/fast-import.js';
 import { GitCommandError, baseGitEnv } from '../../src/gitops/git.js';
 import { createSandbox, git, type Sandbox } from './support.js';
 
@@ -159,5 +164,49 @@ describe('FastImportSession', () => {
     expect(session.pid).toBeUndefined();
     const answer = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'refs/heads/main');
     expect(await head()).toBe(answer.sha);
+  });
+
+  it('reports every refusal, however its output and the answer arrive (300 in a row)', async () => {
+    const { session } = await setup();
+    const first = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'refs/heads/main');
+    await session.commit(commitCommand(first.sha, { 'b.yaml': 'b\n' }), 'refs/heads/main');
+    let missed = 0;
+    for (let i = 0; i < 300; i++) {
+      const stale = await session.commit(
+        commitCommand(first.sha, { [`c${i}.yaml`]: 'c\n' }),
+        'refs/heads/main',
+      );
+      if (stale.refused === undefined) missed++;
+    }
+    expect(missed).toBe(0);
+  });
+});
+
+describe('the fast-import process a session runs', () => {
+  it('does not store a commit whose input ended early, even at a line boundary', async () => {
+    const { bare, head } = await setup();
+    const session = sessions[sessions.length - 1]!;
+    const first = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'refs/heads/main');
+    await session.close();
+    // A commit cut after its first change (the engine died while writing it), with no get-mark or checkpoint.
+    const whole = commitCommand(first.sha, { 'b.yaml': 'b\n', 'c.yaml': 'c\n' });
+    const cut = whole.slice(0, whole.indexOf('M 100644 inline c.yaml'));
+    const { command, args } = fastImportCommand([
+      '-c',
+      'user.name=envcat',
+      '-c',
+      'user.email=envcat@localhost',
+    ]);
+    const child = spawn(command, args, { cwd: bare, env: baseGitEnv() });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', resolve);
+      child.stdin.end(cut);
+    });
+
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/stream ends early|done/i);
+    expect(await head()).toBe(first.sha);
   });
 });

@@ -6,7 +6,7 @@
  * next commit starts from has moved. Then two GitRepo instances commit in parallel, both ways.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ExternalError } from '../../src/core/index.js';
 import { ensureBareRepo, GitRepo, type FileChange, type GitRepoOptions } from '../../src/gitops/index.js';
@@ -248,6 +248,21 @@ describe('a branch that moved under a direct commit', () => {
     expect(logger.records.find((record) => record.level === 'warn')?.object.reason).toMatch(
       /cannot lock ref/,
     );
+  });
+
+  it('removes a branch lock left a minute ago by a git that was killed, and lands', async () => {
+    const { bare, repo, logger } = await setup(4, 'direct');
+    const lock = join(bare, 'refs', 'heads', 'main.lock');
+    await writeFile(lock, '');
+    const longAgo = new Date(Date.now() - 120_000);
+    await utimes(lock, longAgo, longAgo);
+
+    const result = await repo.commit(change({ 'x.yaml': 'x\n' }, 'after a stale lock'));
+
+    expect(result.attempts).toBe(2);
+    expect(existsSync(lock)).toBe(false);
+    expect(await remoteSubjects(sandbox, bare)).toEqual(['after a stale lock', 'seed']);
+    expect(logger.records.map((record) => record.message)).toContain('removed a stale branch lock');
   });
 
   it('gives up after the configured attempts with an ExternalError naming the repo and the attempts', async () => {

@@ -4,7 +4,7 @@
  * clone's life cycle and input validation. Results are read back with plain git.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConflictError, InputError, NotFoundError } from '../../src/core/index.js';
@@ -290,6 +290,33 @@ describe.each(['direct', 'push'] as const)('the objects of many commits (%s)', (
     expect(Number(counts.packs)).toBeLessThanOrEqual(12);
     expect((await remoteFiles(sandbox, bare)).length).toBe(60);
     expect((await git(sandbox, where, 'fsck', '--no-progress', '--connectivity-only')).trim()).toBe('');
+  });
+});
+
+describe('packs an interrupted fast-import kept', () => {
+  it('are released at maintenance when older than 10 minutes; other keep marks stay', async () => {
+    const { bare, repo } = await setup();
+    await repo.commit(change({ 'seed.yaml': 'seed\n' }));
+    const pack = join(bare, 'objects', 'pack');
+    const [seedPack] = (await readdir(pack)).filter((name) => name.endsWith('.pack'));
+    const keep = (name: string) => join(pack, name.replace(/\.pack$/, '.keep'));
+    await writeFile(keep(seedPack!), 'fast-import');
+    const longAgo = new Date(Date.now() - 20 * 60_000);
+    await utimes(keep(seedPack!), longAgo, longAgo);
+    await writeFile(join(pack, 'pack-mine.keep'), 'kept by hand\n');
+    await utimes(join(pack, 'pack-mine.keep'), longAgo, longAgo);
+    await writeFile(join(pack, 'pack-recent.keep'), 'fast-import');
+
+    for (let i = 0; i < 50; i++) await repo.commit(change({ [`e${i}.yaml`]: `n: ${i}\n` }));
+
+    const names = await readdir(pack);
+    expect(names).not.toContain(seedPack!.replace(/\.pack$/, '.keep'));
+    expect(names).toContain('pack-mine.keep');
+    expect(names).toContain('pack-recent.keep');
+    expect(
+      names.filter((name) => name.endsWith('.keep') && name.startsWith('pack-') && name.length > 50),
+    ).toEqual([]);
+    expect((await git(sandbox, bare, 'fsck', '--no-progress', '--connectivity-only')).trim()).toBe('');
   });
 });
 
