@@ -8,9 +8,10 @@
  *
  * A bare repository on this machine without receive hooks (the embedded default) is written
  * directly instead: the commit is imported into it and its branch moved by the same `git
- * fast-import`, only if the branch is still the commit's parent. That is the compare-and-swap a
- * push does, without the five processes of a push over the local transport; a branch that moved is
- * handled exactly as a rejected push. No working clone is made then.
+ * fast-import`, only to a commit that contains the branch's head, under the ref lock against the
+ * value it read. That is what a (non-forced) push checks, without the five processes of a push
+ * over the local transport; a branch that moved is handled exactly as a rejected push. No working
+ * clone is made then.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -909,8 +910,8 @@ export class GitRepo implements GitOpsRepo {
   /**
    * The commit of `plan` on `base`, with its blobs and trees, written by the long-running `git
    * fast-import` (see FastImportSession). Into the local remote directly, `ref` is the branch: it
-   * is moved only while `base` is still its head; when it was not, that is the answer, as a
-   * rejected push would be. Into the working clone, `ref` only keeps the commit reachable until it
+   * is moved only if the commit contains its head (it moved since `base`: no); when it was not,
+   * that is the answer, as a rejected push would be. Into the working clone, `ref` only keeps the commit reachable until it
    * is pushed; whether it moved does not matter.
    */
   private async writeCommit(
