@@ -534,6 +534,10 @@ describeIfCrds(`rendered custom resources against the CRDs in ${SHARED_CRDS}`, (
       'apiextensions.crossplane.io_compositeresourcedefinitions.yaml': 'Cluster',
       'apiextensions.crossplane.io_compositions.yaml': 'Cluster',
       'pkg.crossplane.io_functions.yaml': 'Cluster',
+      'pkg.crossplane.io_deploymentruntimeconfigs.yaml': 'Cluster',
+      'protection.crossplane.io_usages.yaml': 'Namespaced',
+      'protection.crossplane.io_clusterusages.yaml': 'Cluster',
+      'tf.m.upbound.io_clusterproviderconfigs.yaml': 'Cluster',
     };
     // The ApplicationSet CRD (1.4 MB, ~5 s to compile) is loaded only when an ApplicationSet is rendered.
     it.each(

@@ -31,6 +31,18 @@ export const KNOWN_CRDS = [
     file: 'apiextensions.crossplane.io_compositions.yaml',
   },
   { group: 'pkg.crossplane.io', kind: 'Function', file: 'pkg.crossplane.io_functions.yaml' },
+  {
+    group: 'pkg.crossplane.io',
+    kind: 'DeploymentRuntimeConfig',
+    file: 'pkg.crossplane.io_deploymentruntimeconfigs.yaml',
+  },
+  { group: 'protection.crossplane.io', kind: 'Usage', file: 'protection.crossplane.io_usages.yaml' },
+  { group: 'protection.crossplane.io', kind: 'ClusterUsage', file: 'protection.crossplane.io_clusterusages.yaml' },
+  {
+    group: 'tf.m.upbound.io',
+    kind: 'ClusterProviderConfig',
+    file: 'tf.m.upbound.io_clusterproviderconfigs.yaml',
+  },
 ] as const;
 
 export type KnownCrd = (typeof KNOWN_CRDS)[number];
