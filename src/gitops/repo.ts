@@ -830,7 +830,7 @@ export class GitRepo implements GitOpsRepo {
       return false;
     };
     changes.forEach((change, index) => {
-      const problem = this.refusal(change, base, entries, isDirectory);
+      const problem = this.refusal(change, entries, isDirectory);
       if (problem) {
         refused[index] = problem;
         return;
@@ -867,14 +867,15 @@ export class GitRepo implements GitOpsRepo {
 
   private refusal(
     change: FileChange,
-    base: Tree,
     entries: Map<string, TreeEntry>,
     isDirectory: (path: string) => boolean,
   ): EnvcatError | undefined {
-    for (const path of change.mustNotExist ?? []) {
-      if (base.entries.has(path) || base.directories.has(path))
+    // Checked against the tree as the change sets before this one in the same commit left it, so
+    // two creates of one path that wait for the same commit cannot both pass.
+    for (const [index, path] of (change.mustNotExist ?? []).entries()) {
+      if (entries.has(path) || isDirectory(path))
         return new ConflictError(`${path} already exists in the ${this.name} repo`, {
-          path: '/mustNotExist',
+          path: pointer('mustNotExist', index),
         });
     }
     const removes = (path: string) =>

@@ -436,6 +436,35 @@ describe('commit with mustNotExist', () => {
     await second.commit(change({ 'other.txt': 'x\n' }, [], 'other'));
     expect(await remoteSubjects(sandbox, bare)).toEqual(['other', 'create dev']);
   });
+
+  it('refuses the second of two creates of one path that wait for the same commit (in-batch compare-and-swap)', async () => {
+    // GIVEN a busy clone, so that two creates of the same environment (and of a directory) queue together
+    const { bare, repo } = await setup();
+    const file = 'environments/dev/environment.yaml';
+    const busy = repo.commit(change({ 'seed.txt': 'x\n' }, [], 'seed'));
+    // WHEN both ask for the same path to be theirs, and two more claim one directory
+    const outcomes = await Promise.allSettled([
+      repo.commit({ ...change({ [file]: 'first\n' }, [], 'create dev (first)'), mustNotExist: [file] }),
+      repo.commit({ ...change({ [file]: 'second\n' }, [], 'create dev (second)'), mustNotExist: [file] }),
+      repo.commit({
+        ...change({ 'namespaces/shared/a': 'a\n' }, [], 'claim shared for a'),
+        mustNotExist: ['namespaces/shared'],
+      }),
+      repo.commit({
+        ...change({ 'namespaces/shared/b': 'b\n' }, [], 'claim shared for b'),
+        mustNotExist: ['namespaces/shared'],
+      }),
+    ]);
+    await busy;
+    // THEN only the first of each pair lands; the second is a conflict naming which path it found
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ path: '/mustNotExist/0' });
+    expect((outcomes[3] as PromiseRejectedResult).reason).toMatchObject({ path: '/mustNotExist/0' });
+    expect(await remoteFile(sandbox, bare, file)).toBe('first\n');
+    expect(await remoteFiles(sandbox, bare)).toEqual([file, 'namespaces/shared/a', 'seed.txt']);
+    const messages = await git(sandbox, bare, 'log', '--format=%B', 'main');
+    expect(messages).not.toMatch(/second|for b/);
+  });
 });
 
 describe('changes committed while the clone is busy', () => {
@@ -490,7 +519,7 @@ describe('changes committed while the clone is busy', () => {
 
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
     expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
-    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ path: '/mustNotExist' });
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ path: '/mustNotExist/0' });
     expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
     expect(await remoteFile(sandbox, bare, 'environments/dev/environment.yaml')).toBe('kept\n');
     expect(await remoteFiles(sandbox, bare)).toEqual([
