@@ -253,10 +253,22 @@ export class KubeClusterClient implements ClusterClient {
     return list.items as Wire[];
   }
 
-  async delete(ref: ObjectRef): Promise<boolean> {
+  async delete(
+    ref: ObjectRef,
+    options: { preconditions?: { uid?: string; resourceVersion?: string } } = {},
+  ): Promise<boolean> {
+    const body = options.preconditions ? { preconditions: options.preconditions } : undefined;
     try {
       await this.call(ref, () =>
-        this.api.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: identity(ref) }),
+        this.api.delete(
+          { apiVersion: ref.apiVersion, kind: ref.kind, metadata: identity(ref) },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          body,
+        ),
       );
       return true;
     } catch (error) {

@@ -85,7 +85,11 @@ export interface ClusterClient {
   /** Undefined when the object does not exist. */
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   list(type: TypeRef, options?: ListOptions): Promise<KubeObject[]>;
-  /** False when there was nothing to delete. An object with finalizers only gets a deletionTimestamp. */
-  delete(ref: ObjectRef): Promise<boolean>;
+  /**
+   * False when there was nothing to delete. An object with finalizers only gets a deletionTimestamp.
+   * With `preconditions`, deletes only that very object (a ConflictError when its uid or
+   * resourceVersion differs): how a rollback removes only what its own request created.
+   */
+  delete(ref: ObjectRef, options?: { preconditions?: { uid?: string; resourceVersion?: string } }): Promise<boolean>;
   informer(type: TypeRef, options?: InformerOptions): Informer;
 }

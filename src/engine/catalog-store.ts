@@ -88,19 +88,39 @@ export class CatalogStore implements CatalogSource {
     const existing = this.catalog.versions(entry.name).find((e) => e.version === entry.version);
     if (existing) {
       if (existing.digest === entry.digest) return { entry: existing, created: false };
-      throw new ConflictError(
-        `${entry.name}@${entry.version} is already published with different content; publish a new version`,
-        { path: '/metadata/version' },
-      );
+      throw alreadyPublished(entry);
     }
     const dir = `${PUBLISHED_DIR}/${entry.name}/${entry.version}`;
-    await this.options.repo.commit({
-      write: files.map((f) => ({ path: `${dir}/${f.path}`, content: f.content })),
-      remove: [],
-      message: `envcat: publish catalog entry ${entry.name}@${entry.version} (by ${actor})`,
-    });
-    this.catalog.publish(entry);
-    this.version++;
+    try {
+      // The version's folder must not exist yet: of two publishes at the same moment (on this
+      // replica or another), exactly one lands.
+      await this.options.repo.commit({
+        write: files.map((f) => ({ path: `${dir}/${f.path}`, content: f.content })),
+        remove: [],
+        message: `envcat: publish catalog entry ${entry.name}@${entry.version} (by ${actor})`,
+        mustNotExist: [dir],
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError) || error.path !== '/mustNotExist/0') throw error;
+      // What Git holds decides: the same content is a no-op, other content a conflict.
+      await this.options.repo.sync();
+      await this.load();
+      const landed = this.catalog.versions(entry.name).find((e) => e.version === entry.version);
+      if (landed?.digest === entry.digest) return { entry: landed, created: false };
+      throw alreadyPublished(entry);
+    }
+    // Registered in memory only once its commit has landed.
+    if (!this.catalog.versions(entry.name).some((e) => e.version === entry.version)) {
+      this.catalog.publish(entry);
+      this.version++;
+    }
     return { entry, created: true };
   }
+}
+
+function alreadyPublished(entry: CatalogEntry): ConflictError {
+  return new ConflictError(
+    `${entry.name}@${entry.version} is already published with different content; publish a new version`,
+    { path: '/metadata/version' },
+  );
 }

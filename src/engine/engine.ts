@@ -40,13 +40,17 @@ import {
 } from '../core/index.js';
 import type { ClusterClient, Informer, KubeObject } from '../cluster/types.js';
 import { KindNotServedError } from '../cluster/index.js';
-import type { GitOpsRepo, RepoName } from '../gitops/types.js';
+import type { FileChange, GitOpsRepo, RepoName } from '../gitops/types.js';
 import {
   DesiredStateParser,
   ENVIRONMENTS_DIR,
+  NAMESPACE_CLAIMS_DIR,
   environmentNames,
+  namespaceClaim,
+  namespaceClaimDir,
   type DesiredEnvironment,
 } from './desired-state.js';
+import { NamespaceClaims } from './namespace-claims.js';
 import { applicationForCache, workspaceForCache } from './cache-transform.js';
 import { LeaderElector } from './leader.js';
 import { RepoTree } from './repo-tree.js';
@@ -131,6 +135,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly now: () => number;
   private readonly trees: Record<RepoName, RepoTree> = { platform: new RepoTree(), apps: new RepoTree() };
   private readonly heads: Record<RepoName, string> = { platform: '', apps: '' };
+  /** Who holds which namespace (the platform repo's namespaces/ claims). */
+  private claims = new NamespaceClaims();
   private readonly statuses = new Map<string, EnvironmentStatusView>();
   private readonly createdAt = new Map<string, number>();
   private readonly lastAppCommit = new Map<string, string>();
@@ -287,12 +293,19 @@ export class Engine extends EventEmitter<EngineEvents> {
   knownEnvironments(): string[] {
     const names = new Set(this.trees.platform.environments());
     for (const name of this.trees.apps.environments()) names.add(name);
+    // A claim left alone (its environment's folder removed by hand) is an environment still to delete.
+    for (const name of this.claims.environments()) names.add(name);
     return [...names].sort();
   }
 
   /** The environment file as the platform repo holds it (no secret values ever are). */
   environmentSource(name: string): string | undefined {
     return this.trees.platform.request(`${ENVIRONMENTS_DIR}/${name}/environment.yaml`);
+  }
+
+  /** The environment that holds a namespace's claim in the platform repo, if any. */
+  namespaceOwner(namespace: string): string | undefined {
+    return this.claims.owner(namespace);
   }
 
   status(name: string): EnvironmentStatusView | undefined {
@@ -368,6 +381,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (head === this.heads[repo]) return new Set();
     const tree = new RepoTree(await this.options[repo].readTree(`${ENVIRONMENTS_DIR}/`));
     const changed = RepoTree.changed(this.trees[repo], tree);
+    if (repo === 'platform') {
+      const claims = new NamespaceClaims(
+        (await this.options.platform.readTree(`${NAMESPACE_CLAIMS_DIR}/`)).keys(),
+      );
+      for (const name of claims.environments())
+        if (!this.claims.environments().has(name)) changed.add(`${ENVIRONMENTS_DIR}/${name}/`);
+      for (const name of this.claims.environments())
+        if (!claims.environments().has(name)) changed.add(`${ENVIRONMENTS_DIR}/${name}/`);
+      this.claims = claims;
+    }
     this.trees[repo] = tree;
     this.heads[repo] = head;
     if (repo === 'apps') this.noteAppHead(head);
@@ -393,10 +416,35 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private async reconcileProvisioning(name: string, env: ResolvedEnvironment, plan: Plan): Promise<void> {
     const log = this.log.child({ environment: name });
-    // The namespace file goes first: namespaced Workspaces live in it.
+    // The namespace file goes first: namespaced Workspaces live in it. It is rendered only for the
+    // environment that holds the namespace's claim (claimed here for one committed by hand).
+    const owner = this.claims.owner(env.namespace);
+    if (owner !== undefined && owner !== name) {
+      this.publish(
+        name,
+        this.invalidStatus([
+          {
+            path: '/spec/namespace',
+            message: `the namespace "${env.namespace}" is already taken by another environment`,
+          },
+        ]),
+      );
+      return;
+    }
     const environmentFiles = renderEnvironmentFiles(env).filter((f) => f.path.endsWith('/namespace.yaml'));
-    if (this.differs('platform', environmentFiles))
-      await this.commit(name, 'platform', environmentFiles, [], `envcat: ${name}: namespace and isolation`);
+    if (owner === undefined || this.differs('platform', environmentFiles)) {
+      const claim = owner === undefined ? [namespaceClaim(env.namespace, name)] : [];
+      await this.commitChange({
+        environment: name,
+        repo: 'platform',
+        change: {
+          write: [...environmentFiles.map((f) => ({ path: f.path, content: f.content })), ...claim],
+          remove: [],
+          message: `envcat: ${name}: namespace and isolation`,
+          ...(claim.length > 0 ? { mustNotExist: [namespaceClaimDir(env.namespace)] } : {}),
+        },
+      });
+    }
 
     const outputs = this.observedOutputs(env);
     const blocked = new Map<string, Blocked>();
@@ -516,7 +564,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     message: string,
     wave?: number,
   ): Promise<string | undefined> {
-    const change = { write: files.map((f) => ({ path: f.path, content: f.content })), remove, message };
+    const write = files.map((f) => ({ path: f.path, content: f.content }));
+    return this.commitChange({ environment: name, repo, change: { write, remove, message }, wave });
+  }
+
+  private async commitChange(args: {
+    environment: string;
+    repo: RepoName;
+    change: FileChange;
+    wave?: number | undefined;
+  }): Promise<string | undefined> {
+    const { environment: name, repo, change, wave } = args;
+    const { message } = change;
     const result = await this.options[repo].commit(change);
     this.applyToTree(repo, change);
     if (repo === 'apps') this.noteAppHead(result.sha);
@@ -803,9 +862,11 @@ export class Engine extends EventEmitter<EngineEvents> {
         publishDeleting('deleting the secrets');
         this.queue.add(name);
         return;
-      case 'removeEnvironment':
-        if (has('platform', prefix))
-          await this.commit(name, 'platform', [], [prefix], `envcat: ${name}: delete environment`);
+      case 'removeEnvironment': {
+        // The namespace claim goes in the same commit as the environment's last files.
+        const remove = [...(has('platform', prefix) ? [prefix] : []), ...this.claims.claimsOf(name)];
+        if (remove.length > 0)
+          await this.commit(name, 'platform', [], remove, `envcat: ${name}: delete environment`);
         this.statuses.delete(name);
         this.blockedSteps.delete(name);
         this.renderedClean.delete(name);
@@ -819,6 +880,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.log.info({ environment: name }, 'environment deleted');
         this.emit('deleted', name);
         return;
+      }
     }
   }
 
@@ -1063,8 +1125,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     const tree = this.trees[repo];
     for (const name of environmentNames([...change.remove, ...change.write.map((f) => f.path)]))
       this.fileVersions.set(name, ++this.fileVersionCount);
-    for (const removed of change.remove) tree.remove(removed);
-    for (const file of change.write) tree.set(file.path, file.content);
+    for (const removed of change.remove) {
+      if (repo === 'platform' && NamespaceClaims.isClaimPath(removed)) this.claims.remove(removed);
+      else tree.remove(removed);
+    }
+    for (const file of change.write) {
+      if (repo === 'platform' && NamespaceClaims.isClaimPath(file.path)) this.claims.set(file.path);
+      else tree.set(file.path, file.content);
+    }
   }
 
   private timestamp(): string {

@@ -24,11 +24,17 @@ import {
   type ResolvedEnvironment,
   type StepStatus,
 } from '../core/index.js';
-import type { ClusterClient } from '../cluster/types.js';
+import type { ClusterClient, KubeObject } from '../cluster/types.js';
 import type { GitOpsRepo, RepoName } from '../gitops/types.js';
 import type { CatalogStore } from './catalog-store.js';
-import { DELETION_ANNOTATION, ENVIRONMENTS_DIR, environmentFile } from './desired-state.js';
-import type { Engine, EnvironmentStatusView } from './engine.js';
+import {
+  DELETION_ANNOTATION,
+  ENVIRONMENTS_DIR,
+  environmentFile,
+  namespaceClaim,
+  namespaceClaimDir,
+} from './desired-state.js';
+import { describeError, type Engine, type EnvironmentStatusView } from './engine.js';
 
 export interface EnvironmentView {
   apiVersion: string;
@@ -88,28 +94,50 @@ export class EnvironmentService {
     this.log = options.logger.child({ component: 'service' });
   }
 
-  /** Validates everything first; nothing is written for an invalid request. */
+  /**
+   * Validates everything first; nothing is written for an invalid request. Then, in this order:
+   * 1. the name and the namespace are claimed in Git, in one commit, by compare-and-swap
+   *    (`mustNotExist`): of two requests at the same moment exactly one gets them;
+   * 2. only then the literal secret values go to Secrets (the names are ours now);
+   * 3. if that fails, this request's own Secrets are deleted (by uid, never a newer one) and the
+   *    environment file is withdrawn, which the engine treats as a deletion (reverse order, then
+   *    the namespace claim last).
+   */
   async create(input: unknown, actor: Actor): Promise<EnvironmentView> {
     const { catalog } = this.options.catalogs.current();
     const check = checkEnvironment(input, catalog);
     if (!check.environment) throw new InputError(check.problems);
     const env = check.environment;
     const engine = this.options.engine;
-    this.assertAvailable(env);
+    this.assertAvailable(env, input);
 
-    const createdSecrets = await this.writeSecretParameters(env);
-    const files = renderEnvironmentFiles(env).map((f) => ({ path: f.path, content: f.content }));
+    const files = [
+      ...renderEnvironmentFiles(env).map((f) => ({ path: f.path, content: f.content })),
+      namespaceClaim(env.namespace, env.name),
+    ];
     const instances = env.instances.map((i) => `${i.name} (${i.entry.name}@${i.entry.version})`).join(', ');
+    let result;
     try {
-      const result = await this.options.platform.commit({
+      result = await this.options.platform.commit({
         write: files,
         remove: [],
         message: `envcat: create environment ${env.name}: ${instances} (by ${actor.name})`,
-        mustNotExist: [environmentFile(env.name)],
+        mustNotExist: [
+          environmentFile(env.name),
+          `${ENVIRONMENTS_DIR}/${env.name}`,
+          namespaceClaimDir(env.namespace),
+        ],
       });
-      engine.noteCommit('platform', { write: files, remove: [] }, result.sha);
     } catch (error) {
-      await this.deleteSecrets(createdSecrets);
+      if (error instanceof ConflictError) throw this.takenError(error, env, input);
+      throw error;
+    }
+    engine.noteCommit('platform', { write: files, remove: [] }, result.sha);
+
+    try {
+      await this.writeSecretParameters(env);
+    } catch (error) {
+      await this.withdraw(env, actor);
       throw error;
     }
     this.log.info(
@@ -129,7 +157,7 @@ export class EnvironmentService {
     const check = checkEnvironment(input, catalog);
     if (!check.environment || !check.plan) throw new InputError(check.problems);
     const env = check.environment;
-    this.assertAvailable(env);
+    this.assertAvailable(env, input);
     const rendered = renderEnvironment({ env, plan: check.plan, options: this.options.render });
     const files: DryRun['files'] = rendered.files.map((f) => ({
       repo: f.repo,
@@ -269,16 +297,20 @@ export class EnvironmentService {
     return result;
   }
 
-  /** The name and the namespace must be free (the same checks for a dry run as for a create). */
-  private assertAvailable(env: ResolvedEnvironment): void {
+  /**
+   * The name and the namespace must be free (the same checks for a dry run as for a create). The
+   * answer never says whose they are: a developer may not see other developers' environments.
+   * This is the early answer; the claim in Git (see create) is what decides a race.
+   */
+  private assertAvailable(env: ResolvedEnvironment, input: unknown): void {
     const engine = this.options.engine;
-    if (engine.environmentSource(env.name) !== undefined)
-      throw new ConflictError(`environment "${env.name}" already exists`, { path: '/metadata/name' });
+    if (engine.environmentSource(env.name) !== undefined || engine.knownEnvironments().includes(env.name))
+      throw nameTaken(env.name);
+    const claimedBy = engine.namespaceOwner(env.namespace);
+    if (claimedBy !== undefined && claimedBy !== env.name) throw namespaceTaken(env.namespace, input);
     for (const other of engine.knownEnvironments()) {
-      if (this.peekNamespace(other) === env.namespace)
-        throw new ConflictError(`namespace "${env.namespace}" belongs to environment "${other}"`, {
-          path: '/spec/namespace',
-        });
+      if (other !== env.name && this.peekNamespace(other) === env.namespace)
+        throw namespaceTaken(env.namespace, input);
     }
   }
 
@@ -288,10 +320,43 @@ export class EnvironmentService {
     return typeof namespace === 'string' ? namespace : name;
   }
 
-  /** The Namespace, then one Secret per instance with literal secret values (keys as the entry names them). */
-  private async writeSecretParameters(
-    env: ResolvedEnvironment,
-  ): Promise<Array<{ name: string; namespace: string }>> {
+  /** The ConflictError of a lost race, told as the early check would have told it. */
+  private takenError(error: ConflictError, env: ResolvedEnvironment, input: unknown): ConflictError {
+    const which = /^\/mustNotExist\/(\d+)$/.exec(error.path ?? '')?.[1];
+    if (which === '0' || which === '1') return nameTaken(env.name);
+    if (which === '2') return namespaceTaken(env.namespace, input);
+    return error;
+  }
+
+  /**
+   * Undoes a create whose Secrets could not be written: this request's Secrets and Namespace are
+   * gone already (writeSecretParameters); the environment file is removed, and the engine deletes
+   * whatever it may have committed meanwhile in reverse order, then the namespace claim.
+   */
+  private async withdraw(env: ResolvedEnvironment, actor: Actor): Promise<void> {
+    const file = environmentFile(env.name);
+    try {
+      const result = await this.options.platform.commit({
+        write: [],
+        remove: [file],
+        message: `envcat: withdraw environment ${env.name}: its Secrets could not be written (by ${actor.name})`,
+      });
+      this.options.engine.noteCommit('platform', { write: [], remove: [file] }, result.sha);
+      this.options.engine.enqueue(env.name);
+    } catch (error) {
+      this.log.error(
+        { environment: env.name, err: describeError(error) },
+        'withdrawing a create whose Secrets failed did not commit; the environment stays, its step reports the missing Secret',
+      );
+    }
+  }
+
+  /**
+   * The Namespace, then one Secret per instance with literal secret values (keys as the entry
+   * names them). Called only once the name and namespace are this request's. On failure, the
+   * objects this call created are deleted by uid (so never one that another request wrote since).
+   */
+  private async writeSecretParameters(env: ResolvedEnvironment): Promise<void> {
     const secrets = env.instances
       .map((instance) => {
         const data: Record<string, string> = {};
@@ -302,22 +367,24 @@ export class EnvironmentService {
         return { instance, data };
       })
       .filter((s) => Object.keys(s.data).length > 0);
-    if (secrets.length === 0) return [];
+    if (secrets.length === 0) return;
+    const cluster = this.options.cluster;
     const labels = { 'app.kubernetes.io/managed-by': 'envcat', 'envcat.io/environment': env.name };
-    await this.options.cluster.apply(
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: env.namespace, labels } },
-      { fieldManager: 'envcat' },
-    );
-    const created: Array<{ name: string; namespace: string }> = [];
+    const created: KubeObject[] = [];
     try {
+      const namespace = await createIfAbsent(cluster, {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: env.namespace, labels },
+      });
+      if (namespace) created.push(namespace);
       for (const { instance, data } of secrets) {
-        const name = parameterSecretName(env.name, instance.name);
-        await this.options.cluster.apply(
+        const secret = await cluster.apply(
           {
             apiVersion: 'v1',
             kind: 'Secret',
             metadata: {
-              name,
+              name: parameterSecretName(env.name, instance.name),
               namespace: env.namespace,
               labels: { ...labels, 'envcat.io/instance': instance.name },
             },
@@ -326,27 +393,61 @@ export class EnvironmentService {
           },
           { fieldManager: 'envcat-api', force: true },
         );
-        created.push({ name, namespace: env.namespace });
+        created.unshift(secret);
       }
     } catch (error) {
-      await this.deleteSecrets(created);
+      await this.deleteOwn(created);
       throw error;
     }
-    return created;
   }
 
-  private async deleteSecrets(secrets: Array<{ name: string; namespace: string }>): Promise<void> {
-    for (const secret of secrets) {
+  /** Deletes objects by uid: a newer object of the same name (another request's) is left alone. */
+  private async deleteOwn(objects: KubeObject[]): Promise<void> {
+    for (const object of objects) {
+      const { name, namespace, uid } = object.metadata;
       try {
-        await this.options.cluster.delete({ apiVersion: 'v1', kind: 'Secret', ...secret });
+        await this.options.cluster.delete(
+          {
+            apiVersion: object.apiVersion,
+            kind: object.kind,
+            name,
+            ...(namespace ? { namespace } : {}),
+          },
+          { preconditions: { uid: String(uid) } },
+        );
       } catch (error) {
         this.log.error(
-          { secret: secret.name, err: { message: (error as Error).message } },
-          'rollback of a Secret failed',
+          { kind: object.kind, name, err: describeError(error) },
+          'rollback of an object this request created failed',
         );
       }
     }
   }
+}
+
+/** Creates the object unless one of that name exists; returns it only when this call created it. */
+async function createIfAbsent(cluster: ClusterClient, object: KubeObject): Promise<KubeObject | undefined> {
+  try {
+    return await cluster.create(object);
+  } catch (error) {
+    if (error instanceof ConflictError) return undefined;
+    throw error;
+  }
+}
+
+function nameTaken(name: string): ConflictError {
+  return new ConflictError(`the environment name "${name}" is already taken`, { path: '/metadata/name' });
+}
+
+/** Points at spec.namespace when the request gave one, else at the name it defaults to. */
+function namespaceTaken(namespace: string, input: unknown): ConflictError {
+  const given = (input as { spec?: { namespace?: unknown } } | undefined)?.spec?.namespace !== undefined;
+  return new ConflictError(
+    given
+      ? `the namespace "${namespace}" is already taken`
+      : `the namespace "${namespace}" (the environment's name, as no spec.namespace is given) is already taken`,
+    { path: given ? '/spec/namespace' : '/metadata/name' },
+  );
 }
 
 function parseDocument(source: string | undefined):

@@ -44,6 +44,7 @@ import {
   type MemoryReport,
   type PhaseSummary,
 } from './engine-host.js';
+import { namespaceClaim } from '../../src/engine/desired-state.js';
 import { engineEnvironment } from './engine-latency.js';
 import { MiB, median } from './measure.js';
 import {
@@ -526,9 +527,14 @@ async function seed(args: {
   const started = clock();
   const since = () => `${((clock() - started) / 1000).toFixed(0)} s`;
 
-  // Wave 1: the environment files (request, Namespace) and the VPC.
+  // Wave 1: the environment files (request, Namespace, the namespace's claim) and the VPC.
   await commitAll('platform', 'environments and network', (s) => [
     ...renderEnvironmentFiles(s.env),
+    {
+      repo: 'platform',
+      path: namespaceClaim(s.env.namespace, s.env.name).path,
+      content: namespaceClaim(s.env.namespace, s.env.name).content,
+    },
     ...steps('network')(s),
   ]);
   await refresh(['envcat-platform'], 'ApplicationSet', appsetRefresh);

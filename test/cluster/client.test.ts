@@ -290,6 +290,22 @@ describe('errors', () => {
     ]);
   });
 
+  it('GIVEN delete preconditions THEN only the object with that uid is deleted (a rollback never removes a newer one)', async () => {
+    // GIVEN a Secret that was deleted and created again under the same name (another request's)
+    const ref = { ...SECRET, name: 'precondition', namespace: 'dev' };
+    const first = await client.create({ ...SECRET, metadata: { name: ref.name, namespace: ref.namespace } });
+    await client.delete(ref);
+    const second = await client.create({ ...SECRET, metadata: { name: ref.name, namespace: ref.namespace } });
+    // WHEN the first one's owner deletes it by its uid
+    const stale = await rejection(client.delete(ref, { preconditions: { uid: String(first.metadata.uid) } }));
+    // THEN it is a conflict and the newer Secret stays; with the newer uid it goes
+    expect(stale).toBeInstanceOf(ConflictError);
+    expect(stale.message).toMatch(/Precondition failed: UID/);
+    expect((await client.get(ref))?.metadata.uid).toBe(second.metadata.uid);
+    expect(await client.delete(ref, { preconditions: { uid: String(second.metadata.uid) } })).toBe(true);
+    expect(await client.get(ref)).toBeUndefined();
+  });
+
   it('GIVEN an existing name THEN create fails with ConflictError', async () => {
     await client.create(workspace('twice', 'dev'));
     const error = await rejection(client.create(workspace('twice', 'dev')));

@@ -97,6 +97,45 @@ describe('environments committed to Git by hand', () => {
     expect(await fileAt(envcat.repoUrls.platform, 'environments/hand-made/environment.yaml')).toBe(
       toYaml(document),
     );
+    // …and it claimed the namespace for it, with its namespace file
+    expect(await fileAt(envcat.repoUrls.platform, 'namespaces/hand-made/hand-made')).toMatch(
+      /belongs to the environment hand-made/,
+    );
+  });
+
+  it('reports one in a namespace another environment holds as Invalid, and renders nothing for it', async () => {
+    // GIVEN hand-made holds the namespace hand-made; a person commits another environment in it
+    const document = await bucketEnvironment('hand-squatter');
+    (document.spec as { namespace: string }).namespace = 'hand-made';
+    await person.commit({
+      write: [{ path: 'environments/hand-squatter/environment.yaml', content: toYaml(document) }],
+      remove: [],
+      message: 'add an environment in a taken namespace',
+    });
+    // THEN it is Invalid at /spec/namespace, without a namespace file or a claim of its own
+    const status = await phase('hand-squatter', 'Invalid');
+    expect(status.errors).toEqual([
+      {
+        path: '/spec/namespace',
+        message: 'the namespace "hand-made" is already taken by another environment',
+      },
+    ]);
+    await envcat.engine.idle();
+    const tree = await git(envcat.repoUrls.platform, ['ls-tree', '-r', '--name-only', 'main']);
+    expect(tree.split('\n').filter((p) => p.includes('hand-squatter'))).toEqual([
+      'environments/hand-squatter/environment.yaml',
+    ]);
+    // …and deleting it (removing its file) leaves the owner's namespace and claim alone
+    await person.commit({
+      write: [],
+      remove: ['environments/hand-squatter/'],
+      message: 'remove the squatter',
+    });
+    await waitFor('hand-squatter to be gone', async () =>
+      (await envcat.api('GET', '/api/v1/environments/hand-squatter')).status === 404 ? true : undefined,
+    );
+    expect(await fileAt(envcat.repoUrls.platform, 'namespaces/hand-made/hand-made')).toBeDefined();
+    expect((await statusOf('hand-made'))?.phase).toBe('Ready');
   });
 
   it('updates the committed Workspace when the file is edited', async () => {
@@ -184,5 +223,7 @@ describe('ttl', () => {
     expect(
       await fileAt(envcat.repoUrls.platform, 'environments/short-lived/environment.yaml'),
     ).toBeUndefined();
+    // the namespace claim went with the environment's last files, so the namespace is free again
+    expect(await fileAt(envcat.repoUrls.platform, 'namespaces/short-lived/short-lived')).toBeUndefined();
   });
 });
