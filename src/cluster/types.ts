@@ -90,6 +90,9 @@ export interface ClusterClient {
    * With `preconditions`, deletes only that very object (a ConflictError when its uid or
    * resourceVersion differs): how a rollback removes only what its own request created.
    */
-  delete(ref: ObjectRef, options?: { preconditions?: { uid?: string; resourceVersion?: string } }): Promise<boolean>;
+  delete(
+    ref: ObjectRef,
+    options?: { preconditions?: { uid?: string; resourceVersion?: string } },
+  ): Promise<boolean>;
   informer(type: TypeRef, options?: InformerOptions): Informer;
 }

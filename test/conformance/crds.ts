@@ -37,7 +37,11 @@ export const KNOWN_CRDS = [
     file: 'pkg.crossplane.io_deploymentruntimeconfigs.yaml',
   },
   { group: 'protection.crossplane.io', kind: 'Usage', file: 'protection.crossplane.io_usages.yaml' },
-  { group: 'protection.crossplane.io', kind: 'ClusterUsage', file: 'protection.crossplane.io_clusterusages.yaml' },
+  {
+    group: 'protection.crossplane.io',
+    kind: 'ClusterUsage',
+    file: 'protection.crossplane.io_clusterusages.yaml',
+  },
   {
     group: 'tf.m.upbound.io',
     kind: 'ClusterProviderConfig',
