@@ -419,16 +419,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     // The namespace file goes first: namespaced Workspaces live in it. It is rendered only for the
     // environment that holds the namespace's claim (claimed here for one committed by hand).
     const owner = this.claims.owner(env.namespace);
-    if (owner !== undefined && owner !== name) {
-      this.publish(
-        name,
-        this.invalidStatus([
-          {
-            path: '/spec/namespace',
-            message: `the namespace "${env.namespace}" is already taken by another environment`,
-          },
-        ]),
-      );
+    const taken = this.namespaceTaken(name, env);
+    if (taken) {
+      this.publish(name, this.invalidStatus([taken]));
       return;
     }
     const environmentFiles = renderEnvironmentFiles(env).filter((f) => f.path.endsWith('/namespace.yaml'));
@@ -1082,6 +1075,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.publish(name, this.invalidStatus(desired.problems));
       return;
     }
+    const taken = this.namespaceTaken(name, desired.environment);
+    if (taken) {
+      this.publish(name, this.invalidStatus([taken]));
+      return;
+    }
     const blocked = this.blockedSteps.get(name);
     const steps = desired.plan.steps.map((step) =>
       this.observeStep(desired.environment, step, blocked?.get(step.id)),
@@ -1093,6 +1091,16 @@ export class Engine extends EventEmitter<EngineEvents> {
       outputs: this.publicOutputs(desired.environment, outputs),
       observedAt: this.timestamp(),
     });
+  }
+
+  /** The problem of an environment whose namespace another environment holds (only possible by hand). */
+  private namespaceTaken(name: string, env: ResolvedEnvironment): Problem | undefined {
+    const owner = this.claims.owner(env.namespace);
+    if (owner === undefined || owner === name) return undefined;
+    return {
+      path: '/spec/namespace',
+      message: `the namespace "${env.namespace}" is already taken by another environment`,
+    };
   }
 
   private invalidStatus(problems: Problem[]): EnvironmentStatusView {
