@@ -9,6 +9,7 @@ const STATUS: Record<string, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   EXTERNAL: 502,
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
@@ -36,6 +37,8 @@ export class ErrorFilter implements ExceptionFilter {
       response.end();
       return;
     }
+    // A refusal for now (a Git remote down): nothing was written, the same request may come again.
+    if (status === 503) response.setHeader('Retry-After', '10');
     response.status(status).json(body);
   }
 

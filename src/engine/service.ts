@@ -6,7 +6,9 @@
 import type { Logger } from 'pino';
 import {
   ConflictError,
+  ExternalError,
   InputError,
+  UnavailableError,
   NotFoundError,
   checkEnvironment,
   parameterSecretName,
@@ -130,7 +132,7 @@ export class EnvironmentService {
       });
     } catch (error) {
       if (error instanceof ConflictError) throw this.takenError(error, env, input);
-      throw error;
+      throw unavailable(error, 'nothing was created');
     }
     engine.noteCommit('platform', { write: files, remove: [] }, result.sha);
 
@@ -241,11 +243,11 @@ export class EnvironmentService {
     if (typeof metadata.annotations?.[DELETION_ANNOTATION] === 'string') return;
     metadata.annotations = { ...metadata.annotations, [DELETION_ANNOTATION]: new Date().toISOString() };
     const file = { path: environmentFile(name), content: toYaml(document) };
-    const result = await this.options.platform.commit({
-      write: [file],
-      remove: [],
-      message: `envcat: delete environment ${name} (by ${actor.name})`,
-    });
+    const result = await this.options.platform
+      .commit({ write: [file], remove: [], message: `envcat: delete environment ${name} (by ${actor.name})` })
+      .catch((error: unknown) => {
+        throw unavailable(error, 'nothing was changed');
+      });
     this.options.engine.noteCommit('platform', { write: [file], remove: [] }, result.sha);
     this.log.info({ environment: name, actor: actor.name }, 'environment deletion requested');
     this.options.engine.enqueue(name);
@@ -433,6 +435,17 @@ async function createIfAbsent(cluster: ClusterClient, object: KubeObject): Promi
     if (error instanceof ConflictError) return undefined;
     throw error;
   }
+}
+
+/** A Git remote that cannot be written now: a 503 saying so, with what was (not) done. */
+function unavailable(error: unknown, outcome: string): unknown {
+  if (!(error instanceof ExternalError)) return error;
+  return new UnavailableError(
+    `the platform repo cannot be written now (${error.message}); ${outcome}: send the request again later`,
+    {
+      cause: error,
+    },
+  );
 }
 
 function nameTaken(name: string): ConflictError {

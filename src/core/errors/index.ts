@@ -3,7 +3,7 @@
  * input, the offending location as a JSON pointer. Messages never contain secret values.
  */
 
-export type ErrorCode = 'INVALID_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'EXTERNAL' | 'INTERNAL';
+export type ErrorCode = 'INVALID_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'EXTERNAL' | 'UNAVAILABLE' | 'INTERNAL';
 
 export interface Problem {
   /** File (or document) the problem is in, when there is one. */
@@ -55,6 +55,16 @@ export class ConflictError extends EnvcatError {
 export class ExternalError extends EnvcatError {
   constructor(message: string, options: { path?: string; cause?: unknown } = {}) {
     super('EXTERNAL', message, options);
+  }
+}
+
+/**
+ * A request refused because something it must write to (a Git repo, the cluster) cannot be written
+ * now; nothing was changed, and the same request may be sent again later (HTTP 503).
+ */
+export class UnavailableError extends EnvcatError {
+  constructor(message: string, options: { path?: string; cause?: unknown } = {}) {
+    super('UNAVAILABLE', message, options);
   }
 }
 
