@@ -67,20 +67,18 @@ export function nextDeletionAction(state: DeletionState): DeletionAction {
 function nextInfraDeletion(state: DeletionState): DeletionAction | undefined {
   if (state.committedInfra.length === 0 && state.liveWorkspaces.length === 0) return undefined;
   if (!state.plan) {
-    // No plan says which instance needs which: nothing to order by.
+    // No plan says which instance needs which: nothing to order by. Both messages say so, the
+    // waiting one too, since that is the one the status shows for as long as the destroys take.
+    const why = 'the environment has no valid plan, so all infrastructure is removed at once';
     if (state.committedInfra.length > 0) {
       const instances = sorted(state.committedInfra);
-      return {
-        kind: 'removeInfra',
-        instances,
-        message: `the environment has no valid plan, so all infrastructure is removed at once: ${instances.join(', ')}`,
-      };
+      return { kind: 'removeInfra', instances, message: `${why}: ${instances.join(', ')}` };
     }
     const remaining = sorted(state.liveWorkspaces);
     return {
       kind: 'waitForInfra',
       remaining,
-      message: `waiting for terraform destroy of ${remaining.join(', ')}`,
+      message: `${why}; waiting for terraform destroy of ${remaining.join(', ')}`,
     };
   }
   const committed = new Set(state.committedInfra);

@@ -164,7 +164,8 @@ describe('nextDeletionAction', () => {
       {
         kind: 'waitForInfra',
         remaining: ['db', 'network'],
-        message: 'waiting for terraform destroy of db, network',
+        message:
+          'the environment has no valid plan, so all infrastructure is removed at once; waiting for terraform destroy of db, network',
       },
     ],
     ['infrastructure gone, Secrets left', { secretsLeft: true }, { kind: 'deleteSecrets' }],
