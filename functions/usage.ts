@@ -18,7 +18,8 @@
  * so it lives in the Workspaces' namespace, and a cluster-scoped XR with cluster-scoped Workspaces
  * composes a `ClusterUsage` instead (apis/protection/v1beta1/clusterusage_types.go).
  * Crossplane's own ClusterRole already grants every kind of protection.crossplane.io
- * (cluster/charts/crossplane/templates/clusterrole.yaml).
+ * (cluster/charts/crossplane/templates/clusterrole.yaml), and Usages are on by default
+ * (`--enable-usages`, default true: cmd/crossplane/core/core.go).
  */
 import {
   LABEL,
