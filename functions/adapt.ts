@@ -10,7 +10,9 @@
  * Everything else is the renderer's output unchanged.
  */
 import {
+  LABEL,
   outputSecretName,
+  RESOURCES_FINALIZER,
   parseYamlDocuments,
   type JsonValue,
   type RenderedStep,
@@ -94,21 +96,52 @@ export function composedApplication(args: { rendered: RenderedStep; chart: Manif
   return application;
 }
 
+/** Label keys the renderer sets (core render/labels.ts). */
+const OWN_LABELS: ReadonlySet<string> = new Set(Object.values(LABEL));
+/** Annotations and labels under this prefix are envcat's own; the renderer sets no others. */
+const OWN_PREFIX = 'envcat.io/';
+/** The only finalizer the renderer sets (an Application's cascade delete); the rest are others'. */
+const OWN_FINALIZERS: ReadonlySet<string> = new Set([RESOURCES_FINALIZER]);
+
+function own(map: unknown, keep: (key: string) => boolean): Record<string, unknown> | undefined {
+  if (!isRecord(map)) return undefined;
+  const kept = Object.fromEntries(Object.entries(map).filter(([key]) => keep(key)));
+  return Object.keys(kept).length > 0 ? kept : undefined;
+}
+
 /**
  * A resource composed earlier, to compose again as it is when it cannot be rendered now (its
  * outputs went missing, or it waits for its turn to be deleted): what the function once asked for,
- * without what the API server and the controllers added.
+ * and nothing that the API server or a controller added. Crossplane server-side applies desired
+ * resources with the XR as field manager, so anything sent back here would become the XR's to
+ * keep, and a controller could no longer remove it. Kept: the name, namespace and spec, the
+ * labels and annotations envcat renders (`envcat.io/*`, app.kubernetes.io/managed-by) and the
+ * Argo CD resources finalizer it renders. Dropped, among others:
+ * - the managed reconciler's `finalizer.managedresource.crossplane.io` and its annotations
+ *   `crossplane.io/external-name`, `crossplane.io/external-create-{pending,succeeded,failed}`
+ *   (crossplane-runtime pkg/meta/meta.go), which provider-terraform sets on every Workspace;
+ * - what Crossplane sets on every composed resource itself: the `crossplane.io/composite` (and
+ *   claim) labels and the `crossplane.io/composition-resource-name` annotation
+ *   (crossplane internal/controller/apiextensions/composite/composition_render.go);
+ * - the usage controller's `crossplane.io/in-use` label and its webhook's
+ *   `usage.crossplane.io/deletion-attempt-with-policy` annotation (crossplane
+ *   internal/controller/protection/usage/reconciler.go, internal/protection/usage.go);
+ * - Argo CD's `argocd.argoproj.io/refresh`, kubectl's last-applied-configuration;
+ * - uid, resourceVersion, generation, creationTimestamp, deletionTimestamp, managedFields,
+ *   ownerReferences and status.
  */
 export function asObserved(observed: Obj): Obj {
   const metadata = isRecord(observed.metadata) ? observed.metadata : {};
   const keep: Obj = {};
-  for (const key of ['name', 'namespace', 'labels', 'annotations', 'finalizers'])
-    if (metadata[key] !== undefined) keep[key] = metadata[key];
-  const annotations = isRecord(keep.annotations) ? { ...keep.annotations } : undefined;
-  if (annotations) {
-    delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
-    keep.annotations = annotations;
-  }
+  for (const key of ['name', 'namespace']) if (metadata[key] !== undefined) keep[key] = metadata[key];
+  const labels = own(metadata.labels, (key) => OWN_LABELS.has(key) || key.startsWith(OWN_PREFIX));
+  if (labels) keep.labels = labels;
+  const annotations = own(metadata.annotations, (key) => key.startsWith(OWN_PREFIX));
+  if (annotations) keep.annotations = annotations;
+  const finalizers = Array.isArray(metadata.finalizers)
+    ? metadata.finalizers.filter((f): f is string => typeof f === 'string' && OWN_FINALIZERS.has(f))
+    : [];
+  if (finalizers.length > 0) keep.finalizers = finalizers;
   return {
     apiVersion: observed.apiVersion,
     kind: observed.kind,

@@ -31,6 +31,7 @@ import { asObserved, composedApplication, composedWorkspace, type Obj } from './
 import type { Placement } from './composite.js';
 import type { ManifestsChart } from './input.js';
 import { applicationStepState, environmentObjectReady, workspaceStepState } from './readiness.js';
+import { composedUsages } from './usage.js';
 
 /** Keys of composed resources (Crossplane's composition-resource-name): stable across reconciles. */
 export function stepKey(step: { instance: string; part: 'infra' | 'apps' }): string {
@@ -161,6 +162,11 @@ export function compose(args: ComposeArgs): ComposeResult {
     resources[key] = { object: desired, ready: state.phase === 'Ready' };
     composed.add(step.id);
   }
+
+  // Usages keep each producing Workspace while its consumers exist, so that deleting the XR
+  // destroys the infrastructure in reverse wave order (usage.ts).
+  const usages = composedUsages({ env, plan, placement, render: args.render, composed, observed });
+  for (const [key, resource] of Object.entries(usages)) resources[key] = resource;
 
   const retained = retainForOrderedRemoval({ plan, observed, results });
   for (const [key, resource] of Object.entries(retained)) resources[key] = resource;

@@ -791,7 +791,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     const liveApplications = live(this.applications);
     const liveWorkspaces = live(this.workspaces);
     const committedApps = has('apps', prefix) ? ['apps'] : [];
-    const committedInfra = has('platform', `${prefix}infra/`) ? ['infra'] : [];
+    const infraDir = `${prefix}infra/`;
+    const committedInfra = [...this.trees.platform.pathsOf(name)]
+      .filter((p) => p.startsWith(infraDir) && p.endsWith('.yaml'))
+      .map((p) => p.slice(infraDir.length, -'.yaml'.length));
     const secrets =
       committedApps.length === 0 &&
       committedInfra.length === 0 &&
@@ -808,6 +811,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       liveApplications,
       liveWorkspaces,
       secretsLeft: secrets.length > 0,
+      ...(desired?.valid ? { plan: desired.plan } : {}),
     });
     const steps = desired?.valid
       ? desired.plan.steps.map((step) => this.observeStep(desired.environment, step, undefined))
@@ -830,18 +834,19 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.queue.addAfter(name, 10_000);
         return;
       case 'removeInfra':
+        // The last wave first (core nextDeletionAction): a database goes before the VPC it is in.
         await this.commit(
           name,
           'platform',
           [],
-          [`${prefix}infra/`],
-          `envcat: ${name}: delete infrastructure`,
+          action.instances.map((i) => `${infraDir}${i}.yaml`),
+          `envcat: ${name}: delete infrastructure of ${action.instances.join(', ')}`,
         );
-        publishDeleting('removing the infrastructure');
+        publishDeleting(action.message);
         this.queue.add(name);
         return;
       case 'waitForInfra':
-        publishDeleting(`waiting for terraform destroy of ${action.remaining.join(', ')}`);
+        publishDeleting(action.message);
         this.queue.addAfter(name, 10_000);
         return;
       case 'deleteSecrets':

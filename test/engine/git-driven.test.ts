@@ -218,7 +218,7 @@ describe('ttl', () => {
       { timeoutMs: 45_000 },
     );
     const messages = (await commits(envcat.repoUrls.platform)).map((c) => c.message);
-    expect(messages).toContain('envcat: short-lived: delete infrastructure');
+    expect(messages).toContainEqual(expect.stringMatching(/^envcat: short-lived: delete infrastructure of /));
     expect(messages).toContain('envcat: short-lived: delete environment');
     expect(
       await fileAt(envcat.repoUrls.platform, 'environments/short-lived/environment.yaml'),

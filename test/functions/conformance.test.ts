@@ -142,6 +142,7 @@ describe('what the function composes', () => {
     expect(kinds('Namespaced/')).toEqual([
       'argoproj.io/v1alpha1 Application',
       'networking.k8s.io/v1 NetworkPolicy',
+      'protection.crossplane.io/v1beta1 Usage',
       'tf.m.upbound.io/v1beta1 Workspace',
       'v1 LimitRange',
       'v1 ResourceQuota',
@@ -149,6 +150,7 @@ describe('what the function composes', () => {
     expect(kinds('Cluster/cluster')).toEqual([
       'argoproj.io/v1alpha1 Application',
       'networking.k8s.io/v1 NetworkPolicy',
+      'protection.crossplane.io/v1beta1 ClusterUsage',
       'tf.upbound.io/v1beta1 Workspace',
       'v1 LimitRange',
       'v1 Namespace',

@@ -317,28 +317,4 @@ export function nextProvisionAction(args: {
   return { kind: 'wait', reason: 'every wave is committed' };
 }
 
-/** Deletion runs in reverse (DESIGN §5): apps, then infrastructure, then secrets, then the environment files. */
-export type DeletionAction =
-  | { kind: 'removeApps' }
-  | { kind: 'waitForApps'; remaining: string[] }
-  | { kind: 'removeInfra' }
-  | { kind: 'waitForInfra'; remaining: string[] }
-  | { kind: 'deleteSecrets' }
-  | { kind: 'removeEnvironment' };
-
-export function nextDeletionAction(args: {
-  /** Steps whose files are still in Git. */
-  committedApps: readonly string[];
-  committedInfra: readonly string[];
-  /** Objects still in the cluster. */
-  liveApplications: readonly string[];
-  liveWorkspaces: readonly string[];
-  secretsLeft: boolean;
-}): DeletionAction {
-  if (args.committedApps.length > 0) return { kind: 'removeApps' };
-  if (args.liveApplications.length > 0) return { kind: 'waitForApps', remaining: [...args.liveApplications] };
-  if (args.committedInfra.length > 0) return { kind: 'removeInfra' };
-  if (args.liveWorkspaces.length > 0) return { kind: 'waitForInfra', remaining: [...args.liveWorkspaces] };
-  if (args.secretsLeft) return { kind: 'deleteSecrets' };
-  return { kind: 'removeEnvironment' };
-}
+export { nextDeletionAction, type DeletionAction, type DeletionState } from './deletion.js';

@@ -1,7 +1,6 @@
 import {
   applicationState,
   environmentStatus,
-  nextDeletionAction,
   nextProvisionAction,
   planSteps,
   workspaceOutputs,
@@ -259,25 +258,5 @@ describe('environmentStatus and nextProvisionAction', () => {
       phase: 'Deleting',
       message: '1 step(s) still to remove',
     });
-  });
-});
-
-describe('nextDeletionAction', () => {
-  const none = {
-    committedApps: [],
-    committedInfra: [],
-    liveApplications: [],
-    liveWorkspaces: [],
-    secretsLeft: false,
-  };
-  it.each<[string, Partial<Parameters<typeof nextDeletionAction>[0]>, string]>([
-    ['apps in Git', { committedApps: ['app'], committedInfra: ['db'], liveWorkspaces: ['db'] }, 'removeApps'],
-    ['applications still live', { committedInfra: ['db'], liveApplications: ['app'] }, 'waitForApps'],
-    ['infra in Git', { committedInfra: ['db'], liveWorkspaces: ['db'] }, 'removeInfra'],
-    ['workspaces still live', { liveWorkspaces: ['db'], secretsLeft: true }, 'waitForInfra'],
-    ['secrets left', { secretsLeft: true }, 'deleteSecrets'],
-    ['nothing left', {}, 'removeEnvironment'],
-  ])('%s', (_name, state, kind) => {
-    expect(nextDeletionAction({ ...none, ...state }).kind).toBe(kind);
   });
 });
