@@ -36,6 +36,8 @@ export interface ServiceConfig {
   adminToken?: string;
   tokens: TokenConfig[];
   simulatorDelayMs: number;
+  /** The simulated cluster's objects: kept under `<dataDir>/cluster/` across restarts (`disk`), or in memory only. */
+  simulatorState: 'disk' | 'memory';
   gitPollMs: number;
   resyncMs: number;
   leaseDurationMs: number;
@@ -99,6 +101,9 @@ export function loadConfig(
   if (gitLocalWrites !== 'direct' && gitLocalWrites !== 'push') {
     at('ENVCAT_GIT_LOCAL_WRITES', 'must be direct or push');
   }
+  const simulatorState = env.ENVCAT_SIMULATOR_STATE || 'disk';
+  if (simulatorState !== 'disk' && simulatorState !== 'memory')
+    at('ENVCAT_SIMULATOR_STATE', 'must be disk or memory');
   const workspaceApi = env.ENVCAT_WORKSPACE_API ?? 'namespaced';
   if (workspaceApi !== 'namespaced' && workspaceApi !== 'cluster')
     at('ENVCAT_WORKSPACE_API', 'must be namespaced or cluster');
@@ -139,6 +144,7 @@ export function loadConfig(
     ...(env.ENVCAT_ADMIN_TOKEN ? { adminToken: env.ENVCAT_ADMIN_TOKEN } : {}),
     tokens,
     simulatorDelayMs: duration('ENVCAT_SIMULATOR_DELAY', 3_000),
+    simulatorState: simulatorState === 'memory' ? 'memory' : 'disk',
     gitPollMs: duration('ENVCAT_GIT_POLL', 2_000),
     resyncMs: duration('ENVCAT_RESYNC', 300_000),
     leaseDurationMs: duration('ENVCAT_LEASE_DURATION', 15_000),

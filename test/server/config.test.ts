@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       gitLocalWrites: 'direct',
       argocdNamespace: 'argocd',
       simulatorDelayMs: 3000,
+      simulatorState: 'disk',
       tokens: [],
     });
     expect(config.kubeconfig).toBeUndefined();
@@ -52,6 +53,7 @@ describe('loadConfig', () => {
     ]);
     expect(config.simulatorDelayMs).toBe(250);
     expect(config.gitLocalWrites).toBe('push');
+    expect(loadConfig({ ENVCAT_SIMULATOR_STATE: 'memory' }).simulatorState).toBe('memory');
   });
 
   it('lets flags override the environment', () => {
@@ -68,6 +70,7 @@ describe('loadConfig', () => {
     [{ ENVCAT_GIT_LOCAL_WRITES: 'rsync' }, '/ENVCAT_GIT_LOCAL_WRITES'],
     [{ ENVCAT_TOKENS: 'alice:admin:x' }, '/ENVCAT_TOKENS'],
     [{ ENVCAT_SIMULATOR_DELAY: 'soon' }, '/ENVCAT_SIMULATOR_DELAY'],
+    [{ ENVCAT_SIMULATOR_STATE: 'etcd' }, '/ENVCAT_SIMULATOR_STATE'],
     [{ KUBECONFIG: '/k' }, '/ENVCAT_PLATFORM_REPO'],
   ])('rejects %j naming %s', (env, path) => {
     let error: unknown;
