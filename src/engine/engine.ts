@@ -49,7 +49,7 @@ import {
 } from './desired-state.js';
 import { applicationForCache, workspaceForCache } from './cache-transform.js';
 import { type Blocked, blockedChanges } from './blocked.js';
-import { missingParameterSecrets, secretForCache } from './secrets.js';
+import { missingParameterSecrets, secretForCache, unreadableSource } from './secrets.js';
 import { LeaderElector } from './leader.js';
 import { RepoTree } from './repo-tree.js';
 import { Coalescer } from './coalescer.js';
@@ -680,10 +680,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       const data = await readSecret(env.namespace, where.name);
       const value = data?.[where.key];
       if (value === undefined)
-        return {
-          reason: 'SecretNotFound',
-          message: `Secret ${env.namespace}/${where.name} has no key ${where.key}`,
-        };
+        return unreadableSource({
+          plan,
+          instance: plan.labels[LABEL_INSTANCE] ?? '',
+          ref: where,
+          exists: !!data,
+        });
       values.set(source, value);
     }
     const data = secretData(plan, (source) => values.get(source) ?? '');

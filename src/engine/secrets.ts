@@ -3,8 +3,8 @@
  * `<env>-<instance>-params` through `varFiles` (source SecretKey, key terraform.tfvars.json), and
  * an Application's manifests through secretKeyRef; envcat writes it once, when the step is
  * committed. When it is deleted afterwards, provider-terraform fails its next reconcile
- * ("cannot get tfvars", crossplane-contrib/provider-terraform internal/controller/workspace/workspace.go,
- * errVarFile), and a pod reading it does not start: the step is no longer what it was committed as.
+ * ("cannot get tfvars": errVarFile in crossplane-contrib/provider-terraform
+ * internal/controller/namespaced/workspace/workspace.go, and cluster/workspace/workspace.go), and a pod reading it does not start: the step is no longer what it was committed as.
  * The engine sees the Secrets it labels through an informer that keeps their key names only, never
  * their values (secretForCache), and decides here. Pure: no I/O.
  */
@@ -145,4 +145,31 @@ export async function missingParameterSecrets(args: {
     }
   }
   return missing;
+}
+
+/**
+ * Why a Secret a step's values come from cannot be read (the engine's ensureSecret, before a
+ * commit): for the step's own parameter Secret, the same message as checkParameterSecret's.
+ */
+export function unreadableSource(args: {
+  plan: SecretPlan;
+  instance: string;
+  ref: { name: string; key: string };
+  exists: boolean;
+}): Blocked {
+  const { plan, ref } = args;
+  if (ref.name === plan.name) {
+    const check = checkParameterSecret({
+      plan,
+      instance: args.instance,
+      secret: args.exists ? { keys: [] } : undefined,
+    });
+    if (check.kind === 'missing') return { reason: check.reason, message: check.message };
+  }
+  return {
+    reason: 'SecretNotFound',
+    message: args.exists
+      ? `Secret ${plan.namespace}/${ref.name} has no key ${ref.key}`
+      : `Secret ${plan.namespace}/${ref.name} does not exist: create it in namespace ${plan.namespace} with the key ${ref.key}`,
+  };
 }

@@ -4,7 +4,13 @@
  * back) and must never say (a value).
  */
 import type { SecretPlan } from '../../src/core/index.js';
-import { checkParameterSecret, plannedKeys, secretForCache, seenSecret } from '../../src/engine/secrets.js';
+import {
+  checkParameterSecret,
+  plannedKeys,
+  secretForCache,
+  seenSecret,
+  unreadableSource,
+} from '../../src/engine/secrets.js';
 
 const NAME = 'shop-db-params';
 
@@ -117,5 +123,39 @@ describe('secretForCache', () => {
     expect(JSON.stringify(cached)).not.toContain(Buffer.from('hunter2').toString('base64'));
     expect(seenSecret(cached)).toEqual({ keys: ['b', 'password'] });
     expect(seenSecret(undefined)).toBeUndefined();
+  });
+});
+
+describe('unreadableSource', () => {
+  it.each([
+    [
+      'its own parameter Secret, gone',
+      { name: NAME, key: 'password' },
+      false,
+      /^Secret shop\/shop-db-params, which holds the secret parameters of instance db, is gone: re-create it/,
+    ],
+    [
+      'its own parameter Secret, without the key',
+      { name: NAME, key: 'password' },
+      true,
+      /^Secret shop\/shop-db-params has no key password \(a secret parameter of instance db\): re-create it/,
+    ],
+    [
+      "a user's Secret, gone",
+      { name: 'theirs', key: 'pw' },
+      false,
+      /^Secret shop\/theirs does not exist: create it in namespace shop with the key pw$/,
+    ],
+    [
+      "a user's Secret, without the key",
+      { name: 'theirs', key: 'pw' },
+      true,
+      /^Secret shop\/theirs has no key pw$/,
+    ],
+  ])('%s', (_case, ref, exists, message) => {
+    // GIVEN a source Secret the engine could not read WHEN it says why THEN the step is blocked with this
+    const blocked = unreadableSource({ plan: fromApi, instance: 'db', ref, exists });
+    expect(blocked.reason).toBe('SecretNotFound');
+    expect(blocked.message).toMatch(message);
   });
 });
