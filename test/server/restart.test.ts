@@ -184,12 +184,44 @@ it('keeps the simulated cluster across a kill -9: Secrets stay, Ready stays Read
             port,
             'POST',
             '/api/v1/environments',
-            await request(example, name, name === infra ? withPassword : () => undefined, '12s'),
+            await request(example, name, name === infra ? withPassword : () => undefined, '20s'),
           )
         ).status,
       ).toBe(201);
     await phase(port, infra, 'ProvisioningInfrastructure');
     await phase(port, apps, 'DeployingApplications');
+    // (so the cluster says right before the kill: the Workspace applying, the Application progressing)
+    const cluster = KubeClusterClient.forServer({ url: running.clusterUrl });
+    await waitFor(
+      'the Workspace to be Creating',
+      async () => {
+        const workspace = await cluster.get({
+          apiVersion: 'tf.m.upbound.io/v1beta1',
+          kind: 'Workspace',
+          name: `${infra}-db`,
+          namespace: infra,
+        });
+        const conditions = (workspace?.status as { conditions?: Array<Record<string, unknown>> } | undefined)
+          ?.conditions;
+        const ready = conditions?.find((c) => c.type === 'Ready');
+        return ready?.status === 'False' && ready.reason === 'Creating' ? true : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
+    await waitFor(
+      'the Application to be Progressing',
+      async () => {
+        const application = await cluster.get({
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Application',
+          name: `${apps}-web`,
+          namespace: 'argocd',
+        });
+        const health = (application?.status as { health?: { status?: string } } | undefined)?.health;
+        return health?.status === 'Progressing' ? true : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
     const platformBefore = await commits(join(dir, 'repos', 'platform.git'));
     const appsBefore = await commits(join(dir, 'repos', 'apps.git'));
 
