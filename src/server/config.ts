@@ -149,7 +149,12 @@ export function loadConfig(
     resyncMs: duration('ENVCAT_RESYNC', 300_000),
     leaseDurationMs: duration('ENVCAT_LEASE_DURATION', 15_000),
     logLevel: env.ENVCAT_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info',
-    identity: env.ENVCAT_IDENTITY ?? env.POD_NAME ?? `${hostname}-${process.pid}`,
+    // The embedded default is one process per data dir (its cluster's LOCK): a stable name lets a
+    // restart after a kill -9 lead at once instead of waiting for its own old Lease to expire.
+    identity:
+      env.ENVCAT_IDENTITY ??
+      env.POD_NAME ??
+      (kubeconfig || inCluster ? `${hostname}-${process.pid}` : `${hostname}-embedded`),
   };
   if (problems.length > 0) throw new InputError(problems, { message: 'invalid configuration' });
   return config;

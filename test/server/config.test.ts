@@ -21,6 +21,9 @@ describe('loadConfig', () => {
     expect(config.kubeconfig).toBeUndefined();
     expect(config.platform.url).toBeUndefined();
     expect(config.adminToken).toBeUndefined();
+    // one process per data dir: the same leader identity across restarts
+    expect(config.identity).toBe('host-embedded');
+    expect(loadConfig({ ENVCAT_IDENTITY: 'pod-a' }, {}, 'host').identity).toBe('pod-a');
   });
 
   it('reads a real-cluster setup with credentials named, not copied', () => {

@@ -68,8 +68,6 @@ async function start(dir: string, port: number): Promise<Running> {
       ENVCAT_ADMIN_TOKEN: TOKEN,
       ENVCAT_SIMULATOR_DELAY: '300ms',
       ENVCAT_GIT_POLL: '300ms',
-      // the killed process never released the Lease: the new one takes it over once it expires
-      ENVCAT_LEASE_DURATION: '3s',
       ENVCAT_LOG_LEVEL: 'info',
     },
   });
@@ -228,6 +226,8 @@ it('keeps the simulated cluster across a kill -9: Secrets stay, Ready stays Read
     // WHEN the server is killed with SIGKILL and started again on the same data directory
     await kill9(running);
     running = await start(dir, port);
+    // the same engine identity (one process per data dir): it leads at once, not after its old Lease expires
+    expect(running.output()).toContain('"msg":"became leader"');
 
     // THEN the Ready environment's parameter Secret is there, the same object (uid), and it is still Ready
     const secretAfter = await KubeClusterClient.forServer({ url: running.clusterUrl }).get(secretRef);
