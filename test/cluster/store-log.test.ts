@@ -220,6 +220,36 @@ describe('the simulated API server on a FileStoreLog', () => {
     expect(second.objects.get(ref('after-snapshot'))).toBeDefined();
   });
 
+  it('skips the records a snapshot holds (a crash after the snapshot, before its segments were removed)', async () => {
+    // GIVEN a log segment saved before a snapshot covered it
+    const first = server();
+    for (let i = 0; i < 5; i += 1) first.objects.create(configMap(`early-${i}`));
+    const second = await restart(first, { compactMinBytes: 2048 });
+    const [covered] = segments();
+    const saved = readFileSync(join(dir, covered!), 'utf8');
+    second.objects.replace({ ...second.objects.get(ref('early-1'))!, data: { a: 'changed' } });
+    for (let i = 0; i < 20; i += 1) second.objects.create(configMap(`late-${i}`, { value: 'y'.repeat(200) }));
+    second.objects.delete(ref('early-0'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const third = await restart(second);
+    expect(segments()).not.toContain(covered);
+    const expected = third.objects.list({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: 'default' });
+
+    // WHEN that segment is back beside the snapshot, as a crash between the two steps leaves it
+    const fourth = await restart(third);
+    await fourth.close();
+    open.splice(open.indexOf(fourth), 1);
+    writeFileSync(join(dir, covered!), saved);
+    const fifth = server();
+
+    // THEN its records are skipped: the deleted object stays deleted, the changed one changed
+    expect(fifth.objects.get(ref('early-0'))).toBeUndefined();
+    expect(fifth.objects.get(ref('early-1'))!.data).toEqual({ a: 'changed' });
+    expect(fifth.objects.list({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: 'default' })).toEqual(
+      expected,
+    );
+  });
+
   it('keeps field owners, so server-side apply conflicts survive a restart', async () => {
     // GIVEN an object whose field a manager owns through apply
     const first = server();

@@ -123,7 +123,6 @@ export class FileStoreLog implements StorePersistence {
   private readonly sync: boolean;
   private readonly onError: (error: Error) => void;
   private fd: number | undefined;
-  private segmentBytes = 0;
   /** Bytes of log written since the last snapshot (all segments). */
   private logBytes = 0;
   private snapshotBytes = 0;
@@ -160,7 +159,7 @@ export class FileStoreLog implements StorePersistence {
     let revision = this.readSnapshot(objects);
     const snapshotRevision = revision;
     const segments = this.segments();
-    for (const [index, segment] of segments.entries()) {
+    for (const segment of segments) {
       const path = join(this.dir, segment.file);
       const text = readFileSync(path, 'utf8');
       const end = text.lastIndexOf('\n') + 1;
@@ -204,9 +203,7 @@ export class FileStoreLog implements StorePersistence {
             owners: record.w ?? [],
           });
       }
-      const bytes = Buffer.byteLength(text.slice(0, end));
-      this.logBytes += bytes;
-      if (index === segments.length - 1) this.segmentBytes = bytes;
+      this.logBytes += Buffer.byteLength(text.slice(0, end));
     }
     const last = segments.at(-1);
     this.fd = openSync(join(this.dir, last ? last.file : segmentName(revision + 1)), 'a');
@@ -224,7 +221,6 @@ export class FileStoreLog implements StorePersistence {
     const bytes = Buffer.from(`${JSON.stringify(line)}\n`, 'utf8');
     let written = 0;
     while (written < bytes.length) written += writeSync(this.fd, bytes, written);
-    this.segmentBytes += bytes.length;
     this.logBytes += bytes.length;
     if (this.sync) this.scheduleSync();
   }
@@ -271,7 +267,6 @@ export class FileStoreLog implements StorePersistence {
     this.fd = openSync(join(this.dir, segmentName(state.revision + 1)), 'a');
     this.syncDirectory();
     this.logBytes = 0;
-    this.segmentBytes = 0;
     const tmp = join(this.dir, `${SNAPSHOT}.tmp`);
     const file = await open(tmp, 'w');
     let bytes = 0;
