@@ -52,6 +52,8 @@ import {
 } from './desired-state.js';
 import { NamespaceClaims } from './namespace-claims.js';
 import { applicationForCache, workspaceForCache } from './cache-transform.js';
+import { type Blocked, blockedChanges } from './blocked.js';
+import { missingParameterSecrets, secretForCache, unreadableSource } from './secrets.js';
 import { LeaderElector } from './leader.js';
 import { RepoTree } from './repo-tree.js';
 import { Coalescer } from './coalescer.js';
@@ -60,6 +62,7 @@ import { WorkQueue } from './work-queue.js';
 const LABEL_ENVIRONMENT = 'envcat.io/environment';
 const LABEL_INSTANCE = 'envcat.io/instance';
 const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+const environmentOf = (object: KubeObject) => object.metadata.labels?.[LABEL_ENVIRONMENT] ?? '';
 const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
 /** What Argo CD's Git webhook sets on an ApplicationSet: its generators read Git now. */
 const APPSET_REFRESH_ANNOTATION = 'argocd.argoproj.io/application-set-refresh';
@@ -121,12 +124,6 @@ interface RefreshTarget {
   value: string;
 }
 
-/** A step that could not be committed, with why (a Secret it reads is missing, a render error). */
-interface Blocked {
-  reason: string;
-  message: string;
-}
-
 export class Engine extends EventEmitter<EngineEvents> {
   private readonly parser: DesiredStateParser;
   private readonly queue: WorkQueue;
@@ -173,6 +170,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly refreshes = new Coalescer();
   private workspaces!: Informer;
   private applications!: Informer;
+  /** envcat's Secrets, key names only (secretForCache): a committed step's parameter Secret must stay. */
+  private secrets!: Informer;
   private timers: NodeJS.Timeout[] = [];
   private polling = false;
   private started = false;
@@ -221,14 +220,22 @@ export class Engine extends EventEmitter<EngineEvents> {
         transform: applicationForCache,
       },
     );
-    for (const informer of [this.workspaces, this.applications]) {
+    this.secrets = this.options.cluster.informer(
+      { apiVersion: 'v1', kind: 'Secret' },
+      { labelSelector: selector, transform: secretForCache },
+    );
+    for (const informer of [this.workspaces, this.applications, this.secrets]) {
       for (const event of ['ADDED', 'MODIFIED', 'DELETED'] as const)
-        informer.on(event, (object) => this.onObjectEvent(object));
+        informer.on(event, (object) => {
+          // The API writes an environment's Secrets before its file: they wake only environments in Git.
+          if (informer !== this.secrets || this.environmentSource(environmentOf(object)) !== undefined)
+            this.onObjectEvent(object);
+        });
       informer.on('error', (error) =>
         this.log.warn({ err: describeError(error) }, 'watch failed; restarting'),
       );
     }
-    await Promise.all([this.workspaces.start(), this.applications.start()]);
+    await Promise.all([this.workspaces.start(), this.applications.start(), this.secrets.start()]);
     this.started = true;
     for (const name of this.knownEnvironments()) this.refreshStatus(name);
     await this.leader.start();
@@ -251,6 +258,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.leader.stop();
     this.workspaces?.stop();
     this.applications?.stop();
+    this.secrets?.stop();
     this.started = false;
   }
 
@@ -440,8 +448,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
 
     const outputs = this.observedOutputs(env);
+    const previouslyBlocked = this.blockedSteps.get(name);
     const blocked = new Map<string, Blocked>();
     this.blockedSteps.set(name, blocked);
+    // Steps whose parameter Secret is gone are Failed until it is back; its return is a watch event.
+    const missingSecrets = await missingParameterSecrets({
+      env,
+      steps: plan.steps.filter((step) => this.isCommitted(env, step)),
+      cached: (ref) => this.secrets.get(ref.name, ref.namespace),
+      get: (ref) => this.options.cluster.get({ apiVersion: 'v1', kind: 'Secret', ...ref }),
+      rewrite: (secret) => this.ensureSecret(env, secret),
+    });
+    for (const [step, problem] of missingSecrets) blocked.set(step, problem);
     const observe = () => plan.steps.map((step) => this.observeStep(env, step, blocked.get(step.id)));
 
     // Committed steps whose rendering changed (the request was edited, an output changed) are updated in place.
@@ -467,8 +485,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (action.kind === 'commit') {
       const wave = plan.waves.find((w) => w.number === action.wave);
       const steps = plan.steps.filter((s) => wave?.steps.includes(s.id) && !this.isCommitted(env, s));
-      await this.commitSteps({ name, env, steps, outputs, blocked, wave: action.wave });
-      log.info({ wave: action.wave, steps: steps.map((s) => s.id) }, 'wave committed');
+      const commits = await this.commitSteps({ name, env, steps, outputs, blocked, wave: action.wave });
+      if (commits.length > 0)
+        log.info({ wave: action.wave, steps: steps.map((s) => s.id), commits }, 'wave committed');
     } else {
       log.debug({ reason: action.reason }, 'waiting');
     }
@@ -479,7 +498,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       outputs: this.publicOutputs(env, outputs),
       observedAt: this.timestamp(),
     });
-    if (blocked.size > 0) this.queue.addAfter(name, 5_000);
+    for (const change of blockedChanges(previouslyBlocked, blocked)) {
+      if (change.kind === 'blocked')
+        log.warn({ step: change.step, reason: change.reason, message: change.message }, 'step blocked');
+      else log.info({ step: change.step, reason: change.reason }, 'step no longer blocked');
+    }
+    if ([...blocked.keys()].some((id) => !missingSecrets.has(id))) this.queue.addAfter(name, 5_000);
     else if (action.kind === 'commit') this.queue.add(name);
     await this.refreshAgainIfStuck(name, observed);
   }
@@ -492,8 +516,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     blocked: Map<string, Blocked>;
     wave?: number;
     update?: boolean;
-  }): Promise<void> {
+  }): Promise<Array<{ repo: RepoName; sha: string }>> {
     const { name, env, outputs, blocked } = args;
+    const made: Array<{ repo: RepoName; sha: string }> = [];
     const byRepo: Record<RepoName, RenderedFile[]> = { platform: [], apps: [] };
     const secrets: SecretPlan[] = [];
     const committed: Step[] = [];
@@ -512,7 +537,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       const problem = await this.ensureSecret(env, secret);
       if (problem) {
         for (const step of committed) blocked.set(step.id, problem);
-        return;
+        return made;
       }
     }
     const described = committed
@@ -542,11 +567,13 @@ export class Engine extends EventEmitter<EngineEvents> {
         `envcat: ${name}: ${what}, ${part}: ${described}`,
         args.wave,
       );
+      if (sha) made.push({ repo, sha });
       if (repo === 'apps' && sha) {
         for (const step of committed)
           if (step.part === 'apps') this.lastAppCommit.set(`${name}/${step.instance}`, sha);
       }
     }
+    return made;
   }
 
   private async commit(
@@ -705,10 +732,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       const data = await readSecret(env.namespace, where.name);
       const value = data?.[where.key];
       if (value === undefined)
-        return {
-          reason: 'SecretNotFound',
-          message: `Secret ${env.namespace}/${where.name} has no key ${where.key}`,
-        };
+        return unreadableSource({
+          plan,
+          instance: plan.labels[LABEL_INSTANCE] ?? '',
+          ref: where,
+          exists: !!data,
+        });
       values.set(source, value);
     }
     const data = secretData(plan, (source) => values.get(source) ?? '');

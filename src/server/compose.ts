@@ -104,6 +104,7 @@ export async function startEnvcat(
       workdir: join(dataDir, 'simulator'),
       catalog: catalogs.current().catalog,
       defaultDelayMs: config.simulatorDelayMs,
+      ...(config.simulatorState === 'disk' ? { stateDir: join(dataDir, 'cluster') } : {}),
       logger,
     });
     cluster = simulator.client;

@@ -36,6 +36,8 @@ export interface ServiceConfig {
   adminToken?: string;
   tokens: TokenConfig[];
   simulatorDelayMs: number;
+  /** The simulated cluster's objects: kept under `<dataDir>/cluster/` across restarts (`disk`), or in memory only. */
+  simulatorState: 'disk' | 'memory';
   gitPollMs: number;
   resyncMs: number;
   leaseDurationMs: number;
@@ -99,6 +101,9 @@ export function loadConfig(
   if (gitLocalWrites !== 'direct' && gitLocalWrites !== 'push') {
     at('ENVCAT_GIT_LOCAL_WRITES', 'must be direct or push');
   }
+  const simulatorState = env.ENVCAT_SIMULATOR_STATE || 'disk';
+  if (simulatorState !== 'disk' && simulatorState !== 'memory')
+    at('ENVCAT_SIMULATOR_STATE', 'must be disk or memory');
   const workspaceApi = env.ENVCAT_WORKSPACE_API ?? 'namespaced';
   if (workspaceApi !== 'namespaced' && workspaceApi !== 'cluster')
     at('ENVCAT_WORKSPACE_API', 'must be namespaced or cluster');
@@ -139,11 +144,17 @@ export function loadConfig(
     ...(env.ENVCAT_ADMIN_TOKEN ? { adminToken: env.ENVCAT_ADMIN_TOKEN } : {}),
     tokens,
     simulatorDelayMs: duration('ENVCAT_SIMULATOR_DELAY', 3_000),
+    simulatorState: simulatorState === 'memory' ? 'memory' : 'disk',
     gitPollMs: duration('ENVCAT_GIT_POLL', 2_000),
     resyncMs: duration('ENVCAT_RESYNC', 300_000),
     leaseDurationMs: duration('ENVCAT_LEASE_DURATION', 15_000),
     logLevel: env.ENVCAT_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info',
-    identity: env.ENVCAT_IDENTITY ?? env.POD_NAME ?? `${hostname}-${process.pid}`,
+    // The embedded default is one process per data dir (its cluster's LOCK): a stable name lets a
+    // restart after a kill -9 lead at once instead of waiting for its own old Lease to expire.
+    identity:
+      env.ENVCAT_IDENTITY ??
+      env.POD_NAME ??
+      (kubeconfig || inCluster ? `${hostname}-${process.pid}` : `${hostname}-embedded`),
   };
   if (problems.length > 0) throw new InputError(problems, { message: 'invalid configuration' });
   return config;

@@ -15,11 +15,15 @@ describe('loadConfig', () => {
       gitLocalWrites: 'direct',
       argocdNamespace: 'argocd',
       simulatorDelayMs: 3000,
+      simulatorState: 'disk',
       tokens: [],
     });
     expect(config.kubeconfig).toBeUndefined();
     expect(config.platform.url).toBeUndefined();
     expect(config.adminToken).toBeUndefined();
+    // one process per data dir: the same leader identity across restarts
+    expect(config.identity).toBe('host-embedded');
+    expect(loadConfig({ ENVCAT_IDENTITY: 'pod-a' }, {}, 'host').identity).toBe('pod-a');
   });
 
   it('reads a real-cluster setup with credentials named, not copied', () => {
@@ -52,6 +56,7 @@ describe('loadConfig', () => {
     ]);
     expect(config.simulatorDelayMs).toBe(250);
     expect(config.gitLocalWrites).toBe('push');
+    expect(loadConfig({ ENVCAT_SIMULATOR_STATE: 'memory' }).simulatorState).toBe('memory');
   });
 
   it('lets flags override the environment', () => {
@@ -68,6 +73,7 @@ describe('loadConfig', () => {
     [{ ENVCAT_GIT_LOCAL_WRITES: 'rsync' }, '/ENVCAT_GIT_LOCAL_WRITES'],
     [{ ENVCAT_TOKENS: 'alice:admin:x' }, '/ENVCAT_TOKENS'],
     [{ ENVCAT_SIMULATOR_DELAY: 'soon' }, '/ENVCAT_SIMULATOR_DELAY'],
+    [{ ENVCAT_SIMULATOR_STATE: 'etcd' }, '/ENVCAT_SIMULATOR_STATE'],
     [{ KUBECONFIG: '/k' }, '/ENVCAT_PLATFORM_REPO'],
   ])('rejects %j naming %s', (env, path) => {
     let error: unknown;

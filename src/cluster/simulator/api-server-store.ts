@@ -31,6 +31,7 @@ import {
 } from './api-server-apply.js';
 import { deepEqual, isJsonObject, jsonPatch, mergePatch } from './api-server-patch.js';
 import { type StatusCause, StatusErrors } from './api-server-status.js';
+import type { LoadedState, StorePersistence } from './store-log.js';
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -135,6 +136,8 @@ export interface ObjectStoreOptions {
   /** How many change events a watch can resume from (default 10,000). */
   historySize?: number;
   now?: () => Date;
+  /** Where every change is written before it is acknowledged, and the state is loaded from (default: memory only). */
+  persistence?: StorePersistence;
 }
 
 const NAMESPACE_STORAGE = 'namespaces.';
@@ -230,6 +233,8 @@ export class ObjectStore {
   private readonly history: History;
   private readonly watchers = new Map<string, Set<Watcher>>();
   private readonly now: () => Date;
+  private readonly persistence: StorePersistence | undefined;
+  private restoredRevision = 0;
 
   constructor(options: ObjectStoreOptions) {
     this.kinds = options.kinds;
@@ -238,6 +243,18 @@ export class ObjectStore {
       throw new Error('historySize must be a positive integer');
     this.history = new History(historySize);
     this.now = options.now ?? (() => new Date());
+    this.persistence = options.persistence;
+    if (this.persistence) this.restore(this.persistence.load());
+  }
+
+  /** Whether the store started from a persisted state (a restart) rather than empty. */
+  get restored(): boolean {
+    return this.restoredRevision > 0;
+  }
+
+  /** Closes the persistence (after a snapshot under way); the store is not to be written after. */
+  async close(): Promise<void> {
+    await this.persistence?.close();
   }
 
   get resourceVersion(): string {
@@ -454,6 +471,54 @@ export class ObjectStore {
   }
 
   // ---- internals
+
+  /**
+   * The state a persistence loaded. Its change history is not kept: a watch from before the
+   * restart gets 410 Gone (as from a compacted etcd revision) and its client lists again.
+   */
+  private restore(state: LoadedState): void {
+    this.revision = state.revision;
+    this.restoredRevision = state.revision;
+    this.history.compactedRevision = state.revision;
+    for (const item of state.entries) {
+      let table = this.tables.get(item.storage);
+      if (!table) this.tables.set(item.storage, (table = new Map()));
+      let names = table.get(item.namespace);
+      if (!names) table.set(item.namespace, (names = new Map()));
+      names.set(item.name, {
+        object: item.object,
+        owners: new Map(item.owners as Array<[string, ManagerRecord]>),
+      });
+    }
+  }
+
+  /** Every object with its owners at the current revision (shared, not copied: stored objects never change). */
+  private state(): LoadedState {
+    const entries: LoadedState['entries'] = [];
+    for (const [storage, table] of this.tables)
+      for (const [namespace, names] of table)
+        for (const [name, entry] of names)
+          entries.push({ storage, namespace, name, object: entry.object, owners: [...entry.owners] });
+    return { revision: this.revision, entries };
+  }
+
+  /** Writes a change to the persistence before anyone is told of it (the API answers after this). */
+  private persist(event: StoredEvent): void {
+    const persistence = this.persistence;
+    if (!persistence) return;
+    const metadata = meta(event.object);
+    const namespace = str(metadata.namespace) ?? '';
+    const name = str(metadata.name)!;
+    const owners = this.tables.get(event.storage)?.get(namespace)?.get(name)?.owners;
+    persistence.append({
+      revision: event.revision,
+      storage: event.storage,
+      namespace,
+      name,
+      ...(event.type === 'DELETED' ? {} : { object: event.object, owners: [...(owners ?? [])] }),
+    });
+    persistence.maybeCompact(() => this.state());
+  }
 
   private table(spec: KindSpec): Table {
     const key = storageKey(spec);
@@ -869,6 +934,7 @@ export class ObjectStore {
   }
 
   private record(event: StoredEvent): void {
+    this.persist(event);
     this.history.push(event);
     const watchers = this.watchers.get(event.storage);
     if (!watchers) return;

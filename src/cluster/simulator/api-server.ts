@@ -45,6 +45,7 @@ import {
   parseLabelSelector,
 } from '../label-selector.js';
 import { ApiStatusError, type Status, StatusErrors, successStatus } from './api-server-status.js';
+import type { StorePersistence } from './store-log.js';
 import {
   type ChangeType,
   type ListQuery,
@@ -71,6 +72,11 @@ export interface SimulatedApiServerOptions {
   /** Namespaces that exist from the start (default: default, kube-system, kube-public, kube-node-lease). */
   namespaces?: readonly string[];
   now?: () => Date;
+  /**
+   * Keeps the objects on disk (a FileStoreLog: a write-ahead log and snapshots) and starts from
+   * what it holds; close() closes it. Default: in memory only, gone with the process.
+   */
+  persistence?: StorePersistence;
 }
 
 export interface StartOptions {
@@ -195,6 +201,7 @@ export class SimulatedApiServer {
       kinds: this.kinds,
       ...(options.historySize !== undefined ? { historySize: options.historySize } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.persistence ? { persistence: options.persistence } : {}),
     });
     this.token = options.token ? Buffer.from(`Bearer ${options.token}`) : undefined;
     this.bookmarkIntervalMs = options.bookmarkIntervalMs ?? 60_000;
@@ -202,7 +209,19 @@ export class SimulatedApiServer {
     this.maxWatchBufferBytes = options.maxWatchBufferBytes ?? 16 * 1024 * 1024;
     this.objects = this.objectAccess();
     for (const name of options.namespaces ?? DEFAULT_NAMESPACES)
-      this.objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      if (!this.objects.get({ apiVersion: 'v1', kind: 'Namespace', name }))
+        this.objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  }
+
+  /** True when the objects were loaded from the persistence (a restart), not created empty. */
+  get restored(): boolean {
+    return this.store.restored;
+  }
+
+  /** Stops, then closes the persistence (if any): the last writes are flushed and its lock released. */
+  async close(): Promise<void> {
+    await this.stop();
+    await this.store.close();
   }
 
   /** The base URL while started. */

@@ -10,6 +10,7 @@ export {
   type ObjectAccess,
   type ApiServerStats,
 } from './api-server.js';
+export { FileStoreLog, type FileStoreLogOptions, type StorePersistence } from './store-log.js';
 export {
   startSimulatedCluster,
   loadBootstrap,

@@ -24,6 +24,7 @@ import { normalizeGitUrl } from './appproject.js';
 import { SimulatedArgoCD } from './argocd-controller.js';
 import { RepoControlSource } from './controls.js';
 import { isRecord } from './support.js';
+import { FileStoreLog } from './store-log.js';
 import { SimulatedProviderTerraform } from './terraform-controller.js';
 
 export const DEFAULT_BOOTSTRAP_DIR = join(packageRoot(), 'gitops', 'bootstrap');
@@ -54,6 +55,11 @@ export interface SimulatedClusterOptions {
   workspaceApis?: readonly WorkspaceApi[];
   /** The bootstrap manifests (default gitops/bootstrap of this checkout). */
   bootstrapDir?: string;
+  /**
+   * Where the API server keeps its objects (a write-ahead log and snapshots, see store-log.ts), so
+   * that a restart, even a kill -9, finds them again. Absent: in memory only.
+   */
+  stateDir?: string;
 }
 
 export interface SimulatedCluster {
@@ -165,9 +171,36 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions): P
       argocdNamespace,
       'crossplane-system',
     ],
+    ...(options.stateDir
+      ? {
+          persistence: new FileStoreLog({
+            dir: options.stateDir,
+            onError: (error) =>
+              log.error(
+                { err: { message: error.message } },
+                'simulated cluster state: background write failed',
+              ),
+          }),
+        }
+      : {}),
   });
-  const { url } = await server.start(options.port === undefined ? {} : { port: options.port });
-  const started: Array<() => Promise<void>> = [() => server.stop()];
+  if (server.restored)
+    log.info(
+      {
+        stateDir: options.stateDir,
+        objects: server.objects.objectCount,
+        resourceVersion: server.objects.resourceVersion,
+      },
+      'simulated cluster state loaded from disk',
+    );
+  const started: Array<() => Promise<void>> = [() => server.close()];
+  let url: string;
+  try {
+    ({ url } = await server.start(options.port === undefined ? {} : { port: options.port }));
+  } catch (error) {
+    await server.close(); // releases the state directory's lock
+    throw error;
+  }
   const stopAll = async () => {
     // Last started, first stopped; each only once.
     for (let stop = started.pop(); stop; stop = started.pop()) await stop();

@@ -200,6 +200,17 @@ function withTemplateErrors<T>(file: string, render: () => T): T {
   }
 }
 
+/** The Secrets envcat writes for a step (its instance's parameter Secret, if it has secret parameters), without rendering it. */
+export function stepSecretPlans(env: ResolvedEnvironment, step: Step): SecretPlan[] {
+  const instance = findInstance(env, step.instance);
+  const secret = planSecret(env, instance, {
+    [LABEL.managedBy]: 'envcat',
+    [LABEL.environment]: env.name,
+    [LABEL.instance]: instance.name,
+  });
+  return secret ? [secret] : [];
+}
+
 export function renderStep(args: {
   env: ResolvedEnvironment;
   step: Step;
@@ -209,12 +220,8 @@ export function renderStep(args: {
   const { env, step, outputs, options } = args;
   const instance = findInstance(env, step.instance);
   const values = resolveParameters(env, instance, outputs);
-  const secret = planSecret(env, instance, {
-    [LABEL.managedBy]: 'envcat',
-    [LABEL.environment]: env.name,
-    [LABEL.instance]: instance.name,
-  });
-  const secrets = secret ? [secret] : [];
+  const secrets = stepSecretPlans(env, step);
+  const secret = secrets[0];
   const dir = environmentDir(env);
 
   if (step.part === 'infra') {
