@@ -3,6 +3,7 @@ import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { EnvcatError, InputError } from '../core/index.js';
+import { ERROR_CODE_LOCAL } from './audit.js';
 
 const STATUS: Record<string, number> = {
   INVALID_INPUT: 422,
@@ -32,6 +33,7 @@ export class ErrorFilter implements ExceptionFilter {
         { method: request.method, path: request.path, status, err: describe(exception) },
         'request failed',
       );
+    response.locals[ERROR_CODE_LOCAL] = body.code;
     if (response.headersSent) {
       response.end();
       return;
@@ -72,7 +74,9 @@ export class ErrorFilter implements ExceptionFilter {
     }
     const parserStatus = bodyParserStatus(exception);
     if (parserStatus) {
-      const message = (exception as Error).message;
+      // body-parser's own messages can quote the body (a JSON syntax error shows the text around it).
+      const message =
+        PARSER_MESSAGES[(exception as { type?: string }).type ?? ''] ?? 'the request body cannot be read';
       return {
         status: parserStatus,
         body: { code: HTTP_CODES[parserStatus] ?? 'BAD_REQUEST', message, errors: [{ path: '', message }] },
@@ -91,11 +95,25 @@ export class ErrorFilter implements ExceptionFilter {
 
 const HTTP_CODES: Record<number, string> = {
   400: 'BAD_REQUEST',
+  405: 'METHOD_NOT_ALLOWED',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+/** What went wrong reading a body, by body-parser's error type, in words that quote nothing. */
+const PARSER_MESSAGES: Record<string, string> = {
+  'entity.too.large': 'the request body is larger than the limit',
+  'entity.parse.failed': 'the request body is malformed',
+  'entity.verify.failed': 'the request body was refused',
+  'encoding.unsupported': 'the request body has an unsupported character set',
+  'charset.unsupported': 'the request body has an unsupported character set',
+  'request.aborted': 'the request was aborted',
+  'request.size.invalid': 'the request body is shorter or longer than its Content-Length',
+  'stream.encoding.set': 'the request body cannot be read',
+  'parameters.too.many': 'the request body has too many parameters',
 };
 
 /** body-parser's errors (malformed JSON, too large, bad charset) carry their HTTP status. */

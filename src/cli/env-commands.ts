@@ -13,7 +13,7 @@ import {
   parseDuration,
   type Problem,
 } from '../core/index.js';
-import { EXIT, type Io } from './io.js';
+import { EXIT, fsErrorText, type Io } from './io.js';
 
 interface ServerOptions {
   server: string;
@@ -54,7 +54,7 @@ export function registerEnvCommands(program: Command, io: Io): void {
       .option('--timeout <duration>', 'give up waiting after this long (e.g. 90s, 15m)', '30m'),
   ).action(async (options: ServerOptions & { file: string; wait?: boolean; timeout: string }) => {
     const timeoutMs = timeoutOf(options.timeout);
-    const body = await readFile(options.file, 'utf8');
+    const body = await readRequestFile(options.file);
     const client = new ApiClient(options, options.file);
     const created = await client.request<EnvironmentBody>('POST', '/api/v1/environments', {
       body,
@@ -104,6 +104,15 @@ export function registerEnvCommands(program: Command, io: Io): void {
     io.stdout(`environment ${name} is being deleted\n`);
     if (options.wait) io.exitCode = await follow({ client, name, io, timeoutMs, until: 'gone' });
   });
+}
+
+async function readRequestFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = fsErrorText(error)?.replace(`${file}: `, '') ?? 'cannot be read';
+    throw new InputError([{ file, path: '', message: `cannot read: ${reason}` }]);
+  }
 }
 
 function timeoutOf(text: string): number {

@@ -170,7 +170,11 @@ describe('envcat render', () => {
       '{"db":{"endpoint":42}}',
       '#/spec/catalogs/2/parameters/databaseEndpoint/fromOutput: output db.endpoint does not fit databaseEndpoint: must be string',
     ],
-    ['invalid JSON', '{"db":', '--outputs#: invalid JSON'],
+    [
+      'invalid JSON',
+      '{"db":',
+      '--outputs#: malformed JSON at line 1, column 7: unexpected end of the JSON text',
+    ],
     ['not an object of objects', '{"db":1}', '--outputs#/db: must be an object of output values'],
   ])('rejects %s in --outputs', async (_name, outputs, expected) => {
     const out = join(work, 'out');
@@ -196,7 +200,9 @@ describe('envcat render', () => {
     const { code, stdout } = await envcat('render', '-f', file, '--out', join(work, 'out'));
     expect(code).toBe(1);
     expect(stdout).toMatch(
-      new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}#: invalid YAML \\(line \\d+\\)`),
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}#: invalid YAML at line \\d+, column \\d+: `,
+      ),
     );
   });
 

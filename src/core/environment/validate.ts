@@ -143,9 +143,11 @@ export function checkEnvironment(
   if (nameProblem) at('/metadata/name', nameProblem);
   const namespace = spec.namespace ?? metadata.name;
   const nsPointer = spec.namespace === undefined ? '/metadata/name' : '/spec/namespace';
+  // Without spec.namespace the namespace is the name: its problem is the name's, reported once.
   const nsProblem = dns1123LabelProblem(namespace);
-  if (nsProblem) at(nsPointer, nsProblem);
-  else if (RESERVED_NAMESPACES.has(namespace) || namespace.startsWith('kube-'))
+  if (nsProblem) {
+    if (spec.namespace !== undefined) at(nsPointer, nsProblem);
+  } else if (RESERVED_NAMESPACES.has(namespace) || namespace.startsWith('kube-'))
     at(nsPointer, `namespace "${namespace}" is reserved`);
   for (const [kind, map] of [
     ['labels', metadata.labels],
