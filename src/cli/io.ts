@@ -29,7 +29,8 @@ const FS_REASONS: Record<string, string> = {
 
 /** `<path>: <reason> (<CODE>)` for a Node system error, or undefined for any other error. */
 export function fsErrorText(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined;
+  // Duck-typed: a system error from another realm (a test's vm context) is not `instanceof Error` here.
+  if (typeof error !== 'object' || error === null) return undefined;
   const { code, path } = error as NodeJS.ErrnoException;
   if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return undefined;
   const reason = FS_REASONS[code] ?? 'system error';

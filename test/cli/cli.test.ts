@@ -234,3 +234,68 @@ describe('the envcat executable', () => {
     });
   });
 });
+
+describe('one clear line, not a stack trace, for paths and flags that cannot be used', () => {
+  it.each<[string, (work: string) => string[], number, RegExp]>([
+    [
+      'catalog validate <a file>',
+      () => ['catalog', 'validate', EXAMPLE],
+      1,
+      /#: is a file, not a folder: give the folder of the entry/,
+    ],
+    [
+      'render --catalogs <a file>',
+      (w) => ['render', '-f', EXAMPLE, '--out', join(w, 'out'), '--catalogs', EXAMPLE, ...APPS_REPO],
+      1,
+      /#: is a file, not a folder/,
+    ],
+    [
+      'render --out <a folder that cannot be made>',
+      (w) => ['render', '-f', EXAMPLE, '--out', join(w, 'file', 'out'), ...APPS_REPO],
+      2,
+      /^envcat: --out .*: cannot write the rendered files: .* \(E[A-Z]+\)$/,
+    ],
+    [
+      'env create -f <a missing file>',
+      (w) => ['env', 'create', '-f', join(w, 'missing.yaml'), '--server', 'http://127.0.0.1:1'],
+      1,
+      /missing\.yaml#: cannot read: does not exist \(ENOENT\)$/,
+    ],
+    [
+      'catalog validate --terraform-allow <an unknown item>',
+      () => ['catalog', 'validate', CATALOGS, '--terraform-allow', 'provisioner:*'],
+      2,
+      /^envcat: --terraform-allow: unknown item\(s\) "provisioner:\*"; each must be one of backend, /,
+    ],
+  ])('%s', async (_name, args, exitCode, line) => {
+    // GIVEN a path or flag of the wrong kind (a file where a folder goes, a folder under a file)
+    writeFileSync(join(work, 'file'), 'not a folder');
+    // WHEN the command runs
+    const { code, stdout, stderr } = await envcat(...args(work));
+    // THEN exactly one line says what is wrong, with exit 1 (invalid input) or 2 (usage)
+    const output = `${stdout}${stderr}`.trim();
+    expect(code).toBe(exitCode);
+    expect(output.split('\n')).toHaveLength(1);
+    expect(output).toMatch(line);
+    expect(output).not.toMatch(/unexpected error|\n\s+at /);
+  });
+
+  it('catalog validate refuses a local-exec provisioner unless --terraform-allow lists it', async () => {
+    // GIVEN a copy of rds-postgres whose module runs a local-exec provisioner
+    const dir = join(work, 'rds-postgres');
+    cpSync(join(CATALOGS, 'rds-postgres'), dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'terraform', 'hook.tf'),
+      'resource "terraform_data" "hook" {\n  provisioner "local-exec" {\n    command = "env"\n  }\n}\n',
+    );
+    // WHEN validated THEN one <file>#<json-pointer>: <message> line and exit 1
+    const refused = await envcat('catalog', 'validate', dir);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe(
+      `${shown(join(dir, 'terraform/hook.tf'))}#/resource/terraform_data/hook/provisioner/local-exec: provisioner "local-exec" is not allowed: it would run a program inside provider-terraform, beside its cloud credentials (a platform can allow it: ENVCAT_TERRAFORM_ALLOW=provisioner:local-exec)\n`,
+    );
+    // AND with the platform's allowance it is valid
+    const allowed = await envcat('catalog', 'validate', dir, '--terraform-allow', 'provisioner:local-exec');
+    expect(allowed.code).toBe(0);
+  });
+});

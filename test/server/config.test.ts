@@ -69,6 +69,8 @@ describe('loadConfig', () => {
     [{ ENVCAT_TOKENS: 'alice:admin:x' }, '/ENVCAT_TOKENS'],
     [{ ENVCAT_SIMULATOR_DELAY: 'soon' }, '/ENVCAT_SIMULATOR_DELAY'],
     [{ KUBECONFIG: '/k' }, '/ENVCAT_PLATFORM_REPO'],
+    [{ ENVCAT_TERRAFORM_ALLOW: 'provisioner:*' }, '/ENVCAT_TERRAFORM_ALLOW'],
+    [{ ENVCAT_TERRAFORM_ALLOW: 'local-exec' }, '/ENVCAT_TERRAFORM_ALLOW'],
   ])('rejects %j naming %s', (env, path) => {
     let error: unknown;
     try {
@@ -78,5 +80,18 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).problems.map((p) => p.path)).toContain(path);
+  });
+
+  it.each<[Record<string, string>, string[]]>([
+    [{}, []],
+    [{ ENVCAT_TERRAFORM_ALLOW: '' }, []],
+    [
+      { ENVCAT_TERRAFORM_ALLOW: 'provisioner:local-exec,data:external' },
+      ['provisioner:local-exec', 'data:external'],
+    ],
+    [{ ENVCAT_TERRAFORM_ALLOW: 'backend' }, ['backend']],
+  ])('reads ENVCAT_TERRAFORM_ALLOW %j as %j', (env, allowed) => {
+    // GIVEN the variable WHEN the config is loaded THEN exactly those Terraform constructs are allowed
+    expect(loadConfig(env).terraformAllow).toEqual(new Set(allowed));
   });
 });

@@ -3,6 +3,7 @@
  * reports every problem at once with a JSON pointer into the request. Secret values never appear
  * in a message.
  */
+import { depthProblem, valueTooDeep } from '../json/index.js';
 import type { ValidateFunction } from 'ajv';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogEntry, JsonSchema, JsonValue } from '../catalog/types.js';
@@ -116,6 +117,10 @@ export function checkEnvironment(
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const problems: Problem[] = [];
   const at = (path: string, message: string) => problems.push({ path, message });
+
+  // Nothing recursive (the copy, JSON.stringify, ajv) sees a document nested deeper than the limit.
+  const tooDeep = valueTooDeep(input);
+  if (tooDeep !== undefined) return { problems: [depthProblem(tooDeep)] };
 
   // The private copy that becomes the document written to Git, and the request's size as JSON.
   // Plain data is copied directly, with a bound of that size; data that is not plain, or whose bound

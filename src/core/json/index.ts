@@ -126,7 +126,11 @@ export function scanJson(text: string, maxDepth = MAX_NESTING_DEPTH): JsonScan {
         }
         if (c === '{' || c === '[') {
           if (stack.length >= maxDepth)
-            return { ok: false, kind: 'depth', pointer: stack.map((f) => `/${escapePointerToken(f.token)}`).join('') };
+            return {
+              ok: false,
+              kind: 'depth',
+              pointer: stack.map((f) => `/${escapePointerToken(f.token)}`).join(''),
+            };
           stack.push({ kind: c === '{' ? 'object' : 'array', token: c === '{' ? '' : 0 });
           i++;
           expect = c === '{' ? 'key-or-close' : 'value-or-close';
@@ -154,8 +158,7 @@ export function scanJson(text: string, maxDepth = MAX_NESTING_DEPTH): JsonScan {
 }
 
 export type JsonParse =
-  | { ok: true; value: unknown }
-  | { ok: false; kind: 'syntax' | 'depth'; problem: Problem };
+  { ok: true; value: unknown } | { ok: false; kind: 'syntax' | 'depth'; problem: Problem };
 
 /** Parses JSON text that passed `scanJson`; problems name the line and column or the JSON pointer. */
 export function parseJsonText(text: string, maxDepth = MAX_NESTING_DEPTH): JsonParse {
@@ -166,10 +169,38 @@ export function parseJsonText(text: string, maxDepth = MAX_NESTING_DEPTH): JsonP
   return {
     ok: false,
     kind: 'syntax',
-    problem: { path: '', message: `malformed JSON at line ${scan.line}, column ${scan.column}: ${scan.message}` },
+    problem: {
+      path: '',
+      message: `malformed JSON at line ${scan.line}, column ${scan.column}: ${scan.message}`,
+    },
   };
 }
 
 export function depthProblem(pointer: string, maxDepth = MAX_NESTING_DEPTH): Problem {
   return { path: pointer, message: `nests deeper than ${maxDepth} levels` };
+}
+
+/**
+ * For data that did not come through `scanJson` (an object built in memory, a committed file
+ * parsed elsewhere): the pointer of the first object or array nested deeper than `maxDepth`, or
+ * undefined. Iterative, and bounded by the depth, so a cycle ends too (as "too deep").
+ */
+export function valueTooDeep(value: unknown, maxDepth = MAX_NESTING_DEPTH): string | undefined {
+  const stack: Array<{ value: unknown; depth: number; pointer: string }> = [{ value, depth: 1, pointer: '' }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (item.value === null || typeof item.value !== 'object') continue;
+    if (item.depth > maxDepth) return item.pointer;
+    const members: Array<[string, unknown]> = Array.isArray(item.value)
+      ? item.value.map((v, i): [string, unknown] => [String(i), v])
+      : Object.entries(item.value);
+    for (const [key, member] of members)
+      if (member !== null && typeof member === 'object')
+        stack.push({
+          value: member,
+          depth: item.depth + 1,
+          pointer: `${item.pointer}/${escapePointerToken(key)}`,
+        });
+  }
+  return undefined;
 }

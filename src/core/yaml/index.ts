@@ -130,9 +130,13 @@ export function parseYamlDocuments(text: string, maxDepth = MAX_NESTING_DEPTH): 
     try {
       value = doc.toJS({ maxAliasCount: 100 }) as JsonValue | undefined;
     } catch (error) {
-      // Alias expansion past maxAliasCount ("billion laughs") is a ReferenceError.
-      const message =
-        error instanceof ReferenceError ? YAML_ERRORS.RESOURCE_EXHAUSTION : 'cannot be read as data';
+      // toJS throws ReferenceErrors for aliases only: past maxAliasCount ("billion laughs"), or unresolved.
+      const text = error instanceof Error ? error.message : '';
+      const message = text.startsWith('Excessive alias count')
+        ? YAML_ERRORS.RESOURCE_EXHAUSTION
+        : text.startsWith('Unresolved alias')
+          ? YAML_ERRORS.BAD_ALIAS
+          : 'cannot be read as data';
       throw new YamlSyntaxError(message, undefined);
     }
     if (value !== null && value !== undefined) result.push(value);
