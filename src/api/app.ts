@@ -102,7 +102,7 @@ class ApiModule {
 export async function createApiApp(options: ApiOptions): Promise<INestApplication> {
   const server = express();
   server.disable('x-powered-by');
-  server.use(auditLog(options.logger.child({ component: 'audit' })));
+  server.use(auditLog(options.logger.child({ component: 'audit' }), options.authenticator));
   server.use(requestMetrics(options.metrics));
   const app = await NestFactory.create<NestExpressApplication>(
     ApiModule.forRoot(options),

@@ -8,7 +8,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import type { Principal } from './auth.js';
+import type { Principal, TokenAuthenticator } from './auth.js';
 import { dryRunFlag } from './dry-run.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -71,14 +71,20 @@ function safeSegment(text: string): string {
   return clean.length > MAX_TARGET ? `${clean.slice(0, MAX_TARGET)}…` : clean;
 }
 
-export function auditLog(logger: Logger): RequestHandler {
+/**
+ * `authenticator` names the actor of a request refused before the guard ran (a body that could not
+ * be read): the token is checked the same way, only to say who it was.
+ */
+export function auditLog(logger: Logger, authenticator: TokenAuthenticator): RequestHandler {
   return (request: Request, response: Response, next: NextFunction) => {
     if (!MUTATING.has(request.method)) return next();
     let done = false;
     const write = () => {
       if (done) return;
       done = true;
-      const principal = (request as Request & { principal?: Principal }).principal;
+      const principal =
+        (request as Request & { principal?: Principal }).principal ??
+        authenticator.authenticate(request.headers.authorization);
       const body: unknown = request.body;
       const bodyName =
         body && typeof body === 'object'

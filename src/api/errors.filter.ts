@@ -66,21 +66,23 @@ export class ErrorFilter implements ExceptionFilter {
         },
       };
     }
+    // Nest's Express adapter wraps body-parser's (http-errors) errors in an HttpException with their
+    // message, and a JSON syntax error's message quotes the body: answer in our own words instead.
+    const parserError = exception instanceof HttpException ? exception.cause : exception;
+    const parserStatus = bodyParserStatus(parserError);
+    if (parserStatus) {
+      const message =
+        PARSER_MESSAGES[(parserError as { type?: string }).type ?? ''] ?? 'the request body cannot be read';
+      return {
+        status: parserStatus,
+        body: { code: HTTP_CODES[parserStatus] ?? 'BAD_REQUEST', message, errors: [{ path: '', message }] },
+      };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = HTTP_CODES[status] ?? 'HTTP_ERROR';
       const message = httpMessage(exception);
       return { status, body: { code, message, errors: [{ path: '', message }] } };
-    }
-    const parserStatus = bodyParserStatus(exception);
-    if (parserStatus) {
-      // body-parser's own messages can quote the body (a JSON syntax error shows the text around it).
-      const message =
-        PARSER_MESSAGES[(exception as { type?: string }).type ?? ''] ?? 'the request body cannot be read';
-      return {
-        status: parserStatus,
-        body: { code: HTTP_CODES[parserStatus] ?? 'BAD_REQUEST', message, errors: [{ path: '', message }] },
-      };
     }
     return {
       status: 500,
@@ -118,7 +120,7 @@ const PARSER_MESSAGES: Record<string, string> = {
 
 /** body-parser's errors (malformed JSON, too large, bad charset) carry their HTTP status. */
 function bodyParserStatus(error: unknown): number | undefined {
-  if (!(error instanceof Error)) return undefined;
+  if (typeof error !== 'object' || error === null) return undefined;
   const { status, type } = error as Error & { status?: unknown; type?: unknown };
   return typeof status === 'number' && typeof type === 'string' && status >= 400 && status < 500
     ? status
