@@ -13,7 +13,7 @@ import {
   parseDuration,
   type Problem,
 } from '../core/index.js';
-import { EXIT, fsErrorText, type Io } from './io.js';
+import { EXIT, fsErrorText, UsageError, type Io } from './io.js';
 
 interface ServerOptions {
   server: string;
@@ -118,7 +118,7 @@ async function readRequestFile(file: string): Promise<string> {
 function timeoutOf(text: string): number {
   const seconds = parseDuration(text);
   if (seconds === undefined)
-    throw new InputError([{ path: '', message: `--timeout: "${text}" is not a duration` }]);
+    throw new UsageError(`--timeout: "${text}" is not a duration such as 90s or 15m`);
   return seconds * 1000;
 }
 

@@ -262,6 +262,12 @@ describe('one clear line, not a stack trace, for paths and flags that cannot be 
       /missing\.yaml#: cannot read: does not exist \(ENOENT\)$/,
     ],
     [
+      'env create --timeout <not a duration>',
+      () => ['env', 'create', '-f', EXAMPLE, '--timeout', 'soon', '--server', 'http://127.0.0.1:1'],
+      2,
+      /^envcat: --timeout: "soon" is not a duration such as 90s or 15m$/,
+    ],
+    [
       'catalog validate --terraform-allow <an unknown item>',
       () => ['catalog', 'validate', CATALOGS, '--terraform-allow', 'provisioner:*'],
       2,
@@ -278,6 +284,19 @@ describe('one clear line, not a stack trace, for paths and flags that cannot be 
     expect(output.split('\n')).toHaveLength(1);
     expect(output).toMatch(line);
     expect(output).not.toMatch(/unexpected error|\n\s+at /);
+  });
+
+  it('catalog validate refuses a 10,000-deep template at the pointer where the limit was crossed', async () => {
+    // GIVEN a copy of sample-app with a manifest nested 10,000 levels
+    const dir = join(work, 'sample-app');
+    cpSync(join(CATALOGS, 'sample-app'), dir, { recursive: true });
+    writeFileSync(join(dir, 'manifests', 'deep.yaml'), `a: ${'['.repeat(10_000)}1${']'.repeat(10_000)}\n`);
+    // WHEN validated THEN one line at that file and pointer, exit 1, no stack overflow
+    const { code, stdout } = await envcat('catalog', 'validate', dir);
+    expect(code).toBe(1);
+    expect(stdout).toBe(
+      `${shown(join(dir, 'manifests/deep.yaml'))}#/a${'/0'.repeat(63)}: invalid YAML at line 1, column 67: nests deeper than 64 levels\n`,
+    );
   });
 
   it('catalog validate refuses a local-exec provisioner unless --terraform-allow lists it', async () => {
