@@ -27,7 +27,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { Logger } from 'pino';
 import { Observable } from 'rxjs';
 import {
   InputError,
@@ -41,7 +40,7 @@ import type { DryRun, EnvironmentService, EnvironmentView } from '../engine/serv
 import type { Principal } from './auth.js';
 import { dryRunFlag } from './dry-run.js';
 import type { Metrics } from './metrics.js';
-import { LOGGER, METRICS, RUNTIME, SERVICE, type RuntimeInfo } from './tokens.js';
+import { METRICS, RUNTIME, SERVICE, type RuntimeInfo } from './tokens.js';
 
 export interface AuthenticatedRequest extends Request {
   principal?: Principal;
@@ -108,10 +107,7 @@ function catalogVersion(entry: CatalogEntry) {
 @ApiBearerAuth()
 @Controller('api/v1/catalogs')
 export class CatalogController {
-  constructor(
-    @Inject(SERVICE) private readonly service: EnvironmentService,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  constructor(@Inject(SERVICE) private readonly service: EnvironmentService) {}
 
   @Get()
   @ApiOperation({ summary: 'List catalog entries (latest version of each, with every version number)' })
@@ -177,7 +173,6 @@ export class CatalogController {
 export class EnvironmentController {
   constructor(
     @Inject(SERVICE) private readonly service: EnvironmentService,
-    @Inject(LOGGER) private readonly logger: Logger,
     @Inject(RUNTIME) private readonly runtime: RuntimeInfo,
   ) {}
 
