@@ -194,6 +194,32 @@ const validRequest = fc
     return { document, secrets, id: example.id };
   });
 
+describe('problems never quote a parameter value', () => {
+  it('whatever the value and wherever it is put', () => {
+    fc.assert(
+      fc.property(
+        validRequest,
+        fc.nat(),
+        fc.string({ unit: 'grapheme', minLength: 8, maxLength: 30 }).map((s) => `zq!${s}`),
+        fc.constantFrom('replace', 'nest', 'unknown'),
+        ({ document }, pick, marker, how) => {
+          // GIVEN a valid request where one parameter (or a new one) holds a marker value
+          const instance = document.spec.catalogs[pick % document.spec.catalogs.length]!;
+          const parameters = (instance.parameters ??= {});
+          const names = Object.keys(parameters);
+          const name =
+            how === 'unknown' || names.length === 0 ? 'notAParameter' : names[pick % names.length]!;
+          parameters[name] = how === 'nest' ? { value: [marker] } : marker;
+          // WHEN validated THEN whatever the problems, none of them quotes the value
+          const check = checkEnvironment(document, catalog);
+          expect(JSON.stringify(check.problems)).not.toContain(marker);
+        },
+      ),
+      RUNS,
+    );
+  });
+});
+
 describe('rendering valid requests', () => {
   it('is deterministic: rendering twice gives identical bytes', () => {
     fc.assert(

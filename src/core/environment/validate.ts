@@ -118,14 +118,16 @@ export function checkEnvironment(
   const problems: Problem[] = [];
   const at = (path: string, message: string) => problems.push({ path, message });
 
-  // Nothing recursive (the copy, JSON.stringify, ajv) sees a document nested deeper than the limit.
-  const tooDeep = valueTooDeep(input);
-  if (tooDeep !== undefined) return { problems: [depthProblem(tooDeep)] };
-
   // The private copy that becomes the document written to Git, and the request's size as JSON.
   // Plain data is copied directly, with a bound of that size; data that is not plain, or whose bound
   // passes the limit, takes the round trip through JSON text, which measures it exactly.
   const copied = copyJson(input, limits.maxRequestBytes);
+  // The copy stops at the nesting limit; nothing recursive (JSON.stringify, ajv) may see a document
+  // nested deeper than it, so before the round trip, look (without recursion) for where it is crossed.
+  if (!copied) {
+    const tooDeep = valueTooDeep(input);
+    if (tooDeep !== undefined) return { problems: [depthProblem(tooDeep)] };
+  }
   let json: string | undefined;
   let size: number;
   if (copied) size = copied.maxBytes;
