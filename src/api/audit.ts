@@ -12,8 +12,7 @@ import type { Principal, TokenAuthenticator } from './auth.js';
 import { dryRunFlag } from './dry-run.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const MAX_TARGET = 256;
+const SEGMENT = /^[A-Za-z0-9]([-A-Za-z0-9._]{0,251}[A-Za-z0-9])?$/;
 
 /** Where the error filter leaves the code of the error it answered with (`response.locals`). */
 export const ERROR_CODE_LOCAL = 'envcatErrorCode';
@@ -29,7 +28,9 @@ export interface AuditRecord {
 
 /**
  * The action and target of a request, from its method and path only (a route template's words, the
- * names in the path). `bodyName` is the `metadata.name` of a create, used when it is a valid name.
+ * names in the path). Only what looks like a name is written: any other path segment (and a
+ * create's `metadata.name`, `bodyName`, that is not a valid name) becomes `?`, since a caller can
+ * put anything, a secret too, in a URL or a body.
  */
 export function auditAction(
   method: string,
@@ -38,37 +39,32 @@ export function auditAction(
 ): { action: string; target: string } {
   const parts = path.replace(/\/+$/, '').split('/').filter(Boolean);
   const [api, version, resource, name, ...rest] = parts;
-  const named = (kind: string, value: string | undefined) =>
-    value === undefined ? kind : `${kind}/${safeSegment(value)}`;
+  const named = (kind: string, segments: string[]) =>
+    segments.length === 0 ? kind : [kind, ...segments.map(safeSegment)].join('/');
   if (api === 'api' && version === 'v1' && resource === 'environments') {
     if (name === undefined && method === 'POST')
       return {
         action: 'environment.create',
-        target:
-          typeof bodyName === 'string' && NAME.test(bodyName) ? `environment/${bodyName}` : 'environment',
+        target: typeof bodyName === 'string' ? named('environment', [bodyName]) : 'environment',
       };
     if (name !== undefined && rest.length === 0) {
       const verb = { DELETE: 'delete', PUT: 'update', PATCH: 'patch' }[method] ?? method.toLowerCase();
-      return { action: `environment.${verb}`, target: named('environment', name) };
+      return { action: `environment.${verb}`, target: named('environment', [name]) };
     }
     if (name !== undefined && rest.length === 1 && rest[0])
-      return { action: `environment.${safeSegment(rest[0])}`, target: named('environment', name) };
+      return { action: `environment.${safeSegment(rest[0])}`, target: named('environment', [name]) };
   }
   if (api === 'api' && version === 'v1' && resource === 'catalogs') {
     if (name === undefined && method === 'POST') return { action: 'catalog.publish', target: 'catalog' };
     if (name !== undefined)
-      return {
-        action: `catalog.${method.toLowerCase()}`,
-        target: named('catalog', [name, ...rest].join('/')),
-      };
+      return { action: `catalog.${method.toLowerCase()}`, target: named('catalog', [name, ...rest]) };
   }
-  return { action: method.toLowerCase(), target: safeSegment(path) };
+  return { action: method.toLowerCase(), target: `/${parts.map(safeSegment).join('/')}` };
 }
 
-function safeSegment(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return clean.length > MAX_TARGET ? `${clean.slice(0, MAX_TARGET)}…` : clean;
+/** A path segment as it may be logged: a name (letters, digits, ".", "-", "_"; at most 253), else "?". */
+function safeSegment(segment: string): string {
+  return SEGMENT.test(segment) ? segment : '?';
 }
 
 /**

@@ -78,6 +78,12 @@ export class ErrorFilter implements ExceptionFilter {
         body: { code: HTTP_CODES[parserStatus] ?? 'BAD_REQUEST', message, errors: [{ path: '', message }] },
       };
     }
+    // Express's router answers a path parameter that is not valid percent-encoding with a URIError
+    // that quotes it ("Failed to decode param '…'"), which Nest wraps the same way.
+    if (exception instanceof HttpException && (exception.cause as Error | undefined)?.name === 'URIError') {
+      const message = 'a path parameter is not valid percent-encoding';
+      return { status: 400, body: { code: 'BAD_REQUEST', message, errors: [{ path: '', message }] } };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = HTTP_CODES[status] ?? 'HTTP_ERROR';

@@ -481,6 +481,15 @@ export const cases: Case[] = [
     body: undefined,
     status: 404,
   },
+  {
+    name: 'a path parameter that is not percent-encoding',
+    method: 'DELETE',
+    path: '/api/v1/environments/Sup3rS3cret%E0%A4%A',
+    body: undefined,
+    status: 400,
+    pointer: '',
+    message: /^a path parameter is not valid percent-encoding$/,
+  },
   // --- catalog publish ----------------------------------------------------------------------------
   {
     name: 'publish: files that are not an array',
