@@ -28,6 +28,8 @@ import {
   WhoAmIController,
   type AuthenticatedRequest,
 } from './controllers.js';
+import { auditLog } from './audit.js';
+import { bodyReader } from './body.js';
 import { ErrorFilter } from './errors.filter.js';
 import type { Metrics } from './metrics.js';
 import { AUTHENTICATOR, LOGGER, METRICS, RUNTIME, SERVICE, type RuntimeInfo } from './tokens.js';
@@ -46,13 +48,19 @@ export interface ApiOptions {
 
 const PUBLIC_PATHS = new Set(['/healthz', '/metrics', '/api/openapi.json']);
 
+/** Health, metrics and the API docs answer without a token, with or without a trailing slash. */
+export function isPublicPath(path: string): boolean {
+  const bare = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  return PUBLIC_PATHS.has(bare) || bare === '/api/docs' || bare.startsWith('/api/docs/');
+}
+
 @Injectable()
 class BearerTokenGuard implements CanActivate {
   constructor(private readonly authenticator: TokenAuthenticator) {}
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    if (PUBLIC_PATHS.has(request.path) || request.path.startsWith('/api/docs')) return true;
+    if (isPublicPath(request.path)) return true;
     let principal = this.authenticator.authenticate(request.headers.authorization);
     // EventSource cannot send headers: the event stream also takes the token as a query parameter.
     const queryToken = request.query.access_token;
@@ -94,6 +102,7 @@ class ApiModule {
 export async function createApiApp(options: ApiOptions): Promise<INestApplication> {
   const server = express();
   server.disable('x-powered-by');
+  server.use(auditLog(options.logger.child({ component: 'audit' }), options.authenticator));
   server.use(requestMetrics(options.metrics));
   const app = await NestFactory.create<NestExpressApplication>(
     ApiModule.forRoot(options),
@@ -104,8 +113,7 @@ export async function createApiApp(options: ApiOptions): Promise<INestApplicatio
     },
   );
   const limit = options.bodyLimit ?? '4mb';
-  app.useBodyParser('json', { limit });
-  app.useBodyParser('text', { limit, type: ['application/yaml', 'application/x-yaml', 'text/yaml'] });
+  app.use(bodyReader(limit));
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

@@ -1,5 +1,6 @@
 /** REST endpoints of DESIGN §7 under /api/v1, plus /healthz and /metrics. */
 import {
+  BadRequestException,
   Body,
   Controller,
   Delete,
@@ -26,20 +27,20 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { Logger } from 'pino';
 import { Observable } from 'rxjs';
 import {
   InputError,
   NotFoundError,
-  YamlSyntaxError,
+  yamlProblem,
   environmentSchema,
   parseYamlDocument,
   type CatalogEntry,
 } from '../core/index.js';
 import type { DryRun, EnvironmentService, EnvironmentView } from '../engine/service.js';
 import type { Principal } from './auth.js';
+import { dryRunFlag } from './dry-run.js';
 import type { Metrics } from './metrics.js';
-import { LOGGER, METRICS, RUNTIME, SERVICE, type RuntimeInfo } from './tokens.js';
+import { METRICS, RUNTIME, SERVICE, type RuntimeInfo } from './tokens.js';
 
 export interface AuthenticatedRequest extends Request {
   principal?: Principal;
@@ -68,8 +69,7 @@ function documentFrom(body: unknown): unknown {
   try {
     return parseYamlDocument(body);
   } catch (error) {
-    const line = error instanceof YamlSyntaxError && error.line ? ` (line ${error.line})` : '';
-    throw new InputError([{ path: '', message: `invalid YAML${line}: ${(error as Error).message}` }]);
+    throw new InputError([yamlProblem(error)]);
   }
 }
 
@@ -107,10 +107,7 @@ function catalogVersion(entry: CatalogEntry) {
 @ApiBearerAuth()
 @Controller('api/v1/catalogs')
 export class CatalogController {
-  constructor(
-    @Inject(SERVICE) private readonly service: EnvironmentService,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  constructor(@Inject(SERVICE) private readonly service: EnvironmentService) {}
 
   @Get()
   @ApiOperation({ summary: 'List catalog entries (latest version of each, with every version number)' })
@@ -165,10 +162,6 @@ export class CatalogController {
     )
       throw new InputError([{ path: '/files', message: 'must be an array of {path, content} strings' }]);
     const result = await this.service.publishCatalogEntry(files, principal);
-    this.logger.info(
-      { actor: principal.name, action: 'publish', entry: result.entry.name, version: result.entry.version },
-      'catalog publish',
-    );
     response.status(result.created ? 201 : 200);
     return catalogVersion(result.entry);
   }
@@ -180,7 +173,6 @@ export class CatalogController {
 export class EnvironmentController {
   constructor(
     @Inject(SERVICE) private readonly service: EnvironmentService,
-    @Inject(LOGGER) private readonly logger: Logger,
     @Inject(RUNTIME) private readonly runtime: RuntimeInfo,
   ) {}
 
@@ -202,15 +194,21 @@ export class EnvironmentController {
   @ApiQuery({
     name: 'dryRun',
     required: false,
-    description: 'validate and plan only: 200 with the plan and the files',
+    enum: ['true', 'All', 'false'],
+    description:
+      '`true` or `All`: validate and plan only (200 with the plan and the files); absent or `false`: create. Any other value is a 400.',
   })
+  @ApiResponse({ status: 400, schema: ERROR_SCHEMA, description: 'malformed JSON, or a bad dryRun value' })
+  @ApiResponse({ status: 415, schema: ERROR_SCHEMA, description: 'no Content-Type, or not JSON or YAML' })
   async create(
     @Body() body: unknown,
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) response: Response,
-    @Query('dryRun') dryRun?: string,
+    @Query('dryRun') dryRun?: unknown,
   ): Promise<EnvironmentView | DryRun> {
     const principal = principalOf(request);
+    const dry = dryRunFlag(dryRun);
+    if (!dry.ok) throw new BadRequestException(dry.message);
     const document = documentFrom(body);
     const spec = (document as { spec?: Record<string, unknown> } | null)?.spec;
     if (spec && typeof spec === 'object' && !Array.isArray(spec)) {
@@ -219,16 +217,11 @@ export class EnvironmentController {
         throw new InputError([{ path: '/spec/owner', message: `must be "${principal.name}" (or left out)` }]);
       if (spec.owner === undefined) spec.owner = principal.name;
     }
-    if (dryRun === 'true' || dryRun === 'All') {
+    if (dry.dryRun) {
       response.status(200);
       return this.service.dryRun(document);
     }
-    const view = await this.service.create(document, principal);
-    this.logger.info(
-      { actor: principal.name, action: 'create', environment: view.metadata.name },
-      'environment create',
-    );
-    return this.annotate(view);
+    return this.annotate(await this.service.create(document, principal));
   }
 
   @Get()
@@ -261,7 +254,6 @@ export class EnvironmentController {
     const principal = principalOf(request);
     this.authorize(principal, await this.service.get(name), name);
     await this.service.delete(name, principal);
-    this.logger.info({ actor: principal.name, action: 'delete', environment: name }, 'environment delete');
     return { name, phase: 'Deleting' };
   }
 

@@ -3,6 +3,7 @@ import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { EnvcatError, InputError } from '../core/index.js';
+import { ERROR_CODE_LOCAL } from './audit.js';
 
 const STATUS: Record<string, number> = {
   INVALID_INPUT: 422,
@@ -33,6 +34,7 @@ export class ErrorFilter implements ExceptionFilter {
         { method: request.method, path: request.path, status, err: describe(exception) },
         'request failed',
       );
+    response.locals[ERROR_CODE_LOCAL] = body.code;
     if (response.headersSent) {
       response.end();
       return;
@@ -67,19 +69,29 @@ export class ErrorFilter implements ExceptionFilter {
         },
       };
     }
+    // Nest's Express adapter wraps body-parser's (http-errors) errors in an HttpException with their
+    // message, and a JSON syntax error's message quotes the body: answer in our own words instead.
+    const parserError = exception instanceof HttpException ? exception.cause : exception;
+    const parserStatus = bodyParserStatus(parserError);
+    if (parserStatus) {
+      const message =
+        PARSER_MESSAGES[(parserError as { type?: string }).type ?? ''] ?? 'the request body cannot be read';
+      return {
+        status: parserStatus,
+        body: { code: HTTP_CODES[parserStatus] ?? 'BAD_REQUEST', message, errors: [{ path: '', message }] },
+      };
+    }
+    // Express's router answers a path parameter that is not valid percent-encoding with a URIError
+    // that quotes it ("Failed to decode param '…'"), which Nest wraps the same way.
+    if (exception instanceof HttpException && (exception.cause as Error | undefined)?.name === 'URIError') {
+      const message = 'a path parameter is not valid percent-encoding';
+      return { status: 400, body: { code: 'BAD_REQUEST', message, errors: [{ path: '', message }] } };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = HTTP_CODES[status] ?? 'HTTP_ERROR';
       const message = httpMessage(exception);
       return { status, body: { code, message, errors: [{ path: '', message }] } };
-    }
-    const parserStatus = bodyParserStatus(exception);
-    if (parserStatus) {
-      const message = (exception as Error).message;
-      return {
-        status: parserStatus,
-        body: { code: HTTP_CODES[parserStatus] ?? 'BAD_REQUEST', message, errors: [{ path: '', message }] },
-      };
     }
     return {
       status: 500,
@@ -94,6 +106,7 @@ export class ErrorFilter implements ExceptionFilter {
 
 const HTTP_CODES: Record<number, string> = {
   400: 'BAD_REQUEST',
+  405: 'METHOD_NOT_ALLOWED',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
@@ -101,9 +114,22 @@ const HTTP_CODES: Record<number, string> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
+/** What went wrong reading a body, by body-parser's error type, in words that quote nothing. */
+const PARSER_MESSAGES: Record<string, string> = {
+  'entity.too.large': 'the request body is larger than the limit',
+  'entity.parse.failed': 'the request body is malformed',
+  'entity.verify.failed': 'the request body was refused',
+  'encoding.unsupported': 'the request body has an unsupported character set',
+  'charset.unsupported': 'the request body has an unsupported character set',
+  'request.aborted': 'the request was aborted',
+  'request.size.invalid': 'the request body is shorter or longer than its Content-Length',
+  'stream.encoding.set': 'the request body cannot be read',
+  'parameters.too.many': 'the request body has too many parameters',
+};
+
 /** body-parser's errors (malformed JSON, too large, bad charset) carry their HTTP status. */
 function bodyParserStatus(error: unknown): number | undefined {
-  if (!(error instanceof Error)) return undefined;
+  if (typeof error !== 'object' || error === null) return undefined;
   const { status, type } = error as Error & { status?: unknown; type?: unknown };
   return typeof status === 'number' && typeof type === 'string' && status >= 400 && status < 500
     ? status

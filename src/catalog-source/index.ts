@@ -3,7 +3,7 @@
  * when it holds catalog.yaml; otherwise each subfolder is tried, and inside an entry folder each
  * version subfolder (`<entry>/<version>/catalog.yaml`).
  */
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import semver from 'semver';
 import {
@@ -14,6 +14,7 @@ import {
   type EntryFile,
 } from '../core/catalog/index.js';
 import { ConflictError, type Problem } from '../core/errors/index.js';
+import type { TerraformAllowance } from '../core/terraform/index.js';
 
 export const LOAD_LIMITS = { maxFileBytes: 1024 * 1024, maxEntryBytes: 8 * 1024 * 1024, maxFiles: 500 };
 
@@ -32,6 +33,16 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+async function pathKind(path: string): Promise<'folder' | 'file' | 'missing' | 'unreadable'> {
+  try {
+    if (!(await stat(path)).isDirectory()) return 'file';
+    await readdir(path);
+    return 'folder';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
   }
 }
 
@@ -105,26 +116,47 @@ async function entryFolders(dir: string, problems: Problem[]): Promise<string[]>
   return [...new Set(folders)];
 }
 
+export interface LoadOptions {
+  /** Terraform constructs the platform allows in modules (see core/terraform/policy.ts). */
+  terraformAllow?: ReadonlySet<TerraformAllowance>;
+}
+
 export async function loadEntry(
   dir: string,
   expectedName?: string,
+  options: LoadOptions = {},
 ): Promise<{ entry?: CatalogEntry; problems: Problem[] }> {
   const problems: Problem[] = [];
   const files = await readEntryFiles(dir, problems);
-  const check = await validateEntry({ dir: shown(dir), files, expectedName });
+  const check = await validateEntry({
+    dir: shown(dir),
+    files,
+    expectedName,
+    terraformAllow: options.terraformAllow,
+  });
   return {
     entry: problems.length === 0 ? check.entry : undefined,
     problems: [...problems, ...check.problems],
   };
 }
 
-export async function loadCatalog(dirs: readonly string[]): Promise<LoadResult> {
+export async function loadCatalog(dirs: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
   const catalog = new Catalog();
   const entries: CatalogEntry[] = [];
   const problems: Problem[] = [];
   for (const dir of dirs) {
-    if (!(await exists(dir))) {
-      problems.push({ file: shown(dir), path: '', message: 'no such folder' });
+    const kind = await pathKind(dir);
+    if (kind !== 'folder') {
+      problems.push({
+        file: shown(dir),
+        path: '',
+        message:
+          kind === 'missing'
+            ? 'no such folder'
+            : kind === 'unreadable'
+              ? 'cannot be read (permission denied)'
+              : 'is a file, not a folder: give the folder of the entry (the one holding catalog.yaml) or of several entries',
+      });
       continue;
     }
     const folders = await entryFolders(dir, problems);
@@ -134,7 +166,7 @@ export async function loadCatalog(dirs: readonly string[]): Promise<LoadResult> 
       // `<entry>/catalog.yaml` carries the folder's name; `<entry>/<version>/catalog.yaml` the parent's.
       const name = basename(folder);
       const versionFolder = semver.valid(name) === name;
-      const result = await loadEntry(folder, versionFolder ? basename(join(folder, '..')) : name);
+      const result = await loadEntry(folder, versionFolder ? basename(join(folder, '..')) : name, options);
       if (result.entry && versionFolder && result.entry.version !== name) {
         problems.push({
           file: result.entry.source,

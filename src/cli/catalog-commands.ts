@@ -1,7 +1,22 @@
 import type { Command } from 'commander';
 import { loadCatalog } from '../catalog-source/index.js';
 import { InputError } from '../core/errors/index.js';
-import type { Io } from './io.js';
+import {
+  parseTerraformAllow,
+  TERRAFORM_ALLOWANCES,
+  type TerraformAllowance,
+} from '../core/terraform/index.js';
+import { UsageError, type Io } from './io.js';
+
+/** `--terraform-allow` (default $ENVCAT_TERRAFORM_ALLOW, as the service reads it) as a set. */
+export function terraformAllowFlag(value: string | undefined): ReadonlySet<TerraformAllowance> {
+  const parsed = parseTerraformAllow(value ?? process.env.ENVCAT_TERRAFORM_ALLOW);
+  if (!parsed.ok)
+    throw new UsageError(
+      `--terraform-allow: unknown item(s) ${parsed.unknown.map((u) => JSON.stringify(u)).join(', ')}; each must be one of ${TERRAFORM_ALLOWANCES.join(', ')}`,
+    );
+  return parsed.allow;
+}
 
 export function registerCatalogCommands(program: Command, io: Io): void {
   const catalog = program.command('catalog').description('work with catalog entries');
@@ -11,8 +26,13 @@ export function registerCatalogCommands(program: Command, io: Io): void {
       'check catalog entries: exit 0 when valid, else one line per problem as <file>#<json-pointer>: <message>',
     )
     .argument('<dir...>', 'entry folders, or folders of entries')
-    .action(async (dirs: string[]) => {
-      const { entries, problems } = await loadCatalog(dirs);
+    .option(
+      '--terraform-allow <list>',
+      `Terraform constructs modules may use, comma-separated: ${TERRAFORM_ALLOWANCES.join(', ')} (default: $ENVCAT_TERRAFORM_ALLOW, else none)`,
+    )
+    .action(async (dirs: string[], flags: { terraformAllow?: string }) => {
+      const terraformAllow = terraformAllowFlag(flags.terraformAllow);
+      const { entries, problems } = await loadCatalog(dirs, { terraformAllow });
       if (problems.length > 0) throw new InputError(problems);
       for (const e of entries) io.stderr(`ok ${e.name}@${e.version} (${e.source})\n`);
       io.stderr(`${entries.length} catalog entr${entries.length === 1 ? 'y' : 'ies'} valid\n`);

@@ -13,7 +13,7 @@ import {
   parseDuration,
   type Problem,
 } from '../core/index.js';
-import { EXIT, type Io } from './io.js';
+import { EXIT, fsErrorText, UsageError, type Io } from './io.js';
 
 interface ServerOptions {
   server: string;
@@ -54,7 +54,7 @@ export function registerEnvCommands(program: Command, io: Io): void {
       .option('--timeout <duration>', 'give up waiting after this long (e.g. 90s, 15m)', '30m'),
   ).action(async (options: ServerOptions & { file: string; wait?: boolean; timeout: string }) => {
     const timeoutMs = timeoutOf(options.timeout);
-    const body = await readFile(options.file, 'utf8');
+    const body = await readRequestFile(options.file);
     const client = new ApiClient(options, options.file);
     const created = await client.request<EnvironmentBody>('POST', '/api/v1/environments', {
       body,
@@ -106,10 +106,19 @@ export function registerEnvCommands(program: Command, io: Io): void {
   });
 }
 
+async function readRequestFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = fsErrorText(error)?.replace(`${file}: `, '') ?? 'cannot be read';
+    throw new InputError([{ file, path: '', message: `cannot read: ${reason}` }]);
+  }
+}
+
 function timeoutOf(text: string): number {
   const seconds = parseDuration(text);
   if (seconds === undefined)
-    throw new InputError([{ path: '', message: `--timeout: "${text}" is not a duration` }]);
+    throw new UsageError(`--timeout: "${text}" is not a duration such as 90s or 15m`);
   return seconds * 1000;
 }
 

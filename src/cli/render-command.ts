@@ -12,9 +12,11 @@ import {
   type OutputValues,
   type WorkspaceApi,
 } from '../core/render/index.js';
-import { parseYamlDocument, YamlSyntaxError } from '../core/yaml/index.js';
+import { parseJsonText } from '../core/json/index.js';
+import { parseYamlDocument, yamlProblem } from '../core/yaml/index.js';
 import { packageRoot } from '../server/package-root.js';
-import type { Io } from './io.js';
+import { terraformAllowFlag } from './catalog-commands.js';
+import { fsErrorText, UsageError, type Io } from './io.js';
 
 /** The catalogs shipped with envcat, used when --catalogs is not given and ./catalogs does not exist. */
 export const BUILT_IN_CATALOGS = join(packageRoot(), 'catalogs');
@@ -60,7 +62,9 @@ export function registerRenderCommand(program: Command, io: Io): void {
       const request = await readRequest(flags.file);
       const outputs = flags.outputs === undefined ? undefined : await readOutputs(flags.outputs);
       const dirs = flags.catalogs ?? [existsSync('catalogs') ? 'catalogs' : BUILT_IN_CATALOGS];
-      const { catalog, problems } = await loadCatalog(dirs);
+      const { catalog, problems } = await loadCatalog(dirs, {
+        terraformAllow: terraformAllowFlag(undefined),
+      });
       if (problems.length > 0) throw new InputError(problems);
 
       const { environment, plan } = withFile(flags.file, () => validateEnvironment(request, catalog));
@@ -80,13 +84,19 @@ export function registerRenderCommand(program: Command, io: Io): void {
         renderEnvironment({ env: environment, plan, outputs, options }),
       );
 
-      for (const repo of ['platform', 'apps'] as const)
-        await rm(join(flags.out, repo), { recursive: true, force: true });
-      for (const file of result.files) {
-        const target = join(flags.out, file.repo, file.path);
-        await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, file.content);
-        io.stderr(`wrote ${join(flags.out, file.repo, file.path)}\n`);
+      try {
+        for (const repo of ['platform', 'apps'] as const)
+          await rm(join(flags.out, repo), { recursive: true, force: true });
+        for (const file of result.files) {
+          const target = join(flags.out, file.repo, file.path);
+          await mkdir(dirname(target), { recursive: true });
+          await writeFile(target, file.content);
+          io.stderr(`wrote ${join(flags.out, file.repo, file.path)}\n`);
+        }
+      } catch (error) {
+        const reason = fsErrorText(error);
+        if (!reason) throw error;
+        throw new UsageError(`--out ${flags.out}: cannot write the rendered files: ${reason}`);
       }
       for (const wave of plan.waves) {
         io.stderr(`wave ${wave.number} (phase ${wave.phase}, ${wave.part}): ${wave.steps.join(', ')}\n`);
@@ -126,8 +136,7 @@ async function readRequest(file: string): Promise<unknown> {
   try {
     return parseYamlDocument(text);
   } catch (error) {
-    const line = error instanceof YamlSyntaxError && error.line ? ` (line ${error.line})` : '';
-    throw new InputError([{ file, path: '', message: `invalid YAML${line}: ${(error as Error).message}` }]);
+    throw new InputError([yamlProblem(error, file)]);
   }
 }
 
@@ -144,12 +153,9 @@ async function readOutputs(value: string): Promise<OutputValues> {
       ]);
     }
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new InputError([{ file: source, path: '', message: `invalid JSON: ${(error as Error).message}` }]);
-  }
+  const json = parseJsonText(text);
+  if (!json.ok) throw new InputError([{ ...json.problem, file: source }]);
+  const parsed = json.value;
   const problems = [];
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     problems.push({

@@ -10,7 +10,10 @@ export {
   parseYamlDocument,
   parseYamlDocuments,
   YamlSyntaxError,
+  yamlProblem,
 } from './yaml/index.js';
+export { parseTerraformAllow, TERRAFORM_ALLOWANCES, type TerraformAllowance } from './terraform/index.js';
+export { MAX_NESTING_DEPTH, parseJsonText, scanJson, type JsonParse, type JsonScan } from './json/index.js';
 export { scanTemplate, renderTemplate, type TemplateContext, type TemplateValue } from './template/index.js';
 export { pointer, joinPointer, dns1123LabelProblem } from './names/index.js';
 export * from './status/index.js';

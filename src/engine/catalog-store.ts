@@ -8,9 +8,11 @@ import {
   Catalog,
   ConflictError,
   InputError,
+  entryFilesProblems,
   validateEntry,
   type CatalogEntry,
   type EntryFile,
+  type TerraformAllowance,
 } from '../core/index.js';
 import type { GitOpsRepo } from '../gitops/types.js';
 import type { CatalogSource } from './engine.js';
@@ -24,7 +26,13 @@ export class CatalogStore implements CatalogSource {
   private version = 0;
 
   constructor(
-    private readonly options: { builtIn: readonly CatalogEntry[]; repo: GitOpsRepo; logger: Logger },
+    private readonly options: {
+      builtIn: readonly CatalogEntry[];
+      repo: GitOpsRepo;
+      logger: Logger;
+      /** Terraform constructs the platform allows in modules (ENVCAT_TERRAFORM_ALLOW). */
+      terraformAllow?: ReadonlySet<TerraformAllowance>;
+    },
   ) {
     this.catalog = new Catalog(options.builtIn);
   }
@@ -48,7 +56,12 @@ export class CatalogStore implements CatalogSource {
     const catalog = new Catalog(this.options.builtIn);
     for (const [dir, files] of [...folders].sort(([a], [b]) => a.localeCompare(b))) {
       const name = dir.split('/')[1];
-      const check = await validateEntry({ dir, files, expectedName: name });
+      const check = await validateEntry({
+        dir,
+        files,
+        expectedName: name,
+        terraformAllow: this.options.terraformAllow,
+      });
       if (!check.entry) {
         this.options.logger.warn(
           { dir, problems: check.problems },
@@ -82,7 +95,14 @@ export class CatalogStore implements CatalogSource {
     const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
     if (bytes > MAX_BYTES)
       throw new InputError([{ path: '/files', message: `at most ${MAX_BYTES} bytes in all` }]);
-    const check = await validateEntry({ dir: PUBLISHED_DIR, files: [...files] });
+    const pathProblems = entryFilesProblems(files);
+    if (pathProblems.length > 0) throw new InputError(pathProblems);
+    // Problems name the files as the request does (`catalog.yaml`, `terraform/main.tf`).
+    const check = await validateEntry({
+      dir: '',
+      files: [...files],
+      terraformAllow: this.options.terraformAllow,
+    });
     if (!check.entry) throw new InputError(check.problems);
     const entry = check.entry;
     const existing = this.catalog.versions(entry.name).find((e) => e.version === entry.version);

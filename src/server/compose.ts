@@ -56,7 +56,7 @@ export async function startEnvcat(
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
 
-  const loaded = await loadCatalog(config.catalogDirs);
+  const loaded = await loadCatalog(config.catalogDirs, { terraformAllow: config.terraformAllow });
   if (loaded.problems.length > 0)
     throw new InputError(loaded.problems, { message: 'the catalog is invalid' });
 
@@ -85,7 +85,12 @@ export async function startEnvcat(
   const apps = repo('apps');
   await Promise.all([platform.sync(), apps.sync()]);
 
-  const catalogs = new CatalogStore({ builtIn: loaded.entries, repo: platform, logger });
+  const catalogs = new CatalogStore({
+    builtIn: loaded.entries,
+    repo: platform,
+    logger,
+    terraformAllow: config.terraformAllow,
+  });
   await catalogs.load();
 
   let simulator: SimulatedCluster | undefined;

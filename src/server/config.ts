@@ -2,7 +2,15 @@
  * Service configuration from the environment (and `npm start -- --flags`). Pure: a table of
  * variables in, a validated config out, every problem named.
  */
-import { InputError, parseDuration, type Problem, type WorkspaceApi } from '../core/index.js';
+import {
+  InputError,
+  parseDuration,
+  parseTerraformAllow,
+  TERRAFORM_ALLOWANCES,
+  type Problem,
+  type TerraformAllowance,
+  type WorkspaceApi,
+} from '../core/index.js';
 import type { GitCredentials } from '../gitops/index.js';
 import { parseTokenList, type TokenConfig } from '../api/auth.js';
 
@@ -18,6 +26,8 @@ export interface ServiceConfig {
   host: string;
   dataDir: string;
   catalogDirs: string[];
+  /** Terraform constructs entries' modules may use (ENVCAT_TERRAFORM_ALLOW); by default none. */
+  terraformAllow: ReadonlySet<TerraformAllowance>;
   /** A kubeconfig file (real cluster), or undefined for the embedded simulated cluster. */
   kubeconfig?: string;
   /** `in-cluster`: use the service account (a Deployment in the cluster). */
@@ -113,6 +123,12 @@ export function loadConfig(
   } catch (error) {
     at('ENVCAT_TOKENS', (error as Error).message);
   }
+  const terraformAllow = parseTerraformAllow(env.ENVCAT_TERRAFORM_ALLOW);
+  if (!terraformAllow.ok)
+    at(
+      'ENVCAT_TERRAFORM_ALLOW',
+      `unknown item(s) ${terraformAllow.unknown.map((u) => JSON.stringify(u)).join(', ')}: each must be one of ${TERRAFORM_ALLOWANCES.join(', ')}`,
+    );
   const kubeconfig = flags.kubeconfig ?? env.ENVCAT_KUBECONFIG ?? env.KUBECONFIG;
   const inCluster = env.ENVCAT_IN_CLUSTER === 'true';
   const platform = repo('PLATFORM');
@@ -130,6 +146,7 @@ export function loadConfig(
       .split(',')
       .map((d) => d.trim())
       .filter(Boolean),
+    terraformAllow: terraformAllow.ok ? terraformAllow.allow : new Set(),
     ...(kubeconfig ? { kubeconfig } : {}),
     inCluster,
     platform,

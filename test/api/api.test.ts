@@ -190,7 +190,9 @@ describe('REST API', () => {
     expectStatus(publish, 403);
     expectStatus(await envcat.api('DELETE', '/api/v1/environments/alice-env', undefined, alice), 202);
     // Every mutating request is logged with who made it.
-    expect(envcat.logs()).toMatch(/"actor":"alice","action":"delete","environment":"alice-env"/);
+    expect(envcat.logs()).toMatch(
+      /"audit":\{"actor":"alice","role":"developer","action":"environment.delete","target":"environment\/alice-env","outcome":\{"status":202\}\}/,
+    );
   });
 
   it('streams status changes as server-sent events', async () => {

@@ -170,7 +170,11 @@ describe('envcat render', () => {
       '{"db":{"endpoint":42}}',
       '#/spec/catalogs/2/parameters/databaseEndpoint/fromOutput: output db.endpoint does not fit databaseEndpoint: must be string',
     ],
-    ['invalid JSON', '{"db":', '--outputs#: invalid JSON'],
+    [
+      'invalid JSON',
+      '{"db":',
+      '--outputs#: malformed JSON at line 1, column 7: unexpected end of the JSON text',
+    ],
     ['not an object of objects', '{"db":1}', '--outputs#/db: must be an object of output values'],
   ])('rejects %s in --outputs', async (_name, outputs, expected) => {
     const out = join(work, 'out');
@@ -196,7 +200,9 @@ describe('envcat render', () => {
     const { code, stdout } = await envcat('render', '-f', file, '--out', join(work, 'out'));
     expect(code).toBe(1);
     expect(stdout).toMatch(
-      new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}#: invalid YAML \\(line \\d+\\)`),
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}#: invalid YAML at line \\d+, column \\d+: `,
+      ),
     );
   });
 
@@ -226,5 +232,89 @@ describe('the envcat executable', () => {
       code: 1,
       stdout: `${file}#/spec/catalogs: must NOT have fewer than 1 items\n`,
     });
+  });
+});
+
+describe('one clear line, not a stack trace, for paths and flags that cannot be used', () => {
+  it.each<[string, (work: string) => string[], number, RegExp]>([
+    [
+      'catalog validate <a file>',
+      () => ['catalog', 'validate', EXAMPLE],
+      1,
+      /#: is a file, not a folder: give the folder of the entry/,
+    ],
+    [
+      'render --catalogs <a file>',
+      (w) => ['render', '-f', EXAMPLE, '--out', join(w, 'out'), '--catalogs', EXAMPLE, ...APPS_REPO],
+      1,
+      /#: is a file, not a folder/,
+    ],
+    [
+      'render --out <a folder that cannot be made>',
+      (w) => ['render', '-f', EXAMPLE, '--out', join(w, 'file', 'out'), ...APPS_REPO],
+      2,
+      /^envcat: --out .*: cannot write the rendered files: .* \(E[A-Z]+\)$/,
+    ],
+    [
+      'env create -f <a missing file>',
+      (w) => ['env', 'create', '-f', join(w, 'missing.yaml'), '--server', 'http://127.0.0.1:1'],
+      1,
+      /missing\.yaml#: cannot read: does not exist \(ENOENT\)$/,
+    ],
+    [
+      'env create --timeout <not a duration>',
+      () => ['env', 'create', '-f', EXAMPLE, '--timeout', 'soon', '--server', 'http://127.0.0.1:1'],
+      2,
+      /^envcat: --timeout: "soon" is not a duration such as 90s or 15m$/,
+    ],
+    [
+      'catalog validate --terraform-allow <an unknown item>',
+      () => ['catalog', 'validate', CATALOGS, '--terraform-allow', 'provisioner:*'],
+      2,
+      /^envcat: --terraform-allow: unknown item\(s\) "provisioner:\*"; each must be one of backend, /,
+    ],
+  ])('%s', async (_name, args, exitCode, line) => {
+    // GIVEN a path or flag of the wrong kind (a file where a folder goes, a folder under a file)
+    writeFileSync(join(work, 'file'), 'not a folder');
+    // WHEN the command runs
+    const { code, stdout, stderr } = await envcat(...args(work));
+    // THEN exactly one line says what is wrong, with exit 1 (invalid input) or 2 (usage)
+    const output = `${stdout}${stderr}`.trim();
+    expect(code).toBe(exitCode);
+    expect(output.split('\n')).toHaveLength(1);
+    expect(output).toMatch(line);
+    expect(output).not.toMatch(/unexpected error|\n\s+at /);
+  });
+
+  it('catalog validate refuses a 10,000-deep template at the pointer where the limit was crossed', async () => {
+    // GIVEN a copy of sample-app with a manifest nested 10,000 levels
+    const dir = join(work, 'sample-app');
+    cpSync(join(CATALOGS, 'sample-app'), dir, { recursive: true });
+    writeFileSync(join(dir, 'manifests', 'deep.yaml'), `a: ${'['.repeat(10_000)}1${']'.repeat(10_000)}\n`);
+    // WHEN validated THEN one line at that file and pointer, exit 1, no stack overflow
+    const { code, stdout } = await envcat('catalog', 'validate', dir);
+    expect(code).toBe(1);
+    expect(stdout).toBe(
+      `${shown(join(dir, 'manifests/deep.yaml'))}#/a${'/0'.repeat(63)}: invalid YAML at line 1, column 67: nests deeper than 64 levels\n`,
+    );
+  });
+
+  it('catalog validate refuses a local-exec provisioner unless --terraform-allow lists it', async () => {
+    // GIVEN a copy of rds-postgres whose module runs a local-exec provisioner
+    const dir = join(work, 'rds-postgres');
+    cpSync(join(CATALOGS, 'rds-postgres'), dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'terraform', 'hook.tf'),
+      'resource "terraform_data" "hook" {\n  provisioner "local-exec" {\n    command = "env"\n  }\n}\n',
+    );
+    // WHEN validated THEN one <file>#<json-pointer>: <message> line and exit 1
+    const refused = await envcat('catalog', 'validate', dir);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe(
+      `${shown(join(dir, 'terraform/hook.tf'))}#/resource/terraform_data/hook/provisioner/local-exec: provisioner "local-exec" is not allowed: it would run a program inside provider-terraform, beside its cloud credentials (a platform can allow it: ENVCAT_TERRAFORM_ALLOW=provisioner:local-exec)\n`,
+    );
+    // AND with the platform's allowance it is valid
+    const allowed = await envcat('catalog', 'validate', dir, '--terraform-allow', 'provisioner:local-exec');
+    expect(allowed.code).toBe(0);
   });
 });

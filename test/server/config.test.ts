@@ -75,6 +75,8 @@ describe('loadConfig', () => {
     [{ ENVCAT_SIMULATOR_DELAY: 'soon' }, '/ENVCAT_SIMULATOR_DELAY'],
     [{ ENVCAT_SIMULATOR_STATE: 'etcd' }, '/ENVCAT_SIMULATOR_STATE'],
     [{ KUBECONFIG: '/k' }, '/ENVCAT_PLATFORM_REPO'],
+    [{ ENVCAT_TERRAFORM_ALLOW: 'provisioner:*' }, '/ENVCAT_TERRAFORM_ALLOW'],
+    [{ ENVCAT_TERRAFORM_ALLOW: 'local-exec' }, '/ENVCAT_TERRAFORM_ALLOW'],
   ])('rejects %j naming %s', (env, path) => {
     let error: unknown;
     try {
@@ -84,5 +86,18 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).problems.map((p) => p.path)).toContain(path);
+  });
+
+  it.each<[Record<string, string>, string[]]>([
+    [{}, []],
+    [{ ENVCAT_TERRAFORM_ALLOW: '' }, []],
+    [
+      { ENVCAT_TERRAFORM_ALLOW: 'provisioner:local-exec,data:external' },
+      ['provisioner:local-exec', 'data:external'],
+    ],
+    [{ ENVCAT_TERRAFORM_ALLOW: 'backend' }, ['backend']],
+  ])('reads ENVCAT_TERRAFORM_ALLOW %j as %j', (env, allowed) => {
+    // GIVEN the variable WHEN the config is loaded THEN exactly those Terraform constructs are allowed
+    expect(loadConfig(env).terraformAllow).toEqual(new Set(allowed));
   });
 });

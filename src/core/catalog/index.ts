@@ -9,3 +9,4 @@ export {
   type EntryCheck,
 } from './validate-entry.js';
 export { Catalog, parseEntryReference, type EntryReference, type Resolution } from './catalog.js';
+export { entryFilePathProblem, entryFilesProblems } from './entry-files.js';

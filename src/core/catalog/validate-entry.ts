@@ -12,8 +12,8 @@ import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { ajvProblems, createAjv, forEachSubschema } from '../schema/index.js';
 import { MissingRefError } from 'ajv/dist/2020.js';
 import { scanTemplate, type TemplateReference } from '../template/index.js';
-import { analyzeModule, schemaTypesForTerraformType } from '../terraform/index.js';
-import { canonicalize, parseYamlDocument, parseYamlDocuments, YamlSyntaxError } from '../yaml/index.js';
+import { analyzeModule, schemaTypesForTerraformType, type TerraformAllowance } from '../terraform/index.js';
+import { canonicalize, parseYamlDocument, parseYamlDocuments, yamlProblem } from '../yaml/index.js';
 import { catalogEntrySchema } from './entry-schema.js';
 import type {
   CatalogEntry,
@@ -33,6 +33,8 @@ export interface EntrySource {
   files: readonly EntryFile[];
   /** When the folder is named after the entry, the name it must carry. */
   expectedName?: string;
+  /** Terraform constructs this platform allows in modules (see core/terraform/policy.ts). */
+  terraformAllow?: ReadonlySet<TerraformAllowance>;
 }
 
 export interface EntryCheck {
@@ -62,7 +64,7 @@ function filesUnder(files: readonly EntryFile[], dir: string): EntryFile[] {
 }
 
 export async function validateEntry(source: EntrySource): Promise<EntryCheck> {
-  const fileOf = (rel: string) => `${source.dir}/${rel}`;
+  const fileOf = (rel: string) => (source.dir ? `${source.dir}/${rel}` : rel);
   const catalogFile = fileOf(ENTRY_FILE);
   const problems: Problem[] = [];
   const at = (path: string, message: string, file = catalogFile) => problems.push({ file, path, message });
@@ -73,12 +75,7 @@ export async function validateEntry(source: EntrySource): Promise<EntryCheck> {
   try {
     parsed = parseYamlDocument(raw.content);
   } catch (error) {
-    const line = error instanceof YamlSyntaxError && error.line ? ` (line ${error.line})` : '';
-    return {
-      problems: [
-        { file: catalogFile, path: '', message: `invalid YAML${line}: ${(error as Error).message}` },
-      ],
-    };
+    return { problems: [yamlProblem(error, catalogFile)] };
   }
   if (!validateDocument(parsed)) {
     for (const p of ajvProblems(validateDocument.errors)) at(p.path, p.message);
@@ -124,7 +121,7 @@ export async function validateEntry(source: EntrySource): Promise<EntryCheck> {
       if (pathProblem) at('/spec/iac/module', pathProblem);
       else if (tf.length === 0) at('/spec/iac/module', `folder "${dir}" has no Terraform (.tf) files`);
       else {
-        const analysis = await analyzeModule(tf);
+        const analysis = await analyzeModule(tf, source.terraformAllow);
         for (const p of analysis.problems) at(p.path, p.message, fileOf(p.file));
         terraform = analysis.module;
         const sorted = [...tf].sort((a, b) => (a.path < b.path ? -1 : 1));
@@ -156,8 +153,8 @@ export async function validateEntry(source: EntrySource): Promise<EntryCheck> {
         const documents = single ? [parseYamlDocument(file.content)] : parseYamlDocuments(file.content);
         return { path: rel, documents };
       } catch (error) {
-        const line = error instanceof YamlSyntaxError && error.line ? ` (line ${error.line})` : '';
-        at('', `invalid YAML${line}: ${(error as Error).message}`, fileOf(rel));
+        const problem = yamlProblem(error);
+        at(problem.path, problem.message, fileOf(rel));
         return undefined;
       }
     };

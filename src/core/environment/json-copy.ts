@@ -4,6 +4,7 @@
  * call, and the round trip was a third of its time.
  */
 import type { JsonValue } from '../catalog/types.js';
+import { MAX_NESTING_DEPTH } from '../json/index.js';
 
 export interface JsonCopy {
   copy: JsonValue;
@@ -11,8 +12,9 @@ export interface JsonCopy {
   maxBytes: number;
 }
 
-// Deeper than any request the schema admits; beyond it (or on a cycle) the round trip decides.
-const MAX_DEPTH = 64;
+// The nesting limit of every document (a request deeper than it is refused, core/json): beyond it
+// (or on a cycle) the copy gives up and the caller decides.
+const MAX_DEPTH = MAX_NESTING_DEPTH;
 // A JSON number is at most 25 characters (e.g. -0.0000012345678901234567); rounded up.
 const MAX_NUMBER_BYTES = 32;
 // A UTF-16 code unit is at most 3 UTF-8 bytes, or 6 when JSON escapes it (\u001f).

@@ -3,6 +3,7 @@
  * reports every problem at once with a JSON pointer into the request. Secret values never appear
  * in a message.
  */
+import { depthProblem, valueTooDeep } from '../json/index.js';
 import type { ValidateFunction } from 'ajv';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogEntry, JsonSchema, JsonValue } from '../catalog/types.js';
@@ -121,6 +122,12 @@ export function checkEnvironment(
   // Plain data is copied directly, with a bound of that size; data that is not plain, or whose bound
   // passes the limit, takes the round trip through JSON text, which measures it exactly.
   const copied = copyJson(input, limits.maxRequestBytes);
+  // The copy stops at the nesting limit; nothing recursive (JSON.stringify, ajv) may see a document
+  // nested deeper than it, so before the round trip, look (without recursion) for where it is crossed.
+  if (!copied) {
+    const tooDeep = valueTooDeep(input);
+    if (tooDeep !== undefined) return { problems: [depthProblem(tooDeep)] };
+  }
   let json: string | undefined;
   let size: number;
   if (copied) size = copied.maxBytes;
@@ -143,9 +150,11 @@ export function checkEnvironment(
   if (nameProblem) at('/metadata/name', nameProblem);
   const namespace = spec.namespace ?? metadata.name;
   const nsPointer = spec.namespace === undefined ? '/metadata/name' : '/spec/namespace';
+  // Without spec.namespace the namespace is the name: its problem is the name's, reported once.
   const nsProblem = dns1123LabelProblem(namespace);
-  if (nsProblem) at(nsPointer, nsProblem);
-  else if (RESERVED_NAMESPACES.has(namespace) || namespace.startsWith('kube-'))
+  if (nsProblem) {
+    if (spec.namespace !== undefined) at(nsPointer, nsProblem);
+  } else if (RESERVED_NAMESPACES.has(namespace) || namespace.startsWith('kube-'))
     at(nsPointer, `namespace "${namespace}" is reserved`);
   for (const [kind, map] of [
     ['labels', metadata.labels],

@@ -4,6 +4,14 @@
  */
 import { parse } from '@cdktf/hcl2json';
 import type { EntryFile, TerraformModule, TerraformOutput, TerraformVariable } from '../catalog/types.js';
+import { terraformPolicyProblems, type TerraformAllowance } from './policy.js';
+
+export {
+  parseTerraformAllow,
+  terraformPolicyProblems,
+  TERRAFORM_ALLOWANCES,
+  type TerraformAllowance,
+} from './policy.js';
 
 export interface TerraformProblem {
   file: string;
@@ -21,7 +29,15 @@ function expression(value: unknown): string | undefined {
   return (m ? m[1] : value)?.trim();
 }
 
-export async function analyzeModule(files: readonly EntryFile[]): Promise<{
+/**
+ * The variables and outputs of a module's `.tf` files, and every problem: HCL that does not parse,
+ * declarations given twice, and what the module must not contain where it runs (./policy.ts)
+ * unless `allow` lets it.
+ */
+export async function analyzeModule(
+  files: readonly EntryFile[],
+  allow: ReadonlySet<TerraformAllowance> = new Set(),
+): Promise<{
   module: TerraformModule;
   problems: TerraformProblem[];
 }> {
@@ -43,6 +59,8 @@ export async function analyzeModule(files: readonly EntryFile[]): Promise<{
       });
       continue;
     }
+    for (const p of terraformPolicyProblems(file.path, parsed as Record<string, unknown>, allow))
+      problems.push({ file: file.path, ...p });
     for (const [name, blocks] of Object.entries(parsed.variable ?? {})) {
       const block = blocks[0] ?? {};
       if (variables.has(name)) {

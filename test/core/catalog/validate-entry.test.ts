@@ -474,7 +474,11 @@ const rules: Rule[] = [
     rule: 'a duplicate key is invalid YAML',
     base: 'iac',
     catalogYaml: 'apiVersion: envcat.io/v1alpha1\nkind: CatalogEntry\nkind: CatalogEntry\n',
-    problem: { file: CATALOG.iac, path: '', message: has('invalid YAML (line 3)') },
+    problem: {
+      file: CATALOG.iac,
+      path: '',
+      message: has('invalid YAML at line 3, column 1: a mapping key is repeated'),
+    },
   },
   {
     rule: 'wrong apiVersion',

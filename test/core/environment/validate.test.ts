@@ -469,6 +469,34 @@ describe('an invalid request', () => {
     expect(problem?.message).toMatch(message);
   });
 
+  it.each(['Bad_Name', '../etc', 'x/y', 'dev\u0000x'])(
+    'reports a bad name %j once when the namespace defaults to it',
+    (name) => {
+      // GIVEN a bad metadata.name and no spec.namespace (so the namespace is that name too)
+      const doc = request({ metadata: { name } });
+      delete (doc.spec as Record<string, JsonValue>).namespace;
+      // WHEN validated THEN one problem, at /metadata/name
+      expect(checkEnvironment(doc, catalog).problems).toEqual([
+        { path: '/metadata/name', message: expect.stringMatching(/DNS-1123 label/) },
+      ]);
+    },
+  );
+
+  it('refuses a document nested past the limit before anything recursive walks it', () => {
+    // GIVEN a request whose parameters nest 10,000 levels (an object built in memory, not parsed)
+    let deep: JsonValue = 'x';
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    const doc = request();
+    params(doc, 0).tags = deep;
+    // WHEN validated THEN one problem at the pointer where the limit was crossed, no RangeError
+    expect(checkEnvironment(doc, catalog).problems).toEqual([
+      {
+        path: `/spec/catalogs/0/parameters/tags${'/0'.repeat(59)}`,
+        message: 'nests deeper than 64 levels',
+      },
+    ]);
+  });
+
   it('never echoes a secret value in a problem', () => {
     // GIVEN a secret that violates its pattern
     const secret = 'NOT-A-HEX-KEY-but-a-secret-value';
