@@ -7,7 +7,9 @@ import type { Logger } from 'pino';
 import {
   Catalog,
   ConflictError,
+  ExternalError,
   InputError,
+  UnavailableError,
   entryFilesProblems,
   validateEntry,
   type CatalogEntry,
@@ -121,6 +123,11 @@ export class CatalogStore implements CatalogSource {
         mustNotExist: [dir],
       });
     } catch (error) {
+      if (error instanceof ExternalError)
+        throw new UnavailableError(
+          `the platform repo cannot be written now (${error.message}); nothing was published: send the request again later`,
+          { cause: error },
+        );
       if (!(error instanceof ConflictError) || error.path !== '/mustNotExist/0') throw error;
       // What Git holds decides: the same content is a no-op, other content a conflict.
       await this.options.repo.sync();
