@@ -7,7 +7,9 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import {
-  applicationState,
+  DEFAULT_ERROR_GRACE_MS,
+  judgeApplication,
+  judgeWorkspace,
   environmentStatus,
   EnvcatError,
   NotFoundError,
@@ -21,6 +23,7 @@ import {
   workspaceOutputs,
   workspaceState,
   WORKSPACE_API,
+  type Verdict,
   type Catalog,
   type EnvironmentPhase,
   type EnvironmentStatusSummary,
@@ -35,7 +38,6 @@ import {
   type SecretSource,
   type Step,
   type StepObservation,
-  type StepState,
   type StepStatus,
 } from '../core/index.js';
 import type { ClusterClient, Informer, KubeObject } from '../cluster/types.js';
@@ -52,6 +54,8 @@ import { LeaderElector } from './leader.js';
 import { RepoTree } from './repo-tree.js';
 import { Coalescer } from './coalescer.js';
 import { WorkQueue } from './work-queue.js';
+import { StepClocks } from './step-clock.js';
+import { RetryNudger } from './retry-nudge.js';
 
 const LABEL_ENVIRONMENT = 'envcat.io/environment';
 const LABEL_INSTANCE = 'envcat.io/instance';
@@ -93,6 +97,8 @@ export interface EngineOptions {
   /** Names of the bootstrap ApplicationSets (gitops/bootstrap) that watch each repo. */
   applicationSets?: Record<RepoName, string>;
   now?: () => number;
+  /** How long a transient controller error (ComparisonError, a Workspace connect error) may last. Default 60 s. */
+  errorGraceMs?: number;
 }
 
 export interface EnvironmentStatusView extends EnvironmentStatusSummary {
@@ -165,6 +171,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly blockedSteps = new Map<string, Map<string, Blocked>>();
   /** Refresh requests, one under way per object (see refreshTarget). */
   private readonly refreshes = new Coalescer();
+  private readonly clocks: StepClocks;
+  private readonly retries: RetryNudger;
   private workspaces!: Informer;
   private applications!: Informer;
   private timers: NodeJS.Timeout[] = [];
@@ -176,6 +184,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.log = options.logger.child({ component: 'engine' });
     this.now = options.now ?? Date.now;
     this.parser = new DesiredStateParser(() => options.catalog.current());
+    this.clocks = new StepClocks({
+      platform: options.platform,
+      apps: options.apps,
+      now: this.now,
+      graceMs: options.errorGraceMs ?? DEFAULT_ERROR_GRACE_MS,
+      onKnown: (name) => {
+        this.refreshStatus(name);
+        this.queue.add(name);
+      },
+      logger: this.log,
+    });
+    this.retries = new RetryNudger({ cluster: options.cluster, logger: this.log });
     this.queue = new WorkQueue({
       // Workers mostly wait for Git and the API server, and commits that wait together are pushed
       // together (GitRepo groups them), so more workers mean fuller commits, not more git processes.
@@ -242,6 +262,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.queue.stop();
     await this.queue.idle();
     await this.refreshes.stop();
+    await this.retries.stop();
     await this.leader.stop();
     this.workspaces?.stop();
     this.applications?.stop();
@@ -261,6 +282,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   async idle(): Promise<void> {
     await this.queue.idle();
     await this.refreshes.idle();
+    await this.retries.idle();
   }
 
   /** Fetch both repos now and reconcile what changed. */
@@ -349,6 +371,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.applyToTree(repo, change);
     this.heads[repo] = sha;
     if (repo === 'apps') this.noteAppHead(sha);
+    // The status follows Git at once (a retry's request reads as retrying, not as the old failure).
+    for (const name of environmentNames([...change.remove, ...change.write.map((f) => f.path)]))
+      this.refreshStatus(name);
   }
 
   private enqueueAll(): void {
@@ -377,7 +402,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private async reconcile(name: string): Promise<void> {
-    if (!this.leader.isLeader) return;
+    // A follower only re-derives the status (a grace or a timeout that ran out).
+    if (!this.leader.isLeader) return this.refreshStatus(name);
     const source = this.environmentSource(name);
     const desired = source === undefined ? undefined : this.parser.parse(name, source);
     if (!desired || desired.deletionRequested || (desired.valid && this.expired(name, desired.environment))) {
@@ -432,6 +458,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       log.debug({ reason: action.reason }, 'waiting');
     }
     const observed = observe();
+    for (const o of observed) if (o.committed) this.nudgeRetry(env, o);
     const summary = environmentStatus({ steps: observed, deleting: false });
     this.publish(name, {
       ...summary,
@@ -815,6 +842,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           this.waitingSince.delete(`${repo}/${name}`);
         }
         this.parser.forget(name);
+        this.clocks.forget(name);
         this.createdAt.delete(name);
         this.log.info({ environment: name }, 'environment deleted');
         this.emit('deleted', name);
@@ -849,25 +877,55 @@ export class Engine extends EventEmitter<EngineEvents> {
   private observeStep(env: ResolvedEnvironment, step: Step, blocked: Blocked | undefined): StepObservation {
     const committed = this.isCommitted(env, step);
     if (blocked) return { step, committed, state: { phase: 'Failed', ...blocked } };
+    const object = this.stepObject(env, step);
+    // Time counts only for a committed step that is not there yet (see step-clock.ts).
+    const judge = (clock?: ReturnType<StepClocks['clock']>): Verdict => {
+      if (step.part === 'infra') return judgeWorkspace(object, clock);
+      // A Helm source syncs at the chart version; what we committed is the Application itself
+      // (its values): it is current once Argo CD compared the source we rendered.
+      const helm = Boolean((object?.spec as { source?: { chart?: unknown } } | undefined)?.source?.chart);
+      return judgeApplication(object, {
+        revisionAccepted: (revision) => helm || this.revisionAccepted(env.name, step.instance, revision),
+        sourceDigest: this.trees.apps.sourceDigest(`${ENVIRONMENTS_DIR}/${env.name}/apps/${step.instance}.yaml`),
+        ...(clock ? { clock } : {}),
+      });
+    };
+    let verdict = judge();
+    if (committed && verdict.state.phase !== 'Ready' && verdict.state.phase !== 'Deleting')
+      verdict = judge(this.clocks.clock(env, step, this.fileVersion(env.name)));
+    if (verdict.recheckAt !== undefined)
+      this.queue.addAfter(env.name, Math.max(0, verdict.recheckAt - this.now()) + 250);
+    return { step, committed, state: verdict.state };
+  }
+
+  /** The Workspace or Application of a step, as the cache has it. */
+  private stepObject(env: ResolvedEnvironment, step: Step): KubeObject | undefined {
     const instance = env.instances.find((i) => i.name === step.instance);
     if (!instance) throw new Error(`plan step ${step.id} has no instance`);
     const name = qualifiedName(env, instance);
-    let state: StepState;
-    if (step.part === 'infra') {
-      const namespace = this.options.render.workspaceApi === 'namespaced' ? env.namespace : undefined;
-      state = workspaceState(this.workspaces.get(name, namespace));
-    } else {
-      const application = this.applications.get(name, this.options.render.argocd.namespace);
-      // A Helm source syncs at the chart version; what we committed is the Application itself
-      // (its values), so a Synced+Healthy Helm app is at our commit once its spec is ours.
-      const helm = Boolean(
-        (application?.spec as { source?: { chart?: unknown } } | undefined)?.source?.chart,
-      );
-      state = applicationState(application, {
-        revisionAccepted: (revision) => helm || this.revisionAccepted(env.name, step.instance, revision),
-      });
-    }
-    return { step, committed, state };
+    if (step.part === 'apps') return this.applications.get(name, this.options.render.argocd.namespace);
+    const namespace = this.options.render.workspaceApi === 'namespaced' ? env.namespace : undefined;
+    return this.workspaces.get(name, namespace);
+  }
+
+  /** After `envcat env retry`: asks the step's controller to try again, once per retry (retry-nudge.ts). */
+  private nudgeRetry(env: ResolvedEnvironment, observed: StepObservation): void {
+    const { step, state } = observed;
+    const cached = this.stepObject(env, step);
+    const apps = step.part === 'apps';
+    this.retries.nudge({
+      environment: env.name,
+      annotations: env.annotations,
+      part: step.part,
+      ref: {
+        apiVersion: apps ? 'argoproj.io/v1alpha1' : WORKSPACE_API[this.options.render.workspaceApi],
+        kind: apps ? 'Application' : 'Workspace',
+        name: cached?.metadata.name ?? '',
+        ...(cached?.metadata.namespace ? { namespace: cached.metadata.namespace } : {}),
+      },
+      cached,
+      state,
+    });
   }
 
   /**

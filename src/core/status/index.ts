@@ -8,6 +8,7 @@ import type { Part, Plan, Step } from '../plan/index.js';
 import { judgeApplication, judgeWorkspace, type StepClock } from './judge.js';
 
 export * from './judge.js';
+export * from './retry.js';
 
 export type EnvironmentPhase =
   | 'Creating'

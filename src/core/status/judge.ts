@@ -351,10 +351,16 @@ export function judgeApplication(
   const conditions = Array.isArray(status.conditions) ? status.conditions : [];
 
   const invalid = conditions.find((c) => c.type === 'InvalidSpecError');
-  if (invalid)
-    return {
-      state: { phase: 'Failed', reason: 'InvalidSpecError', message: withRemedy(invalid.message ?? '') },
+  if (invalid) {
+    const failed: StepState = {
+      phase: 'Failed',
+      reason: 'InvalidSpecError',
+      message: withRemedy(invalid.message ?? ''),
     };
+    // At once, unless it was there before the last retry: Argo CD may not have looked again yet.
+    if (!before(time(invalid.lastTransitionTime), clock)) return { state: failed };
+    return withTimeout(transient(failed, undefined, clock, 'Argo CD was asked to look again'), clock, 'apps');
+  }
 
   const operation = status.operationState;
   if ((operation?.phase === 'Failed' || operation?.phase === 'Error') && retriesExhausted(operation)) {

@@ -233,6 +233,13 @@ describe('judgeApplication', () => {
       undefined,
     ],
     [
+      'InvalidSpecError from before the last retry: Progressing for the grace',
+      app({ conditions: [{ type: 'InvalidSpecError', message: 'x', lastTransitionTime: at(5) }] }),
+      clock(12, T0 + 10_000),
+      { phase: 'Progressing', reason: 'InvalidSpecError' },
+      T0 + 70_000,
+    ],
+    [
       'ComparisonError within the grace: Progressing until the grace runs out',
       app({
         conditions: [
