@@ -356,7 +356,10 @@ export class EnvironmentService {
    */
   async retry(name: string, actor: Actor): Promise<EnvironmentView> {
     const engine = this.options.engine;
-    const source = engine.environmentSource(name);
+    // The request as the remote has it now: a fix committed a moment ago must not be overwritten.
+    await this.options.platform.sync();
+    const path = environmentFile(name);
+    const source = (await this.options.platform.readTree(path)).get(path) ?? engine.environmentSource(name);
     const document = parseDocument(source);
     if (source === undefined || !document)
       throw new NotFoundError(`no environment named "${name}"`, { path: '/metadata/name' });
@@ -368,7 +371,7 @@ export class EnvironmentService {
         path: '/metadata/name',
       });
     metadata.annotations = { ...metadata.annotations, [RETRY_AT_ANNOTATION]: new Date().toISOString() };
-    const file = { path: environmentFile(name), content: toYaml(document) };
+    const file = { path, content: toYaml(document) };
     const result = await this.options.platform.commit({
       write: [file],
       remove: [],

@@ -104,6 +104,7 @@ export async function startEnvcat(
       workdir: join(dataDir, 'simulator'),
       catalog: catalogs.current().catalog,
       defaultDelayMs: config.simulatorDelayMs,
+      ...(config.simulatorPollMs !== undefined ? { pollMs: config.simulatorPollMs } : {}),
       logger,
     });
     cluster = simulator.client;
@@ -127,6 +128,7 @@ export async function startEnvcat(
     namespace: config.engineNamespace,
     gitPollMs: config.gitPollMs,
     resyncMs: config.resyncMs,
+    errorGraceMs: config.errorGraceMs,
     leaseDurationMs: config.leaseDurationMs,
     ...(options.now ? { now: options.now } : {}),
   });
