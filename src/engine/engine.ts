@@ -886,7 +886,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       const helm = Boolean((object?.spec as { source?: { chart?: unknown } } | undefined)?.source?.chart);
       return judgeApplication(object, {
         revisionAccepted: (revision) => helm || this.revisionAccepted(env.name, step.instance, revision),
-        sourceDigest: this.trees.apps.sourceDigest(`${ENVIRONMENTS_DIR}/${env.name}/apps/${step.instance}.yaml`),
+        sourceDigest: this.trees.apps.sourceDigest(
+          `${ENVIRONMENTS_DIR}/${env.name}/apps/${step.instance}.yaml`,
+        ),
         ...(clock ? { clock } : {}),
       });
     };

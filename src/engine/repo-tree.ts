@@ -103,7 +103,10 @@ const APPLICATION_FILE = new RegExp(`^${ENVIRONMENTS_DIR}/[^/]+/apps/[^/]+\\.yam
 
 function applicationSource(content: string): string | undefined {
   try {
-    const doc = parseYamlDocument(content) as { kind?: unknown; spec?: { source?: unknown; sources?: unknown } };
+    const doc = parseYamlDocument(content) as {
+      kind?: unknown;
+      spec?: { source?: unknown; sources?: unknown };
+    };
     if (doc?.kind !== 'Application' || !doc.spec) return undefined;
     return sourceDigest(doc.spec.sources ?? doc.spec.source);
   } catch {
