@@ -376,7 +376,7 @@ describe('Ready means the current spec', () => {
     expect(JSON.stringify(await compared())).not.toBe(before);
   });
 
-  it('a Ready environment stays Ready across Argo CD polls when nothing changes (no flapping)', async () => {
+  it('a Ready environment stays Ready across Argo CD polls when nothing of it changes (no flapping)', async () => {
     // GIVEN a Ready environment with a Helm app and a manifests app, and Argo CD polling every 500 ms
     const name = 'nw-steady';
     const document = await datadog(name);
@@ -387,23 +387,27 @@ describe('Ready means the current spec', () => {
     await create(document);
     await phase(name, 'Ready');
     await envcat.engine.idle();
-
-    // WHEN several polls go by
     const phases: string[] = [];
     const listener = (environment: string, status: { phase: string }) => {
       if (environment === name) phases.push(status.phase);
     };
     envcat.engine.on('status', listener);
-    const reconciled = async () =>
-      (await envcat.cluster.get({ ...APPLICATION, name: `${name}-web`, namespace: 'argocd' }))?.status as {
-        reconciledAt?: string;
-      };
-    const first = (await reconciled()).reconciledAt;
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const appRef = { ...APPLICATION, name: `${name}-web`, namespace: 'argocd' };
+    const synced = async () =>
+      (await envcat.cluster.get(appRef))?.status as { reconciledAt?: string; sync: { revision: string } };
+    const first = await synced();
+
+    // WHEN several polls go by, and another environment commits to the same repo meanwhile (a new
+    // revision that leaves this environment's manifests as they are)
+    await create(await standalone('nw-neighbour'));
+    await phase('nw-neighbour', 'Ready');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     envcat.engine.off('status', listener);
 
-    // THEN Argo CD did look again, and the status never left Ready
-    expect((await reconciled()).reconciledAt).not.toBe(first);
+    // THEN Argo CD looked again and compared the new revision, and the status never left Ready
+    const last = await synced();
+    expect(last.reconciledAt).not.toBe(first.reconciledAt);
+    expect(last.sync.revision).not.toBe(first.sync.revision);
     expect(phases.filter((p) => p !== 'Ready')).toEqual([]);
     expect((await statusOf(name))?.phase).toBe('Ready');
   });

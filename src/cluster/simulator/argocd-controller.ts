@@ -27,6 +27,7 @@
  * for objects changed behind Argo CD's back, sync hooks, and targetRevisions other than the branch
  * the repo clone follows.
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   EnvcatError,
@@ -224,6 +225,10 @@ function hasResourcesFinalizer(object: KubeObject): boolean {
   return (object.metadata.finalizers ?? []).some((f) => RESOURCES_FINALIZERS.includes(f));
 }
 
+function manifestsDigest(objects: readonly KubeObject[]): string {
+  return createHash('sha256').update(JSON.stringify(objects)).digest('base64');
+}
+
 /** The sync operation requested through the Application's `operation` field, if any. */
 function requestedOperation(app: KubeObject): Operation | undefined {
   const operation = app.operation;
@@ -264,6 +269,8 @@ export class SimulatedArgoCD {
   private readonly projects = new Map<string, { name: string; spec: AppProjectSpec }>();
   /** When this controller started the current operation of an Application (precise). */
   private readonly operationStart = new Map<string, { revision: string; at: number }>();
+  /** A digest of the manifests each Application last synced successfully (see inSyncAlready). */
+  private readonly syncedManifests = new Map<string, string>();
   private readonly informers: Informer[] = [];
   /** Work started outside the queues (garbage collection of a deleted ApplicationSet's Applications). */
   private readonly pending = new Set<Promise<void>>();
@@ -313,6 +320,7 @@ export class SimulatedArgoCD {
       this.appQueue.forget(key);
       this.appTargets.delete(key);
       this.operationStart.delete(key);
+      this.syncedManifests.delete(key);
       this.projects.delete(key);
       this.controlsCache.delete(key);
       this.indexResources(key, []);
@@ -709,11 +717,26 @@ export class SimulatedArgoCD {
     const delay = controls ? (controls.delayMs ?? this.options.defaultDelayMs) : 0;
     const tracked = [...(previous.resources ?? []), ...resourcesOfResult(op)];
 
+    // A new commit that leaves this Application's manifests as they are: Argo CD compares, finds it
+    // Synced at the new revision and starts no operation (argo-cd controller/appcontroller.go
+    // autoSync runs only for an OutOfSync application), so its health does not move either.
+    const manifests = target.kind === 'directory' ? manifestsDigest(desired) : undefined;
+    const inSyncAlready =
+      automated &&
+      !requested &&
+      !opForTarget &&
+      refresh !== 'hard' &&
+      op?.phase === 'Succeeded' &&
+      manifests !== undefined &&
+      this.syncedManifests.get(key) === manifests &&
+      jsonEqual(op.syncResult?.source ?? comparedTo.source, comparedTo.source);
+    if (inSyncAlready) state.sync = { status: 'Synced', revision: target.revision, comparedTo };
     const startManual = requested !== undefined && op?.phase !== 'Running';
     if (
       startManual ||
       (automated &&
         !requested &&
+        !inSyncAlready &&
         (!opForTarget || refresh === 'hard' || this.retryDue(key, spec, op, controls)))
     ) {
       // A new revision (or a retry, or a requested sync): a sync operation, Running until it ends.
@@ -1115,6 +1138,7 @@ export class SimulatedArgoCD {
       comparedTo,
     };
     state.resources = pruned;
+    this.syncedManifests.set(keyOf(refOf(app)), manifestsDigest(desired));
     this.log.info(
       { application: app.metadata.name, revision: target.revision, objects: desired.length },
       'sync succeeded',
