@@ -177,6 +177,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private applications!: Informer;
   private timers: NodeJS.Timeout[] = [];
   private polling = false;
+  /** While start() looks up the step clocks: statuses are derived but not published yet. */
+  private priming = false;
   private started = false;
 
   constructor(private readonly options: EngineOptions) {
@@ -244,6 +246,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     await Promise.all([this.workspaces.start(), this.applications.start()]);
     this.started = true;
+    // First the commit dates of the steps still converging (a pass that publishes nothing starts
+    // their lookups), then the first statuses: after a restart a step that timed out is Failed from
+    // the start, not converging again for a moment.
+    this.priming = true;
+    for (const name of this.knownEnvironments()) this.refreshStatus(name);
+    await this.clocks.idle();
+    this.priming = false;
     for (const name of this.knownEnvironments()) this.refreshStatus(name);
     await this.leader.start();
     const poll = setInterval(() => void this.pollGit(), this.options.gitPollMs ?? 2_000);
@@ -1108,6 +1117,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private publish(name: string, status: EnvironmentStatusView): void {
+    if (this.priming) return;
     const previous = this.statuses.get(name);
     this.statuses.set(name, status);
     if (previous && sameStatus(previous, status)) return;

@@ -31,6 +31,7 @@ export class StepClocks {
   /** Commit time of each step's files, by `<env>/<step id>`, with the file version it was read at. */
   private readonly committedAt = new Map<string, { version: number; at: number | undefined }>();
   private readonly lookups = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
 
   constructor(private readonly options: StepClocksOptions) {}
 
@@ -58,6 +59,11 @@ export class StepClocks {
     };
   }
 
+  /** Resolves when every lookup started so far has finished. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running);
+  }
+
   /** Forget an environment (deleted). */
   forget(environment: string): void {
     for (const key of this.committedAt.keys())
@@ -72,7 +78,7 @@ export class StepClocks {
     const repo = step.part === 'infra' ? this.options.platform : this.options.apps;
     // An apps step is its Application file and, for a manifests entry, its directory.
     const paths = step.part === 'infra' ? [`${base}.yaml`] : [`${base}.yaml`, base];
-    Promise.all(paths.map((path) => repo.log(path, { limit: 1 })))
+    const run = Promise.all(paths.map((path) => repo.log(path, { limit: 1 })))
       .then((logs) => {
         const dates = logs.flatMap((log) => (log[0] ? [Date.parse(log[0].date)] : []));
         this.committedAt.set(key, { version, at: dates.length > 0 ? Math.max(...dates) : undefined });
@@ -84,6 +90,10 @@ export class StepClocks {
           'git lookup of a step commit date failed',
         ),
       )
-      .finally(() => this.lookups.delete(lookup));
+      .finally(() => {
+        this.lookups.delete(lookup);
+        this.running.delete(run);
+      });
+    this.running.add(run);
   }
 }
