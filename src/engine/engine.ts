@@ -638,7 +638,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         (o) =>
           o.committed &&
           o.step.part === part &&
-          (o.state.reason === 'NotApplied' || o.state.reason === 'OutdatedRevision'),
+          ['NotApplied', 'OutdatedRevision', 'OutdatedSource'].includes(o.state.reason),
       );
       if (!waiting) {
         this.waitingSince.delete(key);
