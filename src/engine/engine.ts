@@ -4,6 +4,7 @@
  * over an environment commits at most the next wave, or the next deletion step, and derives the
  * status from scratch. Nothing is kept that a restart could lose: Git and the cluster are the state.
  */
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import {
@@ -541,6 +542,10 @@ export class Engine extends EventEmitter<EngineEvents> {
         for (const step of committed)
           if (step.part === 'apps') this.lastAppCommit.set(`${name}/${step.instance}`, sha);
       }
+      if (sha)
+        for (const step of committed)
+          if ((step.part === 'infra') === (repo === 'platform'))
+            this.clocks.noteCommitted(name, step, this.stepFilesVersion(name, step), this.now());
     }
   }
 
@@ -903,10 +908,21 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     let verdict = judge();
     if (committed && verdict.state.phase !== 'Ready' && verdict.state.phase !== 'Deleting')
-      verdict = judge(this.clocks.clock(env, step, this.fileVersion(env.name)));
+      verdict = judge(this.clocks.clock(env, step, this.stepFilesVersion(env.name, step)));
     if (verdict.recheckAt !== undefined)
       this.queue.addAfter(env.name, Math.max(0, verdict.recheckAt - this.now()) + 250);
     return { step, committed, state: verdict.state };
+  }
+
+  /** Identifies the content of a step's files (the Workspace file; the Application file and its manifests). */
+  private stepFilesVersion(environment: string, step: Step): string {
+    const base = `${ENVIRONMENTS_DIR}/${environment}/${step.part}/${step.instance}`;
+    const tree = this.trees[step.part === 'infra' ? 'platform' : 'apps'];
+    const parts = [tree.version(`${base}.yaml`) ?? ''];
+    if (step.part === 'apps')
+      for (const path of [...tree.pathsOf(environment)].sort())
+        if (path.startsWith(`${base}/`)) parts.push(path, tree.version(path) ?? '');
+    return createHash('sha256').update(parts.join('\0')).digest('base64');
   }
 
   /** The Workspace or Application of a step, as the cache has it. */

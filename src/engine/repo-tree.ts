@@ -26,6 +26,11 @@ export class RepoTree {
     return path.endsWith(REQUEST_FILE) ? this.files.get(path) : undefined;
   }
 
+  /** What is kept of a file (its content for environment.yaml, else a digest), to tell versions apart. */
+  version(path: string): string | undefined {
+    return this.files.get(path);
+  }
+
   has(path: string): boolean {
     return this.files.has(path);
   }

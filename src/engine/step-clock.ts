@@ -2,8 +2,8 @@
  * When each step's current attempt began (DESIGN §8: timeouts and graces count from a step's
  * commit, or from the last retry): the commit date of the step's files, as Git has it, or the
  * `envcat.io/retry-at` time of the committed request, whichever is later. Nothing here is state a
- * restart loses: the dates are looked up in Git again (once per change of the environment's files)
- * and the retry time is in environment.yaml.
+ * restart loses: the dates are looked up in Git (once per version of the step's files; a commit
+ * this process made is known without a lookup) and the retry time is in environment.yaml.
  */
 import type { Logger } from 'pino';
 import {
@@ -28,8 +28,8 @@ export interface StepClocksOptions {
 }
 
 export class StepClocks {
-  /** Commit time of each step's files, by `<env>/<step id>`, with the file version it was read at. */
-  private readonly committedAt = new Map<string, { version: number; at: number | undefined }>();
+  /** Commit time of each step's files, by `<env>/<step id>`, with the version of the files it is for. */
+  private readonly committedAt = new Map<string, { version: string; at: number | undefined }>();
   private readonly lookups = new Set<string>();
   private readonly running = new Set<Promise<void>>();
 
@@ -37,10 +37,10 @@ export class StepClocks {
 
   /**
    * The clock of a committed step; `since` is undefined until its commit date is known (a Git
-   * lookup starts, and `onKnown` says when it is done). `fileVersion` changes whenever any file of
-   * the environment does, and with it the answer may.
+   * lookup starts, and `onKnown` says when it is done). `fileVersion` identifies the content of the
+   * step's files: when it changes, so may the answer.
    */
-  clock(env: ResolvedEnvironment, step: Step, fileVersion: number): StepClock {
+  clock(env: ResolvedEnvironment, step: Step, fileVersion: string): StepClock {
     const key = `${env.name}/${step.id}`;
     const known = this.committedAt.get(key);
     if (known?.version !== fileVersion) this.lookUp(env.name, step, key, fileVersion);
@@ -59,6 +59,11 @@ export class StepClocks {
     };
   }
 
+  /** This process committed the step's files (at this version) just now: no lookup needed. */
+  noteCommitted(environment: string, step: Step, fileVersion: string, at: number): void {
+    this.committedAt.set(`${environment}/${step.id}`, { version: fileVersion, at });
+  }
+
   /** Resolves when every lookup started so far has finished. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.all(this.running);
@@ -70,7 +75,7 @@ export class StepClocks {
       if (key.startsWith(`${environment}/`)) this.committedAt.delete(key);
   }
 
-  private lookUp(environment: string, step: Step, key: string, version: number): void {
+  private lookUp(environment: string, step: Step, key: string, version: string): void {
     const lookup = `${key}@${version}`;
     if (this.lookups.has(lookup)) return;
     this.lookups.add(lookup);
