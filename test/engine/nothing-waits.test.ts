@@ -270,6 +270,14 @@ describe('nothing waits forever', () => {
     expect(step(failed, 'web')).toMatchObject({ phase: 'Failed', reason: 'Timeout' });
     expect(step(failed, 'web')?.message).toContain('not Ready 4s after its commit or last retry');
 
+    // WHEN it is retried with the cause still there THEN `env retry --wait` exits 3, the step having
+    // had its whole timeout again (it counts from the retry)
+    const again = Date.now();
+    const stillFailing = await cli('env', 'retry', name, '--wait', '--timeout', '60s');
+    expect(stillFailing.code).toBe(3);
+    expect(stillFailing.stderr).toContain('web/apps: Failed (Timeout)');
+    expect(Date.now() - again).toBeGreaterThanOrEqual(3_000);
+
     // WHEN the control is removed and the environment retried: not Failed again at once (the
     // timeout counts from the retry), and Ready
     await editEnvironment(name, dropControls);

@@ -108,9 +108,7 @@ export function environmentStatus(args: {
   steps: readonly StepObservation[];
   deleting: boolean;
 }): EnvironmentStatusSummary {
-  const failedIds = args.steps
-    .filter((s) => (s.committed || s.state.phase === 'Failed') && s.state.phase === 'Failed')
-    .map((s) => s.step.id);
+  const failedIds = args.steps.filter((s) => s.state.phase === 'Failed').map((s) => s.step.id);
   const infraIds = args.steps.filter((s) => s.step.part === 'infra').map((s) => s.step.id);
   const steps: StepStatus[] = args.steps.map(({ step, committed, state }) => ({
     instance: step.instance,
