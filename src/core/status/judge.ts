@@ -101,7 +101,8 @@ function transient(
     const deadline = start + clock.graceMs;
     if (clock.now >= deadline)
       return {
-        state: { ...failed, message: `${failed.message} (for ${formatDuration(clock.now - start)})` },
+        // A stable message (not "for 73s"): the status does not change at every look.
+        state: { ...failed, message: `${failed.message} (for more than ${formatDuration(clock.graceMs)})` },
       };
     return {
       state: { phase: 'Progressing', reason: failed.reason, message: `${failed.message} (${retrying})` },

@@ -80,10 +80,13 @@ describe('judgeWorkspace', () => {
       undefined,
     ],
     [
-      'observe error past the grace: Failed',
+      'observe error past the grace: Failed, with a message that does not change as time goes by',
       ws([synced('False', 'observe failed: cannot diff (i.e. plan) Terraform configuration', 0)]),
       clock(61),
-      { phase: 'Failed' },
+      {
+        phase: 'Failed',
+        message: 'observe failed: cannot diff (i.e. plan) Terraform configuration (for more than 1m)',
+      },
       undefined,
     ],
     [
