@@ -4,7 +4,13 @@
  * objects have no conditions: a Namespace is ready when Active, a ResourceQuota once the quota
  * controller has written its status, a NetworkPolicy or LimitRange once it exists.
  */
-import { applicationState, workspaceState, type ObservedObject, type StepState } from '../src/core/index.js';
+import {
+  applicationState,
+  sourceDigest,
+  workspaceState,
+  type ObservedObject,
+  type StepState,
+} from '../src/core/index.js';
 import type { Obj } from './adapt.js';
 
 function isRecord(value: unknown): value is Obj {
@@ -46,25 +52,22 @@ export function workspaceStepState(observed: Obj | undefined): StepState {
   return observed ? state : { ...state, message: 'composed; not observed in the cluster yet' };
 }
 
-const SOURCE_IDENTITY = ['repoURL', 'chart', 'path', 'targetRevision'] as const;
-
 /**
  * The state of an apps step from its observed Application. There is no commit to wait for here:
- * a Synced and Healthy status counts once Argo CD has compared the source this function composes
- * (`status.sync.comparedTo.source`), not one from before a change.
+ * a Synced and Healthy status counts once Argo CD has compared the whole source this function
+ * composes, Helm values included (`status.sync.comparedTo.source`, which argo-cd
+ * controller/state.go CompareAppState sets from the spec it compared), not one from before a change.
  */
 export function applicationStepState(observed: Obj | undefined, desired: Obj): StepState {
-  const source = isRecord(desired.spec) && isRecord(desired.spec.source) ? desired.spec.source : {};
+  const spec = isRecord(desired.spec) ? desired.spec : {};
   const status = observed && isRecord(observed.status) ? observed.status : {};
   const sync = isRecord(status.sync) ? status.sync : {};
-  const compared =
-    isRecord(sync.comparedTo) && isRecord(sync.comparedTo.source) ? sync.comparedTo.source : undefined;
-  const current = compared === undefined || SOURCE_IDENTITY.every((key) => compared[key] === source[key]);
+  // Before Argo CD compared anything there is nothing to hold against it (nor to call Ready).
+  const compared = isRecord(sync.comparedTo);
   const state = applicationState(observed ? asObserved(observed) : undefined, {
-    revisionAccepted: () => current,
+    revisionAccepted: () => true,
+    ...(compared ? { sourceDigest: sourceDigest(spec.sources ?? spec.source) } : {}),
   });
   if (!observed) return { ...state, message: 'composed; not observed in the cluster yet' };
-  if (state.reason === 'OutdatedRevision')
-    return { ...state, reason: 'OutdatedSource', message: 'Argo CD has not compared the current source yet' };
   return state;
 }

@@ -113,6 +113,10 @@ const SPEC_DESCRIPTIONS: Record<string, string> = {
   '/owner': 'Who owns the environment.',
   '/ttl':
     'How long the environment should live, e.g. 24h or 7d (1 minute to 90 days). Reported as status.expiresAt; deleting the composite when it runs out is up to you.',
+  '/timeouts':
+    'How long each step may take to be Ready after its commit (or its last retry) before the envcat engine reports it Failed with reason Timeout (DESIGN §8).',
+  '/timeouts/infra': 'For an infrastructure step (a Workspace), e.g. 30m (the default); 1s to 7d.',
+  '/timeouts/apps': 'For an application step (an Argo CD Application), e.g. 10m (the default); 1s to 7d.',
   '/isolation':
     'Isolation objects composed into the namespace: NetworkPolicy (default on), ResourceQuota, LimitRange.',
   '/catalogs': 'The catalog instances of the environment.',

@@ -257,6 +257,27 @@ export class EnvironmentController {
     return { name, phase: 'Deleting' };
   }
 
+  @Post(':name/retry')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      "Re-run the failed steps once their cause is fixed: the retry time goes into the request in Git, and each failed step's controller is asked to try again",
+  })
+  @ApiParam({ name: 'name' })
+  @ApiResponse({ status: 202, description: 'retry started; the status follows' })
+  @ApiResponse({ status: 404, schema: ERROR_SCHEMA })
+  @ApiResponse({
+    status: 409,
+    schema: ERROR_SCHEMA,
+    description: 'the environment is being deleted, or Invalid',
+  })
+  async retry(@Param('name') name: string, @Req() request: AuthenticatedRequest) {
+    const principal = principalOf(request);
+    this.authorize(principal, await this.service.get(name), name);
+    const view = await this.service.retry(name, principal);
+    return this.annotate(view);
+  }
+
   @Sse(':name/events')
   @Header('X-Accel-Buffering', 'no')
   @ApiOperation({ summary: 'Server-sent events: the status now, then every change, then `deleted`' })

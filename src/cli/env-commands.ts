@@ -1,5 +1,5 @@
 /**
- * `envcat env create|status|list|delete` against a running service (DESIGN §7). `--wait` follows
+ * `envcat env create|status|list|delete|retry` against a running service (DESIGN §7). `--wait` follows
  * the environment until it is Ready (exit 0), Failed or Invalid (non-zero) or deleted, so a CI job
  * can create an environment per branch, test against it and delete it.
  */
@@ -103,6 +103,24 @@ export function registerEnvCommands(program: Command, io: Io): void {
     await client.request('DELETE', `/api/v1/environments/${encodeURIComponent(name)}`);
     io.stdout(`environment ${name} is being deleted\n`);
     if (options.wait) io.exitCode = await follow({ client, name, io, timeoutMs, until: 'gone' });
+  });
+
+  withServer(
+    env
+      .command('retry')
+      .description('Re-run the failed steps of an environment, once their cause is fixed')
+      .argument('<name>')
+      .option('--wait', 'wait until it is Ready; exit non-zero if it fails again')
+      .option('--timeout <duration>', 'give up waiting after this long', '30m'),
+  ).action(async (name: string, options: ServerOptions & { wait?: boolean; timeout: string }) => {
+    const timeoutMs = timeoutOf(options.timeout);
+    const client = new ApiClient(options);
+    const view = await client.request<EnvironmentBody>(
+      'POST',
+      `/api/v1/environments/${encodeURIComponent(name)}/retry`,
+    );
+    io.stdout(`environment ${name}: retrying the failed steps${clusterNote(view.status)}\n`);
+    if (options.wait) io.exitCode = await follow({ client, name, io, timeoutMs, until: 'ready' });
   });
 }
 

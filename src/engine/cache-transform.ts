@@ -5,6 +5,7 @@
  * identity, labels, the deletion mark and the status fields of DESIGN §4, so that is all it keeps.
  */
 import type { KubeObject, ObjectMeta } from '../cluster/types.js';
+import { RETRIED_AT_ANNOTATION, sourceDigest } from '../core/index.js';
 
 function slimMetadata(metadata: ObjectMeta): ObjectMeta {
   const kept: ObjectMeta = { name: metadata.name };
@@ -19,6 +20,9 @@ function slimMetadata(metadata: ObjectMeta): ObjectMeta {
   ] as const) {
     if (metadata[key] !== undefined) (kept as Record<string, unknown>)[key] = metadata[key];
   }
+  // The one annotation the engine reads: which retry the object was asked to run (retry-nudge.ts).
+  const retried = metadata.annotations?.[RETRIED_AT_ANNOTATION];
+  if (retried !== undefined) kept.annotations = { [RETRIED_AT_ANNOTATION]: retried };
   return kept;
 }
 
@@ -35,14 +39,29 @@ export function workspaceForCache(workspace: KubeObject): KubeObject {
 interface ApplicationFields {
   spec?: { source?: { chart?: unknown } };
   status?: {
-    sync?: { status?: unknown; revision?: unknown };
-    health?: { status?: unknown; message?: unknown };
-    operationState?: { phase?: unknown; message?: unknown };
-    conditions?: Array<{ type?: unknown; message?: unknown }>;
+    sync?: {
+      status?: unknown;
+      revision?: unknown;
+      comparedTo?: { source?: unknown; sources?: unknown };
+      comparedToDigest?: string;
+    };
+    health?: { status?: unknown; message?: unknown; lastTransitionTime?: unknown };
+    operationState?: {
+      phase?: unknown;
+      message?: unknown;
+      finishedAt?: unknown;
+      retryCount?: unknown;
+      operation?: { retry?: { limit?: unknown } };
+    };
+    conditions?: Array<{ type?: unknown; message?: unknown; lastTransitionTime?: unknown }>;
   };
 }
 
-/** Sync, health, operation phase and conditions, and whether the source is a Helm chart. */
+/**
+ * Sync, health, operation phase and retries, conditions (with when they appeared), whether the
+ * source is a Helm chart, and a digest of what Argo CD compared (`status.sync.comparedTo`, Helm
+ * values included: a few dozen bytes instead of the values).
+ */
 export function applicationForCache(application: KubeObject): KubeObject {
   const { spec, status } = application as KubeObject & ApplicationFields;
   const slim: KubeObject & ApplicationFields = {
@@ -53,10 +72,21 @@ export function applicationForCache(application: KubeObject): KubeObject {
   if (spec?.source?.chart !== undefined) slim.spec = { source: { chart: spec.source.chart } };
   if (status) {
     const kept: NonNullable<ApplicationFields['status']> = {};
-    if (status.sync) kept.sync = pick(status.sync, ['status', 'revision']);
-    if (status.health) kept.health = pick(status.health, ['status', 'message']);
-    if (status.operationState) kept.operationState = pick(status.operationState, ['phase', 'message']);
-    if (status.conditions) kept.conditions = status.conditions.map((c) => pick(c, ['type', 'message']));
+    if (status.sync) {
+      kept.sync = pick(status.sync, ['status', 'revision']);
+      const compared = status.sync.comparedTo;
+      if (compared && typeof compared === 'object')
+        kept.sync.comparedToDigest = sourceDigest(compared.sources ?? compared.source);
+    }
+    if (status.health) kept.health = pick(status.health, ['status', 'message', 'lastTransitionTime']);
+    if (status.operationState) {
+      const op = status.operationState;
+      kept.operationState = pick(op, ['phase', 'message', 'finishedAt', 'retryCount']);
+      const limit = op.operation?.retry?.limit;
+      if (limit !== undefined) kept.operationState.operation = { retry: { limit } };
+    }
+    if (status.conditions)
+      kept.conditions = status.conditions.map((c) => pick(c, ['type', 'message', 'lastTransitionTime']));
     slim.status = kept;
   }
   return slim;

@@ -4,10 +4,13 @@
  * over an environment commits at most the next wave, or the next deletion step, and derives the
  * status from scratch. Nothing is kept that a restart could lose: Git and the cluster are the state.
  */
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import {
-  applicationState,
+  DEFAULT_ERROR_GRACE_MS,
+  judgeApplication,
+  judgeWorkspace,
   environmentStatus,
   EnvcatError,
   NotFoundError,
@@ -21,6 +24,7 @@ import {
   workspaceOutputs,
   workspaceState,
   WORKSPACE_API,
+  type Verdict,
   type Catalog,
   type EnvironmentPhase,
   type EnvironmentStatusSummary,
@@ -35,7 +39,6 @@ import {
   type SecretSource,
   type Step,
   type StepObservation,
-  type StepState,
   type StepStatus,
 } from '../core/index.js';
 import type { ClusterClient, Informer, KubeObject } from '../cluster/types.js';
@@ -58,6 +61,8 @@ import { LeaderElector } from './leader.js';
 import { RepoTree } from './repo-tree.js';
 import { Coalescer } from './coalescer.js';
 import { WorkQueue } from './work-queue.js';
+import { StepClocks } from './step-clock.js';
+import { RetryNudger } from './retry-nudge.js';
 
 const LABEL_ENVIRONMENT = 'envcat.io/environment';
 const LABEL_INSTANCE = 'envcat.io/instance';
@@ -100,6 +105,8 @@ export interface EngineOptions {
   /** Names of the bootstrap ApplicationSets (gitops/bootstrap) that watch each repo. */
   applicationSets?: Record<RepoName, string>;
   now?: () => number;
+  /** How long a transient controller error (ComparisonError, a Workspace connect error) may last. Default 60 s. */
+  errorGraceMs?: number;
 }
 
 export interface EnvironmentStatusView extends EnvironmentStatusSummary {
@@ -168,12 +175,16 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly blockedSteps = new Map<string, Map<string, Blocked>>();
   /** Refresh requests, one under way per object (see refreshTarget). */
   private readonly refreshes = new Coalescer();
+  private readonly clocks: StepClocks;
+  private readonly retries: RetryNudger;
   private workspaces!: Informer;
   private applications!: Informer;
   /** envcat's Secrets, key names only (secretForCache): a committed step's parameter Secret must stay. */
   private secrets!: Informer;
   private timers: NodeJS.Timeout[] = [];
   private polling = false;
+  /** While start() looks up the step clocks: statuses are derived but not published yet. */
+  private priming = false;
   private started = false;
 
   constructor(private readonly options: EngineOptions) {
@@ -181,6 +192,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.log = options.logger.child({ component: 'engine' });
     this.now = options.now ?? Date.now;
     this.parser = new DesiredStateParser(() => options.catalog.current());
+    this.clocks = new StepClocks({
+      platform: options.platform,
+      apps: options.apps,
+      now: this.now,
+      graceMs: options.errorGraceMs ?? DEFAULT_ERROR_GRACE_MS,
+      onKnown: (name) => {
+        this.refreshStatus(name);
+        this.queue.add(name);
+      },
+      logger: this.log,
+    });
+    this.retries = new RetryNudger({ cluster: options.cluster, logger: this.log });
     this.queue = new WorkQueue({
       // Workers mostly wait for Git and the API server, and commits that wait together are pushed
       // together (GitRepo groups them), so more workers mean fuller commits, not more git processes.
@@ -237,6 +260,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     await Promise.all([this.workspaces.start(), this.applications.start(), this.secrets.start()]);
     this.started = true;
+    // First the commit dates of the steps still converging (a pass that publishes nothing starts
+    // their lookups), then the first statuses: after a restart a step that timed out is Failed from
+    // the start, not converging again for a moment.
+    this.priming = true;
+    for (const name of this.knownEnvironments()) this.refreshStatus(name);
+    await this.clocks.idle();
+    this.priming = false;
     for (const name of this.knownEnvironments()) this.refreshStatus(name);
     await this.leader.start();
     const poll = setInterval(() => void this.pollGit(), this.options.gitPollMs ?? 2_000);
@@ -255,6 +285,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.queue.stop();
     await this.queue.idle();
     await this.refreshes.stop();
+    await this.retries.stop();
     await this.leader.stop();
     this.workspaces?.stop();
     this.applications?.stop();
@@ -275,6 +306,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   async idle(): Promise<void> {
     await this.queue.idle();
     await this.refreshes.idle();
+    await this.retries.idle();
   }
 
   /** Fetch both repos now and reconcile what changed. */
@@ -370,6 +402,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.applyToTree(repo, change);
     this.heads[repo] = sha;
     if (repo === 'apps') this.noteAppHead(sha);
+    // The status follows Git at once (a retry's request reads as retrying, not as the old failure).
+    for (const name of environmentNames([...change.remove, ...change.write.map((f) => f.path)]))
+      this.refreshStatus(name);
   }
 
   private enqueueAll(): void {
@@ -408,7 +443,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private async reconcile(name: string): Promise<void> {
-    if (!this.leader.isLeader) return;
+    // A follower only re-derives the status (a grace or a timeout that ran out).
+    if (!this.leader.isLeader) return this.refreshStatus(name);
     const source = this.environmentSource(name);
     const desired = source === undefined ? undefined : this.parser.parse(name, source);
     if (!desired || desired.deletionRequested || (desired.valid && this.expired(name, desired.environment))) {
@@ -492,6 +528,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       log.debug({ reason: action.reason }, 'waiting');
     }
     const observed = observe();
+    for (const o of observed) if (o.committed) this.nudgeRetry(env, o);
     const summary = environmentStatus({ steps: observed, deleting: false });
     this.publish(name, {
       ...summary,
@@ -572,6 +609,10 @@ export class Engine extends EventEmitter<EngineEvents> {
         for (const step of committed)
           if (step.part === 'apps') this.lastAppCommit.set(`${name}/${step.instance}`, sha);
       }
+      if (sha)
+        for (const step of committed)
+          if ((step.part === 'infra') === (repo === 'platform'))
+            this.clocks.noteCommitted(name, step, this.stepFilesVersion(name, step), this.now());
     }
     return made;
   }
@@ -681,7 +722,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         (o) =>
           o.committed &&
           o.step.part === part &&
-          (o.state.reason === 'NotApplied' || o.state.reason === 'OutdatedRevision'),
+          ['NotApplied', 'OutdatedRevision', 'OutdatedSource'].includes(o.state.reason),
       );
       if (!waiting) {
         this.waitingSince.delete(key);
@@ -903,6 +944,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           this.waitingSince.delete(`${repo}/${name}`);
         }
         this.parser.forget(name);
+        this.clocks.forget(name);
         this.createdAt.delete(name);
         this.log.info({ environment: name }, 'environment deleted');
         this.emit('deleted', name);
@@ -938,25 +980,68 @@ export class Engine extends EventEmitter<EngineEvents> {
   private observeStep(env: ResolvedEnvironment, step: Step, blocked: Blocked | undefined): StepObservation {
     const committed = this.isCommitted(env, step);
     if (blocked) return { step, committed, state: { phase: 'Failed', ...blocked } };
+    const object = this.stepObject(env, step);
+    // Time counts only for a committed step that is not there yet (see step-clock.ts).
+    const judge = (clock?: ReturnType<StepClocks['clock']>): Verdict => {
+      if (step.part === 'infra') return judgeWorkspace(object, clock);
+      // A Helm source syncs at the chart version; what we committed is the Application itself
+      // (its values): it is current once Argo CD compared the source we rendered.
+      const helm = Boolean((object?.spec as { source?: { chart?: unknown } } | undefined)?.source?.chart);
+      return judgeApplication(object, {
+        revisionAccepted: (revision) => helm || this.revisionAccepted(env.name, step.instance, revision),
+        sourceDigest: this.trees.apps.sourceDigest(
+          `${ENVIRONMENTS_DIR}/${env.name}/apps/${step.instance}.yaml`,
+        ),
+        ...(clock ? { clock } : {}),
+      });
+    };
+    let verdict = judge();
+    if (committed && verdict.state.phase !== 'Ready' && verdict.state.phase !== 'Deleting')
+      verdict = judge(this.clocks.clock(env, step, this.stepFilesVersion(env.name, step)));
+    if (verdict.recheckAt !== undefined)
+      this.queue.addAfter(env.name, Math.max(0, verdict.recheckAt - this.now()) + 250);
+    return { step, committed, state: verdict.state };
+  }
+
+  /** Identifies the content of a step's files (the Workspace file; the Application file and its manifests). */
+  private stepFilesVersion(environment: string, step: Step): string {
+    const base = `${ENVIRONMENTS_DIR}/${environment}/${step.part}/${step.instance}`;
+    const tree = this.trees[step.part === 'infra' ? 'platform' : 'apps'];
+    const parts = [tree.version(`${base}.yaml`) ?? ''];
+    if (step.part === 'apps')
+      for (const path of [...tree.pathsOf(environment)].sort())
+        if (path.startsWith(`${base}/`)) parts.push(path, tree.version(path) ?? '');
+    return createHash('sha256').update(parts.join('\0')).digest('base64');
+  }
+
+  /** The Workspace or Application of a step, as the cache has it. */
+  private stepObject(env: ResolvedEnvironment, step: Step): KubeObject | undefined {
     const instance = env.instances.find((i) => i.name === step.instance);
     if (!instance) throw new Error(`plan step ${step.id} has no instance`);
     const name = qualifiedName(env, instance);
-    let state: StepState;
-    if (step.part === 'infra') {
-      const namespace = this.options.render.workspaceApi === 'namespaced' ? env.namespace : undefined;
-      state = workspaceState(this.workspaces.get(name, namespace));
-    } else {
-      const application = this.applications.get(name, this.options.render.argocd.namespace);
-      // A Helm source syncs at the chart version; what we committed is the Application itself
-      // (its values), so a Synced+Healthy Helm app is at our commit once its spec is ours.
-      const helm = Boolean(
-        (application?.spec as { source?: { chart?: unknown } } | undefined)?.source?.chart,
-      );
-      state = applicationState(application, {
-        revisionAccepted: (revision) => helm || this.revisionAccepted(env.name, step.instance, revision),
-      });
-    }
-    return { step, committed, state };
+    if (step.part === 'apps') return this.applications.get(name, this.options.render.argocd.namespace);
+    const namespace = this.options.render.workspaceApi === 'namespaced' ? env.namespace : undefined;
+    return this.workspaces.get(name, namespace);
+  }
+
+  /** After `envcat env retry`: asks the step's controller to try again, once per retry (retry-nudge.ts). */
+  private nudgeRetry(env: ResolvedEnvironment, observed: StepObservation): void {
+    const { step, state } = observed;
+    const cached = this.stepObject(env, step);
+    const apps = step.part === 'apps';
+    this.retries.nudge({
+      environment: env.name,
+      annotations: env.annotations,
+      part: step.part,
+      ref: {
+        apiVersion: apps ? 'argoproj.io/v1alpha1' : WORKSPACE_API[this.options.render.workspaceApi],
+        kind: apps ? 'Application' : 'Workspace',
+        name: cached?.metadata.name ?? '',
+        ...(cached?.metadata.namespace ? { namespace: cached.metadata.namespace } : {}),
+      },
+      cached,
+      state,
+    });
   }
 
   /**
@@ -1152,6 +1237,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private publish(name: string, status: EnvironmentStatusView): void {
+    if (this.priming) return;
     const previous = this.statuses.get(name);
     this.statuses.set(name, status);
     if (previous && sameStatus(previous, status)) return;

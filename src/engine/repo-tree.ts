@@ -6,6 +6,7 @@
  * otherwise be most of the engine's heap, and a per-environment question would scan every path.
  */
 import { createHash } from 'node:crypto';
+import { parseYamlDocument, sourceDigest } from '../core/index.js';
 import { ENVIRONMENTS_DIR } from './desired-state.js';
 
 const REQUEST_FILE = '/environment.yaml';
@@ -13,6 +14,8 @@ const REQUEST_FILE = '/environment.yaml';
 export class RepoTree {
   private readonly files = new Map<string, string>();
   private readonly byEnvironment = new Map<string, Set<string>>();
+  /** The digest of each Application file's `spec.source`/`sources` (see core sourceDigest). */
+  private readonly sources = new Map<string, string>();
 
   constructor(files: Iterable<[path: string, content: string]> = []) {
     for (const [path, content] of files) this.set(path, content);
@@ -21,6 +24,11 @@ export class RepoTree {
   /** The content of an environment.yaml file (other files keep a digest only). */
   request(path: string): string | undefined {
     return path.endsWith(REQUEST_FILE) ? this.files.get(path) : undefined;
+  }
+
+  /** What is kept of a file (its content for environment.yaml, else a digest), to tell versions apart. */
+  version(path: string): string | undefined {
+    return this.files.get(path);
   }
 
   has(path: string): boolean {
@@ -32,8 +40,19 @@ export class RepoTree {
     return this.files.get(path) === kept(path, content);
   }
 
+  /**
+   * The digest of the source an Application file in `environments/<env>/apps/<instance>.yaml`
+   * holds: what Argo CD must have compared (`status.sync.comparedTo`) for the step to be current.
+   */
+  sourceDigest(path: string): string | undefined {
+    return this.sources.get(path);
+  }
+
   set(path: string, content: string): void {
     this.files.set(path, kept(path, content));
+    const source = APPLICATION_FILE.test(path) ? applicationSource(content) : undefined;
+    if (source === undefined) this.sources.delete(path);
+    else this.sources.set(path, source);
     const environment = environmentOf(path);
     if (environment === undefined) return;
     let paths = this.byEnvironment.get(environment);
@@ -75,6 +94,7 @@ export class RepoTree {
 
   private delete(path: string): void {
     if (!this.files.delete(path)) return;
+    this.sources.delete(path);
     const environment = environmentOf(path);
     if (environment === undefined) return;
     const paths = this.byEnvironment.get(environment);
@@ -84,6 +104,20 @@ export class RepoTree {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+const APPLICATION_FILE = new RegExp(`^${ENVIRONMENTS_DIR}/[^/]+/apps/[^/]+\\.yaml$`);
+
+function applicationSource(content: string): string | undefined {
+  try {
+    const doc = parseYamlDocument(content) as {
+      kind?: unknown;
+      spec?: { source?: unknown; sources?: unknown };
+    };
+    if (doc?.kind !== 'Application' || !doc.spec) return undefined;
+    return sourceDigest(doc.spec.sources ?? doc.spec.source);
+  } catch {
+    return undefined; // not YAML: a file someone else put there, not one of ours
+  }
+}
 
 function environmentOf(path: string): string | undefined {
   if (!path.startsWith(`${ENVIRONMENTS_DIR}/`)) return undefined;

@@ -10,6 +10,7 @@ import {
   InputError,
   UnavailableError,
   NotFoundError,
+  RETRY_AT_ANNOTATION,
   checkEnvironment,
   parameterSecretName,
   parseYamlDocument,
@@ -424,6 +425,40 @@ export class EnvironmentService {
         );
       }
     }
+  }
+
+  /**
+   * Re-runs the failed steps once their cause is fixed (DESIGN §7, §8): records the time in the
+   * committed request (`envcat.io/retry-at`, so graces and timeouts count from it, after a restart
+   * too) and the engine asks each step's controller to try again (retry-nudge.ts).
+   */
+  async retry(name: string, actor: Actor): Promise<EnvironmentView> {
+    const engine = this.options.engine;
+    // The request as the remote has it now: a fix committed a moment ago must not be overwritten.
+    await this.options.platform.sync();
+    const path = environmentFile(name);
+    const source = (await this.options.platform.readTree(path)).get(path) ?? engine.environmentSource(name);
+    const document = parseDocument(source);
+    if (source === undefined || !document)
+      throw new NotFoundError(`no environment named "${name}"`, { path: '/metadata/name' });
+    const metadata = document.metadata as { annotations?: Record<string, JsonValue> };
+    if (typeof metadata.annotations?.[DELETION_ANNOTATION] === 'string')
+      throw new ConflictError(`environment "${name}" is being deleted`, { path: '/metadata/name' });
+    if (engine.status(name)?.phase === 'Invalid')
+      throw new ConflictError(`environment "${name}" is Invalid: fix the request (env apply) instead`, {
+        path: '/metadata/name',
+      });
+    metadata.annotations = { ...metadata.annotations, [RETRY_AT_ANNOTATION]: new Date().toISOString() };
+    const file = { path, content: toYaml(document) };
+    const result = await this.options.platform.commit({
+      write: [file],
+      remove: [],
+      message: `envcat: retry environment ${name} (by ${actor.name})`,
+    });
+    engine.noteCommit('platform', { write: [file], remove: [] }, result.sha);
+    this.log.info({ environment: name, actor: actor.name }, 'environment retry requested');
+    engine.enqueue(name);
+    return this.get(name);
   }
 }
 

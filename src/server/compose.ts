@@ -110,6 +110,7 @@ export async function startEnvcat(
       catalog: catalogs.current().catalog,
       defaultDelayMs: config.simulatorDelayMs,
       ...(config.simulatorState === 'disk' ? { stateDir: join(dataDir, 'cluster') } : {}),
+      ...(config.simulatorPollMs !== undefined ? { pollMs: config.simulatorPollMs } : {}),
       logger,
     });
     cluster = simulator.client;
@@ -133,6 +134,7 @@ export async function startEnvcat(
     namespace: config.engineNamespace,
     gitPollMs: config.gitPollMs,
     resyncMs: config.resyncMs,
+    errorGraceMs: config.errorGraceMs,
     leaseDurationMs: config.leaseDurationMs,
     ...(options.now ? { now: options.now } : {}),
   });

@@ -48,8 +48,12 @@ export interface ServiceConfig {
   simulatorDelayMs: number;
   /** The simulated cluster's objects: kept under `<dataDir>/cluster/` across restarts (`disk`), or in memory only. */
   simulatorState: 'disk' | 'memory';
+  /** How often the simulated Argo CD polls Git (Argo CD's 3 minutes by default). */
+  simulatorPollMs?: number;
   gitPollMs: number;
   resyncMs: number;
+  /** How long a transient controller error may last before it fails its step (DESIGN §8). */
+  errorGraceMs: number;
   leaseDurationMs: number;
   logLevel: string;
   identity: string;
@@ -162,8 +166,10 @@ export function loadConfig(
     tokens,
     simulatorDelayMs: duration('ENVCAT_SIMULATOR_DELAY', 3_000),
     simulatorState: simulatorState === 'memory' ? 'memory' : 'disk',
+    ...(env.ENVCAT_SIMULATOR_POLL ? { simulatorPollMs: duration('ENVCAT_SIMULATOR_POLL', 180_000) } : {}),
     gitPollMs: duration('ENVCAT_GIT_POLL', 2_000),
     resyncMs: duration('ENVCAT_RESYNC', 300_000),
+    errorGraceMs: duration('ENVCAT_ERROR_GRACE', 60_000),
     leaseDurationMs: duration('ENVCAT_LEASE_DURATION', 15_000),
     logLevel: env.ENVCAT_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info',
     // The embedded default is one process per data dir (its cluster's LOCK): a stable name lets a

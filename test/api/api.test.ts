@@ -273,8 +273,19 @@ describe('REST API', () => {
   it('serves OpenAPI and Prometheus metrics', async () => {
     const openapi = (await (await fetch(`${envcat.url}/api/openapi.json`)).json()) as { paths: object };
     expect(Object.keys(openapi.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/environments', '/api/v1/environments/{name}', '/api/v1/catalogs']),
+      expect.arrayContaining([
+        '/api/v1/environments',
+        '/api/v1/environments/{name}',
+        '/api/v1/environments/{name}/retry',
+        '/api/v1/catalogs',
+      ]),
     );
+    // The retry route is there, and answers for what exists only
+    const retry = (openapi.paths as Record<string, { post?: { responses: object } }>)[
+      '/api/v1/environments/{name}/retry'
+    ];
+    expect(Object.keys(retry?.post?.responses ?? {})).toEqual(expect.arrayContaining(['202', '404', '409']));
+    expectStatus(await envcat.api('POST', '/api/v1/environments/no-such-env/retry'), 404);
     const metrics = await (await fetch(`${envcat.url}/metrics`)).text();
     expect(metrics).toMatch(
       /^envcat_http_requests_total\{method="GET",route="\/api\/v1\/environments",status="200"\} \d+/m,

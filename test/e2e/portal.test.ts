@@ -13,6 +13,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { parseYamlDocument, toYaml } from '../../src/core/index.js';
+import { GitRepo } from '../../src/gitops/index.js';
 import {
   commits,
   exampleText,
@@ -617,6 +619,47 @@ function portalSuite() {
     expect(await fullHistory(envcat.repoUrls.platform)).not.toContain(API_KEY);
     expect(await fullHistory(envcat.repoUrls.apps)).not.toContain(API_KEY);
     expect(envcat.logs()).not.toContain(API_KEY);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('9. retries a Failed environment from its page once the cause is fixed', async () => {
+    // GIVEN an environment whose app timed out (never ready, 2 s timeout), created through the API
+    const name = 'ui-retry';
+    const document = parse(await exampleText('sample-app', 'standalone.yaml'));
+    (document.metadata as Record<string, unknown>).name = name;
+    (document.metadata as Record<string, unknown>).annotations = {
+      'simulator.envcat.io/web': '{"neverReady": true}',
+    };
+    (document.spec as Record<string, unknown>).namespace = name;
+    (document.spec as Record<string, unknown>).timeouts = { apps: '2s' };
+    expect((await envcat.api('POST', '/api/v1/environments', document)).status).toBe(201);
+    await page.goto(`${envcat.url}/#/environments/${name}`);
+    await visible(page.locator('main h1 .badge', { hasText: 'Failed' }));
+    await visible(page.getByText(/not Ready 2s after its commit or last retry/).first());
+    await screenshot(page, '09-failed');
+
+    // …whose cause is then fixed in Git (the control removed)
+    const person = new GitRepo({
+      name: 'platform',
+      url: envcat.repoUrls.platform,
+      workdir: join(OUT_DIR, 'person-clone'),
+      author: { name: 'A Person', email: 'person@example.test' },
+    });
+    await person.sync();
+    const path = `environments/${name}/environment.yaml`;
+    const committed = parseYamlDocument((await person.readTree(path)).get(path)!) as {
+      metadata: { annotations?: Record<string, string> };
+    };
+    delete committed.metadata.annotations;
+    await person.commit({ write: [{ path, content: toYaml(committed) }], remove: [], message: 'fix' });
+
+    // WHEN Retry is clicked
+    await page.getByRole('button', { name: 'Retry' }).click();
+
+    // THEN the page follows it to Ready, and the Retry button is gone
+    await visible(page.locator('main h1 .badge', { hasText: 'Ready' }));
+    expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    await screenshot(page, '09-retried');
     expect(pageErrors).toEqual([]);
   });
 }

@@ -3,7 +3,13 @@
  * bulk (a Workspace's module source, an Application's resource tree and history, managedFields).
  */
 import type { KubeObject } from '../../src/cluster/types.js';
-import { applicationState, workspaceOutputs, workspaceState } from '../../src/core/index.js';
+import {
+  applicationState,
+  sourceDigest,
+  workspaceOutputs,
+  workspaceState,
+  type StepClock,
+} from '../../src/core/index.js';
 import { applicationForCache, workspaceForCache } from '../../src/engine/cache-transform.js';
 
 const metadata = (extra: Record<string, unknown> = {}) => ({
@@ -46,6 +52,18 @@ const application = (
 });
 
 const REV = 'a'.repeat(40);
+const HELM = {
+  repoURL: 'https://charts',
+  chart: 'redis',
+  targetRevision: '1.2.0',
+  helm: { valuesObject: { r: 2 } },
+};
+const CLOCK: StepClock = {
+  since: Date.parse('2026-03-01T10:00:00Z'),
+  now: Date.parse('2026-03-01T10:01:30Z'),
+  timeoutMs: 600_000,
+  graceMs: 60_000,
+};
 
 describe('workspaceForCache', () => {
   it.each<[string, KubeObject]>([
@@ -147,6 +165,48 @@ describe('applicationForCache', () => {
       () => true,
     ],
     [
+      'synced and healthy, but Argo CD compared the previous values',
+      application({
+        sync: {
+          status: 'Synced',
+          revision: '1.2.0',
+          comparedTo: { source: { ...HELM, helm: { valuesObject: { r: 1 } } } },
+        },
+        health: { status: 'Healthy' },
+      }),
+      () => true,
+    ],
+    [
+      'synced and healthy, having compared our values',
+      application({
+        sync: { status: 'Synced', revision: '1.2.0', comparedTo: { source: HELM, destination: {} } },
+        health: { status: 'Healthy' },
+      }),
+      () => true,
+    ],
+    [
+      'a failed sync with a retry left',
+      application({
+        operationState: {
+          phase: 'Failed',
+          message: 'boom',
+          retryCount: 1,
+          finishedAt: '2026-03-01T10:00:30Z',
+          operation: { sync: { revision: REV }, retry: { limit: 2 } },
+          syncResult: { resources: heavy.resources },
+        },
+      }),
+      () => true,
+    ],
+    [
+      'a Degraded workload from before the attempt',
+      application({
+        sync: { status: 'Synced', revision: REV },
+        health: { status: 'Degraded', message: 'deadline', lastTransitionTime: '2026-03-01T09:00:00Z' },
+      }),
+      () => true,
+    ],
+    [
       'a comparison error',
       application({
         sync: { status: 'Unknown' },
@@ -157,6 +217,8 @@ describe('applicationForCache', () => {
     ],
   ])('%s: the same state from the cached copy', (_name, object, accepted) => {
     const cached = applicationForCache(object);
+    const options = { revisionAccepted: accepted, sourceDigest: sourceDigest(HELM), clock: CLOCK };
+    expect(applicationState(cached, options)).toEqual(applicationState(object, options));
     expect(applicationState(cached, { revisionAccepted: accepted })).toEqual(
       applicationState(object, { revisionAccepted: accepted }),
     );

@@ -1,4 +1,5 @@
 /** RepoTree: the engine's index of a repo's environments/ tree. */
+import { sourceDigest, toYaml } from '../../src/core/index.js';
 import { RepoTree } from '../../src/engine/repo-tree.js';
 
 const tree = () =>
@@ -19,6 +20,34 @@ describe('RepoTree', () => {
     expect(t.holds('environments/dev/infra/db.yaml', 'kind: Workspace \n')).toBe(false);
     expect(t.holds('environments/dev/infra/gone.yaml', '')).toBe(false);
     expect(t.holds('environments/dev/environment.yaml', 'name: dev\n')).toBe(true);
+  });
+
+  it('keeps the digest of the source of each Application file, and follows its changes', () => {
+    // GIVEN an Application file with Helm values
+    const source = {
+      repoURL: 'https://charts',
+      chart: 'c',
+      targetRevision: '1.0.0',
+      helm: { valuesObject: { a: 1 } },
+    };
+    const application = (s: unknown) =>
+      toYaml({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { name: 'x' },
+        spec: { source: s },
+      });
+    const t = new RepoTree([['environments/dev/apps/web.yaml', application(source)]]);
+    // THEN its digest is the source's; manifests and other files have none
+    expect(t.sourceDigest('environments/dev/apps/web.yaml')).toBe(sourceDigest(source));
+    t.set('environments/dev/apps/web/deploy.yaml', toYaml({ kind: 'Application', spec: { source } }));
+    expect(t.sourceDigest('environments/dev/apps/web/deploy.yaml')).toBeUndefined();
+    // WHEN the values change, or the file goes
+    const changed = { ...source, helm: { valuesObject: { a: 2 } } };
+    t.set('environments/dev/apps/web.yaml', application(changed));
+    expect(t.sourceDigest('environments/dev/apps/web.yaml')).toBe(sourceDigest(changed));
+    t.remove('environments/dev/apps/');
+    expect(t.sourceDigest('environments/dev/apps/web.yaml')).toBeUndefined();
   });
 
   it('indexes paths by environment, a name that prefixes another apart', () => {

@@ -196,7 +196,8 @@ export function workspaceObserved(
                 'Synced',
                 'False',
                 'ReconcileError',
-                'terraform apply: Error creating DB Instance: quota exceeded',
+                // crossplane-runtime reconciler.go errReconcileCreate + provider-terraform errApply
+                'create failed: cannot apply Terraform configuration: Error creating DB Instance: quota exceeded',
               ],
             ]),
           };

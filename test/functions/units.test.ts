@@ -132,6 +132,12 @@ describe('readiness of what the function composes, from observed state', () => {
       'Progressing',
       'OutdatedSource',
     ],
+    [
+      'Synced and Healthy on the previous Helm values',
+      status({ ...application.spec.source, helm: { valuesObject: { replicas: 1 } } }, 'Healthy'),
+      'Progressing',
+      'OutdatedSource',
+    ],
     ['Degraded', status(application.spec.source, 'Degraded'), 'Failed', 'Degraded'],
     [
       'OutOfSync and Progressing',

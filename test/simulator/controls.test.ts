@@ -37,6 +37,12 @@ describe('parseControlValue', () => {
       { delayMs: 3_000, failApply: 'quota exceeded', failDestroy: 'bucket not empty', neverReady: true },
     ],
     ['a subset', '{"failApply": "boom"}', { failApply: 'boom' }],
+    [
+      'the apps controls',
+      '{"syncError": "quota", "comparisonError": "chart 9.9.9 not found", "degraded": "deadline exceeded"}',
+      { syncError: 'quota', comparisonError: 'chart 9.9.9 not found', degraded: 'deadline exceeded' },
+    ],
+    ['an empty syncError', '{"syncError": ""}', { problem: 'syncError must be a non-empty message' }],
     ['a delay in ms', '{"delay": "150ms"}', { delayMs: 150 }],
     ['neverReady false', '{"neverReady": false}', {}],
     ['an empty object', '{}', {}],

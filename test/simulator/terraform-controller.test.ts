@@ -154,29 +154,21 @@ function isReady(object: KubeObject | undefined): boolean {
 }
 
 describe('SimulatedProviderTerraform', () => {
-  it('takes a new Workspace through Creating to Available, with outputs in status (non-sensitive) and every output in the connection Secret', async () => {
+  it('takes a new Workspace through its first apply (no conditions) to Available, with outputs in status (non-sensitive) and every output in the connection Secret', async () => {
     // GIVEN
     await startController();
     // WHEN
     const { ref, secretRef, env } = await provision({ controls: { delay: '1s' } });
 
-    // THEN first Creating, with the finalizer, both conditions for the current generation
-    const creating = await waitFor('Creating', async () => {
+    // THEN first the finalizer, and no condition while the first apply runs: crossplane-runtime
+    // marks conditions only once external.Create (terraform apply) returns
+    // (pkg/reconciler/managed/reconciler.go)
+    const applying = await waitFor('the finalizer', async () => {
       const ws = await get(ref);
-      return conditionOf(ws, 'Ready')?.reason === 'Creating' ? ws : undefined;
+      return ws?.metadata.finalizers?.includes(MANAGED_RESOURCE_FINALIZER) ? ws : undefined;
     });
-    expect(creating.metadata.finalizers).toContain(MANAGED_RESOURCE_FINALIZER);
-    expect(conditionOf(creating, 'Synced')).toMatchObject({
-      status: 'True',
-      reason: 'ReconcileSuccess',
-      observedGeneration: creating.metadata.generation,
-    });
-    expect(conditionOf(creating, 'Ready')).toMatchObject({
-      status: 'False',
-      reason: 'Creating',
-      observedGeneration: creating.metadata.generation,
-      lastTransitionTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
-    });
+    expect(conditionOf(applying, 'Ready')).toBeUndefined();
+    expect(conditionOf(applying, 'Synced')).toBeUndefined();
     expect(await cluster.client.get(secretRef)).toBeUndefined();
 
     // THEN Available
@@ -184,7 +176,15 @@ describe('SimulatedProviderTerraform', () => {
       const ws = await get(ref);
       return isReady(ws) ? ws : undefined;
     });
-    expect(conditionOf(available, 'Synced')).toMatchObject({ status: 'True', reason: 'ReconcileSuccess' });
+    expect(conditionOf(available, 'Synced')).toMatchObject({
+      status: 'True',
+      reason: 'ReconcileSuccess',
+      observedGeneration: available.metadata.generation,
+    });
+    expect(conditionOf(available, 'Ready')).toMatchObject({
+      observedGeneration: available.metadata.generation,
+      lastTransitionTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+    });
     const outputs = statusOf<{ atProvider: { outputs: Record<string, unknown> } }>(available).atProvider
       .outputs;
     expect(outputs).toEqual({
@@ -206,7 +206,7 @@ describe('SimulatedProviderTerraform', () => {
     expect(data).toMatchObject({ endpoint: outputs.endpoint, port: '5432', databaseName: 'reporting' });
   });
 
-  it('fails the apply with the failApply message (Synced=False ReconcileError) and writes no Secret', async () => {
+  it('fails the apply with the failApply message as crossplane-runtime wraps it (Synced=False ReconcileError) and writes no Secret', async () => {
     await startController();
     const { ref, secretRef } = await provision({ controls: { failApply: 'InsufficientDBInstanceCapacity' } });
 
@@ -216,38 +216,58 @@ describe('SimulatedProviderTerraform', () => {
     });
     expect(conditionOf(failed, 'Synced')).toMatchObject({
       reason: 'ReconcileError',
-      message: 'InsufficientDBInstanceCapacity',
+      // crossplane-runtime reconciler.go errReconcileCreate + provider-terraform workspace.go errApply
+      message: 'create failed: cannot apply Terraform configuration: InsufficientDBInstanceCapacity',
       observedGeneration: failed.metadata.generation,
     });
     expect(conditionOf(failed, 'Ready')).toMatchObject({ status: 'False' });
     expect(await cluster.client.get(secretRef)).toBeUndefined();
   });
 
-  it('keeps a neverReady Workspace Creating while one without controls becomes Available, and honours a delay', async () => {
+  it('retries a failed apply at once when the Workspace annotations change, not only on its poll', async () => {
+    // GIVEN a Workspace whose apply failed, with the default 60 s poll
+    await startController();
+    const { ref, env } = await provision({ controls: { failApply: 'quota exceeded' } });
+    await waitFor('the failure', async () => conditionOf(await get(ref), 'Synced')?.status === 'False');
+    const path = `environments/${env}/environment.yaml`;
+    const document = parseYamlDocument((await repos.platform.readTree(path)).get(path)!) as {
+      metadata: { annotations?: Record<string, string> };
+    };
+    delete document.metadata.annotations;
+    await commit(repos.platform, { [path]: toYaml(document) });
+
+    // WHEN the cause is gone and an annotation changes (what envcat's retry does), crossplane-runtime's
+    // DesiredStateChanged predicate (pkg/resource/predicates.go) reconciles it now
+    await cluster.client.mergePatch(ref, {
+      metadata: { annotations: { 'envcat.io/retried-at': new Date().toISOString() } },
+    });
+
+    // THEN it is Available long before the poll interval
+    await waitFor('Available', async () => isReady(await get(ref)), { timeoutMs: 10_000 });
+  });
+
+  it('keeps a neverReady Workspace applying while one without controls becomes Available, and honours a delay', async () => {
     await startController({ defaultDelayMs: 50 });
     const plain = await provision();
     const never = await provision({ controls: { neverReady: true } });
     const slow = await provision({ controls: { delay: '1500ms' } });
 
-    const slowCreating = await waitFor('the delayed Workspace Creating', async () => {
-      const ws = await get(slow.ref);
-      return conditionOf(ws, 'Ready')?.reason === 'Creating' ? ws : undefined;
-    });
+    const started = Date.now();
     await waitFor('the plain Workspace Available', async () => isReady(await get(plain.ref)));
-    expect(conditionOf(await get(slow.ref), 'Ready')?.reason).toBe('Creating');
+    expect(conditionOf(await get(slow.ref), 'Ready')).toBeUndefined();
 
     const slowReady = await waitFor('the delayed Workspace Available', async () => {
       const ws = await get(slow.ref);
       return isReady(ws) ? ws : undefined;
     });
-    const created = Date.parse(conditionOf(slowCreating, 'Ready')!.lastTransitionTime!);
     const done = Date.parse(conditionOf(slowReady, 'Ready')!.lastTransitionTime!);
     // Condition times have second precision: at least the delay, give or take that second.
-    expect(done - created).toBeGreaterThanOrEqual(1_000);
+    expect(done - Math.floor(started / 1000) * 1000).toBeGreaterThanOrEqual(1_000);
 
+    // A first apply that never returns leaves no condition at all.
     const neverNow = await get(never.ref);
-    expect(conditionOf(neverNow, 'Ready')).toMatchObject({ status: 'False', reason: 'Creating' });
-    expect(conditionOf(neverNow, 'Synced')).toMatchObject({ status: 'True' });
+    expect(neverNow?.metadata.finalizers).toContain(MANAGED_RESOURCE_FINALIZER);
+    expect(conditionOf(neverNow, 'Ready')).toBeUndefined();
   });
 
   it('deletes: Ready=False Deleting, then the Secret and the finalizer go and the Workspace is gone', async () => {
@@ -334,7 +354,9 @@ describe('SimulatedProviderTerraform', () => {
   it('carries on after a restart: an apply under way completes; an Available Workspace is left alone but its Secret restored', async () => {
     const first = await startController();
     const { ref, secretRef } = await provision({ controls: { delay: '800ms' } });
-    await waitFor('Creating', async () => conditionOf(await get(ref), 'Ready')?.reason === 'Creating');
+    await waitFor('the apply under way', async () =>
+      (await get(ref))?.metadata.finalizers?.includes(MANAGED_RESOURCE_FINALIZER),
+    );
 
     // WHEN the controller stops mid-apply and another one starts
     await first.stop();
@@ -464,6 +486,8 @@ describe('SimulatedProviderTerraform', () => {
       const ws = await get(ref);
       return conditionOf(ws, 'Synced')?.status === 'False' ? ws : undefined;
     });
-    expect(conditionOf(failed, 'Synced')?.message).toMatch(/^terraform init failed: invalid HCL/);
+    expect(conditionOf(failed, 'Synced')?.message).toMatch(
+      /^connect failed: terraform init failed: invalid HCL/,
+    );
   });
 });

@@ -59,6 +59,19 @@ describe('ApiClient', () => {
     }
   });
 
+  it('retries an environment: POST …/retry without a body, 202', async () => {
+    // GIVEN a server that accepts the retry
+    const { fetch, calls } = fakeFetch(() => json(202, { ok: true }));
+    // WHEN the page asks for it
+    await expect(
+      new ApiClient({ token: 't', fetch, baseUrl: 'http://svc' }).retryEnvironment('dev a'),
+    ).resolves.toEqual({ ok: true });
+    // THEN
+    expect(calls[0]?.url).toBe('http://svc/api/v1/environments/dev%20a/retry');
+    expect(calls[0]?.init?.method).toBe('POST');
+    expect(calls[0]?.init?.body).toBeUndefined();
+  });
+
   it('keeps the code and the pointers of a 422', async () => {
     const errors = [{ path: '/spec/catalogs/0/parameters/allocatedStorage', message: 'must be >= 20' }];
     const { fetch } = fakeFetch(() =>

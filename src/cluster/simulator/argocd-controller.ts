@@ -27,6 +27,7 @@
  * for objects changed behind Argo CD's back, sync hooks, and targetRevisions other than the branch
  * the repo clone follows.
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   EnvcatError,
@@ -87,6 +88,11 @@ const DEFAULT_POLL_MS = 180_000;
 const DELETION_RECHECK_MS = 250;
 
 export interface SimulatedArgoCDOptions {
+  /**
+   * Scales the sync retry backoff of `syncPolicy.retry` (Argo CD's `duration * factor^n`, capped at
+   * `maxDuration`), so the retries of a simulated failure take seconds, not minutes. Default 0.01.
+   */
+  retryBackoffScale?: number;
   cluster: ClusterClient;
   /** The read-only clone of a repo URL (the simulator never writes), undefined for an unknown repo. */
   repos: (url: string) => GitOpsRepo | undefined;
@@ -137,12 +143,19 @@ interface ResourceStatus {
   requiresPruning?: boolean;
 }
 
+interface RetryStrategy {
+  limit?: number;
+  backoff?: { duration?: string; factor?: number; maxDuration?: string };
+}
+
+interface Operation {
+  sync: { revision: string; prune?: boolean; syncOptions?: string[] };
+  initiatedBy: { automated?: boolean; username?: string };
+  retry?: RetryStrategy;
+}
+
 interface OperationState {
-  operation: {
-    sync: { revision: string; prune?: boolean; syncOptions?: string[] };
-    initiatedBy: { automated: boolean };
-    retry?: unknown;
-  };
+  operation: Operation;
   phase: 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Terminating';
   message?: string;
   startedAt: string;
@@ -212,6 +225,25 @@ function hasResourcesFinalizer(object: KubeObject): boolean {
   return (object.metadata.finalizers ?? []).some((f) => RESOURCES_FINALIZERS.includes(f));
 }
 
+function manifestsDigest(objects: readonly KubeObject[]): string {
+  return createHash('sha256').update(JSON.stringify(objects)).digest('base64');
+}
+
+/** The sync operation requested through the Application's `operation` field, if any. */
+function requestedOperation(app: KubeObject): Operation | undefined {
+  const operation = app.operation;
+  if (!isRecord(operation) || !isRecord(operation.sync)) return undefined;
+  const sync = operation.sync;
+  return {
+    sync: {
+      revision: typeof sync.revision === 'string' ? sync.revision : '',
+      ...(sync.prune === true ? { prune: true } : {}),
+    },
+    initiatedBy: isRecord(operation.initiatedBy) ? (operation.initiatedBy as Operation['initiatedBy']) : {},
+    ...(isRecord(operation.retry) ? { retry: operation.retry as RetryStrategy } : {}),
+  };
+}
+
 /** `10s`, `3m` (Go durations as Argo CD's retry backoff takes them). */
 function goDuration(text: string | undefined, fallbackMs: number): number {
   return (text === undefined ? undefined : parseDelay(text)) ?? fallbackMs;
@@ -237,6 +269,8 @@ export class SimulatedArgoCD {
   private readonly projects = new Map<string, { name: string; spec: AppProjectSpec }>();
   /** When this controller started the current operation of an Application (precise). */
   private readonly operationStart = new Map<string, { revision: string; at: number }>();
+  /** A digest of the manifests each Application last synced successfully (see inSyncAlready). */
+  private readonly syncedManifests = new Map<string, string>();
   private readonly informers: Informer[] = [];
   /** Work started outside the queues (garbage collection of a deleted ApplicationSet's Applications). */
   private readonly pending = new Set<Promise<void>>();
@@ -286,6 +320,7 @@ export class SimulatedArgoCD {
       this.appQueue.forget(key);
       this.appTargets.delete(key);
       this.operationStart.delete(key);
+      this.syncedManifests.delete(key);
       this.projects.delete(key);
       this.controlsCache.delete(key);
       this.indexResources(key, []);
@@ -634,12 +669,13 @@ export class SimulatedArgoCD {
       this.schedulePoll(key);
       return;
     }
-    delete state.conditions;
     state.sourceType = target.kind === 'helm' ? 'Helm' : 'Directory';
 
     const desired = target.kind === 'directory' ? this.normalize(app, spec, target.objects) : [];
     const automated = isRecord(spec.syncPolicy?.automated);
     const op = previous.operationState;
+    // `operation` set on the Application: a sync someone asked for (argocd app sync, envcat retry).
+    const requested = requestedOperation(app);
     const opForTarget =
       op?.operation?.sync?.revision === target.revision &&
       jsonEqual(op.syncResult?.source ?? comparedTo.source, comparedTo.source);
@@ -647,42 +683,115 @@ export class SimulatedArgoCD {
     const controls = await this.appControls(
       key,
       app,
-      fetched || refresh !== undefined || (automated && !opForTarget),
+      fetched || refresh !== undefined || requested !== undefined || (automated && !opForTarget),
     );
+    if (controls?.comparisonError) {
+      // As for a chart version that does not exist: the target cannot be generated, nothing syncs.
+      state.conditions = this.conditions(previous, [
+        { type: 'ComparisonError', message: controls.comparisonError },
+      ]);
+      state.sync = {
+        status: 'Unknown',
+        ...(previous.sync?.revision ? { revision: previous.sync.revision } : {}),
+        comparedTo,
+      };
+      await this.writeApplication(app, previous, state, refresh);
+      this.schedulePoll(key);
+      return;
+    }
+    // Argo CD does not sync a revision again after a failed automated sync to it; it says so
+    // (argo-cd controller/appcontroller.go autoSync: "Failed last sync attempt to …").
+    const failedBefore =
+      automated &&
+      opForTarget &&
+      (op?.phase === 'Failed' || op?.phase === 'Error') &&
+      op.syncResult !== undefined;
+    if (failedBefore && !requested)
+      state.conditions = this.conditions(previous, [
+        {
+          type: 'SyncError',
+          message: `Failed last sync attempt to ${target.revision}: ${op?.message ?? ''}`,
+        },
+      ]);
+    else delete state.conditions;
     const delay = controls ? (controls.delayMs ?? this.options.defaultDelayMs) : 0;
     const tracked = [...(previous.resources ?? []), ...resourcesOfResult(op)];
 
-    if (automated && (!opForTarget || refresh === 'hard' || this.retryDue(key, spec, op, controls))) {
-      // A new revision (or a retry): start a sync operation, visible as Running until it ends.
-      const retryCount = opForTarget && op?.phase !== 'Succeeded' ? (op?.retryCount ?? 0) + 1 : 0;
+    // A new commit that leaves this Application's manifests as they are: Argo CD compares, finds it
+    // Synced at the new revision and starts no operation (argo-cd controller/appcontroller.go
+    // autoSync runs only for an OutOfSync application), so its health does not move either.
+    const manifests = target.kind === 'directory' ? manifestsDigest(desired) : undefined;
+    const inSyncAlready =
+      automated &&
+      !requested &&
+      !opForTarget &&
+      refresh !== 'hard' &&
+      op?.phase === 'Succeeded' &&
+      manifests !== undefined &&
+      this.syncedManifests.get(key) === manifests &&
+      jsonEqual(op.syncResult?.source ?? comparedTo.source, comparedTo.source);
+    if (inSyncAlready) state.sync = { status: 'Synced', revision: target.revision, comparedTo };
+    const startManual = requested !== undefined && op?.phase !== 'Running';
+    if (
+      startManual ||
+      (automated &&
+        !requested &&
+        !inSyncAlready &&
+        (!opForTarget || refresh === 'hard' || this.retryDue(key, spec, op, controls)))
+    ) {
+      // A new revision (or a retry, or a requested sync): a sync operation, Running until it ends.
+      const retryCount =
+        !startManual && opForTarget && op?.phase !== 'Succeeded' ? (op?.retryCount ?? 0) + 1 : 0;
+      const retry = requested?.retry ?? spec.syncPolicy?.retry;
       state.operationState = {
         operation: {
           sync: {
             revision: target.revision,
-            ...(spec.syncPolicy?.automated?.prune ? { prune: true } : {}),
+            ...((requested?.sync.prune ?? spec.syncPolicy?.automated?.prune) ? { prune: true } : {}),
             ...(spec.syncPolicy?.syncOptions ? { syncOptions: spec.syncPolicy.syncOptions } : {}),
           },
-          initiatedBy: { automated: true },
-          ...(spec.syncPolicy?.retry ? { retry: spec.syncPolicy.retry } : {}),
+          initiatedBy: requested?.initiatedBy ?? { automated: true },
+          ...(retry ? { retry } : {}),
         },
         phase: 'Running',
         message: 'waiting for completion of the sync',
         startedAt: timestamp(Date.now()),
         ...(retryCount > 0 ? { retryCount } : {}),
       };
+      delete state.conditions;
       this.operationStart.set(key, { revision: target.revision, at: Date.now() });
       state.sync = { status: 'OutOfSync', revision: target.revision, comparedTo };
       state.health = this.health(previous, { status: 'Progressing' });
       current = await this.writeApplication(current, previous, state, refresh);
       previous = statusOf(current);
       state = structuredClone(previous);
-      this.log.info({ application: app.metadata.name, revision: target.revision }, 'sync started');
+      this.log.info(
+        { application: app.metadata.name, revision: target.revision, requested: startManual },
+        'sync started',
+      );
     }
 
     const operation = state.operationState;
-    if (operation?.phase === 'Running' && operation.operation.sync.revision === target.revision) {
+    if (operation?.phase === 'Running' && operation.finishedAt !== undefined) {
+      // Between two attempts of a failed sync with a retry policy (argo-cd appcontroller.go
+      // processRequestedAppOperation): the next one starts at NextRetryAt(finishedAt, retryCount).
+      const due =
+        (parseTimestamp(operation.finishedAt) ?? Date.now()) +
+        this.retryBackoff(operation.operation.retry, operation.retryCount ?? 0);
+      if (Date.now() < due) this.appQueue.schedule(key, due - Date.now());
+      else {
+        state.operationState = {
+          ...operation,
+          message: `Retrying operation. Attempt #${operation.retryCount ?? 0}`,
+        };
+        delete state.operationState.finishedAt;
+        delete state.operationState.syncResult;
+        this.operationStart.set(key, { revision: operation.operation.sync.revision, at: Date.now() });
+        this.appQueue.schedule(key, 0);
+      }
+    } else if (operation?.phase === 'Running' && operation.operation.sync.revision === target.revision) {
+      const due = this.operationStartedAt(key, operation) + delay;
       if (controls?.failApply) {
-        const due = this.operationStartedAt(key, operation) + delay;
         if (Date.now() < due) {
           this.appQueue.schedule(key, due - Date.now());
         } else {
@@ -694,6 +803,17 @@ export class SimulatedArgoCD {
           };
           state.sync = { status: 'OutOfSync', revision: target.revision, comparedTo };
           this.log.info({ application: app.metadata.name }, 'sync failed (simulated failApply)');
+        }
+      } else if (controls?.syncError) {
+        if (Date.now() < due) this.appQueue.schedule(key, due - Date.now());
+        else {
+          this.failAttempt(key, state, controls.syncError, {
+            revision: target.revision,
+            source: comparedTo.source,
+            resources: [],
+          });
+          state.sync = { status: 'OutOfSync', revision: target.revision, comparedTo };
+          this.log.info({ application: app.metadata.name }, 'sync attempt failed (simulated syncError)');
         }
       } else {
         await this.runSync({ app: current, spec, state, target, desired, comparedTo, tracked });
@@ -829,29 +949,77 @@ export class SimulatedArgoCD {
     return parseTimestamp(operation.startedAt) ?? Date.now();
   }
 
-  /** A failed sync of the current revision is retried per `syncPolicy.retry` (not a simulated failApply). */
+  /**
+   * Whether a failed automated sync of the current revision starts again. Argo CD retries inside the
+   * operation (failAttempt) and, once it has failed for good, does not sync that revision again by
+   * itself (argo-cd controller/appcontroller.go autoSync, alreadyAttemptedSync): only a new revision,
+   * a hard refresh or a requested operation does. The simulator's legacy failApply control is the
+   * exception: a failure of it that has since been removed is retried at once.
+   */
   private retryDue(
-    key: string,
-    spec: AppSpec,
+    _key: string,
+    _spec: AppSpec,
     op: OperationState | undefined,
     controls: SimulatorControls | undefined,
   ): boolean {
     if (!op || (op.phase !== 'Failed' && op.phase !== 'Error')) return false;
     if (controls?.failApply) return false;
-    const retry = spec.syncPolicy?.retry;
-    const attempts = op.retryCount ?? 0;
-    // A failure of the simulator's failApply control that has since been removed is retried at once.
-    const simulated = op.syncResult === undefined;
-    if (simulated) return true;
-    if (!retry || (retry.limit !== undefined && retry.limit >= 0 && attempts >= retry.limit)) return false;
-    const base = goDuration(retry.backoff?.duration, 5_000);
-    const factor = retry.backoff?.factor ?? 2;
-    const max = goDuration(retry.backoff?.maxDuration, 180_000);
-    const wait = Math.min(max, base * factor ** attempts);
-    const due = (parseTimestamp(op.finishedAt) ?? 0) + wait;
-    if (Date.now() >= due) return true;
-    this.appQueue.schedule(key, due - Date.now());
-    return false;
+    return op.syncResult === undefined;
+  }
+
+  /**
+   * `duration * factor^n`, capped at `maxDuration` (argo-cd pkg/apis/application/v1alpha1/types.go
+   * RetryStrategy.NextRetryAt; defaults 5s, 2, 3m), scaled by `retryBackoffScale`.
+   */
+  private retryBackoff(retry: RetryStrategy | undefined, count: number): number {
+    const base = goDuration(retry?.backoff?.duration, 5_000);
+    const factor = retry?.backoff?.factor ?? 2;
+    const max = goDuration(retry?.backoff?.maxDuration, 180_000);
+    const wait = Math.min(max, base * factor ** count);
+    return Math.round(wait * (this.options.retryBackoffScale ?? 0.01));
+  }
+
+  /**
+   * One sync attempt failed. With retries left (`retryCount < retry.limit`, or a negative limit) the
+   * operation stays Running with `finishedAt` set and "… Retrying attempt #N at …"; else it fails,
+   * "(retried N times)" (argo-cd controller/appcontroller.go processRequestedAppOperation).
+   */
+  private failAttempt(
+    key: string,
+    state: AppStatus,
+    message: string,
+    syncResult: NonNullable<OperationState['syncResult']>,
+  ): void {
+    const operation = state.operationState!;
+    const limit = operation.operation.retry?.limit ?? 0;
+    const count = operation.retryCount ?? 0;
+    const now = Date.now();
+    if (limit < 0 || count < limit) {
+      const retryAt = new Date(now + this.retryBackoff(operation.operation.retry, count));
+      const kitchen = retryAt.toLocaleTimeString('en-US', {
+        hour: 'numeric',
+        minute: '2-digit',
+        hour12: true,
+        timeZone: 'UTC',
+      });
+      state.operationState = {
+        ...operation,
+        phase: 'Running',
+        message: `${message}. Retrying attempt #${count + 1} at ${kitchen.replace(' ', '')}.`,
+        finishedAt: timestamp(now),
+        retryCount: count + 1,
+        syncResult,
+      };
+      this.appQueue.schedule(key, this.retryBackoff(operation.operation.retry, count + 1));
+      return;
+    }
+    state.operationState = {
+      ...operation,
+      phase: 'Failed',
+      message: count > 0 ? `${message} (retried ${count} times).` : message,
+      finishedAt: timestamp(now),
+      syncResult,
+    };
   }
 
   private async runSync(args: {
@@ -946,13 +1114,13 @@ export class SimulatedArgoCD {
       }
     } catch (error) {
       if (!(error instanceof SyncFailure || error instanceof EnvcatError)) throw error;
-      state.operationState = {
-        ...operation,
-        phase: 'Failed',
-        message: `one or more objects failed to apply, reason: ${error.message}`,
-        finishedAt: timestamp(Date.now()),
-        syncResult: { revision: target.revision, source: comparedTo.source, resources: results },
-      };
+      state.operationState = operation;
+      this.failAttempt(
+        keyOf(refOf(app)),
+        state,
+        `one or more objects failed to apply, reason: ${error.message}`,
+        { revision: target.revision, source: comparedTo.source, resources: results },
+      );
       state.sync = { status: 'OutOfSync', revision: target.revision, comparedTo };
       this.log.warn({ application: app.metadata.name, reason: error.message }, 'sync failed');
       return;
@@ -970,6 +1138,7 @@ export class SimulatedArgoCD {
       comparedTo,
     };
     state.resources = pruned;
+    this.syncedManifests.set(keyOf(refOf(app)), manifestsDigest(desired));
     this.log.info(
       { application: app.metadata.name, revision: target.revision, objects: desired.length },
       'sync succeeded',
@@ -1058,6 +1227,11 @@ export class SimulatedArgoCD {
       this.appQueue.schedule(key, due - Date.now());
       return { status: 'Progressing', message: 'waiting for the application to become ready' };
     }
+    // The workload never became available: Argo CD's Deployment check turns Degraded once the
+    // Deployment's Progressing condition says ProgressDeadlineExceeded (argo-cd gitops-engine
+    // pkg/health/health_deployment.go); here, at the end of the instance's delay.
+    if (controls.degraded && op.phase === 'Succeeded')
+      return { status: 'Degraded', message: controls.degraded };
     return aggregated;
   }
 
@@ -1097,12 +1271,18 @@ export class SimulatedArgoCD {
   ): Promise<KubeObject> {
     this.indexResources(keyOf(refOf(app)), next.resources);
     const dropRefresh = refresh !== undefined && app.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined;
-    if (jsonEqual(previous, next) && !dropRefresh) return app;
+    // A completed operation clears the requested one (argo-cd appcontroller.go setOperationState).
+    const phase = next.operationState?.phase;
+    const clearOperation =
+      app.operation !== undefined && (phase === 'Succeeded' || phase === 'Failed' || phase === 'Error');
+    if (jsonEqual(previous, next) && !dropRefresh && !clearOperation) return app;
     const annotations = { ...app.metadata.annotations };
     if (dropRefresh) delete annotations[REFRESH_ANNOTATION];
     const metadata = { ...app.metadata, annotations };
     if (Object.keys(annotations).length === 0) delete (metadata as { annotations?: unknown }).annotations;
-    return this.options.cluster.replace({ ...app, metadata, status: next });
+    const written: KubeObject = { ...app, metadata, status: next };
+    if (clearOperation) delete written.operation;
+    return this.options.cluster.replace(written);
   }
 
   // ---- deletion ----

@@ -1,7 +1,7 @@
 /**
  * Simulator controls (DESIGN §7): the Environment annotation `simulator.envcat.io/<instance>` holds
- * JSON `{"delay": "3s", "failApply": "<message>", "failDestroy": "<message>", "neverReady": true}`
- * (any subset) and makes the simulated controllers delay, fail or never become ready for that
+ * JSON `{"delay": "3s", "failApply": "<message>", "failDestroy": "<message>", "neverReady": true,
+ * "syncError": "<message>", "comparisonError": "<message>", "degraded": "<message>"}` (any subset) and makes the simulated controllers delay, fail or never become ready for that
  * instance. The simulated controllers read it the way they read everything else: from Git, through
  * a read-only clone of the platform repo (`environments/<env>/environment.yaml`).
  */
@@ -21,6 +21,12 @@ export interface SimulatorControls {
   failDestroy?: string;
   /** The instance never becomes ready (Workspace stays Creating, Application stays Progressing). */
   neverReady?: boolean;
+  /** Every sync attempt of the instance's Application fails with this message (Argo CD retries apply). */
+  syncError?: string;
+  /** The instance's Application reports a ComparisonError with this message (sync Unknown). */
+  comparisonError?: string;
+  /** The workload never becomes available: Progressing, then Degraded with this message at its progress deadline. */
+  degraded?: string;
 }
 
 export interface ControlProblem {
@@ -44,7 +50,15 @@ export function parseDelay(text: string): number | undefined {
   return seconds === undefined ? undefined : seconds * 1000;
 }
 
-const KNOWN = new Set(['delay', 'failApply', 'failDestroy', 'neverReady']);
+const KNOWN = new Set([
+  'delay',
+  'failApply',
+  'failDestroy',
+  'neverReady',
+  'syncError',
+  'comparisonError',
+  'degraded',
+]);
 
 /** One annotation value; a problem (and no controls) when it is not valid. */
 export function parseControlValue(text: string): SimulatorControls | { problem: string } {
@@ -65,7 +79,7 @@ export function parseControlValue(text: string): SimulatorControls | { problem: 
     if (delay === undefined) return { problem: 'delay must be a duration such as "3s", "1m30s" or "250ms"' };
     controls.delayMs = delay;
   }
-  for (const key of ['failApply', 'failDestroy'] as const) {
+  for (const key of ['failApply', 'failDestroy', 'syncError', 'comparisonError', 'degraded'] as const) {
     const message = record[key];
     if (message === undefined) continue;
     if (typeof message !== 'string' || message.trim() === '')

@@ -123,6 +123,32 @@ interface Phase {
   controls: SimulatorControls;
   /** When the controls were last read from Git. */
   checkedAt: number;
+  /** A failure: the annotations then (a change makes the provider reconcile at once). */
+  annotations?: string;
+}
+
+/**
+ * crossplane-runtime reconciles a managed resource again at once when its annotations change
+ * (pkg/resource/predicates.go DesiredStateChanged → AnnotationChangedPredicate), except for the
+ * ones the managed reconciler itself writes.
+ */
+function desiredAnnotations(workspace: KubeObject): string {
+  const annotations = { ...workspace.metadata.annotations };
+  delete annotations['crossplane.io/external-create-pending'];
+  delete annotations['crossplane.io/external-create-failed'];
+  return JSON.stringify(annotations);
+}
+
+/**
+ * How crossplane-runtime reports a failed apply (pkg/reconciler/managed/reconciler.go:
+ * `errReconcileCreate = "create failed"`, `errReconcileUpdate = "update failed"`) of provider-terraform
+ * (internal/controller/namespaced/workspace/workspace.go: `errApply = "cannot apply Terraform
+ * configuration"`): an update once the workspace exists (it has reported outputs), a create before.
+ */
+function applyFailure(workspace: KubeObject, message: string): string {
+  const status = isRecord(workspace.status) ? workspace.status : {};
+  const step = isRecord(status.atProvider) ? 'update' : 'create';
+  return `${step} failed: cannot apply Terraform configuration: ${message}`;
 }
 
 interface OutputPlan {
@@ -274,13 +300,18 @@ export class SimulatedProviderTerraform {
     if (failed) {
       // The provider retries a failed apply on its poll interval (a new generation retries at once).
       const record = await this.currentPhase(key, `failed/${generation}`, workspace, synced);
+      const annotations = desiredAnnotations(workspace);
+      record.annotations ??= annotations;
       const due = record.at + this.retryMs();
-      if (Date.now() < due) {
+      if (Date.now() < due && record.annotations === annotations) {
         this.queue.schedule(key, due - Date.now());
         return;
       }
     }
-    if (!creating || failed) {
+    // The first apply of a Workspace runs before the provider writes any condition: crossplane-runtime
+    // marks Creating + ReconcileSuccess only once external.Create (terraform apply) has returned.
+    const applying = conditions.length === 0 && this.phases.get(key)?.phase === `apply/${generation}`;
+    if ((!creating && !applying) || failed) {
       const record = await this.beginPhase(key, `apply/${generation}`, workspace);
       const missing = await this.providerConfigProblem(workspace);
       if (missing) {
@@ -294,20 +325,37 @@ export class SimulatedProviderTerraform {
           },
           { type: 'Ready', status: 'False', reason: 'Creating', observedGeneration: generation },
         ]);
-        this.phases.set(key, { ...record, phase: `failed/${generation}` });
+        this.phases.set(key, {
+          ...record,
+          phase: `failed/${generation}`,
+          annotations: desiredAnnotations(workspace),
+        });
         this.log.warn({ workspace: key, generation, reason: missing }, 'terraform apply failed (simulated)');
         return;
       }
-      await this.writeStatus(workspace, [
-        { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', observedGeneration: generation },
-        { type: 'Ready', status: 'False', reason: 'Creating', observedGeneration: generation },
-      ]);
+      if (conditions.length > 0)
+        await this.writeStatus(workspace, [
+          { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', observedGeneration: generation },
+          { type: 'Ready', status: 'False', reason: 'Creating', observedGeneration: generation },
+        ]);
       this.log.info({ workspace: key, generation }, 'terraform apply started (simulated)');
       this.queue.schedule(key, record.controls.neverReady ? this.retryMs() : this.delayOf(record.controls));
       return;
     }
     const record = await this.currentPhase(key, `apply/${generation}`, workspace, ready);
     const { controls } = record;
+    const failedApply = (message: string, step: 'apply' | 'connect' = 'apply') =>
+      this.writeStatus(workspace, [
+        {
+          type: 'Synced',
+          status: 'False',
+          reason: 'ReconcileError',
+          // terraform init runs in Connect (provider-terraform workspace.go errInit): a connect failure
+          message: step === 'apply' ? applyFailure(workspace, message) : `connect failed: ${message}`,
+          observedGeneration: generation,
+        },
+        { type: 'Ready', status: 'False', reason: 'Creating', observedGeneration: generation },
+      ]);
     if (controls.neverReady) {
       this.queue.schedule(key, record.checkedAt + this.retryMs() - Date.now());
       return;
@@ -318,33 +366,25 @@ export class SimulatedProviderTerraform {
       return;
     }
     if (controls.failApply) {
-      await this.writeStatus(workspace, [
-        {
-          type: 'Synced',
-          status: 'False',
-          reason: 'ReconcileError',
-          message: controls.failApply,
-          observedGeneration: generation,
-        },
-        { type: 'Ready', status: 'False', reason: 'Creating', observedGeneration: generation },
-      ]);
-      this.phases.set(key, { ...record, phase: `failed/${generation}`, at: Date.now() });
+      await failedApply(controls.failApply);
+      this.phases.set(key, {
+        ...record,
+        phase: `failed/${generation}`,
+        at: Date.now(),
+        annotations: desiredAnnotations(workspace),
+      });
       this.log.info({ workspace: key, generation }, 'terraform apply failed (simulated failApply)');
       return;
     }
     const plan = await this.outputPlan(workspace);
     if ('problem' in plan) {
-      await this.writeStatus(workspace, [
-        {
-          type: 'Synced',
-          status: 'False',
-          reason: 'ReconcileError',
-          message: plan.problem,
-          observedGeneration: generation,
-        },
-        { type: 'Ready', status: 'False', reason: 'Creating', observedGeneration: generation },
-      ]);
-      this.phases.set(key, { ...record, phase: `failed/${generation}`, at: Date.now() });
+      await failedApply(plan.problem, 'connect');
+      this.phases.set(key, {
+        ...record,
+        phase: `failed/${generation}`,
+        at: Date.now(),
+        annotations: desiredAnnotations(workspace),
+      });
       this.log.warn(
         { workspace: key, generation, reason: plan.problem },
         'terraform apply failed (simulated)',

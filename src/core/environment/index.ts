@@ -6,6 +6,7 @@ export {
   parameterSecretName,
   outputSecretName,
   DEFAULT_LIMITS,
+  DEFAULT_STEP_TIMEOUTS,
   RESERVED_NAMESPACES,
   MAX_INSTANCE_NAME,
   MAX_QUALIFIED_NAME,

@@ -39,6 +39,14 @@ export const environmentSchema: JsonSchema = {
         description: { type: 'string', maxLength: 2000 },
         owner: { type: 'string', maxLength: 253 },
         ttl: { type: 'string', maxLength: 32 },
+        timeouts: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            infra: { type: 'string', maxLength: 32 },
+            apps: { type: 'string', maxLength: 32 },
+          },
+        },
         isolation: {
           type: 'object',
           additionalProperties: false,

@@ -39,6 +39,8 @@ export interface EnvironmentDocument {
     description?: string;
     owner?: string;
     ttl?: string;
+    /** How long a step may take to be Ready after its commit (or last retry), per part (DESIGN §8). */
+    timeouts?: { infra?: string; apps?: string };
     isolation?: IsolationSpec;
     catalogs: InstanceRequest[];
   };
@@ -83,6 +85,8 @@ export interface ResolvedEnvironment {
   owner?: string;
   ttl?: string;
   ttlSeconds?: number;
+  /** `spec.timeouts` with its defaults (30m for infra, 10m for apps), in seconds. */
+  timeouts: { infra: number; apps: number };
   labels: Record<string, string>;
   annotations: Record<string, string>;
   isolation: IsolationSpec;

@@ -30,7 +30,13 @@ export interface EnvironmentLimits {
   maxParameterBytes: number;
   minTtlSeconds: number;
   maxTtlSeconds: number;
+  /** Bounds of `spec.timeouts` values. */
+  minTimeoutSeconds: number;
+  maxTimeoutSeconds: number;
 }
+
+/** `spec.timeouts` defaults (DESIGN §8), in seconds. */
+export const DEFAULT_STEP_TIMEOUTS = { infra: 30 * 60, apps: 10 * 60 } as const;
 
 export const DEFAULT_LIMITS: EnvironmentLimits = {
   maxRequestBytes: 256 * 1024,
@@ -38,6 +44,8 @@ export const DEFAULT_LIMITS: EnvironmentLimits = {
   maxParameterBytes: 64 * 1024,
   minTtlSeconds: 60,
   maxTtlSeconds: 90 * 24 * 3600,
+  minTimeoutSeconds: 1,
+  maxTimeoutSeconds: 7 * 24 * 3600,
 };
 
 /** Namespaces an environment may never take over. */
@@ -174,6 +182,20 @@ export function checkEnvironment(
     else if (ttlSeconds < limits.minTtlSeconds || ttlSeconds > limits.maxTtlSeconds) {
       at('/spec/ttl', `must be between ${limits.minTtlSeconds}s and ${limits.maxTtlSeconds / 86400}d`);
     }
+  }
+  const timeouts: { infra: number; apps: number } = { ...DEFAULT_STEP_TIMEOUTS };
+  for (const part of ['infra', 'apps'] as const) {
+    const text = spec.timeouts?.[part];
+    if (text === undefined) continue;
+    const seconds = parseDuration(text);
+    if (seconds === undefined)
+      at(`/spec/timeouts/${part}`, 'must be a duration such as 90s, 10m, 1h or 1h30m');
+    else if (seconds < limits.minTimeoutSeconds || seconds > limits.maxTimeoutSeconds)
+      at(
+        `/spec/timeouts/${part}`,
+        `must be between ${limits.minTimeoutSeconds}s and ${limits.maxTimeoutSeconds / 86400}d`,
+      );
+    else timeouts[part] = seconds;
   }
   if (spec.catalogs.length > limits.maxInstances) {
     at('/spec/catalogs', `has ${spec.catalogs.length} instances; the limit is ${limits.maxInstances}`);
@@ -319,6 +341,7 @@ export function checkEnvironment(
     owner: spec.owner,
     ttl: spec.ttl,
     ttlSeconds,
+    timeouts,
     labels: metadata.labels ?? {},
     annotations: metadata.annotations ?? {},
     isolation: spec.isolation ?? {},

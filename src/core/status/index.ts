@@ -5,6 +5,10 @@
  */
 import type { JsonValue } from '../catalog/types.js';
 import type { Part, Plan, Step } from '../plan/index.js';
+import { judgeApplication, judgeWorkspace, type StepClock } from './judge.js';
+
+export * from './judge.js';
+export * from './retry.js';
 
 export type EnvironmentPhase =
   | 'Creating'
@@ -54,72 +58,13 @@ export interface ObservedObject {
   status?: unknown;
 }
 
-interface ObservedCondition {
-  type?: string;
-  status?: string;
-  reason?: string;
-  message?: string;
-  observedGeneration?: number;
-}
-
-function conditions(object: ObservedObject): ObservedCondition[] {
-  const status = object.status as { conditions?: unknown } | undefined;
-  return Array.isArray(status?.conditions) ? (status.conditions as ObservedCondition[]) : [];
-}
-
-function condition(object: ObservedObject, type: string): ObservedCondition | undefined {
-  return conditions(object).find((c) => c.type === type);
-}
-
-/** A condition counts only if it speaks of the current generation (when the controller says which). */
-function current(object: ObservedObject, c: ObservedCondition | undefined): boolean {
-  if (!c) return false;
-  const generation = object.metadata.generation;
-  return (
-    c.observedGeneration === undefined || generation === undefined || c.observedGeneration === generation
-  );
-}
-
 /**
  * A provider-terraform Workspace: Ready means `Ready=True` (reason `Available`) and
- * `Synced=True`, both for the current generation; `Synced=False` (`ReconcileError`) is a failure.
+ * `Synced=True`, both for the current generation; `Synced=False` (`ReconcileError`) is a failure
+ * (at once for a create/update failure; with a clock, after the grace for any other: see judge.ts).
  */
-export function workspaceState(workspace: ObservedObject | undefined): StepState {
-  if (!workspace)
-    return { phase: 'Progressing', reason: 'NotApplied', message: 'committed; not in the cluster yet' };
-  if (workspace.metadata.deletionTimestamp) {
-    const ready = condition(workspace, 'Ready');
-    return {
-      phase: 'Deleting',
-      reason: ready?.reason ?? 'Deleting',
-      message: ready?.message ?? 'being destroyed',
-    };
-  }
-  const synced = condition(workspace, 'Synced');
-  const ready = condition(workspace, 'Ready');
-  if (synced?.status === 'False' && current(workspace, synced))
-    return { phase: 'Failed', reason: synced.reason ?? 'ReconcileError', message: synced.message ?? '' };
-  if (
-    ready?.status === 'True' &&
-    ready.reason === 'Available' &&
-    synced?.status === 'True' &&
-    current(workspace, ready) &&
-    current(workspace, synced)
-  )
-    return { phase: 'Ready', reason: 'Available', message: ready.message ?? '' };
-  if (!ready && !synced)
-    return { phase: 'Progressing', reason: 'Pending', message: 'waiting for provider-terraform' };
-  if (ready && !current(workspace, ready))
-    return {
-      phase: 'Progressing',
-      reason: 'Reconciling',
-      message: 'the provider has not seen the latest change yet',
-    };
-  return {
-    phase: 'Progressing',
-    reason: ready?.reason ?? 'Creating',
-    message: ready?.message ?? synced?.message ?? '',
-  };
+export function workspaceState(workspace: ObservedObject | undefined, clock?: StepClock): StepState {
+  return judgeWorkspace(workspace, clock).state;
 }
 
 /** The non-sensitive outputs a Workspace reports (`status.atProvider.outputs`). */
@@ -131,57 +76,15 @@ export function workspaceOutputs(workspace: ObservedObject | undefined): Record<
     : {};
 }
 
-interface ApplicationStatus {
-  sync?: { status?: string; revision?: string };
-  health?: { status?: string; message?: string };
-  operationState?: { phase?: string; message?: string };
-  conditions?: Array<{ type?: string; message?: string }>;
-}
-
 /**
  * An Argo CD Application: Ready means `Synced` and `Healthy` at a revision that holds what we
- * committed; `Degraded` health or a `Failed`/`Error` operation is a failure.
+ * committed (and the source we rendered, given its digest); see judge.ts for the failures.
  */
 export function applicationState(
   application: ObservedObject | undefined,
-  options: { revisionAccepted: (revision: string) => boolean },
+  options: { revisionAccepted: (revision: string) => boolean; sourceDigest?: string; clock?: StepClock },
 ): StepState {
-  if (!application)
-    return {
-      phase: 'Progressing',
-      reason: 'NotApplied',
-      message: 'committed; no Application in the cluster yet',
-    };
-  if (application.metadata.deletionTimestamp)
-    return { phase: 'Deleting', reason: 'Deleting', message: 'Argo CD is deleting the resources' };
-  const status = (application.status ?? {}) as ApplicationStatus;
-  const operation = status.operationState;
-  if (operation?.phase === 'Failed' || operation?.phase === 'Error')
-    return { phase: 'Failed', reason: `Sync${operation.phase}`, message: operation.message ?? '' };
-  if (status.health?.status === 'Degraded')
-    return {
-      phase: 'Failed',
-      reason: 'Degraded',
-      message: status.health.message ?? operation?.message ?? '',
-    };
-  const sync = status.sync?.status ?? 'Unknown';
-  const health = status.health?.status ?? 'Unknown';
-  const revision = status.sync?.revision;
-  if (
-    sync === 'Synced' &&
-    health === 'Healthy' &&
-    revision !== undefined &&
-    options.revisionAccepted(revision)
-  )
-    return { phase: 'Ready', reason: 'Healthy', message: `synced at ${revision.slice(0, 12)}` };
-  if (sync === 'Synced' && health === 'Healthy')
-    return { phase: 'Progressing', reason: 'OutdatedRevision', message: 'synced to an older revision' };
-  const error = status.conditions?.find((c) => c.type?.endsWith('Error'));
-  return {
-    phase: 'Progressing',
-    reason: health === 'Unknown' && sync === 'Unknown' ? 'Pending' : `${sync}/${health}`,
-    message: error?.message ?? status.health?.message ?? operation?.message ?? '',
-  };
+  return judgeApplication(application, options).state;
 }
 
 export interface StepObservation {
@@ -205,12 +108,14 @@ export function environmentStatus(args: {
   steps: readonly StepObservation[];
   deleting: boolean;
 }): EnvironmentStatusSummary {
+  const failedIds = args.steps.filter((s) => s.state.phase === 'Failed').map((s) => s.step.id);
+  const infraIds = args.steps.filter((s) => s.step.part === 'infra').map((s) => s.step.id);
   const steps: StepStatus[] = args.steps.map(({ step, committed, state }) => ({
     instance: step.instance,
     part: step.part,
     ...(committed || state.phase === 'Deleting' || state.phase === 'Failed'
       ? state
-      : { phase: 'Pending', reason: 'Waiting', message: waitingMessage(step) }),
+      : waiting(step, infraIds, failedIds)),
   }));
   const infra = steps.filter((s) => s.part === 'infra');
   const apps = steps.filter((s) => s.part === 'apps');
@@ -261,9 +166,19 @@ export function environmentStatus(args: {
   return summary('Ready', 'all steps are ready');
 }
 
-function waitingMessage(step: Step): string {
-  if (step.dependsOn.length > 0) return `waiting for ${step.dependsOn.join(', ')}`;
-  return step.part === 'apps' ? 'waiting for the infrastructure' : 'not committed yet';
+/** An uncommitted step: blocked by a failed step it waits for (DESIGN §8: it says so), or waiting. */
+function waiting(step: Step, infraIds: readonly string[], failedIds: readonly string[]): StepState {
+  const deps = step.part === 'apps' ? [...new Set([...step.dependsOn, ...infraIds])] : step.dependsOn;
+  const failed = deps.filter((id) => failedIds.includes(id));
+  if (failed.length > 0)
+    return { phase: 'Pending', reason: 'Blocked', message: `blocked: ${failed.join(', ')} failed` };
+  if (step.dependsOn.length > 0)
+    return { phase: 'Pending', reason: 'Waiting', message: `waiting for ${step.dependsOn.join(', ')}` };
+  return {
+    phase: 'Pending',
+    reason: 'Waiting',
+    message: step.part === 'apps' ? 'waiting for the infrastructure' : 'not committed yet',
+  };
 }
 
 function partCondition(type: string, steps: StepStatus[]): Condition {
@@ -300,8 +215,9 @@ export function nextProvisionAction(args: {
   const byId = new Map(args.steps.map((s) => [s.step.id, s]));
   const infraIds = args.plan.steps.filter((s) => s.part === 'infra').map((s) => s.id);
   const ready = (id: string) => byId.get(id)?.committed === true && byId.get(id)?.state.phase === 'Ready';
-  const failed = args.steps.find((s) => s.committed && s.state.phase === 'Failed');
-  if (failed) return { kind: 'wait', reason: `${failed.step.id} failed` };
+  const failed = args.steps.filter((s) => s.committed && s.state.phase === 'Failed');
+  if (failed.length > 0)
+    return { kind: 'wait', reason: `blocked: ${failed.map((s) => s.step.id).join(', ')} failed` };
   for (const wave of args.plan.waves) {
     if (wave.steps.every((id) => byId.get(id)?.committed)) continue;
     const blockedOn = new Set<string>();

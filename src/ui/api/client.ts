@@ -171,6 +171,14 @@ export class ApiClient {
     );
   }
 
+  /** Re-runs the failed steps once their cause is fixed (`POST …/retry`, 202). */
+  retryEnvironment(name: string, options: CallOptions = {}): Promise<EnvironmentView> {
+    return this.call(
+      { method: 'POST', path: `/api/v1/environments/${encodeURIComponent(name)}/retry`, expect: [202] },
+      options,
+    );
+  }
+
   /**
    * The server-sent events URL of an environment. EventSource cannot send headers, so the token goes
    * in the query string of this one URL.

@@ -1,7 +1,7 @@
 /**
  * One environment: its phase timeline, each step's live state, conditions, outputs (non-sensitive
  * only: the API never returns the others), the commits made, live over server-sent events, and
- * Delete with confirmation.
+ * Retry when Failed (once the cause is fixed); delete with confirmation.
  */
 import { useCallback, useState } from 'react';
 import type { ApiError } from '../api/client.js';
@@ -33,6 +33,8 @@ export function EnvironmentPage(props: { name: string }) {
   const [confirming, setConfirming] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<ApiError>();
+  const [retrying, setRetrying] = useState(false);
+  const [retryError, setRetryError] = useState<ApiError>();
   const now = useNow(15_000);
 
   const stream = useEnvironmentEvents(view.data && !deleted ? client.eventsUrl(name) : undefined, {
@@ -57,6 +59,22 @@ export function EnvironmentPage(props: { name: string }) {
       setDeleteError(apiError);
     } finally {
       setDeleting(false);
+    }
+  };
+
+  // Failed is never a dead end: once the cause is fixed, the failed steps run again.
+  const retry = async () => {
+    setRetrying(true);
+    setRetryError(undefined);
+    try {
+      const retried = await client.retryEnvironment(name);
+      setLive(retried.status);
+    } catch (error) {
+      const apiError = asApiError(error);
+      if (apiError.unauthorized) signOut('The token is no longer accepted. Sign in again.');
+      setRetryError(apiError);
+    } finally {
+      setRetrying(false);
     }
   };
 
@@ -122,6 +140,11 @@ export function EnvironmentPage(props: { name: string }) {
           <p className={`stream stream-${stream}`} role="status">
             <span className="stream-dot" aria-hidden="true" /> {STREAM_TEXT[stream]}
           </p>
+          {status.phase === 'Failed' && (
+            <button type="button" className="button" onClick={() => void retry()} disabled={retrying}>
+              {retrying ? 'Retrying…' : 'Retry'}
+            </button>
+          )}
           <button
             type="button"
             className="button button-danger"
@@ -133,6 +156,7 @@ export function EnvironmentPage(props: { name: string }) {
         </div>
       </div>
       {deleteError && <ErrorAlert error={deleteError} title="The environment could not be deleted." />}
+      {retryError && <ErrorAlert error={retryError} title="The environment could not be retried." />}
       <Facts view={view.data} now={now} />
 
       <section aria-labelledby="progress-title" className="panel">

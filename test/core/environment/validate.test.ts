@@ -49,6 +49,16 @@ beforeAll(async () => {
 });
 
 describe('a valid request', () => {
+  it('takes spec.timeouts, each part with its default when left out', () => {
+    // GIVEN a request with an apps timeout only WHEN it is validated
+    const doc = request();
+    (doc.spec as Record<string, JsonValue>).timeouts = { apps: '90s' };
+    const check = checkEnvironment(doc, catalog);
+    // THEN apps takes it and infra keeps its default
+    expect(check.problems).toEqual([]);
+    expect(check.environment?.timeouts).toEqual({ infra: 1800, apps: 90 });
+  });
+
   it('resolves entries, applies defaults, separates secrets and references', () => {
     // GIVEN the domain example WHEN it is validated
     const check = checkEnvironment(request(), catalog);
@@ -57,6 +67,7 @@ describe('a valid request', () => {
     const env = check.environment!;
     expect(env.namespace).toBe('dev-feature-auth');
     expect(env.ttlSeconds).toBe(86400);
+    expect(env.timeouts).toEqual({ infra: 1800, apps: 600 });
     const [db, monitoring, app] = env.instances;
     expect(db!.entry.version).toBe('1.0.0');
     expect(db!.values).toMatchObject({
@@ -208,6 +219,19 @@ const cases: Array<[string, Mutation, string, string | RegExp]> = [
   ],
   ['ttl too short', (d) => (spec(d).ttl = '10s'), '/spec/ttl', /must be between 60s and 90d/],
   ['ttl too long', (d) => (spec(d).ttl = '365d'), '/spec/ttl', /must be between 60s and 90d/],
+  [
+    'bad apps timeout',
+    (d) => (spec(d).timeouts = { apps: 'soon' }),
+    '/spec/timeouts/apps',
+    'must be a duration such as 90s, 10m, 1h or 1h30m',
+  ],
+  [
+    'infra timeout too long',
+    (d) => (spec(d).timeouts = { infra: '30d' }),
+    '/spec/timeouts/infra',
+    /between 1s and 7d/,
+  ],
+  ['unknown timeout part', (d) => (spec(d).timeouts = { db: '1m' }), '/spec/timeouts/db', /./],
   [
     'bad label value',
     (d) => ((d.metadata as Record<string, JsonValue>).labels = { team: 'a b' }),

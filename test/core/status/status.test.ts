@@ -30,7 +30,10 @@ describe('workspaceState', () => {
     ['no conditions yet', workspace([]), { phase: 'Progressing', reason: 'Pending' }],
     [
       'creating',
-      workspace([cond('Ready', 'False', 'Creating'), cond('Synced', 'True', 'ReconcileSuccess')]),
+      workspace([
+        cond('Ready', 'False', 'Creating', { observedGeneration: 2 }),
+        cond('Synced', 'True', 'ReconcileSuccess', { observedGeneration: 2 }),
+      ]),
       { phase: 'Progressing', reason: 'Creating' },
     ],
     [
@@ -51,7 +54,7 @@ describe('workspaceState', () => {
     ],
     [
       'available but not synced yet',
-      workspace([cond('Ready', 'True', 'Available')]),
+      workspace([cond('Ready', 'True', 'Available', { observedGeneration: 2 })]),
       { phase: 'Progressing', reason: 'Available' },
     ],
     [
@@ -60,12 +63,32 @@ describe('workspaceState', () => {
       { phase: 'Progressing' },
     ],
     [
-      'reconcile error',
+      // GIVEN conditions without observedGeneration (crossplane-runtime always sets it): not about generation 2
+      'conditions that do not say which generation they are about',
+      workspace([cond('Ready', 'True', 'Available'), cond('Synced', 'True', 'ReconcileSuccess')]),
+      { phase: 'Progressing', reason: 'Reconciling' },
+    ],
+    [
+      'a create failure (terraform apply failed)',
       workspace([
-        cond('Ready', 'False', 'Creating'),
-        cond('Synced', 'False', 'ReconcileError', { message: 'apply failed: quota exceeded' }),
+        cond('Ready', 'False', 'Creating', { observedGeneration: 2 }),
+        cond('Synced', 'False', 'ReconcileError', {
+          observedGeneration: 2,
+          message: 'create failed: cannot apply Terraform configuration: quota exceeded',
+        }),
       ]),
-      { phase: 'Failed', reason: 'ReconcileError', message: 'apply failed: quota exceeded' },
+      {
+        phase: 'Failed',
+        reason: 'ReconcileError',
+        message: 'create failed: cannot apply Terraform configuration: quota exceeded',
+      },
+    ],
+    [
+      'a connect error, without a clock: transient',
+      workspace([
+        cond('Synced', 'False', 'ReconcileError', { observedGeneration: 2, message: 'connect failed: x' }),
+      ]),
+      { phase: 'Progressing', reason: 'ReconcileError' },
     ],
     [
       'being deleted',
@@ -198,7 +221,12 @@ describe('environmentStatus and nextProvisionAction', () => {
       'Ready',
       'wait',
     ],
-    ['db failed', { 'vpc/infra': [true, READY], 'db/infra': [true, FAILED] }, 'Failed', 'wait'],
+    [
+      'db failed',
+      { 'vpc/infra': [true, READY], 'db/infra': [true, FAILED] },
+      'Failed',
+      'blocked: db/infra failed',
+    ],
     // A Ready object without its file in Git does not count: the step is still Pending.
     ['observed but not committed', { 'vpc/infra': [false, READY] }, 'Creating', 'commit 1'],
   ])('%s', (_name, setup, phase, action) => {
@@ -210,7 +238,13 @@ describe('environmentStatus and nextProvisionAction', () => {
       status: phase === 'Ready' ? 'True' : 'False',
     });
     const next = nextProvisionAction({ plan, steps });
-    expect(next.kind === 'commit' ? `commit ${next.wave}` : 'wait').toBe(action);
+    expect(
+      next.kind === 'commit'
+        ? `commit ${next.wave}`
+        : next.reason.startsWith('blocked')
+          ? next.reason
+          : 'wait',
+    ).toBe(action);
   });
 
   it('names the failed step, its reason and the provider message', () => {

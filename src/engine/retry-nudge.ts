@@ -1,0 +1,112 @@
+/**
+ * Asks the controllers to try a failed step again after `envcat env retry` (DESIGN §8), once per
+ * retry and object: the object is marked with the retry it was asked for (`envcat.io/retried-at`),
+ * so a restart asks only what was not asked yet. The decision is core's (retryNudge); this is the
+ * I/O: a Workspace gets the mark (an annotation change makes provider-terraform reconcile now), an
+ * Application the mark and a refresh, and a new sync operation when its last one failed.
+ */
+import type { Logger } from 'pino';
+import {
+  NotFoundError,
+  RETRIED_AT_ANNOTATION,
+  RETRY_AT_ANNOTATION,
+  retryNudge,
+  type Part,
+  type StepState,
+} from '../core/index.js';
+import type { ClusterClient, KubeObject, ObjectRef } from '../cluster/types.js';
+import { Coalescer } from './coalescer.js';
+
+const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
+
+export class RetryNudger {
+  private readonly running = new Coalescer();
+
+  constructor(private readonly options: { cluster: ClusterClient; logger: Logger }) {}
+
+  /** Asks in the background (one request per object at a time); the reconcile does not wait. */
+  nudge(args: {
+    environment: string;
+    annotations: Record<string, string>;
+    part: Part;
+    ref: ObjectRef;
+    /** The object as the engine's cache has it (its annotations: the mark), undefined when absent. */
+    cached: KubeObject | undefined;
+    state: StepState;
+  }): void {
+    const retryAt = args.annotations[RETRY_AT_ANNOTATION];
+    const first = retryNudge({
+      part: args.part,
+      retryAt,
+      retried: args.cached?.metadata.annotations?.[RETRIED_AT_ANNOTATION],
+      exists: args.cached !== undefined,
+      state: args.state,
+    });
+    if (first.kind === 'none' || retryAt === undefined) return;
+    const key = `${args.ref.kind}/${args.ref.namespace ?? ''}/${args.ref.name}`;
+    this.running.run(key, () => this.ask({ ...args, retryAt }));
+  }
+
+  async idle(): Promise<void> {
+    await this.running.idle();
+  }
+
+  async stop(): Promise<void> {
+    await this.running.stop();
+  }
+
+  private async ask(args: {
+    environment: string;
+    part: Part;
+    ref: ObjectRef;
+    state: StepState;
+    retryAt: string;
+  }): Promise<void> {
+    const { cluster, logger } = this.options;
+    try {
+      // The live object: whether an operation is under way, and what to sync.
+      const live = await cluster.get(args.ref);
+      const operation = (live as { operation?: unknown } | undefined)?.operation;
+      const nudge = retryNudge({
+        part: args.part,
+        retryAt: args.retryAt,
+        retried: live?.metadata.annotations?.[RETRIED_AT_ANNOTATION],
+        exists: live !== undefined,
+        state: args.state,
+        operationInProgress: operation !== undefined && operation !== null,
+      });
+      if (nudge.kind === 'none' || !live) return;
+      const annotations: Record<string, string> = { [RETRIED_AT_ANNOTATION]: args.retryAt };
+      if (args.part === 'apps') annotations[REFRESH_ANNOTATION] = 'normal';
+      const patch: Record<string, unknown> = { metadata: { annotations } };
+      if (nudge.kind === 'sync') {
+        const spec = (live.spec ?? {}) as {
+          source?: { targetRevision?: string };
+          syncPolicy?: { retry?: unknown; automated?: { prune?: boolean }; syncOptions?: string[] };
+        };
+        patch.operation = {
+          sync: {
+            revision: spec.source?.targetRevision ?? 'HEAD',
+            ...(spec.syncPolicy?.automated?.prune ? { prune: true } : {}),
+            ...(spec.syncPolicy?.syncOptions ? { syncOptions: spec.syncPolicy.syncOptions } : {}),
+          },
+          initiatedBy: { username: 'envcat' },
+          ...(spec.syncPolicy?.retry ? { retry: spec.syncPolicy.retry } : {}),
+        };
+        patch.status = { operationState: null };
+      }
+      await cluster.mergePatch(args.ref, patch);
+      logger.info(
+        { environment: args.environment, kind: args.ref.kind, name: args.ref.name, nudge: nudge.kind },
+        'asked the controller to retry',
+      );
+    } catch (error) {
+      if (error instanceof NotFoundError) return;
+      // Asked again on the next pass: the mark is not there.
+      logger.warn(
+        { environment: args.environment, name: args.ref.name, err: { message: (error as Error).message } },
+        'retry request failed',
+      );
+    }
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * When each step's current attempt began (DESIGN §8: timeouts and graces count from a step's
+ * commit, or from the last retry): the commit date of the step's files, as Git has it, or the
+ * `envcat.io/retry-at` time of the committed request, whichever is later. Nothing here is state a
+ * restart loses: the dates are looked up in Git (once per version of the step's files; a commit
+ * this process made is known without a lookup) and the retry time is in environment.yaml.
+ */
+import type { Logger } from 'pino';
+import {
+  RETRY_AT_ANNOTATION,
+  retryTime,
+  type ResolvedEnvironment,
+  type Step,
+  type StepClock,
+} from '../core/index.js';
+import type { GitOpsRepo } from '../gitops/types.js';
+import { ENVIRONMENTS_DIR } from './desired-state.js';
+
+export interface StepClocksOptions {
+  platform: GitOpsRepo;
+  apps: GitOpsRepo;
+  now: () => number;
+  /** How long a transient controller error may last before it fails its step. */
+  graceMs: number;
+  /** A lookup finished: the environment's steps can be judged with it now. */
+  onKnown: (environment: string) => void;
+  logger: Logger;
+}
+
+export class StepClocks {
+  /** Commit time of each step's files, by `<env>/<step id>`, with the version of the files it is for. */
+  private readonly committedAt = new Map<string, { version: string; at: number | undefined }>();
+  private readonly lookups = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly options: StepClocksOptions) {}
+
+  /**
+   * The clock of a committed step; `since` is undefined until its commit date is known (a Git
+   * lookup starts, and `onKnown` says when it is done). `fileVersion` identifies the content of the
+   * step's files: when it changes, so may the answer.
+   */
+  clock(env: ResolvedEnvironment, step: Step, fileVersion: string): StepClock {
+    const key = `${env.name}/${step.id}`;
+    const known = this.committedAt.get(key);
+    if (known?.version !== fileVersion) this.lookUp(env.name, step, key, fileVersion);
+    const committed = known?.version === fileVersion ? known.at : undefined;
+    const retried = retryTime(env.annotations[RETRY_AT_ANNOTATION]);
+    let since: number | undefined;
+    if (committed !== undefined) since = retried === undefined ? committed : Math.max(committed, retried);
+    // While the commit date is being looked up, a retry later than the last known one counts: the
+    // retry must not read as the old failure meanwhile.
+    else if (retried !== undefined && (known?.at === undefined || retried >= known.at)) since = retried;
+    return {
+      ...(since === undefined ? {} : { since }),
+      now: this.options.now(),
+      timeoutMs: env.timeouts[step.part] * 1000,
+      graceMs: this.options.graceMs,
+    };
+  }
+
+  /** This process committed the step's files (at this version) just now: no lookup needed. */
+  noteCommitted(environment: string, step: Step, fileVersion: string, at: number): void {
+    this.committedAt.set(`${environment}/${step.id}`, { version: fileVersion, at });
+  }
+
+  /** Resolves when every lookup started so far has finished. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running);
+  }
+
+  /** Forget an environment (deleted). */
+  forget(environment: string): void {
+    for (const key of this.committedAt.keys())
+      if (key.startsWith(`${environment}/`)) this.committedAt.delete(key);
+  }
+
+  private lookUp(environment: string, step: Step, key: string, version: string): void {
+    const lookup = `${key}@${version}`;
+    if (this.lookups.has(lookup)) return;
+    this.lookups.add(lookup);
+    const base = `${ENVIRONMENTS_DIR}/${environment}/${step.part}/${step.instance}`;
+    const repo = step.part === 'infra' ? this.options.platform : this.options.apps;
+    // An apps step is its Application file and, for a manifests entry, its directory.
+    const paths = step.part === 'infra' ? [`${base}.yaml`] : [`${base}.yaml`, base];
+    const run = Promise.all(paths.map((path) => repo.log(path, { limit: 1 })))
+      .then((logs) => {
+        const dates = logs.flatMap((log) => (log[0] ? [Date.parse(log[0].date)] : []));
+        this.committedAt.set(key, { version, at: dates.length > 0 ? Math.max(...dates) : undefined });
+        this.options.onKnown(environment);
+      })
+      .catch((error: unknown) =>
+        this.options.logger.warn(
+          { environment, step: step.id, err: { message: (error as Error).message } },
+          'git lookup of a step commit date failed',
+        ),
+      )
+      .finally(() => {
+        this.lookups.delete(lookup);
+        this.running.delete(run);
+      });
+    this.running.add(run);
+  }
+}
