@@ -373,7 +373,7 @@ function portalSuite() {
     await page.getByRole('button', { name: 'Next: Parameters' }).click();
     await page.getByRole('button', { name: 'Next: Review' }).click();
     await visible(wizardStep('Details'));
-    await visible(namespaceField.getByText('namespace "team-shared" belongs to environment "team-shared"'));
+    await visible(namespaceField.getByText('the namespace "team-shared" is already taken'));
     await visible(page.getByText('The server did not accept the request; nothing was committed.'));
     await screenshot(page, '04-server-error-conflict');
 
@@ -393,7 +393,7 @@ function portalSuite() {
 
     // Clearing the namespace lets it follow the name again.
     await page.getByLabel('Namespace').fill('');
-    expect(await namespaceField.getByText('belongs to environment').count()).toBe(0);
+    expect(await namespaceField.getByText('is already taken').count()).toBe(0);
   });
 
   it('5. reviews the plan and files, creates, and follows the environment to Ready live', async () => {

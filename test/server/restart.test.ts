@@ -191,7 +191,7 @@ it('keeps the simulated cluster across a kill -9: Secrets stay, Ready stays Read
     // (so the cluster says right before the kill: the Workspace applying, the Application progressing)
     const cluster = KubeClusterClient.forServer({ url: running.clusterUrl });
     await waitFor(
-      'the Workspace to be Creating',
+      'the Workspace to be applying',
       async () => {
         const workspace = await cluster.get({
           apiVersion: 'tf.m.upbound.io/v1beta1',
@@ -201,8 +201,10 @@ it('keeps the simulated cluster across a kill -9: Secrets stay, Ready stays Read
         });
         const conditions = (workspace?.status as { conditions?: Array<Record<string, unknown>> } | undefined)
           ?.conditions;
+        // provider-terraform sets no condition until its first apply returns (see CONTROLLERS.md)
         const ready = conditions?.find((c) => c.type === 'Ready');
-        return ready?.status === 'False' && ready.reason === 'Creating' ? true : undefined;
+        const applying = workspace !== undefined && ready === undefined;
+        return applying || (ready?.status === 'False' && ready.reason === 'Creating') ? true : undefined;
       },
       { timeoutMs: 15_000 },
     );

@@ -44,6 +44,7 @@ import {
   parseFieldSelector,
   parseLabelSelector,
 } from '../label-selector.js';
+import { FaultInjector, type FaultCounts, type FaultPlan } from './api-server-faults.js';
 import { ApiStatusError, type Status, StatusErrors, successStatus } from './api-server-status.js';
 import type { StorePersistence } from './store-log.js';
 import {
@@ -195,6 +196,9 @@ export class SimulatedApiServer {
     byResource: new Map<string, Map<string, number>>(),
   };
 
+  private faults: FaultInjector | undefined;
+  private faultTimer: NodeJS.Timeout | undefined;
+
   constructor(options: SimulatedApiServerOptions = {}) {
     this.kinds = new KindRegistry([...BUILTIN_KINDS, ...(options.kinds ?? [])]);
     this.store = new ObjectStore({
@@ -211,6 +215,27 @@ export class SimulatedApiServer {
     for (const name of options.namespaces ?? DEFAULT_NAMESPACES)
       if (!this.objects.get({ apiVersion: 'v1', kind: 'Namespace', name }))
         this.objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  }
+
+  /**
+   * From now on, answers a share of requests with injected errors and ends open watches now and
+   * then (see api-server-faults.ts); undefined stops that. Returns what was injected so far.
+   */
+  injectFaults(plan: FaultPlan | undefined): FaultCounts | undefined {
+    const counts = this.faults?.counts;
+    clearInterval(this.faultTimer);
+    this.faultTimer = undefined;
+    this.faults = plan ? new FaultInjector(plan) : undefined;
+    const every = plan?.dropWatchesEveryMs;
+    if (every) {
+      this.faultTimer = setInterval(() => {
+        const open = [...this.watches];
+        for (const watch of open) watch.end();
+        this.faults?.noteWatchesDropped(open.length);
+      }, every);
+      this.faultTimer.unref();
+    }
+    return counts;
   }
 
   /** True when the objects were loaded from the persistence (a restart), not created empty. */
@@ -265,6 +290,7 @@ export class SimulatedApiServer {
 
   /** Ends all watches and connections and stops listening. */
   async stop(): Promise<void> {
+    this.injectFaults(undefined);
     const server = this.server;
     if (!server) return;
     this.server = undefined;
@@ -343,6 +369,8 @@ export class SimulatedApiServer {
     if (rest.length === 0) return this.discovery(method, res, this.resourceList(group, version));
     const route = this.resolve(group, version, rest, url.searchParams);
     this.count(verbOf(method, route), resourceOf(route));
+    const fault = route.watch ? undefined : this.faults?.decide(method, resourceOf(route));
+    if (fault) throw fault;
     await this.dispatch(method, route, req, res, url.searchParams);
   }
 
