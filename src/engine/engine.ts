@@ -49,6 +49,7 @@ import {
 } from './desired-state.js';
 import { applicationForCache, workspaceForCache } from './cache-transform.js';
 import { LeaderElector } from './leader.js';
+import { projectInPlace } from './project-gate.js';
 import { RepoTree } from './repo-tree.js';
 import { Coalescer } from './coalescer.js';
 import { WorkQueue } from './work-queue.js';
@@ -394,7 +395,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async reconcileProvisioning(name: string, env: ResolvedEnvironment, plan: Plan): Promise<void> {
     const log = this.log.child({ environment: name });
     // The namespace file goes first: namespaced Workspaces live in it.
-    const environmentFiles = renderEnvironmentFiles(env).filter((f) => f.path.endsWith('/namespace.yaml'));
+    const environmentFiles = renderEnvironmentFiles(env, this.options.render).filter((f) =>
+      f.path.endsWith('/namespace.yaml'),
+    );
     if (this.differs('platform', environmentFiles))
       await this.commit(name, 'platform', environmentFiles, [], `envcat: ${name}: namespace and isolation`);
 
@@ -413,9 +416,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     const stale = upToDate
       ? []
       : observe().filter((o) => o.committed && this.rendersDifferently(env, o.step, outputs));
+    const projectReady = () =>
+      projectInPlace({ cluster: this.options.cluster, env, render: this.options.render, logger: log });
     for (const part of ['infra', 'apps'] as const) {
       const steps = stale.filter((o) => o.step.part === part).map((o) => o.step);
-      if (steps.length > 0) await this.commitSteps({ name, env, steps, outputs, blocked, update: true });
+      if (steps.length > 0 && (part === 'infra' || (await projectReady())))
+        await this.commitSteps({ name, env, steps, outputs, blocked, update: true });
     }
     await this.removeDroppedInstances(name, env);
     if (stale.length === 0 && blocked.size === 0)
@@ -426,8 +432,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (action.kind === 'commit') {
       const wave = plan.waves.find((w) => w.number === action.wave);
       const steps = plan.steps.filter((s) => wave?.steps.includes(s.id) && !this.isCommitted(env, s));
-      await this.commitSteps({ name, env, steps, outputs, blocked, wave: action.wave });
-      log.info({ wave: action.wave, steps: steps.map((s) => s.id) }, 'wave committed');
+      // The platform Application's next status change (its sync) triggers the next pass.
+      if (wave?.phase === 2 && !(await projectReady()))
+        log.debug({ wave: action.wave }, 'waiting for the AppProject of the environment');
+      else {
+        await this.commitSteps({ name, env, steps, outputs, blocked, wave: action.wave });
+        log.info({ wave: action.wave, steps: steps.map((s) => s.id) }, 'wave committed');
+      }
     } else {
       log.debug({ reason: action.reason }, 'waiting');
     }

@@ -98,7 +98,10 @@ export class EnvironmentService {
     this.assertAvailable(env);
 
     const createdSecrets = await this.writeSecretParameters(env);
-    const files = renderEnvironmentFiles(env).map((f) => ({ path: f.path, content: f.content }));
+    const files = renderEnvironmentFiles(env, this.options.render).map((f) => ({
+      path: f.path,
+      content: f.content,
+    }));
     const instances = env.instances.map((i) => `${i.name} (${i.entry.name}@${i.entry.version})`).join(', ');
     try {
       const result = await this.options.platform.commit({

@@ -2,7 +2,14 @@
  * Service configuration from the environment (and `npm start -- --flags`). Pure: a table of
  * variables in, a validated config out, every problem named.
  */
-import { InputError, parseDuration, type Problem, type WorkspaceApi } from '../core/index.js';
+import {
+  DEFAULT_RENDER_OPTIONS,
+  InputError,
+  parseDuration,
+  projectOptionProblem,
+  type Problem,
+  type WorkspaceApi,
+} from '../core/index.js';
 import type { GitCredentials } from '../gitops/index.js';
 import { parseTokenList, type TokenConfig } from '../api/auth.js';
 
@@ -117,6 +124,9 @@ export function loadConfig(
       'ENVCAT_PLATFORM_REPO',
       'a real cluster needs ENVCAT_PLATFORM_REPO and ENVCAT_APPS_REPO: Argo CD cannot read repos on this machine',
     );
+  const argocdProject = env.ENVCAT_ARGOCD_PROJECT ?? DEFAULT_RENDER_OPTIONS.argocd.project;
+  const projectProblem = projectOptionProblem(argocdProject);
+  if (projectProblem) at('ENVCAT_ARGOCD_PROJECT', projectProblem);
   const config: ServiceConfig = {
     port: number('PORT', 8080, 0, 65535, flags.port),
     host: env.HOST ?? '0.0.0.0',
@@ -133,7 +143,7 @@ export function loadConfig(
     ...(env.ENVCAT_APPS_REPO_URL_FOR_ARGO ? { appsRepoUrlForArgo: env.ENVCAT_APPS_REPO_URL_FOR_ARGO } : {}),
     workspaceApi: workspaceApi === 'cluster' ? 'cluster' : 'namespaced',
     argocdNamespace: env.ENVCAT_ARGOCD_NAMESPACE ?? 'argocd',
-    argocdProject: env.ENVCAT_ARGOCD_PROJECT ?? 'envcat',
+    argocdProject,
     providerConfig: env.ENVCAT_PROVIDER_CONFIG ?? 'default',
     engineNamespace: env.ENVCAT_NAMESPACE ?? 'envcat-system',
     ...(env.ENVCAT_ADMIN_TOKEN ? { adminToken: env.ENVCAT_ADMIN_TOKEN } : {}),

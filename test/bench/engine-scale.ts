@@ -528,7 +528,7 @@ async function seed(args: {
 
   // Wave 1: the environment files (request, Namespace) and the VPC.
   await commitAll('platform', 'environments and network', (s) => [
-    ...renderEnvironmentFiles(s.env),
+    ...renderEnvironmentFiles(s.env, render),
     ...steps('network')(s),
   ]);
   await refresh(['envcat-platform'], 'ApplicationSet', appsetRefresh);

@@ -9,3 +9,12 @@ export {
   type EntryCheck,
 } from './validate-entry.js';
 export { Catalog, parseEntryReference, type EntryReference, type Resolution } from './catalog.js';
+export {
+  clusterScopedCustomKinds,
+  groupKindKey,
+  groupOfApiVersion,
+  isClusterScopedKind,
+  isKubernetesClusterScoped,
+  type GroupKind,
+} from './cluster-scoped.js';
+export { NAMESPACE_TEMPLATE } from './manifest-rules.js';
