@@ -416,8 +416,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const stale = upToDate
       ? []
       : observe().filter((o) => o.committed && this.rendersDifferently(env, o.step, outputs));
-    const projectReady = () =>
-      projectInPlace({ cluster: this.options.cluster, env, render: this.options.render, logger: log });
+    const projectReady = () => this.projectReady(name, env, log);
     for (const part of ['infra', 'apps'] as const) {
       const steps = stale.filter((o) => o.step.part === part).map((o) => o.step);
       if (steps.length > 0 && (part === 'infra' || (await projectReady())))
@@ -432,10 +431,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (action.kind === 'commit') {
       const wave = plan.waves.find((w) => w.number === action.wave);
       const steps = plan.steps.filter((s) => wave?.steps.includes(s.id) && !this.isCommitted(env, s));
-      // The platform Application's next status change (its sync) triggers the next pass.
-      if (wave?.phase === 2 && !(await projectReady()))
-        log.debug({ wave: action.wave }, 'waiting for the AppProject of the environment');
-      else {
+      if (wave?.phase !== 2 || (await projectReady())) {
         await this.commitSteps({ name, env, steps, outputs, blocked, wave: action.wave });
         log.info({ wave: action.wave, steps: steps.map((s) => s.id) }, 'wave committed');
       }
@@ -598,6 +594,22 @@ export class Engine extends EventEmitter<EngineEvents> {
         'refresh request failed',
       );
     }
+  }
+
+  /**
+   * Apps wait until the environment's AppProject is in the cluster as rendered (project-gate.ts).
+   * Meanwhile Argo CD is asked to sync the platform folder (the request may have been committed by
+   * the API, which asks for no refresh), again every REFRESH_AGAIN_MS; the platform Application's
+   * status changes trigger the next pass.
+   */
+  private async projectReady(name: string, env: ResolvedEnvironment, log: Logger): Promise<boolean> {
+    const { cluster, render } = this.options;
+    if (await projectInPlace({ cluster, env, render, logger: log })) return true;
+    log.debug('waiting for the AppProject of the environment');
+    if (this.now() - (this.refreshedAt.get(`platform/${name}`) ?? 0) >= REFRESH_AGAIN_MS)
+      this.requestRefresh(name, 'platform');
+    this.queue.addAfter(name, REFRESH_AGAIN_MS);
+    return false;
   }
 
   /**
