@@ -12,6 +12,8 @@ import {
   resourceProblem,
   type AppProjectSpec,
 } from '../../src/cluster/simulator/appproject.js';
+import { chartObjects, KNOWN_CHARTS } from '../../src/cluster/simulator/helm-charts.js';
+import { refusedByProject } from '../../src/cluster/simulator/sync-permissions.js';
 
 const S = 'https://kubernetes.default.svc';
 
@@ -232,5 +234,93 @@ describe('resource kinds (filepath.Match on group, kind and, for cluster items, 
       ],
     };
     expect(resourceProblem(project, 'envcat-dev-a', resource, { server: S })).toBe(problem);
+  });
+});
+
+describe('a sync against the project (sync-permissions.ts, helm-charts.ts)', () => {
+  const project = {
+    name: 'envcat-dev-a',
+    spec: {
+      destinations: [{ server: S, namespace: 'dev-a' }],
+      clusterResourceWhitelist: [{ group: '', kind: 'Namespace', name: 'dev-a' }],
+    } as AppProjectSpec,
+  };
+  const destination = { server: S, namespace: 'dev-a' };
+  const datadog = chartObjects({
+    charts: KNOWN_CHARTS,
+    repoURL: 'https://helm.datadoghq.com',
+    chart: 'datadog',
+    release: 'monitoring',
+  });
+
+  it('the datadog chart renders its ClusterRoles and bindings, named from the release', () => {
+    // GIVEN the datadog chart of the built-in entry, release "monitoring"
+    // THEN its cluster-scoped objects are those of templates/rbac.yaml, cluster-agent-rbac.yaml, kube-state-metrics-core-rbac.yaml
+    expect(datadog.filter((o) => !o.namespaced).map((o) => `${o.kind}/${o.name}`)).toEqual([
+      'ClusterRole/monitoring-datadog',
+      'ClusterRoleBinding/monitoring-datadog',
+      'ClusterRole/monitoring-datadog-cluster-agent',
+      'ClusterRoleBinding/monitoring-datadog-cluster-agent',
+      'ClusterRole/monitoring-datadog-ksm-core',
+      'ClusterRoleBinding/monitoring-datadog-ksm-core',
+    ]);
+    // AND a chart the simulator does not know renders nothing
+    expect(
+      chartObjects({ charts: KNOWN_CHARTS, repoURL: 'https://x.example', chart: 'y', release: 'z' }),
+    ).toEqual([]);
+  });
+
+  it.each<[string, Parameters<typeof refusedByProject>[0]['objects'], boolean, string[]]>([
+    [
+      'the datadog chart without its kinds declared',
+      datadog,
+      false,
+      [
+        'resource rbac.authorization.k8s.io:ClusterRole is not permitted in project envcat-dev-a',
+        'resource rbac.authorization.k8s.io:ClusterRoleBinding is not permitted in project envcat-dev-a',
+      ],
+    ],
+    [
+      'namespaced objects in the destination',
+      [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'dev-a' } }],
+      false,
+      [],
+    ],
+    [
+      "an object in another environment's namespace",
+      [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'dev-b' } }],
+      false,
+      ["namespace dev-b is not permitted in project 'envcat-dev-a'"],
+    ],
+    ['CreateNamespace=true of a missing namespace it whitelists', [], true, []],
+  ])('%s', (_case, objects, createsNamespace, messages) => {
+    // GIVEN an environment's project WHEN a sync's tasks are checked THEN each refusal is a SyncFailed result
+    const refused = refusedByProject({ project, destination, objects, createsNamespace });
+    expect([...new Set(refused.map((r) => r.message))]).toEqual(messages);
+    for (const r of refused) expect(r).toMatchObject({ status: 'SyncFailed', syncPhase: 'Sync' });
+  });
+
+  it('CreateNamespace=true of a missing namespace the project does not whitelist', () => {
+    // GIVEN a project whose Namespace item names another namespace
+    const other = {
+      ...project,
+      spec: { ...project.spec, clusterResourceWhitelist: [{ group: '', kind: 'Namespace', name: 'x' }] },
+    };
+    // WHEN the destination namespace is missing THEN its Namespace task is refused
+    expect(refusedByProject({ project: other, destination, objects: [], createsNamespace: true })).toEqual([
+      {
+        group: '',
+        version: 'v1',
+        kind: 'Namespace',
+        name: 'dev-a',
+        status: 'SyncFailed',
+        message: 'resource :Namespace is not permitted in project envcat-dev-a',
+        syncPhase: 'Sync',
+      },
+    ]);
+    // AND an existing namespace makes no task
+    expect(refusedByProject({ project: other, destination, objects: [], createsNamespace: false })).toEqual(
+      [],
+    );
   });
 });
