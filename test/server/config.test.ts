@@ -14,6 +14,8 @@ describe('loadConfig', () => {
       workspaceApi: 'namespaced',
       gitLocalWrites: 'direct',
       argocdNamespace: 'argocd',
+      // a project per environment, rendered by envcat
+      argocdProject: 'envcat-{env}',
       simulatorDelayMs: 3000,
       tokens: [],
     });
@@ -69,6 +71,7 @@ describe('loadConfig', () => {
     [{ ENVCAT_TOKENS: 'alice:admin:x' }, '/ENVCAT_TOKENS'],
     [{ ENVCAT_SIMULATOR_DELAY: 'soon' }, '/ENVCAT_SIMULATOR_DELAY'],
     [{ KUBECONFIG: '/k' }, '/ENVCAT_PLATFORM_REPO'],
+    [{ ENVCAT_ARGOCD_PROJECT: 'Envcat_{env}' }, '/ENVCAT_ARGOCD_PROJECT'],
   ])('rejects %j naming %s', (env, path) => {
     let error: unknown;
     try {

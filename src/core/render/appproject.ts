@@ -29,11 +29,11 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 
 /** Why a project option cannot name a project (for any environment name), or undefined. */
 export function projectOptionProblem(project: string): string | undefined {
-  // The longest environment name (63 characters) must still give a valid object name.
-  const longest = applicationProject({ name: 'e'.repeat(63) }, { argocd: { project } } as RenderOptions);
-  if (!DNS1123_SUBDOMAIN.test(applicationProject({ name: 'e' }, { argocd: { project } } as RenderOptions)))
+  const named = (env: string) => project.split(PROJECT_PLACEHOLDER).join(env);
+  if (!DNS1123_SUBDOMAIN.test(named('e')))
     return `"${project}" is not an AppProject name (a DNS-1123 subdomain, optionally with ${PROJECT_PLACEHOLDER})`;
-  if (longest.length > 253) return `"${project}" gives names longer than 253 characters`;
+  // The longest environment name (63 characters) must still give a valid object name.
+  if (named('e'.repeat(63)).length > 253) return `"${project}" gives names longer than 253 characters`;
   return undefined;
 }
 
@@ -48,7 +48,8 @@ export function declaredClusterResources(env: ResolvedEnvironment): GroupKind[] 
   for (const instance of env.instances)
     for (const gk of instance.entry.document.spec.apps?.clusterResources ?? [])
       kinds.set(groupKindKey(gk), { group: gk.group, kind: gk.kind });
-  return [...kinds.values()].sort((a, b) => a.group.localeCompare(b.group) || a.kind.localeCompare(b.kind));
+  const key = (gk: GroupKind) => `${gk.group}\u0000${gk.kind}`;
+  return [...kinds.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 /** The repos the environment's Applications read: the application repo, then each chart repo, sorted. */
