@@ -124,12 +124,13 @@ function stepsToCompose(plan: Plan, states: ReadonlyMap<string, StepState>, comp
 }
 
 export function compose(args: ComposeArgs): ComposeResult {
-  const { env, plan, placement, observed } = args;
+  const { env, plan, placement, observed, render } = args;
   const resources: Record<string, ComposedResource> = {};
   const results: ComposeResult['results'] = [];
 
   // The environment's own objects; a namespaced XR lives in its namespace and cannot compose it.
-  for (const file of renderEnvironmentFiles(env).filter((f) => f.path.endsWith('/namespace.yaml'))) {
+  // (The function's project is a shared one, its input refuses `{env}`: no AppProject here.)
+  for (const file of renderEnvironmentFiles(env, render).filter((f) => f.path.endsWith('/namespace.yaml'))) {
     for (const object of parseYamlDocuments(file.content) as Obj[]) {
       if (object.kind === 'Namespace' && placement.scope === 'Namespaced') continue;
       const key = environmentObjectKey(object);

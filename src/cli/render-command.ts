@@ -7,6 +7,8 @@ import { loadCatalog } from '../catalog-source/index.js';
 import { InputError } from '../core/errors/index.js';
 import { validateEnvironment } from '../core/environment/index.js';
 import {
+  DEFAULT_RENDER_OPTIONS,
+  projectOptionProblem,
   renderEnvironment,
   renderOptions,
   type OutputValues,
@@ -56,9 +58,15 @@ export function registerRenderCommand(program: Command, io: Io): void {
     )
     .option('--apps-repo-revision <rev>', 'branch of the application repo', 'main')
     .option('--argocd-namespace <ns>', 'namespace of Argo CD Applications', 'argocd')
-    .option('--project <name>', 'Argo CD project', 'envcat')
+    .option(
+      '--project <name>',
+      'Argo CD project of the Applications; with {env}, one per environment rendered into namespace.yaml',
+      DEFAULT_RENDER_OPTIONS.argocd.project,
+    )
     .option('--provider-config <name>', 'provider-terraform (Cluster)ProviderConfig', 'default')
     .action(async (flags: RenderFlags) => {
+      const projectProblem = projectOptionProblem(flags.project);
+      if (projectProblem) throw new InputError([{ path: '/--project', message: projectProblem }]);
       const request = await readRequest(flags.file);
       const outputs = flags.outputs === undefined ? undefined : await readOutputs(flags.outputs);
       const dirs = flags.catalogs ?? [existsSync('catalogs') ? 'catalogs' : BUILT_IN_CATALOGS];

@@ -58,6 +58,7 @@ import { applicationForCache, workspaceForCache } from './cache-transform.js';
 import { type Blocked, blockedChanges } from './blocked.js';
 import { missingParameterSecrets, secretForCache, unreadableSource } from './secrets.js';
 import { LeaderElector } from './leader.js';
+import { projectInPlace } from './project-gate.js';
 import { RepoTree } from './repo-tree.js';
 import { Coalescer } from './coalescer.js';
 import { WorkQueue } from './work-queue.js';
@@ -468,7 +469,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.publish(name, this.invalidStatus([taken]));
       return;
     }
-    const environmentFiles = renderEnvironmentFiles(env).filter((f) => f.path.endsWith('/namespace.yaml'));
+    const environmentFiles = renderEnvironmentFiles(env, this.options.render).filter((f) =>
+      f.path.endsWith('/namespace.yaml'),
+    );
     if (owner === undefined || this.differs('platform', environmentFiles)) {
       const claim = owner === undefined ? [namespaceClaim(env.namespace, name)] : [];
       await this.commitChange({
@@ -508,9 +511,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     const stale = upToDate
       ? []
       : observe().filter((o) => o.committed && this.rendersDifferently(env, o.step, outputs));
+    const projectReady = () => this.projectReady(name, env, log);
     for (const part of ['infra', 'apps'] as const) {
       const steps = stale.filter((o) => o.step.part === part).map((o) => o.step);
-      if (steps.length > 0) await this.commitSteps({ name, env, steps, outputs, blocked, update: true });
+      if (steps.length > 0 && (part === 'infra' || (await projectReady())))
+        await this.commitSteps({ name, env, steps, outputs, blocked, update: true });
     }
     await this.removeDroppedInstances(name, env);
     if (stale.length === 0 && blocked.size === 0)
@@ -521,9 +526,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (action.kind === 'commit') {
       const wave = plan.waves.find((w) => w.number === action.wave);
       const steps = plan.steps.filter((s) => wave?.steps.includes(s.id) && !this.isCommitted(env, s));
-      const commits = await this.commitSteps({ name, env, steps, outputs, blocked, wave: action.wave });
-      if (commits.length > 0)
-        log.info({ wave: action.wave, steps: steps.map((s) => s.id), commits }, 'wave committed');
+      if (wave?.phase !== 2 || (await projectReady())) {
+        const commits = await this.commitSteps({ name, env, steps, outputs, blocked, wave: action.wave });
+        if (commits.length > 0)
+          log.info({ wave: action.wave, steps: steps.map((s) => s.id), commits }, 'wave committed');
+      }
     } else {
       log.debug({ reason: action.reason }, 'waiting');
     }
@@ -707,6 +714,22 @@ export class Engine extends EventEmitter<EngineEvents> {
         'refresh request failed',
       );
     }
+  }
+
+  /**
+   * Apps wait until the environment's AppProject is in the cluster as rendered (project-gate.ts).
+   * Meanwhile Argo CD is asked to sync the platform folder (the request may have been committed by
+   * the API, which asks for no refresh), again every REFRESH_AGAIN_MS; the platform Application's
+   * status changes trigger the next pass.
+   */
+  private async projectReady(name: string, env: ResolvedEnvironment, log: Logger): Promise<boolean> {
+    const { cluster, render } = this.options;
+    if (await projectInPlace({ cluster, env, render, logger: log })) return true;
+    log.debug('waiting for the AppProject of the environment');
+    if (this.now() - (this.refreshedAt.get(`platform/${name}`) ?? 0) >= REFRESH_AGAIN_MS)
+      this.requestRefresh(name, 'platform');
+    this.queue.addAfter(name, REFRESH_AGAIN_MS);
+    return false;
   }
 
   /**

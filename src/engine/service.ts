@@ -115,7 +115,7 @@ export class EnvironmentService {
     this.assertAvailable(env, input);
 
     const files = [
-      ...renderEnvironmentFiles(env).map((f) => ({ path: f.path, content: f.content })),
+      ...renderEnvironmentFiles(env, this.options.render).map((f) => ({ path: f.path, content: f.content })),
       namespaceClaim(env.namespace, env.name),
     ];
     const instances = env.instances.map((i) => `${i.name} (${i.entry.name}@${i.entry.version})`).join(', ');

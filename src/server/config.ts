@@ -3,9 +3,11 @@
  * variables in, a validated config out, every problem named.
  */
 import {
+  DEFAULT_RENDER_OPTIONS,
   InputError,
   parseDuration,
   parseTerraformAllow,
+  projectOptionProblem,
   TERRAFORM_ALLOWANCES,
   type Problem,
   type TerraformAllowance,
@@ -142,6 +144,9 @@ export function loadConfig(
       'ENVCAT_PLATFORM_REPO',
       'a real cluster needs ENVCAT_PLATFORM_REPO and ENVCAT_APPS_REPO: Argo CD cannot read repos on this machine',
     );
+  const argocdProject = env.ENVCAT_ARGOCD_PROJECT ?? DEFAULT_RENDER_OPTIONS.argocd.project;
+  const projectProblem = projectOptionProblem(argocdProject);
+  if (projectProblem) at('ENVCAT_ARGOCD_PROJECT', projectProblem);
   const config: ServiceConfig = {
     port: number('PORT', 8080, 0, 65535, flags.port),
     host: env.HOST ?? '0.0.0.0',
@@ -159,7 +164,7 @@ export function loadConfig(
     ...(env.ENVCAT_APPS_REPO_URL_FOR_ARGO ? { appsRepoUrlForArgo: env.ENVCAT_APPS_REPO_URL_FOR_ARGO } : {}),
     workspaceApi: workspaceApi === 'cluster' ? 'cluster' : 'namespaced',
     argocdNamespace: env.ENVCAT_ARGOCD_NAMESPACE ?? 'argocd',
-    argocdProject: env.ENVCAT_ARGOCD_PROJECT ?? 'envcat',
+    argocdProject,
     providerConfig: env.ENVCAT_PROVIDER_CONFIG ?? 'default',
     engineNamespace: env.ENVCAT_NAMESPACE ?? 'envcat-system',
     ...(env.ENVCAT_ADMIN_TOKEN ? { adminToken: env.ENVCAT_ADMIN_TOKEN } : {}),

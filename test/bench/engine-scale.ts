@@ -529,7 +529,7 @@ async function seed(args: {
 
   // Wave 1: the environment files (request, Namespace, the namespace's claim) and the VPC.
   await commitAll('platform', 'environments and network', (s) => [
-    ...renderEnvironmentFiles(s.env),
+    ...renderEnvironmentFiles(s.env, render),
     {
       repo: 'platform',
       path: namespaceClaim(s.env.namespace, s.env.name).path,

@@ -76,6 +76,39 @@ describe('envcat catalog validate', () => {
     ]);
   });
 
+  it('exits 1 naming an undeclared ClusterRole and a fixed namespace of a manifests entry', async () => {
+    // GIVEN a copy of sample-app with a ClusterRole it does not declare and a fixed namespace
+    const dir = join(work, 'sample-app');
+    cpSync(join(CATALOGS, 'sample-app'), dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'manifests/rbac.yaml'),
+      [
+        'apiVersion: v1',
+        'kind: ServiceAccount',
+        'metadata: { name: "${{ instance.name }}", namespace: "${{ environment.namespace }}" }',
+        '---',
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: ClusterRole',
+        'metadata: { name: "${{ environment.name }}-${{ instance.name }}" }',
+        'rules: []',
+        '---',
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata: { name: "${{ instance.name }}-extra", namespace: kube-system }',
+        '',
+      ].join('\n'),
+    );
+    // WHEN validated
+    const { code, stdout } = await envcat('catalog', 'validate', dir);
+    // THEN exit 1, one line each (the namespace template on the ServiceAccount is fine)
+    const file = shown(join(dir, 'manifests/rbac.yaml'));
+    expect(code).toBe(1);
+    expect(stdout.trim().split('\n')).toEqual([
+      `${file}#/2/metadata/namespace: "kube-system" is a fixed namespace; manifests go into the environment's namespace: write \${{ environment.namespace }} or leave it out`,
+      `${file}#/1/kind: ClusterRole is cluster-scoped: declare {group: "rbac.authorization.k8s.io", kind: ClusterRole} in spec.apps.clusterResources, or the environment's Argo CD project refuses it`,
+    ]);
+  });
+
   it('exits 1 for a folder without entries', async () => {
     const { code, stdout } = await envcat('catalog', 'validate', work);
     expect(code).toBe(1);

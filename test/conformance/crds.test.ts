@@ -66,6 +66,8 @@ describe('rendered manifests', () => {
     // THEN each flavour renders its own Workspace API only, and the core kinds are there to check
     const common = [
       'argoproj.io/v1alpha1 Application',
+      // Each environment's Argo CD project, in namespace.yaml.
+      'argoproj.io/v1alpha1 AppProject',
       'envcat.io/v1alpha1 Environment',
       'v1 Namespace',
       'networking.k8s.io/v1 NetworkPolicy',
@@ -341,6 +343,7 @@ describeIfCrds(`rendered custom resources against the CRDs in ${SHARED_CRDS}`, (
   const workspace = firstDocument('namespaced', 'tf.m.upbound.io/v1beta1', 'Workspace');
   const clusterWorkspace = firstDocument('cluster', 'tf.upbound.io/v1beta1', 'Workspace');
   const application = firstDocument('namespaced', 'argoproj.io/v1alpha1', 'Application');
+  const appProject = firstDocument('namespaced', 'argoproj.io/v1alpha1', 'AppProject');
   const PRUNED = /prune/;
   const breakages: Array<{
     name: string;
@@ -505,6 +508,27 @@ describeIfCrds(`rendered custom resources against the CRDs in ${SHARED_CRDS}`, (
       breakIt: (o) => (at(o, 'metadata').label = {}),
       path: '/metadata/label',
       message: /ObjectMeta/,
+    },
+    {
+      name: 'AppProject: a cluster resource without its group',
+      base: appProject,
+      breakIt: (o) => (at(o, 'spec').clusterResourceWhitelist as unknown[]).push({ kind: 'ClusterRole' }),
+      path: '/spec/clusterResourceWhitelist/3/group',
+      message: /is required/,
+    },
+    {
+      name: 'AppProject: a description longer than 255 characters',
+      base: appProject,
+      breakIt: (o) => (at(o, 'spec').description = 'd'.repeat(256)),
+      path: '/spec/description',
+      message: /255/,
+    },
+    {
+      name: 'AppProject: no namespace',
+      base: appProject,
+      breakIt: (o) => delete at(o, 'metadata').namespace,
+      path: '/metadata/namespace',
+      message: /namespaced/,
     },
   ];
 

@@ -44,6 +44,7 @@ async function until(what: string, probe: () => Promise<true | undefined>): Prom
   } catch (error) {
     throw new Error(
       `${(error as Error).message}\nlast seen: ${JSON.stringify(Object.fromEntries(lastSeen), null, 1)}`,
+      { cause: error },
     );
   }
 }

@@ -2,16 +2,17 @@
  * The GitOps bootstrap in gitops/: every manifest is one the API server accepts as written (custom
  * resources against the real CRDs in ../shared/crds, through the conformance validator), and it is
  * wired to what envcat renders: the repo layout of DESIGN §5, the Argo CD namespace and project,
- * the provider-terraform config name and the Helm chart repos of the built-in catalog entries.
+ * the provider-terraform config name; envcat's Applications use a project per environment, which
+ * envcat renders (test/core/render/appproject.test.ts), not one of the bootstrap.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
-import { DEFAULT_RENDER_OPTIONS, parseYamlDocuments } from '../../src/core/index.js';
+import { DEFAULT_RENDER_OPTIONS, parseYamlDocuments, PROJECT_PLACEHOLDER } from '../../src/core/index.js';
 import { CrdRegistry } from '../conformance/crds.js';
 import { checkFor, validateWithoutCrds } from '../conformance/manifests.js';
 import { formatProblems } from '../conformance/problems.js';
-import { builtInCatalog, REPO_ROOT, SHARED_CRDS } from '../support/examples.js';
+import { REPO_ROOT, SHARED_CRDS } from '../support/examples.js';
 
 const GITOPS = join(REPO_ROOT, 'gitops');
 const BOOTSTRAP = join(GITOPS, 'bootstrap');
@@ -229,40 +230,39 @@ describe('gitops/ wiring to what envcat renders', () => {
     }
   });
 
-  describe(`the AppProject of envcat's Applications (${DEFAULT_RENDER_OPTIONS.argocd.project})`, () => {
-    const project = only('AppProject', (o) => name(o) === DEFAULT_RENDER_OPTIONS.argocd.project);
-
-    it('allows every Helm chart repo of the built-in catalog entries', async () => {
-      // GIVEN the Helm repoURLs of every version of every built-in entry
-      const catalog = await builtInCatalog();
-      const helmRepos = [
-        ...new Set(
-          catalog
-            .entries()
-            .map((e) => e.document.spec.apps?.helm?.repoURL)
-            .filter((url): url is string => url !== undefined),
-        ),
-      ].sort();
-      expect(helmRepos.length).toBeGreaterThan(0);
-      // THEN the project's sourceRepos hold each (a new chart repo needs the project to allow it)
-      expect(get(project, 'spec', 'sourceRepos')).toEqual(expect.arrayContaining(helmRepos));
-      // AND the application repo, for entries with rendered manifests
-      expect(get(project, 'spec', 'sourceRepos')).toContain(
-        get(APPS_SET, 'spec', 'generators', 0, 'git', 'repoURL'),
-      );
+  describe("envcat's Applications: a project per environment, none in the bootstrap", () => {
+    it('has no shared project for them: envcat renders envcat-<env> into namespace.yaml', () => {
+      // GIVEN the default project option, which names a project per environment
+      expect(DEFAULT_RENDER_OPTIONS.argocd.project).toContain(PROJECT_PLACEHOLDER);
+      // THEN the bootstrap holds only the ApplicationSets' project
+      const bootstrap = DOCUMENTS.filter((d) => d.file.startsWith('bootstrap/'));
+      expect(bootstrap.filter((d) => d.kind === 'AppProject').map((d) => name(d.object))).toEqual([
+        'envcat-bootstrap',
+      ]);
     });
 
-    it('keeps workloads out of the control planes, with Namespace as the only cluster-scoped kind', () => {
-      const destinations = get(project, 'spec', 'destinations') as Array<{
-        server: string;
-        namespace: string;
-      }>;
-      expect(destinations.map((d) => d.namespace)).toEqual(
-        expect.arrayContaining(['*', '!kube-system', '!argocd', '!crossplane-system']),
+    it("lets the platform Applications create each environment's AppProject, and nothing wider", () => {
+      // GIVEN the project of the platform ApplicationSet's Applications
+      const projectName = get(PLATFORM_SET, 'spec', 'template', 'spec', 'project');
+      const project = only('AppProject', (o) => name(o) === projectName);
+      // THEN AppProject is one of its namespaced kinds, and the argocd namespace is not denied
+      expect(get(project, 'spec', 'namespaceResourceWhitelist')).toContainEqual({
+        group: 'argoproj.io',
+        kind: 'AppProject',
+      });
+      const destinations = get(project, 'spec', 'destinations') as Array<{ namespace: string }>;
+      expect(destinations.map((d) => d.namespace)).not.toContain(
+        `!${DEFAULT_RENDER_OPTIONS.argocd.namespace}`,
       );
-      for (const d of destinations) expect(d.server).toBe(DEFAULT_RENDER_OPTIONS.argocd.destinationServer);
-      expect(get(project, 'spec', 'clusterResourceWhitelist')).toEqual([{ group: '', kind: 'Namespace' }]);
-      expect(get(project, 'spec', 'namespaceResourceWhitelist')).toEqual([{ group: '*', kind: '*' }]);
+      // AND no wildcard kind: the platform repo creates only what envcat renders there
+      for (const list of ['namespaceResourceWhitelist', 'clusterResourceWhitelist'])
+        for (const item of get(project, 'spec', list) as Obj[]) expect(item.kind).not.toContain('*');
+    });
+
+    it('syncs the platform Applications server-side (a large inline module fits no annotation)', () => {
+      expect(get(PLATFORM_SET, 'spec', 'template', 'spec', 'syncPolicy', 'syncOptions')).toContain(
+        'ServerSideApply=true',
+      );
     });
   });
 

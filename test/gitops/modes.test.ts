@@ -117,6 +117,22 @@ describe('gitops/crossplane-native', () => {
     );
   });
 
+  it('allows every cluster-scoped kind the built-in entries declare (a shared project, listed by hand)', async () => {
+    // GIVEN the shared project of the function's Applications (a namespaced Environment cannot
+    // compose an AppProject into the argocd namespace, so there is no project per environment)
+    const project = find(docs, 'AppProject', DEFAULT_FUNCTION_PROJECT) as {
+      spec: { clusterResourceWhitelist: Obj[] };
+    };
+    const declared = (await builtInCatalog())
+      .entries()
+      .flatMap((e) => e.document.spec.apps?.clusterResources ?? []);
+    expect(declared.length).toBeGreaterThan(0);
+    // THEN each declared kind is on its whitelist, with Namespace (CreateNamespace=true)
+    expect(project.spec.clusterResourceWhitelist).toEqual(
+      expect.arrayContaining([{ group: '', kind: 'Namespace' }, ...declared]),
+    );
+  });
+
   it('lets the platform ApplicationSet sync Environment composite resources from the platform repo', () => {
     const bootstrap = documents('bootstrap');
     const project = find(bootstrap, 'AppProject', 'envcat-bootstrap') as {

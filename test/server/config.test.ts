@@ -14,6 +14,8 @@ describe('loadConfig', () => {
       workspaceApi: 'namespaced',
       gitLocalWrites: 'direct',
       argocdNamespace: 'argocd',
+      // a project per environment, rendered by envcat
+      argocdProject: 'envcat-{env}',
       simulatorDelayMs: 3000,
       simulatorState: 'disk',
       tokens: [],
@@ -77,6 +79,7 @@ describe('loadConfig', () => {
     [{ KUBECONFIG: '/k' }, '/ENVCAT_PLATFORM_REPO'],
     [{ ENVCAT_TERRAFORM_ALLOW: 'provisioner:*' }, '/ENVCAT_TERRAFORM_ALLOW'],
     [{ ENVCAT_TERRAFORM_ALLOW: 'local-exec' }, '/ENVCAT_TERRAFORM_ALLOW'],
+    [{ ENVCAT_ARGOCD_PROJECT: 'Envcat_{env}' }, '/ENVCAT_ARGOCD_PROJECT'],
   ])('rejects %j naming %s', (env, path) => {
     let error: unknown;
     try {

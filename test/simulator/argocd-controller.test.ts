@@ -285,6 +285,7 @@ describe('SimulatedArgoCD', () => {
     expect(progressing.resources?.map((r) => `${r.kind}/${r.name}`)).toEqual([
       `Namespace/${env}`,
       'NetworkPolicy/envcat-isolate-namespace',
+      `AppProject/envcat-${env}`,
       `Workspace/${env}-db`,
     ]);
     const workspace = await cluster.client.get({

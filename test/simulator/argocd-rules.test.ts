@@ -33,6 +33,8 @@ import {
 import { loadManifests } from '../../src/cluster/simulator/manifests.js';
 import { DEFAULT_BOOTSTRAP_DIR, loadBootstrap } from '../../src/cluster/simulator/index.js';
 import type { KubeObject } from '../../src/cluster/types.js';
+import { renderAppProject, renderOptions, validateEnvironment } from '../../src/core/index.js';
+import { builtInCatalog, examples } from '../support/examples.js';
 
 const PLATFORM = '/repos/platform.git';
 const APPS = '/repos/apps.git';
@@ -276,40 +278,60 @@ describe('the git generator', () => {
   });
 });
 
-describe('AppProject rules (the bootstrap projects)', () => {
-  let envcat: AppProjectSpec;
+describe("AppProject rules (the bootstrap project and an environment's rendered project)", () => {
+  let envProject: AppProjectSpec;
   let bootstrapProject: AppProjectSpec;
   beforeAll(async () => {
     const docs = await bootstrap();
-    envcat = docs.find((d) => d.kind === 'AppProject' && d.metadata.name === 'envcat')!
-      .spec as AppProjectSpec;
     bootstrapProject = docs.find((d) => d.kind === 'AppProject' && d.metadata.name === 'envcat-bootstrap')!
+      .spec as AppProjectSpec;
+    // The README example's own project (dev-feature-auth: the sample app, Datadog, RDS).
+    const example = examples().find((e) => e.id === 'sample-app/dev-feature-auth')!;
+    const { environment } = validateEnvironment(example.document, await builtInCatalog());
+    envProject = renderAppProject(environment, renderOptions({ appsRepo: { url: APPS, revision: 'main' } }))!
       .spec as AppProjectSpec;
   });
   const server = 'https://kubernetes.default.svc';
 
   it.each([
     [APPS, true],
-    ['/repos/APPS.git/', true],
+    ['/repos/APPS.git', true],
+    // util/git NormalizeGitURL drops `.git` but keeps a trailing slash
+    ['/repos/apps.git/', false],
     ['https://helm.datadoghq.com', true],
+    ['https://helm.runix.net', false],
     ['https://charts.bitnami.com/bitnami', false],
-  ])('envcat project: source %j permitted is %s', (repo, expected) => {
-    expect(isSourcePermitted(envcat, repo)).toBe(expected);
+  ])('environment project: source %j permitted is %s', (repo, expected) => {
+    expect(isSourcePermitted(envProject, repo)).toBe(expected);
   });
 
   it.each([
     ['dev-feature-auth', true],
+    ['dev-other', false],
     ['kube-system', false],
     ['argocd', false],
-    ['crossplane-system', false],
-  ])('envcat project: destination namespace %j permitted is %s', (namespace, expected) => {
-    expect(isDestinationPermitted(envcat, { server, namespace })).toBe(expected);
+  ])('environment project: destination namespace %j permitted is %s', (namespace, expected) => {
+    expect(isDestinationPermitted(envProject, { server, namespace })).toBe(expected);
   });
 
-  it('envcat project: only the in-cluster server', () => {
-    expect(isDestinationPermitted(envcat, { server: 'https://other.example:6443', namespace: 'dev' })).toBe(
-      false,
-    );
+  it('environment project: only the in-cluster server', () => {
+    expect(
+      isDestinationPermitted(envProject, {
+        server: 'https://other.example:6443',
+        namespace: 'dev-feature-auth',
+      }),
+    ).toBe(false);
+  });
+
+  it.each([
+    ['', 'Namespace', 'dev-feature-auth', true],
+    ['', 'Namespace', 'dev-other', false],
+    ['rbac.authorization.k8s.io', 'ClusterRole', 'monitoring-datadog', true],
+    ['rbac.authorization.k8s.io', 'ClusterRoleBinding', 'monitoring-datadog', true],
+    ['admissionregistration.k8s.io', 'MutatingWebhookConfiguration', 'x', false],
+    ['apiextensions.k8s.io', 'CustomResourceDefinition', 'x', false],
+  ])('environment project: cluster-scoped %s/%s %s permitted is %s', (group, kind, name, expected) => {
+    expect(isGroupKindPermitted(envProject, { group, kind, name, namespaced: false })).toBe(expected);
   });
 
   it.each([
@@ -319,6 +341,7 @@ describe('AppProject rules (the bootstrap projects)', () => {
     ['tf.m.upbound.io', 'Workspace', true, true],
     ['networking.k8s.io', 'NetworkPolicy', true, true],
     ['argoproj.io', 'Application', true, true],
+    ['argoproj.io', 'AppProject', true, true],
     ['apps', 'Deployment', true, false],
   ])(
     'envcat-bootstrap project: %s/%s (namespaced %s) permitted is %s',
@@ -327,11 +350,11 @@ describe('AppProject rules (the bootstrap projects)', () => {
     },
   );
 
-  it('envcat-bootstrap project: an Application into argocd is permitted; envcat project: not', () => {
+  it('envcat-bootstrap project: an Application into argocd is permitted; the environment project: not', () => {
     const app = { group: 'argoproj.io', kind: 'Application', name: 'dev-app', namespace: 'argocd' };
     expect(resourceProblem(bootstrapProject, 'envcat-bootstrap', app, { server })).toBeUndefined();
-    expect(resourceProblem(envcat, 'envcat', app, { server })).toBe(
-      "namespace argocd is not permitted in project 'envcat'",
+    expect(resourceProblem(envProject, 'envcat-dev-feature-auth', app, { server })).toBe(
+      "namespace argocd is not permitted in project 'envcat-dev-feature-auth'",
     );
   });
 

@@ -48,7 +48,6 @@ describe('loadBootstrap', () => {
       appsRepoUrl: '/srv/apps.git',
     });
     expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
-      'AppProject/envcat',
       'AppProject/envcat-bootstrap',
       'ApplicationSet/envcat-apps',
       'ApplicationSet/envcat-platform',
@@ -110,7 +109,7 @@ describe('startSimulatedCluster', () => {
       await client.get({
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'AppProject',
-        name: 'envcat',
+        name: 'envcat-bootstrap',
         namespace: 'argocd',
       }),
     ).toBeDefined();

@@ -1,12 +1,23 @@
 /**
- * AppProject rules as Argo CD applies them (pkg/apis/application/v1alpha1 AppProject): permitted
- * source repos, destinations (with `!` deny entries, Argo CD >= 2.5) and resource kinds. Pure.
+ * AppProject rules as Argo CD applies them. Pure. Upstream (argoproj/argo-cd):
+ * - pkg/apis/application/v1alpha1/app_project_types.go: `IsSourcePermitted` (repo URLs compared
+ *   after `git.NormalizeGitURL`, gobwas globs with `/` as separator, `!` denies),
+ *   `isDestinationMatched` (server or name, and namespace; `!` denies), `IsGroupKindNamePermitted`
+ *   (namespaced kinds: no whitelist means all; cluster-scoped kinds: only whitelisted ones, an item
+ *   with `name` matching that name only) and `globMatch`;
+ * - types.go: `isResourceInList` / `isNamedResourceInList` (Go `filepath.Match` on group, kind and
+ *   name; a malformed pattern matches nothing);
+ * - util/glob/glob.go: `Match` (a pattern that does not compile matches nothing);
+ * - util/git/git.go: `NormalizeGitURL`;
+ * - controller/sync.go: `validateSyncPermissions` (the messages of `resourceProblem`).
  */
-import { globMatch } from './glob.js';
+import { globMatch as gobwasMatch, GlobSyntaxError, pathMatch } from './glob.js';
 
 export interface GroupKindRule {
   group?: string;
   kind?: string;
+  /** Cluster resource items only (Argo CD 3.3+): a `filepath.Match` pattern for the name. */
+  name?: string;
 }
 
 export interface AppProjectSpec {
@@ -24,18 +35,51 @@ export interface Destination {
   namespace?: string;
 }
 
-function isDeny(pattern: string | undefined): boolean {
+function isDenyPattern(pattern: string | undefined): boolean {
   return pattern?.startsWith('!') ?? false;
 }
 
-function match(pattern: string | undefined, value: string, separator?: string): boolean {
-  const p = pattern ?? '';
-  if (isDeny(p)) return !globMatch(p.slice(1), value, separator);
-  if (p === '*') return true;
-  return globMatch(p, value, separator);
+/** util/glob `Match`: a pattern that does not compile matches nothing. */
+function glob(pattern: string, value: string, separator?: string): boolean {
+  try {
+    return gobwasMatch(pattern, value, separator);
+  } catch (error) {
+    if (error instanceof GlobSyntaxError) return false;
+    throw error;
+  }
 }
 
-/** util/git NormalizeGitURL, for the URL forms envcat uses: case and a trailing `.git` or `/` do not matter. */
+/** app_project_types.go `globMatch(pattern, val, allowNegation=true, separators...)`. */
+function globMatch(pattern: string | undefined, value: string, separator?: string): boolean {
+  const p = pattern ?? '';
+  if (isDenyPattern(p)) return !glob(p.slice(1), value, separator);
+  if (p === '*') return true;
+  return glob(p, value, separator);
+}
+
+/** Go `filepath.Match`; an error (a malformed pattern) is no match, as upstream's `ok && err == nil`. */
+function filepathMatch(pattern: string, value: string): boolean {
+  try {
+    return pathMatch(pattern, value);
+  } catch (error) {
+    if (error instanceof GlobSyntaxError) return false;
+    throw error;
+  }
+}
+
+/** util/git NormalizeGitURL: lower case, trimmed, scp-like SSH made a path, `ssh://` and `.git` dropped. */
+export function argoNormalizeGitUrl(url: string): string {
+  let repo = url.trim().toLowerCase();
+  const scp = /^([\w.-]+@[\w.-]+):(?!\/\/)(.*)$/.exec(repo);
+  if (scp && !repo.startsWith('ssh://')) repo = `${scp[1]}/${scp[2]}`;
+  repo = repo.replace(/\.git$/, '');
+  return repo.replace(/^ssh:\/\//, '');
+}
+
+/**
+ * How the simulator finds its clone of a repo URL (not an Argo CD rule): case, a trailing `.git`
+ * or `/` do not matter.
+ */
 export function normalizeGitUrl(url: string): string {
   return url
     .trim()
@@ -45,45 +89,56 @@ export function normalizeGitUrl(url: string): string {
 }
 
 export function isSourcePermitted(project: AppProjectSpec, repoURL: string): boolean {
-  const source = normalizeGitUrl(repoURL);
-  let any = false;
+  const source = argoNormalizeGitUrl(repoURL);
+  let anySourceMatched = false;
   for (const entry of project.sourceRepos ?? []) {
-    const pattern = isDeny(entry) ? `!${normalizeGitUrl(entry.slice(1))}` : normalizeGitUrl(entry);
-    if (match(pattern, source, '/')) any = true;
-    else if (isDeny(pattern)) return false;
+    const pattern = isDenyPattern(entry)
+      ? `!${argoNormalizeGitUrl(entry.slice(1))}`
+      : argoNormalizeGitUrl(entry);
+    const matched = globMatch(pattern, source, '/');
+    if (matched) anySourceMatched = true;
+    else if (isDenyPattern(pattern)) return false;
   }
-  return any;
+  return anySourceMatched;
 }
 
 export function isDestinationPermitted(project: AppProjectSpec, destination: Destination): boolean {
-  let any = false;
-  let noDeny = true;
+  let anyDestinationMatched = false;
   for (const item of project.destinations ?? []) {
-    const nameMatched = !!destination.name && match(item.name, destination.name);
-    const serverMatched = !!destination.server && match(item.server, destination.server);
-    const namespaceMatched = match(item.namespace, destination.namespace ?? '');
-    if ((serverMatched || nameMatched) && namespaceMatched) any = true;
+    const nameMatched = !!destination.name && globMatch(item.name, destination.name);
+    const serverMatched = !!destination.server && globMatch(item.server, destination.server);
+    const namespaceMatched = globMatch(item.namespace, destination.namespace ?? '');
+    if ((serverMatched || nameMatched) && namespaceMatched) anyDestinationMatched = true;
+    // Go's && binds tighter than ||, as upstream's switch reads.
     else if (
-      (!nameMatched && isDeny(item.name)) ||
-      (!serverMatched && isDeny(item.server)) ||
-      (!namespaceMatched && isDeny(item.namespace))
+      (!nameMatched && isDenyPattern(item.name)) ||
+      (!serverMatched && isDenyPattern(item.server) && namespaceMatched)
     )
-      noDeny = false;
+      return false;
+    else if (!namespaceMatched && isDenyPattern(item.namespace) && serverMatched) return false;
   }
-  return any && noDeny;
+  return anyDestinationMatched;
 }
 
 function inList(group: string, kind: string, rules: readonly GroupKindRule[]): boolean {
+  return rules.some((r) => filepathMatch(r.kind ?? '', kind) && filepathMatch(r.group ?? '', group));
+}
+
+function inNamedList(
+  resource: { group: string; kind: string; name: string },
+  rules: readonly GroupKindRule[],
+): boolean {
   return rules.some(
     (r) =>
-      (r.group === group || globMatch(r.group ?? '', group)) &&
-      (r.kind === kind || globMatch(r.kind ?? '', kind)),
+      filepathMatch(r.kind ?? '', resource.kind) &&
+      filepathMatch(r.group ?? '', resource.group) &&
+      (!r.name || filepathMatch(r.name, resource.name)),
   );
 }
 
 export function isGroupKindPermitted(
   project: AppProjectSpec,
-  resource: { group: string; kind: string; namespaced: boolean },
+  resource: { group: string; kind: string; name?: string; namespaced: boolean },
 ): boolean {
   const { group, kind } = resource;
   if (resource.namespaced) {
@@ -92,14 +147,15 @@ export function isGroupKindPermitted(
     const whiteListed = white === undefined || (white.length !== 0 && inList(group, kind, white));
     return whiteListed && !(black.length !== 0 && inList(group, kind, black));
   }
+  const named = { group, kind, name: resource.name ?? '' };
   const white = project.clusterResourceWhitelist ?? [];
   const black = project.clusterResourceBlacklist ?? [];
   return (
-    white.length !== 0 && inList(group, kind, white) && !(black.length !== 0 && inList(group, kind, black))
+    white.length !== 0 && inNamedList(named, white) && !(black.length !== 0 && inNamedList(named, black))
   );
 }
 
-/** Why a resource may not be synced by an Application of this project, or undefined when it may. */
+/** controller/sync.go validateSyncPermissions: why a resource may not be synced, or undefined when it may. */
 export function resourceProblem(
   project: AppProjectSpec,
   projectName: string,

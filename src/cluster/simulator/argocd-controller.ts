@@ -49,12 +49,13 @@ import {
   isDestinationPermitted,
   isSourcePermitted,
   normalizeGitUrl,
-  resourceProblem,
   type AppProjectSpec,
 } from './appproject.js';
 import type { ControlSource, SimulatorControls } from './controls.js';
 import { parseDelay } from './controls.js';
 import { resourceHealth, rolledOutStatus, worstHealth, type Health } from './health.js';
+import { chartObjects, KNOWN_CHARTS, type ChartObject, type SimulatedChart } from './helm-charts.js';
+import { refusedByProject } from './sync-permissions.js';
 import { loadManifests, type DirectorySource } from './manifests.js';
 import { ReconcileQueue } from './reconcile-queue.js';
 import { RepoSnapshots, type RepoSnapshot } from './repo-snapshots.js';
@@ -105,6 +106,8 @@ export interface SimulatedArgoCDOptions {
   pollMs?: number;
   /** Workspace APIs whose health the application controller watches. Default both. */
   workspaceApis?: readonly WorkspaceApi[];
+  /** Helm charts whose objects a sync checks against the AppProject. Default KNOWN_CHARTS. */
+  charts?: readonly SimulatedChart[];
   logger: Logger;
 }
 
@@ -112,6 +115,7 @@ interface AppSource extends Partial<DirectorySource> {
   repoURL?: string;
   chart?: string;
   targetRevision?: string;
+  helm?: { releaseName?: string };
 }
 
 interface AppDestination {
@@ -181,7 +185,7 @@ interface AppStatus {
 }
 
 type Target =
-  | { kind: 'helm'; revision: string }
+  | { kind: 'helm'; revision: string; objects: ChartObject[] }
   | { kind: 'directory'; revision: string; objects: KubeObject[] }
   | { kind: 'problem'; type: string; message: string };
 
@@ -647,12 +651,17 @@ export class SimulatedArgoCD {
     let state: AppStatus = { ...structuredClone(previous), controllerNamespace: this.namespace };
     const comparedTo = { source: spec.source ?? {}, destination: spec.destination ?? {} };
 
-    const invalid = await this.specProblem(key, spec);
-    if (invalid) {
-      state.conditions = this.conditions(previous, [{ type: 'InvalidSpecError', message: invalid }]);
+    const invalid = await this.specProblems(key, spec);
+    if (invalid.length > 0) {
+      state.conditions = this.conditions(
+        previous,
+        invalid.map((message) => ({ type: 'InvalidSpecError', message })),
+      );
       state.sync = { status: 'Unknown', comparedTo };
       state.health = this.health(previous, { status: 'Unknown' });
       await this.writeApplication(app, previous, state, refresh);
+      // Looked at again on the next reconciliation (a project created or widened since).
+      this.schedulePoll(key);
       return;
     }
 
@@ -837,15 +846,21 @@ export class SimulatedArgoCD {
     this.schedulePoll(key);
   }
 
-  /** Why the spec cannot be reconciled (Argo CD's InvalidSpecError), or undefined. */
-  private async specProblem(key: string, spec: AppSpec): Promise<string | undefined> {
+  /**
+   * Why the spec cannot be reconciled (Argo CD's InvalidSpecError conditions), or none: the project
+   * must exist (controller/appcontroller.go) and permit the source repo and the destination
+   * (util/argo/argo.go ValidatePermissions, each refusal its own condition).
+   */
+  private async specProblems(key: string, spec: AppSpec): Promise<string[]> {
     if (spec.sources && spec.sources.length > 0)
-      return 'multi-source Applications are not supported by the simulated Argo CD';
+      return ['multi-source Applications are not supported by the simulated Argo CD'];
     if (!spec.source || (!spec.source.path && spec.source.path !== '' && !spec.source.chart))
-      return 'spec.source must have a path or a chart';
+      return ['spec.source must have a path or a chart'];
     const destination = spec.destination ?? {};
     if (destination.server !== IN_CLUSTER_SERVER && destination.name !== 'in-cluster')
-      return `cluster '${destination.server ?? destination.name ?? ''}' has not been configured (only the in-cluster destination exists)`;
+      return [
+        `cluster '${destination.server ?? destination.name ?? ''}' has not been configured (only the in-cluster destination exists)`,
+      ];
     const projectName = spec.project ?? 'default';
     const project = await this.options.cluster.get({
       apiVersion: 'argoproj.io/v1alpha1',
@@ -853,14 +868,24 @@ export class SimulatedArgoCD {
       name: projectName,
       namespace: this.namespace,
     });
-    if (!project) return `Application referencing project ${projectName} which does not exist`;
+    if (!project) {
+      this.projects.delete(key);
+      return [`Application referencing project ${projectName} which does not exist`];
+    }
     const projectSpec = (isRecord(project.spec) ? project.spec : {}) as AppProjectSpec;
+    const problems: string[] = [];
     if (!isSourcePermitted(projectSpec, spec.source.repoURL ?? ''))
-      return `application repo ${spec.source.repoURL ?? ''} is not permitted in project '${projectName}'`;
-    if (!isDestinationPermitted(projectSpec, destination))
-      return `application destination server '${destination.server ?? ''}' and namespace '${destination.namespace ?? ''}' do not match any of the allowed destinations in project '${projectName}'`;
+      problems.push(
+        `application repo ${spec.source.repoURL ?? ''} is not permitted in project '${projectName}'`,
+      );
+    // The in-cluster destination is https://kubernetes.default.svc, named in-cluster.
+    const cluster = { server: IN_CLUSTER_SERVER, name: 'in-cluster', namespace: destination.namespace ?? '' };
+    if (!isDestinationPermitted(projectSpec, cluster))
+      problems.push(
+        `application destination server '${destination.name ? 'in-cluster' : IN_CLUSTER_SERVER}' and namespace '${destination.namespace ?? ''}' do not match any of the allowed destinations in project '${projectName}'`,
+      );
     this.projects.set(key, { name: projectName, spec: projectSpec });
-    return undefined;
+    return problems;
   }
 
   private async targetState(
@@ -869,8 +894,16 @@ export class SimulatedArgoCD {
     refresh: boolean,
   ): Promise<{ target: Target; fetched: boolean }> {
     const source = spec.source!;
-    if (source.chart)
-      return { target: { kind: 'helm', revision: source.targetRevision ?? '' }, fetched: false };
+    if (source.chart) {
+      const objects = chartObjects({
+        charts: this.options.charts ?? KNOWN_CHARTS,
+        repoURL: source.repoURL ?? '',
+        chart: source.chart,
+        // Argo CD's default release name is the Application's name.
+        release: source.helm?.releaseName ?? refFromKey(key).name,
+      });
+      return { target: { kind: 'helm', revision: source.targetRevision ?? '', objects }, fetched: false };
+    }
     const snapshots = this.snapshotsFor(source.repoURL ?? '');
     if (!snapshots)
       return {
@@ -1038,22 +1071,36 @@ export class SimulatedArgoCD {
     const destination = spec.destination ?? {};
     const results: Array<Record<string, unknown>> = [];
     const pruned: ResourceStatus[] = [];
+    const namespace = spec.destination?.namespace;
+    const createsNamespace =
+      !!namespace &&
+      (spec.syncPolicy?.syncOptions ?? []).includes('CreateNamespace=true') &&
+      !(await this.options.cluster.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace }));
+    const refused = project
+      ? refusedByProject({
+          project,
+          destination: spec.destination ?? {},
+          objects: [...(target.kind === 'helm' ? target.objects : []), ...desired],
+          createsNamespace,
+        })
+      : [];
+    if (refused.length > 0) {
+      // gitops-engine sync_context.go: a task the permission check refuses makes the whole sync
+      // fail before anything is applied, naming every distinct refusal.
+      const messages = [...new Set(refused.map((r) => String(r.message)))].sort();
+      state.operationState = {
+        ...operation,
+        phase: 'Failed',
+        message: `one or more synchronization tasks are not valid: ${messages.join('; ')}`,
+        finishedAt: timestamp(Date.now()),
+        syncResult: { revision: target.revision, source: comparedTo.source, resources: refused },
+      };
+      state.sync = { status: 'OutOfSync', revision: target.revision, comparedTo };
+      this.log.warn({ application: app.metadata.name, refused: messages }, 'sync refused by the AppProject');
+      return;
+    }
     try {
       for (const object of desired) {
-        const problem =
-          project &&
-          resourceProblem(
-            project.spec,
-            project.name,
-            {
-              group: groupVersion(object.apiVersion).group,
-              kind: object.kind,
-              name: object.metadata.name,
-              ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
-            },
-            destination,
-          );
-        if (problem) throw new SyncFailure(problem);
         if (!isClusterScoped(object) && !object.metadata.namespace)
           throw new SyncFailure(
             `${object.kind}/${object.metadata.name}: namespace is missing and the destination has none`,
@@ -1061,11 +1108,12 @@ export class SimulatedArgoCD {
       }
       if ((spec.syncPolicy?.syncOptions ?? []).includes('CreateNamespace=true') && destination.namespace) {
         const ref = { apiVersion: 'v1', kind: 'Namespace', name: destination.namespace };
-        if (!(await this.options.cluster.get(ref)))
+        if (!(await this.options.cluster.get(ref))) {
           await this.options.cluster.apply(
             { ...ref, metadata: { name: destination.namespace } },
             { fieldManager: FIELD_MANAGER, force: true },
           );
+        }
       }
       for (const object of desired) {
         const applied = await this.options.cluster.apply(object, {

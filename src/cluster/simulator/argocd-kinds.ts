@@ -4,27 +4,10 @@
  * wave). Pure.
  */
 
-function groupOf(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
-}
+import { groupOfApiVersion, isKubernetesClusterScoped } from '../../core/index.js';
 
-/** `group/Kind` (core group: `/Kind`) of the cluster-scoped kinds envcat and its bootstrap use, and the common built-ins. */
-const CLUSTER_SCOPED = new Set([
-  '/Namespace',
-  '/Node',
-  '/PersistentVolume',
-  'storage.k8s.io/StorageClass',
-  'storage.k8s.io/CSIDriver',
-  'apiextensions.k8s.io/CustomResourceDefinition',
-  'apiregistration.k8s.io/APIService',
-  'rbac.authorization.k8s.io/ClusterRole',
-  'rbac.authorization.k8s.io/ClusterRoleBinding',
-  'scheduling.k8s.io/PriorityClass',
-  'node.k8s.io/RuntimeClass',
-  'networking.k8s.io/IngressClass',
-  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
-  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+/** `group/Kind` of the cluster-scoped kinds of Crossplane and provider-terraform that envcat and its bootstrap use. */
+const CLUSTER_SCOPED_CUSTOM = new Set([
   'tf.upbound.io/Workspace',
   'tf.upbound.io/ProviderConfig',
   'tf.upbound.io/ProviderConfigUsage',
@@ -37,8 +20,18 @@ const CLUSTER_SCOPED = new Set([
   'apiextensions.crossplane.io/Composition',
 ]);
 
-export function isClusterScoped(type: { apiVersion: string; kind: string }): boolean {
-  return CLUSTER_SCOPED.has(`${groupOf(type.apiVersion)}/${type.kind}`);
+/**
+ * Whether a kind is cluster-scoped (what API discovery tells Argo CD): Kubernetes' built-in
+ * cluster-scoped kinds (the list `catalog validate` uses), Crossplane's, and the kinds of
+ * cluster-scoped CRDs this cluster serves (`custom`, `group/Kind` keys).
+ */
+export function isClusterScoped(
+  type: { apiVersion: string; kind: string },
+  custom: ReadonlySet<string> = new Set(),
+): boolean {
+  const gk = { group: groupOfApiVersion(type.apiVersion), kind: type.kind };
+  const key = `${gk.group}/${gk.kind}`;
+  return isKubernetesClusterScoped(gk) || CLUSTER_SCOPED_CUSTOM.has(key) || custom.has(key);
 }
 
 /** gitops-engine `kindOrder`: kinds others depend on first; kinds not listed come after, by name. */

@@ -85,6 +85,25 @@ export const catalogEntrySchema: JsonSchema = {
             },
             values: relativePath,
             manifests: relativePath,
+            clusterResources: {
+              type: 'array',
+              maxItems: 64,
+              uniqueItems: true,
+              items: {
+                type: 'object',
+                required: ['group', 'kind'],
+                additionalProperties: false,
+                properties: {
+                  // '' (the core group) or a DNS subdomain; no globs: the project allows exactly these.
+                  group: {
+                    type: 'string',
+                    maxLength: 253,
+                    pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$',
+                  },
+                  kind: { type: 'string', maxLength: 63, pattern: '^[A-Z][A-Za-z0-9]*$' },
+                },
+              },
+            },
           },
         },
       },

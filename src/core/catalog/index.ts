@@ -10,3 +10,12 @@ export {
 } from './validate-entry.js';
 export { Catalog, parseEntryReference, type EntryReference, type Resolution } from './catalog.js';
 export { entryFilePathProblem, entryFilesProblems } from './entry-files.js';
+export {
+  clusterScopedCustomKinds,
+  groupKindKey,
+  groupOfApiVersion,
+  isClusterScopedKind,
+  isKubernetesClusterScoped,
+  type GroupKind,
+} from './cluster-scoped.js';
+export { NAMESPACE_TEMPLATE } from './manifest-rules.js';

@@ -40,6 +40,11 @@ export interface AppsPart {
   values?: string;
   /** Folder of manifest templates (relative path), instead of a Helm source. */
   manifests?: string;
+  /**
+   * The cluster-scoped kinds the part creates (besides its namespace): the environment's Argo CD
+   * project allows exactly these. A manifests entry must declare every one its manifests have.
+   */
+  clusterResources?: Array<{ group: string; kind: string }>;
 }
 
 export interface CatalogEntryDocument {

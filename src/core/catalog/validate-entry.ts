@@ -15,6 +15,7 @@ import { scanTemplate, type TemplateReference } from '../template/index.js';
 import { analyzeModule, schemaTypesForTerraformType, type TerraformAllowance } from '../terraform/index.js';
 import { canonicalize, parseYamlDocument, parseYamlDocuments, yamlProblem } from '../yaml/index.js';
 import { catalogEntrySchema } from './entry-schema.js';
+import { checkClusterResources, checkManifests } from './manifest-rules.js';
 import type {
   CatalogEntry,
   CatalogEntryDocument,
@@ -181,6 +182,7 @@ export async function validateEntry(source: EntrySource): Promise<EntryCheck> {
         if (yamlFiles.length === 0) at('/spec/apps/manifests', `folder "${dir}" has no .yaml files`);
         manifests = yamlFiles.flatMap((f) => readTemplate(f.path, '/spec/apps/manifests', false) ?? []);
         for (const m of manifests) checkManifests(m, (p, msg) => at(p, msg, fileOf(m.path)));
+        checkClusterResources({ manifests, declared: apps.clusterResources ?? [], at, fileOf });
       }
     }
     for (const t of [...(values ? [values] : []), ...(manifests ?? [])]) {
@@ -314,27 +316,6 @@ function checkOutputs(
     outputs.set(o.name, { schema: o.schema, sensitive: o.sensitive === true });
   });
   return outputs;
-}
-
-function checkManifests(file: TemplateFile, at: At): void {
-  file.documents.forEach((d, i) => {
-    const ptr = pointer(i);
-    if (d === null || typeof d !== 'object' || Array.isArray(d)) {
-      at(ptr, 'a manifest must be a Kubernetes object');
-      return;
-    }
-    if (typeof d.apiVersion !== 'string') at(joinPointer(ptr, 'apiVersion'), 'is required');
-    if (typeof d.kind !== 'string') at(joinPointer(ptr, 'kind'), 'is required');
-    const meta = d.metadata;
-    if (meta === null || typeof meta !== 'object' || Array.isArray(meta) || typeof meta.name !== 'string') {
-      at(joinPointer(ptr, 'metadata', 'name'), 'is required');
-    } else if ('namespace' in meta) {
-      at(
-        joinPointer(ptr, 'metadata', 'namespace'),
-        'must not be set: Argo CD deploys into the environment namespace',
-      );
-    }
-  });
 }
 
 function checkReferences(

@@ -3,6 +3,7 @@ import type { ResolvedEnvironment, ResolvedInstance } from '../environment/types
 import type { JsonValue } from '../catalog/types.js';
 import { ANNOTATION, instanceLabels, qualifiedName } from './labels.js';
 import type { RenderOptions } from './options.js';
+import { applicationProject } from './appproject.js';
 
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 
@@ -46,7 +47,7 @@ export function renderApplication(args: {
       finalizers: [RESOURCES_FINALIZER],
     },
     spec: {
-      project: options.argocd.project,
+      project: applicationProject(env, options),
       source,
       destination: { server: options.argocd.destinationServer, namespace: env.namespace },
       syncPolicy: {

@@ -20,6 +20,8 @@ import { toYaml } from '../yaml/index.js';
 import { appsPath, renderApplication } from './application.js';
 import { LABEL } from './labels.js';
 import { renderNamespace } from './namespace.js';
+import { renderAppProject } from './appproject.js';
+import { NAMESPACE_TEMPLATE } from '../catalog/manifest-rules.js';
 import type { RenderOptions } from './options.js';
 import { planSecret, secretLocation, type SecretPlan } from './secrets.js';
 import { renderWorkspace } from './workspace.js';
@@ -28,6 +30,16 @@ export * from './options.js';
 export { LABEL, ANNOTATION, labelSafeVersion, qualifiedName } from './labels.js';
 export { WORKSPACE_API } from './workspace.js';
 export { RESOURCES_FINALIZER, appsPath } from './application.js';
+export {
+  PROJECT_PLACEHOLDER,
+  appProjectInPlace,
+  applicationProject,
+  declaredClusterResources,
+  projectOptionProblem,
+  projectPerEnvironment,
+  renderAppProject,
+  sourceRepos,
+} from './appproject.js';
 export { secretData, TFVARS_KEY, type SecretPlan } from './secrets.js';
 
 export type Repo = 'platform' | 'apps';
@@ -54,14 +66,18 @@ export function environmentDir(env: ResolvedEnvironment): string {
   return `environments/${env.name}`;
 }
 
-/** environment.yaml (the request without secret values) and namespace.yaml, committed before any step. */
-export function renderEnvironmentFiles(env: ResolvedEnvironment): RenderedFile[] {
+/**
+ * environment.yaml (the request without secret values) and namespace.yaml (the Namespace, its
+ * isolation objects and the environment's Argo CD project), committed before any step.
+ */
+export function renderEnvironmentFiles(env: ResolvedEnvironment, options: RenderOptions): RenderedFile[] {
+  const project = renderAppProject(env, options);
   return [
     { repo: 'platform', path: `${environmentDir(env)}/environment.yaml`, content: toYaml(env.document) },
     {
       repo: 'platform',
       path: `${environmentDir(env)}/namespace.yaml`,
-      content: toYaml(renderNamespace(env)),
+      content: toYaml([...renderNamespace(env), ...(project ? [project] : [])]),
     },
   ];
 }
@@ -211,6 +227,27 @@ export function stepSecretPlans(env: ResolvedEnvironment, step: Step): SecretPla
   return secret ? [secret] : [];
 }
 
+/**
+ * A manifest's namespace may only render to the environment's (catalog validation already refused
+ * a literal one): Argo CD's project allows no other destination.
+ */
+function checkRenderedNamespaces(env: ResolvedEnvironment, file: string, docs: JsonValue[]): void {
+  const problems: Problem[] = [];
+  docs.forEach((doc, i) => {
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return;
+    const metadata = doc.metadata;
+    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return;
+    const namespace = metadata.namespace;
+    if (namespace === undefined || namespace === env.namespace) return;
+    problems.push({
+      file,
+      path: `/${i}/metadata/namespace`,
+      message: `renders to ${JSON.stringify(namespace)}, not the environment's namespace "${env.namespace}": write ${NAMESPACE_TEMPLATE} or leave it out`,
+    });
+  });
+  if (problems.length > 0) throw new InputError(problems);
+}
+
 export function renderStep(args: {
   env: ResolvedEnvironment;
   step: Step;
@@ -266,9 +303,11 @@ export function renderStep(args: {
     );
   }
   for (const template of instance.entry.manifests ?? []) {
-    const docs = withTemplateErrors(`${instance.entry.source}:${template.path}`, () =>
+    const file = `${instance.entry.source}:${template.path}`;
+    const docs = withTemplateErrors(file, () =>
       template.documents.map((d, i) => renderTemplate(d, ctx, `/${i}`)),
     );
+    checkRenderedNamespaces(env, file, docs);
     const relative = template.path.split('/').slice(1).join('/') || template.path;
     files.push({
       repo: 'apps',
@@ -306,7 +345,7 @@ export function renderEnvironment(args: {
   options: RenderOptions;
 }): RenderResult {
   const { env, plan, outputs, options } = args;
-  const result: RenderResult = { files: renderEnvironmentFiles(env), secrets: [], pending: [] };
+  const result: RenderResult = { files: renderEnvironmentFiles(env, options), secrets: [], pending: [] };
   const problems: Problem[] = [];
   for (const step of plan.steps) {
     if (!outputs) {

@@ -10,6 +10,11 @@ export interface RenderOptions {
   argocd: {
     /** Namespace the Application objects live in. */
     namespace: string;
+    /**
+     * The Applications' project. With `{env}` (default `envcat-{env}`), a project
+     * per environment that envcat renders into the environment's namespace.yaml; without it, a
+     * shared project that someone else creates (envcat renders none).
+     */
     project: string;
     destinationServer: string;
   };
@@ -20,7 +25,11 @@ export interface RenderOptions {
 export const DEFAULT_RENDER_OPTIONS: RenderOptions = {
   workspaceApi: 'namespaced',
   providerConfig: 'default',
-  argocd: { namespace: 'argocd', project: 'envcat', destinationServer: 'https://kubernetes.default.svc' },
+  argocd: {
+    namespace: 'argocd',
+    project: 'envcat-{env}',
+    destinationServer: 'https://kubernetes.default.svc',
+  },
   appsRepo: { url: 'https://git.example.com/platform/envcat-apps.git', revision: 'main' },
 };
 

@@ -66,6 +66,33 @@ spec:
               value: \${{ parameters.apiToken.secretName }}
 `;
 
+const CLUSTER_ROLE_YAML = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: \${{ environment.name }}-\${{ instance.name }}-reader
+rules:
+  - apiGroups: ['']
+    resources: [nodes]
+    verbs: [get, list, watch]
+`;
+
+/** A cluster-scoped CRD and an object of it. */
+const CLUSTER_CRD_YAML = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Cluster
+  names: { kind: Widget, plural: widgets }
+  versions: [{ name: v1, served: true, storage: true, schema: { openAPIV3Schema: { type: object } } }]
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: \${{ environment.name }}-widget
+`;
+
 const SERVICE_YAML = `apiVersion: v1
 kind: Service
 metadata:
@@ -300,6 +327,7 @@ const CATALOG = {
 };
 const DEPLOYMENT = 'catalogs/web/manifests/deployment.yaml';
 const SERVICE = 'catalogs/web/manifests/service.yaml';
+const RBAC = 'catalogs/web/manifests/rbac.yaml';
 const AGENT_VALUES = 'catalogs/agent/values.yaml';
 const HYBRID_VALUES = 'catalogs/dbui/values.yaml';
 const IAC_MAIN = 'catalogs/db/terraform/main.tf';
@@ -1247,7 +1275,7 @@ const rules: Rule[] = [
     problem: { file: SERVICE, path: '/1/metadata/name', message: 'is required' },
   },
   {
-    rule: 'manifest setting metadata.namespace',
+    rule: 'manifest setting a fixed metadata.namespace',
     base: 'manifests',
     files: {
       'manifests/deployment.yaml': DEPLOYMENT_YAML.replace(
@@ -1258,8 +1286,85 @@ const rules: Rule[] = [
     problem: {
       file: DEPLOYMENT,
       path: '/0/metadata/namespace',
-      message: 'must not be set: Argo CD deploys into the environment namespace',
+      message:
+        '"production" is a fixed namespace; manifests go into the environment\'s namespace: write ${{ environment.namespace }} or leave it out',
     },
+  },
+  {
+    rule: 'manifest setting metadata.namespace to a number',
+    base: 'manifests',
+    files: {
+      'manifests/deployment.yaml': DEPLOYMENT_YAML.replace(
+        '  name: ${{ instance.name }}\n',
+        '  name: ${{ instance.name }}\n  namespace: 7\n',
+      ),
+    },
+    problem: {
+      file: DEPLOYMENT,
+      path: '/0/metadata/namespace',
+      message: 'must be a string: ${{ environment.namespace }}',
+    },
+  },
+  // --- cluster-scoped kinds (the environment's Argo CD project allows exactly the declared ones) ---
+  {
+    rule: 'manifests with a ClusterRole not declared in apps.clusterResources',
+    base: 'manifests',
+    files: { 'manifests/rbac.yaml': CLUSTER_ROLE_YAML },
+    problem: {
+      file: RBAC,
+      path: '/0/kind',
+      message:
+        'ClusterRole is cluster-scoped: declare {group: "rbac.authorization.k8s.io", kind: ClusterRole} in spec.apps.clusterResources, or the environment\'s Argo CD project refuses it',
+    },
+  },
+  {
+    rule: 'manifests with a core cluster-scoped kind (PersistentVolume) not declared',
+    base: 'manifests',
+    files: {
+      'manifests/pv.yaml':
+        'apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: ${{ instance.name }}\nspec:\n  capacity: { storage: 1Gi }\n',
+    },
+    problem: {
+      file: 'catalogs/web/manifests/pv.yaml',
+      path: '/0/kind',
+      message: has('PersistentVolume is cluster-scoped: declare {group: "", kind: PersistentVolume}'),
+    },
+  },
+  {
+    rule: 'manifests with an object of a cluster-scoped CRD they define, not declared',
+    base: 'manifests',
+    doc: {
+      '/spec/apps/clusterResources': [{ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' }],
+    },
+    files: { 'manifests/crd.yaml': CLUSTER_CRD_YAML },
+    problem: {
+      file: 'catalogs/web/manifests/crd.yaml',
+      path: '/1/kind',
+      message: has('Widget is cluster-scoped: declare {group: "example.com", kind: Widget}'),
+    },
+  },
+  {
+    rule: 'a declared cluster-scoped kind that no manifest has',
+    base: 'manifests',
+    doc: { '/spec/apps/clusterResources': [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' }] },
+    problem: {
+      file: CATALOG.manifests,
+      path: '/spec/apps/clusterResources/0',
+      message:
+        'no manifest has kind ClusterRole of group "rbac.authorization.k8s.io": declare only what the manifests create',
+    },
+  },
+  {
+    rule: 'a glob in apps.clusterResources',
+    base: 'helm',
+    doc: { '/spec/apps/clusterResources': [{ group: '*', kind: '*' }] },
+    problem: { file: CATALOG.helm, path: '/spec/apps/clusterResources/0/group', message: has('pattern') },
+  },
+  {
+    rule: 'apps.clusterResources without a group',
+    base: 'helm',
+    doc: { '/spec/apps/clusterResources': [{ kind: 'ClusterRole' }] },
+    problem: { file: CATALOG.helm, path: '/spec/apps/clusterResources/0/group', message: 'is required' },
   },
   {
     rule: 'manifest that is not an object',
@@ -1317,6 +1422,74 @@ describe('validateEntry: rules', () => {
     // THEN it is rejected with the exact problem (file, JSON pointer, message)
     expect(result.entry).toBeUndefined();
     expect(result.problems).toContainEqual(problem);
+  });
+});
+
+describe('validateEntry: namespaces and cluster-scoped kinds that pass', () => {
+  const withNamespace = (ns: string) =>
+    DEPLOYMENT_YAML.replace(
+      '  name: ${{ instance.name }}\n',
+      `  name: \${{ instance.name }}\n  namespace: ${ns}\n`,
+    );
+  const CLUSTER_ROLE = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' };
+  it.each<[string, Mutation]>([
+    [
+      'metadata.namespace: ${{ environment.namespace }}',
+      {
+        base: 'manifests',
+        files: { 'manifests/deployment.yaml': withNamespace('${{ environment.namespace }}') },
+      },
+    ],
+    [
+      'metadata.namespace quoted, spaces trimmed',
+      {
+        base: 'manifests',
+        files: { 'manifests/deployment.yaml': withNamespace("'${{environment.namespace}}'") },
+      },
+    ],
+    [
+      'a declared ClusterRole',
+      {
+        base: 'manifests',
+        doc: { '/spec/apps/clusterResources': [CLUSTER_ROLE] },
+        files: { 'manifests/rbac.yaml': CLUSTER_ROLE_YAML },
+      },
+    ],
+    [
+      'a cluster-scoped CRD and its object, both declared',
+      {
+        base: 'manifests',
+        doc: {
+          '/spec/apps/clusterResources': [
+            { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+            { group: 'example.com', kind: 'Widget' },
+          ],
+        },
+        files: { 'manifests/crd.yaml': CLUSTER_CRD_YAML },
+      },
+    ],
+    [
+      'an object of a kind no list knows (a namespaced custom resource), undeclared',
+      {
+        base: 'manifests',
+        files: {
+          'manifests/monitor.yaml':
+            'apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: m\n',
+        },
+      },
+    ],
+    [
+      'a Helm entry declaring what its chart renders (not checkable without Helm)',
+      { base: 'helm', doc: { '/spec/apps/clusterResources': [CLUSTER_ROLE] } },
+    ],
+  ])('%s', async (_case, mutation) => {
+    // GIVEN a valid entry with the mutation WHEN it is validated
+    const result = await validateEntry(source(mutation));
+    // THEN it passes, and the declaration is kept for the environment's project
+    expect(result.problems).toEqual([]);
+    expect(result.entry?.document.spec.apps?.clusterResources).toEqual(
+      mutation.doc?.['/spec/apps/clusterResources'],
+    );
   });
 });
 
