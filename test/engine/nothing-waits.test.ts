@@ -44,8 +44,29 @@ let person: GitRepo;
 let scratch: string;
 
 beforeAll(async () => {
+  // A shared project (a name without {env}), as a platform team may configure instead of one per
+  // environment: there a chart repo the project does not list is an InvalidSpecError.
   envcat = await startTestEnvcat({
-    env: { ENVCAT_ERROR_GRACE: `${GRACE_MS}ms`, ENVCAT_SIMULATOR_POLL: '500ms' },
+    env: {
+      ENVCAT_ERROR_GRACE: `${GRACE_MS}ms`,
+      ENVCAT_SIMULATOR_POLL: '500ms',
+      ENVCAT_ARGOCD_PROJECT: 'envcat',
+    },
+  });
+  await envcat.cluster.create({
+    apiVersion: APP_PROJECT.apiVersion,
+    kind: APP_PROJECT.kind,
+    metadata: { name: 'envcat', namespace: APP_PROJECT.namespace },
+    spec: {
+      sourceRepos: [envcat.repoUrls.apps, 'https://helm.datadoghq.com', 'https://helm.runix.net'],
+      destinations: [{ server: 'https://kubernetes.default.svc', namespace: '*' }],
+      clusterResourceWhitelist: [
+        { group: '', kind: 'Namespace' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+      ],
+      namespaceResourceWhitelist: [{ group: '*', kind: '*' }],
+    },
   });
   scratch = await mkdtemp(join(tmpdir(), 'envcat-person-'));
   person = new GitRepo({
