@@ -27,8 +27,13 @@ interface LeaseSpec {
   leaseTransitions?: number;
 }
 
+/** What one attempt found: leading, or the Lease held by another replica, or it could not tell. */
+type Attempt = 'leading' | 'held' | 'unknown';
+
 export class LeaderElector {
   private leading = false;
+  /** When this replica last acquired or renewed the Lease. */
+  private renewedAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly now: () => number;
@@ -71,24 +76,45 @@ export class LeaderElector {
     }
   }
 
+  /**
+   * client-go's timing (leaderelection.go: LeaseDuration 15 s, RenewDeadline 10 s, RetryPeriod
+   * 2 s): a leader that cannot renew keeps trying every retry period, and steps down only once it
+   * has not renewed for the renew deadline, which ends before its Lease can expire for the others.
+   * One failed request (a 500 or 429 from a busy API server) is not a lost leadership.
+   */
+  private get renewDeadlineMs(): number {
+    return Math.floor((this.options.leaseDurationMs * 2) / 3);
+  }
+
+  private get retryPeriodMs(): number {
+    return Math.max(50, Math.floor(this.options.leaseDurationMs / 7.5));
+  }
+
   private schedule(): void {
     if (this.stopped) return;
+    // Renewing every third of the duration while it goes well; retrying sooner while it does not.
+    const overdue = this.leading && this.now() - this.renewedAt > this.options.leaseDurationMs / 3;
     this.timer = setTimeout(
       () => void this.tick().finally(() => this.schedule()),
-      Math.max(50, Math.floor(this.options.leaseDurationMs / 3)),
+      overdue ? this.retryPeriodMs : Math.max(50, Math.floor(this.options.leaseDurationMs / 3)),
     );
     this.timer.unref();
   }
 
-  private async tick(): Promise<void> {
-    let leading: boolean;
+  /** One attempt; exported to tests through the class, driven by start() otherwise. */
+  async tick(): Promise<void> {
+    let attempt: Attempt;
     try {
-      leading = await this.tryAcquireOrRenew();
+      attempt = await this.tryAcquireOrRenew();
     } catch (error) {
-      // Unable to renew means unable to prove leadership: step down, as client-go does.
       this.options.logger.warn({ err: { message: (error as Error).message } }, 'leader lease renewal failed');
-      leading = false;
+      attempt = 'unknown';
     }
+    if (attempt === 'leading') this.renewedAt = this.now();
+    // Could not tell: still the leader while within the renew deadline of the last renewal.
+    const leading =
+      attempt === 'leading' ||
+      (attempt === 'unknown' && this.leading && this.now() - this.renewedAt < this.renewDeadlineMs);
     if (leading && !this.leading) {
       this.leading = true;
       this.options.logger.info({ identity: this.options.identity }, 'became leader');
@@ -112,7 +138,7 @@ export class LeaderElector {
     return this.options.cluster.get(this.ref);
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private async tryAcquireOrRenew(): Promise<Attempt> {
     const now = this.now();
     const microTime = new Date(now).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
     const durationSeconds = Math.max(1, Math.ceil(this.options.leaseDurationMs / 1000));
@@ -131,9 +157,9 @@ export class LeaderElector {
             leaseTransitions: 0,
           },
         });
-        return true;
+        return 'leading';
       } catch (error) {
-        if (error instanceof ConflictError) return false; // another replica created it first
+        if (error instanceof ConflictError) return 'unknown'; // another replica created it first: read it next time
         throw error;
       }
     }
@@ -142,7 +168,7 @@ export class LeaderElector {
     const renewed = spec.renewTime ? Date.parse(spec.renewTime) : 0;
     const expired =
       !spec.holderIdentity || renewed + (spec.leaseDurationSeconds ?? durationSeconds) * 1000 < now;
-    if (!mine && !expired) return false;
+    if (!mine && !expired) return 'held';
     try {
       await this.options.cluster.replace({
         ...lease,
@@ -154,9 +180,11 @@ export class LeaderElector {
           leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
         },
       });
-      return true;
+      return 'leading';
     } catch (error) {
-      if (error instanceof ConflictError) return false; // someone else renewed or took it in between
+      // Someone else renewed or took it in between, or the server said so for another reason: the
+      // next attempt reads the Lease again and sees which.
+      if (error instanceof ConflictError) return 'unknown';
       throw error;
     }
   }
