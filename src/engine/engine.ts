@@ -763,6 +763,24 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
   }
 
+  /**
+   * While a deletion waits for Argo CD to act on a removal, ask it to look again once the wait has
+   * lasted REFRESH_AGAIN_MS with no refresh asked meanwhile: the first request may have been lost
+   * (refused by a busy API server, or set while another was pending), and Argo CD's own poll is
+   * minutes away.
+   */
+  private refreshIfStillWaiting(name: string, repo: RepoName): void {
+    const key = `${repo}/${name}`;
+    const now = this.now();
+    const since = this.waitingSince.get(key) ?? now;
+    this.waitingSince.set(key, since);
+    const asked = this.refreshedAt.get(key) ?? 0;
+    if (now - since >= REFRESH_AGAIN_MS && now - asked >= REFRESH_AGAIN_MS) {
+      this.log.info({ environment: name, repo }, 'asking Argo CD to refresh again');
+      this.requestRefresh(name, repo);
+    }
+  }
+
   /** Creates or updates a planned Secret from the values it refers to; returns why not when one is missing. */
   private async ensureSecret(env: ResolvedEnvironment, plan: SecretPlan): Promise<Blocked | undefined> {
     const cache = new Map<string, Record<string, string> | undefined>();
@@ -924,6 +942,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         return;
       case 'waitForApps':
         publishDeleting(`waiting for Argo CD to delete ${action.remaining.join(', ')}`);
+        this.refreshIfStillWaiting(name, 'apps');
         this.queue.addAfter(name, 10_000);
         return;
       case 'removeInfra':
@@ -940,6 +959,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         return;
       case 'waitForInfra':
         publishDeleting(action.message);
+        this.refreshIfStillWaiting(name, 'platform');
         this.queue.addAfter(name, 10_000);
         return;
       case 'deleteSecrets':

@@ -5,7 +5,7 @@
  * commit made twice.
  */
 import { jest } from '@jest/globals';
-import type { FaultCounts } from '../../src/cluster/simulator/api-server-faults.js';
+import type { FaultCounts, FaultPlan } from '../../src/cluster/simulator/api-server-faults.js';
 import {
   commits,
   exampleText,
@@ -19,6 +19,7 @@ import {
 jest.setTimeout(240_000);
 
 let envcat: TestEnvcat;
+const lastSeen = new Map<string, unknown>();
 beforeAll(async () => {
   envcat = await startTestEnvcat();
 });
@@ -26,10 +27,6 @@ afterAll(async () => {
   envcat?.simulator?.server.injectFaults(undefined);
   await envcat?.close();
 });
-
-const NAMES = ['faulty-a', 'faulty-b', 'faulty-c'];
-
-const lastSeen = new Map<string, unknown>();
 
 async function phaseOf(name: string): Promise<string | undefined> {
   const response = await envcat.api<{ status: { phase: string } }>('GET', `/api/v1/environments/${name}`);
@@ -42,8 +39,18 @@ async function until(what: string, probe: () => Promise<true | undefined>): Prom
   try {
     await waitFor(what, probe, { timeoutMs: 120_000, intervalMs: 250 });
   } catch (error) {
+    envcat.simulator?.server.injectFaults(undefined);
+    const parents = await envcat.cluster.list(
+      { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' },
+      { namespace: 'argocd' },
+    );
+    const operations = parents.map((a) => ({
+      name: a.metadata.name,
+      operation: (a.status as { operationState?: { phase?: string; message?: string } } | undefined)
+        ?.operationState,
+    }));
     throw new Error(
-      `${(error as Error).message}\nlast seen: ${JSON.stringify(Object.fromEntries(lastSeen), null, 1)}`,
+      `${(error as Error).message}\nlast seen: ${JSON.stringify(Object.fromEntries(lastSeen), null, 1)}\nApplications: ${JSON.stringify(operations, null, 1)}`,
       { cause: error },
     );
   }
@@ -56,49 +63,118 @@ async function labelled(apiVersion: string, kind: string, name: string, namespac
   );
 }
 
-describe('a Kubernetes API that fails some requests and drops watches', () => {
-  it('still provisions and deletes every environment, leaving nothing behind', async () => {
-    const server = envcat.simulator!.server;
-    // GIVEN three environments of the README example (a database, then two apps that need it)
-    for (const name of NAMES) {
-      const document = parse(await exampleText('sample-app', 'dev-feature-auth.yaml'));
-      document.metadata = { name };
-      (document.spec as { namespace: string }).namespace = name;
-      expect((await envcat.api('POST', '/api/v1/environments', document)).status).toBe(201);
+/**
+ * Three environments of the README example (a database, then two apps that need it) created,
+ * then provisioned and deleted under `plan`: each gets Ready and is gone again, nothing of theirs
+ * is left in the cluster or in Git, and no commit was made twice. Returns what was injected.
+ */
+async function provisionAndDeleteUnder(plan: FaultPlan, names: string[]): Promise<FaultCounts> {
+  const server = envcat.simulator!.server;
+  try {
+    return await underFaults(server, plan, names);
+  } finally {
+    server.injectFaults(undefined);
+  }
+}
+
+async function underFaults(
+  server: NonNullable<TestEnvcat['simulator']>['server'],
+  plan: FaultPlan,
+  names: string[],
+): Promise<FaultCounts> {
+  for (const name of names) {
+    const document = parse(await exampleText('sample-app', 'dev-feature-auth.yaml'));
+    document.metadata = { name };
+    (document.spec as { namespace: string }).namespace = name;
+    expect((await envcat.api('POST', '/api/v1/environments', document)).status).toBe(201);
+  }
+  server.injectFaults(plan);
+  // Ready, or Failed as Argo CD reports a sync whose retries ran out (a 409 or 429 on every one of
+  // its attempts): then `retry` is the way on, as for any failed step, and gets it Ready.
+  for (const name of names) {
+    for (let attempt = 1; ; attempt++) {
+      let phase: string | undefined;
+      await until(`${name} to be Ready or Failed`, async () => {
+        phase = await phaseOf(name);
+        return phase === 'Ready' || phase === 'Failed' ? true : undefined;
+      });
+      if (phase === 'Ready') break;
+      expect(JSON.stringify(lastSeen.get(name))).toMatch(
+        /retried \d+ times|HTTP 4\d\d|HTTP 500|the object has been modified/,
+      );
+      expect(attempt).toBeLessThan(4);
+      expect((await envcat.api('POST', `/api/v1/environments/${name}/retry`)).status).toBe(202);
     }
-    // WHEN 15% of the API's answers are errors and every watch is ended every 700 ms
-    server.injectFaults({ errorRate: 0.15, dropWatchesEveryMs: 700, seed: 42 });
+  }
+  for (const name of names)
+    expect((await envcat.api('DELETE', `/api/v1/environments/${name}`)).status).toBe(202);
+  for (const name of names)
+    await until(`${name} to be gone`, async () => ((await phaseOf(name)) === 'Gone' ? true : undefined));
+  const counts = server.injectFaults(undefined)!;
 
-    // THEN every one gets Ready all the same
-    for (const name of NAMES)
-      await until(`${name} to be Ready`, async () => ((await phaseOf(name)) === 'Ready' ? true : undefined));
+  // The environment's parent Applications (the ApplicationSets' envcat-platform-<env>, …) go after
+  // its files, as Argo CD's resources finalizer cascades: wait for that, then nothing is left.
+  const left = async () => {
+    const found: string[] = [];
+    for (const name of names) {
+      for (const object of [
+        ...(await labelled('tf.m.upbound.io/v1beta1', 'Workspace', name)),
+        ...(await labelled('argoproj.io/v1alpha1', 'Application', name, 'argocd')),
+        ...(await labelled('v1', 'Secret', name)),
+      ])
+        found.push(`${object.kind} ${object.metadata.name}`);
+    }
+    return found;
+  };
+  await waitFor(
+    'nothing of theirs left in the cluster',
+    async () => ((await left()).length === 0 ? true : undefined),
+    {
+      timeoutMs: 60_000,
+    },
+  ).catch(async (error: unknown) => {
+    throw new Error(`${(error as Error).message}: ${(await left()).join(', ')}`, { cause: error });
+  });
+  for (const repo of [envcat.repoUrls.platform, envcat.repoUrls.apps]) {
+    const tree = await git(repo, ['ls-tree', '-r', '--name-only', 'main']);
+    expect(
+      tree.split('\n').filter((p) => names.some((n) => p.includes(`/${n}/`) || p.endsWith(`/${n}`))),
+    ).toEqual([]);
+    const paragraphs = (await commits(repo)).flatMap((c) => c.message.split('\n\n').map((m) => m.trim()));
+    const own = paragraphs.filter((m) => names.some((n) => m.startsWith(`envcat: ${n}: `)));
+    expect(own.length).toBeGreaterThan(0);
+    expect(own.filter((m, i) => own.indexOf(m) !== i)).toEqual([]);
+  }
+  return counts;
+}
 
-    // …and is deleted in order, still under the faults
-    for (const name of NAMES)
-      expect((await envcat.api('DELETE', `/api/v1/environments/${name}`)).status).toBe(202);
-    for (const name of NAMES)
-      await until(`${name} to be gone`, async () => ((await phaseOf(name)) === 'Gone' ? true : undefined));
-    const counts = server.injectFaults(undefined) as FaultCounts;
-    // The faults really happened: errors of each kind, and watches ended.
+describe('a Kubernetes API that misbehaves', () => {
+  it('answering 10% of requests with 500, 409 or 429: every environment still gets Ready and is deleted, leaving nothing behind', async () => {
+    const counts = await provisionAndDeleteUnder({ errorRate: 0.1, seed: 42 }, [
+      'faulty-a',
+      'faulty-b',
+      'faulty-c',
+    ]);
     expect(Object.keys(counts.injected).sort()).toEqual(['409', '429', '500']);
-    expect(counts.watchesDropped).toBeGreaterThan(0);
+    expect(Object.values(counts.injected).reduce((a, b) => a + b, 0)).toBeGreaterThan(20);
+  });
 
-    // Nothing is left: no Workspace, Application or Secret of theirs, no files, no claims
-    for (const name of NAMES) {
-      expect(await labelled('tf.m.upbound.io/v1beta1', 'Workspace', name)).toEqual([]);
-      expect(await labelled('argoproj.io/v1alpha1', 'Application', name, 'argocd')).toEqual([]);
-      expect(await labelled('v1', 'Secret', name)).toEqual([]);
-    }
-    for (const repo of [envcat.repoUrls.platform, envcat.repoUrls.apps]) {
-      const tree = await git(repo, ['ls-tree', '-r', '--name-only', 'main']);
-      expect(
-        tree.split('\n').filter((p) => NAMES.some((n) => p.includes(`/${n}/`) || p.endsWith(`/${n}`))),
-      ).toEqual([]);
-      // …and no commit was made twice: each message about an environment appears once
-      const paragraphs = (await commits(repo)).flatMap((c) => c.message.split('\n\n').map((m) => m.trim()));
-      const own = paragraphs.filter((m) => NAMES.some((n) => m.startsWith(`envcat: ${n}: `)));
-      expect(own.length).toBeGreaterThan(0);
-      expect(own.filter((m, i) => own.indexOf(m) !== i)).toEqual([]);
-    }
+  it('both at once: the same', async () => {
+    const counts = await provisionAndDeleteUnder({ errorRate: 0.1, dropWatchesEveryMs: 700, seed: 7 }, [
+      'both-a',
+      'both-b',
+      'both-c',
+    ]);
+    expect(counts.watchesDropped).toBeGreaterThan(10);
+    expect(Object.keys(counts.injected).length).toBeGreaterThan(0);
+  });
+
+  it('ending every watch every 700 ms: the same, with the informers resuming from their resourceVersion', async () => {
+    const counts = await provisionAndDeleteUnder({ errorRate: 0, dropWatchesEveryMs: 700 }, [
+      'dropped-a',
+      'dropped-b',
+      'dropped-c',
+    ]);
+    expect(counts.watchesDropped).toBeGreaterThan(10);
   });
 });

@@ -1209,9 +1209,15 @@ export class SimulatedArgoCD {
         ...(health ? { health } : {}),
       };
     });
+    // A live object the Application deployed and no longer wants stays in its resources, OutOfSync
+    // and requiresPruning, until a sync prunes it (argo-cd controller/state.go CompareAppState:
+    // requiresPruning = targetObj == nil && liveObj != nil). Dropping it when a sync failed before
+    // its prune would leave it behind for good: the next sync prunes only what is listed here.
     const ids = new Set(list.map((r) => resourceId(r)));
     for (const old of state.resources ?? []) {
-      if (old.requiresPruning && !ids.has(resourceId(old)) && (await this.stillThere(old))) list.push(old);
+      if (ids.has(resourceId(old)) || !(await this.stillThere(old))) continue;
+      const { health: _health, ...rest } = old;
+      list.push({ ...rest, status: 'OutOfSync', requiresPruning: true });
     }
     return list;
   }
