@@ -43,7 +43,7 @@ import {
 } from '../core/index.js';
 import type { ClusterClient, Informer, KubeObject } from '../cluster/types.js';
 import { KindNotServedError } from '../cluster/index.js';
-import type { FileChange, GitOpsRepo, RepoName } from '../gitops/types.js';
+import type { CommitResult, FileChange, GitOpsRepo, RepoName } from '../gitops/types.js';
 import {
   DesiredStateParser,
   ENVIRONMENTS_DIR,
@@ -140,6 +140,13 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly now: () => number;
   private readonly trees: Record<RepoName, RepoTree> = { platform: new RepoTree(), apps: new RepoTree() };
   private readonly heads: Record<RepoName, string> = { platform: '', apps: '' };
+  /** Commits of this process noted while a poll reads a repo's tree (applied again on what it read). */
+  private readonly notedDuringRead: Record<RepoName, ChangeToTree[] | undefined> = {
+    platform: undefined,
+    apps: undefined,
+  };
+  /** The tree in memory may lack someone else's commit: the next poll reads it whole again. */
+  private readonly reloadNeeded: Record<RepoName, boolean> = { platform: false, apps: false };
   /** Who holds which namespace (the platform repo's namespaces/ claims). */
   private claims = new NamespaceClaims();
   private readonly statuses = new Map<string, EnvironmentStatusView>();
@@ -398,14 +405,29 @@ export class Engine extends EventEmitter<EngineEvents> {
   noteCommit(
     repo: RepoName,
     change: { write: Array<{ path: string; content: string }>; remove: string[] },
-    sha: string,
+    result: CommitResult,
   ): void {
     this.applyToTree(repo, change);
-    this.heads[repo] = sha;
-    if (repo === 'apps') this.noteAppHead(sha);
+    this.advanceHead(repo, result);
+    if (repo === 'apps') this.noteAppHead(result.sha);
     // The status follows Git at once (a retry's request reads as retrying, not as the old failure).
     for (const name of environmentNames([...change.remove, ...change.write.map((f) => f.path)]))
       this.refreshStatus(name);
+  }
+
+  /**
+   * Moves the known head to a commit this process made, when the tree in memory is that commit's:
+   * the commit was made on the head the tree was read at (or another change of the same grouped
+   * commit moved it there already). Otherwise someone else committed in between, and the next Git
+   * poll reads the whole tree again rather than miss their change.
+   */
+  private advanceHead(repo: RepoName, result: CommitResult): void {
+    if (result.sha === this.heads[repo]) return;
+    if (result.base !== undefined && result.base !== this.heads[repo]) {
+      this.reloadNeeded[repo] = true;
+      return;
+    }
+    this.heads[repo] = result.sha;
   }
 
   private enqueueAll(): void {
@@ -419,22 +441,39 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.queue.add(name);
   }
 
-  /** Syncs a repo and reloads its tree when the head moved; returns the environments whose files changed. */
+  /**
+   * Syncs a repo and reloads its tree when the head moved (or a commit of this process was made on
+   * top of someone else's); returns the environments whose files changed. Commits this process
+   * notes while the tree is read are applied again on what was read: the read may predate them,
+   * and dropping them would make a fresh environment look deleted. (Applying one the read already
+   * holds changes nothing.) Then the next poll reads again, to settle on what Git holds.
+   */
   private async refreshRepo(repo: RepoName): Promise<Set<string>> {
     const head = await this.options[repo].sync();
-    if (head === this.heads[repo]) return new Set();
-    const tree = new RepoTree(await this.options[repo].readTree(`${ENVIRONMENTS_DIR}/`));
+    if (head === this.heads[repo] && !this.reloadNeeded[repo]) return new Set();
+    const during: ChangeToTree[] = [];
+    this.notedDuringRead[repo] = during;
+    let tree: RepoTree;
+    let claims: NamespaceClaims | undefined;
+    try {
+      tree = new RepoTree(await this.options[repo].readTree(`${ENVIRONMENTS_DIR}/`));
+      if (repo === 'platform')
+        claims = new NamespaceClaims(
+          (await this.options.platform.readTree(`${NAMESPACE_CLAIMS_DIR}/`)).keys(),
+        );
+    } finally {
+      this.notedDuringRead[repo] = undefined;
+    }
+    for (const change of during) applyChange(tree, claims ?? this.claims, repo, change);
     const changed = RepoTree.changed(this.trees[repo], tree);
-    if (repo === 'platform') {
-      const claims = new NamespaceClaims(
-        (await this.options.platform.readTree(`${NAMESPACE_CLAIMS_DIR}/`)).keys(),
-      );
+    if (claims) {
       for (const name of claims.environments())
         if (!this.claims.environments().has(name)) changed.add(`${ENVIRONMENTS_DIR}/${name}/`);
       for (const name of this.claims.environments())
         if (!claims.environments().has(name)) changed.add(`${ENVIRONMENTS_DIR}/${name}/`);
       this.claims = claims;
     }
+    this.reloadNeeded[repo] = during.length > 0;
     this.trees[repo] = tree;
     this.heads[repo] = head;
     if (repo === 'apps') this.noteAppHead(head);
@@ -647,8 +686,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     const result = await this.options[repo].commit(change);
     this.applyToTree(repo, change);
     if (repo === 'apps') this.noteAppHead(result.sha);
-    if (!result.changed) return undefined;
-    this.heads[repo] = result.sha;
+    if (!result.changed) {
+      if (result.sha !== this.heads[repo]) this.reloadNeeded[repo] = true;
+      return undefined;
+    }
+    this.advanceHead(repo, result);
     this.log.info({ environment: name, repo, sha: result.sha, attempts: result.attempts }, message);
     this.emit('committed', { environment: name, repo, sha: result.sha, message, ...(wave ? { wave } : {}) });
     this.requestRefresh(name, repo);
@@ -751,23 +793,16 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.waitingSince.delete(key);
         continue;
       }
-      const now = this.now();
-      const since = this.waitingSince.get(key) ?? now;
-      this.waitingSince.set(key, since);
-      const asked = this.refreshedAt.get(key) ?? 0;
-      if (now - since >= REFRESH_AGAIN_MS && now - asked >= REFRESH_AGAIN_MS) {
-        this.log.info({ environment: name, repo }, 'asking Argo CD to refresh again');
-        this.requestRefresh(name, repo);
-      }
+      this.refreshIfStillWaiting(name, repo);
       this.queue.addAfter(name, REFRESH_AGAIN_MS);
     }
   }
 
   /**
-   * While a deletion waits for Argo CD to act on a removal, ask it to look again once the wait has
-   * lasted REFRESH_AGAIN_MS with no refresh asked meanwhile: the first request may have been lost
-   * (refused by a busy API server, or set while another was pending), and Argo CD's own poll is
-   * minutes away.
+   * While a commit (or a removal, in a deletion) waits for Argo CD, ask it to look again once the
+   * wait has lasted REFRESH_AGAIN_MS with no refresh asked meanwhile: the first request may have
+   * been lost (refused by a busy API server, or set while another was pending), and Argo CD's own
+   * poll is minutes away.
    */
   private refreshIfStillWaiting(name: string, repo: RepoName): void {
     const key = `${repo}/${name}`;
@@ -1289,25 +1324,29 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.emit('status', name, status);
   }
 
-  private applyToTree(
-    repo: RepoName,
-    change: { write: Array<{ path: string; content: string }>; remove: string[] },
-  ) {
-    const tree = this.trees[repo];
+  private applyToTree(repo: RepoName, change: ChangeToTree) {
+    this.notedDuringRead[repo]?.push(change);
     for (const name of environmentNames([...change.remove, ...change.write.map((f) => f.path)]))
       this.fileVersions.set(name, ++this.fileVersionCount);
-    for (const removed of change.remove) {
-      if (repo === 'platform' && NamespaceClaims.isClaimPath(removed)) this.claims.remove(removed);
-      else tree.remove(removed);
-    }
-    for (const file of change.write) {
-      if (repo === 'platform' && NamespaceClaims.isClaimPath(file.path)) this.claims.set(file.path);
-      else tree.set(file.path, file.content);
-    }
+    applyChange(this.trees[repo], this.claims, repo, change);
   }
 
   private timestamp(): string {
     return new Date(this.now()).toISOString();
+  }
+}
+
+type ChangeToTree = { write: Array<{ path: string; content: string }>; remove: string[] };
+
+/** A change to a repo as the engine keeps it: namespace claims apart, the rest in the tree. */
+function applyChange(tree: RepoTree, claims: NamespaceClaims, repo: RepoName, change: ChangeToTree): void {
+  for (const removed of change.remove) {
+    if (repo === 'platform' && NamespaceClaims.isClaimPath(removed)) claims.remove(removed);
+    else tree.remove(removed);
+  }
+  for (const file of change.write) {
+    if (repo === 'platform' && NamespaceClaims.isClaimPath(file.path)) claims.set(file.path);
+    else tree.set(file.path, file.content);
   }
 }
 

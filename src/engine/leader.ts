@@ -42,8 +42,12 @@ export class LeaderElector {
     this.now = options.now ?? Date.now;
   }
 
+  /**
+   * Leading, and renewed within the renew deadline: a leader whose renewals hang (a partition)
+   * stops acting by itself before another replica can take the Lease over.
+   */
   get isLeader(): boolean {
-    return this.leading;
+    return this.leading && this.now() - this.renewedAt < this.renewDeadlineMs;
   }
 
   /** Tries once right away, then keeps trying (or renewing) every third of the lease duration. */
@@ -104,13 +108,17 @@ export class LeaderElector {
   /** One attempt; exported to tests through the class, driven by start() otherwise. */
   async tick(): Promise<void> {
     let attempt: Attempt;
+    // The time the Lease will say it was renewed at (taken before the request, as it writes it).
+    const startedAt = this.now();
     try {
-      attempt = await this.tryAcquireOrRenew();
+      attempt = await this.tryAcquireOrRenew(startedAt);
     } catch (error) {
       this.options.logger.warn({ err: { message: (error as Error).message } }, 'leader lease renewal failed');
       attempt = 'unknown';
     }
-    if (attempt === 'leading') this.renewedAt = this.now();
+    // Renewals that lapsed past the deadline made isLeader false meanwhile, and work was turned away.
+    const lapsed = this.leading && startedAt - this.renewedAt >= this.renewDeadlineMs;
+    if (attempt === 'leading') this.renewedAt = startedAt;
     // Could not tell: still the leader while within the renew deadline of the last renewal.
     const leading =
       attempt === 'leading' ||
@@ -118,6 +126,9 @@ export class LeaderElector {
     if (leading && !this.leading) {
       this.leading = true;
       this.options.logger.info({ identity: this.options.identity }, 'became leader');
+      this.options.onStartedLeading();
+    } else if (leading && lapsed) {
+      this.options.logger.info({ identity: this.options.identity }, 'leading again after renewals lapsed');
       this.options.onStartedLeading();
     } else if (!leading && this.leading) {
       this.leading = false;
@@ -138,8 +149,7 @@ export class LeaderElector {
     return this.options.cluster.get(this.ref);
   }
 
-  private async tryAcquireOrRenew(): Promise<Attempt> {
-    const now = this.now();
+  private async tryAcquireOrRenew(now: number): Promise<Attempt> {
     const microTime = new Date(now).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
     const durationSeconds = Math.max(1, Math.ceil(this.options.leaseDurationMs / 1000));
     const lease = await this.get();

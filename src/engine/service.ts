@@ -135,7 +135,7 @@ export class EnvironmentService {
       if (error instanceof ConflictError) throw this.takenError(error, env, input);
       throw unavailable(error, 'nothing was created');
     }
-    engine.noteCommit('platform', { write: files, remove: [] }, result.sha);
+    engine.noteCommit('platform', { write: files, remove: [] }, result);
 
     try {
       await this.writeSecretParameters(env);
@@ -249,7 +249,7 @@ export class EnvironmentService {
       .catch((error: unknown) => {
         throw unavailable(error, 'nothing was changed');
       });
-    this.options.engine.noteCommit('platform', { write: [file], remove: [] }, result.sha);
+    this.options.engine.noteCommit('platform', { write: [file], remove: [] }, result);
     this.log.info({ environment: name, actor: actor.name }, 'environment deletion requested');
     this.options.engine.enqueue(name);
   }
@@ -344,7 +344,7 @@ export class EnvironmentService {
         remove: [file],
         message: `envcat: withdraw environment ${env.name}: its Secrets could not be written (by ${actor.name})`,
       });
-      this.options.engine.noteCommit('platform', { write: [], remove: [file] }, result.sha);
+      this.options.engine.noteCommit('platform', { write: [], remove: [file] }, result);
       this.options.engine.enqueue(env.name);
     } catch (error) {
       this.log.error(
@@ -455,7 +455,7 @@ export class EnvironmentService {
       remove: [],
       message: `envcat: retry environment ${name} (by ${actor.name})`,
     });
-    engine.noteCommit('platform', { write: [file], remove: [] }, result.sha);
+    engine.noteCommit('platform', { write: [file], remove: [] }, result);
     this.log.info({ environment: name, actor: actor.name }, 'environment retry requested');
     engine.enqueue(name);
     return this.get(name);

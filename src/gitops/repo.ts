@@ -749,7 +749,9 @@ export class GitRepo implements GitOpsRepo {
     const finish = (attempts: number, sha: string): Outcome[] =>
       changes.map((_, index) => {
         const refused = plan.refused[index];
-        return refused ? { error: refused } : { result: { changed: plan.effective[index]!, sha, attempts } };
+        return refused
+          ? { error: refused }
+          : { result: { changed: plan.effective[index]!, sha, attempts, base: base.head } };
       });
     if (plan.changed.size === 0) {
       this.logger.debug({ repo: this.name, url: this.displayUrl, sha: base.head }, 'nothing to commit');

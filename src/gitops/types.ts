@@ -23,6 +23,12 @@ export interface CommitResult {
   sha: string;
   /** Push attempts made (1 when the first push went through). */
   attempts: number;
+  /**
+   * The remote head the change was applied on: the new commit's parent, or `sha` itself when
+   * nothing changed. A reader that knows this head's files knows the new commit's too; one that
+   * does not must read the tree again (someone else committed in between).
+   */
+  base?: string;
 }
 
 export interface CommitInfo {

@@ -99,6 +99,22 @@ describe('leader election', () => {
     expect(leader.isLeader).toBe(leads);
   });
 
+  it('GIVEN a leader whose renewal hangs THEN it stops acting at the renew deadline, before its Lease expires for others', async () => {
+    const { cluster } = leaseCluster();
+    const clock = { now: 1_000_000 };
+    const { leader, started } = elector(cluster, clock);
+    await leader.tick();
+    // no attempt returns (a partition): only time passes
+    clock.now += 9_000;
+    expect(leader.isLeader).toBe(true);
+    clock.now += 2_000;
+    expect(leader.isLeader).toBe(false);
+    // …and when a renewal goes through again, it leads again and starts over (work turned away meanwhile)
+    await leader.tick();
+    expect(leader.isLeader).toBe(true);
+    expect(started).toEqual(['me', 'me']);
+  });
+
   it('GIVEN a leader whose renewals failed for a while THEN one success keeps it leading without a new start', async () => {
     const { cluster, failures } = leaseCluster();
     const clock = { now: 1_000_000 };

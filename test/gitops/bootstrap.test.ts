@@ -26,7 +26,6 @@ if (!haveCrds) console.warn(`SKIPPED: CRD checks of gitops/ need ${SHARED_CRDS},
  * schema is not checked here (only that they are what they claim to be, below).
  */
 const WITHOUT_CRD = new Set([
-  'tf.m.upbound.io/v1beta1 ClusterProviderConfig',
   // provider-terraform/provider.yaml installs the provider; its DeploymentRuntimeConfig is checked.
   'pkg.crossplane.io/v1 Provider',
 ]);

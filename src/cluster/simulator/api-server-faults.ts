@@ -10,7 +10,10 @@ import { ApiStatusError, type Status } from './api-server-status.js';
 export interface FaultPlan {
   /** The share of requests (0–1) answered with an injected error instead of being served. Watches are not. */
   errorRate: number;
-  /** Which errors (default all three); a 409 only ever answers a write, reads get one of the others. */
+  /**
+   * Which errors (default all three). A 409 only answers a PUT, as a real API server's update
+   * conflict does (a stale resourceVersion); other requests get one of the others.
+   */
   statuses?: ReadonlyArray<409 | 429 | 500>;
   /** End every open watch this often (ms); clients resume from their last resourceVersion. */
   dropWatchesEveryMs?: number;
@@ -21,8 +24,6 @@ export interface FaultCounts {
   injected: Record<string, number>;
   watchesDropped: number;
 }
-
-const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export class FaultInjector {
   readonly counts: FaultCounts = { injected: {}, watchesDropped: 0 };
@@ -36,7 +37,7 @@ export class FaultInjector {
   /** The error to answer this request with, or undefined to serve it. */
   decide(method: string, resource: string): ApiStatusError | undefined {
     if (this.random() >= this.plan.errorRate) return undefined;
-    const allowed = (this.plan.statuses ?? [500, 409, 429]).filter((s) => s !== 409 || WRITES.has(method));
+    const allowed = (this.plan.statuses ?? [500, 409, 429]).filter((s) => s !== 409 || method === 'PUT');
     if (allowed.length === 0) return undefined;
     const code = allowed[Math.floor(this.random() * allowed.length)]!;
     this.counts.injected[code] = (this.counts.injected[code] ?? 0) + 1;

@@ -668,14 +668,8 @@ export class SimulatedArgoCD {
     const { target, fetched } = await this.targetState(key, spec, refresh !== undefined);
     if (fetched) state.reconciledAt = timestamp(Date.now());
     if (target.kind === 'problem') {
-      state.conditions = this.conditions(previous, [{ type: target.type, message: target.message }]);
-      state.sync = {
-        status: 'Unknown',
-        ...(previous.sync?.revision ? { revision: previous.sync.revision } : {}),
-        comparedTo,
-      };
-      await this.writeApplication(app, previous, state, refresh);
-      this.schedulePoll(key);
+      const condition = { type: target.type, message: target.message };
+      await this.reportUncomparable({ app, previous, state, condition, comparedTo, refresh });
       return;
     }
     state.sourceType = target.kind === 'helm' ? 'Helm' : 'Directory';
@@ -696,16 +690,8 @@ export class SimulatedArgoCD {
     );
     if (controls?.comparisonError) {
       // As for a chart version that does not exist: the target cannot be generated, nothing syncs.
-      state.conditions = this.conditions(previous, [
-        { type: 'ComparisonError', message: controls.comparisonError },
-      ]);
-      state.sync = {
-        status: 'Unknown',
-        ...(previous.sync?.revision ? { revision: previous.sync.revision } : {}),
-        comparedTo,
-      };
-      await this.writeApplication(app, previous, state, refresh);
-      this.schedulePoll(key);
+      const condition = { type: 'ComparisonError', message: controls.comparisonError };
+      await this.reportUncomparable({ app, previous, state, condition, comparedTo, refresh });
       return;
     }
     // Argo CD does not sync a revision again after a failed automated sync to it; it says so
@@ -829,7 +815,7 @@ export class SimulatedArgoCD {
       }
     }
 
-    state.resources = await this.resourceStatuses(desired, state);
+    state.resources = await this.resourceStatuses(current, desired, state);
     const finished = state.operationState;
     const syncedToTarget =
       finished?.phase === 'Succeeded' && finished.operation.sync.revision === target.revision;
@@ -1194,7 +1180,11 @@ export class SimulatedArgoCD {
   }
 
   /** `status.resources`: what the target holds, plus objects pruned but not gone yet. */
-  private async resourceStatuses(desired: KubeObject[], state: AppStatus): Promise<ResourceStatus[]> {
+  private async resourceStatuses(
+    app: KubeObject,
+    desired: KubeObject[],
+    state: AppStatus,
+  ): Promise<ResourceStatus[]> {
     const synced = state.sync?.status === 'Synced' || state.operationState?.phase === 'Succeeded';
     const list: ResourceStatus[] = desired.map((object) => {
       const { group, version } = groupVersion(object.apiVersion);
@@ -1215,18 +1205,19 @@ export class SimulatedArgoCD {
     // its prune would leave it behind for good: the next sync prunes only what is listed here.
     const ids = new Set(list.map((r) => resourceId(r)));
     for (const old of state.resources ?? []) {
-      if (ids.has(resourceId(old)) || !(await this.stillThere(old))) continue;
+      if (ids.has(resourceId(old)) || !(await this.trackedBy(old, app))) continue;
       const { health: _health, ...rest } = old;
       list.push({ ...rest, status: 'OutOfSync', requiresPruning: true });
     }
     return list;
   }
 
-  private async stillThere(resource: ResourceStatus): Promise<boolean> {
+  /** True when the live object is there and its tracking label still names `app` (not taken over by another). */
+  private async trackedBy(resource: ResourceStatus, app: KubeObject): Promise<boolean> {
     const ref = refOfResource(resource);
     const cached = this.cached(ref);
-    if (cached !== undefined) return cached !== null;
-    return (await this.options.cluster.get(ref)) !== undefined;
+    const live = cached === undefined ? await this.options.cluster.get(ref) : (cached ?? undefined);
+    return live?.metadata.labels?.[TRACKING_LABEL] === app.metadata.name;
   }
 
   private watched(ref: { apiVersion: string; kind: string }): boolean {
@@ -1298,6 +1289,26 @@ export class SimulatedArgoCD {
       lastTransitionTime:
         unchanged && old?.lastTransitionTime ? old.lastTransitionTime : timestamp(Date.now()),
     };
+  }
+
+  /** A target that cannot be generated (InvalidSpecError, ComparisonError): the condition, sync Unknown, nothing synced. */
+  private async reportUncomparable(args: {
+    app: KubeObject;
+    previous: AppStatus;
+    state: AppStatus;
+    condition: { type: string; message: string };
+    comparedTo: unknown;
+    refresh: string | undefined;
+  }): Promise<void> {
+    const { app, previous, state, condition, comparedTo, refresh } = args;
+    state.conditions = this.conditions(previous, [condition]);
+    state.sync = {
+      status: 'Unknown',
+      ...(previous.sync?.revision ? { revision: previous.sync.revision } : {}),
+      comparedTo,
+    };
+    await this.writeApplication(app, previous, state, refresh);
+    this.schedulePoll(keyOf(refOf(app)));
   }
 
   private conditions(
