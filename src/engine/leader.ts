@@ -34,6 +34,8 @@ export class LeaderElector {
   private leading = false;
   /** When this replica last acquired or renewed the Lease. */
   private renewedAt = 0;
+  /** isLeader said no while leading (renewals past the deadline): work was turned away meanwhile. */
+  private turnedAway = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly now: () => number;
@@ -47,7 +49,10 @@ export class LeaderElector {
    * stops acting by itself before another replica can take the Lease over.
    */
   get isLeader(): boolean {
-    return this.leading && this.now() - this.renewedAt < this.renewDeadlineMs;
+    if (!this.leading) return false;
+    if (this.now() - this.renewedAt < this.renewDeadlineMs) return true;
+    this.turnedAway = true;
+    return false;
   }
 
   /** Tries once right away, then keeps trying (or renewing) every third of the lease duration. */
@@ -117,7 +122,7 @@ export class LeaderElector {
       attempt = 'unknown';
     }
     // Renewals that lapsed past the deadline made isLeader false meanwhile, and work was turned away.
-    const lapsed = this.leading && startedAt - this.renewedAt >= this.renewDeadlineMs;
+    const lapsed = this.turnedAway || (this.leading && startedAt - this.renewedAt >= this.renewDeadlineMs);
     if (attempt === 'leading') this.renewedAt = startedAt;
     // Could not tell: still the leader while within the renew deadline of the last renewal.
     const leading =
@@ -125,9 +130,11 @@ export class LeaderElector {
       (attempt === 'unknown' && this.leading && this.now() - this.renewedAt < this.renewDeadlineMs);
     if (leading && !this.leading) {
       this.leading = true;
+      this.turnedAway = false;
       this.options.logger.info({ identity: this.options.identity }, 'became leader');
       this.options.onStartedLeading();
-    } else if (leading && lapsed) {
+    } else if (leading && lapsed && attempt === 'leading') {
+      this.turnedAway = false;
       this.options.logger.info({ identity: this.options.identity }, 'leading again after renewals lapsed');
       this.options.onStartedLeading();
     } else if (!leading && this.leading) {

@@ -72,9 +72,16 @@ it('a step that timed out is Failed from the first status after a restart; one c
     const response = await first.api('POST', '/api/v1/environments', document);
     expect(response.status).toBe(201);
   };
-  await create('clock-short', '3s');
+  // (clock-long first, and converging before clock-short is created: each environment's apps wait
+  // for its AppProject, which Argo CD creates on its own time)
   await create('clock-long', '20s');
   const createdLong = Date.now();
+  await waitFor(
+    'clock-long to deploy its app',
+    () => (first.engine.status('clock-long')?.phase === 'DeployingApplications' ? true : undefined),
+    { timeoutMs: 15_000 },
+  );
+  await create('clock-short', '3s');
   const failed = await waitFor(
     'clock-short to time out',
     () =>

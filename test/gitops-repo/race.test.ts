@@ -114,7 +114,9 @@ describe('a rejected push', () => {
       change({ 'environments/dev/apps/web.yaml': 'replicas: 3\n' }, 'desired state'),
     );
 
-    expect(result).toEqual({ changed: true, sha: expect.any(String), attempts: 2 });
+    expect(result).toEqual({ changed: true, sha: expect.any(String), attempts: 2, base: expect.any(String) });
+    // …made on their commit, which the result names as its base
+    expect((await git(sandbox, bare, 'rev-parse', `${result.sha}~1`)).trim()).toBe(result.base);
     expect(await remoteSubjects(sandbox, bare)).toEqual(['desired state', 'hand edit', 'seed']);
     expect(await remoteFile(sandbox, bare, 'environments/dev/apps/web.yaml')).toBe('replicas: 3\n');
     expect(await remoteFile(sandbox, bare, 'notes.md')).toBe('theirs\n');
@@ -138,7 +140,7 @@ describe('a rejected push', () => {
     const result = await repo.commit(change({ 'environments/dev/apps/web.yaml': 'replicas: 5\n' }, 'ours'));
 
     const head = (await git(sandbox, bare, 'rev-parse', 'main')).trim();
-    expect(result).toEqual({ changed: false, sha: head, attempts: 1 });
+    expect(result).toEqual({ changed: false, sha: head, attempts: 1, base: head });
     expect(await remoteSubjects(sandbox, bare)).toEqual(['same, by someone else', 'seed']);
   });
 
@@ -186,8 +188,9 @@ describe('a branch that moved under a direct commit', () => {
       change({ 'environments/dev/apps/web.yaml': 'replicas: 2\n' }, 'our change'),
     );
 
-    expect(result).toEqual({ changed: true, sha: expect.any(String), attempts: 2 });
+    expect(result).toEqual({ changed: true, sha: expect.any(String), attempts: 2, base: expect.any(String) });
     expect((await git(sandbox, bare, 'rev-parse', 'main')).trim()).toBe(result.sha);
+    expect((await git(sandbox, bare, 'rev-parse', `${result.sha}~1`)).trim()).toBe(result.base);
     expect(await remoteSubjects(sandbox, bare)).toEqual(['our change', 'their change', 'seed']);
     expect(await remoteFile(sandbox, bare, 'environments/qa/apps/api.yaml')).toBe('theirs\n');
     expect(logger.records).toContainEqual(
@@ -227,7 +230,7 @@ describe('a branch that moved under a direct commit', () => {
     const result = await repo.commit(change({ 'environments/dev/apps/web.yaml': 'replicas: 5\n' }, 'ours'));
 
     const head = (await git(sandbox, bare, 'rev-parse', 'main')).trim();
-    expect(result).toEqual({ changed: false, sha: head, attempts: 1 });
+    expect(result).toEqual({ changed: false, sha: head, attempts: 1, base: head });
     expect(await remoteSubjects(sandbox, bare)).toEqual(['same, by someone else', 'seed']);
   });
 

@@ -101,7 +101,13 @@ describe('commit', () => {
       change({ 'environments/dev/environment.yaml': 'kind: Environment\n' }, [], 'create dev'),
     );
 
-    expect(result).toEqual({ changed: true, sha: expect.stringMatching(/^[0-9a-f]{40}$/), attempts: 1 });
+    // base: the head it was made on (none: an empty repo)
+    expect(result).toEqual({
+      changed: true,
+      sha: expect.stringMatching(/^[0-9a-f]{40}$/),
+      attempts: 1,
+      base: '',
+    });
     expect((await git(sandbox, bare, 'rev-parse', 'main')).trim()).toBe(result.sha);
     expect(await remoteSubjects(sandbox, bare)).toEqual(['create dev']);
     expect(logger.records).toContainEqual(
@@ -160,7 +166,7 @@ describe('commit', () => {
 
     const same = await repo.commit(change({ 'a/x.yaml': 'x: 1\n' }, ['a/absent.yaml', 'b/'], 'again'));
 
-    expect(same).toEqual({ changed: false, sha: first.sha, attempts: 0 });
+    expect(same).toEqual({ changed: false, sha: first.sha, attempts: 0, base: first.sha });
     expect((await git(sandbox, bare, 'rev-list', '--count', 'main')).trim()).toBe(count);
     expect((await git(sandbox, bare, 'rev-parse', 'main')).trim()).toBe(first.sha);
   });
