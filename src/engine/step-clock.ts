@@ -53,6 +53,7 @@ export class StepClocks {
     else if (retried !== undefined && (known?.at === undefined || retried >= known.at)) since = retried;
     return {
       ...(since === undefined ? {} : { since }),
+      ...(retried !== undefined && since === retried ? { retriedAt: retried } : {}),
       now: this.options.now(),
       timeoutMs: env.timeouts[step.part] * 1000,
       graceMs: this.options.graceMs,

@@ -15,6 +15,11 @@ export interface StepClock {
    * if later. Undefined while not known (a Git lookup under way): no time-based verdict then.
    */
   since?: number;
+  /**
+   * When the last retry was asked for, when it is what `since` counts from. A failure observed
+   * before it is the previous attempt's; without a retry, every failure is this attempt's.
+   */
+  retriedAt?: number;
   now: number;
   /** Not Ready this long after `since`: Failed, reason Timeout (`spec.timeouts`). */
   timeoutMs: number;
@@ -78,11 +83,15 @@ export function formatDuration(ms: number): string {
   return `${seconds}s`;
 }
 
-/** A failure of this attempt, or one observed before it began (the last retry). */
+/**
+ * True for a failure observed before the last retry (the previous attempt's). Only a retry makes a
+ * failure old: right after a commit, a failure within the same second (Kubernetes and Git times
+ * have one-second resolution) is this attempt's, and fails the step at once.
+ */
 function before(at: number | undefined, clock: StepClock | undefined): boolean {
-  // Kubernetes times have a resolution of one second: a failure within the second of the retry
-  // is taken as older (it then gets the grace, and fails again if it persists).
-  return at !== undefined && clock?.since !== undefined && at < Math.floor(clock.since / 1000) * 1000 + 1000;
+  // Within the second of the retry it is taken as older (it then gets the grace, and fails again if it persists).
+  const retriedAt = clock?.retriedAt;
+  return at !== undefined && retriedAt !== undefined && at < Math.floor(retriedAt / 1000) * 1000 + 1000;
 }
 
 /**

@@ -25,6 +25,11 @@ const clock = (seconds: number, since: number | null = T0): StepClock => ({
   timeoutMs: 600_000,
   graceMs: 60_000,
 });
+/** The same, the attempt begun by a retry at `retriedAt` (ms). */
+const afterRetry = (seconds: number, retriedAt: number): StepClock => ({
+  ...clock(seconds, retriedAt),
+  retriedAt,
+});
 
 const ws = (conditions: Array<Record<string, unknown>>): ObservedObject => ({
   metadata: { generation: 3 },
@@ -92,14 +97,21 @@ describe('judgeWorkspace', () => {
     [
       'a create failure from before the last retry: grace from the retry',
       ws([creating, synced('False', 'create failed: boom', 5)]),
-      clock(40, T0 + 20_000),
+      afterRetry(40, T0 + 20_000),
       { phase: 'Progressing', reason: 'ReconcileError' },
       T0 + 80_000,
     ],
     [
+      'a create failure within the second of the commit (no retry): Failed at once, not taken as old',
+      ws([creating, synced('False', 'create failed: boom', 20)]),
+      clock(21, T0 + 20_400),
+      { phase: 'Failed', reason: 'ReconcileError' },
+      undefined,
+    ],
+    [
       'the same failure past the grace after the retry: Failed again',
       ws([creating, synced('False', 'create failed: boom', 5)]),
-      clock(81, T0 + 20_000),
+      afterRetry(81, T0 + 20_000),
       { phase: 'Failed', reason: 'ReconcileError' },
       undefined,
     ],
@@ -238,7 +250,7 @@ describe('judgeApplication', () => {
     [
       'InvalidSpecError from before the last retry: Progressing for the grace',
       app({ conditions: [{ type: 'InvalidSpecError', message: 'x', lastTransitionTime: at(5) }] }),
-      clock(12, T0 + 10_000),
+      afterRetry(12, T0 + 10_000),
       { phase: 'Progressing', reason: 'InvalidSpecError' },
       T0 + 70_000,
     ],
@@ -325,7 +337,7 @@ describe('judgeApplication', () => {
     [
       'a final sync failure from before the last retry: Progressing for the grace',
       app({ operationState: failedOp({ retryCount: 2 }) }),
-      clock(50, T0 + 40_000),
+      afterRetry(50, T0 + 40_000),
       { phase: 'Progressing', reason: 'SyncFailed' },
       T0 + 100_000,
     ],
@@ -345,7 +357,7 @@ describe('judgeApplication', () => {
         sync: { status: 'Synced' },
         health: { status: 'Degraded', message: 'x', lastTransitionTime: at(30) },
       }),
-      clock(45, T0 + 40_000),
+      afterRetry(45, T0 + 40_000),
       { phase: 'Progressing', reason: 'Degraded' },
       T0 + 100_000,
     ],
