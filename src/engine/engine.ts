@@ -51,6 +51,7 @@ import {
   environmentNames,
   namespaceClaim,
   namespaceClaimDir,
+  parseNamespaceClaim,
   type DesiredEnvironment,
 } from './desired-state.js';
 import { NamespaceClaims } from './namespace-claims.js';
@@ -78,6 +79,8 @@ const APPSET_REFRESH_ANNOTATION = 'argocd.argoproj.io/application-set-refresh';
  * while a committed step is still not in the cluster (or at an older revision).
  */
 const REFRESH_AGAIN_MS = 10_000;
+/** How often a deletion looks again whether its Namespace is gone (not watched: asked only then). */
+const NAMESPACE_POLL_MS = 2_000;
 
 export interface CatalogSource {
   /** The catalog now, and a number that changes whenever it does. */
@@ -951,12 +954,22 @@ export class Engine extends EventEmitter<EngineEvents> {
             { labelSelector: `${LABEL_MANAGED_BY}=envcat,${LABEL_ENVIRONMENT}=${name}` },
           )
         : [];
+    const environmentFilesLeft = has('platform', prefix);
+    const belowGone =
+      committedApps.length === 0 &&
+      committedInfra.length === 0 &&
+      liveApplications.length === 0 &&
+      liveWorkspaces.length === 0 &&
+      secrets.length === 0;
+    const namespaceLeft = belowGone && !environmentFilesLeft ? await this.ownNamespaceLeft(name) : undefined;
     const action = nextDeletionAction({
       committedApps,
       committedInfra,
       liveApplications,
       liveWorkspaces,
       secretsLeft: secrets.length > 0,
+      environmentFilesLeft,
+      ...(namespaceLeft ? { namespaceLeft } : {}),
       ...(desired?.valid ? { plan: desired.plan } : {}),
     });
     const steps = desired?.valid
@@ -1008,11 +1021,28 @@ export class Engine extends EventEmitter<EngineEvents> {
         publishDeleting('deleting the secrets');
         this.queue.add(name);
         return;
+      case 'removeEnvironmentFiles':
+        // The claim stays until the Namespace is gone (core nextDeletionAction says why); a claim
+        // alone keeps the environment known, so this loop comes back for it, after a restart too.
+        await this.commit(name, 'platform', [], [prefix], `envcat: ${name}: delete environment`);
+        publishDeleting('removing the environment files; its namespace goes next');
+        this.queue.add(name);
+        return;
+      case 'waitForNamespace':
+        publishDeleting(action.message);
+        this.refreshIfStillWaiting(name, 'platform');
+        this.queue.addAfter(name, NAMESPACE_POLL_MS);
+        return;
       case 'removeEnvironment': {
-        // The namespace claim goes in the same commit as the environment's last files.
-        const remove = [...(has('platform', prefix) ? [prefix] : []), ...this.claims.claimsOf(name)];
+        const remove = this.claims.claimsOf(name);
         if (remove.length > 0)
-          await this.commit(name, 'platform', [], remove, `envcat: ${name}: delete environment`);
+          await this.commit(
+            name,
+            'platform',
+            [],
+            remove,
+            `envcat: ${name}: release namespace ${remove.map((c) => parseNamespaceClaim(c)?.namespace).join(', ')}`,
+          );
         this.statuses.delete(name);
         this.blockedSteps.delete(name);
         this.renderedClean.delete(name);
@@ -1029,6 +1059,27 @@ export class Engine extends EventEmitter<EngineEvents> {
         return;
       }
     }
+  }
+
+  /**
+   * The Namespace the environment claimed (or renders), while it still exists and is labelled as
+   * this environment's. Read directly, not watched: it is asked only at the end of a deletion.
+   */
+  private async ownNamespaceLeft(name: string): Promise<{ name: string; terminating: boolean } | undefined> {
+    const namespaces = new Set(
+      this.claims.claimsOf(name).flatMap((path) => parseNamespaceClaim(path)?.namespace ?? []),
+    );
+    for (const namespace of namespaces) {
+      const live = await this.options.cluster.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+      if (live && environmentOf(live) === name)
+        return {
+          name: namespace,
+          terminating:
+            live.metadata.deletionTimestamp !== undefined ||
+            (live.status as { phase?: unknown } | undefined)?.phase === 'Terminating',
+        };
+    }
+    return undefined;
   }
 
   private expired(name: string, env: ResolvedEnvironment): boolean {
