@@ -2,8 +2,7 @@
  * The REST contract the portal talks to (DESIGN §7). The portal is a client like the CLI: it
  * declares the shapes it reads here instead of importing the server's modules.
  */
-import type { JsonSchema, JsonValue, OutputDeclaration } from '../../core/catalog/types.js';
-import type { Problem } from '../../core/errors/index.js';
+import type { JsonSchema, JsonValue, OutputDeclaration, Problem } from '../../core/browser.js';
 
 export type { JsonSchema, JsonValue, OutputDeclaration, Problem };
 

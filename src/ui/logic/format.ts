@@ -1,5 +1,5 @@
 /** Small display helpers: ages and expiry like kubectl prints them, entry type labels. */
-import { parseDuration } from '../../core/environment/duration.js';
+import { parseDuration } from '../../core/browser.js';
 import type { EntryType } from '../api/types.js';
 
 export const ENTRY_TYPE_LABEL: Record<EntryType, string> = { iac: 'IaC', yaml: 'YAML', hybrid: 'Hybrid' };

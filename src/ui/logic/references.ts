@@ -5,7 +5,7 @@
  * feeds only a secret parameter and a plain one only a plain parameter, the output's schema fits the
  * parameter's (the same compatibility function), and no reference closes a cycle.
  */
-import { schemaIncompatibility } from '../../core/environment/compatibility.js';
+import { schemaIncompatibility } from '../../core/browser.js';
 import type {
   EntryType,
   JsonSchema,

@@ -1,5 +1,5 @@
 /** Small helpers the simulated controllers share. */
-import type { KubeObject, ObjectRef } from '../types.js';
+import type { KubeObject, ObjectRef } from '../cluster/index.js';
 
 /** RFC 3339 at second precision, as metav1.Time serialises. */
 export function timestamp(ms: number): string {

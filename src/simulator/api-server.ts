@@ -26,24 +26,25 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import { InputError } from '../../core/errors/index.js';
-import type { KubeObject, ListOptions, ObjectRef, TypeRef } from '../types.js';
-import { errorFromStatus } from '../errors.js';
+import { InputError } from '../core/errors/index.js';
 import {
   BUILTIN_KINDS,
+  type FieldSelector,
   type KindSpec,
   KindRegistry,
+  type KubeObject,
+  type LabelSelector,
+  type ListOptions,
+  type ObjectRef,
   STATUS_VERBS,
+  type TypeRef,
   VERBS,
   apiVersionOf,
+  errorFromStatus,
   parseApiVersion,
-} from '../kinds.js';
-import {
-  type FieldSelector,
-  type LabelSelector,
   parseFieldSelector,
   parseLabelSelector,
-} from '../label-selector.js';
+} from '../cluster/index.js';
 import { FaultInjector, type FaultCounts, type FaultPlan } from './api-server-faults.js';
 import { ApiStatusError, type Status, StatusErrors, successStatus } from './api-server-status.js';
 import type { StorePersistence } from './store-log.js';

@@ -4,7 +4,7 @@
  * wave). Pure.
  */
 
-import { groupOfApiVersion, isKubernetesClusterScoped } from '../../core/index.js';
+import { groupOfApiVersion, isKubernetesClusterScoped } from '../core/index.js';
 
 /** `group/Kind` of the cluster-scoped kinds of Crossplane and provider-terraform that envcat and its bootstrap use. */
 const CLUSTER_SCOPED_CUSTOM = new Set([

@@ -2,7 +2,7 @@
  * Read-only views of GitOps repos for the simulated controllers: fetches shared between concurrent
  * callers, and immutable snapshots (commit sha + every file) so a reconcile never mixes two commits.
  */
-import type { GitOpsRepo } from '../../gitops/types.js';
+import type { GitOpsRepo } from '../gitops/types.js';
 
 /**
  * Runs one async operation at a time. `fresh()` resolves with the result of a run that started no

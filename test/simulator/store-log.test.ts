@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExternalError } from '../../src/core/errors/index.js';
 import type { KubeObject } from '../../src/cluster/types.js';
-import { SimulatedApiServer } from '../../src/cluster/simulator/api-server.js';
-import { FileStoreLog, type FileStoreLogOptions } from '../../src/cluster/simulator/store-log.js';
+import { SimulatedApiServer } from '../../src/simulator/api-server.js';
+import { FileStoreLog, type FileStoreLogOptions } from '../../src/simulator/store-log.js';
 import { REPO_ROOT } from '../support/examples.js';
 
 let dir: string;
@@ -32,8 +32,8 @@ function server(options: Partial<FileStoreLogOptions> = {}): SimulatedApiServer 
 }
 
 const STORE_MODULES = {
-  server: join(REPO_ROOT, 'src/cluster/simulator/api-server.ts'),
-  log: join(REPO_ROOT, 'src/cluster/simulator/store-log.ts'),
+  server: join(REPO_ROOT, 'src/simulator/api-server.ts'),
+  log: join(REPO_ROOT, 'src/simulator/store-log.ts'),
 };
 
 /**

@@ -6,7 +6,7 @@ import {
   fieldPaths,
   releaseChangedFields,
   toFieldsV1,
-} from '../../src/cluster/simulator/api-server-apply.js';
+} from '../../src/simulator/api-server-apply.js';
 
 const everything = () => true;
 const noStatus = (path: FieldPath) => path[0] !== 'f:status';

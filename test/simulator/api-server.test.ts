@@ -12,8 +12,8 @@ import {
 } from '@kubernetes/client-node';
 import { ConflictError, InputError, NotFoundError } from '../../src/core/errors/index.js';
 import { KubeClusterClient } from '../../src/cluster/client.js';
-import { SimulatedApiServer } from '../../src/cluster/simulator/api-server.js';
-import { type Harness, startHarness, waitFor, workspace } from './support.js';
+import { SimulatedApiServer } from '../../src/simulator/api-server.js';
+import { type Harness, startHarness, waitFor, workspace } from '../cluster/support.js';
 
 interface WatchLine {
   type: string;

@@ -3,8 +3,8 @@
  * source path (recursively with `directory.recurse`, filtered by `directory.include`/`exclude`), as
  * Kubernetes objects. Pure.
  */
-import { parseYamlDocuments } from '../../core/index.js';
-import type { KubeObject } from '../types.js';
+import { parseYamlDocuments } from '../core/index.js';
+import type { KubeObject } from '../cluster/index.js';
 import { globMatch, GlobSyntaxError } from './glob.js';
 import { isRecord } from './support.js';
 

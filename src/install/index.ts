@@ -1,3 +1,7 @@
+/**
+ * Where envcat is installed. A room of its own so that the server, the CLI and the simulator can
+ * all find catalogs/ and gitops/ without importing one another.
+ */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

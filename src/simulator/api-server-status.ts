@@ -2,7 +2,7 @@
  * `Status` objects shaped as kube-apiserver shapes them (apimachinery `errors.New*`), and the
  * error that carries one out of the store to the HTTP layer.
  */
-import type { KindSpec } from '../kinds.js';
+import type { KindSpec } from '../cluster/index.js';
 
 export interface StatusCause {
   reason?: string;

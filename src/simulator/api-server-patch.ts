@@ -2,8 +2,8 @@
  * JSON merge patch (RFC 7386) and JSON patch (RFC 6902) over plain JSON values. Pure; inputs are
  * never modified. Errors are InputErrors whose path points into the patch document.
  */
-import type { JsonObject, JsonValue } from '../../core/index.js';
-import { InputError } from '../../core/errors/index.js';
+import type { JsonObject, JsonValue } from '../core/index.js';
+import { InputError } from '../core/errors/index.js';
 
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -21,9 +21,9 @@ import {
   type CatalogEntry,
   type JsonValue,
   type WorkspaceApi,
-} from '../../core/index.js';
-import { analyzeModule } from '../../core/terraform/index.js';
-import type { ClusterClient, Informer, KubeObject, ObjectRef } from '../types.js';
+} from '../core/index.js';
+import { analyzeModule } from '../core/terraform/index.js';
+import type { ClusterClient, Informer, KubeObject, ObjectRef } from '../cluster/index.js';
 import type { ControlSource, SimulatorControls } from './controls.js';
 import { connectionSecretData, publicOutputs, simulateOutputs, type OutputSpec } from './outputs.js';
 import { ReconcileQueue } from './reconcile-queue.js';

@@ -6,8 +6,8 @@
  * a read-only clone of the platform repo (`environments/<env>/environment.yaml`).
  */
 import type { Logger } from 'pino';
-import { parseDuration, parseYamlDocument } from '../../core/index.js';
-import type { GitOpsRepo } from '../../gitops/types.js';
+import { parseDuration, parseYamlDocument } from '../core/index.js';
+import type { GitOpsRepo } from '../gitops/types.js';
 import { Coalescer } from './repo-snapshots.js';
 
 export const CONTROL_ANNOTATION_PREFIX = 'simulator.envcat.io/';

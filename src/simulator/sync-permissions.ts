@@ -5,7 +5,7 @@
  * (a chart's too, see helm-charts.ts) and the Namespace that CreateNamespace=true adds when the
  * destination namespace is missing (controller/sync_namespace.go). Pure.
  */
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../cluster/index.js';
 import { resourceProblem, type AppProjectSpec, type Destination } from './appproject.js';
 import type { ChartObject } from './helm-charts.js';
 

@@ -29,15 +29,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import {
-  EnvcatError,
-  LABEL,
-  RESOURCES_FINALIZER,
-  type WorkspaceApi,
-  WORKSPACE_API,
-} from '../../core/index.js';
-import type { GitOpsRepo } from '../../gitops/types.js';
-import type { ClusterClient, Informer, KubeObject, ObjectRef } from '../types.js';
+import { EnvcatError, LABEL, RESOURCES_FINALIZER, type WorkspaceApi, WORKSPACE_API } from '../core/index.js';
+import type { GitOpsRepo } from '../gitops/types.js';
+import type { ClusterClient, Informer, KubeObject, ObjectRef } from '../cluster/index.js';
 import { compareSyncOrder, isClusterScoped } from './argocd-kinds.js';
 import {
   GenerationError,

@@ -5,7 +5,7 @@
  * and waits for the reconciles under way.
  */
 import type { Logger } from 'pino';
-import { ConflictError } from '../../core/index.js';
+import { ConflictError } from '../core/index.js';
 import { describeError } from './support.js';
 
 export interface ReconcileQueueOptions {

@@ -1,11 +1,6 @@
 import { InputError } from '../../src/core/errors/index.js';
 import type { JsonValue } from '../../src/core/index.js';
-import {
-  deepEqual,
-  jsonPatch,
-  mergePatch,
-  parsePointer,
-} from '../../src/cluster/simulator/api-server-patch.js';
+import { deepEqual, jsonPatch, mergePatch, parsePointer } from '../../src/simulator/api-server-patch.js';
 
 describe('mergePatch (RFC 7386)', () => {
   // the examples of RFC 7386 appendix A

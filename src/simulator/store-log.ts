@@ -32,8 +32,8 @@ import {
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ExternalError } from '../../core/errors/index.js';
-import type { KubeObject } from '../types.js';
+import { ExternalError } from '../core/errors/index.js';
+import type { KubeObject } from '../cluster/index.js';
 
 export const SNAPSHOT_FORMAT = 'envcat-simulator-snapshot/v1';
 const SNAPSHOT = 'snapshot.jsonl';

@@ -9,18 +9,21 @@
  * watchers can share them.
  */
 import { randomUUID } from 'node:crypto';
-import type { JsonObject, JsonValue } from '../../core/index.js';
-import { InputError } from '../../core/errors/index.js';
-import type { KubeObject } from '../types.js';
-import { type KindSpec, type KindRegistry, apiVersionOf, storageKey } from '../kinds.js';
+import type { JsonObject, JsonValue } from '../core/index.js';
+import { InputError } from '../core/errors/index.js';
 import {
   type FieldSelector,
+  type KindRegistry,
+  type KindSpec,
+  type KubeObject,
   type LabelSelector,
+  apiVersionOf,
   labelKeyProblem,
   labelValueProblem,
   matchesFields,
   matchesLabels,
-} from '../label-selector.js';
+  storageKey,
+} from '../cluster/index.js';
 import {
   ApplyConflictError,
   type FieldPath,

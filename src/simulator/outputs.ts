@@ -5,7 +5,7 @@
  * Pure.
  */
 import { createHash } from 'node:crypto';
-import type { JsonSchema, JsonValue } from '../../core/index.js';
+import type { JsonSchema, JsonValue } from '../core/index.js';
 
 export interface OutputSpec {
   name: string;

@@ -3,8 +3,8 @@
  * by resource, and the watches open now (what the engine benchmark reads as API requests per minute).
  */
 import { get as httpGet, type ClientRequest } from 'node:http';
-import { SimulatedApiServer } from '../../src/cluster/simulator/api-server.js';
-import { waitFor } from './support.js';
+import { SimulatedApiServer } from '../../src/simulator/api-server.js';
+import { waitFor } from '../cluster/support.js';
 
 let server: SimulatedApiServer;
 let url: string;

@@ -14,11 +14,10 @@ import {
   parseYamlDocuments,
   type Catalog,
   type WorkspaceApi,
-} from '../../core/index.js';
-import { GitRepo } from '../../gitops/index.js';
-import { packageRoot } from '../../server/package-root.js';
-import { KubeClusterClient } from '../client.js';
-import type { KubeObject } from '../types.js';
+} from '../core/index.js';
+import { GitRepo } from '../gitops/index.js';
+import { packageRoot } from '../install/index.js';
+import { KubeClusterClient, type KubeObject } from '../cluster/index.js';
 import { SimulatedApiServer } from './api-server.js';
 import { normalizeGitUrl } from './appproject.js';
 import { SimulatedArgoCD } from './argocd-controller.js';
