@@ -9,7 +9,9 @@
  * Ids are git's: blob and tree ids are what git computes for the same content (SHA-1), commit ids
  * those of the commit object as git would write it. Several twins on one MemoryGitRemote are
  * several writers (engine replicas), each with its own view of the head as of its last sync() or
- * commit(), like each GitRepo's clone. test/gitops-repo/repo-contract.ts holds what both promise.
+ * commit(), like each GitRepo's clone; objectIds and isAncestor know every commit of the remote,
+ * as GitRepo writing directly does. One branch, SHA-1 ids, no symbolic links (the port cannot write
+ * one). test/gitops-repo/repo-contract.ts holds what both promise.
  */
 import { InputError, NotFoundError, ExternalError } from '../../src/core/index.js';
 import {
