@@ -50,6 +50,7 @@ describe.each([
   ['ui', 'src/ui/logic/x.ts', "import type { EnvironmentService } from '../../engine/service.js';", 'over HTTP only'],
   ['ui', 'src/ui/pages/X.tsx', "import type { ClusterClient } from '../../cluster/index.js';", 'over HTTP only'],
   ['ui', 'src/ui/pages/X.tsx', "import { createApiApp } from '../../api/app.js';", 'over HTTP only'],
+  ['ui', 'src/ui/pages/X.tsx', "import { ref } from '../../api/openapi.js';", 'over HTTP only'],
   ['ui', 'src/ui/pages/X.tsx', "import { SimulatedApiServer } from '../../simulator/index.js';", 'over HTTP only'],
 ])('a closed door: %s', (_room, path, code, expected) => {
   it(`GIVEN ${path} WHEN it says ${code} THEN no-restricted-imports reports "${expected}"`, async () => {
@@ -70,7 +71,7 @@ describe.each([
   ['simulator', 'src/simulator/x.ts', "import { KubeClusterClient } from '../cluster/index.js';"],
   ['api', 'src/api/x.ts', "import type { EnvironmentService } from '../engine/service.js';"],
   ['ui', 'src/ui/logic/x.ts', "import { parseDuration } from '../../core/browser.js';"],
-  ['ui', 'src/ui/logic/x.ts', "import type { Health } from '../api/types.js';"],
+  ['ui', 'src/ui/logic/x.ts', "import type { Health } from '../../api/contract.js';"],
   ['ui', 'src/ui/pages/X.tsx', "import { ApiClient } from '../api/client.js';"],
 ])('an open door: %s', (_room, path, code) => {
   it(`GIVEN ${path} WHEN it says ${code} THEN no-restricted-imports reports nothing`, async () => {

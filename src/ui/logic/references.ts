@@ -12,7 +12,7 @@ import type {
   JsonValue,
   OutputDeclaration,
   OutputReferenceValue,
-} from '../api/types.js';
+} from '../../api/contract.js';
 import { isSchema, isSecretSchema, typeLabel } from './schema.js';
 
 const OUTPUT_REFERENCE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([A-Za-z][A-Za-z0-9_]*)$/;

@@ -10,7 +10,7 @@ import type {
   EnvironmentType,
   JsonValue,
   OutputReferenceValue,
-} from '../api/types.js';
+} from '../../api/contract.js';
 import type { ChosenInstance } from './references.js';
 import {
   emptyErrors,
