@@ -8,6 +8,20 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import {
+  ARGOCD_ANNOTATION,
+  ENVIRONMENTS_DIR,
+  LABEL,
+  NAMESPACE_CLAIMS_DIR,
+  environmentFile,
+  environmentNames,
+  environmentPrefix,
+  managedSelector,
+  manifestsDir,
+  namespaceClaim,
+  namespaceClaimDir,
+  partDir,
+  repoOf,
+  stepFile,
   DEFAULT_ERROR_GRACE_MS,
   judgeApplication,
   judgeWorkspace,
@@ -44,15 +58,7 @@ import {
 import type { ClusterClient, Informer, KubeObject } from '../cluster/types.js';
 import { KindNotServedError } from '../cluster/index.js';
 import type { CommitResult, FileChange, GitOpsRepo, RepoName } from '../gitops/types.js';
-import {
-  DesiredStateParser,
-  ENVIRONMENTS_DIR,
-  NAMESPACE_CLAIMS_DIR,
-  environmentNames,
-  namespaceClaim,
-  namespaceClaimDir,
-  type DesiredEnvironment,
-} from './desired-state.js';
+import { DesiredStateParser, type DesiredEnvironment } from './desired-state.js';
 import { NamespaceClaims } from './namespace-claims.js';
 import { applicationForCache, workspaceForCache } from './cache-transform.js';
 import { type Blocked, blockedChanges } from './blocked.js';
@@ -65,13 +71,10 @@ import { WorkQueue } from './work-queue.js';
 import { StepClocks } from './step-clock.js';
 import { RetryNudger } from './retry-nudge.js';
 
-const LABEL_ENVIRONMENT = 'envcat.io/environment';
-const LABEL_INSTANCE = 'envcat.io/instance';
-const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
-const environmentOf = (object: KubeObject) => object.metadata.labels?.[LABEL_ENVIRONMENT] ?? '';
-const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
+const environmentOf = (object: KubeObject) => object.metadata.labels?.[LABEL.environment] ?? '';
+const REFRESH_ANNOTATION = ARGOCD_ANNOTATION.refresh;
 /** What Argo CD's Git webhook sets on an ApplicationSet: its generators read Git now. */
-const APPSET_REFRESH_ANNOTATION = 'argocd.argoproj.io/application-set-refresh';
+const APPSET_REFRESH_ANNOTATION = ARGOCD_ANNOTATION.applicationSetRefresh;
 /**
  * A refresh asked for while Argo CD still had the previous one pending is a no-op (the annotation
  * is already there), and Argo CD may have read Git before our push: ask again after this long
@@ -238,7 +241,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   async start(): Promise<void> {
     await Promise.all([this.refreshRepo('platform'), this.refreshRepo('apps')]);
     const workspaceApi = WORKSPACE_API[this.options.render.workspaceApi];
-    const selector = `${LABEL_MANAGED_BY}=envcat`;
+    const selector = managedSelector();
     this.workspaces = this.options.cluster.informer(
       { apiVersion: workspaceApi, kind: 'Workspace' },
       { labelSelector: selector, transform: workspaceForCache },
@@ -348,7 +351,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** The environment file as the platform repo holds it (no secret values ever are). */
   environmentSource(name: string): string | undefined {
-    return this.trees.platform.request(`${ENVIRONMENTS_DIR}/${name}/environment.yaml`);
+    return this.trees.platform.request(environmentFile(name));
   }
 
   /** The environment that holds a namespace's claim in the platform repo, if any. */
@@ -367,7 +370,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     name: string,
     limit = 50,
   ): Promise<Array<{ repo: RepoName; sha: string; message: string; date: string }>> {
-    const prefix = `${ENVIRONMENTS_DIR}/${name}/`;
+    const prefix = environmentPrefix(name);
     const [platform, apps] = await Promise.all([
       this.options.platform.log(prefix, { limit }),
       this.options.apps.log(prefix, { limit }),
@@ -435,7 +438,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private onObjectEvent(object: KubeObject): void {
-    const name = object.metadata.labels?.[LABEL_ENVIRONMENT];
+    const name = object.metadata.labels?.[LABEL.environment];
     if (!name) return;
     this.refreshStatus(name);
     this.queue.add(name);
@@ -468,9 +471,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     const changed = RepoTree.changed(this.trees[repo], tree);
     if (claims) {
       for (const name of claims.environments())
-        if (!this.claims.environments().has(name)) changed.add(`${ENVIRONMENTS_DIR}/${name}/`);
+        if (!this.claims.environments().has(name)) changed.add(environmentPrefix(name));
       for (const name of this.claims.environments())
-        if (!claims.environments().has(name)) changed.add(`${ENVIRONMENTS_DIR}/${name}/`);
+        if (!claims.environments().has(name)) changed.add(environmentPrefix(name));
       this.claims = claims;
     }
     this.reloadNeeded[repo] = during.length > 0;
@@ -639,7 +642,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         repo === 'apps'
           ? committed
               .filter((s) => s.part === 'apps')
-              .map((s) => `${ENVIRONMENTS_DIR}/${name}/apps/${s.instance}/`)
+              .map((s) => `${manifestsDir(name, s.instance)}/`)
               .filter((dir) => this.trees.apps.hasUnder(name, dir))
           : [];
       const sha = await this.commit(
@@ -721,7 +724,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
     if (repo === 'apps')
       for (const app of this.applications.list())
-        if (app.metadata.labels?.[LABEL_ENVIRONMENT] === name && app.metadata.labels[LABEL_INSTANCE])
+        if (app.metadata.labels?.[LABEL.environment] === name && app.metadata.labels[LABEL.instance])
           this.refreshTarget(name, {
             kind: 'Application',
             name: app.metadata.name,
@@ -851,7 +854,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (value === undefined)
         return unreadableSource({
           plan,
-          instance: plan.labels[LABEL_INSTANCE] ?? '',
+          instance: plan.labels[LABEL.instance] ?? '',
           ref: where,
           exists: !!data,
         });
@@ -881,7 +884,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async removeDroppedInstances(name: string, env: ResolvedEnvironment): Promise<void> {
     const kept = new Set(env.instances.map((i) => i.name));
     const dropped = (repo: RepoName, part: 'infra' | 'apps') => {
-      const prefix = `${ENVIRONMENTS_DIR}/${name}/${part}/`;
+      const prefix = partDir(name, part);
       const found = new Set<string>();
       for (const path of this.trees[repo].pathsOf(name)) {
         if (!path.startsWith(prefix)) continue;
@@ -895,10 +898,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     const apps = dropped('apps', 'apps');
     if (apps.length > 0) {
-      const remove = apps.flatMap((i) => [
-        `${ENVIRONMENTS_DIR}/${name}/apps/${i}.yaml`,
-        `${ENVIRONMENTS_DIR}/${name}/apps/${i}/`,
-      ]);
+      const remove = apps.flatMap((i) => [stepFile(name, 'apps', i), `${manifestsDir(name, i)}/`]);
       await this.commit(
         name,
         'apps',
@@ -910,12 +910,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     const liveApps = new Set(
       this.applications
         .list()
-        .filter((a) => a.metadata.labels?.[LABEL_ENVIRONMENT] === name)
-        .map((a) => a.metadata.labels?.[LABEL_INSTANCE]),
+        .filter((a) => a.metadata.labels?.[LABEL.environment] === name)
+        .map((a) => a.metadata.labels?.[LABEL.instance]),
     );
     const infra = dropped('platform', 'infra').filter((i) => !liveApps.has(i));
     if (infra.length > 0) {
-      const remove = infra.map((i) => `${ENVIRONMENTS_DIR}/${name}/infra/${i}.yaml`);
+      const remove = infra.map((i) => stepFile(name, 'infra', i));
       await this.commit(
         name,
         'platform',
@@ -927,17 +927,17 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private async reconcileDeletion(name: string, desired: DesiredEnvironment | undefined): Promise<void> {
-    const prefix = `${ENVIRONMENTS_DIR}/${name}/`;
+    const prefix = environmentPrefix(name);
     const has = (repo: RepoName, dir: string) => this.trees[repo].hasUnder(name, dir);
     const live = (informer: Informer) =>
       informer
         .list()
-        .filter((o) => o.metadata.labels?.[LABEL_ENVIRONMENT] === name && o.metadata.labels[LABEL_INSTANCE])
-        .map((o) => o.metadata.labels?.[LABEL_INSTANCE] ?? o.metadata.name);
+        .filter((o) => o.metadata.labels?.[LABEL.environment] === name && o.metadata.labels[LABEL.instance])
+        .map((o) => o.metadata.labels?.[LABEL.instance] ?? o.metadata.name);
     const liveApplications = live(this.applications);
     const liveWorkspaces = live(this.workspaces);
     const committedApps = has('apps', prefix) ? ['apps'] : [];
-    const infraDir = `${prefix}infra/`;
+    const infraDir = partDir(name, 'infra');
     const committedInfra = [...this.trees.platform.pathsOf(name)]
       .filter((p) => p.startsWith(infraDir) && p.endsWith('.yaml'))
       .map((p) => p.slice(infraDir.length, -'.yaml'.length));
@@ -948,7 +948,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       liveWorkspaces.length === 0
         ? await this.options.cluster.list(
             { apiVersion: 'v1', kind: 'Secret' },
-            { labelSelector: `${LABEL_MANAGED_BY}=envcat,${LABEL_ENVIRONMENT}=${name}` },
+            { labelSelector: managedSelector(name) },
           )
         : [];
     const action = nextDeletionAction({
@@ -1046,7 +1046,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** An environment's creation time is the date of the first commit of its file: Git, not local state. */
   private async loadCreatedAt(name: string): Promise<void> {
-    const commits = await this.options.platform.log(`${ENVIRONMENTS_DIR}/${name}/environment.yaml`, {
+    const commits = await this.options.platform.log(environmentFile(name), {
       limit: 1000,
     });
     const first = commits.at(-1);
@@ -1067,9 +1067,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       const helm = Boolean((object?.spec as { source?: { chart?: unknown } } | undefined)?.source?.chart);
       return judgeApplication(object, {
         revisionAccepted: (revision) => helm || this.revisionAccepted(env.name, step.instance, revision),
-        sourceDigest: this.trees.apps.sourceDigest(
-          `${ENVIRONMENTS_DIR}/${env.name}/apps/${step.instance}.yaml`,
-        ),
+        sourceDigest: this.trees.apps.sourceDigest(stepFile(env.name, 'apps', step.instance)),
         ...(clock ? { clock } : {}),
       });
     };
@@ -1083,12 +1081,13 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Identifies the content of a step's files (the Workspace file; the Application file and its manifests). */
   private stepFilesVersion(environment: string, step: Step): string {
-    const base = `${ENVIRONMENTS_DIR}/${environment}/${step.part}/${step.instance}`;
-    const tree = this.trees[step.part === 'infra' ? 'platform' : 'apps'];
-    const parts = [tree.version(`${base}.yaml`) ?? ''];
+    const file = stepFile(environment, step.part, step.instance);
+    const tree = this.trees[repoOf(step.part)];
+    const parts = [tree.version(file) ?? ''];
+    const dir = `${manifestsDir(environment, step.instance)}/`;
     if (step.part === 'apps')
       for (const path of [...tree.pathsOf(environment)].sort())
-        if (path.startsWith(`${base}/`)) parts.push(path, tree.version(path) ?? '');
+        if (path.startsWith(dir)) parts.push(path, tree.version(path) ?? '');
     return createHash('sha256').update(parts.join('\0')).digest('base64');
   }
 
@@ -1152,13 +1151,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     const questions = [...this.revisionQuestions];
     this.revisionQuestions.clear();
     const specs = questions.flatMap(([, q]) => {
-      const file = `${ENVIRONMENTS_DIR}/${q.environment}/apps/${q.instance}`;
+      const file = stepFile(q.environment, 'apps', q.instance);
+      const dir = manifestsDir(q.environment, q.instance);
       return [
         `${q.revision}:`,
-        `${q.revision}:${file}.yaml`,
-        `${q.head}:${file}.yaml`,
         `${q.revision}:${file}`,
         `${q.head}:${file}`,
+        `${q.revision}:${dir}`,
+        `${q.head}:${dir}`,
       ];
     });
     let ids: Array<string | undefined>;
@@ -1205,8 +1205,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private isCommitted(env: ResolvedEnvironment, step: Step): boolean {
-    const repo: RepoName = step.part === 'infra' ? 'platform' : 'apps';
-    return this.trees[repo].has(`${ENVIRONMENTS_DIR}/${env.name}/${step.part}/${step.instance}.yaml`);
+    return this.trees[repoOf(step.part)].has(stepFile(env.name, step.part, step.instance));
   }
 
   private rendersDifferently(env: ResolvedEnvironment, step: Step, outputs: OutputValues): boolean {

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import {
+  ARGOCD_ANNOTATION,
   NotFoundError,
   RETRIED_AT_ANNOTATION,
   RETRY_AT_ANNOTATION,
@@ -16,8 +17,6 @@ import {
 } from '../core/index.js';
 import type { ClusterClient, KubeObject, ObjectRef } from '../cluster/types.js';
 import { Coalescer } from './coalescer.js';
-
-const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
 
 export class RetryNudger {
   private readonly running = new Coalescer();
@@ -77,7 +76,7 @@ export class RetryNudger {
       });
       if (nudge.kind === 'none' || !live) return;
       const annotations: Record<string, string> = { [RETRIED_AT_ANNOTATION]: args.retryAt };
-      if (args.part === 'apps') annotations[REFRESH_ANNOTATION] = 'normal';
+      if (args.part === 'apps') annotations[ARGOCD_ANNOTATION.refresh] = 'normal';
       const patch: Record<string, unknown> = { metadata: { annotations } };
       if (nudge.kind === 'sync') {
         const spec = (live.spec ?? {}) as {
