@@ -13,6 +13,8 @@ import {
   RETRY_AT_ANNOTATION,
   retryNudge,
   type Part,
+  type ResolvedEnvironment,
+  type StepObservation,
   type StepState,
 } from '../core/index.js';
 import type { ClusterClient, KubeObject, ObjectRef } from '../cluster/types.js';
@@ -21,7 +23,33 @@ import { Coalescer } from './coalescer.js';
 export class RetryNudger {
   private readonly running = new Coalescer();
 
-  constructor(private readonly options: { cluster: ClusterClient; logger: Logger }) {}
+  constructor(
+    private readonly options: {
+      cluster: Pick<ClusterClient, 'get' | 'mergePatch'>;
+      /** The apiVersion of the Workspaces envcat renders. */
+      workspaceApiVersion: string;
+      logger: Logger;
+    },
+  ) {}
+
+  /** A committed step of the environment, as observed; `cached` is its Workspace or Application in the engine's cache. */
+  nudgeStep(env: ResolvedEnvironment, observed: StepObservation, cached: KubeObject | undefined): void {
+    const { step, state } = observed;
+    const apps = step.part === 'apps';
+    this.nudge({
+      environment: env.name,
+      annotations: env.annotations,
+      part: step.part,
+      ref: {
+        apiVersion: apps ? 'argoproj.io/v1alpha1' : this.options.workspaceApiVersion,
+        kind: apps ? 'Application' : 'Workspace',
+        name: cached?.metadata.name ?? '',
+        ...(cached?.metadata.namespace ? { namespace: cached.metadata.namespace } : {}),
+      },
+      cached,
+      state,
+    });
+  }
 
   /** Asks in the background (one request per object at a time); the reconcile does not wait. */
   nudge(args: {

@@ -35,7 +35,9 @@ import {
 import type { ClusterClient, KubeObject } from '../cluster/types.js';
 import type { GitOpsRepo, RepoName } from '../gitops/types.js';
 import type { CatalogStore } from './catalog-store.js';
-import { describeError, type Engine, type EnvironmentStatusView } from './engine.js';
+import { describeError } from './describe-error.js';
+import type { Engine } from './engine.js';
+import type { EnvironmentStatusView } from './status-board.js';
 
 export interface EnvironmentView {
   apiVersion: string;

@@ -108,3 +108,6 @@ export class WorkQueue {
     }
   }
 }
+
+/** What a piece of the engine may ask of the queue: look at a key again, now or later. */
+export type Requeue = Pick<WorkQueue, 'add' | 'addAfter'>;
