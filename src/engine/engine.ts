@@ -25,6 +25,7 @@ import {
   nextProvisionAction,
   partDir,
   renderEnvironmentFiles,
+  stepFile,
   type Catalog,
   type Plan,
   type RenderOptions,
@@ -529,7 +530,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         await this.committer.commit({
           environment: name,
           repo: 'platform',
-          remove: action.instances.map((i) => `${infraDir}${i}.yaml`),
+          remove: action.instances.map((i) => stepFile(name, 'infra', i)),
           message: `envcat: ${name}: delete infrastructure of ${action.instances.join(', ')}`,
         });
         publishDeleting(action.message);
