@@ -23,6 +23,7 @@ import {
   namespaceFile,
   nextDeletionAction,
   nextProvisionAction,
+  parseNamespaceClaim,
   partDir,
   renderEnvironmentFiles,
   stepFile,
@@ -56,6 +57,8 @@ export { DEFAULT_APPLICATION_SETS, defaultParentApplication } from './refresh.js
 export { describeError } from './describe-error.js';
 
 const environmentOf = (object: KubeObject) => object.metadata.labels?.[LABEL.environment] ?? '';
+/** How often a deletion looks again whether its Namespace is gone (not watched: asked only then). */
+const NAMESPACE_POLL_MS = 2_000;
 
 export interface CatalogSource {
   /** The catalog now, and a number that changes whenever it does. */
@@ -497,12 +500,22 @@ export class Engine extends EventEmitter<EngineEvents> {
             { labelSelector: managedSelector(name) },
           )
         : [];
+    const environmentFilesLeft = has('platform', prefix);
+    const belowGone =
+      committedApps.length === 0 &&
+      committedInfra.length === 0 &&
+      liveApplications.length === 0 &&
+      liveWorkspaces.length === 0 &&
+      secrets.length === 0;
+    const namespaceLeft = belowGone && !environmentFilesLeft ? await this.ownNamespaceLeft(name) : undefined;
     const action = nextDeletionAction({
       committedApps,
       committedInfra,
       liveApplications,
       liveWorkspaces,
       secretsLeft: secrets.length > 0,
+      environmentFilesLeft,
+      ...(namespaceLeft ? { namespaceLeft } : {}),
       ...(desired?.valid ? { plan: desired.plan } : {}),
     });
     const steps = desired?.valid
@@ -552,15 +565,31 @@ export class Engine extends EventEmitter<EngineEvents> {
         publishDeleting('deleting the secrets');
         this.queue.add(name);
         return;
+      case 'removeEnvironmentFiles':
+        // The claim stays until the Namespace is gone (core nextDeletionAction says why); a claim
+        // alone keeps the environment known, so this loop comes back for it, after a restart too.
+        await this.committer.commit({
+          environment: name,
+          repo: 'platform',
+          remove: [prefix],
+          message: `envcat: ${name}: delete environment`,
+        });
+        publishDeleting('removing the environment files; its namespace goes next');
+        this.queue.add(name);
+        return;
+      case 'waitForNamespace':
+        publishDeleting(action.message);
+        this.refresher.ifStillWaiting(name, 'platform');
+        this.queue.addAfter(name, NAMESPACE_POLL_MS);
+        return;
       case 'removeEnvironment': {
-        // The namespace claim goes in the same commit as the environment's last files.
-        const remove = [...(has('platform', prefix) ? [prefix] : []), ...this.view.claimsOf(name)];
+        const remove = this.view.claimsOf(name);
         if (remove.length > 0)
           await this.committer.commit({
             environment: name,
             repo: 'platform',
             remove,
-            message: `envcat: ${name}: delete environment`,
+            message: `envcat: ${name}: release namespace ${remove.map((c) => parseNamespaceClaim(c)?.namespace).join(', ')}`,
           });
         this.forget(name);
         this.log.info({ environment: name }, 'environment deleted');
@@ -568,6 +597,27 @@ export class Engine extends EventEmitter<EngineEvents> {
         return;
       }
     }
+  }
+
+  /**
+   * The Namespace the environment claimed (or renders), while it still exists and is labelled as
+   * this environment's. Read directly, not watched: it is asked only at the end of a deletion.
+   */
+  private async ownNamespaceLeft(name: string): Promise<{ name: string; terminating: boolean } | undefined> {
+    const namespaces = new Set(
+      this.view.claimsOf(name).flatMap((path) => parseNamespaceClaim(path)?.namespace ?? []),
+    );
+    for (const namespace of namespaces) {
+      const live = await this.options.cluster.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+      if (live && environmentOf(live) === name)
+        return {
+          name: namespace,
+          terminating:
+            live.metadata.deletionTimestamp !== undefined ||
+            (live.status as { phase?: unknown } | undefined)?.phase === 'Terminating',
+        };
+    }
+    return undefined;
   }
 
   /** What the engine keeps about an environment that is gone. */

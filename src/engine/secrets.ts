@@ -56,7 +56,7 @@ export function checkParameterSecret(args: {
   const where = `Secret ${plan.namespace}/${plan.name}`;
   const howBack =
     given.length > 0
-      ? `re-create it with the key${given.length > 1 ? 's' : ''} ${given.join(', ')} and the secret values (kubectl create secret generic ${plan.name} -n ${plan.namespace} --from-literal=<key>=<value>), or delete the environment and create it again through the API with its secret parameters`
+      ? `re-create it with the key${given.length > 1 ? 's' : ''} ${given.join(', ')} and the secret values (kubectl create secret generic ${plan.name} -n ${plan.namespace} --from-literal=<key>=<value>); if the create was cut off before writing it, send the same create request again; or delete the environment and create it again through the API with its secret parameters`
       : 'envcat writes it again on its next pass';
   if (!secret) {
     if (given.length === 0) return { kind: 'rewrite' };

@@ -22,59 +22,26 @@ import {
   renderEnvironment,
   renderEnvironmentFiles,
   toYaml,
-  type Plan,
   type RenderOptions,
   type CatalogEntry,
-  type Condition,
-  type EnvironmentPhase,
   type JsonValue,
-  type Problem,
   type ResolvedEnvironment,
-  type StepStatus,
 } from '../core/index.js';
+import type { DryRun, EnvironmentStatus, EnvironmentSummary, EnvironmentView } from '../api/contract.js';
 import type { ClusterClient, KubeObject } from '../cluster/types.js';
-import type { GitOpsRepo, RepoName } from '../gitops/types.js';
+import type { GitOpsRepo } from '../gitops/types.js';
 import type { CatalogStore } from './catalog-store.js';
 import { describeError } from './describe-error.js';
 import type { Engine } from './engine.js';
 import type { EnvironmentStatusView } from './status-board.js';
 
-export interface EnvironmentView {
-  apiVersion: string;
-  kind: string;
-  metadata: Record<string, JsonValue>;
-  spec?: Record<string, JsonValue>;
-  status: {
-    phase: EnvironmentPhase;
-    message: string;
-    conditions: Condition[];
-    steps: StepStatus[];
-    outputs: Record<string, Record<string, JsonValue>>;
-    commits: Array<{ repo: RepoName; sha: string; message: string; date: string }>;
-    errors?: Problem[];
-    observedAt: string;
-  };
-}
-
-export interface EnvironmentSummary {
-  name: string;
-  namespace?: string;
-  type?: string;
-  owner?: string;
-  description?: string;
-  ttl?: string;
-  createdAt?: string;
-  phase: EnvironmentPhase;
-  message: string;
-  instances: Array<{ name: string; entry: string }>;
-}
-
-export interface DryRun {
-  plan: Plan;
-  files: Array<{ repo: RepoName; path: string; step?: string; pending?: boolean }>;
-  /** Secrets the engine would create (names only). */
-  secrets: Array<{ namespace: string; name: string }>;
-}
+/**
+ * An environment as the service knows it: the contract's view without `status.cluster`, which the
+ * API adds (it knows which cluster it runs against).
+ */
+export type EnvironmentRecord = Omit<EnvironmentView, 'status'> & {
+  status: Omit<EnvironmentStatus, 'cluster'>;
+};
 
 export interface Actor {
   /** Who asked (a token's subject), for commit messages and the audit log. */
@@ -105,19 +72,23 @@ export class EnvironmentService {
    * 3. if that fails, this request's own Secrets are deleted (by uid, never a newer one) and the
    *    environment file is withdrawn, which the engine treats as a deletion (reverse order, then
    *    the namespace claim last).
+   * A create cut off between 1 and 2 (a crash, a lost answer) left its environment committed
+   * without Secrets: the same request again completes it (see `resumeStrandedCreate`).
    */
-  async create(input: unknown, actor: Actor): Promise<EnvironmentView> {
+  async create(input: unknown, actor: Actor): Promise<EnvironmentRecord> {
     const { catalog } = this.options.catalogs.current();
     const check = checkEnvironment(input, catalog);
     if (!check.environment) throw new InputError(check.problems);
     const env = check.environment;
     const engine = this.options.engine;
-    this.assertAvailable(env, input);
 
     const files = [
       ...renderEnvironmentFiles(env, this.options.render).map((f) => ({ path: f.path, content: f.content })),
       namespaceClaim(env.namespace, env.name),
     ];
+    if (await this.resumeStrandedCreate(env, files, actor)) return this.get(env.name);
+    this.assertAvailable(env, input);
+
     const instances = env.instances.map((i) => `${i.name} (${i.entry.name}@${i.entry.version})`).join(', ');
     let result;
     try {
@@ -140,7 +111,9 @@ export class EnvironmentService {
     try {
       await this.writeSecretParameters(env);
     } catch (error) {
-      await this.withdraw(env, actor);
+      // A conflict is the same request resumed by another call with other secret values, which
+      // won the Secrets: the environment is that call's now, not ours to withdraw.
+      if (!(error instanceof ConflictError)) await this.withdraw(env, actor);
       throw error;
     }
     this.log.info(
@@ -176,7 +149,7 @@ export class EnvironmentService {
     };
   }
 
-  async get(name: string): Promise<EnvironmentView> {
+  async get(name: string): Promise<EnvironmentRecord> {
     const source = this.options.engine.environmentSource(name);
     const status = this.options.engine.status(name);
     if (source === undefined && !status)
@@ -345,22 +318,57 @@ export class EnvironmentService {
   }
 
   /**
-   * The Namespace, then one Secret per instance with literal secret values (keys as the entry
-   * names them). Called only once the name and namespace are this request's. On failure, the
-   * objects this call created are deleted by uid (so never one that another request wrote since).
+   * Completes a create that was cut off after its commit and before its Secrets: when this request
+   * renders exactly the committed environment.yaml, holds its namespace claim, and at least one
+   * of its `-params` Secrets is missing, the Secrets are written now and the create succeeds. The
+   * secret values are not in Git, so nothing else could finish it. Two such calls at once (or this
+   * one and the original still running) are settled by the Secrets' own create: the first Secret
+   * decides, and a loser with other values gets a 409 (writeSecretParameters).
    */
-  private async writeSecretParameters(env: ResolvedEnvironment): Promise<void> {
-    const secrets = env.instances
-      .map((instance) => {
-        const data: Record<string, string> = {};
-        for (const secret of instance.entry.secretParameters) {
-          const source = instance.secrets[secret.name];
-          if (source?.kind === 'literal') data[secret.key] = Buffer.from(source.value).toString('base64');
-        }
-        return { instance, data };
-      })
-      .filter((s) => Object.keys(s.data).length > 0);
-    if (secrets.length === 0) return;
+  private async resumeStrandedCreate(
+    env: ResolvedEnvironment,
+    files: Array<{ path: string; content: string }>,
+    actor: Actor,
+  ): Promise<boolean> {
+    const engine = this.options.engine;
+    const committed = engine.environmentSource(env.name);
+    const rendered = files.find((f) => f.path === environmentFile(env.name))?.content;
+    if (committed === undefined || committed !== rendered) return false;
+    if (engine.namespaceOwner(env.namespace) !== env.name) return false;
+    const expected = secretParameters(env);
+    if (expected.length === 0) return false;
+    const present = await Promise.all(
+      expected.map(({ instance }) =>
+        this.options.cluster.get({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          name: parameterSecretName(env.name, instance.name),
+          namespace: env.namespace,
+        }),
+      ),
+    );
+    if (present.every((secret) => secret !== undefined)) return false;
+    const written = await this.writeSecretParameters(env);
+    this.log.info(
+      { environment: env.name, actor: actor.name, secrets: written },
+      'environment create resumed: the Secrets a cut-off create did not write are written',
+    );
+    engine.enqueue(env.name);
+    return true;
+  }
+
+  /**
+   * The Namespace, then one Secret per instance with literal secret values (keys as the entry
+   * names them). Called only once the name and namespace are this request's. Each Secret is
+   * created, never overwritten: one already there with the same values (this request resumed, or
+   * its earlier attempt) is kept; one with other values means another call of the same request
+   * won, and this one is a ConflictError. On failure, the objects this call created are deleted by
+   * uid (so never one that another request wrote since); after a conflict the Namespace stays, as
+   * the winner's Secrets are in it. Returns how many Secrets this call created.
+   */
+  private async writeSecretParameters(env: ResolvedEnvironment): Promise<number> {
+    const secrets = secretParameters(env);
+    if (secrets.length === 0) return 0;
     const cluster = this.options.cluster;
     const labels = { 'app.kubernetes.io/managed-by': 'envcat', 'envcat.io/environment': env.name };
     const created: KubeObject[] = [];
@@ -372,26 +380,44 @@ export class EnvironmentService {
       });
       if (namespace) created.push(namespace);
       for (const { instance, data } of secrets) {
-        const secret = await cluster.apply(
-          {
-            apiVersion: 'v1',
-            kind: 'Secret',
-            metadata: {
-              name: parameterSecretName(env.name, instance.name),
-              namespace: env.namespace,
-              labels: { ...labels, 'envcat.io/instance': instance.name },
-            },
-            type: 'Opaque',
-            data,
+        const object = {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: {
+            name: parameterSecretName(env.name, instance.name),
+            namespace: env.namespace,
+            labels: { ...labels, 'envcat.io/instance': instance.name },
           },
-          { fieldManager: 'envcat-api', force: true },
-        );
-        created.unshift(secret);
+          type: 'Opaque',
+          data,
+        };
+        const secret = await createIfAbsent(cluster, object);
+        if (secret) {
+          created.unshift(secret);
+          continue;
+        }
+        const { name, namespace: secretNamespace } = object.metadata;
+        const existing = await cluster.get({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          name,
+          namespace: secretNamespace,
+        });
+        const existingData = (existing?.data ?? {}) as Record<string, unknown>;
+        // The engine may have added derived keys since: only the request's own keys must match.
+        if (!existing || Object.entries(data).some(([key, value]) => existingData[key] !== value))
+          throw new ConflictError(
+            `the environment "${env.name}" was completed at the same moment by another request with other secret values`,
+            { path: '/metadata/name' },
+          );
       }
     } catch (error) {
-      await this.deleteOwn(created);
+      await this.deleteOwn(
+        error instanceof ConflictError ? created.filter((o) => o.kind !== 'Namespace') : created,
+      );
       throw error;
     }
+    return created.filter((o) => o.kind === 'Secret').length;
   }
 
   /** Deletes objects by uid: a newer object of the same name (another request's) is left alone. */
@@ -422,7 +448,7 @@ export class EnvironmentService {
    * committed request (`envcat.io/retry-at`, so graces and timeouts count from it, after a restart
    * too) and the engine asks each step's controller to try again (retry-nudge.ts).
    */
-  async retry(name: string, actor: Actor): Promise<EnvironmentView> {
+  async retry(name: string, actor: Actor): Promise<EnvironmentRecord> {
     const engine = this.options.engine;
     // The request as the remote has it now: a fix committed a moment ago must not be overwritten.
     await this.options.platform.sync();
@@ -450,6 +476,22 @@ export class EnvironmentService {
     engine.enqueue(name);
     return this.get(name);
   }
+}
+
+/** Each instance with literal secret values, and those values as a Secret's `data` (base64). */
+function secretParameters(
+  env: ResolvedEnvironment,
+): Array<{ instance: ResolvedEnvironment['instances'][number]; data: Record<string, string> }> {
+  return env.instances
+    .map((instance) => {
+      const data: Record<string, string> = {};
+      for (const secret of instance.entry.secretParameters) {
+        const source = instance.secrets[secret.name];
+        if (source?.kind === 'literal') data[secret.key] = Buffer.from(source.value).toString('base64');
+      }
+      return { instance, data };
+    })
+    .filter((s) => Object.keys(s.data).length > 0);
 }
 
 /** Creates the object unless one of that name exists; returns it only when this call created it. */
@@ -488,14 +530,8 @@ function namespaceTaken(namespace: string, input: unknown): ConflictError {
   );
 }
 
-function parseDocument(source: string | undefined):
-  | {
-      apiVersion: string;
-      kind: string;
-      metadata: Record<string, JsonValue>;
-      spec?: Record<string, JsonValue>;
-    }
-  | undefined {
+/** The request as committed: the view without its status. */
+function parseDocument(source: string | undefined): Omit<EnvironmentRecord, 'status'> | undefined {
   if (source === undefined) return undefined;
   try {
     const document = parseYamlDocument(source);
@@ -514,8 +550,8 @@ function parseDocument(source: string | undefined):
 
 function statusView(
   status: EnvironmentStatusView | undefined,
-  commits: EnvironmentView['status']['commits'],
-): EnvironmentView['status'] {
+  commits: EnvironmentStatus['commits'],
+): EnvironmentRecord['status'] {
   if (!status)
     return {
       phase: 'Creating',

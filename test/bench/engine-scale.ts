@@ -33,7 +33,7 @@ import {
   type RenderedFile,
   type ResolvedEnvironment,
 } from '../../src/core/index.js';
-import type { ApiServerStats, ControlSource, SimulatedCluster } from '../../src/cluster/simulator/index.js';
+import type { ApiServerStats, ControlSource, SimulatedCluster } from '../../src/simulator/index.js';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { GitRepo, ensureBareRepo } from '../../src/gitops/index.js';
 import { loadConfig } from '../../src/server/config.js';

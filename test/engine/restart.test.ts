@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startSimulatedCluster, type SimulatedCluster } from '../../src/cluster/simulator/index.js';
+import { startSimulatedCluster, type SimulatedCluster } from '../../src/simulator/index.js';
 import { ensureBareRepo } from '../../src/gitops/index.js';
 import { kubeconfigFor } from '../../src/server/kubeconfig.js';
 import { CATALOGS, REPO_ROOT, builtInCatalog } from '../support/examples.js';

@@ -3,7 +3,10 @@
  * reverse of the order it was created in. Applications first; then the infrastructure one wave at
  * a time, the LAST wave first (a database is destroyed before the VPC it lives in: its
  * `terraform destroy` needs the VPC's subnets and security groups still there); then the Secrets;
- * last the environment's files. Pure: the engine feeds it what Git and the cluster hold.
+ * then the environment's files (Argo CD then deletes its Namespace); last, once that Namespace is
+ * gone, the namespace claim. Releasing the claim earlier would let a new environment take a
+ * namespace that is still Terminating, and its Namespace and Secrets would be refused or deleted
+ * with the old one. Pure: the engine feeds it what Git and the cluster hold.
  */
 import type { Plan } from '../plan/index.js';
 
@@ -18,6 +21,11 @@ export type DeletionAction =
   /** Wait until these Workspaces are gone (terraform destroy) before the next wave down. */
   | { kind: 'waitForInfra'; remaining: string[]; message: string }
   | { kind: 'deleteSecrets' }
+  /** Remove the environment's own files (environment.yaml, namespace.yaml); the claim stays. */
+  | { kind: 'removeEnvironmentFiles' }
+  /** Wait until the environment's Namespace is gone before releasing its claim. */
+  | { kind: 'waitForNamespace'; namespace: string; message: string }
+  /** Release the namespace claim (if any) and forget the environment. */
   | { kind: 'removeEnvironment' };
 
 export interface DeletionState {
@@ -29,6 +37,13 @@ export interface DeletionState {
   liveApplications: readonly string[];
   liveWorkspaces: readonly string[];
   secretsLeft: boolean;
+  /** Files of the environment's own folder (environment.yaml, namespace.yaml) still in Git. */
+  environmentFilesLeft: boolean;
+  /**
+   * The environment's Namespace while it still exists in the cluster (Terminating or not); only
+   * one labelled as this environment's counts: a namespace it never created is not its to wait for.
+   */
+  namespaceLeft?: { name: string; terminating: boolean };
   /** The environment's plan; undefined when its request is gone or invalid. */
   plan?: Plan;
 }
@@ -61,6 +76,17 @@ export function nextDeletionAction(state: DeletionState): DeletionAction {
   const infra = nextInfraDeletion(state);
   if (infra) return infra;
   if (state.secretsLeft) return { kind: 'deleteSecrets' };
+  if (state.environmentFilesLeft) return { kind: 'removeEnvironmentFiles' };
+  if (state.namespaceLeft) {
+    const { name, terminating } = state.namespaceLeft;
+    return {
+      kind: 'waitForNamespace',
+      namespace: name,
+      message: terminating
+        ? `waiting for the namespace "${name}" to finish terminating before releasing its claim`
+        : `waiting for Argo CD to delete the namespace "${name}" before releasing its claim`,
+    };
+  }
   return { kind: 'removeEnvironment' };
 }
 

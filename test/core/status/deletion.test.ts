@@ -37,6 +37,7 @@ const NOTHING: DeletionState = {
   liveApplications: [],
   liveWorkspaces: [],
   secretsLeft: false,
+  environmentFilesLeft: false,
   plan: VPC_DB,
 };
 
@@ -169,6 +170,34 @@ describe('nextDeletionAction', () => {
       },
     ],
     ['infrastructure gone, Secrets left', { secretsLeft: true }, { kind: 'deleteSecrets' }],
+    [
+      'Secrets go before the environment files',
+      { secretsLeft: true, environmentFilesLeft: true },
+      { kind: 'deleteSecrets' },
+    ],
+    [
+      'everything below gone: the environment files go, the claim stays',
+      { environmentFilesLeft: true, namespaceLeft: { name: 'team-a', terminating: false } },
+      { kind: 'removeEnvironmentFiles' },
+    ],
+    [
+      'files gone, Namespace still there: the claim waits for Argo CD to delete it',
+      { namespaceLeft: { name: 'team-a', terminating: false } },
+      {
+        kind: 'waitForNamespace',
+        namespace: 'team-a',
+        message: 'waiting for Argo CD to delete the namespace "team-a" before releasing its claim',
+      },
+    ],
+    [
+      'files gone, Namespace Terminating: the claim waits until it is gone',
+      { namespaceLeft: { name: 'team-a', terminating: true } },
+      {
+        kind: 'waitForNamespace',
+        namespace: 'team-a',
+        message: 'waiting for the namespace "team-a" to finish terminating before releasing its claim',
+      },
+    ],
     ['nothing left', {}, { kind: 'removeEnvironment' }],
     ['nothing left and no plan', { plan: undefined }, { kind: 'removeEnvironment' }],
   ])('%s', (_name, given, expected) => {
