@@ -4,11 +4,12 @@
  * over an environment commits at most the next wave, or the next deletion step, and derives the
  * status from scratch. Nothing is kept that a restart could lose: Git and the cluster are the state.
  *
- * This file is the loop: start/stop, the queue, and a pass (provisioning or deletion). What it
- * asks of others: the view of both repos (repo-view.ts), what the cluster says about each step
- * (step-observer.ts), Argo CD refresh requests (refresh.ts), which revisions hold a step
- * (revisions.ts), the Secrets steps read (secret-writer.ts, blocked.ts), an environment's age
- * (ttl.ts), and the statuses (status-board.ts); the decisions are core's (src/core/status).
+ * This file is the loop: start/stop, the queue, reconcile and the provisioning pass; the deletion
+ * pass is deletion.ts. What they ask of others: the view of both repos (repo-view.ts), what the
+ * cluster says about each step (step-observer.ts), commits (committer.ts), Argo CD refresh requests
+ * (refresh.ts), which revisions hold a step (revisions.ts), the Secrets steps read
+ * (secret-writer.ts, blocked.ts), an environment's age (ttl.ts) and the statuses
+ * (status-board.ts); the decisions are core's (src/core/status).
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -16,17 +17,11 @@ import {
   LABEL,
   DEFAULT_ERROR_GRACE_MS,
   WORKSPACE_API,
-  environmentPrefix,
-  managedSelector,
   namespaceClaim,
   namespaceClaimDir,
   namespaceFile,
-  nextDeletionAction,
   nextProvisionAction,
-  parseNamespaceClaim,
-  partDir,
   renderEnvironmentFiles,
-  stepFile,
   type Catalog,
   type Plan,
   type RenderOptions,
@@ -34,7 +29,7 @@ import {
 } from '../core/index.js';
 import type { ClusterClient, Informer, KubeObject } from '../cluster/types.js';
 import type { CommitResult, GitOpsRepo, RepoName } from '../gitops/types.js';
-import { DesiredStateParser, type DesiredEnvironment } from './desired-state.js';
+import { DesiredStateParser } from './desired-state.js';
 import { BlockedSteps } from './blocked.js';
 import { LeaderElector } from './leader.js';
 import { projectInPlace } from './project-gate.js';
@@ -49,6 +44,7 @@ import { RevisionAcceptance } from './revisions.js';
 import { SecretWriter } from './secret-writer.js';
 import { EnvironmentAges } from './ttl.js';
 import { Committer, type CommittedEvent } from './committer.js';
+import { Deletion } from './deletion.js';
 import { watchEnvcatObjects } from './watches.js';
 import { StatusBoard, namespaceTaken, type EnvironmentStatusView } from './status-board.js';
 
@@ -57,8 +53,6 @@ export { DEFAULT_APPLICATION_SETS, defaultParentApplication } from './refresh.js
 export { describeError } from './describe-error.js';
 
 const environmentOf = (object: KubeObject) => object.metadata.labels?.[LABEL.environment] ?? '';
-/** How often a deletion looks again whether its Namespace is gone (not watched: asked only then). */
-const NAMESPACE_POLL_MS = 2_000;
 
 export interface CatalogSource {
   /** The catalog now, and a number that changes whenever it does. */
@@ -110,6 +104,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly revisions: RevisionAcceptance;
   private readonly secretWriter: SecretWriter;
   private readonly committer: Committer;
+  private readonly deletion: Deletion;
   private readonly blocked = new BlockedSteps();
   private readonly ages: EnvironmentAges;
   private readonly clocks: StepClocks;
@@ -162,6 +157,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       },
       logger: log,
     });
+    this.board = new StatusBoard({
+      now,
+      logger: log,
+      onChange: (name, status) => this.emit('status', name, status),
+    });
     this.observer = new StepObserver({
       view: this.view,
       workspace: (name, namespace) => this.workspaces.get(name, namespace),
@@ -199,12 +199,23 @@ export class Engine extends EventEmitter<EngineEvents> {
       now,
       logger: log,
     });
-    this.ages = new EnvironmentAges({ platform: options.platform, now, queue, logger: log });
-    this.board = new StatusBoard({
-      now,
+    this.deletion = new Deletion({
+      view: this.view,
+      applications: () => this.applications.list(),
+      workspaces: () => this.workspaces.list(),
+      cluster: options.cluster,
+      observer: this.observer,
+      board: this.board,
+      committer: this.committer,
+      refresher: this.refresher,
+      queue,
+      onDeleted: (name) => {
+        this.forget(name);
+        this.emit('deleted', name);
+      },
       logger: log,
-      onChange: (name, status) => this.emit('status', name, status),
     });
+    this.ages = new EnvironmentAges({ platform: options.platform, now, queue, logger: log });
     this.retries = new RetryNudger({
       cluster: options.cluster,
       workspaceApiVersion: WORKSPACE_API[options.render.workspaceApi],
@@ -367,7 +378,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       desired.deletionRequested ||
       (desired.valid && this.ages.expired(name, desired.environment))
     ) {
-      await this.reconcileDeletion(name, desired);
+      await this.deletion.reconcile(name, desired);
       return;
     }
     if (!desired.valid) {
@@ -473,151 +484,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     log.debug('waiting for the AppProject of the environment');
     this.refresher.whileProjectMissing(name);
     return false;
-  }
-
-  private async reconcileDeletion(name: string, desired: DesiredEnvironment | undefined): Promise<void> {
-    const prefix = environmentPrefix(name);
-    const has = (repo: RepoName, dir: string) => this.view.hasUnder(repo, name, dir);
-    const live = (informer: Informer) =>
-      informer
-        .list()
-        .filter((o) => o.metadata.labels?.[LABEL.environment] === name && o.metadata.labels[LABEL.instance])
-        .map((o) => o.metadata.labels?.[LABEL.instance] ?? o.metadata.name);
-    const liveApplications = live(this.applications);
-    const liveWorkspaces = live(this.workspaces);
-    const committedApps = has('apps', prefix) ? ['apps'] : [];
-    const infraDir = partDir(name, 'infra');
-    const committedInfra = [...this.view.pathsOf('platform', name)]
-      .filter((p) => p.startsWith(infraDir) && p.endsWith('.yaml'))
-      .map((p) => p.slice(infraDir.length, -'.yaml'.length));
-    const secrets =
-      committedApps.length === 0 &&
-      committedInfra.length === 0 &&
-      liveApplications.length === 0 &&
-      liveWorkspaces.length === 0
-        ? await this.options.cluster.list(
-            { apiVersion: 'v1', kind: 'Secret' },
-            { labelSelector: managedSelector(name) },
-          )
-        : [];
-    const environmentFilesLeft = has('platform', prefix);
-    const belowGone =
-      committedApps.length === 0 &&
-      committedInfra.length === 0 &&
-      liveApplications.length === 0 &&
-      liveWorkspaces.length === 0 &&
-      secrets.length === 0;
-    const namespaceLeft = belowGone && !environmentFilesLeft ? await this.ownNamespaceLeft(name) : undefined;
-    const action = nextDeletionAction({
-      committedApps,
-      committedInfra,
-      liveApplications,
-      liveWorkspaces,
-      secretsLeft: secrets.length > 0,
-      environmentFilesLeft,
-      ...(namespaceLeft ? { namespaceLeft } : {}),
-      ...(desired?.valid ? { plan: desired.plan } : {}),
-    });
-    const steps = desired?.valid
-      ? desired.plan.steps.map((step) => this.observer.observe(desired.environment, step, undefined))
-      : [];
-    const publishDeleting = (message: string) => this.board.publishDeleting(name, steps, message);
-    switch (action.kind) {
-      case 'removeApps':
-        await this.committer.commit({
-          environment: name,
-          repo: 'apps',
-          remove: [prefix],
-          message: `envcat: ${name}: delete applications`,
-        });
-        publishDeleting('removing the applications');
-        this.queue.add(name);
-        return;
-      case 'waitForApps':
-        publishDeleting(`waiting for Argo CD to delete ${action.remaining.join(', ')}`);
-        this.refresher.ifStillWaiting(name, 'apps');
-        this.queue.addAfter(name, 10_000);
-        return;
-      case 'removeInfra':
-        // The last wave first (core nextDeletionAction): a database goes before the VPC it is in.
-        await this.committer.commit({
-          environment: name,
-          repo: 'platform',
-          remove: action.instances.map((i) => stepFile(name, 'infra', i)),
-          message: `envcat: ${name}: delete infrastructure of ${action.instances.join(', ')}`,
-        });
-        publishDeleting(action.message);
-        this.queue.add(name);
-        return;
-      case 'waitForInfra':
-        publishDeleting(action.message);
-        this.refresher.ifStillWaiting(name, 'platform');
-        this.queue.addAfter(name, 10_000);
-        return;
-      case 'deleteSecrets':
-        for (const secret of secrets)
-          await this.options.cluster.delete({
-            apiVersion: 'v1',
-            kind: 'Secret',
-            name: secret.metadata.name,
-            ...(secret.metadata.namespace ? { namespace: secret.metadata.namespace } : {}),
-          });
-        publishDeleting('deleting the secrets');
-        this.queue.add(name);
-        return;
-      case 'removeEnvironmentFiles':
-        // The claim stays until the Namespace is gone (core nextDeletionAction says why); a claim
-        // alone keeps the environment known, so this loop comes back for it, after a restart too.
-        await this.committer.commit({
-          environment: name,
-          repo: 'platform',
-          remove: [prefix],
-          message: `envcat: ${name}: delete environment`,
-        });
-        publishDeleting('removing the environment files; its namespace goes next');
-        this.queue.add(name);
-        return;
-      case 'waitForNamespace':
-        publishDeleting(action.message);
-        this.refresher.ifStillWaiting(name, 'platform');
-        this.queue.addAfter(name, NAMESPACE_POLL_MS);
-        return;
-      case 'removeEnvironment': {
-        const remove = this.view.claimsOf(name);
-        if (remove.length > 0)
-          await this.committer.commit({
-            environment: name,
-            repo: 'platform',
-            remove,
-            message: `envcat: ${name}: release namespace ${remove.map((c) => parseNamespaceClaim(c)?.namespace).join(', ')}`,
-          });
-        this.forget(name);
-        this.log.info({ environment: name }, 'environment deleted');
-        this.emit('deleted', name);
-        return;
-      }
-    }
-  }
-
-  /**
-   * The Namespace the environment claimed (or renders), while it still exists and is labelled as
-   * this environment's. Read directly, not watched: it is asked only at the end of a deletion.
-   */
-  private async ownNamespaceLeft(name: string): Promise<{ name: string; terminating: boolean } | undefined> {
-    const namespaces = new Set(
-      this.view.claimsOf(name).flatMap((path) => parseNamespaceClaim(path)?.namespace ?? []),
-    );
-    for (const namespace of namespaces) {
-      const live = await this.options.cluster.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
-      if (live && environmentOf(live) === name)
-        return {
-          name: namespace,
-          terminating:
-            live.metadata.deletionTimestamp !== undefined ||
-            (live.status as { phase?: unknown } | undefined)?.phase === 'Terminating',
-        };
-    }
-    return undefined;
   }
 
   /** What the engine keeps about an environment that is gone. */
