@@ -413,12 +413,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
 
     const outputs = this.observer.outputs(env);
-    const blocked = this.blocked.begin(name);
     // Steps whose parameter Secret is gone are Failed until it is back; its return is a watch event.
     const missingSecrets = await this.secretWriter.missing(
       env,
       plan.steps.filter((step) => this.view.isCommitted(env, step)),
     );
+    // Only now does the last pass's verdict give way: a status derived while a Secret was still
+    // being checked (or written again) would read the step as unblocked before it is.
+    const blocked = this.blocked.begin(name);
     for (const [step, problem] of missingSecrets) blocked.set(step, problem);
     const observe = () => plan.steps.map((step) => this.observer.observe(env, step, blocked.get(step.id)));
 
