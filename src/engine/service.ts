@@ -5,13 +5,18 @@
  */
 import type { Logger } from 'pino';
 import {
+  ANNOTATION,
   ConflictError,
   ExternalError,
   InputError,
   UnavailableError,
   NotFoundError,
+  ENVIRONMENTS_DIR,
   RETRY_AT_ANNOTATION,
   checkEnvironment,
+  environmentFile,
+  namespaceClaim,
+  namespaceClaimDir,
   parameterSecretName,
   parseYamlDocument,
   renderEnvironment,
@@ -26,14 +31,9 @@ import type { DryRun, EnvironmentStatus, EnvironmentSummary, EnvironmentView } f
 import type { ClusterClient, KubeObject } from '../cluster/types.js';
 import type { GitOpsRepo } from '../gitops/types.js';
 import type { CatalogStore } from './catalog-store.js';
-import {
-  DELETION_ANNOTATION,
-  ENVIRONMENTS_DIR,
-  environmentFile,
-  namespaceClaim,
-  namespaceClaimDir,
-} from './desired-state.js';
-import { describeError, type Engine, type EnvironmentStatusView } from './engine.js';
+import { describeError } from './describe-error.js';
+import type { Engine } from './engine.js';
+import type { EnvironmentStatusView } from './status-board.js';
 
 /**
  * An environment as the service knows it: the contract's view without `status.cluster`, which the
@@ -140,21 +140,8 @@ export class EnvironmentService {
       path: f.path,
       ...(f.step ? { step: f.step } : {}),
     }));
-    for (const { step } of rendered.pending) {
-      const [instanceName, part] = step.split('/');
-      const instance = env.instances.find((i) => i.name === instanceName);
-      if (!instance) continue;
-      const dir = `${ENVIRONMENTS_DIR}/${env.name}`;
-      if (part === 'infra')
-        files.push({ repo: 'platform', path: `${dir}/infra/${instance.name}.yaml`, step, pending: true });
-      else {
-        files.push({ repo: 'apps', path: `${dir}/apps/${instance.name}.yaml`, step, pending: true });
-        for (const template of instance.entry.manifests ?? []) {
-          const relative = template.path.split('/').slice(1).join('/') || template.path;
-          files.push({ repo: 'apps', path: `${dir}/apps/${instance.name}/${relative}`, step, pending: true });
-        }
-      }
-    }
+    for (const { step, files: coming } of rendered.pending)
+      files.push(...coming.map((f) => ({ repo: f.repo, path: f.path, step, pending: true })));
     return {
       plan: check.plan,
       files,
@@ -214,8 +201,11 @@ export class EnvironmentService {
       metadata: { name },
     };
     const metadata = document.metadata as { annotations?: Record<string, JsonValue> };
-    if (typeof metadata.annotations?.[DELETION_ANNOTATION] === 'string') return;
-    metadata.annotations = { ...metadata.annotations, [DELETION_ANNOTATION]: new Date().toISOString() };
+    if (typeof metadata.annotations?.[ANNOTATION.deletionRequested] === 'string') return;
+    metadata.annotations = {
+      ...metadata.annotations,
+      [ANNOTATION.deletionRequested]: new Date().toISOString(),
+    };
     const file = { path: environmentFile(name), content: toYaml(document) };
     const result = await this.options.platform
       .commit({ write: [file], remove: [], message: `envcat: delete environment ${name} (by ${actor.name})` })
@@ -468,7 +458,7 @@ export class EnvironmentService {
     if (source === undefined || !document)
       throw new NotFoundError(`no environment named "${name}"`, { path: '/metadata/name' });
     const metadata = document.metadata as { annotations?: Record<string, JsonValue> };
-    if (typeof metadata.annotations?.[DELETION_ANNOTATION] === 'string')
+    if (typeof metadata.annotations?.[ANNOTATION.deletionRequested] === 'string')
       throw new ConflictError(`environment "${name}" is being deleted`, { path: '/metadata/name' });
     if (engine.status(name)?.phase === 'Invalid')
       throw new ConflictError(`environment "${name}" is Invalid: fix the request (env apply) instead`, {
@@ -587,5 +577,3 @@ function statusView(
 function optional(key: string, value: JsonValue | undefined): Record<string, string> {
   return typeof value === 'string' ? { [key]: value } : {};
 }
-
-export { ENVIRONMENTS_DIR };

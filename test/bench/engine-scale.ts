@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import {
   applicationState,
   checkEnvironment,
+  namespaceClaim,
   renderEnvironmentFiles,
   renderOptions,
   renderStep,
@@ -44,7 +45,6 @@ import {
   type MemoryReport,
   type PhaseSummary,
 } from './engine-host.js';
-import { namespaceClaim } from '../../src/engine/desired-state.js';
 import { engineEnvironment } from './engine-latency.js';
 import { MiB, median } from './measure.js';
 import {
