@@ -5,6 +5,7 @@
  * and this carries it out: a commit, a wait (Argo CD is asked to look again), the Secrets.
  */
 import type { Logger } from 'pino';
+import type { BoundaryHook } from './boundaries.js';
 import {
   LABEL,
   environmentPrefix,
@@ -41,6 +42,8 @@ export interface DeletionOptions {
   queue: Requeue;
   /** The environment is gone, its claim released: the engine forgets it and says so. */
   onDeleted: (name: string) => void;
+  /** Told as each step boundary of a deletion is passed (the kill -9 tests stop there). */
+  atBoundary?: BoundaryHook;
   logger: Logger;
 }
 
@@ -101,6 +104,7 @@ export class Deletion {
           remove: [prefix],
           message: `envcat: ${name}: delete applications`,
         });
+        this.options.atBoundary?.('deletion:apps-removed');
         publishDeleting('removing the applications');
         this.options.queue.add(name);
         return;
@@ -117,6 +121,7 @@ export class Deletion {
           remove: action.instances.map((i) => stepFile(name, 'infra', i)),
           message: `envcat: ${name}: delete infrastructure of ${action.instances.join(', ')}`,
         });
+        this.options.atBoundary?.('deletion:infra-removed');
         publishDeleting(action.message);
         this.options.queue.add(name);
         return;
@@ -133,6 +138,7 @@ export class Deletion {
             name: secret.metadata.name,
             ...(secret.metadata.namespace ? { namespace: secret.metadata.namespace } : {}),
           });
+        this.options.atBoundary?.('deletion:secrets-deleted');
         publishDeleting('deleting the secrets');
         this.options.queue.add(name);
         return;
@@ -145,6 +151,7 @@ export class Deletion {
           remove: [prefix],
           message: `envcat: ${name}: delete environment`,
         });
+        this.options.atBoundary?.('deletion:files-removed');
         publishDeleting('removing the environment files; its namespace goes next');
         this.options.queue.add(name);
         return;
@@ -162,6 +169,7 @@ export class Deletion {
             remove,
             message: `envcat: ${name}: release namespace ${remove.map((c) => parseNamespaceClaim(c)?.namespace).join(', ')}`,
           });
+        this.options.atBoundary?.('deletion:claim-released');
         this.options.logger.info({ environment: name }, 'environment deleted');
         this.options.onDeleted(name);
         return;

@@ -13,6 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import type { BoundaryHook } from './boundaries.js';
 import {
   LABEL,
   DEFAULT_ERROR_GRACE_MS,
@@ -83,6 +84,8 @@ export interface EngineOptions {
   now?: () => number;
   /** How long a transient controller error (ComparisonError, a Workspace connect error) may last. Default 60 s. */
   errorGraceMs?: number;
+  /** Told as each step boundary is passed (src/engine/boundaries.ts; the kill -9 tests' hook). */
+  atBoundary?: BoundaryHook;
 }
 
 export interface EngineEvents {
@@ -213,6 +216,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.forget(name);
         this.emit('deleted', name);
       },
+      ...(options.atBoundary ? { atBoundary: options.atBoundary } : {}),
       logger: log,
     });
     this.ages = new EnvironmentAges({ platform: options.platform, now, queue, logger: log });
@@ -458,8 +462,10 @@ export class Engine extends EventEmitter<EngineEvents> {
           blocked,
           wave: action.wave,
         });
-        if (commits.length > 0)
+        if (commits.length > 0) {
           log.info({ wave: action.wave, steps: steps.map((s) => s.id), commits }, 'wave committed');
+          this.options.atBoundary?.('wave:committed');
+        }
       }
     } else {
       log.debug({ reason: action.reason }, 'waiting');

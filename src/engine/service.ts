@@ -4,6 +4,7 @@
  * and the request (without them) to the platform repo; the reconciler does the rest.
  */
 import type { Logger } from 'pino';
+import type { BoundaryHook } from './boundaries.js';
 import {
   ANNOTATION,
   ConflictError,
@@ -59,6 +60,8 @@ export class EnvironmentService {
       cluster: ClusterClient;
       render: RenderOptions;
       logger: Logger;
+      /** Told as each step boundary is passed (src/engine/boundaries.ts; the kill -9 tests' hook). */
+      atBoundary?: BoundaryHook;
     },
   ) {
     this.log = options.logger.child({ component: 'service' });
@@ -107,6 +110,7 @@ export class EnvironmentService {
       throw unavailable(error, 'nothing was created');
     }
     engine.noteCommit('platform', { write: files, remove: [] }, result);
+    this.options.atBoundary?.('create:committed');
 
     try {
       await this.writeSecretParameters(env);
@@ -116,6 +120,7 @@ export class EnvironmentService {
       if (!(error instanceof ConflictError)) await this.withdraw(env, actor);
       throw error;
     }
+    this.options.atBoundary?.('create:secrets-written');
     this.log.info(
       { environment: env.name, actor: actor.name, instances: env.instances.length },
       'environment created',
@@ -213,6 +218,7 @@ export class EnvironmentService {
         throw unavailable(error, 'nothing was changed');
       });
     this.options.engine.noteCommit('platform', { write: [file], remove: [] }, result);
+    this.options.atBoundary?.('delete:requested');
     this.log.info({ environment: name, actor: actor.name }, 'environment deletion requested');
     this.options.engine.enqueue(name);
   }

@@ -22,6 +22,7 @@ import { EnvironmentService } from '../engine/service.js';
 import { createApiApp } from '../api/app.js';
 import { TokenAuthenticator, generateToken } from '../api/auth.js';
 import { Metrics } from '../api/metrics.js';
+import { crashHook } from './crash-hook.js';
 import type { ServiceConfig } from './config.js';
 
 export const VERSION = '0.1.0';
@@ -128,6 +129,12 @@ export async function startEnvcat(
     argocd: { namespace: config.argocdNamespace, project: config.argocdProject },
     appsRepo: { url: config.appsRepoUrlForArgo ?? repoUrls.apps, revision: config.apps.branch },
   });
+  const atBoundary = config.crashPoints && crashHook(config.crashPoints);
+  if (atBoundary)
+    logger.warn(
+      { crashAt: [...config.crashPoints!.keys()] },
+      'ENVCAT_CRASH_AT is set: this process kills itself at those step boundaries (a test hook)',
+    );
   const engine = new Engine({
     catalog: catalogs,
     platform,
@@ -140,10 +147,19 @@ export async function startEnvcat(
     gitPollMs: config.gitPollMs,
     resyncMs: config.resyncMs,
     errorGraceMs: config.errorGraceMs,
+    ...(atBoundary ? { atBoundary } : {}),
     leaseDurationMs: config.leaseDurationMs,
     ...(options.now ? { now: options.now } : {}),
   });
-  const service = new EnvironmentService({ engine, catalogs, platform, cluster, render, logger });
+  const service = new EnvironmentService({
+    engine,
+    catalogs,
+    platform,
+    cluster,
+    render,
+    logger,
+    ...(atBoundary ? { atBoundary } : {}),
+  });
   const metrics = new Metrics({
     environmentsByPhase: () => {
       const counts = new Map<string, number>();

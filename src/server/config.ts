@@ -2,6 +2,8 @@
  * Service configuration from the environment (and `npm start -- --flags`). Pure: a table of
  * variables in, a validated config out, every problem named.
  */
+import type { Boundary } from '../engine/boundaries.js';
+import { parseCrashPoints } from './crash-hook.js';
 import {
   DEFAULT_RENDER_OPTIONS,
   InputError,
@@ -58,6 +60,8 @@ export interface ServiceConfig {
   errorGraceMs: number;
   leaseDurationMs: number;
   logLevel: string;
+  /** ENVCAT_CRASH_AT, a test hook: the step boundaries at which the process kills itself. */
+  crashPoints?: ReadonlyMap<Boundary, number>;
   identity: string;
 }
 
@@ -135,6 +139,12 @@ export function loadConfig(
       'ENVCAT_TERRAFORM_ALLOW',
       `unknown item(s) ${terraformAllow.unknown.map((u) => JSON.stringify(u)).join(', ')}: each must be one of ${TERRAFORM_ALLOWANCES.join(', ')}`,
     );
+  let crashPoints: Map<Boundary, number> | undefined;
+  if (env.ENVCAT_CRASH_AT) {
+    const parsed = parseCrashPoints(env.ENVCAT_CRASH_AT);
+    if (parsed instanceof Map) crashPoints = parsed;
+    else at('ENVCAT_CRASH_AT', parsed.problem);
+  }
   const kubeconfig = flags.kubeconfig ?? env.ENVCAT_KUBECONFIG ?? env.KUBECONFIG;
   const inCluster = env.ENVCAT_IN_CLUSTER === 'true';
   const platform = repo('PLATFORM');
@@ -177,6 +187,7 @@ export function loadConfig(
     errorGraceMs: duration('ENVCAT_ERROR_GRACE', 60_000),
     leaseDurationMs: duration('ENVCAT_LEASE_DURATION', 15_000),
     logLevel: env.ENVCAT_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info',
+    ...(crashPoints ? { crashPoints } : {}),
     // The embedded default is one process per data dir (its cluster's LOCK): a stable name lets a
     // restart after a kill -9 lead at once instead of waiting for its own old Lease to expire.
     identity:

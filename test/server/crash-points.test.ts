@@ -1,0 +1,249 @@
+/**
+ * kill -9 at every step boundary of a create and a delete (issue "Safe under concurrent users,
+ * restarts and hostile input", Faults). `npm start`'s compiled server runs on the embedded default
+ * with ENVCAT_CRASH_AT set to one boundary (src/engine/boundaries.ts); it kills itself with SIGKILL
+ * exactly there (src/server/crash-hook.ts), not after a sleep. The next start, on the same data
+ * directory, goes on; the client does what a client does when its request got no answer: it sends
+ * the same request again. In the end every environment converges, with no duplicate commit, no
+ * orphaned Workspace, Application, Secret or namespace, and no lost Secret.
+ */
+import { jest } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeClusterClient } from '../../src/cluster/client.js';
+import type { Boundary } from '../../src/engine/boundaries.js';
+import { commits, exampleText, git, parse, waitFor, type LoggedCommit } from '../support/envcat.js';
+import { buildServer, freePort, kill9, startServer, type ServerProcess } from '../support/server-process.js';
+
+jest.setTimeout(600_000);
+
+const TOKEN = 'crash-points-token-0123456789';
+const API_KEY = 'fedcba9876543210fedcba9876543210';
+
+let dir: string;
+let port: number;
+let running: ServerProcess | undefined;
+
+beforeAll(async () => {
+  buildServer();
+  dir = await mkdtemp(join(tmpdir(), 'envcat-crash-'));
+  port = await freePort();
+});
+afterAll(async () => {
+  if (running) await kill9(running);
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The README's hybrid example under another name: db (a Workspace), then monitoring and app. */
+async function environment(name: string): Promise<Record<string, unknown>> {
+  const document = parse(await exampleText('sample-app', 'dev-feature-auth.yaml')) as {
+    metadata: { name: string };
+    spec: {
+      namespace: string;
+      ttl?: string;
+      catalogs: Array<{ name: string; parameters: Record<string, unknown> }>;
+    };
+  };
+  document.metadata.name = name;
+  document.spec.namespace = name;
+  delete document.spec.ttl;
+  const monitoring = document.spec.catalogs.find((c) => c.name === 'monitoring')!;
+  monitoring.parameters.clusterName = name;
+  monitoring.parameters.apiKey = API_KEY;
+  return document as unknown as Record<string, unknown>;
+}
+
+/** A request as a client sends it: no answer (the server died) is status 0. */
+async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body?: unknown }> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  } catch {
+    return { status: 0 };
+  }
+}
+
+async function phaseOf(name: string): Promise<string | undefined> {
+  const { status, body } = await api('GET', `/api/v1/environments/${name}`);
+  return status === 200 ? (body as { status: { phase: string } }).status.phase : undefined;
+}
+
+/** Starts the server with a crash hook at `boundary` (or none). */
+async function start(boundary?: Boundary): Promise<ServerProcess> {
+  running = await startServer({
+    dir,
+    port,
+    token: TOKEN,
+    mayExitEarly: true,
+    env: boundary ? { ENVCAT_CRASH_AT: boundary } : {},
+  });
+  return running;
+}
+
+/** Waits until the server killed itself at `boundary`, and checks that it was there. */
+async function crashedAt(server: ServerProcess, boundary: Boundary): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const signal = await Promise.race([
+    server.exited,
+    new Promise((resolve) => (timer = setTimeout(() => resolve('still running'), 120_000))),
+  ]).finally(() => clearTimeout(timer));
+  expect({ boundary, signal }).toEqual({ boundary, signal: 'SIGKILL' });
+  expect(server.output()).toContain(`crash point ${boundary}#1 reached`);
+  running = undefined;
+}
+
+const repo = (name: 'platform' | 'apps') => join(dir, 'repos', `${name}.git`);
+
+/** Subjects that occur more than once among the commits that mention `name`. */
+function duplicates(log: LoggedCommit[], name: string): string[] {
+  const seen = new Set<string>();
+  const twice: string[] = [];
+  for (const { message } of log) {
+    const subject = message.split('\n')[0]!;
+    if (!subject.includes(name)) continue;
+    if (seen.has(subject)) twice.push(subject);
+    seen.add(subject);
+  }
+  return twice;
+}
+
+/** How many commits touched each file under environments/<name>/ (a step file: added once, removed once). */
+function touches(log: LoggedCommit[], name: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const commit of log)
+    for (const file of commit.files)
+      if (file.startsWith(`environments/${name}/`)) counts.set(file, (counts.get(file) ?? 0) + 1);
+  return counts;
+}
+
+async function leftInCluster(cluster: KubeClusterClient, name: string): Promise<string[]> {
+  const selector = { labelSelector: `envcat.io/environment=${name}` };
+  const left: string[] = [];
+  for (const type of [
+    { apiVersion: 'tf.m.upbound.io/v1beta1', kind: 'Workspace' },
+    { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' },
+    { apiVersion: 'v1', kind: 'Secret' },
+  ])
+    for (const object of await cluster.list(type, selector))
+      left.push(`${type.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+  if (await cluster.get({ apiVersion: 'v1', kind: 'Namespace', name })) left.push(`Namespace ${name}`);
+  return left;
+}
+
+it('converges after a kill -9 at every step boundary of a create and a delete', async () => {
+  // GIVEN envcat that dies right after the create commit, before the Secrets
+  let server = await start('create:committed');
+  const first = await api('POST', '/api/v1/environments', await environment('crash-a'));
+  expect(first.status).toBe(0); // no answer
+  await crashedAt(server, 'create:committed');
+
+  // WHEN it starts again and the client sends the same request again
+  server = await start('create:secrets-written');
+  // THEN the cut-off create is completed (its Secrets written), without a second commit
+  expect((await api('POST', '/api/v1/environments', await environment('crash-a'))).status).toBe(201);
+  // …and a create that dies after its Secrets, before answering, is complete: the retry is a 409
+  expect((await api('POST', '/api/v1/environments', await environment('crash-b'))).status).toBe(0);
+  await crashedAt(server, 'create:secrets-written');
+  // (the retry goes out again after each restart until it gets an answer: a wave commit may kill
+  // the server first)
+  let retryOfB = 0;
+  server = await start('wave:committed');
+
+  // WHEN it dies right after each wave commit, until both are Ready
+  let waveCrashes = 0;
+  for (;;) {
+    if (retryOfB === 0)
+      retryOfB = (await api('POST', '/api/v1/environments', await environment('crash-b'))).status;
+    const outcome = await Promise.race([
+      server.exited.then(() => 'crashed' as const),
+      waitFor(
+        'both Ready',
+        async () =>
+          (await phaseOf('crash-a')) === 'Ready' && (await phaseOf('crash-b')) === 'Ready'
+            ? ('ready' as const)
+            : undefined,
+        { timeoutMs: 180_000, intervalMs: 200 },
+      ),
+    ]);
+    if (outcome === 'ready') break;
+    await crashedAt(server, 'wave:committed');
+    waveCrashes++;
+    server = await start('wave:committed');
+  }
+  // THEN at least one wave commit was interrupted, and both environments are Ready with their Secrets
+  expect(waveCrashes).toBeGreaterThanOrEqual(1);
+  expect(retryOfB).toBe(409);
+  const cluster = () => KubeClusterClient.forServer({ url: running!.clusterUrl });
+  for (const name of ['crash-a', 'crash-b']) {
+    const secret = await cluster().get({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      name: `${name}-monitoring-params`,
+      namespace: name,
+    });
+    const apiKey = (secret?.data as Record<string, string> | undefined)?.['api-key'];
+    expect(Buffer.from(apiKey ?? '', 'base64').toString()).toBe(API_KEY);
+  }
+  await kill9(running!);
+
+  // WHEN the deletion of crash-a is cut off at each of its boundaries in turn
+  server = await start('delete:requested');
+  expect((await api('DELETE', '/api/v1/environments/crash-a')).status).toBe(0);
+  await crashedAt(server, 'delete:requested');
+  for (const boundary of [
+    'deletion:apps-removed',
+    'deletion:infra-removed',
+    'deletion:secrets-deleted',
+    'deletion:files-removed',
+    'deletion:claim-released',
+  ] as const) {
+    server = await start(boundary);
+    // (the client, which got no answer the first time, asks again; once the files are gone it is a 404)
+    expect([0, 202, 404]).toContain((await api('DELETE', '/api/v1/environments/crash-a')).status);
+    await crashedAt(server, boundary);
+  }
+
+  // THEN after a last start it is gone, and nothing of it is left anywhere
+  await start();
+  await waitFor('crash-a to be gone', async () =>
+    (await api('GET', '/api/v1/environments/crash-a')).status === 404 ? true : undefined,
+  );
+  expect(await leftInCluster(cluster(), 'crash-a')).toEqual([]);
+  const [platform, apps] = [await commits(repo('platform')), await commits(repo('apps'))];
+  // …no commit was made twice, and each step file was added once and removed once
+  expect([...duplicates(platform, 'crash-'), ...duplicates(apps, 'crash-')]).toEqual([]);
+  for (const [file, count] of [...touches(platform, 'crash-a'), ...touches(apps, 'crash-a')])
+    if (/\/(infra|apps)\//.test(file)) expect({ file, count }).toEqual({ file, count: 2 });
+  expect(platform.filter((c) => c.message.startsWith('envcat: create environment crash-a:'))).toHaveLength(1);
+  // …while crash-b, untouched by all this, is still Ready with its Secret
+  expect(await phaseOf('crash-b')).toBe('Ready');
+
+  // AND crash-b deleted without a crash leaves both repos and the cluster clean
+  expect((await api('DELETE', '/api/v1/environments/crash-b')).status).toBe(202);
+  await waitFor(
+    'crash-b to be gone',
+    async () => ((await api('GET', '/api/v1/environments/crash-b')).status === 404 ? true : undefined),
+    { timeoutMs: 120_000 },
+  );
+  expect(await leftInCluster(cluster(), 'crash-b')).toEqual([]);
+  const tree = async (name: 'platform' | 'apps') =>
+    (await commits(repo(name))).length > 0 ? await lsTree(repo(name)) : [];
+  expect(
+    (await tree('platform')).filter((p) => p.startsWith('environments/') || p.startsWith('namespaces/')),
+  ).toEqual([]);
+  expect((await tree('apps')).filter((p) => p.startsWith('environments/'))).toEqual([]);
+});
+
+async function lsTree(repoPath: string): Promise<string[]> {
+  return (await git(repoPath, ['ls-tree', '-r', '--name-only', 'main'])).split('\n').filter(Boolean);
+}
