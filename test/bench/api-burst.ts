@@ -125,6 +125,11 @@ export interface BurstResult {
     /** V8's heap in use and the memory outside it (Buffers), idle, when Ready and at the end: what of the RSS is JavaScript's. */
     heapUsedMiB: { idle: number; ready: number; final: number };
     externalMiB: { idle: number; ready: number; final: number };
+    /**
+     * At the end after a full collection: what the server still holds with every environment gone
+     * (compare heapUsedMiB.idle, also after one).
+     */
+    collected: { rssMiB: number; heapUsedMiB: number; externalMiB: number };
   };
   /** A few answers with an unexpected status (method, path, status, body). */
   unexpected: string[];
@@ -277,7 +282,8 @@ export async function benchBurst(args: {
   try {
     server = await BenchProcess.start({
       entry: ENGINE_ENTRY,
-      nodeFlags: engineNodeFlags(),
+      // only so that the end can tell live memory from garbage not collected yet (memory op `gc`)
+      nodeFlags: ['--expose-gc', ...engineNodeFlags()],
       args: ['embedded'],
       env: {
         ENVCAT_DATA_DIR: join(dir, 'data'),
@@ -305,9 +311,10 @@ export async function benchBurst(args: {
     const failWith = (what: string): never =>
       fail(`burst benchmark: ${what}\n--- the server's last output:\n${host.output.slice(-4_000)}`);
 
+    const usage = async (gc = false) => (await host.request<MemoryReport>({ op: 'memory', gc })).memoryUsage;
+    // the idle figures after a full collection, so that they hold only what the server keeps
+    const idleUsage = await usage(true);
     const idle = await server.residentMemory();
-    const usage = async () => (await host.request<MemoryReport>({ op: 'memory' })).memoryUsage;
-    const idleUsage = await usage();
     const bodies = names.map((name) => JSON.stringify(threeInstanceRequestWithSecrets(name)));
     const peakReset = await server.resetPeakMemory();
 
@@ -454,6 +461,8 @@ export async function benchBurst(args: {
     if (leaks.length > 0) failWith(`a secret parameter's value is in Git: ${leaks.slice(0, 10).join(', ')}`);
     const final = await server.residentMemory();
     const finalUsage = await usage();
+    const collectedUsage = await usage(true);
+    const collected = await server.residentMemory();
 
     const history = { platform: await subjects(bare.platform), apps: await subjects(bare.apps) };
     const commitsIn = (from: typeof commitsBefore, to: typeof commitsBefore) => ({
@@ -520,6 +529,11 @@ export async function benchBurst(args: {
           idle: idleUsage.external / MiB,
           ready: readyUsage.external / MiB,
           final: finalUsage.external / MiB,
+        },
+        collected: {
+          rssMiB: collected.rss / MiB,
+          heapUsedMiB: collectedUsage.heapUsed / MiB,
+          externalMiB: collectedUsage.external / MiB,
         },
       },
       unexpected: api.unexpected,
@@ -624,6 +638,13 @@ export function burstReport(result: BurstResult, nsPerOp: number): { figures: Fi
       unit: 'MiB',
     }),
     figure({
+      id: 'api.burst.heapLive',
+      label: `  V8 heap live after the deletes (idle: ${result.memory.heapUsedMiB.idle.toFixed(0)} MiB)`,
+      value: result.memory.collected.heapUsedMiB,
+      unit: 'MiB',
+      details: { afterFullCollection: result.memory.collected },
+    }),
+    figure({
       id: 'api.burst.commits.platform',
       label: `Platform repo commits, POSTs → all Ready`,
       value: create.commits.platform.commits,
@@ -694,7 +715,9 @@ export function burstReport(result: BurstResult, nsPerOp: number): { figures: Fi
     `    server RSS: ${formatValue(result.memory.idleMiB, 'MiB')} idle, peak ${formatValue(result.memory.peakAtReadyMiB, 'MiB')} until all Ready ` +
       `and ${formatValue(result.memory.peakMiB, 'MiB')} until all gone (from ${result.memory.peakFrom}), ${formatValue(result.memory.readyMiB, 'MiB')} when Ready, ` +
       `${formatValue(result.memory.finalMiB, 'MiB')} at the end; of which V8 heap used ${heapLine(result.memory.heapUsedMiB)}, ` +
-      `external ${heapLine(result.memory.externalMiB)} (idle / Ready / end).`,
+      `external ${heapLine(result.memory.externalMiB)} (idle / Ready / end; idle after a full collection). After a full collection at the end: ` +
+      `RSS ${formatValue(result.memory.collected.rssMiB, 'MiB')}, heap used ${formatValue(result.memory.collected.heapUsedMiB, 'MiB')}, ` +
+      `external ${formatValue(result.memory.collected.externalMiB, 'MiB')}.`,
     `    checks passed: every environment answered 201 exists ` +
       'and has its folder in the platform repo (no other folder there), no secret value in either repo, after the deletes ' +
       'every one is 404 and neither the repos nor the cluster hold anything of them.',

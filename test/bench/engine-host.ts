@@ -28,7 +28,8 @@ export type EngineRequest =
   | { op: 'clock' }
   | { op: 'create'; documents: EnvironmentDocument[] }
   | { op: 'phases'; names: string[] }
-  | { op: 'memory' }
+  /** With `gc`, after a full garbage collection (the process must run with --expose-gc). */
+  | { op: 'memory'; gc?: boolean }
   | { op: 'timings' }
   /** Event-loop utilization since the start, and the loop delay since the last `loop` request. */
   | { op: 'loop' };

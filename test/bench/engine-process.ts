@@ -123,13 +123,19 @@ async function answer(host: Host, request: EngineRequest): Promise<unknown> {
       return request.documents.length;
     case 'phases':
       return phases(host, request.names);
-    case 'memory':
+    case 'memory': {
+      if (request.gc) {
+        const gc = (globalThis as { gc?: () => void }).gc;
+        if (!gc) throw new Error('a collection was asked for, but the process runs without --expose-gc');
+        gc();
+      }
       return {
         memoryUsage: process.memoryUsage(),
         cpuUsage: process.cpuUsage(),
         heap: getHeapStatistics(),
         eventLoopUtilization: performance.eventLoopUtilization(),
       };
+    }
     case 'timings':
       return host.timings?.() ?? { git: [], cluster: [] };
     case 'loop': {
