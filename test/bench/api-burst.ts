@@ -8,9 +8,9 @@
  *
  * Figures: POST and DELETE latency, GET latency during the burst, time to all Ready and to all
  * gone, the server's RSS (from /proc), and the commits each repo received. Checks (a failure is a
- * BenchError): every environment created (201) exists and is Ready, the platform repo holds
- * exactly their folders, no secret value is in Git; after the deletes every one is 404, neither
- * repo holds anything of them, and the cluster holds no object labelled with them.
+ * BenchError; one not Ready in time is a missed target): every environment created (201) exists,
+ * the platform repo holds exactly their folders, no secret value is in Git; after the deletes every
+ * one is 404, neither repo holds anything of them, and the cluster holds no object labelled with them.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
