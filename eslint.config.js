@@ -1,6 +1,53 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The rooms of src/ and which doors between them are closed (test/architecture/layers.test.ts shows
+// each rule firing). Specifiers are matched as written, so each regex names a room by the relative
+// path that reaches it: `^(\.\./)+engine/` is src/engine seen from anywhere in src/.
+const SRC_ROOMS = 'engine|api|gitops|cluster|server|simulator|cli|ui|catalog-source|install';
+
+/** The simulated cluster is loaded only by src/server/compose.ts, through a dynamic import. */
+const NO_SIMULATOR = {
+  regex: '^(\\.\\./)+(src/)?simulator(/|$)',
+  message:
+    'src/simulator is not part of the product: only src/server/compose.ts loads it, with a dynamic import when no cluster is configured.',
+};
+
+const NO_IO = {
+  regex:
+    '^(node:)?(fs|child_process|net|http|https|http2|tls|dgram|dns)(/.*)?$|^simple-git(/|$)|^@kubernetes/client-node(/|$)',
+  message: 'src/core is pure: files, processes, sockets, Git and the cluster belong to the adapters.',
+};
+
+const CORE_STAYS_IN = {
+  regex: `^(\\.\\./)+(${SRC_ROOMS})(/|$)`,
+  message: 'src/core depends on nothing else in src/: the other rooms depend on it.',
+};
+
+const API_THROUGH_ENGINE = {
+  regex: '^(\\.\\./)+(gitops|cluster|catalog-source)(/|$)',
+  message:
+    'src/api reaches the repos and the cluster through the engine (EnvironmentService); import types the engine layer exports.',
+};
+
+// The UI's own folders are api/, app/, components/, logic/, pages/ and wizard/: a specifier that
+// climbs two levels (out of src/ui) to api/ is the server's API. Its one open door is the REST
+// contract (src/api/contract.ts): types only, the shapes the client sends and reads.
+const UI_OVER_HTTP = {
+  regex:
+    '^(\\.\\./)+(engine|gitops|cluster|server|simulator|cli|catalog-source|install|functions)(/|$)|^(\\.\\./){2,}api(/(?!contract\\.js$)|$)',
+  message:
+    'The web portal talks to the server over HTTP only (src/ui/api/client.ts), with the shapes of src/api/contract.ts.',
+};
+
+const UI_BROWSER_CORE = {
+  regex: '^(\\.\\./)+core/(?!browser\\.js$)',
+  message:
+    'The web portal uses the core only through src/core/browser.ts (index.ts brings Node built-ins, Ajv and the YAML parser).',
+};
+
+const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'out/', '.envcat/', 'coverage/', 'test/golden/', 'bench-results/'] },
   js.configs.recommended,
@@ -15,4 +62,17 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // A later block's options for the same rule replace an earlier one's, they do not add up: each
+  // room below keeps the simulator out, with NO_SIMULATOR or with its own list of closed rooms.
+  {
+    files: ['src/**/*.{ts,tsx}', 'functions/**/*.ts'],
+    ignores: ['src/simulator/**'],
+    rules: restrict(NO_SIMULATOR),
+  },
+  // The composition root names the simulator's types; its code comes through `await import(...)`,
+  // which this rule does not see (test/architecture/module-graph.test.ts checks that edge).
+  { files: ['src/server/compose.ts'], rules: restrict({ ...NO_SIMULATOR, allowTypeImports: true }) },
+  { files: ['src/core/**/*.ts'], rules: restrict(NO_IO, CORE_STAYS_IN) },
+  { files: ['src/api/**/*.ts'], rules: restrict(NO_SIMULATOR, API_THROUGH_ENGINE) },
+  { files: ['src/ui/**/*.{ts,tsx}'], rules: restrict(UI_OVER_HTTP, UI_BROWSER_CORE) },
 );

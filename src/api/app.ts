@@ -32,6 +32,7 @@ import { auditLog } from './audit.js';
 import { bodyReader } from './body.js';
 import { ErrorFilter } from './errors.filter.js';
 import type { Metrics } from './metrics.js';
+import { withContractSchemas } from './openapi.js';
 import { AUTHENTICATOR, LOGGER, METRICS, RUNTIME, SERVICE, type RuntimeInfo } from './tokens.js';
 
 export interface ApiOptions {
@@ -116,14 +117,16 @@ export async function createApiApp(options: ApiOptions): Promise<INestApplicatio
   app.use(bodyReader(limit));
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('envcat')
-      .setDescription('Catalog-based environments on Crossplane and Argo CD (DESIGN §7)')
-      .setVersion(options.runtime.version)
-      .addBearerAuth()
-      .build(),
+  const document = withContractSchemas(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('envcat')
+        .setDescription('Catalog-based environments on Crossplane and Argo CD (DESIGN §7)')
+        .setVersion(options.runtime.version)
+        .addBearerAuth()
+        .build(),
+    ),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json' });
 

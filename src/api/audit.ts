@@ -8,7 +8,8 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import type { Principal, TokenAuthenticator } from './auth.js';
+import type { TokenAuthenticator } from './auth.js';
+import type { Principal } from './contract.js';
 import { dryRunFlag } from './dry-run.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -4,13 +4,7 @@
  * sees and deletes its own. Tokens are compared as SHA-256 digests in constant time.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-
-export type Role = 'platform' | 'developer';
-
-export interface Principal {
-  name: string;
-  role: Role;
-}
+import type { Principal } from './contract.js';
 
 export interface TokenConfig extends Principal {
   token: string;

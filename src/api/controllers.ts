@@ -22,6 +22,7 @@ import {
   ApiBody,
   ApiOperation,
   ApiParam,
+  ApiProduces,
   ApiQuery,
   ApiResponse,
   ApiTags,
@@ -36,27 +37,36 @@ import {
   parseYamlDocument,
   type CatalogEntry,
 } from '../core/index.js';
-import type { DryRun, EnvironmentService, EnvironmentView } from '../engine/service.js';
-import type { Principal } from './auth.js';
+import type { EnvironmentRecord, EnvironmentService } from '../engine/service.js';
+import type {
+  CatalogDetail,
+  CatalogList,
+  CatalogSummary,
+  CatalogVersion,
+  ClusterKind,
+  DeleteAccepted,
+  DryRun,
+  EnvironmentEvents,
+  EnvironmentList,
+  EnvironmentView,
+  Health,
+  Principal,
+} from './contract.js';
 import { dryRunFlag } from './dry-run.js';
 import type { Metrics } from './metrics.js';
+import { ref } from './openapi.js';
 import { METRICS, RUNTIME, SERVICE, type RuntimeInfo } from './tokens.js';
 
 export interface AuthenticatedRequest extends Request {
   principal?: Principal;
 }
 
-const ERROR_SCHEMA = {
-  type: 'object',
-  properties: {
-    code: { type: 'string' },
-    message: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
-    },
-  },
-};
+const ERROR_SCHEMA = ref('ErrorBody');
+const UNAUTHENTICATED = { status: 401, schema: ERROR_SCHEMA, description: 'no valid bearer token' };
+
+function clusterKindOf(runtime: RuntimeInfo): ClusterKind {
+  return runtime.simulated ? 'simulated' : 'kubernetes';
+}
 
 function principalOf(request: AuthenticatedRequest): Principal {
   if (!request.principal) throw new ForbiddenException('not authenticated');
@@ -73,9 +83,15 @@ function documentFrom(body: unknown): unknown {
   }
 }
 
-function catalogSummary(versions: CatalogEntry[]) {
+/** Newest first, as the service lists them. */
+function latestOf(versions: CatalogEntry[]): CatalogEntry {
   const latest = versions[0];
   if (!latest) throw new NotFoundError('no versions');
+  return latest;
+}
+
+function catalogSummary(versions: CatalogEntry[]): CatalogSummary {
+  const latest = latestOf(versions);
   const { metadata, spec } = latest.document;
   return {
     name: latest.name,
@@ -89,7 +105,7 @@ function catalogSummary(versions: CatalogEntry[]) {
   };
 }
 
-function catalogVersion(entry: CatalogEntry) {
+function catalogVersion(entry: CatalogEntry): CatalogVersion {
   const { spec } = entry.document;
   return {
     version: entry.version,
@@ -105,13 +121,15 @@ function catalogVersion(entry: CatalogEntry) {
 
 @ApiTags('catalogs')
 @ApiBearerAuth()
+@ApiResponse(UNAUTHENTICATED)
 @Controller('api/v1/catalogs')
 export class CatalogController {
   constructor(@Inject(SERVICE) private readonly service: EnvironmentService) {}
 
   @Get()
   @ApiOperation({ summary: 'List catalog entries (latest version of each, with every version number)' })
-  list() {
+  @ApiResponse({ status: 200, schema: ref('CatalogList') })
+  list(): CatalogList {
     const byName = new Map<string, CatalogEntry[]>();
     for (const entry of this.service.catalogEntries())
       byName.set(entry.name, [...(byName.get(entry.name) ?? []), entry]);
@@ -121,12 +139,13 @@ export class CatalogController {
   @Get(':name')
   @ApiOperation({ summary: 'One catalog entry: every version with its parameter schema and outputs' })
   @ApiParam({ name: 'name' })
+  @ApiResponse({ status: 200, schema: ref('CatalogDetail') })
   @ApiResponse({ status: 404, schema: ERROR_SCHEMA })
-  get(@Param('name') name: string) {
+  get(@Param('name') name: string): CatalogDetail {
     const versions = this.service.catalogEntry(name);
     return {
       ...catalogSummary(versions),
-      ...(versions[0]?.document.metadata ? { metadata: versions[0].document.metadata } : {}),
+      metadata: latestOf(versions).document.metadata,
       items: versions.map(catalogVersion),
     };
   }
@@ -137,15 +156,21 @@ export class CatalogController {
     description:
       'JSON `{files: [{path, content}]}` with `catalog.yaml` and the files it names, or a YAML catalog.yaml alone (Content-Type: application/yaml) for an entry without files. Requires the platform role.',
   })
-  @ApiResponse({ status: 201, description: 'published' })
-  @ApiResponse({ status: 200, description: 'the same version with the same content was already published' })
+  @ApiBody({ schema: ref('PublishRequest') })
+  @ApiResponse({ status: 201, description: 'published', schema: ref('CatalogVersion') })
+  @ApiResponse({
+    status: 200,
+    description: 'the same version with the same content was already published',
+    schema: ref('CatalogVersion'),
+  })
+  @ApiResponse({ status: 403, schema: ERROR_SCHEMA, description: 'not the platform role' })
   @ApiResponse({ status: 409, schema: ERROR_SCHEMA, description: 'the version exists with other content' })
   @ApiResponse({ status: 422, schema: ERROR_SCHEMA })
   async publish(
     @Body() body: unknown,
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) response: Response,
-  ) {
+  ): Promise<CatalogVersion> {
     const principal = principalOf(request);
     if (principal.role !== 'platform')
       throw new ForbiddenException('publishing catalog entries needs the platform role');
@@ -169,6 +194,7 @@ export class CatalogController {
 
 @ApiTags('environments')
 @ApiBearerAuth()
+@ApiResponse(UNAUTHENTICATED)
 @Controller('api/v1/environments')
 export class EnvironmentController {
   constructor(
@@ -184,7 +210,8 @@ export class EnvironmentController {
       'The Environment document of DESIGN §3 as JSON, or YAML with Content-Type: application/yaml. Secret parameter values are stored in a Kubernetes Secret, never in Git.',
   })
   @ApiBody({ schema: environmentSchema as never })
-  @ApiResponse({ status: 201, description: 'created; the status follows' })
+  @ApiResponse({ status: 201, description: 'created; the status follows', schema: ref('EnvironmentView') })
+  @ApiResponse({ status: 200, description: 'a dry run: the plan and the files', schema: ref('DryRun') })
   @ApiResponse({ status: 409, schema: ERROR_SCHEMA, description: 'the name (or namespace) is taken' })
   @ApiResponse({
     status: 422,
@@ -226,7 +253,8 @@ export class EnvironmentController {
 
   @Get()
   @ApiOperation({ summary: 'List environments (a developer sees their own)' })
-  list(@Req() request: AuthenticatedRequest) {
+  @ApiResponse({ status: 200, schema: ref('EnvironmentList') })
+  list(@Req() request: AuthenticatedRequest): EnvironmentList {
     const principal = principalOf(request);
     const items = this.service
       .list()
@@ -237,6 +265,7 @@ export class EnvironmentController {
   @Get(':name')
   @ApiOperation({ summary: 'An environment: its request without secret values, and its status' })
   @ApiParam({ name: 'name' })
+  @ApiResponse({ status: 200, schema: ref('EnvironmentView') })
   @ApiResponse({ status: 404, schema: ERROR_SCHEMA })
   async get(@Param('name') name: string, @Req() request: AuthenticatedRequest): Promise<EnvironmentView> {
     const view = await this.service.get(name);
@@ -248,9 +277,9 @@ export class EnvironmentController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Delete an environment: applications, then infrastructure, then its files' })
   @ApiParam({ name: 'name' })
-  @ApiResponse({ status: 202, description: 'deletion started' })
+  @ApiResponse({ status: 202, description: 'deletion started', schema: ref('DeleteAccepted') })
   @ApiResponse({ status: 404, schema: ERROR_SCHEMA })
-  async delete(@Param('name') name: string, @Req() request: AuthenticatedRequest) {
+  async delete(@Param('name') name: string, @Req() request: AuthenticatedRequest): Promise<DeleteAccepted> {
     const principal = principalOf(request);
     this.authorize(principal, await this.service.get(name), name);
     await this.service.delete(name, principal);
@@ -264,14 +293,18 @@ export class EnvironmentController {
       "Re-run the failed steps once their cause is fixed: the retry time goes into the request in Git, and each failed step's controller is asked to try again",
   })
   @ApiParam({ name: 'name' })
-  @ApiResponse({ status: 202, description: 'retry started; the status follows' })
+  @ApiResponse({
+    status: 202,
+    description: 'retry started; the status follows',
+    schema: ref('EnvironmentView'),
+  })
   @ApiResponse({ status: 404, schema: ERROR_SCHEMA })
   @ApiResponse({
     status: 409,
     schema: ERROR_SCHEMA,
     description: 'the environment is being deleted, or Invalid',
   })
-  async retry(@Param('name') name: string, @Req() request: AuthenticatedRequest) {
+  async retry(@Param('name') name: string, @Req() request: AuthenticatedRequest): Promise<EnvironmentView> {
     const principal = principalOf(request);
     this.authorize(principal, await this.service.get(name), name);
     const view = await this.service.retry(name, principal);
@@ -282,6 +315,15 @@ export class EnvironmentController {
   @Header('X-Accel-Buffering', 'no')
   @ApiOperation({ summary: 'Server-sent events: the status now, then every change, then `deleted`' })
   @ApiParam({ name: 'name' })
+  @ApiProduces('text/event-stream')
+  @ApiResponse({
+    status: 200,
+    description:
+      '`status` events carry an EnvironmentStatus, the last event (`deleted`) an EnvironmentDeleted',
+    content: {
+      'text/event-stream': { schema: { oneOf: [ref('EnvironmentStatus'), ref('EnvironmentDeleted')] } },
+    },
+  })
   async events(
     @Param('name') name: string,
     @Req() request: AuthenticatedRequest,
@@ -289,16 +331,20 @@ export class EnvironmentController {
     const view = await this.service.get(name);
     this.authorize(principalOf(request), view, name);
     const cluster = this.clusterKind();
+    const event = <K extends keyof EnvironmentEvents>(type: K, data: EnvironmentEvents[K]): MessageEvent => ({
+      type,
+      data,
+    });
     return new Observable<MessageEvent>((subscriber) => {
-      subscriber.next({ type: 'status', data: { ...view.status, cluster } });
-      const stop = this.service.watch(name, (event) => {
-        if (event.type === 'deleted') {
-          subscriber.next({ type: 'deleted', data: { name } });
+      subscriber.next(event('status', { ...view.status, cluster }));
+      const stop = this.service.watch(name, (change) => {
+        if (change.type === 'deleted') {
+          subscriber.next(event('deleted', { name }));
           subscriber.complete();
           return;
         }
         void this.service.get(name).then(
-          (latest) => subscriber.next({ type: 'status', data: { ...latest.status, cluster } }),
+          (latest) => subscriber.next(event('status', { ...latest.status, cluster })),
           (error: unknown) => subscriber.error(error),
         );
       });
@@ -306,28 +352,30 @@ export class EnvironmentController {
     });
   }
 
-  private authorize(principal: Principal, view: EnvironmentView, name: string): void {
+  private authorize(principal: Principal, view: EnvironmentRecord, name: string): void {
     if (principal.role === 'platform') return;
     const owner = (view.spec as { owner?: unknown } | undefined)?.owner;
     if (owner !== principal.name)
       throw new NotFoundError(`no environment named "${name}"`, { path: '/metadata/name' });
   }
 
-  private clusterKind(): string {
-    return this.runtime.simulated ? 'simulated' : 'kubernetes';
+  private clusterKind(): ClusterKind {
+    return clusterKindOf(this.runtime);
   }
 
-  private annotate(view: EnvironmentView): EnvironmentView & { status: { cluster: string } } {
+  private annotate(view: EnvironmentRecord): EnvironmentView {
     return { ...view, status: { ...view.status, cluster: this.clusterKind() } };
   }
 }
 
 @ApiTags('session')
 @ApiBearerAuth()
+@ApiResponse(UNAUTHENTICATED)
 @Controller('api/v1/whoami')
 export class WhoAmIController {
   @Get()
   @ApiOperation({ summary: 'Who the bearer token belongs to, and its role' })
+  @ApiResponse({ status: 200, schema: ref('Principal') })
   whoami(@Req() request: AuthenticatedRequest): Principal {
     const { name, role } = principalOf(request);
     return { name, role };
@@ -344,17 +392,20 @@ export class OperationsController {
 
   @Get('healthz')
   @ApiOperation({ summary: 'Liveness: the process serves requests' })
-  health() {
+  @ApiResponse({ status: 200, schema: ref('Health') })
+  health(): Health {
     return {
       status: 'ok',
       version: this.runtime.version,
-      cluster: this.runtime.simulated ? 'simulated' : 'kubernetes',
+      cluster: clusterKindOf(this.runtime),
       clusterDescription: this.runtime.clusterDescription,
     };
   }
 
   @Get('metrics')
   @ApiOperation({ summary: 'Prometheus metrics' })
+  @ApiProduces('text/plain')
+  @ApiResponse({ status: 200, content: { 'text/plain': { schema: { type: 'string' } } } })
   async prometheus(@Res() response: Response) {
     response.setHeader('Content-Type', this.metrics.registry.contentType);
     response.send(await this.metrics.registry.metrics());

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { EnvcatError, InputError } from '../core/index.js';
 import { ERROR_CODE_LOCAL } from './audit.js';
+import type { ErrorBody } from './contract.js';
 
 const STATUS: Record<string, number> = {
   INVALID_INPUT: 422,
@@ -13,12 +14,6 @@ const STATUS: Record<string, number> = {
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };
-
-export interface ErrorBody {
-  code: string;
-  message: string;
-  errors: Array<{ path: string; message: string; file?: string }>;
-}
 
 @Catch()
 export class ErrorFilter implements ExceptionFilter {

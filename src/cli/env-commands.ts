@@ -5,14 +5,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import {
-  ConflictError,
-  ExternalError,
-  InputError,
-  NotFoundError,
-  parseDuration,
-  type Problem,
-} from '../core/index.js';
+import { ConflictError, ExternalError, InputError, NotFoundError, parseDuration } from '../core/index.js';
+import type {
+  DeleteAccepted,
+  EnvironmentList,
+  EnvironmentPhase,
+  EnvironmentStatus,
+  EnvironmentView,
+} from '../api/contract.js';
 import { EXIT, fsErrorText, UsageError, type Io } from './io.js';
 
 interface ServerOptions {
@@ -20,23 +20,7 @@ interface ServerOptions {
   token?: string;
 }
 
-interface StatusBody {
-  phase: string;
-  message: string;
-  cluster?: string;
-  steps?: Array<{ instance: string; part: string; phase: string; reason: string; message: string }>;
-  outputs?: Record<string, Record<string, unknown>>;
-  commits?: Array<{ repo: string; sha: string; message: string }>;
-  errors?: Problem[];
-}
-
-interface EnvironmentBody {
-  metadata: { name: string };
-  spec?: { namespace?: string };
-  status: StatusBody;
-}
-
-const TERMINAL_FAILURES = new Set(['Failed', 'Invalid']);
+const TERMINAL_FAILURES: ReadonlySet<EnvironmentPhase> = new Set(['Failed', 'Invalid']);
 
 export function registerEnvCommands(program: Command, io: Io): void {
   const env = program.command('env').description('Environments, through the running envcat service');
@@ -56,7 +40,7 @@ export function registerEnvCommands(program: Command, io: Io): void {
     const timeoutMs = timeoutOf(options.timeout);
     const body = await readRequestFile(options.file);
     const client = new ApiClient(options, options.file);
-    const created = await client.request<EnvironmentBody>('POST', '/api/v1/environments', {
+    const created = await client.request<EnvironmentView>('POST', '/api/v1/environments', {
       body,
       contentType: 'application/yaml',
     });
@@ -68,7 +52,7 @@ export function registerEnvCommands(program: Command, io: Io): void {
   withServer(env.command('status').description("Show an environment's status").argument('<name>')).action(
     async (name: string, options: ServerOptions) => {
       const client = new ApiClient(options);
-      const view = await client.request<EnvironmentBody>(
+      const view = await client.request<EnvironmentView>(
         'GET',
         `/api/v1/environments/${encodeURIComponent(name)}`,
       );
@@ -79,10 +63,7 @@ export function registerEnvCommands(program: Command, io: Io): void {
 
   withServer(env.command('list').description('List environments')).action(async (options: ServerOptions) => {
     const client = new ApiClient(options);
-    const list = await client.request<{
-      items: Array<{ name: string; phase: string; type?: string; owner?: string; namespace?: string }>;
-      cluster?: string;
-    }>('GET', '/api/v1/environments');
+    const list = await client.request<EnvironmentList>('GET', '/api/v1/environments');
     const rows = [['NAME', 'PHASE', 'TYPE', 'OWNER', 'NAMESPACE']];
     for (const e of list.items) rows.push([e.name, e.phase, e.type ?? '', e.owner ?? '', e.namespace ?? '']);
     io.stdout(table(rows));
@@ -100,7 +81,7 @@ export function registerEnvCommands(program: Command, io: Io): void {
   ).action(async (name: string, options: ServerOptions & { wait?: boolean; timeout: string }) => {
     const timeoutMs = timeoutOf(options.timeout);
     const client = new ApiClient(options);
-    await client.request('DELETE', `/api/v1/environments/${encodeURIComponent(name)}`);
+    await client.request<DeleteAccepted>('DELETE', `/api/v1/environments/${encodeURIComponent(name)}`);
     io.stdout(`environment ${name} is being deleted\n`);
     if (options.wait) io.exitCode = await follow({ client, name, io, timeoutMs, until: 'gone' });
   });
@@ -115,7 +96,7 @@ export function registerEnvCommands(program: Command, io: Io): void {
   ).action(async (name: string, options: ServerOptions & { wait?: boolean; timeout: string }) => {
     const timeoutMs = timeoutOf(options.timeout);
     const client = new ApiClient(options);
-    const view = await client.request<EnvironmentBody>(
+    const view = await client.request<EnvironmentView>(
       'POST',
       `/api/v1/environments/${encodeURIComponent(name)}/retry`,
     );
@@ -140,7 +121,7 @@ function timeoutOf(text: string): number {
   return seconds * 1000;
 }
 
-function clusterNote(status: StatusBody | undefined): string {
+function clusterNote(status: EnvironmentStatus | undefined): string {
   return status?.cluster === 'simulated' ? ' (cluster: simulated)' : '';
 }
 
@@ -158,9 +139,9 @@ async function follow(args: {
   let last = '';
   const tty = io.isTTY === true;
   for (;;) {
-    let view: EnvironmentBody | undefined;
+    let view: EnvironmentView | undefined;
     try {
-      view = await client.request<EnvironmentBody>('GET', `/api/v1/environments/${encodeURIComponent(name)}`);
+      view = await client.request<EnvironmentView>('GET', `/api/v1/environments/${encodeURIComponent(name)}`);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       if (until === 'gone') {
@@ -193,22 +174,22 @@ async function follow(args: {
   }
 }
 
-function progressLine(status: StatusBody): string {
-  const steps = status.steps ?? [];
+function progressLine(status: EnvironmentStatus): string {
+  const steps = status.steps;
   const ready = steps.filter((s) => s.phase === 'Ready').length;
   return `${status.phase} (${ready}/${steps.length} steps ready)${status.message ? `: ${status.message}` : ''}`;
 }
 
-function describeStatus(view: EnvironmentBody): string {
+function describeStatus(view: EnvironmentView): string {
   const { status } = view;
   const lines = [
     `${view.metadata.name}: ${status.phase}${status.message ? ` - ${status.message}` : ''}${clusterNote(status)}`,
   ];
-  for (const step of status.steps ?? [])
+  for (const step of status.steps)
     lines.push(
       `  ${step.instance}/${step.part}: ${step.phase} (${step.reason})${step.message ? ` ${step.message}` : ''}`,
     );
-  for (const [instance, outputs] of Object.entries(status.outputs ?? {}))
+  for (const [instance, outputs] of Object.entries(status.outputs))
     for (const [key, value] of Object.entries(outputs))
       lines.push(`  output ${instance}.${key} = ${JSON.stringify(value)}`);
   for (const problem of status.errors ?? [])

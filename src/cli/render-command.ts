@@ -16,7 +16,7 @@ import {
 } from '../core/render/index.js';
 import { parseJsonText } from '../core/json/index.js';
 import { parseYamlDocument, yamlProblem } from '../core/yaml/index.js';
-import { packageRoot } from '../server/package-root.js';
+import { packageRoot } from '../install/index.js';
 import { terraformAllowFlag } from './catalog-commands.js';
 import { fsErrorText, UsageError, type Io } from './io.js';
 

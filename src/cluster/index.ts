@@ -1,4 +1,8 @@
-/** The cluster adapter: the ClusterClient port, its client-node implementation, and the simulated API server. */
+/**
+ * The cluster adapter: the ClusterClient port, its client-node implementation, and the Kubernetes
+ * API rules (kinds, selectors, Status errors) it shares with the simulated cluster. The simulator
+ * lives in src/simulator and is not exported here, so the product never loads it through this file.
+ */
 export type * from './types.js';
 export {
   KubeClusterClient,
@@ -8,7 +12,16 @@ export {
 } from './client.js';
 export { KubeInformer, DEFAULT_BACKOFF, backoffDelay, type Backoff } from './informer.js';
 export { errorFromStatus, describeRef, fieldToPointer, type StatusLike } from './errors.js';
-export { BUILTIN_KINDS, KindRegistry, apiVersionOf, parseApiVersion, type KindSpec } from './kinds.js';
+export {
+  BUILTIN_KINDS,
+  KindRegistry,
+  STATUS_VERBS,
+  VERBS,
+  apiVersionOf,
+  parseApiVersion,
+  storageKey,
+  type KindSpec,
+} from './kinds.js';
 export {
   parseLabelSelector,
   matchesLabels,
@@ -20,9 +33,3 @@ export {
   type LabelRequirement,
   type FieldSelector,
 } from './label-selector.js';
-export {
-  SimulatedApiServer,
-  type SimulatedApiServerOptions,
-  type StartOptions,
-  type ObjectAccess,
-} from './simulator/api-server.js';

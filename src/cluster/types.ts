@@ -1,7 +1,9 @@
 /**
  * The cluster port: what the engine, the simulated controllers and the API need from Kubernetes.
- * The production implementation is the client-node adapter; tests drive that same adapter over
- * HTTP against the simulator's API server (no in-process fake of this interface).
+ * The production implementation is the client-node adapter; end-to-end tests drive that same
+ * adapter over HTTP against the simulator's API server. Unit tests use the in-memory twin
+ * (test/support/memory-cluster-client.ts), held to the same promises by one contract suite
+ * (test/cluster/client-contract.ts) run against both.
  */
 
 export interface ObjectMeta {

@@ -3,6 +3,7 @@ export * from './errors/index.js';
 export * from './catalog/index.js';
 export * from './environment/index.js';
 export * from './plan/index.js';
+export * from './layout/index.js';
 export * from './render/index.js';
 export {
   toYaml,

@@ -5,12 +5,15 @@
  */
 import type { Logger } from 'pino';
 import {
+  CATALOG_DIR,
   Catalog,
   ConflictError,
   ExternalError,
   InputError,
   UnavailableError,
+  catalogEntryDir,
   entryFilesProblems,
+  parseCatalogPath,
   validateEntry,
   type CatalogEntry,
   type EntryFile,
@@ -19,7 +22,6 @@ import {
 import type { GitOpsRepo } from '../gitops/types.js';
 import type { CatalogSource } from './engine.js';
 
-export const PUBLISHED_DIR = 'catalog';
 const MAX_FILES = 200;
 const MAX_BYTES = 4 * 1024 * 1024;
 
@@ -45,14 +47,14 @@ export class CatalogStore implements CatalogSource {
 
   /** Reads the published entries from the platform repo (after a sync). Bad ones are logged and skipped. */
   async load(): Promise<void> {
-    const tree = await this.options.repo.readTree(`${PUBLISHED_DIR}/`);
+    const tree = await this.options.repo.readTree(`${CATALOG_DIR}/`);
     const folders = new Map<string, EntryFile[]>();
     for (const [path, content] of tree) {
-      const [, name, version, ...rest] = path.split('/');
-      if (!name || !version || rest.length === 0) continue;
-      const dir = `${PUBLISHED_DIR}/${name}/${version}`;
+      const published = parseCatalogPath(path);
+      if (!published) continue;
+      const dir = catalogEntryDir(published.name, published.version);
       const files = folders.get(dir) ?? [];
-      files.push({ path: rest.join('/'), content });
+      files.push({ path: published.file, content });
       folders.set(dir, files);
     }
     const catalog = new Catalog(this.options.builtIn);
@@ -112,7 +114,7 @@ export class CatalogStore implements CatalogSource {
       if (existing.digest === entry.digest) return { entry: existing, created: false };
       throw alreadyPublished(entry);
     }
-    const dir = `${PUBLISHED_DIR}/${entry.name}/${entry.version}`;
+    const dir = catalogEntryDir(entry.name, entry.version);
     try {
       // The version's folder must not exist yet: of two publishes at the same moment (on this
       // replica or another), exactly one lands.

@@ -4,48 +4,15 @@
  * cached by file content, so a resync of 1,000 unchanged environments costs map lookups.
  */
 import {
+  ANNOTATION,
   checkEnvironment,
+  environmentFile,
   parseYamlDocument,
   type Catalog,
   type Plan,
   type Problem,
   type ResolvedEnvironment,
 } from '../core/index.js';
-
-export const ENVIRONMENTS_DIR = 'environments';
-export const DELETION_ANNOTATION = 'envcat.io/deletion-requested';
-
-export function environmentFile(name: string): string {
-  return `${ENVIRONMENTS_DIR}/${name}/environment.yaml`;
-}
-
-/**
- * Namespace claims: `namespaces/<namespace>/<environment>` in the platform repo, outside what the
- * bootstrap ApplicationSets deploy. An environment claims its namespace in the same commit that
- * creates it, with the directory as a compare-and-swap (`mustNotExist`), so of two environments
- * asking for one namespace at the same moment exactly one gets it; the claim goes with the
- * environment's last files, after its namespace is gone. The owner is in the path, so removing
- * one's own claim can never remove another environment's.
- */
-export const NAMESPACE_CLAIMS_DIR = 'namespaces';
-
-export function namespaceClaimDir(namespace: string): string {
-  return `${NAMESPACE_CLAIMS_DIR}/${namespace}`;
-}
-
-export function namespaceClaim(namespace: string, environment: string): { path: string; content: string } {
-  return {
-    path: `${namespaceClaimDir(namespace)}/${environment}`,
-    content: `# envcat: the namespace ${namespace} belongs to the environment ${environment}.\n# Written with the environment, removed after its namespace is gone; one per namespace.\n`,
-  };
-}
-
-/** The namespace and environment of a claim's path, when it is one. */
-export function parseNamespaceClaim(path: string): { namespace: string; environment: string } | undefined {
-  const [dir, namespace, environment, ...rest] = path.split('/');
-  if (dir !== NAMESPACE_CLAIMS_DIR || !namespace || !environment || rest.length > 0) return undefined;
-  return { namespace, environment };
-}
 
 export type DesiredEnvironment =
   | {
@@ -134,15 +101,5 @@ export function parseEnvironment(args: {
 function isDeletionRequested(document: unknown): boolean {
   const annotations = (document as { metadata?: { annotations?: Record<string, unknown> } } | null)?.metadata
     ?.annotations;
-  return typeof annotations?.[DELETION_ANNOTATION] === 'string';
-}
-
-/** Environment names found in a tree of `environments/<env>/...` paths. */
-export function environmentNames(paths: Iterable<string>): Set<string> {
-  const names = new Set<string>();
-  for (const path of paths) {
-    const parts = path.split('/');
-    if (parts[0] === ENVIRONMENTS_DIR && parts.length > 2 && parts[1]) names.add(parts[1]);
-  }
-  return names;
+  return typeof annotations?.[ANNOTATION.deletionRequested] === 'string';
 }

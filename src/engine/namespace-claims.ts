@@ -1,10 +1,10 @@
 /**
  * The namespace claims of the platform repo (`namespaces/<namespace>/<environment>`, see
- * desired-state.ts), by namespace and by environment, kept in step with the engine's view of the
+ * core/layout), by namespace and by environment, kept in step with the engine's view of the
  * repo. A namespace with claims by several environments (only possible by hand) belongs to the
  * first of them by name, so every replica answers the same.
  */
-import { NAMESPACE_CLAIMS_DIR, parseNamespaceClaim } from './desired-state.js';
+import { isNamespaceClaimPath, namespaceClaimPath, parseNamespaceClaim } from '../core/index.js';
 
 export class NamespaceClaims {
   private readonly byNamespace = new Map<string, Set<string>>();
@@ -15,7 +15,7 @@ export class NamespaceClaims {
 
   /** True when the path is a claim (so the change belongs here). */
   static isClaimPath(path: string): boolean {
-    return path.startsWith(`${NAMESPACE_CLAIMS_DIR}/`);
+    return isNamespaceClaimPath(path);
   }
 
   set(path: string): void {
@@ -48,7 +48,7 @@ export class NamespaceClaims {
   claimsOf(environment: string): string[] {
     const paths: string[] = [];
     for (const [namespace, owners] of this.byNamespace)
-      if (owners.has(environment)) paths.push(`${NAMESPACE_CLAIMS_DIR}/${namespace}/${environment}`);
+      if (owners.has(environment)) paths.push(namespaceClaimPath(namespace, environment));
     return paths.sort();
   }
 
@@ -61,6 +61,6 @@ export class NamespaceClaims {
 
   private *paths(): Generator<string> {
     for (const [namespace, owners] of this.byNamespace)
-      for (const environment of owners) yield `${NAMESPACE_CLAIMS_DIR}/${namespace}/${environment}`;
+      for (const environment of owners) yield namespaceClaimPath(namespace, environment);
   }
 }

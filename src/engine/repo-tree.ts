@@ -6,10 +6,13 @@
  * otherwise be most of the engine's heap, and a per-environment question would scan every path.
  */
 import { createHash } from 'node:crypto';
-import { parseYamlDocument, sourceDigest } from '../core/index.js';
-import { ENVIRONMENTS_DIR } from './desired-state.js';
-
-const REQUEST_FILE = '/environment.yaml';
+import {
+  environmentOfPath,
+  isApplicationFile,
+  isEnvironmentFile,
+  parseYamlDocument,
+  sourceDigest,
+} from '../core/index.js';
 
 export class RepoTree {
   private readonly files = new Map<string, string>();
@@ -23,7 +26,7 @@ export class RepoTree {
 
   /** The content of an environment.yaml file (other files keep a digest only). */
   request(path: string): string | undefined {
-    return path.endsWith(REQUEST_FILE) ? this.files.get(path) : undefined;
+    return isEnvironmentFile(path) ? this.files.get(path) : undefined;
   }
 
   /** What is kept of a file (its content for environment.yaml, else a digest), to tell versions apart. */
@@ -50,10 +53,10 @@ export class RepoTree {
 
   set(path: string, content: string): void {
     this.files.set(path, kept(path, content));
-    const source = APPLICATION_FILE.test(path) ? applicationSource(content) : undefined;
+    const source = isApplicationFile(path) ? applicationSource(content) : undefined;
     if (source === undefined) this.sources.delete(path);
     else this.sources.set(path, source);
-    const environment = environmentOf(path);
+    const environment = environmentOfPath(path);
     if (environment === undefined) return;
     let paths = this.byEnvironment.get(environment);
     if (!paths) this.byEnvironment.set(environment, (paths = new Set()));
@@ -63,7 +66,7 @@ export class RepoTree {
   /** Removes a file, or every file under a directory (a path ending in '/'). */
   remove(path: string): void {
     if (!path.endsWith('/')) return this.delete(path);
-    const environment = environmentOf(path);
+    const environment = environmentOfPath(path);
     const candidates =
       environment === undefined ? this.files.keys() : (this.byEnvironment.get(environment) ?? []);
     for (const candidate of [...candidates]) if (candidate.startsWith(path)) this.delete(candidate);
@@ -95,7 +98,7 @@ export class RepoTree {
   private delete(path: string): void {
     if (!this.files.delete(path)) return;
     this.sources.delete(path);
-    const environment = environmentOf(path);
+    const environment = environmentOfPath(path);
     if (environment === undefined) return;
     const paths = this.byEnvironment.get(environment);
     paths?.delete(path);
@@ -104,7 +107,6 @@ export class RepoTree {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
-const APPLICATION_FILE = new RegExp(`^${ENVIRONMENTS_DIR}/[^/]+/apps/[^/]+\\.yaml$`);
 
 function applicationSource(content: string): string | undefined {
   try {
@@ -119,14 +121,8 @@ function applicationSource(content: string): string | undefined {
   }
 }
 
-function environmentOf(path: string): string | undefined {
-  if (!path.startsWith(`${ENVIRONMENTS_DIR}/`)) return undefined;
-  const end = path.indexOf('/', ENVIRONMENTS_DIR.length + 1);
-  return end < 0 ? undefined : path.slice(ENVIRONMENTS_DIR.length + 1, end);
-}
-
 /** environment.yaml as it is; anything else as a digest (prefixed, so it cannot equal a content). */
 function kept(path: string, content: string): string {
-  if (path.endsWith(REQUEST_FILE)) return content;
+  if (isEnvironmentFile(path)) return content;
   return `\0sha256:${createHash('sha256').update(content).digest('base64')}`;
 }

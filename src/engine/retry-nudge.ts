@@ -7,22 +7,49 @@
  */
 import type { Logger } from 'pino';
 import {
+  ARGOCD_ANNOTATION,
   NotFoundError,
   RETRIED_AT_ANNOTATION,
   RETRY_AT_ANNOTATION,
   retryNudge,
   type Part,
+  type ResolvedEnvironment,
+  type StepObservation,
   type StepState,
 } from '../core/index.js';
 import type { ClusterClient, KubeObject, ObjectRef } from '../cluster/types.js';
 import { Coalescer } from './coalescer.js';
 
-const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
-
 export class RetryNudger {
   private readonly running = new Coalescer();
 
-  constructor(private readonly options: { cluster: ClusterClient; logger: Logger }) {}
+  constructor(
+    private readonly options: {
+      cluster: Pick<ClusterClient, 'get' | 'mergePatch'>;
+      /** The apiVersion of the Workspaces envcat renders. */
+      workspaceApiVersion: string;
+      logger: Logger;
+    },
+  ) {}
+
+  /** A committed step of the environment, as observed; `cached` is its Workspace or Application in the engine's cache. */
+  nudgeStep(env: ResolvedEnvironment, observed: StepObservation, cached: KubeObject | undefined): void {
+    const { step, state } = observed;
+    const apps = step.part === 'apps';
+    this.nudge({
+      environment: env.name,
+      annotations: env.annotations,
+      part: step.part,
+      ref: {
+        apiVersion: apps ? 'argoproj.io/v1alpha1' : this.options.workspaceApiVersion,
+        kind: apps ? 'Application' : 'Workspace',
+        name: cached?.metadata.name ?? '',
+        ...(cached?.metadata.namespace ? { namespace: cached.metadata.namespace } : {}),
+      },
+      cached,
+      state,
+    });
+  }
 
   /** Asks in the background (one request per object at a time); the reconcile does not wait. */
   nudge(args: {
@@ -77,7 +104,7 @@ export class RetryNudger {
       });
       if (nudge.kind === 'none' || !live) return;
       const annotations: Record<string, string> = { [RETRIED_AT_ANNOTATION]: args.retryAt };
-      if (args.part === 'apps') annotations[REFRESH_ANNOTATION] = 'normal';
+      if (args.part === 'apps') annotations[ARGOCD_ANNOTATION.refresh] = 'normal';
       const patch: Record<string, unknown> = { metadata: { annotations } };
       if (nudge.kind === 'sync') {
         const spec = (live.spec ?? {}) as {

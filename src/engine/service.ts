@@ -5,76 +5,43 @@
  */
 import type { Logger } from 'pino';
 import {
+  ANNOTATION,
   ConflictError,
   ExternalError,
   InputError,
   UnavailableError,
   NotFoundError,
+  ENVIRONMENTS_DIR,
   RETRY_AT_ANNOTATION,
   checkEnvironment,
+  environmentFile,
+  namespaceClaim,
+  namespaceClaimDir,
   parameterSecretName,
   parseYamlDocument,
   renderEnvironment,
   renderEnvironmentFiles,
   toYaml,
-  type Plan,
   type RenderOptions,
   type CatalogEntry,
-  type Condition,
-  type EnvironmentPhase,
   type JsonValue,
-  type Problem,
   type ResolvedEnvironment,
-  type StepStatus,
 } from '../core/index.js';
+import type { DryRun, EnvironmentStatus, EnvironmentSummary, EnvironmentView } from '../api/contract.js';
 import type { ClusterClient, KubeObject } from '../cluster/types.js';
-import type { GitOpsRepo, RepoName } from '../gitops/types.js';
+import type { GitOpsRepo } from '../gitops/types.js';
 import type { CatalogStore } from './catalog-store.js';
-import {
-  DELETION_ANNOTATION,
-  ENVIRONMENTS_DIR,
-  environmentFile,
-  namespaceClaim,
-  namespaceClaimDir,
-} from './desired-state.js';
-import { describeError, type Engine, type EnvironmentStatusView } from './engine.js';
+import { describeError } from './describe-error.js';
+import type { Engine } from './engine.js';
+import type { EnvironmentStatusView } from './status-board.js';
 
-export interface EnvironmentView {
-  apiVersion: string;
-  kind: string;
-  metadata: Record<string, JsonValue>;
-  spec?: Record<string, JsonValue>;
-  status: {
-    phase: EnvironmentPhase;
-    message: string;
-    conditions: Condition[];
-    steps: StepStatus[];
-    outputs: Record<string, Record<string, JsonValue>>;
-    commits: Array<{ repo: RepoName; sha: string; message: string; date: string }>;
-    errors?: Problem[];
-    observedAt: string;
-  };
-}
-
-export interface EnvironmentSummary {
-  name: string;
-  namespace?: string;
-  type?: string;
-  owner?: string;
-  description?: string;
-  ttl?: string;
-  createdAt?: string;
-  phase: EnvironmentPhase;
-  message: string;
-  instances: Array<{ name: string; entry: string }>;
-}
-
-export interface DryRun {
-  plan: Plan;
-  files: Array<{ repo: RepoName; path: string; step?: string; pending?: boolean }>;
-  /** Secrets the engine would create (names only). */
-  secrets: Array<{ namespace: string; name: string }>;
-}
+/**
+ * An environment as the service knows it: the contract's view without `status.cluster`, which the
+ * API adds (it knows which cluster it runs against).
+ */
+export type EnvironmentRecord = Omit<EnvironmentView, 'status'> & {
+  status: Omit<EnvironmentStatus, 'cluster'>;
+};
 
 export interface Actor {
   /** Who asked (a token's subject), for commit messages and the audit log. */
@@ -108,7 +75,7 @@ export class EnvironmentService {
    * A create cut off between 1 and 2 (a crash, a lost answer) left its environment committed
    * without Secrets: the same request again completes it (see `resumeStrandedCreate`).
    */
-  async create(input: unknown, actor: Actor): Promise<EnvironmentView> {
+  async create(input: unknown, actor: Actor): Promise<EnvironmentRecord> {
     const { catalog } = this.options.catalogs.current();
     const check = checkEnvironment(input, catalog);
     if (!check.environment) throw new InputError(check.problems);
@@ -173,21 +140,8 @@ export class EnvironmentService {
       path: f.path,
       ...(f.step ? { step: f.step } : {}),
     }));
-    for (const { step } of rendered.pending) {
-      const [instanceName, part] = step.split('/');
-      const instance = env.instances.find((i) => i.name === instanceName);
-      if (!instance) continue;
-      const dir = `${ENVIRONMENTS_DIR}/${env.name}`;
-      if (part === 'infra')
-        files.push({ repo: 'platform', path: `${dir}/infra/${instance.name}.yaml`, step, pending: true });
-      else {
-        files.push({ repo: 'apps', path: `${dir}/apps/${instance.name}.yaml`, step, pending: true });
-        for (const template of instance.entry.manifests ?? []) {
-          const relative = template.path.split('/').slice(1).join('/') || template.path;
-          files.push({ repo: 'apps', path: `${dir}/apps/${instance.name}/${relative}`, step, pending: true });
-        }
-      }
-    }
+    for (const { step, files: coming } of rendered.pending)
+      files.push(...coming.map((f) => ({ repo: f.repo, path: f.path, step, pending: true })));
     return {
       plan: check.plan,
       files,
@@ -195,7 +149,7 @@ export class EnvironmentService {
     };
   }
 
-  async get(name: string): Promise<EnvironmentView> {
+  async get(name: string): Promise<EnvironmentRecord> {
     const source = this.options.engine.environmentSource(name);
     const status = this.options.engine.status(name);
     if (source === undefined && !status)
@@ -247,8 +201,11 @@ export class EnvironmentService {
       metadata: { name },
     };
     const metadata = document.metadata as { annotations?: Record<string, JsonValue> };
-    if (typeof metadata.annotations?.[DELETION_ANNOTATION] === 'string') return;
-    metadata.annotations = { ...metadata.annotations, [DELETION_ANNOTATION]: new Date().toISOString() };
+    if (typeof metadata.annotations?.[ANNOTATION.deletionRequested] === 'string') return;
+    metadata.annotations = {
+      ...metadata.annotations,
+      [ANNOTATION.deletionRequested]: new Date().toISOString(),
+    };
     const file = { path: environmentFile(name), content: toYaml(document) };
     const result = await this.options.platform
       .commit({ write: [file], remove: [], message: `envcat: delete environment ${name} (by ${actor.name})` })
@@ -491,7 +448,7 @@ export class EnvironmentService {
    * committed request (`envcat.io/retry-at`, so graces and timeouts count from it, after a restart
    * too) and the engine asks each step's controller to try again (retry-nudge.ts).
    */
-  async retry(name: string, actor: Actor): Promise<EnvironmentView> {
+  async retry(name: string, actor: Actor): Promise<EnvironmentRecord> {
     const engine = this.options.engine;
     // The request as the remote has it now: a fix committed a moment ago must not be overwritten.
     await this.options.platform.sync();
@@ -501,7 +458,7 @@ export class EnvironmentService {
     if (source === undefined || !document)
       throw new NotFoundError(`no environment named "${name}"`, { path: '/metadata/name' });
     const metadata = document.metadata as { annotations?: Record<string, JsonValue> };
-    if (typeof metadata.annotations?.[DELETION_ANNOTATION] === 'string')
+    if (typeof metadata.annotations?.[ANNOTATION.deletionRequested] === 'string')
       throw new ConflictError(`environment "${name}" is being deleted`, { path: '/metadata/name' });
     if (engine.status(name)?.phase === 'Invalid')
       throw new ConflictError(`environment "${name}" is Invalid: fix the request (env apply) instead`, {
@@ -573,14 +530,8 @@ function namespaceTaken(namespace: string, input: unknown): ConflictError {
   );
 }
 
-function parseDocument(source: string | undefined):
-  | {
-      apiVersion: string;
-      kind: string;
-      metadata: Record<string, JsonValue>;
-      spec?: Record<string, JsonValue>;
-    }
-  | undefined {
+/** The request as committed: the view without its status. */
+function parseDocument(source: string | undefined): Omit<EnvironmentRecord, 'status'> | undefined {
   if (source === undefined) return undefined;
   try {
     const document = parseYamlDocument(source);
@@ -599,8 +550,8 @@ function parseDocument(source: string | undefined):
 
 function statusView(
   status: EnvironmentStatusView | undefined,
-  commits: EnvironmentView['status']['commits'],
-): EnvironmentView['status'] {
+  commits: EnvironmentStatus['commits'],
+): EnvironmentRecord['status'] {
   if (!status)
     return {
       phase: 'Creating',
@@ -626,5 +577,3 @@ function statusView(
 function optional(key: string, value: JsonValue | undefined): Record<string, string> {
   return typeof value === 'string' ? { [key]: value } : {};
 }
-
-export { ENVIRONMENTS_DIR };

@@ -9,12 +9,14 @@ import type { Logger } from 'pino';
 import {
   RETRY_AT_ANNOTATION,
   retryTime,
+  stepFile,
+  repoOf,
+  manifestsDir,
   type ResolvedEnvironment,
   type Step,
   type StepClock,
 } from '../core/index.js';
 import type { GitOpsRepo } from '../gitops/types.js';
-import { ENVIRONMENTS_DIR } from './desired-state.js';
 
 export interface StepClocksOptions {
   platform: GitOpsRepo;
@@ -80,10 +82,10 @@ export class StepClocks {
     const lookup = `${key}@${version}`;
     if (this.lookups.has(lookup)) return;
     this.lookups.add(lookup);
-    const base = `${ENVIRONMENTS_DIR}/${environment}/${step.part}/${step.instance}`;
-    const repo = step.part === 'infra' ? this.options.platform : this.options.apps;
+    const file = stepFile(environment, step.part, step.instance);
+    const repo = this.options[repoOf(step.part)];
     // An apps step is its Application file and, for a manifests entry, its directory.
-    const paths = step.part === 'infra' ? [`${base}.yaml`] : [`${base}.yaml`, base];
+    const paths = step.part === 'infra' ? [file] : [file, manifestsDir(environment, step.instance)];
     const run = Promise.all(paths.map((path) => repo.log(path, { limit: 1 })))
       .then((logs) => {
         const dates = logs.flatMap((log) => (log[0] ? [Date.parse(log[0].date)] : []));

@@ -3,12 +3,16 @@
  * once, adding a key that is queued is a no-op, adding one that is being processed runs it again
  * afterwards, and `addAfter` schedules a key (the earliest schedule wins).
  */
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
+
 export interface WorkQueueOptions {
   concurrency: number;
   process: (key: string) => Promise<void>;
   /** Called when `process` throws; the key is retried after `retryDelayMs(attempt)`. */
   onError: (key: string, error: unknown, attempt: number) => void;
   retryDelayMs?: (attempt: number) => number;
+  /** The timers of addAfter and of retries (default: the system's). */
+  clock?: Clock;
 }
 
 export class WorkQueue {
@@ -16,13 +20,16 @@ export class WorkQueue {
   private readonly queued = new Set<string>();
   private readonly active = new Set<string>();
   private readonly dirty = new Set<string>();
-  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly timers = new Map<string, { at: number; timer: TimerHandle }>();
   private readonly attempts = new Map<string, number>();
   private readonly idleWaiters: Array<() => void> = [];
   private running = 0;
   private stopped = false;
+  private readonly clock: Clock;
 
-  constructor(private readonly options: WorkQueueOptions) {}
+  constructor(private readonly options: WorkQueueOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   add(key: string): void {
     if (this.stopped) return;
@@ -39,15 +46,14 @@ export class WorkQueue {
   addAfter(key: string, delayMs: number): void {
     if (this.stopped) return;
     if (delayMs <= 0) return this.add(key);
-    const at = Date.now() + delayMs;
+    const at = this.clock.now() + delayMs;
     const existing = this.timers.get(key);
     if (existing && existing.at <= at) return;
-    if (existing) clearTimeout(existing.timer);
-    const timer = setTimeout(() => {
+    if (existing) this.clock.clearTimeout(existing.timer);
+    const timer = this.clock.setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
     }, delayMs);
-    timer.unref();
     this.timers.set(key, { at, timer });
   }
 
@@ -63,7 +69,7 @@ export class WorkQueue {
 
   stop(): void {
     this.stopped = true;
-    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) this.clock.clearTimeout(timer);
     this.timers.clear();
     this.queue.length = 0;
     this.queued.clear();
@@ -102,3 +108,6 @@ export class WorkQueue {
     }
   }
 }
+
+/** What a piece of the engine may ask of the queue: look at a key again, now or later. */
+export type Requeue = Pick<WorkQueue, 'add' | 'addAfter'>;

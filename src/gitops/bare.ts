@@ -1,12 +1,63 @@
 /** The default remote: a bare repository on the local disk (the embedded default's `.envcat/`). */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, realpath } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConflictError, ExternalError, InputError } from '../core/index.js';
-import { baseGitEnv, runGit } from './git.js';
+import { baseGitEnv, GitCommandError, runGit } from './git.js';
 import { branchProblem } from './paths.js';
 
 const TIMEOUT_MS = 60_000;
+
+/**
+ * Hooks a push runs in the receiving repository: one that has any of them is always pushed to, so
+ * they run. (A reference-transaction hook that declines would make fast-import abort, not refuse.)
+ */
+const RECEIVE_HOOKS = [
+  'pre-receive',
+  'update',
+  'proc-receive',
+  'reference-transaction',
+  'post-receive',
+  'post-update',
+];
+
+/**
+ * Whether GitRepo may commit straight into the repository at `path` (see repo.ts): it is a bare
+ * repository on this machine and has no receive hook that a push would run (in `hooks/` or
+ * `core.hooksPath`). Anything unexpected leaves it to a working clone, whose fetch reports the
+ * problem.
+ */
+export async function directlyWritable(
+  path: string,
+  options: { env: Record<string, string>; timeoutMs: number },
+): Promise<boolean> {
+  if (!existsSync(path)) return false;
+  let answer: string;
+  try {
+    answer = await runGit(
+      ['rev-parse', '--is-bare-repository', '--absolute-git-dir', '--git-path', 'hooks'],
+      {
+        cwd: path,
+        base: options.env,
+        timeoutMs: options.timeoutMs,
+      },
+    );
+  } catch (error) {
+    if (error instanceof GitCommandError) return false;
+    throw error;
+  }
+  const [bare, gitDir, hooks] = answer.trim().split('\n');
+  if (bare !== 'true' || gitDir !== (await realpath(path)) || hooks === undefined) return false;
+  for (const hook of RECEIVE_HOOKS) {
+    try {
+      await access(resolve(gitDir, hooks, hook), constants.X_OK);
+      return false;
+    } catch {
+      // Not there or not executable: git would not run it either.
+    }
+  }
+  return true;
+}
 
 /**
  * Creates a bare repository at `path` (`git init --bare`) unless one is there already; safe to

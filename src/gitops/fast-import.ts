@@ -13,6 +13,8 @@
  *
  * `--done`: input that ends without `done` (the engine died while writing a commit) makes
  * fast-import stop with an error instead of storing the commit as far as it got; close() sends it.
+ *
+ * commitCommand writes the text of one commit (pure, tested without git).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -57,6 +59,45 @@ export function fastImportCommand(gitArgs: readonly string[]): { command: string
       '--done',
     ],
   };
+}
+
+/**
+ * The fast-import text of one commit on `ref` (mark :1): `files` written (content) or deleted (no
+ * content), in path order, on top of `parent` ('' for the first commit of a branch). Author and
+ * committer get fast-import's `now`.
+ */
+export function commitCommand(options: {
+  ref: string;
+  author: { name: string; email: string };
+  message: string;
+  parent: string;
+  files: ReadonlyArray<{ path: string; content: string | undefined }>;
+}): string {
+  const person = `${options.author.name} <${options.author.email}> now`;
+  const lines = [
+    `commit ${options.ref}`,
+    'mark :1',
+    `author ${person}`,
+    `committer ${person}`,
+    data(options.message),
+    ...(options.parent ? [`from ${options.parent}`] : []),
+  ];
+  for (const file of [...options.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    if (file.content === undefined) lines.push(`D ${quotePath(file.path)}`);
+    else lines.push(`M 100644 inline ${quotePath(file.path)}`, data(file.content));
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+/** fast-import's `data` command with its exact byte count. */
+function data(text: string): string {
+  return `data ${Buffer.byteLength(text, 'utf8')}\n${text}`;
+}
+
+/** A fast-import path as a C-style quoted string (a path may hold spaces or start with a quote). */
+function quotePath(path: string): string {
+  return `"${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 export class FastImportSession {

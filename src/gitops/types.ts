@@ -1,7 +1,9 @@
 /**
  * The GitOps port: one Git repository the engine writes desired state into (DESIGN §5).
- * The implementation keeps a working clone of a remote (a local bare repo by default) and talks to
- * it with simple-git; writes serialise on the clone, reads of commits already fetched do not.
+ * GitRepo (repo.ts) implements it with the git CLI, straight into a bare repository on this
+ * machine or through a working clone of a remote; test/support/memory-gitops-repo.ts is its
+ * in-memory twin, and test/gitops-repo/repo-contract.ts what both promise. Writes serialise per
+ * instance; reads of commits already fetched do not.
  */
 
 export type RepoName = 'platform' | 'apps';

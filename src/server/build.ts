@@ -9,7 +9,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { packageRoot } from './package-root.js';
+import { packageRoot } from '../install/index.js';
 
 /** Directories (relative to the package root) compiled by default. */
 const SOURCES = ['src'];

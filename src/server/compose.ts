@@ -2,6 +2,10 @@
  * Puts envcat together from a configuration: the catalog, the two GitOps repos, the cluster (a real
  * one through a kubeconfig, or the embedded simulated one), the engine, the service and the HTTP
  * app. `npm start` and the end-to-end tests both start envcat through here.
+ *
+ * This is the only product module that may reach src/simulator, and only through the dynamic
+ * import below: a service given a kubeconfig never loads the simulator's code
+ * (test/architecture/module-graph.test.ts checks the static graph).
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -10,7 +14,7 @@ import { InputError, renderOptions } from '../core/index.js';
 import { loadCatalog } from '../catalog-source/index.js';
 import { KubeClusterClient } from '../cluster/index.js';
 import type { ClusterClient } from '../cluster/types.js';
-import { startSimulatedCluster, type SimulatedCluster } from '../cluster/simulator/index.js';
+import type { SimulatedCluster } from '../simulator/index.js';
 import { GitRepo, ensureBareRepo } from '../gitops/index.js';
 import { CatalogStore } from '../engine/catalog-store.js';
 import { Engine } from '../engine/engine.js';
@@ -103,6 +107,7 @@ export async function startEnvcat(
     cluster = KubeClusterClient.inCluster();
     clusterDescription = 'in-cluster service account';
   } else {
+    const { startSimulatedCluster } = await import('../simulator/index.js');
     simulator = await startSimulatedCluster({
       platformRepoUrl: repoUrls.platform,
       appsRepoUrl: repoUrls.apps,

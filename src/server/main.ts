@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { EnvcatError, formatProblem, InputError } from '../core/index.js';
 import { loadConfig } from './config.js';
 import { createLogger, startEnvcat } from './compose.js';
-import { packageRoot } from './package-root.js';
+import { packageRoot } from '../install/index.js';
 import { ensureUiBuilt } from './ui-build.js';
 
 const ROOT = packageRoot();

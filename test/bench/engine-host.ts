@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { EnvironmentDocument } from '../../src/core/index.js';
 import type { RepoName } from '../../src/gitops/types.js';
 import { MALLOC_ENV } from '../../src/server/malloc-env.js';
-import { packageRoot } from '../../src/server/package-root.js';
+import { packageRoot } from '../../src/install/index.js';
 
 const REPO_ROOT = packageRoot();
 import { clock, fail, type ClusterCall, type GitCall } from './engine-support.js';

@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import {
   applicationState,
   checkEnvironment,
+  namespaceClaim,
   renderEnvironmentFiles,
   renderOptions,
   renderStep,
@@ -32,7 +33,7 @@ import {
   type RenderedFile,
   type ResolvedEnvironment,
 } from '../../src/core/index.js';
-import type { ApiServerStats, ControlSource, SimulatedCluster } from '../../src/cluster/simulator/index.js';
+import type { ApiServerStats, ControlSource, SimulatedCluster } from '../../src/simulator/index.js';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { GitRepo, ensureBareRepo } from '../../src/gitops/index.js';
 import { loadConfig } from '../../src/server/config.js';
@@ -44,7 +45,6 @@ import {
   type MemoryReport,
   type PhaseSummary,
 } from './engine-host.js';
-import { namespaceClaim } from '../../src/engine/desired-state.js';
 import { engineEnvironment } from './engine-latency.js';
 import { MiB, median } from './measure.js';
 import {

@@ -2,7 +2,7 @@
  * The engine benchmark's own instruments: the gate that makes Workspaces turn Available at one
  * moment, the lock-wait accounting of the timed Git port, and the statistics.
  */
-import type { ControlSource, InstanceRef } from '../../src/cluster/simulator/index.js';
+import type { ControlSource, InstanceRef } from '../../src/simulator/index.js';
 import type { CommitResult, FileChange, GitOpsRepo } from '../../src/gitops/types.js';
 import { databaseDelayMs } from './engine-latency.js';
 import { assignLockSlots, GatedControls, TimedGitRepo, type GitCall } from './engine-support.js';

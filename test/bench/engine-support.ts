@@ -30,7 +30,7 @@ import {
   type InstanceRef,
   type SimulatedCluster,
   type SimulatorControls,
-} from '../../src/cluster/simulator/index.js';
+} from '../../src/simulator/index.js';
 import { GitRepo } from '../../src/gitops/index.js';
 import type { CommitInfo, CommitResult, FileChange, GitOpsRepo, RepoName } from '../../src/gitops/types.js';
 

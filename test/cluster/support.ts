@@ -1,9 +1,6 @@
 /** Starts a SimulatedApiServer on a free port and a real client-node adapter pointed at it. */
 import { KubeClusterClient } from '../../src/cluster/client.js';
-import {
-  SimulatedApiServer,
-  type SimulatedApiServerOptions,
-} from '../../src/cluster/simulator/api-server.js';
+import { SimulatedApiServer, type SimulatedApiServerOptions } from '../../src/simulator/index.js';
 import type { Informer, KubeObject } from '../../src/cluster/types.js';
 
 export interface Harness {

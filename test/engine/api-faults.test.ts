@@ -5,7 +5,7 @@
  * commit made twice.
  */
 import { jest } from '@jest/globals';
-import type { FaultCounts, FaultPlan } from '../../src/cluster/simulator/api-server-faults.js';
+import type { FaultCounts, FaultPlan } from '../../src/simulator/api-server-faults.js';
 import {
   commits,
   exampleText,

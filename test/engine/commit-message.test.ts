@@ -3,7 +3,7 @@
  * environments' changes (GitRepo groups change sets that wait for the clone together).
  */
 import { batchMessage } from '../../src/gitops/repo.js';
-import { messageAbout } from '../../src/engine/engine.js';
+import { messageAbout } from '../../src/engine/repo-view.js';
 
 const grouped = batchMessage([
   { write: [], remove: [], message: 'envcat: dev: wave 2, applications: app (sample-app@1.0.0)' },

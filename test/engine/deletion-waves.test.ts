@@ -9,8 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '../../src/cluster/types.js';
-import { toYaml } from '../../src/core/index.js';
-import { DELETION_ANNOTATION } from '../../src/engine/desired-state.js';
+import { ANNOTATION, toYaml } from '../../src/core/index.js';
 import { GitRepo } from '../../src/gitops/index.js';
 import { commits, exampleText, parse, startTestEnvcat, waitFor, type TestEnvcat } from '../support/envcat.js';
 
@@ -139,7 +138,7 @@ it('removes every infra file at once when the request to delete is invalid, and 
       author: { name: 'A Person', email: 'person@example.test' },
     });
     await person.sync();
-    document.metadata.annotations = { ...slow, [DELETION_ANNOTATION]: 'by hand' };
+    document.metadata.annotations = { ...slow, [ANNOTATION.deletionRequested]: 'by hand' };
     (document.spec.catalogs[1] as { entry: string }).entry = 'no-such-entry@^1';
     await person.commit({
       write: [{ path: `environments/${name}/environment.yaml`, content: toYaml(document) }],

@@ -1,6 +1,6 @@
 /** The namespace claims index: who holds which namespace, from the paths in the platform repo. */
 import { NamespaceClaims } from '../../src/engine/namespace-claims.js';
-import { namespaceClaim, parseNamespaceClaim } from '../../src/engine/desired-state.js';
+import { namespaceClaim, parseNamespaceClaim } from '../../src/core/index.js';
 
 describe('namespace claims', () => {
   it.each([

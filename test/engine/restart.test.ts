@@ -7,31 +7,19 @@
 import { jest } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startSimulatedCluster, type SimulatedCluster } from '../../src/cluster/simulator/index.js';
+import { startSimulatedCluster, type SimulatedCluster } from '../../src/simulator/index.js';
 import { ensureBareRepo } from '../../src/gitops/index.js';
 import { kubeconfigFor } from '../../src/server/kubeconfig.js';
 import { CATALOGS, REPO_ROOT, builtInCatalog } from '../support/examples.js';
 import { commits, exampleText, parse, waitFor } from '../support/envcat.js';
+import { freePort } from '../support/server-process.js';
 
 jest.setTimeout(120_000);
 
 const TOKEN = 'restart-test-token-0123456789';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 let dir: string;
 let cluster: SimulatedCluster;

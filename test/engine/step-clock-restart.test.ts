@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startSimulatedCluster, type SimulatedCluster } from '../../src/cluster/simulator/index.js';
+import { startSimulatedCluster, type SimulatedCluster } from '../../src/simulator/index.js';
 import { ensureBareRepo } from '../../src/gitops/index.js';
 import { kubeconfigFor } from '../../src/server/kubeconfig.js';
 import { builtInCatalog } from '../support/examples.js';

@@ -4,24 +4,11 @@
  * cleanly on SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { REPO_ROOT } from '../support/examples.js';
 import { desiredResources, functionClient, request, responseJson, waitForServer } from './support.js';
+import { freePort } from '../support/server-process.js';
 
 /** A port nothing listens on right now (the OS picks it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 /** Resolves once the process has exited and every process sharing its stdout and stderr has too. */
 function closed(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {

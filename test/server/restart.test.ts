@@ -6,32 +6,17 @@
  * the simulator's delay control, DESIGN §7) carry on to Ready. Nothing is committed twice.
  */
 import { jest } from '@jest/globals';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClusterClient } from '../../src/cluster/client.js';
-import { MALLOC_ENV } from '../../src/server/malloc-env.js';
-import { CATALOGS, REPO_ROOT } from '../support/examples.js';
 import { commits, exampleText, parse, waitFor } from '../support/envcat.js';
+import { buildServer, freePort, kill9, startServer } from '../support/server-process.js';
 
 jest.setTimeout(240_000);
 
 const TOKEN = 'restart-test-token-0123456789';
 const PASSWORD = 'Restart-pw-0123456789';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 interface Spec {
   namespace: string;
@@ -47,53 +32,8 @@ interface StatusBody {
   phase: string;
 }
 
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  output: () => string;
-  /** The simulated API server's URL, from the log. */
-  clusterUrl: string;
-}
-
-/** `node dist/src/server/main.js` as `npm start` runs it, on `dir`; resolves once it serves. */
-async function start(dir: string, port: number): Promise<Running> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/server/main.js')], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      ...MALLOC_ENV,
-      KUBECONFIG: '',
-      PORT: String(port),
-      ENVCAT_DATA_DIR: dir,
-      ENVCAT_CATALOGS: CATALOGS,
-      ENVCAT_ADMIN_TOKEN: TOKEN,
-      ENVCAT_SIMULATOR_DELAY: '300ms',
-      ENVCAT_GIT_POLL: '300ms',
-      ENVCAT_LOG_LEVEL: 'info',
-    },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitFor(
-    'the start banner',
-    () => {
-      if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}:\n${output}`);
-      return output.includes(`envcat is running at http://127.0.0.1:${port}`) ? true : undefined;
-    },
-    { timeoutMs: 120_000, intervalMs: 100 },
-  );
-  const clusterUrl = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*simulated cluster \(not a real/.exec(
-    output,
-  )?.[1];
-  if (!clusterUrl) throw new Error(`no simulated cluster URL in the log:\n${output}`);
-  return { child, output: () => output, clusterUrl };
-}
-
-async function kill9(running: Running): Promise<void> {
-  const exited = new Promise((resolve) => running.child.once('exit', resolve));
-  running.child.kill('SIGKILL');
-  await exited;
-}
+/** The compiled server on `dir`, as `npm start` runs it. */
+const start = (dir: string, port: number) => startServer({ dir, port, token: TOKEN });
 
 async function api(port: number, method: string, path: string, body?: unknown) {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, {
@@ -141,11 +81,7 @@ async function request(
 
 it('keeps the simulated cluster across a kill -9: Secrets stay, Ready stays Ready, mid-create carries on', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'envcat-restart-'));
-  const build = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/server/build.ts')], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-  });
-  expect(build.status).toBe(0);
+  buildServer();
   const port = await freePort();
   let running = await start(dir, port);
   try {

@@ -8,26 +8,14 @@ import { jest } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MALLOC_ENV } from '../../src/server/malloc-env.js';
 import { REPO_ROOT } from '../support/examples.js';
 import { waitFor } from '../support/envcat.js';
+import { freePort } from '../support/server-process.js';
 
 jest.setTimeout(180_000);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 it('starts the service on the embedded default and says the cluster is simulated', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'envcat-start-'));

@@ -11,9 +11,9 @@ import {
   isSourcePermitted,
   resourceProblem,
   type AppProjectSpec,
-} from '../../src/cluster/simulator/appproject.js';
-import { chartObjects, KNOWN_CHARTS } from '../../src/cluster/simulator/helm-charts.js';
-import { refusedByProject } from '../../src/cluster/simulator/sync-permissions.js';
+} from '../../src/simulator/appproject.js';
+import { chartObjects, KNOWN_CHARTS } from '../../src/simulator/helm-charts.js';
+import { refusedByProject } from '../../src/simulator/sync-permissions.js';
 
 const S = 'https://kubernetes.default.svc';
 

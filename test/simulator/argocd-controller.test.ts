@@ -16,7 +16,7 @@ import {
   SimulatedArgoCD,
   SimulatedProviderTerraform,
   TRACKING_LABEL,
-} from '../../src/cluster/simulator/index.js';
+} from '../../src/simulator/index.js';
 import type { KubeObject, ObjectRef } from '../../src/cluster/types.js';
 import {
   renderEnvironment,

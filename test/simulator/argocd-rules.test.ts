@@ -12,26 +12,26 @@ import {
   repoDirectories,
   sanitizeName,
   type GitGenerator,
-} from '../../src/cluster/simulator/applicationset.js';
+} from '../../src/simulator/applicationset.js';
 import {
   isDestinationPermitted,
   isGroupKindPermitted,
   isSourcePermitted,
   resourceProblem,
   type AppProjectSpec,
-} from '../../src/cluster/simulator/appproject.js';
-import { compareSyncOrder, isClusterScoped } from '../../src/cluster/simulator/argocd-kinds.js';
-import { globMatch, GlobSyntaxError, pathMatch } from '../../src/cluster/simulator/glob.js';
-import { renderGoTemplate, TemplateSyntaxError } from '../../src/cluster/simulator/go-template.js';
+} from '../../src/simulator/appproject.js';
+import { compareSyncOrder, isClusterScoped } from '../../src/simulator/argocd-kinds.js';
+import { globMatch, GlobSyntaxError, pathMatch } from '../../src/simulator/glob.js';
+import { renderGoTemplate, TemplateSyntaxError } from '../../src/simulator/go-template.js';
 import {
   crossplaneHealth,
   resourceHealth,
   rolledOutStatus,
   worstHealth,
   type HealthStatus,
-} from '../../src/cluster/simulator/health.js';
-import { loadManifests } from '../../src/cluster/simulator/manifests.js';
-import { DEFAULT_BOOTSTRAP_DIR, loadBootstrap } from '../../src/cluster/simulator/index.js';
+} from '../../src/simulator/health.js';
+import { loadManifests } from '../../src/simulator/manifests.js';
+import { DEFAULT_BOOTSTRAP_DIR, loadBootstrap } from '../../src/simulator/index.js';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { renderAppProject, renderOptions, validateEnvironment } from '../../src/core/index.js';
 import { builtInCatalog, examples } from '../support/examples.js';

@@ -9,7 +9,7 @@ import {
   parseEnvironmentControls,
   RepoControlSource,
   type SimulatorControls,
-} from '../../src/cluster/simulator/index.js';
+} from '../../src/simulator/index.js';
 import type { GitOpsRepo } from '../../src/gitops/index.js';
 import { commit, createRepos, createSandbox, recordingLogger, type Sandbox } from './support.js';
 

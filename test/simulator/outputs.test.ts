@@ -9,7 +9,7 @@ import {
   simulateOutputs,
   type OutputContext,
   type OutputSpec,
-} from '../../src/cluster/simulator/index.js';
+} from '../../src/simulator/index.js';
 import type { JsonSchema, JsonValue } from '../../src/core/index.js';
 import { createAjv } from '../../src/core/schema/index.js';
 import { builtInCatalog } from '../support/examples.js';

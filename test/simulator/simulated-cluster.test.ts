@@ -11,7 +11,7 @@ import {
   loadBootstrap,
   startSimulatedCluster,
   type SimulatedCluster,
-} from '../../src/cluster/simulator/index.js';
+} from '../../src/simulator/index.js';
 import {
   ExternalError,
   renderEnvironment,

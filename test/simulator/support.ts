@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { KubeClusterClient } from '../../src/cluster/index.js';
-import { SimulatedApiServer } from '../../src/cluster/simulator/index.js';
+import { SimulatedApiServer } from '../../src/simulator/index.js';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { ensureBareRepo, GitRepo } from '../../src/gitops/index.js';
 

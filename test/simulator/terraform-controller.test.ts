@@ -11,7 +11,7 @@ import {
   SimulatedProviderTerraform,
   MANAGED_RESOURCE_FINALIZER,
   type SimulatedProviderTerraformOptions,
-} from '../../src/cluster/simulator/index.js';
+} from '../../src/simulator/index.js';
 import type { KubeObject } from '../../src/cluster/types.js';
 import {
   parseYamlDocument,

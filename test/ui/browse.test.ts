@@ -1,5 +1,5 @@
 /** Catalog search and filters, ages and expiry, and the hash routes. */
-import type { CatalogSummary } from '../../src/ui/api/types.js';
+import type { CatalogSummary } from '../../src/api/contract.js';
 import { catalogTags, filterCatalog, NO_FILTER } from '../../src/ui/logic/catalog.js';
 import { age, expiry, shortDuration, shortSha } from '../../src/ui/logic/format.js';
 import { href, parseRoute, type Route } from '../../src/ui/logic/router.js';

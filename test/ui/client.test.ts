@@ -1,6 +1,6 @@
 /** The API client: headers, URLs, bodies, and the server's errors kept with their pointers. */
 import { ApiClient, ApiError, fetchHealth, type FetchLike } from '../../src/ui/api/client.js';
-import type { EnvironmentDocument } from '../../src/ui/api/types.js';
+import type { EnvironmentDocument } from '../../src/api/contract.js';
 
 interface Call {
   url: string;

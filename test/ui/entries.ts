@@ -1,6 +1,6 @@
 /** The built-in catalog entries as the portal receives them from `GET /api/v1/catalogs/{name}`. */
 import type { CatalogEntry } from '../../src/core/index.js';
-import type { CatalogVersion } from '../../src/ui/api/types.js';
+import type { CatalogVersion } from '../../src/api/contract.js';
 import { builtInCatalog } from '../support/examples.js';
 
 export function asCatalogVersion(entry: CatalogEntry): CatalogVersion {

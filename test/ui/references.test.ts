@@ -1,6 +1,6 @@
 /** The output-reference picker offers exactly the references the server accepts. */
 import { checkEnvironment, type JsonValue } from '../../src/core/index.js';
-import type { JsonSchema, OutputDeclaration } from '../../src/ui/api/types.js';
+import type { JsonSchema, OutputDeclaration } from '../../src/api/contract.js';
 import {
   isOutputReference,
   parseReference,

@@ -1,5 +1,5 @@
 /** The phase timeline and the step rows of the environment detail view. */
-import type { EnvironmentPhase, StepStatus } from '../../src/ui/api/types.js';
+import type { EnvironmentPhase, StepStatus } from '../../src/api/contract.js';
 import {
   phaseLabel,
   phaseTone,

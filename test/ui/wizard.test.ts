@@ -1,6 +1,6 @@
 /** The wizard's state: details, instances, values, references, server errors, and the document it sends. */
 import { checkEnvironment, parseYamlDocument } from '../../src/core/index.js';
-import type { CatalogVersion, JsonSchema } from '../../src/ui/api/types.js';
+import type { CatalogVersion, JsonSchema } from '../../src/api/contract.js';
 import { referenceCandidates } from '../../src/ui/logic/references.js';
 import { mapServerErrors } from '../../src/ui/logic/server-errors.js';
 import {

@@ -1,15 +1,12 @@
 /** Argo CD Application for the apps part of an instance: a Helm chart with inline values, or rendered manifests in the app repo. */
 import type { ResolvedEnvironment, ResolvedInstance } from '../environment/types.js';
 import type { JsonValue } from '../catalog/types.js';
-import { ANNOTATION, instanceLabels, qualifiedName } from './labels.js';
+import { ANNOTATION, manifestsDir } from '../layout/index.js';
+import { instanceLabels, qualifiedName } from './labels.js';
 import type { RenderOptions } from './options.js';
 import { applicationProject } from './appproject.js';
 
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
-
-export function appsPath(env: ResolvedEnvironment, instance: ResolvedInstance): string {
-  return `environments/${env.name}/apps/${instance.name}`;
-}
 
 export function renderApplication(args: {
   env: ResolvedEnvironment;
@@ -34,7 +31,7 @@ export function renderApplication(args: {
     : {
         repoURL: options.appsRepo.url,
         targetRevision: options.appsRepo.revision,
-        path: appsPath(env, instance),
+        path: manifestsDir(env.name, instance.name),
       };
   return {
     apiVersion: 'argoproj.io/v1alpha1',

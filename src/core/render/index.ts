@@ -17,8 +17,17 @@ import {
   type TemplateValue,
 } from '../template/index.js';
 import { toYaml } from '../yaml/index.js';
-import { appsPath, renderApplication } from './application.js';
-import { LABEL } from './labels.js';
+import {
+  LABEL,
+  MANAGED_BY,
+  environmentFile,
+  manifestFile,
+  namespaceFile,
+  repoOf,
+  stepFile,
+  type Repo,
+} from '../layout/index.js';
+import { renderApplication } from './application.js';
 import { renderNamespace } from './namespace.js';
 import { renderAppProject } from './appproject.js';
 import { NAMESPACE_TEMPLATE } from '../catalog/manifest-rules.js';
@@ -27,9 +36,9 @@ import { planSecret, secretLocation, type SecretPlan } from './secrets.js';
 import { renderWorkspace } from './workspace.js';
 
 export * from './options.js';
-export { LABEL, ANNOTATION, labelSafeVersion, qualifiedName } from './labels.js';
+export { labelSafeVersion, qualifiedName } from './labels.js';
 export { WORKSPACE_API } from './workspace.js';
-export { RESOURCES_FINALIZER, appsPath } from './application.js';
+export { RESOURCES_FINALIZER } from './application.js';
 export {
   PROJECT_PLACEHOLDER,
   appProjectInPlace,
@@ -42,7 +51,7 @@ export {
 } from './appproject.js';
 export { secretData, TFVARS_KEY, type SecretPlan } from './secrets.js';
 
-export type Repo = 'platform' | 'apps';
+export type { Repo };
 
 export interface RenderedFile {
   repo: Repo;
@@ -62,10 +71,6 @@ export interface RenderedStep {
   secrets: SecretPlan[];
 }
 
-export function environmentDir(env: ResolvedEnvironment): string {
-  return `environments/${env.name}`;
-}
-
 /**
  * environment.yaml (the request without secret values) and namespace.yaml (the Namespace, its
  * isolation objects and the environment's Argo CD project), committed before any step.
@@ -73,10 +78,10 @@ export function environmentDir(env: ResolvedEnvironment): string {
 export function renderEnvironmentFiles(env: ResolvedEnvironment, options: RenderOptions): RenderedFile[] {
   const project = renderAppProject(env, options);
   return [
-    { repo: 'platform', path: `${environmentDir(env)}/environment.yaml`, content: toYaml(env.document) },
+    { repo: 'platform', path: environmentFile(env.name), content: toYaml(env.document) },
     {
       repo: 'platform',
-      path: `${environmentDir(env)}/namespace.yaml`,
+      path: namespaceFile(env.name),
       content: toYaml([...renderNamespace(env), ...(project ? [project] : [])]),
     },
   ];
@@ -220,7 +225,7 @@ function withTemplateErrors<T>(file: string, render: () => T): T {
 export function stepSecretPlans(env: ResolvedEnvironment, step: Step): SecretPlan[] {
   const instance = findInstance(env, step.instance);
   const secret = planSecret(env, instance, {
-    [LABEL.managedBy]: 'envcat',
+    [LABEL.managedBy]: MANAGED_BY,
     [LABEL.environment]: env.name,
     [LABEL.instance]: instance.name,
   });
@@ -259,7 +264,6 @@ export function renderStep(args: {
   const values = resolveParameters(env, instance, outputs);
   const secrets = stepSecretPlans(env, step);
   const secret = secrets[0];
-  const dir = environmentDir(env);
 
   if (step.part === 'infra') {
     const workspace = renderWorkspace({
@@ -275,7 +279,7 @@ export function renderStep(args: {
       files: [
         {
           repo: 'platform',
-          path: `${dir}/infra/${instance.name}.yaml`,
+          path: stepFile(env.name, 'infra', instance.name),
           content: toYaml(workspace),
           step: step.id,
         },
@@ -308,10 +312,9 @@ export function renderStep(args: {
       template.documents.map((d, i) => renderTemplate(d, ctx, `/${i}`)),
     );
     checkRenderedNamespaces(env, file, docs);
-    const relative = template.path.split('/').slice(1).join('/') || template.path;
     files.push({
       repo: 'apps',
-      path: `${appsPath(env, instance)}/${relative}`,
+      path: manifestFile(env.name, instance.name, template.path),
       content: toYaml(docs),
       step: step.id,
     });
@@ -319,18 +322,33 @@ export function renderStep(args: {
   const application = renderApplication({ env, instance, values: helmValues, options });
   files.unshift({
     repo: 'apps',
-    path: `${dir}/apps/${instance.name}.yaml`,
+    path: stepFile(env.name, 'apps', instance.name),
     content: toYaml(application),
     step: step.id,
   });
   return { step: step.id, secrets, files };
 }
 
+/**
+ * The files a step writes, in the order renderStep returns them, without rendering them: their
+ * paths do not depend on output values.
+ */
+export function stepFiles(env: ResolvedEnvironment, step: Step): Array<{ repo: Repo; path: string }> {
+  const instance = findInstance(env, step.instance);
+  const own = { repo: repoOf(step.part), path: stepFile(env.name, step.part, instance.name) };
+  if (step.part === 'infra') return [own];
+  const manifests = (instance.entry.manifests ?? []).map((template) => ({
+    repo: 'apps' as const,
+    path: manifestFile(env.name, instance.name, template.path),
+  }));
+  return [own, ...manifests];
+}
+
 export interface RenderResult {
   files: RenderedFile[];
   secrets: SecretPlan[];
-  /** Steps left out, with the outputs they wait for. */
-  pending: Array<{ step: string; waitingFor: string[] }>;
+  /** Steps left out, with the outputs they wait for and the files they will write. */
+  pending: Array<{ step: string; waitingFor: string[]; files: Array<{ repo: Repo; path: string }> }>;
 }
 
 /**
@@ -350,12 +368,16 @@ export function renderEnvironment(args: {
   for (const step of plan.steps) {
     if (!outputs) {
       if (step.phase === 2) {
-        result.pending.push({ step: step.id, waitingFor: ['phase 1'] });
+        result.pending.push({ step: step.id, waitingFor: ['phase 1'], files: stepFiles(env, step) });
         continue;
       }
       const missing = missingOutputs(env, step, {});
       if (missing.length > 0) {
-        result.pending.push({ step: step.id, waitingFor: missing.map((m) => `${m.from}.${m.output}`) });
+        result.pending.push({
+          step: step.id,
+          waitingFor: missing.map((m) => `${m.from}.${m.output}`),
+          files: stepFiles(env, step),
+        });
         continue;
       }
     }

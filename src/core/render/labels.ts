@@ -1,21 +1,5 @@
 import type { ResolvedEnvironment, ResolvedInstance } from '../environment/types.js';
-
-export const LABEL = {
-  environment: 'envcat.io/environment',
-  instance: 'envcat.io/instance',
-  entry: 'envcat.io/entry',
-  entryVersion: 'envcat.io/entry-version',
-  part: 'envcat.io/part',
-  type: 'envcat.io/type',
-  managedBy: 'app.kubernetes.io/managed-by',
-} as const;
-
-export const ANNOTATION = {
-  entryDigest: 'envcat.io/entry-digest',
-  ttl: 'envcat.io/ttl',
-  owner: 'envcat.io/owner',
-  description: 'envcat.io/description',
-} as const;
+import { LABEL, MANAGED_BY } from '../layout/index.js';
 
 /** `1.0.0+build.1` is a valid semver but `+` is not allowed in a label value. */
 export function labelSafeVersion(version: string): string {
@@ -23,7 +7,7 @@ export function labelSafeVersion(version: string): string {
 }
 
 export function environmentLabels(env: ResolvedEnvironment): Record<string, string> {
-  return { [LABEL.managedBy]: 'envcat', [LABEL.environment]: env.name };
+  return { [LABEL.managedBy]: MANAGED_BY, [LABEL.environment]: env.name };
 }
 
 export function instanceLabels(

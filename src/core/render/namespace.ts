@@ -1,6 +1,7 @@
 /** The environment's Namespace and its isolation objects (committed first: namespaced Workspaces live there). */
 import type { ResolvedEnvironment } from '../environment/types.js';
-import { ANNOTATION, environmentLabels, LABEL } from './labels.js';
+import { ANNOTATION, LABEL } from '../layout/index.js';
+import { environmentLabels } from './labels.js';
 
 export function renderNamespace(env: ResolvedEnvironment): Array<Record<string, unknown>> {
   const labels = { ...env.labels, ...environmentLabels(env), [LABEL.type]: env.type };
@@ -19,7 +20,7 @@ export function renderNamespace(env: ResolvedEnvironment): Array<Record<string, 
       },
     },
   ];
-  const own = { [LABEL.managedBy]: 'envcat', [LABEL.environment]: env.name };
+  const own = environmentLabels(env);
   const { isolation } = env;
   if (isolation.networkPolicy !== false) {
     objects.push({

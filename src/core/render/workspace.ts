@@ -2,7 +2,8 @@
 import type { JsonValue } from '../catalog/types.js';
 import { outputSecretName, parameterSecretName } from '../environment/validate.js';
 import type { ResolvedEnvironment, ResolvedInstance } from '../environment/types.js';
-import { ANNOTATION, instanceLabels, qualifiedName } from './labels.js';
+import { ANNOTATION } from '../layout/index.js';
+import { instanceLabels, qualifiedName } from './labels.js';
 import type { RenderOptions } from './options.js';
 import { TFVARS_KEY } from './secrets.js';
 

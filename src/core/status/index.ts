@@ -9,6 +9,9 @@ import { judgeApplication, judgeWorkspace, type StepClock } from './judge.js';
 
 export * from './judge.js';
 export * from './retry.js';
+export * from './refresh.js';
+export * from './ttl.js';
+export * from './dropped.js';
 
 export type EnvironmentPhase =
   | 'Creating'

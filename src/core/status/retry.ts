@@ -6,11 +6,12 @@
  */
 import type { StepState } from './index.js';
 import type { Part } from '../plan/index.js';
+import { ANNOTATION } from '../layout/index.js';
 
 /** On the Environment (environment.yaml): when a retry was last asked for (an ISO time). */
-export const RETRY_AT_ANNOTATION = 'envcat.io/retry-at';
+export const RETRY_AT_ANNOTATION = ANNOTATION.retryAt;
 /** On a Workspace or Application: the retry it has been asked to run (the value of retry-at). */
-export const RETRIED_AT_ANNOTATION = 'envcat.io/retried-at';
+export const RETRIED_AT_ANNOTATION = ANNOTATION.retriedAt;
 
 /** The retry time of an annotation value, or undefined when absent or not a time. */
 export function retryTime(value: string | undefined): number | undefined {

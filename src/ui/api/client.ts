@@ -5,8 +5,9 @@
  */
 import type {
   CatalogDetail,
-  CatalogSummary,
-  DryRunResult,
+  CatalogList,
+  DeleteAccepted,
+  DryRun,
   EnvironmentDocument,
   EnvironmentList,
   EnvironmentView,
@@ -14,7 +15,7 @@ import type {
   Health,
   Principal,
   Problem,
-} from './types.js';
+} from '../../api/contract.js';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -133,7 +134,7 @@ export class ApiClient {
     return this.get('/api/v1/whoami', options);
   }
 
-  listCatalogs(options: CallOptions = {}): Promise<{ items: CatalogSummary[] }> {
+  listCatalogs(options: CallOptions = {}): Promise<CatalogList> {
     return this.get('/api/v1/catalogs', options);
   }
 
@@ -150,7 +151,7 @@ export class ApiClient {
   }
 
   /** Validates and plans without writing anything: the plan and the files each repo would receive. */
-  planEnvironment(document: EnvironmentDocument, options: CallOptions = {}): Promise<DryRunResult> {
+  planEnvironment(document: EnvironmentDocument, options: CallOptions = {}): Promise<DryRun> {
     return this.call(
       { method: 'POST', path: '/api/v1/environments?dryRun=true', body: document, expect: [200] },
       options,
@@ -164,7 +165,7 @@ export class ApiClient {
     );
   }
 
-  deleteEnvironment(name: string, options: CallOptions = {}): Promise<{ name: string; phase: 'Deleting' }> {
+  deleteEnvironment(name: string, options: CallOptions = {}): Promise<DeleteAccepted> {
     return this.call(
       { method: 'DELETE', path: `/api/v1/environments/${encodeURIComponent(name)}`, expect: [200, 202] },
       options,

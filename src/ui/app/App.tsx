@@ -1,7 +1,7 @@
 /** The application shell: session, health (for the simulated-cluster banner), and the routed page. */
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiClient, fetchHealth } from '../api/client.js';
-import type { Health, Principal } from '../api/types.js';
+import type { Health, Principal } from '../../api/contract.js';
 import { Loading } from '../components/common.js';
 import { Layout } from '../components/Layout.js';
 import type { Route } from '../logic/router.js';

@@ -1,6 +1,6 @@
 /** The environment's server-sent events: `status` with the status object, `deleted` at the end. */
 import { useEffect, useRef, useState } from 'react';
-import type { EnvironmentStatus } from '../api/types.js';
+import type { EnvironmentEvents, EnvironmentStatus } from '../../api/contract.js';
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
@@ -30,9 +30,9 @@ export function useEnvironmentEvents(url: string | undefined, handlers: EventHan
     const source = new EventSource(url);
     const onOpen = () => setState('live');
     const onStatus = (event: MessageEvent<string>) => {
-      let status: EnvironmentStatus;
+      let status: EnvironmentEvents['status'];
       try {
-        status = JSON.parse(event.data) as EnvironmentStatus;
+        status = JSON.parse(event.data) as EnvironmentEvents['status'];
       } catch {
         return;
       }

@@ -1,6 +1,6 @@
 /** The page frame: skip link, header with navigation, the simulated-cluster banner, the main area. */
 import type { MouseEvent, ReactNode } from 'react';
-import type { Health, Principal } from '../api/types.js';
+import type { Health, Principal } from '../../api/contract.js';
 import type { Route } from '../logic/router.js';
 
 export function SimulatedBanner(props: { health: Health | undefined }) {

@@ -1,6 +1,6 @@
 /** The phase timeline and the step table of an environment. */
 import { Fragment } from 'react';
-import type { Condition, EnvironmentStatus } from '../api/types.js';
+import type { Condition, EnvironmentStatus } from '../../api/contract.js';
 import { timeline, type StepRow, type TimelineItem } from '../logic/timeline.js';
 import { Badge } from './common.js';
 

@@ -1,7 +1,7 @@
 /** Small shared pieces: badges, alerts, loading and empty states. */
 import type { ReactNode } from 'react';
 import type { ApiError } from '../api/client.js';
-import type { EntryType, EnvironmentPhase } from '../api/types.js';
+import type { EntryType, EnvironmentPhase } from '../../api/contract.js';
 import { ENTRY_TYPE_LABEL } from '../logic/format.js';
 import { phaseLabel, phaseTone, type Tone } from '../logic/timeline.js';
 

@@ -1,5 +1,5 @@
 /** Catalog browser: search and filters over the entry summaries. */
-import type { CatalogSummary, EntryType } from '../api/types.js';
+import type { CatalogSummary, EntryType } from '../../api/contract.js';
 
 export interface CatalogFilter {
   /** Words that must all appear in the name, title, description, owner or tags. */

@@ -1,6 +1,6 @@
 /** Small display helpers: ages and expiry like kubectl prints them, entry type labels. */
-import { parseDuration } from '../../core/environment/duration.js';
-import type { EntryType } from '../api/types.js';
+import { parseDuration } from '../../core/browser.js';
+import type { EntryType } from '../../api/contract.js';
 
 export const ENTRY_TYPE_LABEL: Record<EntryType, string> = { iac: 'IaC', yaml: 'YAML', hybrid: 'Hybrid' };
 

@@ -5,14 +5,14 @@
  * feeds only a secret parameter and a plain one only a plain parameter, the output's schema fits the
  * parameter's (the same compatibility function), and no reference closes a cycle.
  */
-import { schemaIncompatibility } from '../../core/environment/compatibility.js';
+import { schemaIncompatibility } from '../../core/browser.js';
 import type {
   EntryType,
   JsonSchema,
   JsonValue,
   OutputDeclaration,
   OutputReferenceValue,
-} from '../api/types.js';
+} from '../../api/contract.js';
 import { isSchema, isSecretSchema, typeLabel } from './schema.js';
 
 const OUTPUT_REFERENCE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([A-Za-z][A-Za-z0-9_]*)$/;

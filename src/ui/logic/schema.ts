@@ -3,7 +3,7 @@
  * the schema it renders and validates (`formSchema`) and the uiSchema that says how
  * (`schemaToUiSchema`). Pure, so the mapping is tested without a browser.
  */
-import type { JsonSchema, JsonValue } from '../api/types.js';
+import type { JsonSchema, JsonValue } from '../../api/contract.js';
 
 export const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 

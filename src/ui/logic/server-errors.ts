@@ -4,7 +4,7 @@
  * that shows it: a field of the details step, an instance's name or entry, a field of an instance's
  * parameter form (as react-jsonschema-form `extraErrors`), or the general list when no field fits.
  */
-import type { Problem } from '../api/types.js';
+import type { Problem } from '../../api/contract.js';
 
 /** react-jsonschema-form's ErrorSchema shape: messages under `__errors` at each level. */
 export interface ErrorTree {

@@ -4,7 +4,7 @@
  * upcoming; while it is deleted, the reverse order of DESIGN §5 instead. Plus one row per step with
  * its own phase, reason and message.
  */
-import type { EnvironmentPhase, EnvironmentStatus, Part, StepPhase, StepStatus } from '../api/types.js';
+import type { EnvironmentPhase, EnvironmentStatus, Part, StepPhase, StepStatus } from '../../api/contract.js';
 
 export type TimelineState = 'done' | 'current' | 'failed' | 'upcoming';
 export type Tone = 'ok' | 'progress' | 'error' | 'neutral';

@@ -3,15 +3,14 @@
  * their parameter values and output references, and the server's errors placed at their fields.
  * The Environment document (DESIGN §3) is derived from this state, never kept beside it.
  */
-import { parseDuration } from '../../core/environment/duration.js';
-import { dns1123LabelProblem } from '../../core/names/index.js';
+import { dns1123LabelProblem, parseDuration } from '../../core/browser.js';
 import type {
   CatalogVersion,
   EnvironmentDocument,
   EnvironmentType,
   JsonValue,
   OutputReferenceValue,
-} from '../api/types.js';
+} from '../../api/contract.js';
 import type { ChosenInstance } from './references.js';
 import {
   emptyErrors,

@@ -1,6 +1,6 @@
 /** The catalog browser: every entry with its type, owner, tags and versions; search and filters. */
 import { useId, useMemo, useState } from 'react';
-import type { CatalogDetail, CatalogSummary, EntryType, JsonSchema } from '../api/types.js';
+import type { CatalogDetail, CatalogSummary, EntryType, JsonSchema } from '../../api/contract.js';
 import { useDocumentTitle, useLoad } from '../app/hooks.js';
 import { useSession } from '../app/session.js';
 import { Empty, ErrorAlert, Loading, TypeBadge } from '../components/common.js';

@@ -5,7 +5,7 @@
  */
 import { useCallback, useState } from 'react';
 import type { ApiError } from '../api/client.js';
-import type { EnvironmentStatus, EnvironmentView, JsonValue } from '../api/types.js';
+import type { EnvironmentStatus, EnvironmentView, JsonValue } from '../../api/contract.js';
 import { useEnvironmentEvents, type StreamState } from '../app/events.js';
 import { asApiError, useDocumentTitle, useLoad, useNow, usePolling } from '../app/hooks.js';
 import { useSession } from '../app/session.js';

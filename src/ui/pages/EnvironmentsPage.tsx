@@ -1,5 +1,5 @@
 /** The environments dashboard: every environment the user may see, with state, type, owner, age and ttl. */
-import type { EnvironmentSummary } from '../api/types.js';
+import type { EnvironmentSummary } from '../../api/contract.js';
 import { useDocumentTitle, useLoad, useNow, usePolling } from '../app/hooks.js';
 import { useSession } from '../app/session.js';
 import { Empty, ErrorAlert, Loading, PhaseBadge } from '../components/common.js';

@@ -1,7 +1,7 @@
 /** Sign in with a bearer token; it is checked against the API (`whoami`) before it is kept. */
 import { useId, useState, type FormEvent } from 'react';
 import { ApiClient, type ApiError } from '../api/client.js';
-import type { Principal } from '../api/types.js';
+import type { Principal } from '../../api/contract.js';
 import { asApiError } from '../app/hooks.js';
 
 export function SignIn(props: { reason?: string; onSignedIn: (token: string, user: Principal) => void }) {

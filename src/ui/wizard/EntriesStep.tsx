@@ -1,6 +1,6 @@
 /** Step 2: choose catalog entries; each becomes an instance with a name and a version. */
 import { useId, useMemo, useState, type Dispatch } from 'react';
-import type { CatalogSummary } from '../api/types.js';
+import type { CatalogSummary } from '../../api/contract.js';
 import type { Load } from '../app/hooks.js';
 import { ErrorAlert, Loading, TypeBadge } from '../components/common.js';
 import { Field } from '../components/Field.js';

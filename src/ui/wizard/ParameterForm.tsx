@@ -17,7 +17,7 @@ import {
   type UiSchema,
 } from '@rjsf/utils';
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type Ref } from 'react';
-import type { CatalogVersion, JsonSchema, JsonValue } from '../api/types.js';
+import type { CatalogVersion, JsonSchema, JsonValue } from '../../api/contract.js';
 import {
   referenceCandidates,
   referenceProblem,

@@ -1,6 +1,6 @@
 /** Step 3: one generated form per instance. */
 import { useCallback, useId, type Dispatch } from 'react';
-import type { JsonValue } from '../api/types.js';
+import type { JsonValue } from '../../api/contract.js';
 import { ErrorAlert, Loading, TypeBadge } from '../components/common.js';
 import type { ChosenInstance } from '../logic/references.js';
 import type { InstanceDraft, WizardAction, WizardState } from '../logic/wizard.js';

@@ -4,7 +4,7 @@
  */
 import { useEffect, useMemo, useState, type Dispatch } from 'react';
 import type { ApiError } from '../api/client.js';
-import type { DryRunResult, JsonValue, RepoName } from '../api/types.js';
+import type { DryRun, JsonValue, RepoName } from '../../api/contract.js';
 import { asApiError } from '../app/hooks.js';
 import { useSession } from '../app/session.js';
 import { ErrorAlert, Loading } from '../components/common.js';
@@ -17,8 +17,7 @@ const REPO_LABEL: Record<RepoName, string> = {
   apps: 'Application repository (Argo CD)',
 };
 
-type Plan =
-  { state: 'loading' } | { state: 'ready'; result: DryRunResult } | { state: 'error'; error: ApiError };
+type Plan = { state: 'loading' } | { state: 'ready'; result: DryRun } | { state: 'error'; error: ApiError };
 
 export function ReviewStep(props: {
   state: WizardState;
@@ -165,7 +164,7 @@ function pendingNote(step: string | undefined): string {
     : 'written once the outputs it needs are known';
 }
 
-function PlanView(props: { result: DryRunResult }) {
+function PlanView(props: { result: DryRun }) {
   const { plan, files } = props.result;
   const phases = [1, 2] as const;
   const repos: RepoName[] = ['platform', 'apps'];

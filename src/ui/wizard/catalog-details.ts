@@ -1,7 +1,7 @@
 /** The full catalog entries (schemas, outputs) of the entries chosen in the wizard, fetched once each. */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ApiError } from '../api/client.js';
-import type { CatalogDetail, CatalogVersion } from '../api/types.js';
+import type { CatalogDetail, CatalogVersion } from '../../api/contract.js';
 import { asApiError } from '../app/hooks.js';
 import { useSession } from '../app/session.js';
 

@@ -1,0 +1,245 @@
+/**
+ * The REST contract (DESIGN §7): every body that /api/v1, /healthz and the event stream send or
+ * take, declared once. The controllers return these types, the portal (src/ui) and the CLI
+ * (src/cli) read them.
+ *
+ * Types only, imported with `import type`: nothing here runs, so neither the browser bundle nor the
+ * CLI takes server code with it. It reaches the core through src/core/browser.ts, as the portal
+ * does (src/ui compiles this file without Node's types), never through src/core/index.ts.
+ *
+ * src/api/openapi.ts describes the same shapes as JSON Schema for the OpenAPI document, and tsc
+ * holds it to these types field by field; test/api/contract.test.ts checks that the routes answer
+ * with those schemas and that real responses validate against them.
+ */
+import type {
+  EntryMetadata,
+  EntryType,
+  EnvironmentDocument,
+  EnvironmentType,
+  HelmSource,
+  InstanceRequest,
+  JsonSchema,
+  JsonValue,
+  OutputDeclaration,
+  OutputReferenceValue,
+  Part,
+  Plan,
+  Problem,
+  Step,
+  Wave,
+} from '../core/browser.js';
+
+export type {
+  EntryMetadata,
+  EntryType,
+  EnvironmentDocument,
+  EnvironmentType,
+  HelmSource,
+  InstanceRequest,
+  JsonSchema,
+  JsonValue,
+  OutputDeclaration,
+  OutputReferenceValue,
+  Part,
+  Plan,
+  Problem,
+  Step,
+  Wave,
+};
+
+// The phases, Condition and StepStatus mirror src/core/status, and RepoName mirrors `Repo` of
+// src/core/render: the browser cannot compile those modules (they hash with node:crypto).
+// src/api/openapi.ts asserts that each stays identical to its original.
+
+export type EnvironmentPhase =
+  | 'Creating'
+  | 'ProvisioningInfrastructure'
+  | 'InfrastructureReady'
+  | 'DeployingApplications'
+  | 'Ready'
+  | 'Failed'
+  | 'Invalid'
+  | 'Deleting';
+
+export type StepPhase = 'Pending' | 'Progressing' | 'Ready' | 'Failed' | 'Deleting';
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+}
+
+export interface StepStatus {
+  instance: string;
+  part: Part;
+  phase: StepPhase;
+  reason: string;
+  message: string;
+}
+
+export type RepoName = 'platform' | 'apps';
+
+/** Every response that shows an environment says whether its cluster is envcat's simulator. */
+export type ClusterKind = 'simulated' | 'kubernetes';
+
+export type Role = 'platform' | 'developer';
+
+/** `GET /api/v1/whoami`. `platform` sees every environment, `developer` their own. */
+export interface Principal {
+  name: string;
+  role: Role;
+}
+
+/** `GET /healthz` (no token needed). */
+export interface Health {
+  status: 'ok';
+  version: string;
+  cluster: ClusterKind;
+  clusterDescription: string;
+}
+
+/** The body of every error response: each problem with its JSON pointer into the request. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+  errors: Problem[];
+}
+
+/** An entry of `GET /api/v1/catalogs`: its latest version, and every version number. */
+export interface CatalogSummary {
+  name: string;
+  title: string;
+  description: string;
+  owner: string;
+  tags: string[];
+  type: EntryType;
+  latestVersion: string;
+  /** Newest first. */
+  versions: string[];
+}
+
+export interface CatalogList {
+  items: CatalogSummary[];
+}
+
+/** One version of an entry; also the answer to `POST /api/v1/catalogs`. */
+export interface CatalogVersion {
+  version: string;
+  digest: string;
+  type: EntryType;
+  parameters: JsonSchema;
+  outputs: OutputDeclaration[];
+  /** Names of the parameters whose values go to a Secret, never to Git. */
+  secretParameters: string[];
+  helm?: HelmSource;
+  /** The Terraform module's source. */
+  module?: string;
+}
+
+/** `GET /api/v1/catalogs/{name}`. */
+export interface CatalogDetail extends CatalogSummary {
+  /** The latest version's metadata, as published. */
+  metadata: EntryMetadata & { annotations?: Record<string, string> };
+  /** Newest first. */
+  items: CatalogVersion[];
+}
+
+/** `POST /api/v1/catalogs` as JSON: `catalog.yaml` and the files it names. */
+export interface PublishRequest {
+  files: Array<{ path: string; content: string }>;
+}
+
+/** `GET /api/v1/environments`. */
+export interface EnvironmentList {
+  items: EnvironmentSummary[];
+  cluster: ClusterKind;
+}
+
+export interface EnvironmentSummary {
+  name: string;
+  namespace?: string;
+  type?: string;
+  owner?: string;
+  description?: string;
+  ttl?: string;
+  createdAt?: string;
+  phase: EnvironmentPhase;
+  message: string;
+  instances: Array<{ name: string; entry: string }>;
+}
+
+/** A commit that touched the environment, in either repo. */
+export interface Commit {
+  repo: RepoName;
+  sha: string;
+  message: string;
+  date: string;
+}
+
+export interface EnvironmentStatus {
+  phase: EnvironmentPhase;
+  message: string;
+  conditions: Condition[];
+  steps: StepStatus[];
+  /** Non-sensitive outputs only, by instance. */
+  outputs: Record<string, Record<string, JsonValue>>;
+  /** Newest first. */
+  commits: Commit[];
+  /** Why an Invalid environment is invalid. */
+  errors?: Problem[];
+  observedAt: string;
+  cluster: ClusterKind;
+}
+
+/**
+ * The request's metadata as committed to Git, plus `creationTimestamp` once envcat knows it. An
+ * Invalid environment's request is whatever was committed: read the rest defensively.
+ */
+export interface EnvironmentMetadata {
+  name: string;
+  creationTimestamp?: string;
+  [key: string]: JsonValue | undefined;
+}
+
+/** The request's spec as committed to Git, without secret values; for an Invalid environment, any object. */
+export type EnvironmentSpec = Partial<EnvironmentDocument['spec']> & { [key: string]: JsonValue | undefined };
+
+/** `GET /api/v1/environments/{name}`, and the answer to a create and a retry. */
+export interface EnvironmentView {
+  apiVersion: string;
+  kind: string;
+  metadata: EnvironmentMetadata;
+  spec?: EnvironmentSpec;
+  status: EnvironmentStatus;
+}
+
+/** A file a create would commit; `pending` ones wait for infrastructure outputs to be rendered. */
+export interface PlannedFile {
+  repo: RepoName;
+  path: string;
+  step?: string;
+  pending?: boolean;
+}
+
+/** `POST /api/v1/environments?dryRun=true`: what a create would do, without doing it. */
+export interface DryRun {
+  plan: Plan;
+  files: PlannedFile[];
+  /** Secrets a create would write (names only). */
+  secrets: Array<{ namespace: string; name: string }>;
+}
+
+/** `DELETE /api/v1/environments/{name}` (202). */
+export interface DeleteAccepted {
+  name: string;
+  phase: 'Deleting';
+}
+
+/** `GET /api/v1/environments/{name}/events`: server-sent events, by event type. */
+export interface EnvironmentEvents {
+  /** The status now, then on every change. */
+  status: EnvironmentStatus;
+  /** The last event: the environment is gone. */
+  deleted: { name: string };
+}

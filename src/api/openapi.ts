@@ -1,0 +1,349 @@
+/**
+ * The contract's shapes (contract.ts) as JSON Schema: the OpenAPI document's `components.schemas`,
+ * which the controllers' responses point at, and against which test/api/contract.test.ts validates
+ * real responses.
+ *
+ * The schemas are written with the small builders below rather than as bare JSON so that tsc holds
+ * each one to its type: `object<T>()` takes exactly T's fields, `optional(...)` exactly where T's
+ * field is optional, and each field's schema must be a Schema of that field's type (enums list
+ * every member). Change a type in contract.ts and this file stops compiling until its schema says
+ * the same. Name each nested object's type from its parent (`object<Plan['steps'][number]>()`):
+ * that is what makes its fields checked too.
+ */
+import type { OpenAPIObject } from '@nestjs/swagger';
+import type { Repo } from '../core/render/index.js';
+import type * as core from '../core/status/index.js';
+import type {
+  CatalogDetail,
+  CatalogList,
+  CatalogSummary,
+  CatalogVersion,
+  ClusterKind,
+  Commit,
+  Condition,
+  DeleteAccepted,
+  DryRun,
+  EntryType,
+  EnvironmentEvents,
+  EnvironmentList,
+  EnvironmentMetadata,
+  EnvironmentPhase,
+  EnvironmentSpec,
+  EnvironmentStatus,
+  EnvironmentSummary,
+  EnvironmentView,
+  ErrorBody,
+  Health,
+  JsonSchema,
+  JsonValue,
+  OutputDeclaration,
+  Part,
+  Plan,
+  PlannedFile,
+  Principal,
+  Problem,
+  PublishRequest,
+  RepoName,
+  StepStatus,
+} from './contract.js';
+
+declare const describes: unique symbol;
+
+/**
+ * A JSON Schema for values of type T. The phantom member (never present at run time) makes T
+ * invariant: a Schema<string> does not pass for a Schema<'a' | 'b'>, nor the other way round.
+ */
+type Schema<T> = { readonly [key: string]: unknown } & { readonly [describes]?: (value: T) => T };
+
+/** True when A and B are the same type (TypeScript's identity relation, not mere assignability). */
+type Same<A, B> = (<U>() => U extends A ? 1 : 2) extends <U>() => U extends B ? 1 : 2 ? true : false;
+
+class Optional<T> {
+  constructor(readonly schema: Schema<T>) {}
+}
+
+/** Named (non-index) keys of T: an interface with an index signature also has named fields. */
+type NamedKey<T> = keyof { [K in keyof T as string extends K ? never : number extends K ? never : K]: 0 };
+
+type Fields<T> = {
+  [K in NamedKey<T>]-?: object extends Pick<T, K> ? Optional<Exclude<T[K], undefined>> : Schema<T[K]>;
+};
+
+/** The schema of T's index signature's values, when T has one; then further keys are allowed. */
+type Others<T> = string extends keyof T ? [others: Schema<Exclude<T[string & keyof T], undefined>>] : [];
+
+const string = (): Schema<string> => ({ type: 'string' });
+const integer = (): Schema<number> => ({ type: 'integer' });
+const boolean = (): Schema<boolean> => ({ type: 'boolean' });
+/** Any JSON value. */
+const json = (): Schema<JsonValue> => ({});
+
+/** A document whose shape another schema owns (a catalog entry's parameter schema, a request's spec). */
+function opaque<T>(description: string): Schema<T> {
+  return { type: 'object', description };
+}
+
+function optional<T>(schema: Schema<T>): Optional<T> {
+  return new Optional(schema);
+}
+
+function arrayOf<T>(items: Schema<T>): Schema<T[]> {
+  return { type: 'array', items };
+}
+
+function mapOf<T>(values: Schema<T>): Schema<Record<string, T>> {
+  return { type: 'object', additionalProperties: values };
+}
+
+/** Every value of the union T: leaving one out does not compile. */
+function oneOf<T extends string | number>() {
+  return <const V extends readonly T[]>(
+    values: V & ([Exclude<T, V[number]>] extends [never] ? unknown : { missing: Exclude<T, V[number]> }),
+  ): Schema<T> => ({ type: typeof values[0] === 'number' ? 'integer' : 'string', enum: values });
+}
+
+/** An object with exactly T's fields; no others unless T has an index signature. */
+function object<T>() {
+  return (fields: Fields<T>, ...[others]: Others<T>): Schema<T> => {
+    const properties: Record<string, unknown> = {};
+    const required: string[] = [];
+    for (const [key, field] of Object.entries(
+      fields as Record<string, Schema<unknown> | Optional<unknown>>,
+    )) {
+      if (field instanceof Optional) properties[key] = field.schema;
+      else {
+        properties[key] = field;
+        required.push(key);
+      }
+    }
+    return {
+      type: 'object',
+      properties,
+      ...(required.length > 0 ? { required } : {}),
+      additionalProperties: others ?? false,
+    };
+  };
+}
+
+const entryType = oneOf<EntryType>()(['iac', 'yaml', 'hybrid']);
+const repoName = oneOf<RepoName>()(['platform', 'apps']);
+const part = oneOf<Part>()(['infra', 'apps']);
+const clusterKind = oneOf<ClusterKind>()(['simulated', 'kubernetes']);
+const phase = oneOf<EnvironmentPhase>()([
+  'Creating',
+  'ProvisioningInfrastructure',
+  'InfrastructureReady',
+  'DeployingApplications',
+  'Ready',
+  'Failed',
+  'Invalid',
+  'Deleting',
+]);
+const parameterSchema = opaque<JsonSchema>('a JSON Schema (draft 2020-12)');
+
+const problem = object<Problem>()({ file: optional(string()), path: string(), message: string() });
+
+const condition = object<Condition>()({
+  type: string(),
+  status: oneOf<Condition['status']>()(['True', 'False', 'Unknown']),
+  reason: string(),
+  message: string(),
+});
+
+const stepStatus = object<StepStatus>()({
+  instance: string(),
+  part,
+  phase: oneOf<StepStatus['phase']>()(['Pending', 'Progressing', 'Ready', 'Failed', 'Deleting']),
+  reason: string(),
+  message: string(),
+});
+
+const commit = object<Commit>()({ repo: repoName, sha: string(), message: string(), date: string() });
+
+const environmentStatus = object<EnvironmentStatus>()({
+  phase,
+  message: string(),
+  conditions: arrayOf(condition),
+  steps: arrayOf(stepStatus),
+  outputs: mapOf(mapOf(json())),
+  commits: arrayOf(commit),
+  errors: optional(arrayOf(problem)),
+  observedAt: string(),
+  cluster: clusterKind,
+});
+
+const catalogSummaryFields = {
+  name: string(),
+  title: string(),
+  description: string(),
+  owner: string(),
+  tags: arrayOf(string()),
+  type: entryType,
+  latestVersion: string(),
+  versions: arrayOf(string()),
+};
+
+const catalogVersion = object<CatalogVersion>()({
+  version: string(),
+  digest: string(),
+  type: entryType,
+  parameters: parameterSchema,
+  outputs: arrayOf(
+    object<OutputDeclaration>()({
+      name: string(),
+      schema: parameterSchema,
+      sensitive: optional(boolean()),
+      description: optional(string()),
+    }),
+  ),
+  secretParameters: arrayOf(string()),
+  helm: optional(
+    object<NonNullable<CatalogVersion['helm']>>()({
+      repoURL: string(),
+      chart: string(),
+      targetRevision: string(),
+      releaseName: optional(string()),
+    }),
+  ),
+  module: optional(string()),
+});
+
+const environmentSummary = object<EnvironmentSummary>()({
+  name: string(),
+  namespace: optional(string()),
+  type: optional(string()),
+  owner: optional(string()),
+  description: optional(string()),
+  ttl: optional(string()),
+  createdAt: optional(string()),
+  phase,
+  message: string(),
+  instances: arrayOf(object<EnvironmentSummary['instances'][number]>()({ name: string(), entry: string() })),
+});
+
+const plan = object<Plan>()({
+  steps: arrayOf(
+    object<Plan['steps'][number]>()({
+      id: string(),
+      instance: string(),
+      part,
+      dependsOn: arrayOf(string()),
+      phase: oneOf<1 | 2>()([1, 2]),
+      wave: integer(),
+    }),
+  ),
+  waves: arrayOf(
+    object<Plan['waves'][number]>()({
+      number: integer(),
+      phase: oneOf<1 | 2>()([1, 2]),
+      part,
+      steps: arrayOf(string()),
+    }),
+  ),
+});
+
+/** The contract types the OpenAPI document names, by the name it gives them. */
+interface Named {
+  Health: Health;
+  Principal: Principal;
+  ErrorBody: ErrorBody;
+  CatalogList: CatalogList;
+  CatalogDetail: CatalogDetail;
+  CatalogVersion: CatalogVersion;
+  PublishRequest: PublishRequest;
+  EnvironmentList: EnvironmentList;
+  EnvironmentView: EnvironmentView;
+  EnvironmentStatus: EnvironmentStatus;
+  EnvironmentDeleted: EnvironmentEvents['deleted'];
+  DryRun: DryRun;
+  DeleteAccepted: DeleteAccepted;
+}
+
+export type SchemaName = keyof Named;
+
+const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
+  Health: object<Health>()({
+    status: oneOf<'ok'>()(['ok']),
+    version: string(),
+    cluster: clusterKind,
+    clusterDescription: string(),
+  }),
+  Principal: object<Principal>()({
+    name: string(),
+    role: oneOf<Principal['role']>()(['platform', 'developer']),
+  }),
+  ErrorBody: object<ErrorBody>()({ code: string(), message: string(), errors: arrayOf(problem) }),
+  CatalogList: object<CatalogList>()({ items: arrayOf(object<CatalogSummary>()(catalogSummaryFields)) }),
+  CatalogDetail: object<CatalogDetail>()({
+    ...catalogSummaryFields,
+    metadata: object<CatalogDetail['metadata']>()({
+      name: string(),
+      version: string(),
+      title: optional(string()),
+      description: optional(string()),
+      owner: optional(string()),
+      tags: optional(arrayOf(string())),
+      annotations: optional(mapOf(string())),
+    }),
+    items: arrayOf(catalogVersion),
+  }),
+  CatalogVersion: catalogVersion,
+  PublishRequest: object<PublishRequest>()({
+    files: arrayOf(object<PublishRequest['files'][number]>()({ path: string(), content: string() })),
+  }),
+  EnvironmentList: object<EnvironmentList>()({ items: arrayOf(environmentSummary), cluster: clusterKind }),
+  EnvironmentView: object<EnvironmentView>()({
+    apiVersion: string(),
+    kind: string(),
+    metadata: object<EnvironmentMetadata>()(
+      { name: string(), creationTimestamp: optional(string()) },
+      json(),
+    ),
+    spec: optional(opaque<EnvironmentSpec>('the request spec as committed, without secret values')),
+    status: environmentStatus,
+  }),
+  EnvironmentStatus: environmentStatus,
+  EnvironmentDeleted: object<EnvironmentEvents['deleted']>()({ name: string() }),
+  DryRun: object<DryRun>()({
+    plan,
+    files: arrayOf(
+      object<PlannedFile>()({
+        repo: repoName,
+        path: string(),
+        step: optional(string()),
+        pending: optional(boolean()),
+      }),
+    ),
+    secrets: arrayOf(object<DryRun['secrets'][number]>()({ namespace: string(), name: string() })),
+  }),
+  DeleteAccepted: object<DeleteAccepted>()({ name: string(), phase: oneOf<'Deleting'>()(['Deleting']) }),
+};
+
+/** A response or body schema that points at a contract schema. */
+export function ref(name: SchemaName): { $ref: string } {
+  return { $ref: `#/components/schemas/${name}` };
+}
+
+/** The document Nest built from the controllers, with the contract's schemas it points at. */
+export function withContractSchemas(document: OpenAPIObject): OpenAPIObject {
+  return {
+    ...document,
+    components: {
+      ...document.components,
+      schemas: { ...document.components?.schemas, ...(CONTRACT_SCHEMAS as Record<string, object>) },
+    },
+  };
+}
+
+// The contract mirrors these domain types (the browser cannot compile their modules); each pair
+// must stay identical, or this does not compile.
+type Assert<T extends true[]> = T;
+type _MirrorsMatch = Assert<
+  [
+    Same<EnvironmentPhase, core.EnvironmentPhase>,
+    Same<StepStatus['phase'], core.StepPhase>,
+    Same<Condition, core.Condition>,
+    Same<StepStatus, core.StepStatus>,
+    Same<RepoName, Repo>,
+  ]
+>;

@@ -1,0 +1,222 @@
+/**
+ * The engine's commits: a change to one repo for one environment, and what follows it (the view
+ * of the repo moves, the commit is logged and announced, Argo CD is asked to look now); the steps
+ * of a wave or an update, rendered, their Secrets written first, one commit per repo; and the
+ * files of instances removed from the request.
+ */
+import type { Logger } from 'pino';
+import {
+  EnvcatError,
+  LABEL,
+  droppedInstances,
+  manifestsDir,
+  renderStep,
+  repoOf,
+  stepFile,
+  type OutputValues,
+  type RenderOptions,
+  type RenderedFile,
+  type ResolvedEnvironment,
+  type SecretPlan,
+  type Step,
+} from '../core/index.js';
+import type { KubeObject } from '../cluster/types.js';
+import type { GitOpsRepo, RepoName } from '../gitops/types.js';
+import type { Blocked } from './blocked.js';
+import type { ArgoRefresher } from './refresh.js';
+import type { RepoView } from './repo-view.js';
+import type { RevisionAcceptance } from './revisions.js';
+import type { SecretWriter } from './secret-writer.js';
+import type { StepClocks } from './step-clock.js';
+
+/** One commit of the engine's: files written and removed in one repo, for one environment. */
+export interface CommitOptions {
+  environment: string;
+  repo: RepoName;
+  write?: ReadonlyArray<{ path: string; content: string }>;
+  remove?: string[];
+  message: string;
+  /** Paths that must not exist yet (a compare-and-swap: see GitOpsRepo.commit). */
+  mustNotExist?: string[];
+  /** The wave committed, for the `committed` event. */
+  wave?: number | undefined;
+}
+
+export interface CommittedEvent {
+  environment: string;
+  repo: RepoName;
+  sha: string;
+  message: string;
+  wave?: number;
+}
+
+export interface CommitterOptions {
+  repos: Record<RepoName, Pick<GitOpsRepo, 'commit'>>;
+  view: Pick<RepoView, 'noteOwnCommit' | 'hasUnder' | 'pathsOf' | 'stepFilesVersion' | 'differs'>;
+  render: RenderOptions;
+  secrets: Pick<SecretWriter, 'ensure'>;
+  revisions: Pick<RevisionAcceptance, 'noteCommitted'>;
+  clocks: Pick<StepClocks, 'noteCommitted'>;
+  refresher: Pick<ArgoRefresher, 'request'>;
+  /** The Applications as the engine's cache has them. */
+  applications: () => readonly KubeObject[];
+  onCommitted: (event: CommittedEvent) => void;
+  now: () => number;
+  logger: Logger;
+}
+
+export class Committer {
+  constructor(private readonly options: CommitterOptions) {}
+
+  /** Commits a change for an environment; returns the commit, or undefined when it changed nothing. */
+  async commit(options: CommitOptions): Promise<string | undefined> {
+    const { environment: name, repo, message, wave } = options;
+    const change = {
+      write: (options.write ?? []).map((f) => ({ path: f.path, content: f.content })),
+      remove: options.remove ?? [],
+      message,
+      ...(options.mustNotExist ? { mustNotExist: options.mustNotExist } : {}),
+    };
+    const result = await this.options.repos[repo].commit(change);
+    if (!this.options.view.noteOwnCommit(repo, change, result)) return undefined;
+    this.options.logger.info(
+      { environment: name, repo, sha: result.sha, attempts: result.attempts },
+      message,
+    );
+    this.options.onCommitted({
+      environment: name,
+      repo,
+      sha: result.sha,
+      message,
+      ...(wave ? { wave } : {}),
+    });
+    this.options.refresher.request(name, repo);
+    return result.sha;
+  }
+
+  /**
+   * Renders the steps and commits them, one commit per repo, after writing the Secrets they read.
+   * A step that does not render, or whose Secret cannot be written, is not committed: it goes in
+   * `blocked` with why. Returns the commits made.
+   */
+  async commitSteps(args: {
+    name: string;
+    env: ResolvedEnvironment;
+    steps: Step[];
+    outputs: OutputValues;
+    blocked: Map<string, Blocked>;
+    wave?: number;
+    update?: boolean;
+  }): Promise<Array<{ repo: RepoName; sha: string }>> {
+    const { name, env, outputs, blocked } = args;
+    const { view } = this.options;
+    const made: Array<{ repo: RepoName; sha: string }> = [];
+    const byRepo: Record<RepoName, RenderedFile[]> = { platform: [], apps: [] };
+    const secrets: SecretPlan[] = [];
+    const committed: Step[] = [];
+    for (const step of args.steps) {
+      try {
+        const rendered = renderStep({ env, step, outputs, options: this.options.render });
+        for (const file of rendered.files) byRepo[file.repo].push(file);
+        secrets.push(...rendered.secrets);
+        committed.push(step);
+      } catch (error) {
+        if (!(error instanceof EnvcatError)) throw error;
+        blocked.set(step.id, { reason: 'RenderFailed', message: error.message });
+      }
+    }
+    for (const secret of secrets) {
+      const problem = await this.options.secrets.ensure(env, secret);
+      if (problem) {
+        for (const step of committed) blocked.set(step.id, problem);
+        return made;
+      }
+    }
+    const described = committed
+      .map((s) => {
+        const instance = env.instances.find((i) => i.name === s.instance);
+        return `${s.instance} (${instance?.entry.name}@${instance?.entry.version})`;
+      })
+      .join(', ');
+    const what = args.update ? 'update' : `wave ${args.wave ?? '?'}`;
+    for (const repo of ['platform', 'apps'] as const) {
+      const files = byRepo[repo];
+      if (files.length === 0) continue;
+      const part = repo === 'platform' ? 'infrastructure' : 'applications';
+      // An apps step's manifests directory is replaced whole, so a manifest dropped from the entry goes too.
+      const remove =
+        repo === 'apps'
+          ? committed
+              .filter((s) => s.part === 'apps')
+              .map((s) => `${manifestsDir(name, s.instance)}/`)
+              .filter((dir) => view.hasUnder('apps', name, dir))
+          : [];
+      const sha = await this.commit({
+        environment: name,
+        repo,
+        write: files,
+        remove,
+        message: `envcat: ${name}: ${what}, ${part}: ${described}`,
+        wave: args.wave,
+      });
+      if (sha) made.push({ repo, sha });
+      if (repo === 'apps' && sha) {
+        for (const step of committed)
+          if (step.part === 'apps') this.options.revisions.noteCommitted(name, step.instance, sha);
+      }
+      if (sha)
+        for (const step of committed)
+          if (repoOf(step.part) === repo)
+            this.options.clocks.noteCommitted(
+              name,
+              step,
+              view.stepFilesVersion(name, step),
+              this.options.now(),
+            );
+    }
+    return made;
+  }
+
+  /** True when the step's files in Git are not what it renders to now (an output not known yet: false). */
+  rendersDifferently(env: ResolvedEnvironment, step: Step, outputs: OutputValues): boolean {
+    try {
+      const rendered = renderStep({ env, step, outputs, options: this.options.render });
+      return this.options.view.differs(repoOf(step.part), rendered.files);
+    } catch (error) {
+      if (error instanceof EnvcatError) return false; // an output is not known (yet): keep what is there
+      throw error;
+    }
+  }
+
+  /** Instances removed from the request: their apps go first, their infrastructure once those are gone. */
+  async removeDroppedInstances(name: string, env: ResolvedEnvironment): Promise<void> {
+    const kept = new Set(env.instances.map((i) => i.name));
+    const dropped = (repo: RepoName, part: 'infra' | 'apps') =>
+      droppedInstances({ environment: name, part, paths: this.options.view.pathsOf(repo, name), kept });
+    const apps = dropped('apps', 'apps');
+    if (apps.length > 0) {
+      const remove = apps.flatMap((i) => [stepFile(name, 'apps', i), `${manifestsDir(name, i)}/`]);
+      await this.commit({
+        environment: name,
+        repo: 'apps',
+        remove,
+        message: `envcat: ${name}: remove applications of ${apps.join(', ')}`,
+      });
+    }
+    const liveApps = new Set(
+      this.options
+        .applications()
+        .filter((a) => a.metadata.labels?.[LABEL.environment] === name)
+        .map((a) => a.metadata.labels?.[LABEL.instance]),
+    );
+    const infra = dropped('platform', 'infra').filter((i) => !liveApps.has(i));
+    if (infra.length > 0) {
+      await this.commit({
+        environment: name,
+        repo: 'platform',
+        remove: infra.map((i) => stepFile(name, 'infra', i)),
+        message: `envcat: ${name}: remove infrastructure of ${infra.join(', ')}`,
+      });
+    }
+  }
+}

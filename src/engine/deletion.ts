@@ -1,0 +1,192 @@
+/**
+ * The deletion pass (DESIGN §5): an environment whose deletion was asked for (or whose ttl ran
+ * out, or whose request is gone) is removed in the reverse of the order it was created in, one
+ * step per pass; core's nextDeletionAction decides the step from what Git and the cluster hold,
+ * and this carries it out: a commit, a wait (Argo CD is asked to look again), the Secrets.
+ */
+import type { Logger } from 'pino';
+import {
+  LABEL,
+  environmentPrefix,
+  managedSelector,
+  nextDeletionAction,
+  parseNamespaceClaim,
+  partDir,
+  stepFile,
+} from '../core/index.js';
+import type { ClusterClient, KubeObject } from '../cluster/types.js';
+import type { RepoName } from '../gitops/types.js';
+import type { Committer } from './committer.js';
+import type { DesiredEnvironment } from './desired-state.js';
+import type { ArgoRefresher } from './refresh.js';
+import type { RepoView } from './repo-view.js';
+import type { StatusBoard } from './status-board.js';
+import type { StepObserver } from './step-observer.js';
+import type { Requeue } from './work-queue.js';
+
+const environmentOf = (object: KubeObject) => object.metadata.labels?.[LABEL.environment] ?? '';
+/** How often a deletion looks again whether its Namespace is gone (not watched: asked only then). */
+const NAMESPACE_POLL_MS = 2_000;
+
+export interface DeletionOptions {
+  view: Pick<RepoView, 'hasUnder' | 'pathsOf' | 'claimsOf'>;
+  /** The Applications and Workspaces as the engine's caches have them. */
+  applications: () => readonly KubeObject[];
+  workspaces: () => readonly KubeObject[];
+  cluster: Pick<ClusterClient, 'list' | 'delete' | 'get'>;
+  observer: Pick<StepObserver, 'observe'>;
+  board: Pick<StatusBoard, 'publishDeleting'>;
+  committer: Pick<Committer, 'commit'>;
+  refresher: Pick<ArgoRefresher, 'ifStillWaiting'>;
+  queue: Requeue;
+  /** The environment is gone, its claim released: the engine forgets it and says so. */
+  onDeleted: (name: string) => void;
+  logger: Logger;
+}
+
+export class Deletion {
+  constructor(private readonly options: DeletionOptions) {}
+
+  async reconcile(name: string, desired: DesiredEnvironment | undefined): Promise<void> {
+    const prefix = environmentPrefix(name);
+    const has = (repo: RepoName, dir: string) => this.options.view.hasUnder(repo, name, dir);
+    const live = (objects: readonly KubeObject[]) =>
+      objects
+        .filter((o) => o.metadata.labels?.[LABEL.environment] === name && o.metadata.labels[LABEL.instance])
+        .map((o) => o.metadata.labels?.[LABEL.instance] ?? o.metadata.name);
+    const liveApplications = live(this.options.applications());
+    const liveWorkspaces = live(this.options.workspaces());
+    const committedApps = has('apps', prefix) ? ['apps'] : [];
+    const infraDir = partDir(name, 'infra');
+    const committedInfra = [...this.options.view.pathsOf('platform', name)]
+      .filter((p) => p.startsWith(infraDir) && p.endsWith('.yaml'))
+      .map((p) => p.slice(infraDir.length, -'.yaml'.length));
+    const secrets =
+      committedApps.length === 0 &&
+      committedInfra.length === 0 &&
+      liveApplications.length === 0 &&
+      liveWorkspaces.length === 0
+        ? await this.options.cluster.list(
+            { apiVersion: 'v1', kind: 'Secret' },
+            { labelSelector: managedSelector(name) },
+          )
+        : [];
+    const environmentFilesLeft = has('platform', prefix);
+    const belowGone =
+      committedApps.length === 0 &&
+      committedInfra.length === 0 &&
+      liveApplications.length === 0 &&
+      liveWorkspaces.length === 0 &&
+      secrets.length === 0;
+    const namespaceLeft = belowGone && !environmentFilesLeft ? await this.ownNamespaceLeft(name) : undefined;
+    const action = nextDeletionAction({
+      committedApps,
+      committedInfra,
+      liveApplications,
+      liveWorkspaces,
+      secretsLeft: secrets.length > 0,
+      environmentFilesLeft,
+      ...(namespaceLeft ? { namespaceLeft } : {}),
+      ...(desired?.valid ? { plan: desired.plan } : {}),
+    });
+    const steps = desired?.valid
+      ? desired.plan.steps.map((step) => this.options.observer.observe(desired.environment, step, undefined))
+      : [];
+    const publishDeleting = (message: string) => this.options.board.publishDeleting(name, steps, message);
+    switch (action.kind) {
+      case 'removeApps':
+        await this.options.committer.commit({
+          environment: name,
+          repo: 'apps',
+          remove: [prefix],
+          message: `envcat: ${name}: delete applications`,
+        });
+        publishDeleting('removing the applications');
+        this.options.queue.add(name);
+        return;
+      case 'waitForApps':
+        publishDeleting(`waiting for Argo CD to delete ${action.remaining.join(', ')}`);
+        this.options.refresher.ifStillWaiting(name, 'apps');
+        this.options.queue.addAfter(name, 10_000);
+        return;
+      case 'removeInfra':
+        // The last wave first (core nextDeletionAction): a database goes before the VPC it is in.
+        await this.options.committer.commit({
+          environment: name,
+          repo: 'platform',
+          remove: action.instances.map((i) => stepFile(name, 'infra', i)),
+          message: `envcat: ${name}: delete infrastructure of ${action.instances.join(', ')}`,
+        });
+        publishDeleting(action.message);
+        this.options.queue.add(name);
+        return;
+      case 'waitForInfra':
+        publishDeleting(action.message);
+        this.options.refresher.ifStillWaiting(name, 'platform');
+        this.options.queue.addAfter(name, 10_000);
+        return;
+      case 'deleteSecrets':
+        for (const secret of secrets)
+          await this.options.cluster.delete({
+            apiVersion: 'v1',
+            kind: 'Secret',
+            name: secret.metadata.name,
+            ...(secret.metadata.namespace ? { namespace: secret.metadata.namespace } : {}),
+          });
+        publishDeleting('deleting the secrets');
+        this.options.queue.add(name);
+        return;
+      case 'removeEnvironmentFiles':
+        // The claim stays until the Namespace is gone (core nextDeletionAction says why); a claim
+        // alone keeps the environment known, so this loop comes back for it, after a restart too.
+        await this.options.committer.commit({
+          environment: name,
+          repo: 'platform',
+          remove: [prefix],
+          message: `envcat: ${name}: delete environment`,
+        });
+        publishDeleting('removing the environment files; its namespace goes next');
+        this.options.queue.add(name);
+        return;
+      case 'waitForNamespace':
+        publishDeleting(action.message);
+        this.options.refresher.ifStillWaiting(name, 'platform');
+        this.options.queue.addAfter(name, NAMESPACE_POLL_MS);
+        return;
+      case 'removeEnvironment': {
+        const remove = this.options.view.claimsOf(name);
+        if (remove.length > 0)
+          await this.options.committer.commit({
+            environment: name,
+            repo: 'platform',
+            remove,
+            message: `envcat: ${name}: release namespace ${remove.map((c) => parseNamespaceClaim(c)?.namespace).join(', ')}`,
+          });
+        this.options.logger.info({ environment: name }, 'environment deleted');
+        this.options.onDeleted(name);
+        return;
+      }
+    }
+  }
+
+  /**
+   * The Namespace the environment claimed (or renders), while it still exists and is labelled as
+   * this environment's. Read directly, not watched: it is asked only at the end of a deletion.
+   */
+  private async ownNamespaceLeft(name: string): Promise<{ name: string; terminating: boolean } | undefined> {
+    const namespaces = new Set(
+      this.options.view.claimsOf(name).flatMap((path) => parseNamespaceClaim(path)?.namespace ?? []),
+    );
+    for (const namespace of namespaces) {
+      const live = await this.options.cluster.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+      if (live && environmentOf(live) === name)
+        return {
+          name: namespace,
+          terminating:
+            live.metadata.deletionTimestamp !== undefined ||
+            (live.status as { phase?: unknown } | undefined)?.phase === 'Terminating',
+        };
+    }
+    return undefined;
+  }
+}

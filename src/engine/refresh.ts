@@ -1,0 +1,167 @@
+/**
+ * Asks Argo CD to look at Git now (the decisions are core's: status/refresh.ts). Argo CD polls
+ * Git every 3 minutes; instead, the engine does what Argo CD's Git webhook does (DESIGN §4): the
+ * bootstrap ApplicationSet regenerates now (a new or removed environment directory), and the
+ * environment's Applications re-read Git now. The requests go out beside the reconcile, which
+ * does not wait for them; and while a committed step waits for Argo CD, it is asked again.
+ */
+import type { Logger } from 'pino';
+import {
+  NotFoundError,
+  REFRESH_AGAIN_MS,
+  refreshAgainDue,
+  refreshTargets,
+  waitsForArgo,
+  type RefreshTarget,
+  type StepObservation,
+} from '../core/index.js';
+import type { ClusterClient, KubeObject } from '../cluster/types.js';
+import { KindNotServedError } from '../cluster/index.js';
+import type { RepoName } from '../gitops/types.js';
+import { Coalescer } from './coalescer.js';
+import { describeError } from './describe-error.js';
+import type { Requeue } from './work-queue.js';
+
+export const DEFAULT_APPLICATION_SETS: Record<RepoName, string> = {
+  platform: 'envcat-platform',
+  apps: 'envcat-apps',
+};
+
+export function defaultParentApplication(repo: RepoName, environment: string): string {
+  return `envcat-${repo}-${environment}`;
+}
+
+export interface ArgoRefresherOptions {
+  cluster: Pick<ClusterClient, 'mergePatch'>;
+  /** Argo CD's namespace, where its ApplicationSets and Applications are. */
+  namespace: string;
+  /** Names of the bootstrap ApplicationSets (gitops/bootstrap) that watch each repo. */
+  applicationSets?: Record<RepoName, string>;
+  /** Name of the Argo CD Application the bootstrap ApplicationSet generates for an environment's directory. */
+  parentApplication?: (repo: RepoName, environment: string) => string;
+  /** The Applications as the engine's cache has them. */
+  applications: () => readonly KubeObject[];
+  now: () => number;
+  queue: Requeue;
+  logger: Logger;
+}
+
+export class ArgoRefresher {
+  /** When a refresh was last asked for, by repo and environment. */
+  private readonly refreshedAt = new Map<string, number>();
+  /** Since when a committed step has waited to show up in the cluster at our revision, by repo and environment. */
+  private readonly waitingSince = new Map<string, number>();
+  /** Refresh requests, one under way per object (see refreshTarget). */
+  private readonly refreshes = new Coalescer();
+
+  constructor(private readonly options: ArgoRefresherOptions) {}
+
+  /** After a commit to `repo` for the environment: the repo's ApplicationSet and the environment's Applications look at Git now. */
+  request(environment: string, repo: RepoName): void {
+    const { options } = this;
+    this.refreshedAt.set(`${repo}/${environment}`, options.now());
+    const targets = refreshTargets({
+      repo,
+      environment,
+      applicationSet: (options.applicationSets ?? DEFAULT_APPLICATION_SETS)[repo],
+      parentApplication: (options.parentApplication ?? defaultParentApplication)(repo, environment),
+      applications: repo === 'apps' ? options.applications() : [],
+    });
+    for (const target of targets) this.refreshTarget(environment, target);
+  }
+
+  /**
+   * Apps wait until the environment's AppProject is in the cluster as rendered (project-gate.ts).
+   * Meanwhile Argo CD is asked to sync the platform folder (the request may have been committed by
+   * the API, which asks for no refresh), again every REFRESH_AGAIN_MS; the platform Application's
+   * status changes trigger the next pass.
+   */
+  whileProjectMissing(environment: string): void {
+    if (this.options.now() - (this.refreshedAt.get(`platform/${environment}`) ?? 0) >= REFRESH_AGAIN_MS)
+      this.request(environment, 'platform');
+    this.options.queue.addAfter(environment, REFRESH_AGAIN_MS);
+  }
+
+  /**
+   * A step counts as stuck once it has been absent from the cluster (or at an older revision) for
+   * REFRESH_AGAIN_MS, and no refresh was asked for meanwhile. Right after a restart most Applications
+   * are "at an older revision" only until the Git lookup of our last commit returns: no refresh for them.
+   */
+  againIfStuck(environment: string, observed: readonly StepObservation[]): void {
+    for (const repo of ['platform', 'apps'] as const) {
+      if (!waitsForArgo(observed, repo === 'platform' ? 'infra' : 'apps')) {
+        this.waitingSince.delete(`${repo}/${environment}`);
+        continue;
+      }
+      this.ifStillWaiting(environment, repo);
+      this.options.queue.addAfter(environment, REFRESH_AGAIN_MS);
+    }
+  }
+
+  /**
+   * While a commit (or a removal, in a deletion) waits for Argo CD, ask it to look again once the
+   * wait has lasted REFRESH_AGAIN_MS with no refresh asked meanwhile: the first request may have
+   * been lost (refused by a busy API server, or set while another was pending), and Argo CD's own
+   * poll is minutes away.
+   */
+  ifStillWaiting(environment: string, repo: RepoName): void {
+    const key = `${repo}/${environment}`;
+    const now = this.options.now();
+    const since = this.waitingSince.get(key) ?? now;
+    this.waitingSince.set(key, since);
+    if (refreshAgainDue({ now, waitingSince: since, askedAt: this.refreshedAt.get(key) })) {
+      this.options.logger.info({ environment, repo }, 'asking Argo CD to refresh again');
+      this.request(environment, repo);
+    }
+  }
+
+  /** Forget an environment (deleted). */
+  forget(environment: string): void {
+    for (const repo of ['platform', 'apps']) {
+      this.refreshedAt.delete(`${repo}/${environment}`);
+      this.waitingSince.delete(`${repo}/${environment}`);
+    }
+  }
+
+  /** Resolves when no request is under way. */
+  async idle(): Promise<void> {
+    await this.refreshes.idle();
+  }
+
+  /** Lets the requests under way finish, without asking again. */
+  async stop(): Promise<void> {
+    await this.refreshes.stop();
+  }
+
+  /**
+   * One refresh request per object at a time: asked again while one is under way, it is sent once
+   * more after it (the commit that asked may have landed after the first was sent). A burst of
+   * 100 environments committed within a second is then a few patches of the ApplicationSet, not
+   * 100, and no reconcile worker waits on the API for them.
+   */
+  private refreshTarget(environment: string, target: RefreshTarget): void {
+    this.refreshes.run(`${target.kind}/${target.name}`, () => this.send(environment, target));
+  }
+
+  private async send(environment: string, target: RefreshTarget): Promise<void> {
+    const ref = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: target.kind,
+      name: target.name,
+      namespace: this.options.namespace,
+    };
+    try {
+      await this.options.cluster.mergePatch(ref, {
+        metadata: { annotations: { [target.annotation]: target.value } },
+      });
+    } catch (error) {
+      // Not there (yet): the ApplicationSet creates it from the commit, and it reads Git when it starts.
+      if (error instanceof NotFoundError && !(error instanceof KindNotServedError)) return;
+      // Argo CD still finds the commit on its next poll; a failed refresh only costs time.
+      this.options.logger.warn(
+        { environment, kind: target.kind, name: target.name, err: describeError(error) },
+        'refresh request failed',
+      );
+    }
+  }
+}

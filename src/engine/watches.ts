@@ -1,0 +1,51 @@
+/**
+ * What the engine watches: envcat's Workspaces, its Applications (in Argo CD's namespace) and its
+ * Secrets, by the managed-by label, each cached with only what the engine reads
+ * (cache-transform.ts; Secrets by key name, never a value: secretForCache).
+ */
+import type { Logger } from 'pino';
+import { WORKSPACE_API, managedSelector, type RenderOptions } from '../core/index.js';
+import type { ClusterClient, Informer, KubeObject } from '../cluster/types.js';
+import { applicationForCache, workspaceForCache } from './cache-transform.js';
+import { describeError } from './describe-error.js';
+import { secretForCache } from './secrets.js';
+
+export interface Watches {
+  workspaces: Informer;
+  applications: Informer;
+  secrets: Informer;
+}
+
+/** Creates the informers (not started) and reports their changes after the initial list to `onEvent`. */
+export function watchEnvcatObjects(args: {
+  cluster: Pick<ClusterClient, 'informer'>;
+  render: RenderOptions;
+  logger: Logger;
+  onEvent: (source: keyof Watches, object: KubeObject) => void;
+}): Watches {
+  const { cluster, render } = args;
+  const labelSelector = managedSelector();
+  const watches: Watches = {
+    workspaces: cluster.informer(
+      { apiVersion: WORKSPACE_API[render.workspaceApi], kind: 'Workspace' },
+      { labelSelector, transform: workspaceForCache },
+    ),
+    applications: cluster.informer(
+      { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' },
+      { namespace: render.argocd.namespace, labelSelector, transform: applicationForCache },
+    ),
+    secrets: cluster.informer(
+      { apiVersion: 'v1', kind: 'Secret' },
+      { labelSelector, transform: secretForCache },
+    ),
+  };
+  for (const source of ['workspaces', 'applications', 'secrets'] as const) {
+    const informer = watches[source];
+    for (const event of ['ADDED', 'MODIFIED', 'DELETED'] as const)
+      informer.on(event, (object) => args.onEvent(source, object));
+    informer.on('error', (error) =>
+      args.logger.warn({ err: describeError(error) }, 'watch failed; restarting'),
+    );
+  }
+  return watches;
+}

@@ -1,0 +1,57 @@
+/**
+ * The simulated cluster (DESIGN §6): a Kubernetes-API-compatible server plus simulated Crossplane
+ * provider-terraform and Argo CD controllers that read the GitOps repos, with the delay and failure
+ * controls of DESIGN §7. The only import path into the simulator from outside: tests, the benchmark
+ * and src/server/compose.ts, which loads it with a dynamic import when no cluster is configured (no
+ * other product module may import it; eslint.config.js and test/architecture enforce that).
+ */
+export {
+  SimulatedApiServer,
+  type SimulatedApiServerOptions,
+  type StartOptions,
+  type ObjectAccess,
+  type ApiServerStats,
+} from './api-server.js';
+export { FileStoreLog, type FileStoreLogOptions, type StorePersistence } from './store-log.js';
+export {
+  startSimulatedCluster,
+  loadBootstrap,
+  DEFAULT_BOOTSTRAP_DIR,
+  type SimulatedCluster,
+  type SimulatedClusterOptions,
+} from './simulated-cluster.js';
+export {
+  SimulatedProviderTerraform,
+  MANAGED_RESOURCE_FINALIZER,
+  CONNECTION_SECRET_TYPE,
+  type SimulatedProviderTerraformOptions,
+} from './terraform-controller.js';
+export {
+  SimulatedArgoCD,
+  REFRESH_ANNOTATION,
+  APPSET_REFRESH_ANNOTATION,
+  TRACKING_LABEL,
+  IN_CLUSTER_SERVER,
+  type SimulatedArgoCDOptions,
+} from './argocd-controller.js';
+export {
+  RepoControlSource,
+  parseControls,
+  parseControlValue,
+  parseEnvironmentControls,
+  parseDelay,
+  CONTROL_ANNOTATION_PREFIX,
+  type ControlSource,
+  type SimulatorControls,
+  type InstanceRef,
+  type ParsedControls,
+  type ControlProblem,
+} from './controls.js';
+export {
+  simulateOutputs,
+  outputValue,
+  publicOutputs,
+  connectionSecretData,
+  type OutputSpec,
+  type OutputContext,
+} from './outputs.js';

@@ -1,0 +1,56 @@
+/** Small helpers the simulated controllers share. */
+import type { KubeObject, ObjectRef } from '../cluster/index.js';
+
+/** RFC 3339 at second precision, as metav1.Time serialises. */
+export function timestamp(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export function parseTimestamp(text: unknown): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+export function refOf(object: KubeObject): ObjectRef {
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    name: object.metadata.name,
+    ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
+  };
+}
+
+/** A queue key for an object: `apiVersion|kind|namespace|name`. */
+export function keyOf(ref: ObjectRef): string {
+  return [ref.apiVersion, ref.kind, ref.namespace ?? '', ref.name].join('|');
+}
+
+export function refFromKey(key: string): ObjectRef {
+  const [apiVersion = '', kind = '', namespace = '', name = ''] = key.split('|');
+  return { apiVersion, kind, name, ...(namespace ? { namespace } : {}) };
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Structural equality of JSON values (key order ignored). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
+  if (isRecord(a) && isRecord(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => jsonEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** An error's type and message for a log line (never a value that could hold a secret). */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (error instanceof Error)
+    return { type: error.name, message: error.message, ...('code' in error ? { code: error.code } : {}) };
+  return { message: String(error) };
+}

@@ -1,0 +1,156 @@
+/**
+ * ArgoRefresher: the Argo CD refresh requests after a commit, while the AppProject is missing and
+ * while a committed step waits, on a fake cluster (records its patches) and a clock the test moves.
+ */
+import { NotFoundError, type StepObservation } from '../../src/core/index.js';
+import type { KubeObject, ObjectRef } from '../../src/cluster/types.js';
+import { KindNotServedError } from '../../src/cluster/index.js';
+import { ArgoRefresher } from '../../src/engine/refresh.js';
+import { recordingLogger, recordingQueue } from './fakes.js';
+
+const T0 = Date.parse('2026-03-01T10:00:00Z');
+
+function setup(options: { fail?: (ref: ObjectRef) => Error | undefined; applications?: KubeObject[] } = {}) {
+  let now = T0;
+  const patches: string[] = [];
+  const cluster = {
+    mergePatch: async (ref: ObjectRef, patch: Record<string, unknown>) => {
+      const error = options.fail?.(ref);
+      if (error) throw error;
+      const annotations = (patch.metadata as { annotations: Record<string, string> }).annotations;
+      patches.push(`${ref.namespace}/${ref.kind}/${ref.name} ${JSON.stringify(annotations)}`);
+      return {} as KubeObject;
+    },
+  };
+  const queue = recordingQueue();
+  const log = recordingLogger();
+  const refresher = new ArgoRefresher({
+    cluster,
+    namespace: 'argocd',
+    applications: () => options.applications ?? [],
+    now: () => now,
+    queue,
+    logger: log.logger,
+  });
+  return { refresher, patches, queue, log, advance: (ms: number) => (now += ms) };
+}
+
+const waiting = (part: 'infra' | 'apps', reason = 'NotApplied'): StepObservation => ({
+  step: { id: `db/${part}`, instance: 'db', part, dependsOn: [], phase: 1, wave: 1 },
+  committed: true,
+  state: { phase: 'Progressing', reason, message: '' },
+});
+
+describe('ArgoRefresher', () => {
+  it("asks the repo's ApplicationSet, the environment's folder and its instances' Applications", async () => {
+    const app = (name: string, env: string): KubeObject => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name, labels: { 'envcat.io/environment': env, 'envcat.io/instance': 'web' } },
+    });
+    const { refresher, patches } = setup({ applications: [app('dev-web', 'dev'), app('prod-web', 'prod')] });
+    // WHEN dev commits to the apps repo
+    refresher.request('dev', 'apps');
+    await refresher.idle();
+    // THEN the default names are used, in Argo CD's namespace
+    expect(patches).toEqual([
+      'argocd/ApplicationSet/envcat-apps {"argocd.argoproj.io/application-set-refresh":"true"}',
+      'argocd/Application/envcat-apps-dev {"argocd.argoproj.io/refresh":"normal"}',
+      'argocd/Application/dev-web {"argocd.argoproj.io/refresh":"normal"}',
+    ]);
+  });
+
+  it('sends one request per object at a time, and once more for the asks made meanwhile', async () => {
+    const { refresher, patches } = setup();
+    // WHEN three commits ask while the first request is under way
+    refresher.request('a', 'platform');
+    refresher.request('b', 'platform');
+    refresher.request('c', 'platform');
+    await refresher.idle();
+    // THEN the ApplicationSet is patched twice, not three times; each folder once
+    expect(patches.filter((p) => p.includes('ApplicationSet'))).toHaveLength(2);
+    expect(patches.filter((p) => p.includes('/Application/'))).toHaveLength(3);
+  });
+
+  it.each([
+    ['an object not there yet', new NotFoundError('not found'), []],
+    [
+      'a kind the cluster does not serve',
+      new KindNotServedError({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet' }),
+      ['refresh request failed'],
+    ],
+    ['a refused request', new Error('etcdserver: request timed out'), ['refresh request failed']],
+  ])('after %s logs %j, and asks the others all the same', async (_name, error, logged) => {
+    const { refresher, patches, log } = setup({
+      fail: (ref) => (ref.kind === 'ApplicationSet' ? error : undefined),
+    });
+    refresher.request('dev', 'platform');
+    await refresher.idle();
+    expect(log.messages()).toEqual(logged);
+    expect(patches).toEqual([
+      'argocd/Application/envcat-platform-dev {"argocd.argoproj.io/refresh":"normal"}',
+    ]);
+  });
+
+  it('while the AppProject is missing, asks for the platform folder at most every 10 s and looks again then', async () => {
+    const { refresher, patches, queue, advance } = setup();
+    refresher.whileProjectMissing('dev');
+    refresher.whileProjectMissing('dev');
+    await refresher.idle();
+    expect(patches).toHaveLength(2); // the ApplicationSet and the folder, once
+    expect(queue.after).toEqual([
+      ['dev', 10_000],
+      ['dev', 10_000],
+    ]);
+    advance(10_000);
+    refresher.whileProjectMissing('dev');
+    await refresher.idle();
+    expect(patches).toHaveLength(4);
+  });
+
+  it('asks again once a committed step has waited 10 s with no request meanwhile', async () => {
+    const { refresher, patches, queue, log, advance } = setup();
+    // GIVEN an infra step committed (and refreshed) now, not in the cluster yet
+    refresher.request('dev', 'platform');
+    await refresher.idle();
+    refresher.againIfStuck('dev', [waiting('infra')]);
+    // THEN it is looked at again in 10 s, without a new request yet
+    expect(queue.after).toEqual([['dev', 10_000]]);
+    advance(9_999);
+    refresher.againIfStuck('dev', [waiting('infra')]);
+    await refresher.idle();
+    expect(patches).toHaveLength(2);
+    // WHEN the wait reaches 10 s THEN it asks again, and says so
+    advance(1);
+    refresher.againIfStuck('dev', [waiting('infra')]);
+    await refresher.idle();
+    expect(patches).toHaveLength(4);
+    expect(log.lines.at(-1)).toMatchObject({
+      environment: 'dev',
+      repo: 'platform',
+      msg: 'asking Argo CD to refresh again',
+    });
+  });
+
+  it('counts the wait anew once the step has caught up', async () => {
+    const { refresher, patches, advance } = setup();
+    refresher.againIfStuck('dev', [waiting('apps', 'OutdatedRevision')]);
+    advance(10_000);
+    // WHEN the step caught up meanwhile THEN the wait is forgotten...
+    refresher.againIfStuck('dev', [waiting('apps', 'Synced')]);
+    // ...and a new one starts from now: nothing is asked yet
+    refresher.againIfStuck('dev', [waiting('apps', 'OutdatedRevision')]);
+    await refresher.idle();
+    expect(patches).toEqual([]);
+  });
+
+  it('waits afresh for an environment it forgot', async () => {
+    const { refresher, patches, advance } = setup();
+    refresher.ifStillWaiting('dev', 'apps');
+    advance(10_000);
+    refresher.forget('dev');
+    refresher.ifStillWaiting('dev', 'apps');
+    await refresher.idle();
+    expect(patches).toEqual([]);
+  });
+});

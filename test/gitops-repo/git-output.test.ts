@@ -1,0 +1,175 @@
+/**
+ * The text GitRepo exchanges with git, without git: the parsers of git-output.ts (fed answers in
+ * git's exact format) and the fast-import text of a commit.
+ */
+import { ExternalError } from '../../src/core/index.js';
+import { commitCommand } from '../../src/gitops/fast-import.js';
+import {
+  parseBlobBatch,
+  parseLog,
+  parseObjectIds,
+  parseRemoteHead,
+  parseTreeListing,
+  pushRejection,
+} from '../../src/gitops/git-output.js';
+
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+const C = 'c'.repeat(40);
+
+describe('parseTreeListing (ls-tree -r -z)', () => {
+  it('reads mode, type, id and the full path, which may hold spaces and tabs', () => {
+    const listing = [
+      `100644 blob ${A}\tenvironments/dev/environment.yaml`,
+      `120000 blob ${B}\tlink`,
+      `160000 commit ${C}\tvendor/module`,
+      `100644 blob ${A}\ta file\twith a tab`,
+      '',
+    ].join('\0');
+    expect(parseTreeListing(listing)).toEqual([
+      { mode: '100644', type: 'blob', id: A, path: 'environments/dev/environment.yaml' },
+      { mode: '120000', type: 'blob', id: B, path: 'link' },
+      { mode: '160000', type: 'commit', id: C, path: 'vendor/module' },
+      { mode: '100644', type: 'blob', id: A, path: 'a file\twith a tab' },
+    ]);
+  });
+  it('is empty for an empty listing', () => {
+    expect(parseTreeListing('')).toEqual([]);
+  });
+});
+
+describe('parseLog (log -z --format=%H%n%aI%n%an <%ae>%n%B)', () => {
+  it('keeps multi-line messages whole, without trailing blank lines', () => {
+    const output =
+      `${A}\n2024-05-01T10:00:00+02:00\nenvcat <envcat@localhost>\nsubject\n\nbody 1\nbody 2\n\n\0` +
+      `\n${B}\n2024-05-01T09:00:00+02:00\nOther <o@x.test>\nfirst\n\n\0`;
+    expect(parseLog(output)).toEqual([
+      {
+        sha: A,
+        date: '2024-05-01T10:00:00+02:00',
+        author: 'envcat <envcat@localhost>',
+        message: 'subject\n\nbody 1\nbody 2',
+      },
+      { sha: B, date: '2024-05-01T09:00:00+02:00', author: 'Other <o@x.test>', message: 'first' },
+    ]);
+  });
+  it('is empty when no commit touched the path', () => {
+    expect(parseLog('')).toEqual([]);
+  });
+});
+
+describe('parseObjectIds (cat-file --batch-check=%(objectname))', () => {
+  it('answers each spec by its line: the id, or undefined where git said missing', () => {
+    expect(parseObjectIds(`${A}\n${B}:nope missing\n${C}\n`, 3)).toEqual([A, undefined, C]);
+  });
+});
+
+describe('parseBlobBatch (cat-file --batch)', () => {
+  it('reads contents by their byte count, multi-byte characters and newlines included', () => {
+    const first = 'name: café\n';
+    const second = 'a\nb';
+    const output = Buffer.concat([
+      Buffer.from(`${A} blob ${Buffer.byteLength(first)}\n${first}\n`),
+      Buffer.from(`${B} blob ${Buffer.byteLength(second)}\n${second}\n`),
+    ]);
+    expect(parseBlobBatch({ output, shas: [A, B], repo: 'apps' })).toEqual(
+      new Map([
+        [A, first],
+        [B, second],
+      ]),
+    );
+  });
+  it.each<[string, string, string[], string]>([
+    [
+      'an object that is not a blob',
+      `${A} tree 0\n\n`,
+      [A],
+      `apps repo: git cat-file returned 'tree' for ${A}`,
+    ],
+    ['a missing object', `${A} missing\n`, [A], `apps repo: git cat-file returned 'missing' for ${A}`],
+    ['a blob left out of the answer', `${A} blob 1\nx\n`, [A, B], `apps repo: object ${B} could not be read`],
+  ])('is an ExternalError for %s', (_case, text, shas, message) => {
+    const parse = () => parseBlobBatch({ output: Buffer.from(text), shas, repo: 'apps' });
+    expect(parse).toThrow(ExternalError);
+    expect(parse).toThrow(message);
+  });
+});
+
+describe('parseRemoteHead (ls-remote)', () => {
+  it.each<[string, string, string | undefined]>([
+    [`${A}\trefs/heads/main\n`, 'main', A],
+    [`${B}\trefs/heads/release/main\n${A}\trefs/heads/main\n`, 'main', A],
+    [`${B}\trefs/heads/other\n`, 'main', undefined],
+    ['', 'main', undefined],
+  ])('finds the exact branch in %j', (output, branch, expected) => {
+    expect(parseRemoteHead(output, branch)).toBe(expected);
+  });
+});
+
+describe('pushRejection (push --porcelain)', () => {
+  it.each<[string, string, string | undefined]>([
+    [
+      'a rejected ref: the reason',
+      `To /srv/x.git\n!\t${A}:refs/heads/main\t[rejected] (fetch first)\nDone\n`,
+      '[rejected] (fetch first)',
+    ],
+    [
+      'a hook that declined',
+      `To /srv/x.git\n!\t${A}:refs/heads/main\t[remote rejected] (pre-receive hook declined)\nDone\n`,
+      '[remote rejected] (pre-receive hook declined)',
+    ],
+    ['a ref that went through', `To /srv/x.git\n*\t${A}:refs/heads/main\t[new branch]\nDone\n`, undefined],
+    ['no porcelain output at all (a network failure)', '', undefined],
+  ])('%s', (_case, stdout, expected) => {
+    expect(pushRejection(stdout)).toBe(expected);
+  });
+});
+
+describe('commitCommand (fast-import)', () => {
+  it('writes the commit on its parent with exact byte counts, quoted paths in order, deletions as D', () => {
+    const text = commitCommand({
+      ref: 'refs/heads/main',
+      author: { name: 'envcat', email: 'envcat@localhost' },
+      message: 'envcat: dev: wave 1 — café',
+      parent: A,
+      files: [
+        { path: 'z.yaml', content: 'z\n' },
+        { path: 'gone.yaml', content: undefined },
+        { path: 'a "quoted"\\path', content: 'é' },
+      ],
+    });
+    expect(text).toBe(
+      [
+        'commit refs/heads/main',
+        'mark :1',
+        'author envcat <envcat@localhost> now',
+        'committer envcat <envcat@localhost> now',
+        'data 29',
+        'envcat: dev: wave 1 — café',
+        `from ${A}`,
+        'M 100644 inline "a \\"quoted\\"\\\\path"',
+        'data 2',
+        'é',
+        'D "gone.yaml"',
+        'M 100644 inline "z.yaml"',
+        'data 2',
+        'z',
+        '',
+        '',
+      ].join('\n'),
+    );
+  });
+  it('has no parent for the first commit of a branch', () => {
+    const text = commitCommand({
+      ref: 'refs/envcat/commit',
+      author: { name: 'a', email: 'b' },
+      message: 'first',
+      parent: '',
+      files: [{ path: 'x', content: '' }],
+    });
+    expect(text).not.toContain('from ');
+    expect(text).toBe(
+      'commit refs/envcat/commit\nmark :1\nauthor a <b> now\ncommitter a <b> now\ndata 5\nfirst\nM 100644 inline "x"\ndata 0\n\n',
+    );
+  });
+});

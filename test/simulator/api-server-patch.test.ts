@@ -1,0 +1,142 @@
+import { InputError } from '../../src/core/errors/index.js';
+import type { JsonValue } from '../../src/core/index.js';
+import { deepEqual, jsonPatch, mergePatch, parsePointer } from '../../src/simulator/api-server-patch.js';
+
+describe('mergePatch (RFC 7386)', () => {
+  // the examples of RFC 7386 appendix A
+  it.each<[JsonValue, JsonValue, JsonValue]>([
+    [{ a: 'b' }, { a: 'c' }, { a: 'c' }],
+    [{ a: 'b' }, { b: 'c' }, { a: 'b', b: 'c' }],
+    [{ a: 'b' }, { a: null }, {}],
+    [{ a: 'b', b: 'c' }, { a: null }, { b: 'c' }],
+    [{ a: ['b'] }, { a: 'c' }, { a: 'c' }],
+    [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
+    [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
+    [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
+    [
+      ['a', 'b'],
+      ['c', 'd'],
+      ['c', 'd'],
+    ],
+    [{ a: 'b' }, ['c'], ['c']],
+    [{ a: 'foo' }, null, null],
+    [{ a: 'foo' }, 'bar', 'bar'],
+    [{ e: null }, { a: 1 }, { e: null, a: 1 }],
+    [[1, 2], { a: 'b', c: null }, { a: 'b' }],
+    [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
+  ])('GIVEN %j patched with %j THEN %j', (target, patch, expected) => {
+    const before = structuredClone(target);
+    expect(mergePatch(target, patch)).toEqual(expected);
+    expect(target).toEqual(before);
+  });
+});
+
+describe('jsonPatch (RFC 6902)', () => {
+  const doc = { metadata: { labels: { a: '1' } }, spec: { list: ['x', 'y'], 'we/ird~': true } };
+  it.each<[string, unknown, JsonValue]>([
+    [
+      'add a key',
+      [{ op: 'add', path: '/metadata/labels/b', value: '2' }],
+      { ...doc, metadata: { labels: { a: '1', b: '2' } } },
+    ],
+    [
+      'append to a list',
+      [{ op: 'add', path: '/spec/list/-', value: 'z' }],
+      { ...doc, spec: { ...doc.spec, list: ['x', 'y', 'z'] } },
+    ],
+    [
+      'insert into a list',
+      [{ op: 'add', path: '/spec/list/0', value: 'w' }],
+      { ...doc, spec: { ...doc.spec, list: ['w', 'x', 'y'] } },
+    ],
+    [
+      'remove an item',
+      [{ op: 'remove', path: '/spec/list/0' }],
+      { ...doc, spec: { ...doc.spec, list: ['y'] } },
+    ],
+    [
+      'replace',
+      [{ op: 'replace', path: '/metadata/labels/a', value: '9' }],
+      { ...doc, metadata: { labels: { a: '9' } } },
+    ],
+    ['escaped keys', [{ op: 'remove', path: '/spec/we~1ird~0' }], { ...doc, spec: { list: ['x', 'y'] } }],
+    [
+      'move',
+      [{ op: 'move', from: '/metadata/labels/a', path: '/metadata/labels/b' }],
+      { ...doc, metadata: { labels: { b: '1' } } },
+    ],
+    [
+      'copy',
+      [{ op: 'copy', from: '/spec/list', path: '/spec/copy' }],
+      { ...doc, spec: { ...doc.spec, copy: ['x', 'y'] } },
+    ],
+    [
+      'test then replace',
+      [
+        { op: 'test', path: '/spec/list', value: ['x', 'y'] },
+        { op: 'replace', path: '/spec/list', value: [] },
+      ],
+      { ...doc, spec: { ...doc.spec, list: [] } },
+    ],
+    ['replace the whole document', [{ op: 'replace', path: '', value: { a: 1 } }], { a: 1 }],
+  ])('WHEN %s THEN the document is patched', (_name, operations, expected) => {
+    const before = structuredClone(doc);
+    expect(jsonPatch(doc, operations)).toEqual(expected);
+    expect(doc).toEqual(before);
+  });
+
+  it.each<[string, unknown, string, string]>([
+    ['not an array', { op: 'add' }, '', 'must be an array'],
+    ['missing op', [{ path: '/a' }], '/0', 'needs "op" and "path"'],
+    ['unknown op', [{ op: 'frobnicate', path: '/a' }], '/0', 'unknown operation'],
+    ['failing test', [{ op: 'test', path: '/spec/list/0', value: 'nope' }], '/0', 'test failed'],
+    ['remove a missing key', [{ op: 'remove', path: '/nope' }], '/0', 'path does not exist'],
+    ['replace a missing key', [{ op: 'replace', path: '/spec/nope', value: 1 }], '/0', 'path does not exist'],
+    ['index out of bounds', [{ op: 'add', path: '/spec/list/5', value: 1 }], '/0', 'out of bounds'],
+    ['bad index', [{ op: 'remove', path: '/spec/list/x' }], '/0', 'not an array index'],
+    ['missing value', [{ op: 'add', path: '/a' }], '/0', 'needs a value'],
+    ['move into a child', [{ op: 'move', from: '/spec', path: '/spec/x' }], '/0', 'into one of its children'],
+    [
+      'second op fails',
+      [
+        { op: 'add', path: '/a', value: 1 },
+        { op: 'remove', path: '/b' },
+      ],
+      '/1',
+      'remove /b',
+    ],
+  ])('WHEN %s THEN an InputError points at the operation', (_name, operations, path, message) => {
+    let error: unknown;
+    try {
+      jsonPatch(doc, operations);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).problems[0]?.path).toBe(path);
+    expect((error as InputError).message).toContain(message);
+  });
+});
+
+describe('helpers', () => {
+  it.each([
+    ['', []],
+    ['/a/b', ['a', 'b']],
+    ['/a~1b/c~0d', ['a/b', 'c~d']],
+    ['/', ['']],
+  ])('parsePointer(%j) = %j', (pointer, tokens) => {
+    expect(parsePointer(pointer)).toEqual(tokens);
+  });
+
+  it.each<[unknown, unknown, boolean]>([
+    [{ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] }, true],
+    [{ a: 1, b: 2 }, { b: 2, a: 1 }, true],
+    [{ a: 1 }, { a: 1, b: undefined }, false],
+    [[1, 2], [2, 1], false],
+    [{}, [], false],
+    [null, {}, false],
+    ['1', 1, false],
+  ])('deepEqual(%j, %j) = %s', (a, b, expected) => {
+    expect(deepEqual(a, b)).toBe(expected);
+  });
+});
