@@ -4,7 +4,7 @@
  * for the simulated API server of this process; its memory read from /proc, not from inside).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { EnvironmentDocument } from '../../src/core/index.js';
@@ -18,15 +18,18 @@ import { clock, fail, type ClusterCall, type GitCall } from './engine-support.js
 /**
  * `service`: startEnvcat as `npm start` runs it (REST API, engine, service), without the web UI
  * build. `instrumented`: the engine and the service put together as startEnvcat does, with their
- * Git and cluster ports wrapped in timing decorators (no HTTP layer).
+ * Git and cluster ports wrapped in timing decorators (no HTTP layer). `embedded`: `service` on
+ * `npm start`'s embedded default instead of a kubeconfig (local bare repos under ENVCAT_DATA_DIR
+ * and the simulated cluster in the same process).
  */
-export type EngineMode = 'service' | 'instrumented';
+export type EngineMode = 'service' | 'instrumented' | 'embedded';
 
 export type EngineRequest =
   | { op: 'clock' }
   | { op: 'create'; documents: EnvironmentDocument[] }
   | { op: 'phases'; names: string[] }
-  | { op: 'memory' }
+  /** With `gc`, after a full garbage collection (the process must run with --expose-gc). */
+  | { op: 'memory'; gc?: boolean }
   | { op: 'timings' }
   /** Event-loop utilization since the start, and the loop delay since the last `loop` request. */
   | { op: 'loop' };
@@ -58,9 +61,15 @@ export interface Timings {
   cluster: ClusterCall[];
 }
 
+/** Where a ready process serves: its REST API, and the simulated API server of `embedded`. */
+export interface ServedUrls {
+  url?: string;
+  clusterUrl?: string;
+}
+
 /** What the processes send: lifecycle, replies to requests, and their own events. */
 export type ChildMessage =
-  | { type: 'ready'; url?: string }
+  | ({ type: 'ready' } & ServedUrls)
   | { type: 'reply'; id: number; ok: true; value: unknown }
   | { type: 'reply'; id: number; ok: false; error: string }
   | { type: 'fatal'; error: string }
@@ -96,6 +105,7 @@ export class BenchProcess {
   private tail = '';
   private exited: Promise<void>;
   private exitCode: number | null | undefined;
+  private served: ServedUrls = {};
 
   private constructor(
     private readonly child: ChildProcess,
@@ -109,8 +119,10 @@ export class BenchProcess {
     child.stderr?.on('data', keep);
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'committed' || message.type === 'available') onEvent?.(message);
-      else if (message.type === 'ready') onReady();
-      else if (message.type === 'fatal') onFatal(message.error);
+      else if (message.type === 'ready') {
+        this.served = { url: message.url, clusterUrl: message.clusterUrl };
+        onReady();
+      } else if (message.type === 'fatal') onFatal(message.error);
       else {
         const waiter = this.pending.get(message.id);
         this.pending.delete(message.id);
@@ -196,6 +208,11 @@ export class BenchProcess {
     return this.child.pid!;
   }
 
+  /** Where it serves, as its ready message said (`service` and `embedded` only). */
+  get urls(): ServedUrls {
+    return this.served;
+  }
+
   /** The last lines the process wrote (its logs). */
   get output(): string {
     return this.tail;
@@ -248,6 +265,20 @@ export class BenchProcess {
       return Number(match[1]) * 1024;
     };
     return { rss: field('VmRSS'), peak: field('VmHWM') };
+  }
+
+  /**
+   * Makes the peak of residentMemory() count from now: writing 5 to /proc/<pid>/clear_refs sets
+   * VmHWM to the current RSS (Linux ≥ 4.0). False when the kernel refuses (the peak then counts
+   * from the process's start).
+   */
+  async resetPeakMemory(): Promise<boolean> {
+    try {
+      await writeFile(`/proc/${this.pid}/clear_refs`, '5');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** SIGTERM (the engine stops cleanly), SIGKILL if the process has not exited after 15 s. */

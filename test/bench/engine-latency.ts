@@ -45,7 +45,7 @@ import {
   type PhaseSummary,
   type Timings,
 } from './engine-host.js';
-import { MiB, percentile } from './measure.js';
+import { distribution, MiB, type Distribution } from './measure.js';
 import {
   GatedControls,
   assignLockSlots,
@@ -72,13 +72,6 @@ const GATE_RETRY_MS = 250;
 const STALL_MS = 45_000;
 /** How long, after the last app commit, every environment gets to become Ready (the sanity check). */
 const READY_GRACE_MS = 30_000;
-
-export interface Distribution {
-  p50: number;
-  p95: number;
-  max: number;
-  mean: number;
-}
 
 export interface LatencyResult {
   scenario: LatencyScenario;
@@ -164,15 +157,6 @@ export function latencyRequest(name: string, delayMs?: number): EnvironmentDocum
         },
       ],
     },
-  };
-}
-
-export function distribution(values: readonly number[]): Distribution {
-  return {
-    p50: percentile(values, 50),
-    p95: percentile(values, 95),
-    max: Math.max(...values),
-    mean: values.reduce((a, b) => a + b, 0) / values.length,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The engine process of the engine benchmarks (see engine-host.ts):
- * `node --import tsx test/bench/engine-process.ts <service|instrumented> <kubeconfig>`, configured
+ * `node --import tsx test/bench/engine-process.ts <service|instrumented> <kubeconfig>`, or
+ * `… engine-process.ts embedded` (the embedded default, as `npm start` without a kubeconfig), configured
  * by the same ENVCAT_* variables as `npm start`, driven over the IPC channel. It stops on SIGTERM
  * or when the benchmark goes away.
  */
@@ -122,13 +123,19 @@ async function answer(host: Host, request: EngineRequest): Promise<unknown> {
       return request.documents.length;
     case 'phases':
       return phases(host, request.names);
-    case 'memory':
+    case 'memory': {
+      if (request.gc) {
+        const gc = (globalThis as { gc?: () => void }).gc;
+        if (!gc) throw new Error('a collection was asked for, but the process runs without --expose-gc');
+        gc();
+      }
       return {
         memoryUsage: process.memoryUsage(),
         cpuUsage: process.cpuUsage(),
         heap: getHeapStatistics(),
         eventLoopUtilization: performance.eventLoopUtilization(),
       };
+    }
     case 'timings':
       return host.timings?.() ?? { git: [], cluster: [] };
     case 'loop': {
@@ -145,17 +152,28 @@ async function answer(host: Host, request: EngineRequest): Promise<unknown> {
 
 async function main(): Promise<void> {
   const [mode, kubeconfig] = process.argv.slice(2) as [EngineMode | undefined, string | undefined];
-  if ((mode !== 'service' && mode !== 'instrumented') || !kubeconfig)
+  const usage = (mode === 'embedded') === (kubeconfig === undefined);
+  if ((mode !== 'service' && mode !== 'instrumented' && mode !== 'embedded') || !usage)
     throw new InputError([
-      { path: '/argv', message: 'usage: engine-process.ts <service|instrumented> <kubeconfig>' },
+      {
+        path: '/argv',
+        message: 'usage: engine-process.ts <service|instrumented> <kubeconfig> | engine-process.ts embedded',
+      },
     ]);
-  const config = loadConfig(process.env, { kubeconfig });
+  const config = loadConfig(process.env, kubeconfig ? { kubeconfig } : {});
+  if (mode === 'embedded' && (config.kubeconfig || config.inCluster))
+    throw new InputError([
+      {
+        path: '/env',
+        message: 'embedded runs on the simulated cluster: unset KUBECONFIG and ENVCAT_IN_CLUSTER',
+      },
+    ]);
   let host: Host;
-  let url: string | undefined;
-  if (mode === 'service') {
+  let served: { url?: string; clusterUrl?: string } = {};
+  if (mode === 'service' || mode === 'embedded') {
     const envcat = await startEnvcat(config, { logger: createLogger(config.logLevel) });
     host = { engine: envcat.engine, service: envcat.service, stop: () => envcat.stop() };
-    url = envcat.url;
+    served = { url: envcat.url, ...(envcat.simulator ? { clusterUrl: envcat.simulator.url } : {}) };
   } else {
     host = await startInstrumented(config);
   }
@@ -196,7 +214,7 @@ async function main(): Promise<void> {
     timeoutMs: 60_000,
     intervalMs: 20,
   });
-  send({ type: 'ready', ...(url ? { url } : {}) });
+  send({ type: 'ready', ...served });
 }
 
 main().catch((error: unknown) => {

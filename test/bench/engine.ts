@@ -20,8 +20,8 @@ import {
 } from './engine-latency.js';
 import { compile } from '../../src/server/build.js';
 import { benchScale, type ScaleResult } from './engine-scale.js';
-import { BenchError } from './engine-support.js';
 import { figure, formatValue, type Figure } from './report.js';
+import { integerSetting } from './sections.js';
 
 const LATENCY_TARGET_MS = 100;
 const RSS_TARGET_MB = 300;
@@ -38,14 +38,8 @@ export interface EngineBenchConfig {
 /** The engine sections' configuration from the environment, or undefined when they are skipped. */
 export function engineBenchConfig(env: NodeJS.ProcessEnv): EngineBenchConfig | undefined {
   if (env.ENVCAT_BENCH_ENGINE === '0') return undefined;
-  const count = (variable: string, fallback: number, min: number): number => {
-    const raw = env[variable];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min)
-      throw new BenchError(`${variable} must be an integer of at least ${min}`);
-    return value;
-  };
+  const count = (variable: string, fallback: number, min: number): number =>
+    integerSetting(env, variable, { fallback, min });
   return {
     latencyEnvironments: count('ENVCAT_BENCH_LATENCY_ENVS', 100, 2),
     scaleEnvironments: count('ENVCAT_BENCH_SCALE', 1_000, 1),

@@ -114,3 +114,20 @@ export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.ceil((p / 100) * sorted.length) - 1]!;
 }
+
+export interface Distribution {
+  p50: number;
+  p95: number;
+  max: number;
+  mean: number;
+}
+
+/** p50, p95 (nearest rank), max and mean of `values` (at least one). */
+export function distribution(values: readonly number[]): Distribution {
+  return {
+    p50: percentile(values, 50),
+    p95: percentile(values, 95),
+    max: Math.max(...values),
+    mean: values.reduce((a, b) => a + b, 0) / values.length,
+  };
+}

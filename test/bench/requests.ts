@@ -1,7 +1,9 @@
 /** Environment requests the benchmarks validate, built from the built-in catalog entries. */
 import type { EnvironmentDocument } from '../../src/core/index.js';
 
-const FAKE_API_KEY = '0123456789abcdef0123456789abcdef';
+export const FAKE_API_KEY = '0123456789abcdef0123456789abcdef';
+/** A password the catalog accepts (≥ 12 printable characters, no "/", '"', "@" or space). */
+export const FAKE_PASSWORD = 'Bench-burst-pw-0123456789';
 
 /** Five instances: network (vpc), db (rds-postgres in that VPC), uploads (s3), monitoring, app. */
 export function fiveInstanceTemplate(): EnvironmentDocument {
@@ -80,6 +82,23 @@ export function threeInstanceRequest(name: string): EnvironmentDocument {
       ],
     },
   };
+}
+
+/**
+ * threeInstanceRequest with a secret parameter in each instance: the database's master password,
+ * the monitoring agent's API key, and the same password for the app. Two waves: db and monitoring
+ * first, then app (it consumes db.endpoint).
+ */
+export function threeInstanceRequestWithSecrets(name: string): EnvironmentDocument {
+  const request = threeInstanceRequest(name);
+  request.spec.description = 'REST API burst benchmark';
+  const secrets: Record<string, Record<string, string>> = {
+    db: { masterPassword: FAKE_PASSWORD },
+    app: { databasePassword: FAKE_PASSWORD },
+  };
+  for (const instance of request.spec.catalogs)
+    instance.parameters = { ...instance.parameters, ...secrets[instance.name] };
+  return request;
 }
 
 /** A fresh copy of `template` under another name, so nothing can be cached by identity. */

@@ -9,6 +9,11 @@
  * Then the engine's figures (engine.ts): latency from Available to the app commit, and one engine
  * holding many environments; ENVCAT_BENCH_ENGINE=0 skips them, ENVCAT_BENCH_LATENCY_ENVS,
  * ENVCAT_BENCH_SCALE and ENVCAT_BENCH_STEADY_SECONDS size them.
+ *
+ * Then the REST API under a burst of creates and deletes (api-burst.ts); ENVCAT_BENCH_BURST=0
+ * skips it, ENVCAT_BENCH_BURST_ENVS (default 200) sizes it.
+ *
+ * ENVCAT_BENCH_ONLY=core,engine,burst (any of them) runs only those sections (sections.ts).
  */
 import { createHash } from 'node:crypto';
 import os from 'node:os';
@@ -31,6 +36,9 @@ import { Calibrator, machine, median, MiB, now, nsSince, type Calibration } from
 import { figure, formatValue, table, writeJson, type Figure } from './report.js';
 import { engineBenchConfig, runEngineBench, type EngineBenchResult } from './engine.js';
 import { BenchError as EngineBenchError } from './engine-support.js';
+import { benchBurst, burstReport, type BurstResult } from './api-burst.js';
+import { burstBenchConfig } from './api-burst-support.js';
+import { selectedSections } from './sections.js';
 import { fiveInstanceTemplate, freshRequest, threeInstanceRequest } from './requests.js';
 
 const VALIDATION_TARGET_RPS = 20_000;
@@ -43,7 +51,6 @@ const RENDER_REPEATS = 3;
 const RENDER_TARGET_SECONDS = 2;
 const DETERMINISM_SAMPLE_EVERY = 10;
 const OUTPUT = join(REPO_ROOT, 'bench-results', 'bench.json');
-const ENGINE = engineBenchConfig(process.env);
 
 class BenchError extends Error {}
 
@@ -245,9 +252,164 @@ function benchRender(
 
 // ---------------------------------------------------------------------------------------------
 
+interface CoreResult {
+  figures: Figure[];
+  calibration: { validation: Calibration; render: Calibration };
+  /** Lines printed under the table. */
+  notes: (spread: (c: Calibration) => string) => string[];
+  json: {
+    config: Record<string, number>;
+    memoryUsage: NodeJS.MemoryUsage;
+    memoryUsageAfterCoreSections: NodeJS.MemoryUsage;
+  };
+}
+
+/** Sections 1 and 2: validation throughput, then plan + render. */
+function runCore(catalog: Catalog, calibrator: Calibrator, section: (title: string) => void): CoreResult {
+  section(`validation: 5-instance request, ${VALIDATION_WARMUP} warm-up, then ${VALIDATION_SECONDS} s …`);
+  const validationFrom = calibrator.count;
+  const validation = benchValidation(catalog, calibrator);
+  const validationCalibration: Calibration = calibrator.result(validationFrom);
+  const rps = validation.requests / (validation.validateNs / 1e9);
+  const nsPerRequest = validation.validateNs / validation.requests;
+  const rpsWithClone = validation.requests / ((validation.validateNs + validation.prepareNs) / 1e9);
+
+  section(`plan + render: ${RENDER_ENVIRONMENTS} environments of 3 instances, ${RENDER_REPEATS} runs …`);
+  const renderFrom = calibrator.count;
+  const render = benchRender(catalog, calibrator);
+  const renderCalibration: Calibration = calibrator.result(renderFrom);
+  const calOps = (ns: number, c: Calibration) => ns / c.nsPerOp;
+  const resourceUsage = process.resourceUsage();
+  const memoryAfterCore = process.memoryUsage();
+  const planRender = render.runs.map((r) => (r.planNs + r.renderNs) / 1e9);
+  const validateSeconds = render.runs.map((r) => r.validateNs / 1e9);
+  const first = render.runs[0]!;
+
+  const figures: Figure[] = [
+    figure({
+      id: 'validation.throughput',
+      label: 'Validation throughput (5 instances, 1 core)',
+      value: rps,
+      unit: 'req/s',
+      target: { op: '>=', value: VALIDATION_TARGET_RPS },
+      calibrationOps: calOps(nsPerRequest, validationCalibration),
+      details: {
+        requests: validation.requests,
+        seconds: validation.validateNs / 1e9,
+        microsecondsPerRequest: nsPerRequest / 1e3,
+        batchSize: VALIDATION_BATCH,
+        batchRateMin: Math.min(...validation.batchRates),
+        batchRateMedian: median(validation.batchRates),
+        batchRateMax: Math.max(...validation.batchRates),
+        requestsPerSecondIncludingStructuredClone: rpsWithClone,
+        calibrationOpsMeans: 'calibration ops per request',
+      },
+    }),
+    figure({
+      id: 'render.planRenderMin',
+      label: `Plan + render ${RENDER_ENVIRONMENTS} envs (min of ${RENDER_REPEATS})`,
+      value: Math.min(...planRender),
+      unit: 's',
+      target: { op: '<', value: RENDER_TARGET_SECONDS },
+      calibrationOps: calOps(Math.min(...planRender) * 1e9, renderCalibration),
+      details: {
+        runsSeconds: planRender,
+        planSeconds: render.runs.map((r) => r.planNs / 1e9),
+        renderSeconds: render.runs.map((r) => r.renderNs / 1e9),
+      },
+    }),
+    figure({
+      id: 'render.planRenderMedian',
+      label: `Plan + render ${RENDER_ENVIRONMENTS} envs (median)`,
+      value: median(planRender),
+      unit: 's',
+      target: { op: '<', value: RENDER_TARGET_SECONDS },
+      calibrationOps: calOps(median(planRender) * 1e9, renderCalibration),
+    }),
+    figure({
+      id: 'render.renderPerEnvironment',
+      label: '  of which render, per environment (median)',
+      value: median(render.runs.map((r) => r.renderNs)) / RENDER_ENVIRONMENTS / 1e3,
+      unit: 'µs',
+      calibrationOps: calOps(
+        median(render.runs.map((r) => r.renderNs)) / RENDER_ENVIRONMENTS,
+        renderCalibration,
+      ),
+    }),
+    figure({
+      id: 'render.planPerEnvironment',
+      label: '  of which plan, per environment (median)',
+      value: median(render.runs.map((r) => r.planNs)) / RENDER_ENVIRONMENTS / 1e3,
+      unit: 'µs',
+      calibrationOps: calOps(
+        median(render.runs.map((r) => r.planNs)) / RENDER_ENVIRONMENTS,
+        renderCalibration,
+      ),
+    }),
+    figure({
+      id: 'render.validateMedian',
+      label: `Validate ${RENDER_ENVIRONMENTS} envs (median, separate)`,
+      value: median(validateSeconds),
+      unit: 's',
+      calibrationOps: calOps(median(validateSeconds) * 1e9, renderCalibration),
+      details: { runsSeconds: validateSeconds },
+    }),
+    figure({
+      id: 'render.output',
+      label: `Rendered output per run (${first.files} files)`,
+      value: first.bytes / 1024,
+      unit: 'KiB',
+      details: { files: first.files, bytes: first.bytes, sha256: first.digest, deterministic: true },
+    }),
+    figure({
+      id: 'memory.rss',
+      label: 'RSS after the render runs',
+      value: render.memory.rss / MiB,
+      unit: 'MiB',
+    }),
+    figure({
+      id: 'memory.heapUsed',
+      label: 'Heap used after the render runs',
+      value: render.memory.heapUsed / MiB,
+      unit: 'MiB',
+      details: { heapTotal: render.memory.heapTotal, external: render.memory.external },
+    }),
+    figure({
+      id: 'memory.maxRss',
+      label: 'Peak RSS of the process',
+      value: (resourceUsage.maxRSS * 1024) / MiB,
+      unit: 'MiB',
+    }),
+  ];
+  return {
+    figures,
+    calibration: { validation: validationCalibration, render: renderCalibration },
+    notes: (spread) => [
+      `Calibration, sampled between the measured stretches: validation ${spread(validationCalibration)}, ` +
+        `plan + render ${spread(renderCalibration)}.`,
+      `Checks: every request validated with no problems; render output non-empty, identical when rendered twice and across runs (sha256 ${first.digest.slice(0, 12)}…).`,
+    ],
+    json: {
+      config: {
+        validationWarmup: VALIDATION_WARMUP,
+        validationSeconds: VALIDATION_SECONDS,
+        validationBatch: VALIDATION_BATCH,
+        renderEnvironments: RENDER_ENVIRONMENTS,
+        renderRepeats: RENDER_REPEATS,
+      },
+      memoryUsage: render.memory,
+      memoryUsageAfterCoreSections: memoryAfterCore,
+    },
+  };
+}
+
 function main(): Promise<void> {
   return (async () => {
     const started = now();
+    const sections = selectedSections(process.env);
+    const CORE = sections.has('core');
+    const ENGINE = sections.has('engine') ? engineBenchConfig(process.env) : undefined;
+    const BURST = sections.has('burst') ? burstBenchConfig(process.env) : undefined;
     const host = machine();
     console.log(
       `envcat bench — ${host.cpuModel}, ${host.cpuCount} CPUs, ${formatValue(host.totalMemoryBytes / MiB, 'MiB')} RAM, Node ${host.node}, ${host.platform} ${host.arch}`,
@@ -257,155 +419,58 @@ function main(): Promise<void> {
       console.log(
         `warning: load average ${loadBefore[0]!.toFixed(2)} on ${host.cpuCount} CPUs — other processes compete; compare calibration ops, not raw times`,
       );
-    const catalog = await builtInCatalog();
+    const catalog = CORE || ENGINE ? await builtInCatalog() : undefined;
 
     const calibrator = new Calibrator();
     for (let k = 0; k < 5; k++) calibrator.sample(20);
 
-    const sections = ENGINE ? 5 : 2;
-    console.log(
-      `\n[1/${sections}] validation: 5-instance request, ${VALIDATION_WARMUP} warm-up, then ${VALIDATION_SECONDS} s …`,
-    );
-    const validationFrom = calibrator.count;
-    const validation = benchValidation(catalog, calibrator);
-    const validationCalibration: Calibration = calibrator.result(validationFrom);
-    const rps = validation.requests / (validation.validateNs / 1e9);
-    const nsPerRequest = validation.validateNs / validation.requests;
-    const rpsWithClone = validation.requests / ((validation.validateNs + validation.prepareNs) / 1e9);
+    const total = (CORE ? 2 : 0) + (ENGINE ? 3 : 0) + (BURST ? 1 : 0);
+    let sectionNumber = 1;
+    const announce = (title: string) =>
+      console.log(`${sectionNumber === 1 ? '\n' : ''}[${sectionNumber++}/${total}] ${title}`);
 
-    console.log(
-      `[2/${sections}] plan + render: ${RENDER_ENVIRONMENTS} environments of 3 instances, ${RENDER_REPEATS} runs …`,
-    );
-    const renderFrom = calibrator.count;
-    const render = benchRender(catalog, calibrator);
-    const renderCalibration: Calibration = calibrator.result(renderFrom);
-    const calibration: Calibration = calibrator.result();
-    const calOps = (ns: number, c: Calibration) => ns / c.nsPerOp;
-    const resourceUsage = process.resourceUsage();
-    const memoryAfterCore = process.memoryUsage();
+    const core = CORE ? runCore(catalog!, calibrator, announce) : undefined;
 
     let engine: EngineBenchResult | undefined;
     let engineCalibration: Calibration | undefined;
     if (ENGINE) {
       const engineFrom = calibrator.count;
-      let section = 3;
       for (let k = 0; k < 5; k++) calibrator.sample(20);
       engine = await runEngineBench({
-        catalog,
+        catalog: catalog!,
         config: ENGINE,
         nsPerOp: () => calibrator.result(engineFrom).nsPerOp,
         section: (title) => {
           calibrator.sample(20);
-          console.log(`[${section++}/${sections}] ${title}`);
+          announce(title);
         },
         log: (line) => console.log(line),
       });
       for (let k = 0; k < 5; k++) calibrator.sample(20);
       engineCalibration = calibrator.result(engineFrom);
     }
+
+    let burst: { result: BurstResult; figures: Figure[]; notes: string[] } | undefined;
+    let burstCalibration: Calibration | undefined;
+    if (BURST) {
+      const burstFrom = calibrator.count;
+      for (let k = 0; k < 5; k++) calibrator.sample(20);
+      announce(
+        `REST API burst: ${BURST.environments} environments created at once, then deleted at once (a process of its own) …`,
+      );
+      const result = await benchBurst({ config: BURST, log: (line) => console.log(line) });
+      for (let k = 0; k < 5; k++) calibrator.sample(20);
+      burstCalibration = calibrator.result(burstFrom);
+      burst = { result, ...burstReport(result, burstCalibration.nsPerOp) };
+    }
     const loadAfter = os.loadavg();
-    const planRender = render.runs.map((r) => (r.planNs + r.renderNs) / 1e9);
-    const validateSeconds = render.runs.map((r) => r.validateNs / 1e9);
-    const first = render.runs[0]!;
+    const calibration: Calibration = calibrator.result();
 
     const figures: Figure[] = [
-      figure({
-        id: 'validation.throughput',
-        label: 'Validation throughput (5 instances, 1 core)',
-        value: rps,
-        unit: 'req/s',
-        target: { op: '>=', value: VALIDATION_TARGET_RPS },
-        calibrationOps: calOps(nsPerRequest, validationCalibration),
-        details: {
-          requests: validation.requests,
-          seconds: validation.validateNs / 1e9,
-          microsecondsPerRequest: nsPerRequest / 1e3,
-          batchSize: VALIDATION_BATCH,
-          batchRateMin: Math.min(...validation.batchRates),
-          batchRateMedian: median(validation.batchRates),
-          batchRateMax: Math.max(...validation.batchRates),
-          requestsPerSecondIncludingStructuredClone: rpsWithClone,
-          calibrationOpsMeans: 'calibration ops per request',
-        },
-      }),
-      figure({
-        id: 'render.planRenderMin',
-        label: `Plan + render ${RENDER_ENVIRONMENTS} envs (min of ${RENDER_REPEATS})`,
-        value: Math.min(...planRender),
-        unit: 's',
-        target: { op: '<', value: RENDER_TARGET_SECONDS },
-        calibrationOps: calOps(Math.min(...planRender) * 1e9, renderCalibration),
-        details: {
-          runsSeconds: planRender,
-          planSeconds: render.runs.map((r) => r.planNs / 1e9),
-          renderSeconds: render.runs.map((r) => r.renderNs / 1e9),
-        },
-      }),
-      figure({
-        id: 'render.planRenderMedian',
-        label: `Plan + render ${RENDER_ENVIRONMENTS} envs (median)`,
-        value: median(planRender),
-        unit: 's',
-        target: { op: '<', value: RENDER_TARGET_SECONDS },
-        calibrationOps: calOps(median(planRender) * 1e9, renderCalibration),
-      }),
-      figure({
-        id: 'render.renderPerEnvironment',
-        label: '  of which render, per environment (median)',
-        value: median(render.runs.map((r) => r.renderNs)) / RENDER_ENVIRONMENTS / 1e3,
-        unit: 'µs',
-        calibrationOps: calOps(
-          median(render.runs.map((r) => r.renderNs)) / RENDER_ENVIRONMENTS,
-          renderCalibration,
-        ),
-      }),
-      figure({
-        id: 'render.planPerEnvironment',
-        label: '  of which plan, per environment (median)',
-        value: median(render.runs.map((r) => r.planNs)) / RENDER_ENVIRONMENTS / 1e3,
-        unit: 'µs',
-        calibrationOps: calOps(
-          median(render.runs.map((r) => r.planNs)) / RENDER_ENVIRONMENTS,
-          renderCalibration,
-        ),
-      }),
-      figure({
-        id: 'render.validateMedian',
-        label: `Validate ${RENDER_ENVIRONMENTS} envs (median, separate)`,
-        value: median(validateSeconds),
-        unit: 's',
-        calibrationOps: calOps(median(validateSeconds) * 1e9, renderCalibration),
-        details: { runsSeconds: validateSeconds },
-      }),
-      figure({
-        id: 'render.output',
-        label: `Rendered output per run (${first.files} files)`,
-        value: first.bytes / 1024,
-        unit: 'KiB',
-        details: { files: first.files, bytes: first.bytes, sha256: first.digest, deterministic: true },
-      }),
-      figure({
-        id: 'memory.rss',
-        label: 'RSS after the render runs',
-        value: render.memory.rss / MiB,
-        unit: 'MiB',
-      }),
-      figure({
-        id: 'memory.heapUsed',
-        label: 'Heap used after the render runs',
-        value: render.memory.heapUsed / MiB,
-        unit: 'MiB',
-        details: { heapTotal: render.memory.heapTotal, external: render.memory.external },
-      }),
-      figure({
-        id: 'memory.maxRss',
-        label: 'Peak RSS of the process',
-        value: (resourceUsage.maxRSS * 1024) / MiB,
-        unit: 'MiB',
-      }),
+      ...(core?.figures ?? []),
+      ...(engine?.figures ?? []),
+      ...(burst?.figures ?? []),
     ];
-
-    if (engine) figures.push(...engine.figures);
 
     console.log(`\n${table(figures)}`);
     console.log(
@@ -414,13 +479,8 @@ function main(): Promise<void> {
     );
     const spread = (c: Calibration) =>
       `${c.nsPerOp.toFixed(0)} ns (samples ${Math.min(...c.samplesNsPerOp).toFixed(0)}–${Math.max(...c.samplesNsPerOp).toFixed(0)})`;
-    console.log(
-      `Calibration, sampled between the measured stretches: validation ${spread(validationCalibration)}, ` +
-        `plan + render ${spread(renderCalibration)}; load average ${loadBefore[0]!.toFixed(2)} before, ${loadAfter[0]!.toFixed(2)} after.`,
-    );
-    console.log(
-      `Checks: every request validated with no problems; render output non-empty, identical when rendered twice and across runs (sha256 ${first.digest.slice(0, 12)}…).`,
-    );
+    for (const line of core?.notes(spread) ?? []) console.log(line);
+    console.log(`Load average ${loadBefore[0]!.toFixed(2)} before, ${loadAfter[0]!.toFixed(2)} after.`);
     if (engine && engineCalibration) {
       console.log(
         `\nEngine figures (the engine in a process of its own on a kubeconfig, the simulated cluster and the repos in this one; ` +
@@ -428,29 +488,36 @@ function main(): Promise<void> {
       );
       for (const note of engine.notes) console.log(note);
     }
+    if (burst && burstCalibration) {
+      console.log(`\nREST API burst figures (calibration ${spread(burstCalibration)}):`);
+      for (const note of burst.notes) console.log(note);
+    }
 
     writeJson(OUTPUT, {
       timestamp: new Date().toISOString(),
       machine: host,
+      sections: [...sections],
       calibration: {
         overall: calibration,
-        validation: validationCalibration,
-        render: renderCalibration,
+        ...(core ? core.calibration : {}),
         ...(engineCalibration ? { engine: engineCalibration } : {}),
+        ...(burstCalibration ? { burst: burstCalibration } : {}),
       },
       loadAverage: { before: loadBefore, after: loadAfter },
       config: {
-        validationWarmup: VALIDATION_WARMUP,
-        validationSeconds: VALIDATION_SECONDS,
-        validationBatch: VALIDATION_BATCH,
-        renderEnvironments: RENDER_ENVIRONMENTS,
-        renderRepeats: RENDER_REPEATS,
+        ...(core ? core.json.config : {}),
         ...(ENGINE ? { engine: ENGINE } : {}),
+        ...(BURST ? { burst: BURST } : {}),
       },
       figures,
-      memoryUsage: render.memory,
-      memoryUsageAfterCoreSections: memoryAfterCore,
+      ...(core
+        ? {
+            memoryUsage: core.json.memoryUsage,
+            memoryUsageAfterCoreSections: core.json.memoryUsageAfterCoreSections,
+          }
+        : {}),
       ...(engine ? { engine: engine.json } : {}),
+      ...(burst ? { burst: burst.result } : {}),
       durationSeconds: nsSince(started) / 1e9,
     });
     const failed = figures.filter((f) => f.verdict === 'FAIL').length;
