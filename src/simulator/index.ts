@@ -24,6 +24,7 @@ export {
   SimulatedProviderTerraform,
   MANAGED_RESOURCE_FINALIZER,
   CONNECTION_SECRET_TYPE,
+  DEFAULT_MAX_RECONCILE_RATE,
   type SimulatedProviderTerraformOptions,
 } from './terraform-controller.js';
 export {

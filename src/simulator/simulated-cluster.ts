@@ -50,6 +50,8 @@ export interface SimulatedClusterOptions {
   pollMs?: number;
   /** How often the provider retries a failed Workspace (default 60 s). */
   retryMs?: number;
+  /** provider-terraform's --max-reconcile-rate (default DEFAULT_MAX_RECONCILE_RATE, as gitops/provider-terraform sets it). */
+  maxReconcileRate?: number;
   /** Workspace APIs the provider serves (default both). */
   workspaceApis?: readonly WorkspaceApi[];
   /** The bootstrap manifests (default gitops/bootstrap of this checkout). */
@@ -227,6 +229,7 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions): P
       defaultDelayMs: options.defaultDelayMs,
       ...(options.catalog ? { catalog: options.catalog } : {}),
       ...(options.retryMs !== undefined ? { retryMs: options.retryMs } : {}),
+      ...(options.maxReconcileRate !== undefined ? { maxReconcileRate: options.maxReconcileRate } : {}),
       logger,
     });
     const argocd = new SimulatedArgoCD({
