@@ -30,11 +30,20 @@ export {
 export {
   SimulatedArgoCD,
   REFRESH_ANNOTATION,
+  REFRESH_TIMESTAMP_ANNOTATION,
   APPSET_REFRESH_ANNOTATION,
-  TRACKING_LABEL,
   IN_CLUSTER_SERVER,
   type SimulatedArgoCDOptions,
 } from './argocd-controller.js';
+export {
+  TRACKING_ANNOTATION,
+  TRACKING_LABEL,
+  DEFAULT_TRACKING_METHOD,
+  trackingId,
+  parseTrackingId,
+  isTrackedBy,
+  type TrackingMethod,
+} from './resource-tracking.js';
 export {
   RepoControlSource,
   parseControls,
