@@ -126,6 +126,11 @@ export interface SimulatedArgoCDOptions {
   charts?: readonly SimulatedChart[];
   /** argocd-cm `application.resourceTrackingMethod`. Default `annotation`, as Argo CD 3's. */
   trackingMethod?: TrackingMethod;
+  /**
+   * argocd-cmd-params-cm `controller.resource.health.persist`: each resource's health in
+   * `status.resources`. Default false, as Argo CD 3's (`resourceHealthSource: appTree`).
+   */
+  persistResourceHealth?: boolean;
   logger: Logger;
 }
 
@@ -197,6 +202,7 @@ interface AppStatus {
   reconciledAt?: string;
   resources?: ResourceStatus[];
   sourceType?: string;
+  resourceHealthSource?: string;
   conditions?: Array<{ type: string; message: string; lastTransitionTime?: string }>;
   controllerNamespace?: string;
   [key: string]: unknown;
@@ -1320,12 +1326,18 @@ export class SimulatedArgoCD {
     return aggregated;
   }
 
+  /**
+   * The Application's health as persistAppStatus writes it (argo-cd controller/appcontroller.go): a
+   * new lastTransitionTime only when the status changes; with resource health not persisted (Argo CD
+   * 3's default), the message too is the one of the last transition.
+   */
   private health(previous: AppStatus, health: Health): AppStatus['health'] {
     const old = previous.health;
     const unchanged = old?.status === health.status;
+    const message = unchanged && !this.options.persistResourceHealth ? old?.message : health.message;
     return {
       status: health.status,
-      ...(health.message ? { message: health.message } : {}),
+      ...(message ? { message } : {}),
       lastTransitionTime:
         unchanged && old?.lastTransitionTime ? old.lastTransitionTime : timestamp(Date.now()),
     };
@@ -1393,12 +1405,31 @@ export class SimulatedArgoCD {
     const phase = next.operationState?.phase;
     const clearOperation =
       app.operation !== undefined && (phase === 'Succeeded' || phase === 'Failed' || phase === 'Error');
-    const status = mergePatchBetween(previous, next);
+    const status = mergePatchBetween(previous, this.persisted(next));
     if (status === undefined && !clearOperation) return app;
     return this.options.cluster.mergePatch(refOf(app), {
       ...(status !== undefined ? { status } : {}),
       ...(clearOperation ? { operation: null } : {}),
     });
+  }
+
+  /**
+   * What of a status is persisted: without `persistResourceHealth`, no health per resource, and
+   * `resourceHealthSource: appTree` (argo-cd controller/health.go setApplicationHealth: the resource
+   * health lives in the resource tree Argo CD caches, docs/operator-manual/upgrading/2.14-3.0.md).
+   */
+  private persisted(status: AppStatus): AppStatus {
+    if (this.options.persistResourceHealth) {
+      const { resourceHealthSource: _inline, ...inline } = status;
+      return inline;
+    }
+    return {
+      ...status,
+      ...(status.resources
+        ? { resources: status.resources.map(({ health: _health, ...resource }) => resource) }
+        : {}),
+      resourceHealthSource: 'appTree',
+    };
   }
 
   /**

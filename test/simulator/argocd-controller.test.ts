@@ -60,6 +60,7 @@ interface AppStatus {
     syncResult?: { revision: string; resources?: Array<Record<string, unknown>> };
   };
   reconciledAt?: string;
+  resourceHealthSource?: string;
   resources?: Array<{
     kind: string;
     name: string;
@@ -114,7 +115,9 @@ afterAll(async () => {
 
 async function startArgo(
   pollMs = HOUR,
-  options: Pick<SimulatedArgoCDOptions, 'cluster' | 'trackingMethod'> = { cluster: cluster.client },
+  options: Pick<SimulatedArgoCDOptions, 'cluster' | 'trackingMethod' | 'persistResourceHealth'> = {
+    cluster: cluster.client,
+  },
 ): Promise<SimulatedArgoCD> {
   const readers = new Map([
     [repos.platformUrl, repos.reader('platform')],
@@ -314,7 +317,10 @@ describe('SimulatedArgoCD', () => {
       const status = await appStatus(name);
       return isHealthySynced(status, sha) ? status : undefined;
     });
-    expect(healthy.resources?.find((r) => r.kind === 'Workspace')?.health?.status).toBe('Healthy');
+    // Argo CD 3 keeps each resource's health in its resource tree, not in the Application
+    // (controller.resource.health.persist: false)
+    expect(healthy.resourceHealthSource).toBe('appTree');
+    expect(healthy.resources?.find((r) => r.kind === 'Workspace')).not.toHaveProperty('health');
   });
 
   it('syncs a manifests child Application at the commit sha and a Helm one at its chart version; the app of apps is Healthy when both are', async () => {
@@ -370,9 +376,9 @@ describe('SimulatedArgoCD', () => {
       const status = await appStatus(`envcat-apps-${env}`);
       return isHealthySynced(status, sha) ? status : undefined;
     });
-    expect(parent.resources?.map((r) => `${r.kind}/${r.name}/${r.health?.status}`)).toEqual([
-      `Application/${env}-app/Healthy`,
-      `Application/${env}-monitoring/Healthy`,
+    expect(parent.resources?.map((r) => `${r.kind}/${r.name}/${r.status}`)).toEqual([
+      `Application/${env}-app/Synced`,
+      `Application/${env}-monitoring/Synced`,
     ]);
   });
 
@@ -767,5 +773,12 @@ describe('SimulatedArgoCD: refresh requests and resource tracking', () => {
       return s.sync?.revision === second && s.sync.status === 'Synced';
     });
     expect(await cluster.client.get(configMap)).toBeUndefined();
+  });
+
+  it('keeps the health of each resource in status.resources when told to (controller.resource.health.persist: true, as Argo CD 2)', async () => {
+    const { name } = await syncedStandalone({ cluster: cluster.client, persistResourceHealth: true });
+    const status = await appStatus(name);
+    expect(status.resourceHealthSource).toBeUndefined();
+    expect(status.resources?.find((r) => r.kind === 'Deployment')?.health?.status).toBe('Healthy');
   });
 });
