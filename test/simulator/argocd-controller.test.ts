@@ -191,6 +191,27 @@ async function commitFiles(files: RenderedFile[], repo: 'platform' | 'apps'): Pr
   );
 }
 
+/**
+ * Commits the platform files, lets Argo CD sync them, and commits the app files once the
+ * environment's AppProject is in the cluster, as envcat does (src/engine/project-gate.ts): an
+ * Application reconciled before its project exists is InvalidSpecError until its next poll (Argo CD
+ * does not requeue a project's Applications when the project appears), an hour in these tests.
+ * Returns the apps commit.
+ */
+async function commitInOrder(env: string, files: RenderedFile[]): Promise<string> {
+  await commitFiles(files, 'platform');
+  await refreshAppSets();
+  await waitFor('the AppProject of the environment', () =>
+    cluster.client.get({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AppProject',
+      name: `envcat-${env}`,
+      namespace: 'argocd',
+    }),
+  );
+  return commitFiles(files, 'apps');
+}
+
 function isHealthySynced(status: AppStatus, revision?: string): boolean {
   return (
     status.health?.status === 'Healthy' &&
@@ -205,8 +226,7 @@ describe('SimulatedArgoCD', () => {
     await startArgo();
     const { env, document } = request('sample-app/dev-feature-auth');
     const files = render(document, true);
-    await commitFiles(files, 'platform');
-    await commitFiles(files, 'apps');
+    await commitInOrder(env, files);
 
     // WHEN
     await refreshAppSets();
@@ -328,8 +348,7 @@ describe('SimulatedArgoCD', () => {
     await startArgo();
     const { env, document } = request('sample-app/dev-feature-auth');
     const files = render(document, true);
-    await commitFiles(files, 'platform');
-    const sha = await commitFiles(files, 'apps');
+    const sha = await commitInOrder(env, files);
 
     // WHEN
     await refreshAppSets();
@@ -387,8 +406,7 @@ describe('SimulatedArgoCD', () => {
     await startArgo(HOUR);
     const { env, document } = request('sample-app/standalone');
     const files = render(document, true);
-    await commitFiles(files, 'platform');
-    const first = await commitFiles(files, 'apps');
+    const first = await commitInOrder(env, files);
     await refreshAppSets();
     const name = `${env}-web`;
     await waitFor('synced at the first commit', async () => isHealthySynced(await appStatus(name), first));
@@ -490,8 +508,7 @@ describe('SimulatedArgoCD', () => {
     const web = spec.catalogs[0]!;
     spec.catalogs = ['broken', 'stuck', 'slow', 'plain'].map((name) => ({ ...web, name }));
     const files = render(document, true);
-    await commitFiles(files, 'platform');
-    await commitFiles(files, 'apps');
+    await commitInOrder(env, files);
 
     // WHEN
     await refreshAppSets();
@@ -580,8 +597,7 @@ describe('SimulatedArgoCD', () => {
     await startArgo();
     const { env, document } = request('sample-app/standalone');
     const files = render(document, true);
-    await commitFiles(files, 'platform');
-    const sha = await commitFiles(files, 'apps');
+    const sha = await commitInOrder(env, files);
     await refreshAppSets();
     const before = await waitFor('Healthy', async () => {
       const status = await appStatus(`${env}-web`);
@@ -647,8 +663,7 @@ describe('SimulatedArgoCD: refresh requests and resource tracking', () => {
     await startArgo(HOUR, options);
     const { env, document } = request('sample-app/standalone');
     const files = render(document, true);
-    await commitFiles(files, 'platform');
-    const first = await commitFiles(files, 'apps');
+    const first = await commitInOrder(env, files);
     await refreshAppSets();
     const name = `${env}-web`;
     await waitFor('synced at the first commit', async () => isHealthySynced(await appStatus(name), first));
