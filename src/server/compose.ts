@@ -117,6 +117,9 @@ export async function startEnvcat(
       defaultDelayMs: config.simulatorDelayMs,
       ...(config.simulatorState === 'disk' ? { stateDir: join(dataDir, 'cluster') } : {}),
       ...(config.simulatorPollMs !== undefined ? { pollMs: config.simulatorPollMs } : {}),
+      ...(config.simulatorMaxReconcileRate !== undefined
+        ? { maxReconcileRate: config.simulatorMaxReconcileRate }
+        : {}),
       logger,
     });
     cluster = simulator.client;

@@ -54,6 +54,8 @@ export interface ServiceConfig {
   simulatorState: 'disk' | 'memory';
   /** How often the simulated Argo CD polls Git (Argo CD's 3 minutes by default). */
   simulatorPollMs?: number;
+  /** The simulated provider-terraform's --max-reconcile-rate (default: gitops/provider-terraform's, 10). */
+  simulatorMaxReconcileRate?: number;
   gitPollMs: number;
   resyncMs: number;
   /** How long a transient controller error may last before it fails its step (DESIGN §8). */
@@ -182,6 +184,9 @@ export function loadConfig(
     simulatorDelayMs: duration('ENVCAT_SIMULATOR_DELAY', 3_000),
     simulatorState: simulatorState === 'memory' ? 'memory' : 'disk',
     ...(env.ENVCAT_SIMULATOR_POLL ? { simulatorPollMs: duration('ENVCAT_SIMULATOR_POLL', 180_000) } : {}),
+    ...(env.ENVCAT_SIMULATOR_MAX_RECONCILE_RATE
+      ? { simulatorMaxReconcileRate: number('ENVCAT_SIMULATOR_MAX_RECONCILE_RATE', 10, 1, 10_000) }
+      : {}),
     gitPollMs: duration('ENVCAT_GIT_POLL', 2_000),
     resyncMs: duration('ENVCAT_RESYNC', 300_000),
     errorGraceMs: duration('ENVCAT_ERROR_GRACE', 60_000),

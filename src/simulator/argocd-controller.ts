@@ -11,8 +11,8 @@
  *
  * Application controller: a `path` source is read at the branch head (YAML/JSON, `directory.recurse`,
  * `include`/`exclude`), each object server-side applied (field manager `argocd-controller`) with
- * the tracking label `app.kubernetes.io/instance: <application>`, pruned when it leaves Git
- * (automated prune), and reported in `status.sync`, `status.health`, `status.operationState`,
+ * its tracking (resource-tracking.ts: the `argocd.argoproj.io/tracking-id` annotation by default, as
+ * Argo CD 3), pruned when it leaves Git (automated prune), and reported in `status.sync`, `status.health`, `status.operationState`,
  * `status.resources`, `status.reconciledAt`. A Helm `chart` source is not rendered (there is no
  * Helm here): it syncs at once with `sync.revision` = the chart version (`targetRevision`). Health
  * is Argo CD's: Crossplane's check for Workspaces, the app-of-apps check for Applications, the
@@ -20,7 +20,8 @@
  * kube-controller-manager), Healthy for the rest. An Application of an envcat instance stays
  * Progressing for the instance's delay and obeys its simulator controls. Git is polled every
  * `pollMs`; the `argocd.argoproj.io/refresh` annotation makes an Application read Git at once and is
- * removed afterwards. Deleting an Application with the resources finalizer deletes what it
+ * removed afterwards, unless its `refresh-timestamp` changed meanwhile (consumeRefresh). Status is
+ * written as a merge patch of what changed, nothing when nothing did. Deleting an Application with the resources finalizer deletes what it
  * deployed, waits until it is gone, then removes the finalizer.
  *
  * Not simulated: multi-source Applications, kustomize, Helm rendering, drift detection (self-heal)
@@ -29,7 +30,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { EnvcatError, LABEL, RESOURCES_FINALIZER, type WorkspaceApi, WORKSPACE_API } from '../core/index.js';
+import {
+  ConflictError,
+  EnvcatError,
+  InputError,
+  LABEL,
+  RESOURCES_FINALIZER,
+  type WorkspaceApi,
+  WORKSPACE_API,
+} from '../core/index.js';
 import type { GitOpsRepo } from '../gitops/types.js';
 import type { ClusterClient, Informer, KubeObject, ObjectRef } from '../cluster/index.js';
 import { compareSyncOrder, isClusterScoped } from './argocd-kinds.js';
@@ -54,10 +63,19 @@ import { loadManifests, type DirectorySource } from './manifests.js';
 import { ReconcileQueue } from './reconcile-queue.js';
 import { RepoSnapshots, type RepoSnapshot } from './repo-snapshots.js';
 import {
+  DEFAULT_TRACKING_METHOD,
+  isTrackedBy,
+  TRACKING_METHODS,
+  trackingApplication,
+  withTracking,
+  type TrackingMethod,
+} from './resource-tracking.js';
+import {
   describeError,
   isRecord,
   jsonEqual,
   keyOf,
+  mergePatchBetween,
   parseTimestamp,
   refFromKey,
   refOf,
@@ -65,9 +83,13 @@ import {
 } from './support.js';
 
 export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
+/**
+ * A unique timestamp of one refresh request, set with REFRESH_ANNOTATION (argo-cd util/argo/argo.go
+ * RefreshApp; pkg/apis/application/v1alpha1/application_annotations.go). Added upstream after
+ * v3.5.1 (argo-cd #28414): a request made while another is being processed is no longer dropped.
+ */
+export const REFRESH_TIMESTAMP_ANNOTATION = 'argocd.argoproj.io/refresh-timestamp';
 export const APPSET_REFRESH_ANNOTATION = 'argocd.argoproj.io/application-set-refresh';
-/** Argo CD's default tracking label (`application.instanceLabelKey`). */
-export const TRACKING_LABEL = 'app.kubernetes.io/instance';
 export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 const FIELD_MANAGER = 'argocd-controller';
 const APPSET_FIELD_MANAGER = 'argocd-applicationset-controller';
@@ -102,6 +124,13 @@ export interface SimulatedArgoCDOptions {
   workspaceApis?: readonly WorkspaceApi[];
   /** Helm charts whose objects a sync checks against the AppProject. Default KNOWN_CHARTS. */
   charts?: readonly SimulatedChart[];
+  /** argocd-cm `application.resourceTrackingMethod`. Default `annotation`, as Argo CD 3's. */
+  trackingMethod?: TrackingMethod;
+  /**
+   * argocd-cmd-params-cm `controller.resource.health.persist`: each resource's health in
+   * `status.resources`. Default false, as Argo CD 3's (`resourceHealthSource: appTree`).
+   */
+  persistResourceHealth?: boolean;
   logger: Logger;
 }
 
@@ -173,6 +202,7 @@ interface AppStatus {
   reconciledAt?: string;
   resources?: ResourceStatus[];
   sourceType?: string;
+  resourceHealthSource?: string;
   conditions?: Array<{ type: string; message: string; lastTransitionTime?: string }>;
   controllerNamespace?: string;
   [key: string]: unknown;
@@ -274,9 +304,18 @@ export class SimulatedArgoCD {
   private readonly pending = new Set<Promise<void>>();
   private apps: Informer | undefined;
   private readonly workspaceInformers: Informer[] = [];
+  private readonly trackingMethod: TrackingMethod;
   private running = false;
 
   constructor(private readonly options: SimulatedArgoCDOptions) {
+    this.trackingMethod = options.trackingMethod ?? DEFAULT_TRACKING_METHOD;
+    if (!TRACKING_METHODS.includes(this.trackingMethod))
+      throw new InputError([
+        {
+          path: '/trackingMethod',
+          message: `must be one of ${TRACKING_METHODS.join(', ')}, not ${String(this.trackingMethod)}`,
+        },
+      ]);
     this.log = options.logger.child({ component: 'simulated-argocd' });
     this.namespace = options.namespace ?? 'argocd';
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
@@ -348,7 +387,10 @@ export class SimulatedArgoCD {
     await Promise.all(this.informers.map((i) => i.start()));
     for (const app of apps.list()) this.appQueue.enqueue(keyOf(refOf(app)));
     for (const set of appsets.list()) this.appsetQueue.enqueue(keyOf(refOf(set)));
-    this.log.info({ namespace: this.namespace, pollMs: this.pollMs }, 'simulated Argo CD started');
+    this.log.info(
+      { namespace: this.namespace, pollMs: this.pollMs, trackingMethod: this.trackingMethod },
+      'simulated Argo CD started',
+    );
   }
 
   async stop(): Promise<void> {
@@ -376,11 +418,12 @@ export class SimulatedArgoCD {
 
   /**
    * A deployed object changed: the Applications that list it among their resources re-assess their
-   * health (as Argo CD's resource tree does), and the one its tracking label names.
+   * health (as Argo CD's resource tree does), and the one its tracking names (controller/cache/cache.go
+   * GetAppName).
    */
   private enqueueTracker(object: KubeObject): void {
     const keys = new Set(this.resourceIndex.get(objectId(object)) ?? []);
-    const tracker = object.metadata.labels?.[TRACKING_LABEL];
+    const tracker = trackingApplication(object, this.trackingMethod);
     if (tracker && this.apps?.get(tracker, this.namespace))
       keys.add(keyOf({ ...APPLICATION, name: tracker, namespace: this.namespace }));
     for (const key of keys) this.appQueue.enqueue(key);
@@ -653,7 +696,7 @@ export class SimulatedArgoCD {
       );
       state.sync = { status: 'Unknown', comparedTo };
       state.health = this.health(previous, { status: 'Unknown' });
-      await this.writeApplication(app, previous, state, refresh);
+      await this.persistReconciliation({ orig: app, current: app, previous, next: state });
       // Looked at again on the next reconciliation (a project created or widened since).
       this.schedulePoll(key);
       return;
@@ -663,7 +706,7 @@ export class SimulatedArgoCD {
     if (fetched) state.reconciledAt = timestamp(Date.now());
     if (target.kind === 'problem') {
       const condition = { type: target.type, message: target.message };
-      await this.reportUncomparable({ app, previous, state, condition, comparedTo, refresh });
+      await this.reportUncomparable({ app, previous, state, condition, comparedTo });
       return;
     }
     state.sourceType = target.kind === 'helm' ? 'Helm' : 'Directory';
@@ -685,7 +728,7 @@ export class SimulatedArgoCD {
     if (controls?.comparisonError) {
       // As for a chart version that does not exist: the target cannot be generated, nothing syncs.
       const condition = { type: 'ComparisonError', message: controls.comparisonError };
-      await this.reportUncomparable({ app, previous, state, condition, comparedTo, refresh });
+      await this.reportUncomparable({ app, previous, state, condition, comparedTo });
       return;
     }
     // Argo CD does not sync a revision again after a failed automated sync to it; it says so
@@ -751,7 +794,7 @@ export class SimulatedArgoCD {
       this.operationStart.set(key, { revision: target.revision, at: Date.now() });
       state.sync = { status: 'OutOfSync', revision: target.revision, comparedTo };
       state.health = this.health(previous, { status: 'Progressing' });
-      current = await this.writeApplication(current, previous, state, refresh);
+      current = await this.writeStatus(current, previous, state);
       previous = statusOf(current);
       state = structuredClone(previous);
       this.log.info(
@@ -822,7 +865,7 @@ export class SimulatedArgoCD {
       };
     }
     state.health = this.health(previous, this.applicationHealth(key, state, controls, delay));
-    await this.writeApplication(current, previous, state, refresh);
+    await this.persistReconciliation({ orig: app, current, previous, next: state });
     this.schedulePoll(key);
   }
 
@@ -940,18 +983,25 @@ export class SimulatedArgoCD {
     return { target: { kind: 'directory', revision: snapshot.sha, objects: manifests.objects }, fetched };
   }
 
-  /** Objects as Argo CD applies them: in the destination namespace unless cluster-scoped, with the tracking label. */
+  /**
+   * Objects as Argo CD applies them: in the destination namespace unless cluster-scoped, with its
+   * tracking (controller/state.go NormalizeTargetObjects → SetAppInstance).
+   */
   private normalize(app: KubeObject, spec: AppSpec, objects: KubeObject[]): KubeObject[] {
     const namespace = spec.destination?.namespace;
     return objects
       .map((object) => {
-        const metadata = {
-          ...object.metadata,
-          labels: { ...object.metadata.labels, [TRACKING_LABEL]: app.metadata.name },
-        };
+        const metadata = { ...object.metadata };
         if (!isClusterScoped(object) && !metadata.namespace && namespace) metadata.namespace = namespace;
         if (isClusterScoped(object)) delete metadata.namespace;
-        return { ...object, metadata };
+        return withTracking(
+          { ...object, metadata },
+          {
+            application: app.metadata.name,
+            destinationNamespace: namespace ?? '',
+            method: this.trackingMethod,
+          },
+        );
       })
       .sort(compareSyncOrder);
   }
@@ -1124,7 +1174,9 @@ export class SimulatedArgoCD {
         seen.add(id);
         const ref = refOfResource(old);
         const live = await this.options.cluster.get(ref);
-        if (!live || live.metadata.labels?.[TRACKING_LABEL] !== app.metadata.name) continue;
+        // Only what is still this Application's (gitops-engine prunes what the live state cache
+        // assigns it; controller/sync.go filters with isSelfReferencedObj).
+        if (!live || !isTrackedBy(live, app.metadata.name, this.trackingMethod)) continue;
         if (spec.syncPolicy?.automated?.prune) {
           await this.options.cluster.delete(ref);
           results.push({
@@ -1206,12 +1258,12 @@ export class SimulatedArgoCD {
     return list;
   }
 
-  /** True when the live object is there and its tracking label still names `app` (not taken over by another). */
+  /** True when the live object is there and its tracking still names `app` (not taken over by another). */
   private async trackedBy(resource: ResourceStatus, app: KubeObject): Promise<boolean> {
     const ref = refOfResource(resource);
     const cached = this.cached(ref);
     const live = cached === undefined ? await this.options.cluster.get(ref) : (cached ?? undefined);
-    return live?.metadata.labels?.[TRACKING_LABEL] === app.metadata.name;
+    return live !== undefined && isTrackedBy(live, app.metadata.name, this.trackingMethod);
   }
 
   private watched(ref: { apiVersion: string; kind: string }): boolean {
@@ -1274,12 +1326,18 @@ export class SimulatedArgoCD {
     return aggregated;
   }
 
+  /**
+   * The Application's health as persistAppStatus writes it (argo-cd controller/appcontroller.go): a
+   * new lastTransitionTime only when the status changes; with resource health not persisted (Argo CD
+   * 3's default), the message too is the one of the last transition.
+   */
   private health(previous: AppStatus, health: Health): AppStatus['health'] {
     const old = previous.health;
     const unchanged = old?.status === health.status;
+    const message = unchanged && !this.options.persistResourceHealth ? old?.message : health.message;
     return {
       status: health.status,
-      ...(health.message ? { message: health.message } : {}),
+      ...(message ? { message } : {}),
       lastTransitionTime:
         unchanged && old?.lastTransitionTime ? old.lastTransitionTime : timestamp(Date.now()),
     };
@@ -1292,16 +1350,15 @@ export class SimulatedArgoCD {
     state: AppStatus;
     condition: { type: string; message: string };
     comparedTo: unknown;
-    refresh: string | undefined;
   }): Promise<void> {
-    const { app, previous, state, condition, comparedTo, refresh } = args;
+    const { app, previous, state, condition, comparedTo } = args;
     state.conditions = this.conditions(previous, [condition]);
     state.sync = {
       status: 'Unknown',
       ...(previous.sync?.revision ? { revision: previous.sync.revision } : {}),
       comparedTo,
     };
-    await this.writeApplication(app, previous, state, refresh);
+    await this.persistReconciliation({ orig: app, current: app, previous, next: state });
     this.schedulePoll(keyOf(refOf(app)));
   }
 
@@ -1321,27 +1378,126 @@ export class SimulatedArgoCD {
     this.appQueue.schedule(key, Math.max(0, at - Date.now()));
   }
 
-  /** Writes the status (PUT: Applications have no status subresource) and drops a handled refresh request. */
-  private async writeApplication(
-    app: KubeObject,
-    previous: AppStatus,
-    next: AppStatus,
-    refresh: string | undefined,
-  ): Promise<KubeObject> {
+  /**
+   * The end of a reconciliation (argo-cd controller/appcontroller.go persistReconciliationStatus):
+   * the status, then the refresh request consumed. `orig` is the Application as read when the
+   * reconciliation began, `current` as last written.
+   */
+  private async persistReconciliation(args: {
+    orig: KubeObject;
+    current: KubeObject;
+    previous: AppStatus;
+    next: AppStatus;
+  }): Promise<void> {
+    await this.writeStatus(args.current, args.previous, args.next);
+    await this.consumeRefresh(args.orig);
+  }
+
+  /**
+   * The status as a merge patch of what changed, and nothing when nothing did (argo-cd
+   * controller/appcontroller.go persistAppStatus: createMergePatch, "No status changes. Skipping
+   * patch"). A merge patch carries no resourceVersion: a write by someone else meanwhile (a refresh
+   * request) does not make it fail. A completed operation also clears the requested one
+   * (setOperationState: `"operation": null`).
+   */
+  private async writeStatus(app: KubeObject, previous: AppStatus, next: AppStatus): Promise<KubeObject> {
     this.indexResources(keyOf(refOf(app)), next.resources);
-    const dropRefresh = refresh !== undefined && app.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined;
-    // A completed operation clears the requested one (argo-cd appcontroller.go setOperationState).
     const phase = next.operationState?.phase;
     const clearOperation =
       app.operation !== undefined && (phase === 'Succeeded' || phase === 'Failed' || phase === 'Error');
-    if (jsonEqual(previous, next) && !dropRefresh && !clearOperation) return app;
-    const annotations = { ...app.metadata.annotations };
-    if (dropRefresh) delete annotations[REFRESH_ANNOTATION];
-    const metadata = { ...app.metadata, annotations };
-    if (Object.keys(annotations).length === 0) delete (metadata as { annotations?: unknown }).annotations;
-    const written: KubeObject = { ...app, metadata, status: next };
-    if (clearOperation) delete written.operation;
-    return this.options.cluster.replace(written);
+    const status = mergePatchBetween(previous, this.persisted(next));
+    if (status === undefined && !clearOperation) return app;
+    return this.options.cluster.mergePatch(refOf(app), {
+      ...(status !== undefined ? { status } : {}),
+      ...(clearOperation ? { operation: null } : {}),
+    });
+  }
+
+  /**
+   * What of a status is persisted: without `persistResourceHealth`, no health per resource, and
+   * `resourceHealthSource: appTree` (argo-cd controller/health.go setApplicationHealth: the resource
+   * health lives in the resource tree Argo CD caches, docs/operator-manual/upgrading/2.14-3.0.md).
+   */
+  private persisted(status: AppStatus): AppStatus {
+    if (this.options.persistResourceHealth) {
+      const { resourceHealthSource: _inline, ...inline } = status;
+      return inline;
+    }
+    return {
+      ...status,
+      ...(status.resources
+        ? { resources: status.resources.map(({ health: _health, ...resource }) => resource) }
+        : {}),
+      resourceHealthSource: 'appTree',
+    };
+  }
+
+  /**
+   * Removes the refresh request this reconciliation handled (argo-cd controller/appcontroller.go
+   * handleRefreshAnnotation, removeRefreshAnnotationCombo). The removal is one JSON patch: a `test`
+   * that `refresh-timestamp` still holds the value read when the reconciliation began, then the
+   * removal of both annotations. A request made meanwhile with a new timestamp fails the test and
+   * stays, to be handled next. One made without a timestamp (Argo CD 3.5 and before have none) is
+   * removed with the one handled: it is lost until the next poll.
+   */
+  private async consumeRefresh(orig: KubeObject): Promise<void> {
+    const read = orig.metadata.annotations ?? {};
+    if (read[REFRESH_ANNOTATION] === undefined && read[REFRESH_TIMESTAMP_ANNOTATION] === undefined) return;
+    const ref = refOf(orig);
+    if (await this.removeRefresh(ref, read)) return;
+    if (read[REFRESH_TIMESTAMP_ANNOTATION] === undefined) return; // removed by someone else
+    const latest = await this.options.cluster.get(ref);
+    const now = latest?.metadata.annotations;
+    if (!now) return;
+    if (
+      now[REFRESH_ANNOTATION] !== undefined &&
+      now[REFRESH_TIMESTAMP_ANNOTATION] !== undefined &&
+      now[REFRESH_TIMESTAMP_ANNOTATION] !== read[REFRESH_TIMESTAMP_ANNOTATION]
+    ) {
+      this.log.info(
+        {
+          application: orig.metadata.name,
+          from: read[REFRESH_TIMESTAMP_ANNOTATION],
+          to: now[REFRESH_TIMESTAMP_ANNOTATION],
+        },
+        'a new refresh request arrived while processing; it stays',
+      );
+      return;
+    }
+    // Something else changed (the refresh annotation removed by someone): remove what is there now.
+    await this.removeRefresh(ref, now);
+  }
+
+  /**
+   * The JSON patch of removeRefreshAnnotationCombo for the annotations `basis` holds, applied to the
+   * Application as it is now; false when the API server would refuse it (422: the test failed, or
+   * an annotation to remove is gone). A read and a write guarded by the resourceVersion stand in
+   * for the server's atomic JSON patch.
+   */
+  private async removeRefresh(ref: ObjectRef, basis: Record<string, string>): Promise<boolean> {
+    const timestamp = basis[REFRESH_TIMESTAMP_ANNOTATION];
+    const refresh = basis[REFRESH_ANNOTATION] !== undefined;
+    for (let attempt = 1; ; attempt++) {
+      const app = await this.options.cluster.get(ref);
+      if (!app) return true;
+      const annotations = { ...app.metadata.annotations };
+      if (timestamp !== undefined) {
+        if (annotations[REFRESH_TIMESTAMP_ANNOTATION] !== timestamp) return false;
+        delete annotations[REFRESH_TIMESTAMP_ANNOTATION];
+      }
+      if (refresh) {
+        if (annotations[REFRESH_ANNOTATION] === undefined) return false;
+        delete annotations[REFRESH_ANNOTATION];
+      }
+      const metadata = { ...app.metadata, annotations };
+      if (Object.keys(annotations).length === 0) delete (metadata as { annotations?: unknown }).annotations;
+      try {
+        await this.options.cluster.replace({ ...app, metadata });
+        return true;
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= 5) throw error;
+      }
+    }
   }
 
   // ---- deletion ----
@@ -1357,7 +1513,7 @@ export class SimulatedArgoCD {
       seen.add(id);
       const ref = refOfResource(resource);
       const live = await this.options.cluster.get(ref);
-      if (live && live.metadata.labels?.[TRACKING_LABEL] === app.metadata.name) remaining.push({ ref, live });
+      if (live && isTrackedBy(live, app.metadata.name, this.trackingMethod)) remaining.push({ ref, live });
     }
     // Namespaces last: their content (Workspaces with finalizers) must go through its own deletion first.
     const first = remaining.filter((r) => r.ref.kind !== 'Namespace');

@@ -24,16 +24,26 @@ export {
   SimulatedProviderTerraform,
   MANAGED_RESOURCE_FINALIZER,
   CONNECTION_SECRET_TYPE,
+  DEFAULT_MAX_RECONCILE_RATE,
   type SimulatedProviderTerraformOptions,
 } from './terraform-controller.js';
 export {
   SimulatedArgoCD,
   REFRESH_ANNOTATION,
+  REFRESH_TIMESTAMP_ANNOTATION,
   APPSET_REFRESH_ANNOTATION,
-  TRACKING_LABEL,
   IN_CLUSTER_SERVER,
   type SimulatedArgoCDOptions,
 } from './argocd-controller.js';
+export {
+  TRACKING_ANNOTATION,
+  TRACKING_LABEL,
+  DEFAULT_TRACKING_METHOD,
+  trackingId,
+  parseTrackingId,
+  isTrackedBy,
+  type TrackingMethod,
+} from './resource-tracking.js';
 export {
   RepoControlSource,
   parseControls,

@@ -21,6 +21,7 @@ import { KubeClusterClient, type KubeObject } from '../cluster/index.js';
 import { SimulatedApiServer } from './api-server.js';
 import { normalizeGitUrl } from './appproject.js';
 import { SimulatedArgoCD } from './argocd-controller.js';
+import type { TrackingMethod } from './resource-tracking.js';
 import { RepoControlSource } from './controls.js';
 import { isRecord } from './support.js';
 import { FileStoreLog } from './store-log.js';
@@ -48,8 +49,12 @@ export interface SimulatedClusterOptions {
   port?: number;
   /** Argo CD's Git polling interval (default 3 minutes, as Argo CD's). */
   pollMs?: number;
+  /** Argo CD's `application.resourceTrackingMethod` (default `annotation`, as Argo CD 3's). */
+  trackingMethod?: TrackingMethod;
   /** How often the provider retries a failed Workspace (default 60 s). */
   retryMs?: number;
+  /** provider-terraform's --max-reconcile-rate (default DEFAULT_MAX_RECONCILE_RATE, as gitops/provider-terraform sets it). */
+  maxReconcileRate?: number;
   /** Workspace APIs the provider serves (default both). */
   workspaceApis?: readonly WorkspaceApi[];
   /** The bootstrap manifests (default gitops/bootstrap of this checkout). */
@@ -227,6 +232,7 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions): P
       defaultDelayMs: options.defaultDelayMs,
       ...(options.catalog ? { catalog: options.catalog } : {}),
       ...(options.retryMs !== undefined ? { retryMs: options.retryMs } : {}),
+      ...(options.maxReconcileRate !== undefined ? { maxReconcileRate: options.maxReconcileRate } : {}),
       logger,
     });
     const argocd = new SimulatedArgoCD({
@@ -236,6 +242,7 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions): P
       controls,
       defaultDelayMs: options.defaultDelayMs,
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+      ...(options.trackingMethod ? { trackingMethod: options.trackingMethod } : {}),
       workspaceApis: apis,
       logger,
     });

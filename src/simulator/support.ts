@@ -54,3 +54,22 @@ export function describeError(error: unknown): Record<string, unknown> {
     return { type: error.name, message: error.message, ...('code' in error ? { code: error.code } : {}) };
   return { message: String(error) };
 }
+
+/**
+ * The RFC 7386 merge patch that turns `before` into `after` (what jsonpatch.CreateMergePatch gives
+ * Argo CD): changed keys with their new value, removed keys as `null`, arrays whole; undefined
+ * when nothing differs.
+ */
+export function mergePatchBetween(before: unknown, after: unknown): unknown {
+  if (jsonEqual(before, after)) return undefined;
+  if (!isRecord(before) || !isRecord(after)) return after === undefined ? null : after;
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(before))
+    if (before[key] !== undefined && after[key] === undefined) patch[key] = null;
+  for (const [key, value] of Object.entries(after)) {
+    if (value === undefined) continue;
+    const change = mergePatchBetween(before[key], value);
+    if (change !== undefined) patch[key] = change;
+  }
+  return patch;
+}

@@ -8,12 +8,15 @@
  *   `Ready=True Available`;
  * - deletion: `Ready=False Deleting`; after the delay the connection Secret is deleted and the
  *   finalizer removed;
- * - the simulator controls of the Workspace's instance (failApply, failDestroy, neverReady, delay).
+ * - the simulator controls of the Workspace's instance (failApply, failDestroy, neverReady, delay);
+ * - `--max-reconcile-rate`: at most that many applies and destroys at once per Workspace API, the
+ *   others waiting untouched (see WorkerSlots).
  * Everything is derived from the object, so a restarted controller carries on where it stopped.
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
+  InputError,
   LABEL,
   labelSafeVersion,
   WORKSPACE_API,
@@ -27,6 +30,7 @@ import type { ClusterClient, Informer, KubeObject, ObjectRef } from '../cluster/
 import type { ControlSource, SimulatorControls } from './controls.js';
 import { connectionSecretData, publicOutputs, simulateOutputs, type OutputSpec } from './outputs.js';
 import { ReconcileQueue } from './reconcile-queue.js';
+import { WorkerSlots } from './worker-slots.js';
 import {
   describeError,
   isRecord,
@@ -41,6 +45,12 @@ import {
 export const MANAGED_RESOURCE_FINALIZER = 'finalizer.managedresource.crossplane.io';
 export const CONNECTION_SECRET_TYPE = 'connection.crossplane.io/v1alpha1';
 const FIELD_MANAGER = 'provider-terraform';
+/**
+ * The provider's `--max-reconcile-rate` as envcat installs it (gitops/provider-terraform/provider.yaml,
+ * checked by test/simulator/reconcile-rate.test.ts); provider-terraform's own default is 1
+ * (cmd/provider/main.go).
+ */
+export const DEFAULT_MAX_RECONCILE_RATE = 10;
 
 export interface SimulatedProviderTerraformOptions {
   cluster: ClusterClient;
@@ -57,6 +67,12 @@ export interface SimulatedProviderTerraformOptions {
   logger: Logger;
   /** How often a failed Workspace is retried (the provider's poll interval). Default 60 s. */
   retryMs?: number;
+  /**
+   * provider-terraform's `--max-reconcile-rate`: how many Workspaces of one API it applies or
+   * destroys at once (a positive integer, or Infinity for no limit). Default
+   * DEFAULT_MAX_RECONCILE_RATE.
+   */
+  maxReconcileRate?: number;
 }
 
 export interface WorkspaceCondition {
@@ -163,15 +179,64 @@ export class SimulatedProviderTerraform {
   /** The apply/destroy under way per object: when it began (precise; conditions hold seconds) and its controls. */
   private readonly phases = new Map<string, Phase>();
   private readonly modules = new Map<string, Promise<{ outputs: Map<string, boolean>; problem?: string }>>();
+  /**
+   * The workers of each Workspace controller. provider-terraform sets up one controller per API
+   * (cluster-scoped and namespaced Workspaces), each with MaxConcurrentReconciles =
+   * --max-reconcile-rate (cmd/provider/main.go: clusterOpts and namespacedOpts).
+   */
+  private readonly workers = new Map<string, WorkerSlots>();
+  private readonly maxReconcileRate: number;
   private running = false;
 
   constructor(private readonly options: SimulatedProviderTerraformOptions) {
+    const rate = options.maxReconcileRate ?? DEFAULT_MAX_RECONCILE_RATE;
+    if (!(rate === Infinity || (Number.isInteger(rate) && rate >= 1)))
+      throw new InputError([
+        { path: '/maxReconcileRate', message: `must be a positive integer (or Infinity), not ${rate}` },
+      ]);
+    this.maxReconcileRate = rate;
     this.log = options.logger.child({ component: 'simulated-provider-terraform' });
     this.queue = new ReconcileQueue({
       name: 'provider-terraform',
       reconcile: (key) => this.reconcile(key),
       logger: this.log,
     });
+  }
+
+  /** The workers of the controller that serves this key's Workspace API. */
+  private workersFor(key: string): WorkerSlots {
+    const { apiVersion } = refFromKey(key);
+    let slots = this.workers.get(apiVersion);
+    if (!slots) {
+      slots = new WorkerSlots(this.maxReconcileRate, (next) => this.queue.enqueue(next));
+      this.workers.set(apiVersion, slots);
+    }
+    return slots;
+  }
+
+  /**
+   * Takes a worker for an apply or destroy; false when all are busy: the Workspace waits, untouched
+   * (it is woken when one frees).
+   */
+  private takeWorker(key: string, what: string): boolean {
+    const workers = this.workersFor(key);
+    if (workers.acquire(key)) return true;
+    this.log.debug(
+      { workspace: key, busy: workers.busy, queued: workers.queued, maxReconcileRate: this.maxReconcileRate },
+      `terraform ${what} waits for a worker (--max-reconcile-rate)`,
+    );
+    return false;
+  }
+
+  private releaseWorker(key: string): void {
+    this.workersFor(key).release(key);
+  }
+
+  /** How many Workspaces of each API are being applied or destroyed now, and how many wait for a worker. */
+  workload(): Record<string, { busy: number; queued: number }> {
+    return Object.fromEntries(
+      [...this.workers].map(([api, slots]) => [api, { busy: slots.busy, queued: slots.queued }]),
+    );
   }
 
   async start(): Promise<void> {
@@ -186,6 +251,7 @@ export class SimulatedProviderTerraform {
         const key = keyOf(refOf(object));
         this.queue.forget(key);
         this.phases.delete(key);
+        this.releaseWorker(key);
       });
       informer.on('error', (error) =>
         this.log.warn({ err: describeError(error) }, 'Workspace watch failed; restarting'),
@@ -194,7 +260,10 @@ export class SimulatedProviderTerraform {
       await informer.start();
       for (const object of informer.list()) enqueue(object);
     }
-    this.log.info({ apis: [...new Set(this.options.apis)] }, 'simulated provider-terraform started');
+    this.log.info(
+      { apis: [...new Set(this.options.apis)], maxReconcileRate: this.maxReconcileRate },
+      'simulated provider-terraform started',
+    );
   }
 
   async stop(): Promise<void> {
@@ -261,25 +330,28 @@ export class SimulatedProviderTerraform {
     if (!workspace) {
       this.queue.forget(key);
       this.phases.delete(key);
+      this.releaseWorker(key);
       return;
     }
     if (workspace.metadata.deletionTimestamp) return this.reconcileDeletion(key, workspace);
     return this.reconcileApply(key, workspace);
   }
 
+  /** crossplane-runtime's managed reconciler adds its finalizer before it creates anything. */
+  private async withFinalizer(workspace: KubeObject): Promise<KubeObject> {
+    if ((workspace.metadata.finalizers ?? []).includes(MANAGED_RESOURCE_FINALIZER)) return workspace;
+    return this.options.cluster.replace({
+      ...workspace,
+      metadata: {
+        ...workspace.metadata,
+        finalizers: [...(workspace.metadata.finalizers ?? []), MANAGED_RESOURCE_FINALIZER],
+      },
+    });
+  }
+
   private async reconcileApply(key: string, observed: KubeObject): Promise<void> {
-    let workspace = observed;
-    if (!(workspace.metadata.finalizers ?? []).includes(MANAGED_RESOURCE_FINALIZER)) {
-      workspace = await this.options.cluster.replace({
-        ...workspace,
-        metadata: {
-          ...workspace.metadata,
-          finalizers: [...(workspace.metadata.finalizers ?? []), MANAGED_RESOURCE_FINALIZER],
-        },
-      });
-    }
-    const generation = workspace.metadata.generation ?? 1;
-    const conditions = conditionsOf(workspace);
+    const generation = observed.metadata.generation ?? 1;
+    const conditions = conditionsOf(observed);
     const ready = find(conditions, 'Ready');
     const synced = find(conditions, 'Synced');
     const available =
@@ -289,8 +361,9 @@ export class SimulatedProviderTerraform {
       synced?.status === 'True' &&
       synced.observedGeneration === generation;
     if (available) {
+      this.releaseWorker(key);
       // After a restart, or when someone deleted it: the connection Secret must be there.
-      await this.ensureConnectionSecret(workspace);
+      await this.ensureConnectionSecret(await this.withFinalizer(observed));
       return;
     }
 
@@ -299,15 +372,20 @@ export class SimulatedProviderTerraform {
       ready?.status === 'False' && ready.reason === 'Creating' && ready.observedGeneration === generation;
     if (failed) {
       // The provider retries a failed apply on its poll interval (a new generation retries at once).
-      const record = await this.currentPhase(key, `failed/${generation}`, workspace, synced);
-      const annotations = desiredAnnotations(workspace);
+      const record = await this.currentPhase(key, `failed/${generation}`, observed, synced);
+      const annotations = desiredAnnotations(observed);
       record.annotations ??= annotations;
       const due = record.at + this.retryMs();
       if (Date.now() < due && record.annotations === annotations) {
+        this.releaseWorker(key);
         this.queue.schedule(key, due - Date.now());
         return;
       }
     }
+    // The apply (terraform runs inside the reconcile call upstream) needs one of the provider's
+    // --max-reconcile-rate workers; without one the Workspace waits in the queue, untouched.
+    if (!this.takeWorker(key, 'apply')) return;
+    const workspace = await this.withFinalizer(observed);
     // The first apply of a Workspace runs before the provider writes any condition: crossplane-runtime
     // marks Creating + ReconcileSuccess only once external.Create (terraform apply) has returned.
     const applying = conditions.length === 0 && this.phases.get(key)?.phase === `apply/${generation}`;
@@ -330,6 +408,7 @@ export class SimulatedProviderTerraform {
           phase: `failed/${generation}`,
           annotations: desiredAnnotations(workspace),
         });
+        this.releaseWorker(key);
         this.log.warn({ workspace: key, generation, reason: missing }, 'terraform apply failed (simulated)');
         return;
       }
@@ -373,6 +452,7 @@ export class SimulatedProviderTerraform {
         at: Date.now(),
         annotations: desiredAnnotations(workspace),
       });
+      this.releaseWorker(key);
       this.log.info({ workspace: key, generation }, 'terraform apply failed (simulated failApply)');
       return;
     }
@@ -385,6 +465,7 @@ export class SimulatedProviderTerraform {
         at: Date.now(),
         annotations: desiredAnnotations(workspace),
       });
+      this.releaseWorker(key);
       this.log.warn(
         { workspace: key, generation, reason: plan.problem },
         'terraform apply failed (simulated)',
@@ -401,6 +482,7 @@ export class SimulatedProviderTerraform {
       { outputs: publicOutputs(plan.specs, plan.values) },
     );
     this.phases.delete(key);
+    this.releaseWorker(key);
     this.log.info(
       { workspace: key, generation, outputs: plan.specs.map((s) => s.name) },
       'terraform apply done (simulated): Available',
@@ -408,7 +490,12 @@ export class SimulatedProviderTerraform {
   }
 
   private async reconcileDeletion(key: string, workspace: KubeObject): Promise<void> {
-    if (!(workspace.metadata.finalizers ?? []).includes(MANAGED_RESOURCE_FINALIZER)) return;
+    if (!(workspace.metadata.finalizers ?? []).includes(MANAGED_RESOURCE_FINALIZER)) {
+      // Deleted before its apply had a worker: nothing was created, nothing to destroy.
+      this.releaseWorker(key);
+      return;
+    }
+    if (!this.takeWorker(key, 'destroy')) return;
     const generation = workspace.metadata.generation ?? 1;
     const conditions = conditionsOf(workspace);
     const ready = find(conditions, 'Ready');
@@ -440,6 +527,8 @@ export class SimulatedProviderTerraform {
           observedGeneration: generation,
         },
       ]);
+      // The reconcile returns the error: its worker is free until the retry.
+      this.releaseWorker(key);
       this.queue.schedule(key, record.checkedAt + this.retryMs() - Date.now());
       return;
     }
@@ -451,6 +540,7 @@ export class SimulatedProviderTerraform {
     const secret = this.connectionSecretRef(workspace);
     if (secret) await this.options.cluster.delete(secret);
     const latest = await this.options.cluster.get(refOf(workspace));
+    this.releaseWorker(key);
     if (!latest) return;
     await this.options.cluster.replace({
       ...latest,

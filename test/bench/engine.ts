@@ -20,6 +20,8 @@ import {
 } from './engine-latency.js';
 import { compile } from '../../src/server/build.js';
 import { benchScale, type ScaleResult } from './engine-scale.js';
+import { BENCH_MAX_RECONCILE_RATE } from './engine-support.js';
+import { DEFAULT_MAX_RECONCILE_RATE } from '../../src/simulator/index.js';
 import { figure, formatValue, type Figure } from './report.js';
 import { integerSetting } from './sections.js';
 
@@ -97,7 +99,10 @@ export async function runEngineBench(args: {
   });
 
   const figures: Figure[] = [];
-  const notes: string[] = [];
+  const notes: string[] = [
+    `Simulated cluster: provider-terraform --max-reconcile-rate ${BENCH_MAX_RECONCILE_RATE === Infinity ? 'unlimited' : BENCH_MAX_RECONCILE_RATE} ` +
+      `(envcat installs it with ${DEFAULT_MAX_RECONCILE_RATE}, the simulator's default; the figures are the engine's, not the provider's queue).`,
+  ];
   for (const result of latency) {
     const what = result.scenario === 'spread' ? 'spread out' : 'all at once';
     const ops = (ms: number) => (ms * 1e6) / args.nsPerOp();

@@ -166,7 +166,10 @@ describe('hidden kinds: entries published after the bootstrap', () => {
       kind: 'ClusterRole',
       name: `${ENV}-reader`,
     });
-    expect(clusterRole?.metadata.labels?.['app.kubernetes.io/instance']).toBe(`${ENV}-reader`);
+    // (Argo CD 3's annotation tracking: a cluster-scoped object carries the destination namespace)
+    expect(clusterRole?.metadata.annotations?.['argocd.argoproj.io/tracking-id']).toBe(
+      `${ENV}-reader:rbac.authorization.k8s.io/ClusterRole:${ENV}/${ENV}-reader`,
+    );
     // AND the environment's project allows exactly its repos, its namespace and the declared kinds
     const project = await envcat.cluster.get({
       apiVersion: 'argoproj.io/v1alpha1',

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
         ENVCAT_WORKSPACE_API: 'cluster',
         ENVCAT_TOKENS: 'alice:developer:a1,bob:platform:b2',
         ENVCAT_SIMULATOR_DELAY: '250ms',
+        ENVCAT_SIMULATOR_MAX_RECONCILE_RATE: '2',
         ENVCAT_GIT_LOCAL_WRITES: 'push',
       },
       {},
@@ -57,6 +58,8 @@ describe('loadConfig', () => {
       { name: 'bob', role: 'platform', token: 'b2' },
     ]);
     expect(config.simulatorDelayMs).toBe(250);
+    expect(config.simulatorMaxReconcileRate).toBe(2);
+    expect(loadConfig({}).simulatorMaxReconcileRate).toBeUndefined();
     expect(config.gitLocalWrites).toBe('push');
     expect(loadConfig({ ENVCAT_SIMULATOR_STATE: 'memory' }).simulatorState).toBe('memory');
   });
@@ -76,6 +79,7 @@ describe('loadConfig', () => {
     [{ ENVCAT_TOKENS: 'alice:admin:x' }, '/ENVCAT_TOKENS'],
     [{ ENVCAT_SIMULATOR_DELAY: 'soon' }, '/ENVCAT_SIMULATOR_DELAY'],
     [{ ENVCAT_SIMULATOR_STATE: 'etcd' }, '/ENVCAT_SIMULATOR_STATE'],
+    [{ ENVCAT_SIMULATOR_MAX_RECONCILE_RATE: '0' }, '/ENVCAT_SIMULATOR_MAX_RECONCILE_RATE'],
     [{ KUBECONFIG: '/k' }, '/ENVCAT_PLATFORM_REPO'],
     [{ ENVCAT_TERRAFORM_ALLOW: 'provisioner:*' }, '/ENVCAT_TERRAFORM_ALLOW'],
     [{ ENVCAT_TERRAFORM_ALLOW: 'local-exec' }, '/ENVCAT_TERRAFORM_ALLOW'],

@@ -12,12 +12,15 @@ import {
   DEFAULT_BOOTSTRAP_DIR,
   loadBootstrap,
   REFRESH_ANNOTATION,
+  REFRESH_TIMESTAMP_ANNOTATION,
   RepoControlSource,
   SimulatedArgoCD,
   SimulatedProviderTerraform,
+  TRACKING_ANNOTATION,
   TRACKING_LABEL,
+  type SimulatedArgoCDOptions,
 } from '../../src/simulator/index.js';
-import type { KubeObject, ObjectRef } from '../../src/cluster/types.js';
+import type { ClusterClient, KubeObject, ObjectRef } from '../../src/cluster/types.js';
 import {
   renderEnvironment,
   renderOptions,
@@ -57,6 +60,7 @@ interface AppStatus {
     syncResult?: { revision: string; resources?: Array<Record<string, unknown>> };
   };
   reconciledAt?: string;
+  resourceHealthSource?: string;
   resources?: Array<{
     kind: string;
     name: string;
@@ -109,18 +113,23 @@ afterAll(async () => {
   await sandbox.cleanup();
 });
 
-async function startArgo(pollMs = HOUR): Promise<SimulatedArgoCD> {
+async function startArgo(
+  pollMs = HOUR,
+  options: Pick<SimulatedArgoCDOptions, 'cluster' | 'trackingMethod' | 'persistResourceHealth'> = {
+    cluster: cluster.client,
+  },
+): Promise<SimulatedArgoCD> {
   const readers = new Map([
     [repos.platformUrl, repos.reader('platform')],
     [repos.appsUrl, repos.reader('apps')],
   ]);
   argocd = new SimulatedArgoCD({
-    cluster: cluster.client,
     repos: (url) => readers.get(url),
     controls,
     defaultDelayMs: 50,
     pollMs,
     logger: recordingLogger().logger,
+    ...options,
   });
   await argocd.start();
   return argocd;
@@ -182,6 +191,27 @@ async function commitFiles(files: RenderedFile[], repo: 'platform' | 'apps'): Pr
   );
 }
 
+/**
+ * Commits the platform files, lets Argo CD sync them, and commits the app files once the
+ * environment's AppProject is in the cluster, as envcat does (src/engine/project-gate.ts): an
+ * Application reconciled before its project exists is InvalidSpecError until its next poll (Argo CD
+ * does not requeue a project's Applications when the project appears), an hour in these tests.
+ * Returns the apps commit.
+ */
+async function commitInOrder(env: string, files: RenderedFile[]): Promise<string> {
+  await commitFiles(files, 'platform');
+  await refreshAppSets();
+  await waitFor('the AppProject of the environment', () =>
+    cluster.client.get({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AppProject',
+      name: `envcat-${env}`,
+      namespace: 'argocd',
+    }),
+  );
+  return commitFiles(files, 'apps');
+}
+
 function isHealthySynced(status: AppStatus, revision?: string): boolean {
   return (
     status.health?.status === 'Healthy' &&
@@ -196,8 +226,7 @@ describe('SimulatedArgoCD', () => {
     await startArgo();
     const { env, document } = request('sample-app/dev-feature-auth');
     const files = render(document, true);
-    await commitFiles(files, 'platform');
-    await commitFiles(files, 'apps');
+    await commitInOrder(env, files);
 
     // WHEN
     await refreshAppSets();
@@ -259,7 +288,7 @@ describe('SimulatedArgoCD', () => {
     expect(await cluster.client.get({ apiVersion: 'v1', kind: 'Namespace', name: env })).toBeUndefined();
   });
 
-  it('syncs the platform folder: Namespace, NetworkPolicy and Workspace with the tracking label; Progressing until the Workspace is Available, then Healthy at the commit', async () => {
+  it('syncs the platform folder: Namespace, NetworkPolicy and Workspace with the tracking annotation; Progressing until the Workspace is Available, then Healthy at the commit', async () => {
     // GIVEN
     await startArgo();
     const { env, document } = request('rds-postgres/minimal', { db: { delay: '1500ms' } });
@@ -294,15 +323,24 @@ describe('SimulatedArgoCD', () => {
       name: `${env}-db`,
       namespace: env,
     });
-    expect(workspace?.metadata.labels).toMatchObject({ [TRACKING_LABEL]: name, 'envcat.io/instance': 'db' });
+    // Argo CD 3's annotation tracking: <app>:<group>/<kind>:<namespace>/<name>, the namespace the
+    // destination's (none here) for a cluster-scoped object; no tracking label is added.
+    expect(workspace?.metadata.annotations?.[TRACKING_ANNOTATION]).toBe(
+      `${name}:tf.m.upbound.io/Workspace:${env}/${env}-db`,
+    );
+    expect(workspace?.metadata.labels?.['envcat.io/instance']).toBe('db');
+    expect(workspace?.metadata.labels?.[TRACKING_LABEL]).toBeUndefined();
     const namespace = await cluster.client.get({ apiVersion: 'v1', kind: 'Namespace', name: env });
-    expect(namespace?.metadata.labels?.[TRACKING_LABEL]).toBe(name);
+    expect(namespace?.metadata.annotations?.[TRACKING_ANNOTATION]).toBe(`${name}:/Namespace:/${env}`);
 
     const healthy = await waitFor('Healthy', async () => {
       const status = await appStatus(name);
       return isHealthySynced(status, sha) ? status : undefined;
     });
-    expect(healthy.resources?.find((r) => r.kind === 'Workspace')?.health?.status).toBe('Healthy');
+    // Argo CD 3 keeps each resource's health in its resource tree, not in the Application
+    // (controller.resource.health.persist: false)
+    expect(healthy.resourceHealthSource).toBe('appTree');
+    expect(healthy.resources?.find((r) => r.kind === 'Workspace')).not.toHaveProperty('health');
   });
 
   it('syncs a manifests child Application at the commit sha and a Helm one at its chart version; the app of apps is Healthy when both are', async () => {
@@ -310,8 +348,7 @@ describe('SimulatedArgoCD', () => {
     await startArgo();
     const { env, document } = request('sample-app/dev-feature-auth');
     const files = render(document, true);
-    await commitFiles(files, 'platform');
-    const sha = await commitFiles(files, 'apps');
+    const sha = await commitInOrder(env, files);
 
     // WHEN
     await refreshAppSets();
@@ -334,7 +371,11 @@ describe('SimulatedArgoCD', () => {
       name: 'app',
       namespace: env,
     });
-    expect(deployment?.metadata.labels?.[TRACKING_LABEL]).toBe(`${env}-app`);
+    expect(deployment?.metadata.annotations?.[TRACKING_ANNOTATION]).toBe(
+      `${env}-app:apps/Deployment:${env}/app`,
+    );
+    // The manifest's own app.kubernetes.io/instance label is left as it is (label tracking would overwrite it).
+    expect(deployment?.metadata.labels?.[TRACKING_LABEL]).toBe('app');
     expect(deployment?.status).toMatchObject({ replicas: 2, readyReplicas: 2, availableReplicas: 2 });
 
     // THEN the Helm Application
@@ -354,9 +395,9 @@ describe('SimulatedArgoCD', () => {
       const status = await appStatus(`envcat-apps-${env}`);
       return isHealthySynced(status, sha) ? status : undefined;
     });
-    expect(parent.resources?.map((r) => `${r.kind}/${r.name}/${r.health?.status}`)).toEqual([
-      `Application/${env}-app/Healthy`,
-      `Application/${env}-monitoring/Healthy`,
+    expect(parent.resources?.map((r) => `${r.kind}/${r.name}/${r.status}`)).toEqual([
+      `Application/${env}-app/Synced`,
+      `Application/${env}-monitoring/Synced`,
     ]);
   });
 
@@ -365,8 +406,7 @@ describe('SimulatedArgoCD', () => {
     await startArgo(HOUR);
     const { env, document } = request('sample-app/standalone');
     const files = render(document, true);
-    await commitFiles(files, 'platform');
-    const first = await commitFiles(files, 'apps');
+    const first = await commitInOrder(env, files);
     await refreshAppSets();
     const name = `${env}-web`;
     await waitFor('synced at the first commit', async () => isHealthySynced(await appStatus(name), first));
@@ -468,8 +508,7 @@ describe('SimulatedArgoCD', () => {
     const web = spec.catalogs[0]!;
     spec.catalogs = ['broken', 'stuck', 'slow', 'plain'].map((name) => ({ ...web, name }));
     const files = render(document, true);
-    await commitFiles(files, 'platform');
-    await commitFiles(files, 'apps');
+    await commitInOrder(env, files);
 
     // WHEN
     await refreshAppSets();
@@ -558,8 +597,7 @@ describe('SimulatedArgoCD', () => {
     await startArgo();
     const { env, document } = request('sample-app/standalone');
     const files = render(document, true);
-    await commitFiles(files, 'platform');
-    const sha = await commitFiles(files, 'apps');
+    const sha = await commitInOrder(env, files);
     await refreshAppSets();
     const before = await waitFor('Healthy', async () => {
       const status = await appStatus(`${env}-web`);
@@ -580,5 +618,182 @@ describe('SimulatedArgoCD', () => {
     });
     expect(after.operationState?.startedAt).toBe(before.operationState?.startedAt);
     expect(isHealthySynced(after, sha)).toBe(true);
+  });
+});
+
+/**
+ * The cluster client with a pause: once armed, the next PUT of the named Application (the removal
+ * of the refresh request it handled, see consumeRefresh) waits until released. Argo CD has then read
+ * Git for that refresh and written its status.
+ */
+function pausingClient(client: ClusterClient) {
+  let armed: { name: string; reached: () => void; released: Promise<void> } | undefined;
+  const paused = new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === 'replace')
+        return async (object: KubeObject) => {
+          const pause = armed;
+          if (pause && object.kind === 'Application' && object.metadata.name === pause.name) {
+            armed = undefined;
+            pause.reached();
+            await pause.released;
+          }
+          return target.replace(object);
+        };
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return {
+    client: paused,
+    /** Arms the pause; `reached` resolves once the write is held. */
+    pauseRefreshRemoval(name: string) {
+      let reached!: () => void;
+      let release!: () => void;
+      const atPause = new Promise<void>((resolve) => (reached = resolve));
+      armed = { name, reached, released: new Promise<void>((resolve) => (release = resolve)) };
+      return { reached: atPause, release };
+    },
+  };
+}
+
+describe('SimulatedArgoCD: refresh requests and resource tracking', () => {
+  /** A standalone app synced at its first commit (Argo CD polling hourly), its ConfigMap deployed. */
+  async function syncedStandalone(options?: Parameters<typeof startArgo>[1]) {
+    await startArgo(HOUR, options);
+    const { env, document } = request('sample-app/standalone');
+    const files = render(document, true);
+    const first = await commitInOrder(env, files);
+    await refreshAppSets();
+    const name = `${env}-web`;
+    await waitFor('synced at the first commit', async () => isHealthySynced(await appStatus(name), first));
+    const configMap = { apiVersion: 'v1', kind: 'ConfigMap', name: 'web-config', namespace: env };
+    return { env, name, first, configMap };
+  }
+
+  const requestRefresh = (name: string, timestamp?: string) =>
+    cluster.client.mergePatch(appRef(name), {
+      metadata: {
+        annotations: {
+          [REFRESH_ANNOTATION]: 'normal',
+          ...(timestamp ? { [REFRESH_TIMESTAMP_ANNOTATION]: timestamp } : {}),
+        },
+      },
+    });
+
+  it.each([
+    ['without refresh-timestamp (what Argo CD 3.5 knows), is lost with the one being handled', false],
+    ['with a new refresh-timestamp, stays and is handled next', true],
+  ])('a refresh asked for while another is being handled, %s', async (_case, timestamps) => {
+    // GIVEN a synced app, and Argo CD held just before it removes the refresh request it handled
+    const pausing = pausingClient(cluster.client);
+    const { env, name, first, configMap } = await syncedStandalone({ cluster: pausing.client });
+    const pause = pausing.pauseRefreshRemoval(name);
+    await requestRefresh(name, timestamps ? '2026-01-01T00:00:00.000000001Z' : undefined);
+    await pause.reached;
+
+    // WHEN a commit lands and a refresh is asked for meanwhile
+    const second = await commit(repos.apps, {}, [`environments/${env}/apps/web/configmap.yaml`]);
+    await requestRefresh(name, timestamps ? '2026-01-01T00:00:00.000000002Z' : undefined);
+    pause.release();
+
+    // THEN with timestamps the second request is handled: the new commit is synced
+    if (timestamps) {
+      await waitFor('synced at the second commit', async () => {
+        const s = await appStatus(name);
+        return s.sync?.revision === second && s.sync.status === 'Synced';
+      });
+      expect(await cluster.client.get(configMap)).toBeUndefined();
+    }
+    // (both requests removed in the end)
+    const settled = await waitFor('the refresh annotations removed', async () => {
+      const app = await getApp(name);
+      const annotations = app?.metadata.annotations ?? {};
+      return annotations[REFRESH_ANNOTATION] === undefined &&
+        annotations[REFRESH_TIMESTAMP_ANNOTATION] === undefined
+        ? app
+        : undefined;
+    });
+    if (!timestamps) {
+      // …without, it went with the first: Argo CD stays at the commit it read until its next poll
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(statusOf<AppStatus>(settled).sync?.revision).toBe(first);
+      expect((await appStatus(name)).sync?.revision).toBe(first);
+      expect(await cluster.client.get(configMap)).toBeDefined();
+    }
+  });
+
+  it('writes no status when nothing changed: an event that changes nothing of it is not answered by a write', async () => {
+    // GIVEN a synced app, settled, and a watch on it
+    const { name } = await syncedStandalone();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const writes: string[] = [];
+    const informer = cluster.client.informer(APPLICATION, { namespace: 'argocd' });
+    informer.on('MODIFIED', (app) => {
+      if (app.metadata.name === name) writes.push(app.metadata.resourceVersion ?? '');
+    });
+    await informer.start();
+    const before = await getApp(name);
+
+    // WHEN something makes Argo CD reconcile it without a refresh (a label on the Application)
+    await cluster.client.mergePatch(appRef(name), { metadata: { labels: { 'test.envcat.io/poke': '1' } } });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    informer.stop();
+
+    // THEN the label's write is the only one: Argo CD compared, found nothing new, wrote nothing
+    expect(writes).toHaveLength(1);
+    expect((await getApp(name))?.status).toEqual(before?.status);
+  });
+
+  it('prunes only what is still its own: an object whose tracking id names another Application stays (isSelfReferencedObj)', async () => {
+    // GIVEN a synced app whose ConfigMap another Application has taken over since
+    const { env, name, configMap } = await syncedStandalone();
+    await cluster.client.mergePatch(configMap, {
+      metadata: { annotations: { [TRACKING_ANNOTATION]: `other-app:/ConfigMap:${env}/web-config` } },
+    });
+
+    // WHEN the ConfigMap leaves Git
+    const second = await commit(repos.apps, {}, [`environments/${env}/apps/web/configmap.yaml`]);
+    await refresh(name);
+
+    // THEN the app syncs without it, does not prune it and does not list it for pruning
+    const status = await waitFor('synced at the second commit', async () => {
+      const s = await appStatus(name);
+      return s.sync?.revision === second && s.sync.status === 'Synced' ? s : undefined;
+    });
+    expect(status.resources?.map((r) => r.kind)).toEqual(['Service', 'Deployment']);
+    expect(await cluster.client.get(configMap)).toBeDefined();
+  });
+
+  it('tracks by the app.kubernetes.io/instance label when told to (application.resourceTrackingMethod: label), and prunes by it', async () => {
+    // GIVEN label tracking
+    const { env, name, configMap } = await syncedStandalone({
+      cluster: cluster.client,
+      trackingMethod: 'label',
+    });
+    const deployment = await cluster.client.get({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'web',
+      namespace: env,
+    });
+    expect(deployment?.metadata.labels?.[TRACKING_LABEL]).toBe(name);
+    expect(deployment?.metadata.annotations?.[TRACKING_ANNOTATION]).toBeUndefined();
+
+    // WHEN the ConfigMap leaves Git THEN it is pruned
+    const second = await commit(repos.apps, {}, [`environments/${env}/apps/web/configmap.yaml`]);
+    await refresh(name);
+    await waitFor('synced at the second commit', async () => {
+      const s = await appStatus(name);
+      return s.sync?.revision === second && s.sync.status === 'Synced';
+    });
+    expect(await cluster.client.get(configMap)).toBeUndefined();
+  });
+
+  it('keeps the health of each resource in status.resources when told to (controller.resource.health.persist: true, as Argo CD 2)', async () => {
+    const { name } = await syncedStandalone({ cluster: cluster.client, persistResourceHealth: true });
+    const status = await appStatus(name);
+    expect(status.resourceHealthSource).toBeUndefined();
+    expect(status.resources?.find((r) => r.kind === 'Deployment')?.health?.status).toBe('Healthy');
   });
 });
