@@ -450,10 +450,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     else this.renderedClean.delete(name);
 
     const action = nextProvisionAction({ plan, steps: observe() });
+    // An apps wave waiting for its AppProject is not re-queued at once (that spun hundreds of
+    // passes a second): the platform Application's sync wakes the environment, and
+    // projectReady has asked again in a while as a fallback.
+    let waitingForProject = false;
     if (action.kind === 'commit') {
       const wave = plan.waves.find((w) => w.number === action.wave);
       const steps = plan.steps.filter((s) => wave?.steps.includes(s.id) && !this.view.isCommitted(env, s));
-      if (wave?.phase !== 2 || (await projectReady())) {
+      waitingForProject = wave?.phase === 2 && !(await projectReady());
+      if (!waitingForProject) {
         const commits = await this.committer.commitSteps({
           name,
           env,
@@ -481,7 +486,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       else log.info({ step: change.step, reason: change.reason }, 'step no longer blocked');
     }
     if ([...blocked.keys()].some((id) => !missingSecrets.has(id))) this.queue.addAfter(name, 5_000);
-    else if (action.kind === 'commit') this.queue.add(name);
+    else if (action.kind === 'commit' && !waitingForProject) this.queue.add(name);
     this.refresher.againIfStuck(name, observed);
   }
 

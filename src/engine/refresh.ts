@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import {
+  ARGOCD_ANNOTATION,
   NotFoundError,
   REFRESH_AGAIN_MS,
   refreshAgainDue,
@@ -151,9 +152,10 @@ export class ArgoRefresher {
       namespace: this.options.namespace,
     };
     try {
-      await this.options.cluster.mergePatch(ref, {
-        metadata: { annotations: { [target.annotation]: target.value } },
-      });
+      const annotations: Record<string, string> = { [target.annotation]: target.value };
+      if (target.annotation === ARGOCD_ANNOTATION.refresh)
+        annotations[ARGOCD_ANNOTATION.refreshTimestamp] = new Date(this.options.now()).toISOString();
+      await this.options.cluster.mergePatch(ref, { metadata: { annotations } });
     } catch (error) {
       // Not there (yet): the ApplicationSet creates it from the commit, and it reads Git when it starts.
       if (error instanceof NotFoundError && !(error instanceof KindNotServedError)) return;

@@ -104,7 +104,10 @@ export class RetryNudger {
       });
       if (nudge.kind === 'none' || !live) return;
       const annotations: Record<string, string> = { [RETRIED_AT_ANNOTATION]: args.retryAt };
-      if (args.part === 'apps') annotations[ARGOCD_ANNOTATION.refresh] = 'normal';
+      if (args.part === 'apps') {
+        annotations[ARGOCD_ANNOTATION.refresh] = 'normal';
+        annotations[ARGOCD_ANNOTATION.refreshTimestamp] = new Date().toISOString();
+      }
       const patch: Record<string, unknown> = { metadata: { annotations } };
       if (nudge.kind === 'sync') {
         const spec = (live.spec ?? {}) as {

@@ -55,8 +55,8 @@ describe('ArgoRefresher', () => {
     // THEN the default names are used, in Argo CD's namespace
     expect(patches).toEqual([
       'argocd/ApplicationSet/envcat-apps {"argocd.argoproj.io/application-set-refresh":"true"}',
-      'argocd/Application/envcat-apps-dev {"argocd.argoproj.io/refresh":"normal"}',
-      'argocd/Application/dev-web {"argocd.argoproj.io/refresh":"normal"}',
+      'argocd/Application/envcat-apps-dev {"argocd.argoproj.io/refresh":"normal","argocd.argoproj.io/refresh-timestamp":"2026-03-01T10:00:00.000Z"}',
+      'argocd/Application/dev-web {"argocd.argoproj.io/refresh":"normal","argocd.argoproj.io/refresh-timestamp":"2026-03-01T10:00:00.000Z"}',
     ]);
   });
 
@@ -88,7 +88,7 @@ describe('ArgoRefresher', () => {
     await refresher.idle();
     expect(log.messages()).toEqual(logged);
     expect(patches).toEqual([
-      'argocd/Application/envcat-platform-dev {"argocd.argoproj.io/refresh":"normal"}',
+      'argocd/Application/envcat-platform-dev {"argocd.argoproj.io/refresh":"normal","argocd.argoproj.io/refresh-timestamp":"2026-03-01T10:00:00.000Z"}',
     ]);
   });
 

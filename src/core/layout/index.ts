@@ -44,6 +44,12 @@ export const ANNOTATION = {
 export const ARGOCD_ANNOTATION = {
   /** An Application compares with Git now. */
   refresh: 'argocd.argoproj.io/refresh',
+  /**
+   * Beside `refresh`: newer Argo CD removes `refresh` only if this still holds the value it read
+   * when its refresh began, so a request made during a refresh is not lost (argo-cd
+   * controller/appcontroller.go handleRefreshAnnotation, after v3.5.1). Older versions ignore it.
+   */
+  refreshTimestamp: 'argocd.argoproj.io/refresh-timestamp',
   /** An ApplicationSet's generators read Git now. */
   applicationSetRefresh: 'argocd.argoproj.io/application-set-refresh',
 } as const;
