@@ -31,6 +31,13 @@ export interface RepoViewOptions {
   onAppsHead: (sha: string) => void;
 }
 
+export interface EnvironmentCommit {
+  repo: RepoName;
+  sha: string;
+  message: string;
+  date: string;
+}
+
 export class RepoView {
   private readonly trees: Record<RepoName, RepoTree> = { platform: new RepoTree(), apps: new RepoTree() };
   private readonly heads: Record<RepoName, string> = { platform: '', apps: '' };
@@ -45,6 +52,10 @@ export class RepoView {
   private claims = new NamespaceClaims();
   /** A number per environment that changes whenever any of its files in either repo does. */
   private readonly fileVersions = new Map<string, number>();
+  private readonly history = new Map<
+    string,
+    { version: number; limit: number; commits: Promise<EnvironmentCommit[]> }
+  >();
   private fileVersionCount = 0;
 
   constructor(private readonly options: RepoViewOptions) {}
@@ -120,11 +131,25 @@ export class RepoView {
     return createHash('sha256').update(parts.join('\0')).digest('base64');
   }
 
-  /** The commits that touched an environment, newest first, in both repos. */
-  async commits(
-    name: string,
-    limit = 50,
-  ): Promise<Array<{ repo: RepoName; sha: string; message: string; date: string }>> {
+  /**
+   * The commits that touched an environment, newest first, in both repos. Every GET of an
+   * environment shows them, so they are read from Git (two `git log`s) only when the environment's
+   * files changed since the last read, and concurrent readers share one read.
+   */
+  commits(name: string, limit = 50): Promise<EnvironmentCommit[]> {
+    const version = this.fileVersion(name);
+    const cached = this.history.get(name);
+    if (cached && cached.version === version && cached.limit === limit) return cached.commits;
+    const commits = this.readCommits(name, limit);
+    this.history.set(name, { version, limit, commits });
+    // A failed read is not kept: the next caller tries again.
+    commits.catch(() => {
+      if (this.history.get(name)?.commits === commits) this.history.delete(name);
+    });
+    return commits;
+  }
+
+  private async readCommits(name: string, limit: number): Promise<EnvironmentCommit[]> {
     const prefix = environmentPrefix(name);
     const [platform, apps] = await Promise.all([
       this.options.platform.log(prefix, { limit }),
@@ -219,6 +244,7 @@ export class RepoView {
   /** Forget an environment (deleted). */
   forget(environment: string): void {
     this.fileVersions.delete(environment);
+    this.history.delete(environment);
   }
 
   /**

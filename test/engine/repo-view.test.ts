@@ -209,4 +209,65 @@ describe('RepoView', () => {
       },
     ]);
   });
+
+  it('reads the history from Git once per change of the environment, and shares one read', async () => {
+    // GIVEN an environment with one commit, and repos that count their logs
+    const { view, platform } = setup();
+    let logs = 0;
+    const log = platform.log;
+    platform.log = async (path: string) => {
+      logs++;
+      return log(path);
+    };
+    const first: CommitInfo = {
+      sha: sha('2'),
+      message: 'envcat: dev: wave 1',
+      author: 'x',
+      date: '2026-03-01T10:02:00Z',
+    };
+    platform.logs.push({ path: 'environments/dev/', commits: [first] });
+    // WHEN it is asked three times, two of them at once
+    const [a, b] = await Promise.all([view.commits('dev'), view.commits('dev')]);
+    const c = await view.commits('dev');
+    // THEN Git was read once, and all three answers agree
+    expect(logs).toBe(1);
+    expect(b).toEqual(a);
+    expect(c).toEqual(a);
+    // WHEN a commit touches another environment, nothing is read again
+    view.noteCommit(
+      'platform',
+      { write: [{ path: 'environments/qa/environment.yaml', content: 'x' }], remove: [] },
+      { changed: true, sha: sha('3'), attempts: 1 },
+    );
+    await view.commits('dev');
+    expect(logs).toBe(1);
+    // WHEN a commit touches this one, the next ask reads Git and sees it
+    const second: CommitInfo = {
+      sha: sha('4'),
+      message: 'envcat: dev: wave 2',
+      author: 'x',
+      date: '2026-03-01T10:04:00Z',
+    };
+    platform.logs[0]!.commits.unshift(second);
+    view.noteCommit(
+      'platform',
+      { write: [{ path: 'environments/dev/infra/db.yaml', content: 'x' }], remove: [] },
+      { changed: true, sha: sha('4'), attempts: 1 },
+    );
+    expect((await view.commits('dev')).map((commit) => commit.sha)).toEqual([sha('4'), sha('2')]);
+    expect(logs).toBe(2);
+  });
+
+  it('does not keep a failed read of the history', async () => {
+    const { view, platform } = setup();
+    let fail = true;
+    const log = platform.log;
+    platform.log = async (path: string) => {
+      if (fail) throw new Error('git log failed');
+      return log(path);
+    };
+    await expect(view.commits('dev')).rejects.toThrow('git log failed');
+    fail = false;
+    await expect(view.commits('dev')).resolves.toEqual([]);
+  });
 });
