@@ -106,7 +106,7 @@ export class RetryNudger {
       const annotations: Record<string, string> = { [RETRIED_AT_ANNOTATION]: args.retryAt };
       if (args.part === 'apps') {
         annotations[ARGOCD_ANNOTATION.refresh] = 'normal';
-        annotations[ARGOCD_ANNOTATION.refreshTimestamp] = new Date().toISOString();
+        annotations[ARGOCD_ANNOTATION.refreshTimestamp] = args.retryAt;
       }
       const patch: Record<string, unknown> = { metadata: { annotations } };
       if (nudge.kind === 'sync') {

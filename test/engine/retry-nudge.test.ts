@@ -56,7 +56,12 @@ describe('RetryNudger.nudgeStep', () => {
       { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name: 'dev-db', namespace: 'argocd' },
       {
         metadata: {
-          annotations: { 'envcat.io/retried-at': RETRY_AT, 'argocd.argoproj.io/refresh': 'normal' },
+          annotations: {
+            'envcat.io/retried-at': RETRY_AT,
+            'argocd.argoproj.io/refresh': 'normal',
+            // unique per retry: newer Argo CD keeps a refresh asked for while one runs
+            'argocd.argoproj.io/refresh-timestamp': RETRY_AT,
+          },
         },
         operation: { sync: { revision: 'main' }, initiatedBy: { username: 'envcat' } },
         status: { operationState: null },
