@@ -14,6 +14,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { BoundaryHook } from './boundaries.js';
+import type { Clock } from './clock.js';
 import {
   LABEL,
   DEFAULT_ERROR_GRACE_MS,
@@ -82,6 +83,8 @@ export interface EngineOptions {
   /** Names of the bootstrap ApplicationSets (gitops/bootstrap) that watch each repo. */
   applicationSets?: Record<RepoName, string>;
   now?: () => number;
+  /** The timers of the work queue (re-checks, retries); default the system's. Tests pass a fake one. */
+  clock?: Clock;
   /** How long a transient controller error (ComparisonError, a Workspace connect error) may last. Default 60 s. */
   errorGraceMs?: number;
   /** Told as each step boundary is passed (src/engine/boundaries.ts; the kill -9 tests' hook). */
@@ -134,6 +137,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       // Workers mostly wait for Git and the API server, and commits that wait together are pushed
       // together (GitRepo groups them), so more workers mean fuller commits, not more git processes.
       concurrency: options.concurrency ?? 64,
+      ...(options.clock ? { clock: options.clock } : {}),
       process: (name) => this.reconcile(name),
       onError: (name, error, attempt) =>
         log.error({ environment: name, attempt, err: describeError(error) }, 'reconcile failed; retrying'),

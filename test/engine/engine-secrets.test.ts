@@ -1,0 +1,125 @@
+/**
+ * The Engine on the in-memory twins (test/support/engine-harness.ts), when the parameter Secret of
+ * a committed step changes under it. The database's `<env>-db-params` Secret holds the master
+ * password only the user has (the API wrote it) and the terraform.tfvars.json envcat derives from
+ * it: without the password the step is Failed SecretNotFound, with the remedy, until the user
+ * brings it back; a derived key that is missing envcat writes again. Git is not touched either way.
+ */
+import type { JsonValue } from '../../src/core/index.js';
+import { EngineHarness, OUTPUTS, domainRequest } from '../support/engine-harness.js';
+import { builtInCatalog } from '../support/examples.js';
+
+const ENV = 'dev-secret';
+const PASSWORD = 'Pw-4-engine-twin-test';
+const TFVARS = 'terraform.tfvars.json';
+const base64 = (text: string) => Buffer.from(text).toString('base64');
+
+/** The domain example, its database's master password given through the API. */
+function request(): JsonValue {
+  const document = domainRequest(ENV) as {
+    spec: { catalogs: Array<{ parameters: Record<string, JsonValue> }> };
+  };
+  document.spec.catalogs[0]!.parameters.masterPassword = PASSWORD;
+  return document as unknown as JsonValue;
+}
+
+interface SecretCase {
+  /** What happens to dev-secret-db-params. */
+  breakIt: (h: EngineHarness) => Promise<unknown>;
+  /** The db step's message meanwhile; undefined: it never leaves Ready. */
+  message: RegExp | undefined;
+  /** How the user brings it back (nothing to do when envcat can). */
+  repair: (h: EngineHarness) => Promise<unknown>;
+}
+
+const secret = (h: EngineHarness) => h.parameterSecretRef(ENV, 'db');
+
+const cases: Array<[string, SecretCase]> = [
+  [
+    'deleted',
+    {
+      breakIt: (h) => h.cluster.delete(secret(h)),
+      message: new RegExp(
+        `^Secret ${ENV}/${ENV}-db-params, which holds the secret parameters of instance db, is gone: re-create it with the key masterPassword`,
+      ),
+      // the password only: envcat derives the rest
+      repair: (h) => h.createParameterSecret(ENV, 'db', { masterPassword: PASSWORD }),
+    },
+  ],
+  [
+    'without the key the user gives',
+    {
+      breakIt: (h) => h.cluster.mergePatch(secret(h), { data: { masterPassword: null } }),
+      message: new RegExp(
+        `^Secret ${ENV}/${ENV}-db-params has no key masterPassword \\(a secret parameter of instance db\\)`,
+      ),
+      repair: (h) => h.cluster.mergePatch(secret(h), { data: { masterPassword: base64(PASSWORD) } }),
+    },
+  ],
+  [
+    'without the key envcat derives',
+    {
+      breakIt: (h) => h.cluster.mergePatch(secret(h), { data: { [TFVARS]: null } }),
+      message: undefined,
+      repair: async () => undefined,
+    },
+  ],
+];
+
+describe('Engine on the twins: the parameter Secret of a committed step', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    await builtInCatalog(); // loaded once per file, not in the first case's time
+  });
+  beforeEach(async () => {
+    h = await EngineHarness.start();
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  it.each(cases)('%s', async (_, { breakIt, message, repair }) => {
+    // GIVEN a Ready environment whose database reads its password from dev-secret-db-params
+    await h.create(request());
+    await h.bringUp(ENV, OUTPUTS);
+    const original = (await h.cluster.get(secret(h)))!.data as Record<string, string>;
+    expect(Object.keys(original).sort()).toEqual(['masterPassword', TFVARS]);
+    const commits = () => [...h.commits('platform'), ...h.commits('apps')].map((c) => c.sha);
+    const before = commits();
+    const phases: string[] = [];
+    h.engine.on('status', (name, status) => {
+      if (name === ENV) phases.push(status.phase);
+    });
+
+    // WHEN the Secret is broken, and a minute passes
+    await breakIt(h);
+    await h.settle();
+    await h.advance(60_000);
+
+    if (message) {
+      // THEN db is Failed with the remedy, the rest stays Ready, and nothing is committed
+      const status = h.status(ENV);
+      expect(status?.phase).toBe('Failed');
+      expect(status?.failed).toMatchObject({ instance: 'db', part: 'infra', reason: 'SecretNotFound' });
+      expect(status?.failed?.message).toMatch(message);
+      expect(JSON.stringify(status)).not.toContain(PASSWORD);
+      expect(h.steps(ENV)).toEqual([
+        'db/infra: Failed SecretNotFound',
+        'monitoring/apps: Ready Healthy',
+        'app/apps: Ready Healthy',
+      ]);
+    } else {
+      // THEN envcat wrote it again at once: the environment never left Ready
+      expect(h.status(ENV)?.phase).toBe('Ready');
+      expect(phases.filter((p) => p !== 'Ready')).toEqual([]);
+    }
+    expect(commits()).toEqual(before);
+
+    // WHEN the user brings it back THEN the environment is Ready, the Secret whole again
+    await repair(h);
+    await h.settle();
+    expect(h.status(ENV)?.phase).toBe('Ready');
+    expect((await h.cluster.get(secret(h)))!.data).toEqual(original);
+    expect(commits()).toEqual(before);
+  });
+});
