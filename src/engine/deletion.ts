@@ -170,7 +170,6 @@ export class Deletion {
             message: `envcat: ${name}: release namespace ${remove.map((c) => parseNamespaceClaim(c)?.namespace).join(', ')}`,
           });
         this.options.atBoundary?.('deletion:claim-released');
-        this.options.logger.info({ environment: name }, 'environment deleted');
         this.options.onDeleted(name);
         return;
       }

@@ -217,7 +217,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       refresher: this.refresher,
       queue,
       onDeleted: (name) => {
+        // A pass after the environment was forgotten (woken by an event of its last Application)
+        // finds nothing left either: it was deleted once, and is said so once.
+        if (!this.board.has(name)) return;
         this.forget(name);
+        log.info({ environment: name }, 'environment deleted');
         this.emit('deleted', name);
       },
       ...(options.atBoundary ? { atBoundary: options.atBoundary } : {}),
@@ -453,7 +457,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.renderedClean.set(name, { env, outputs: outputsKey, files: this.view.fileVersion(name) });
     else this.renderedClean.delete(name);
 
+    // Read in the same turn as the steps the action is decided on: a Workspace that became
+    // Available during an await above must bring its outputs to the wave it lets through.
     const action = nextProvisionAction({ plan, steps: observe() });
+    const waveOutputs = this.observer.outputs(env);
     // An apps wave waiting for its AppProject is not re-queued at once (that spun hundreds of
     // passes a second): the platform Application's sync wakes the environment, and
     // projectReady has asked again in a while as a fallback.
@@ -467,7 +474,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           name,
           env,
           steps,
-          outputs,
+          outputs: waveOutputs,
           blocked,
           wave: action.wave,
         });
@@ -483,7 +490,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     // After `envcat env retry`: each step's controller is asked to try again, once per retry.
     for (const o of observed)
       if (o.committed) this.retries.nudgeStep(env, o, this.observer.object(env, o.step));
-    this.board.publishObserved(name, { env, steps: observed, outputs, deleting: false });
+    this.board.publishObserved(name, {
+      env,
+      steps: observed,
+      outputs: this.observer.outputs(env),
+      deleting: false,
+    });
     for (const change of this.blocked.changes(name)) {
       if (change.kind === 'blocked')
         log.warn({ step: change.step, reason: change.reason, message: change.message }, 'step blocked');
