@@ -122,4 +122,50 @@ describe('Engine on the twins: the parameter Secret of a committed step', () => 
     expect((await h.cluster.get(secret(h)))!.data).toEqual(original);
     expect(commits()).toEqual(before);
   });
+
+  it('fails an apps step whose Helm chart reads a parameter Secret that is gone, until it is back', async () => {
+    // GIVEN a Ready environment whose monitoring (a Helm chart) reads its API key from
+    // dev-secret-monitoring-params, which the API wrote and nothing derives from
+    await h.create(request());
+    await h.bringUp(ENV, OUTPUTS);
+    const monitoring = h.parameterSecretRef(ENV, 'monitoring');
+    const original = (await h.cluster.get(monitoring))!.data as Record<string, string>;
+    expect(Object.keys(original)).toEqual(['api-key']);
+
+    // WHEN that Secret is deleted
+    await h.cluster.delete(monitoring);
+    await h.settle();
+
+    // THEN monitoring is Failed with the remedy, and nothing is written back or committed
+    expect(h.steps(ENV)).toEqual([
+      'db/infra: Ready Available',
+      'monitoring/apps: Failed SecretNotFound',
+      'app/apps: Ready Healthy',
+    ]);
+    expect(h.status(ENV)?.failed?.message).toMatch(
+      new RegExp(
+        `^Secret ${ENV}/${ENV}-monitoring-params, which holds the secret parameters of instance monitoring, is gone`,
+      ),
+    );
+    expect(await h.cluster.get(monitoring)).toBeUndefined();
+
+    // WHEN the user brings it back THEN the environment is Ready again
+    await h.cluster.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: monitoring.name,
+        namespace: monitoring.namespace!,
+        labels: {
+          'app.kubernetes.io/managed-by': 'envcat',
+          'envcat.io/environment': ENV,
+          'envcat.io/instance': 'monitoring',
+        },
+      },
+      type: 'Opaque',
+      data: original,
+    });
+    await h.settle();
+    expect(h.status(ENV)?.phase).toBe('Ready');
+  });
 });

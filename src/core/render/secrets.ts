@@ -60,7 +60,11 @@ export function planSecret(
     const source = instance.secrets[secret.name];
     if (!source) continue;
     if (instance.entry.terraform?.variables.has(secret.name)) tfvars.push({ variable: secret.name, source });
-    if (hasApps && source.kind === 'literal') keys.push({ key: secret.key, source });
+    // The apps read the key straight from the Secret: a literal (the API's request) is written
+    // there; a reference to that very key (the request as Git holds it) is only checked for.
+    const own = parameterSecretName(env.name, instance.name);
+    const readInPlace = source.kind === 'secretRef' && source.name === own && source.key === secret.key;
+    if (hasApps && (source.kind === 'literal' || readInPlace)) keys.push({ key: secret.key, source });
   }
   if (keys.length === 0 && tfvars.length === 0) return undefined;
   return {
