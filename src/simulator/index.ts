@@ -22,11 +22,11 @@ export {
 } from './simulated-cluster.js';
 export {
   SimulatedProviderTerraform,
-  MANAGED_RESOURCE_FINALIZER,
-  CONNECTION_SECRET_TYPE,
   DEFAULT_MAX_RECONCILE_RATE,
   type SimulatedProviderTerraformOptions,
 } from './terraform-controller.js';
+export { MANAGED_RESOURCE_FINALIZER } from './terraform-run.js';
+export { CONNECTION_SECRET_TYPE } from './terraform-outputs.js';
 export {
   SimulatedArgoCD,
   REFRESH_ANNOTATION,
