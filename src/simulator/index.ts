@@ -9,9 +9,9 @@ export {
   SimulatedApiServer,
   type SimulatedApiServerOptions,
   type StartOptions,
-  type ObjectAccess,
   type ApiServerStats,
 } from './api-server.js';
+export type { ObjectAccess } from './api-server-access.js';
 export { FileStoreLog, type FileStoreLogOptions, type StorePersistence } from './store-log.js';
 export {
   startSimulatedCluster,
