@@ -14,7 +14,8 @@ import {
   parseLabelSelector,
 } from '../cluster/index.js';
 import { ApiStatusError, StatusErrors } from './api-server-status.js';
-import type { ChangeType, ObjectStore, ObjectTarget, Target } from './api-server-store.js';
+import type { ChangeType, ObjectTarget, Target } from './api-server-objects.js';
+import type { ObjectStore } from './api-server-store.js';
 
 /** Synchronous in-process access to the simulator's objects, for tests, seeding and inspection. */
 export interface ObjectAccess {

@@ -6,14 +6,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type KindSpec, apiVersionOf } from '../cluster/index.js';
 import { ApiStatusError, type Status, StatusErrors, successStatus } from './api-server-status.js';
-import type {
-  ChangeType,
-  ListQuery,
-  ObjectStore,
-  ObjectTarget,
-  Target,
-  WatchHandle,
-} from './api-server-store.js';
+import type { ChangeType, ListQuery, ObjectTarget, Target } from './api-server-objects.js';
+import type { ObjectStore } from './api-server-store.js';
+import type { WatchHandle } from './api-server-watch.js';
 import {
   PATCH_TYPES,
   parseBool,

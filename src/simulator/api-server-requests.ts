@@ -13,7 +13,8 @@ import {
   parseLabelSelector,
 } from '../cluster/index.js';
 import { StatusErrors } from './api-server-status.js';
-import type { PatchType, Target } from './api-server-store.js';
+import type { Target } from './api-server-objects.js';
+import type { PatchType } from './api-server-store.js';
 
 export const PATCH_TYPES: Record<string, PatchType> = {
   'application/merge-patch+json': 'merge',
