@@ -27,14 +27,9 @@ export {
 } from './terraform-controller.js';
 export { MANAGED_RESOURCE_FINALIZER } from './terraform-run.js';
 export { CONNECTION_SECRET_TYPE } from './terraform-outputs.js';
-export {
-  SimulatedArgoCD,
-  REFRESH_ANNOTATION,
-  REFRESH_TIMESTAMP_ANNOTATION,
-  APPSET_REFRESH_ANNOTATION,
-  IN_CLUSTER_SERVER,
-  type SimulatedArgoCDOptions,
-} from './argocd-controller.js';
+export { SimulatedArgoCD, type SimulatedArgoCDOptions } from './argocd-controller.js';
+export { REFRESH_ANNOTATION, REFRESH_TIMESTAMP_ANNOTATION, IN_CLUSTER_SERVER } from './argocd-application.js';
+export { APPSET_REFRESH_ANNOTATION } from './applicationset-controller.js';
 export {
   TRACKING_ANNOTATION,
   TRACKING_LABEL,
