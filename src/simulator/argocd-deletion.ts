@@ -63,7 +63,7 @@ export class ApplicationDeletion {
       if (!live.metadata.deletionTimestamp) await this.options.cluster.delete(ref);
     }
     if (remaining.length > 0) {
-      // Watched kinds report their removal (see enqueueTracker); the timer is a safety net for them.
+      // Watched kinds report their removal (enqueueTracker in argocd-controller.ts); the timer is a safety net for them.
       this.options.schedule(
         key,
         batch.every((r) => this.options.live.watched(r.ref)) ? 2_000 : DELETION_RECHECK_MS,
