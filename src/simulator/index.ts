@@ -9,9 +9,9 @@ export {
   SimulatedApiServer,
   type SimulatedApiServerOptions,
   type StartOptions,
-  type ObjectAccess,
   type ApiServerStats,
 } from './api-server.js';
+export type { ObjectAccess } from './api-server-access.js';
 export { FileStoreLog, type FileStoreLogOptions, type StorePersistence } from './store-log.js';
 export {
   startSimulatedCluster,
@@ -22,19 +22,14 @@ export {
 } from './simulated-cluster.js';
 export {
   SimulatedProviderTerraform,
-  MANAGED_RESOURCE_FINALIZER,
-  CONNECTION_SECRET_TYPE,
   DEFAULT_MAX_RECONCILE_RATE,
   type SimulatedProviderTerraformOptions,
 } from './terraform-controller.js';
-export {
-  SimulatedArgoCD,
-  REFRESH_ANNOTATION,
-  REFRESH_TIMESTAMP_ANNOTATION,
-  APPSET_REFRESH_ANNOTATION,
-  IN_CLUSTER_SERVER,
-  type SimulatedArgoCDOptions,
-} from './argocd-controller.js';
+export { MANAGED_RESOURCE_FINALIZER } from './terraform-run.js';
+export { CONNECTION_SECRET_TYPE } from './terraform-outputs.js';
+export { SimulatedArgoCD, type SimulatedArgoCDOptions } from './argocd-controller.js';
+export { REFRESH_ANNOTATION, REFRESH_TIMESTAMP_ANNOTATION, IN_CLUSTER_SERVER } from './argocd-application.js';
+export { APPSET_REFRESH_ANNOTATION } from './applicationset-controller.js';
 export {
   TRACKING_ANNOTATION,
   TRACKING_LABEL,
