@@ -258,8 +258,9 @@ function renderComposed(args: {
 }
 
 /**
- * Deletion in reverse (DESIGN §5) when instances leave the spec: their Applications go at once, and
- * their Workspaces (terraform destroy) only once none of those Applications is observed any more.
+ * Deletion in reverse (as src/core/status/deletion.ts orders it) when instances leave the spec:
+ * their Applications go at once, and their Workspaces (terraform destroy) only once none of those
+ * Applications is observed any more.
  */
 function retainForOrderedRemoval(args: {
   plan: Plan;

@@ -1,7 +1,7 @@
 /**
  * The Environment composite resource (XR) as an envcat Environment request: the XR's name is the
- * environment's name and its spec is DESIGN §3's spec, checked by the same validation as every
- * other request, plus two rules of this mode:
+ * environment's name and its spec is an Environment request's spec (src/core/environment/types.ts),
+ * checked by the same validation as every other request, plus two rules of this mode:
  * - a namespaced XR composes into its own namespace only (Crossplane v2 allows nothing else), so
  *   that namespace is the environment's namespace;
  * - a secret parameter must be a `fromSecret` reference: the XR is stored in etcd and usually in Git.

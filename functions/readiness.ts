@@ -1,6 +1,6 @@
 /**
  * Readiness of what the function composes, from observed state only. Workspaces and Applications
- * are judged by the same rules as the engine's (core status: DESIGN §4). The environment's own
+ * are judged by the same rules as the engine's (src/core/status/judge.ts). The environment's own
  * objects have no conditions: a Namespace is ready when Active, a ResourceQuota once the quota
  * controller has written its status, a NetworkPolicy or LimitRange once it exists.
  */

@@ -105,7 +105,7 @@ export function structuralSchema(schema: JsonSchema, at = '#'): Obj {
 
 /** Descriptions for `kubectl explain`, by path in the spec schema (each must exist: see describe()). */
 const SPEC_DESCRIPTIONS: Record<string, string> = {
-  '': "The environment request (envcat DESIGN §3). The composite resource's name is the environment's name.",
+  '': "The envcat Environment request. The composite resource's name is the environment's name.",
   '/namespace':
     "Namespace of the environment. For a namespaced Environment it is the composite's own namespace: leave it out or give that namespace.",
   '/type': 'pre-release or release.',
@@ -114,7 +114,7 @@ const SPEC_DESCRIPTIONS: Record<string, string> = {
   '/ttl':
     'How long the environment should live, e.g. 24h or 7d (1 minute to 90 days). Reported as status.expiresAt; deleting the composite when it runs out is up to you.',
   '/timeouts':
-    'How long each step may take to be Ready after its commit (or its last retry) before the envcat engine reports it Failed with reason Timeout (DESIGN §8).',
+    'How long each step may take to be Ready after its commit (or its last retry) before the envcat engine reports it Failed with reason Timeout.',
   '/timeouts/infra': 'For an infrastructure step (a Workspace), e.g. 30m (the default); 1s to 7d.',
   '/timeouts/apps': 'For an application step (an Argo CD Application), e.g. 10m (the default); 1s to 7d.',
   '/isolation':
@@ -175,7 +175,7 @@ export const STATUS_SCHEMA: Obj = {
     phase: {
       type: 'string',
       enum: [...ENVIRONMENT_PHASES],
-      description: 'Phase of the environment (envcat DESIGN §4).',
+      description: 'Phase of the environment.',
     },
     message: str('What the phase is waiting for, or what failed.'),
     namespace: str('Namespace the environment lives in.'),

@@ -122,7 +122,7 @@ export async function createApiApp(options: ApiOptions): Promise<INestApplicatio
       app,
       new DocumentBuilder()
         .setTitle('envcat')
-        .setDescription('Catalog-based environments on Crossplane and Argo CD (DESIGN §7)')
+        .setDescription('Catalog-based environments on Crossplane and Argo CD')
         .setVersion(options.runtime.version)
         .addBearerAuth()
         .build(),

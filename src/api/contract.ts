@@ -1,5 +1,5 @@
 /**
- * The REST contract (DESIGN §7): every body that /api/v1, /healthz and the event stream send or
+ * The REST contract: every body that /api/v1, /healthz and the event stream send or
  * take, declared once. The controllers return these types, the portal (src/ui) and the CLI
  * (src/cli) read them.
  *

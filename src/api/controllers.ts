@@ -1,4 +1,4 @@
-/** REST endpoints of DESIGN §7 under /api/v1, plus /healthz and /metrics. */
+/** The REST endpoints (the README's "The REST API") under /api/v1, plus /healthz and /metrics. */
 import {
   BadRequestException,
   Body,
@@ -207,7 +207,7 @@ export class EnvironmentController {
   @ApiOperation({
     summary: 'Create an environment',
     description:
-      'The Environment document of DESIGN §3 as JSON, or YAML with Content-Type: application/yaml. Secret parameter values are stored in a Kubernetes Secret, never in Git.',
+      'The Environment document (its schema is below) as JSON, or YAML with Content-Type: application/yaml. Secret parameter values are stored in a Kubernetes Secret, never in Git.',
   })
   @ApiBody({ schema: environmentSchema as never })
   @ApiResponse({ status: 201, description: 'created; the status follows', schema: ref('EnvironmentView') })

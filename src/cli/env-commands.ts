@@ -1,7 +1,8 @@
 /**
- * `envcat env create|status|list|delete|retry` against a running service (DESIGN §7). `--wait` follows
- * the environment until it is Ready (exit 0), Failed or Invalid (non-zero) or deleted, so a CI job
- * can create an environment per branch, test against it and delete it.
+ * `envcat env create|status|list|delete|retry` against a running service (a stable interface: the
+ * README's "Command line"). `--wait` follows the environment until it is Ready (exit 0), Failed or
+ * Invalid (non-zero) or deleted, so a CI job can create an environment per branch, test against it
+ * and delete it.
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';

@@ -2,7 +2,7 @@
  * What the engine's informers keep of each object. With 1,000 environments the caches hold
  * thousands of Workspaces and Applications; a Workspace's spec carries its whole Terraform
  * module, and an Application's status its resource tree and sync history. The engine reads only
- * identity, labels, the deletion mark and the status fields of DESIGN §4, so that is all it keeps.
+ * identity, labels, the deletion mark and the status fields core/status reads, so that is all it keeps.
  */
 import type { KubeObject, ObjectMeta } from '../cluster/types.js';
 import { RETRIED_AT_ANNOTATION, sourceDigest } from '../core/index.js';

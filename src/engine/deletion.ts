@@ -1,5 +1,5 @@
 /**
- * The deletion pass (DESIGN §5): an environment whose deletion was asked for (or whose ttl ran
+ * The deletion pass: an environment whose deletion was asked for (or whose ttl ran
  * out, or whose request is gone) is removed in the reverse of the order it was created in, one
  * step per pass; core's nextDeletionAction decides the step from what Git and the cluster hold,
  * and this carries it out: a commit, a wait (Argo CD is asked to look again), the Secrets.

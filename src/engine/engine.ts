@@ -1,5 +1,5 @@
 /**
- * The reconciler (DESIGN §4–§6): level-triggered and idempotent. Desired state is what the
+ * The reconciler (ARCHITECTURE.md): level-triggered and idempotent. Desired state is what the
  * platform repo holds, observed state is what the cluster reports through watches; each pass
  * over an environment commits at most the next wave, or the next deletion step, and derives the
  * status from scratch. Nothing is kept that a restart could lose: Git and the cluster are the state.

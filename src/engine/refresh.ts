@@ -1,6 +1,6 @@
 /**
  * Asks Argo CD to look at Git now (the decisions are core's: status/refresh.ts). Argo CD polls
- * Git every 3 minutes; instead, the engine does what Argo CD's Git webhook does (DESIGN §4): the
+ * Git every 3 minutes; instead, the engine does what Argo CD's Git webhook does: the
  * bootstrap ApplicationSet regenerates now (a new or removed environment directory), and the
  * environment's Applications re-read Git now. The requests go out beside the reconcile, which
  * does not wait for them; and while a committed step waits for Argo CD, it is asked again.

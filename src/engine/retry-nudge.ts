@@ -1,5 +1,5 @@
 /**
- * Asks the controllers to try a failed step again after `envcat env retry` (DESIGN §8), once per
+ * Asks the controllers to try a failed step again after `envcat env retry`, once per
  * retry and object: the object is marked with the retry it was asked for (`envcat.io/retried-at`),
  * so a restart asks only what was not asked yet. The decision is core's (retryNudge); this is the
  * I/O: a Workspace gets the mark (an annotation change makes provider-terraform reconcile now), an

@@ -450,7 +450,7 @@ export class EnvironmentService {
   }
 
   /**
-   * Re-runs the failed steps once their cause is fixed (DESIGN §7, §8): records the time in the
+   * Re-runs the failed steps once their cause is fixed (`envcat env retry`): records the time in the
    * committed request (`envcat.io/retry-at`, so graces and timeouts count from it, after a restart
    * too) and the engine asks each step's controller to try again (retry-nudge.ts).
    */

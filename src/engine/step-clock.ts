@@ -1,5 +1,5 @@
 /**
- * When each step's current attempt began (DESIGN §8: timeouts and graces count from a step's
+ * When each step's current attempt began (timeouts and graces count from a step's
  * commit, or from the last retry): the commit date of the step's files, as Git has it, or the
  * `envcat.io/retry-at` time of the committed request, whichever is later. Nothing here is state a
  * restart loses: the dates are looked up in Git (once per version of the step's files; a commit

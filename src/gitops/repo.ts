@@ -1,5 +1,5 @@
 /**
- * GitRepo, the GitOpsRepo adapter for one remote (DESIGN §5). It runs the git CLI: one-shot
+ * GitRepo, the GitOpsRepo adapter for one remote (ARCHITECTURE.md, The ports). It runs the git CLI: one-shot
  * commands (fetch, push, ls-tree, cat-file, log, …) through simple-git (git.ts), and every commit
  * through one long-running `git fast-import` it spawns itself (fast-import.ts). What a commit does
  * to the tree is decided in memory, without git (plan.ts), and the compare-and-swap loop around it

@@ -1,5 +1,6 @@
 /**
- * The GitOps port: one Git repository the engine writes desired state into (DESIGN §5).
+ * The GitOps port: one Git repository the engine writes desired state into (ARCHITECTURE.md,
+ * The state model; which file goes where is src/core/layout's).
  * GitRepo (repo.ts) implements it with the git CLI, straight into a bare repository on this
  * machine or through a working clone of a remote; test/support/memory-gitops-repo.ts is its
  * in-memory twin, and test/gitops-repo/repo-contract.ts what both promise. Writes serialise per

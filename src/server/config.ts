@@ -58,7 +58,7 @@ export interface ServiceConfig {
   simulatorMaxReconcileRate?: number;
   gitPollMs: number;
   resyncMs: number;
-  /** How long a transient controller error may last before it fails its step (DESIGN §8). */
+  /** How long a transient controller error may last before it fails its step (`ENVCAT_ERROR_GRACE`). */
   errorGraceMs: number;
   leaseDurationMs: number;
   logLevel: string;

@@ -1,7 +1,7 @@
 /**
  * A simulated Argo CD: the ApplicationSet controller and the application controller, talking to
  * the cluster only through the cluster API and reading Git only through read-only clones, as the
- * real ones do (DESIGN §4, §5).
+ * real ones do (CONTROLLERS.md lists each behaviour and its upstream source).
  *
  * ApplicationSet controller (applicationset-controller.ts): git generator (`directories`,
  * `files`), Go templates (field references and `index`), generated Applications owned by their

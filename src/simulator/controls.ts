@@ -1,9 +1,11 @@
 /**
- * Simulator controls (DESIGN §7): the Environment annotation `simulator.envcat.io/<instance>` holds
- * JSON `{"delay": "3s", "failApply": "<message>", "failDestroy": "<message>", "neverReady": true,
- * "syncError": "<message>", "comparisonError": "<message>", "degraded": "<message>"}` (any subset) and makes the simulated controllers delay, fail or never become ready for that
- * instance. The simulated controllers read it the way they read everything else: from Git, through
- * a read-only clone of the platform repo (`environments/<env>/environment.yaml`).
+ * Simulator controls (CONTROLLERS.md, Controls): the Environment annotation
+ * `simulator.envcat.io/<instance>` holds JSON `{"delay": "3s", "failApply": "<message>",
+ * "failDestroy": "<message>", "neverReady": true, "syncError": "<message>", "comparisonError":
+ * "<message>", "degraded": "<message>"}` (any subset) and makes the simulated controllers delay,
+ * fail or never become ready for that instance. The simulated controllers read it the way they read
+ * everything else: from Git, through a read-only clone of the platform repo
+ * (`environments/<env>/environment.yaml`).
  */
 import type { Logger } from 'pino';
 import { parseDuration, parseYamlDocument } from '../core/index.js';

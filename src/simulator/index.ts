@@ -1,7 +1,7 @@
 /**
- * The simulated cluster (DESIGN §6): a Kubernetes-API-compatible server plus simulated Crossplane
+ * The simulated cluster: a Kubernetes-API-compatible server plus simulated Crossplane
  * provider-terraform and Argo CD controllers that read the GitOps repos, with the delay and failure
- * controls of DESIGN §7. The only import path into the simulator from outside: tests, the benchmark
+ * controls of controls.ts. The only import path into the simulator from outside: tests, the benchmark
  * and src/server/compose.ts, which loads it with a dynamic import when no cluster is configured (no
  * other product module may import it; eslint.config.js and test/architecture enforce that).
  */

@@ -1,5 +1,5 @@
 /**
- * A simulated Crossplane provider-terraform (DESIGN §4): it watches Workspaces through the cluster
+ * A simulated Crossplane provider-terraform (CONTROLLERS.md): it watches Workspaces through the cluster
  * API, as the real provider does, and plays `terraform apply` / `terraform destroy` with a delay
  * instead of running Terraform (terraform-run.ts):
  * - a new generation: finalizer `finalizer.managedresource.crossplane.io`, `Synced=True

@@ -1,4 +1,4 @@
-/** The REST contract of DESIGN §7, over HTTP against a running envcat. */
+/** The REST contract (src/api/contract.ts), over HTTP against a running envcat. */
 import { jest } from '@jest/globals';
 import { commits, exampleText, parse, startTestEnvcat, waitFor, type TestEnvcat } from '../support/envcat.js';
 

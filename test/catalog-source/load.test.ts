@@ -348,7 +348,7 @@ describe('loadCatalog: built-in catalogs/', () => {
     // GIVEN the repository's catalogs/ folder
     // WHEN it is loaded
     const result = await loadCatalog([CATALOGS]);
-    // THEN the six entries of DESIGN §2 are there, each with its type, and nothing is wrong
+    // THEN the six built-in entries are there, each with its type, and nothing is wrong
     expect(result.problems).toEqual([]);
     expect(result.catalog.names()).toEqual([
       'datadog-agent',

@@ -1,4 +1,4 @@
-/** The stable CLI of DESIGN §7: `envcat catalog validate` and `envcat render`. */
+/** The stable CLI (the README's "Command line"): `envcat catalog validate` and `envcat render`. */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

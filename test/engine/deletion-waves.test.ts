@@ -1,8 +1,8 @@
 /**
- * Deletion in reverse wave order for infrastructure (DESIGN §5), end to end: real bare repos, the
- * simulated cluster over HTTP (its provider-terraform plays `terraform destroy` when a Workspace is
- * deleted), the engine and the REST API. The VPC Workspace must not even be marked for deletion
- * until the database Workspace inside it is gone.
+ * Deletion in reverse wave order for infrastructure (src/core/status/deletion.ts), end to end: real
+ * bare repos, the simulated cluster over HTTP (its provider-terraform plays `terraform destroy`
+ * when a Workspace is deleted), the engine and the REST API. The VPC Workspace must not even be
+ * marked for deletion until the database Workspace inside it is gone.
  */
 import { jest } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';

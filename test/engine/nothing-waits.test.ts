@@ -1,8 +1,9 @@
 /**
- * Nothing waits forever, and Failed is never a dead end (DESIGN §8), end to end: real bare repos,
- * the simulated cluster over HTTP, the engine, the REST API and the CLI. Each failure the
- * controllers report reaches Failed with their message within its grace; once the cause is gone,
- * `retry` brings the environment to Ready. A short grace (ENVCAT_ERROR_GRACE) keeps it quick.
+ * Nothing waits forever, and Failed is never a dead end (the README's "Nothing waits forever"), end
+ * to end: real bare repos, the simulated cluster over HTTP, the engine, the REST API and the CLI.
+ * Each failure the controllers report reaches Failed with their message within its grace; once the
+ * cause is gone, `retry` brings the environment to Ready. A short grace (ENVCAT_ERROR_GRACE) keeps
+ * it quick.
  */
 import { jest } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';

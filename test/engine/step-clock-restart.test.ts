@@ -1,5 +1,5 @@
 /**
- * Timeouts count from Git, not from a process's memory (DESIGN §8): after a restart, a step that
+ * Timeouts count from Git, not from a process's memory: after a restart, a step that
  * timed out is still Failed from the first status the new engine serves, and one still converging
  * keeps the time it has already spent. Two envcat processes in turn on one simulated cluster and
  * one pair of repos, as a pod and its replacement.

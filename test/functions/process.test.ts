@@ -1,5 +1,5 @@
 /**
- * The stable interface of DESIGN §7: `npm run function -- --insecure --address 127.0.0.1:<port>`
+ * A stable interface (functions/README.md): `npm run function -- --insecure --address 127.0.0.1:<port>`
  * from the repository root starts the function's gRPC server, which answers RunFunction, and stops
  * cleanly on SIGTERM.
  */

@@ -1,7 +1,7 @@
 /**
  * Helpers for the composition function's tests: its real gRPC server (the SDK's, in-process on a
  * free port), a real gRPC client, the committed Composition's input, and observed objects as the
- * real controllers report them (DESIGN §4).
+ * real controllers report them (src/core/status/judge.ts reads them).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 /**
  * The GitOps bootstrap in gitops/: every manifest is one the API server accepts as written (custom
  * resources against the real CRDs in ../shared/crds, through the conformance validator), and it is
- * wired to what envcat renders: the repo layout of DESIGN §5, the Argo CD namespace and project,
+ * wired to what envcat renders: the repo layout of src/core/layout, the Argo CD namespace and project,
  * the provider-terraform config name; envcat's Applications use a project per environment, which
  * envcat renders (test/core/render/appproject.test.ts), not one of the bootstrap.
  */
@@ -163,7 +163,7 @@ describe('gitops/ wiring to what envcat renders', () => {
     // GIVEN the ApplicationSet reading the platform repo
     const git = get(PLATFORM_SET, 'spec', 'generators', 0, 'git');
     const template = get(PLATFORM_SET, 'spec', 'template');
-    // THEN it generates from environments/<env> (DESIGN §5), with Go templates
+    // THEN it generates from environments/<env> (src/core/layout), with Go templates
     expect(get(git, 'directories')).toEqual([{ path: 'environments/*' }]);
     expect(get(PLATFORM_SET, 'spec', 'goTemplate')).toBe(true);
     expect(get(PLATFORM_SET, 'spec', 'goTemplateOptions')).toEqual(['missingkey=error']);

@@ -3,7 +3,7 @@
  * concurrent users, restarts and hostile input", item 4): the simulated cluster's objects are on
  * disk under .envcat/cluster, so a Ready environment keeps its `-params` Secret and stays Ready,
  * and environments that were mid-create (a Workspace mid-apply, an Application mid-sync, kept so by
- * the simulator's delay control, DESIGN §7) carry on to Ready. Nothing is committed twice.
+ * the simulator's delay control) carry on to Ready. Nothing is committed twice.
  */
 import { jest } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * Simulator controls (DESIGN §7): the pure parsing of the `simulator.envcat.io/<instance>`
+ * Simulator controls (CONTROLLERS.md, Controls): the pure parsing of the `simulator.envcat.io/<instance>`
  * annotation, and the source that reads it from environment.yaml in the platform repo.
  */
 import {

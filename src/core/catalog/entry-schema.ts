@@ -1,4 +1,4 @@
-/** The CatalogEntry document (DESIGN §2) as JSON Schema. Further rules live in validate-entry.ts. */
+/** The CatalogEntry document (catalogs/README.md) as JSON Schema. Further rules live in validate-entry.ts. */
 import type { JsonSchema } from './types.js';
 
 export const IDENTIFIER = '^[A-Za-z][A-Za-z0-9_]*$';

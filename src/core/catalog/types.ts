@@ -1,4 +1,7 @@
-/** The catalog model (DESIGN §2). A CatalogEntry document is a contract: fields are only ever added. */
+/**
+ * The catalog model (catalogs/README.md). A CatalogEntry document is a contract: fields are only
+ * ever added.
+ */
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };

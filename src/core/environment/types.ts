@@ -1,4 +1,7 @@
-/** The Environment request (DESIGN §3): a contract, fields are only ever added. */
+/**
+ * The Environment request (a REST body, a file in Git, a composite's spec): a contract, fields are
+ * only ever added.
+ */
 import type { CatalogEntry, JsonValue } from '../catalog/types.js';
 
 export type EnvironmentType = 'pre-release' | 'release';
@@ -39,7 +42,7 @@ export interface EnvironmentDocument {
     description?: string;
     owner?: string;
     ttl?: string;
-    /** How long a step may take to be Ready after its commit (or last retry), per part (DESIGN §8). */
+    /** How long a step may take to be Ready after its commit (or last retry), per part (then: Timeout). */
     timeouts?: { infra?: string; apps?: string };
     isolation?: IsolationSpec;
     catalogs: InstanceRequest[];

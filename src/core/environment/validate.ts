@@ -35,7 +35,7 @@ export interface EnvironmentLimits {
   maxTimeoutSeconds: number;
 }
 
-/** `spec.timeouts` defaults (DESIGN §8), in seconds. */
+/** `spec.timeouts` defaults, in seconds: how long a step may take to be Ready. */
 export const DEFAULT_STEP_TIMEOUTS = { infra: 30 * 60, apps: 10 * 60 } as const;
 
 export const DEFAULT_LIMITS: EnvironmentLimits = {

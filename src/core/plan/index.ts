@@ -1,5 +1,5 @@
 /**
- * The plan (DESIGN §4): one `infra` step per IaC part, one `apps` step per YAML part; edges from a
+ * The plan: one `infra` step per IaC part, one `apps` step per YAML part; edges from a
  * hybrid's infra to its own apps and from each producing infra step to its consumers; every infra
  * step precedes every apps step. Waves are the topological layers, phase 1 (infra) then phase 2 (apps).
  */

@@ -1,5 +1,5 @@
 /**
- * What the reconciler does next for an environment being deleted (DESIGN §5): everything in the
+ * What the reconciler does next for an environment being deleted: everything in the
  * reverse of the order it was created in. Applications first; then the infrastructure one wave at
  * a time, the LAST wave first (a database is destroyed before the VPC it lives in: its
  * `terraform destroy` needs the VPC's subnets and security groups still there); then the Secrets;

@@ -1,7 +1,8 @@
 /**
- * Status derivation (DESIGN §4): what the observed Workspaces and Applications say about each step,
- * what that makes of the environment, and what the reconciler should do next. Pure: the engine and
- * the composition function feed it what they observed and act on what it returns.
+ * Status derivation (ARCHITECTURE.md, The state model): what the observed Workspaces and
+ * Applications say about each step, what that makes of the environment, and what the reconciler
+ * should do next. Pure: the engine and the composition function feed it what they observed and act
+ * on what it returns.
  */
 import type { JsonValue } from '../catalog/types.js';
 import type { Part, Plan, Step } from '../plan/index.js';
@@ -169,7 +170,7 @@ export function environmentStatus(args: {
   return summary('Ready', 'all steps are ready');
 }
 
-/** An uncommitted step: blocked by a failed step it waits for (DESIGN §8: it says so), or waiting. */
+/** An uncommitted step: blocked by a failed step it waits for (and names it), or waiting. */
 function waiting(step: Step, infraIds: readonly string[], failedIds: readonly string[]): StepState {
   const deps = step.part === 'apps' ? [...new Set([...step.dependsOn, ...infraIds])] : step.dependsOn;
   const failed = deps.filter((id) => failedIds.includes(id));

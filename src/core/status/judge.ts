@@ -1,5 +1,5 @@
 /**
- * What an observed Workspace or Application says about its step, with time (DESIGN §4, §8):
+ * What an observed Workspace or Application says about its step, with time:
  * nothing waits forever. Given the object, when the step's current attempt began (its last commit,
  * or the last retry) and `now`, each verdict is Ready, Progressing (with the moment the verdict may
  * change by time alone, so the caller can look again then) or Failed with the controller's message

@@ -1,5 +1,5 @@
 /**
- * When and whom to ask to look at Git now (DESIGN §4): Argo CD polls Git every 3 minutes, so after
+ * When and whom to ask to look at Git now: Argo CD polls Git every 3 minutes, so after
  * a commit the engine does what Argo CD's Git webhook does: the bootstrap ApplicationSet of the
  * repo regenerates (a new or removed environment directory) and the environment's Applications
  * compare again. A request can be lost (refused by a busy API server, or set while another was

@@ -1,5 +1,5 @@
 /**
- * Retry (DESIGN §7, §8): `envcat env retry` records when it was asked in the committed request
+ * Retry: `envcat env retry` records when it was asked in the committed request
  * (`envcat.io/retry-at`), so graces and timeouts count from it after a restart too, and the engine
  * asks each controller to try again once per retry, marking the object it asked
  * (`envcat.io/retried-at`). What to ask is decided here, from the observed object.

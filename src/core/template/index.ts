@@ -1,9 +1,10 @@
 /**
- * The template expressions of DESIGN §2: `${{ parameters.<name> }}`, `${{ outputs.<name> }}`,
- * `${{ environment.name }}`, `${{ environment.namespace }}`, `${{ instance.name }}`; for secret
- * parameters and sensitive outputs also `.secretName` / `.secretKey`. A string that is exactly one
- * expression takes the value with its type; inside a longer string it is interpolated as text.
- * Nothing else: no loops, no conditionals, no functions.
+ * The template expressions of catalog entries (catalogs/README.md, Templates):
+ * `${{ parameters.<name> }}`, `${{ outputs.<name> }}`, `${{ environment.name }}`,
+ * `${{ environment.namespace }}`, `${{ instance.name }}`; for secret parameters and sensitive
+ * outputs also `.secretName` / `.secretKey`. A string that is exactly one expression takes the value
+ * with its type; inside a longer string it is interpolated as text. Nothing else: no loops, no
+ * conditionals, no functions.
  */
 import type { JsonValue } from '../catalog/types.js';
 import { joinPointer } from '../names/index.js';

@@ -1,7 +1,7 @@
 /**
- * The phase timeline of an environment (DESIGN §4): Creating → Provisioning infrastructure →
- * Infrastructure ready → Deploying applications → Ready, each marked done, current, failed or
- * upcoming; while it is deleted, the reverse order of DESIGN §5 instead. Plus one row per step with
+ * The phase timeline of an environment: Creating → Provisioning infrastructure → Infrastructure
+ * ready → Deploying applications → Ready, each marked done, current, failed or upcoming; while it
+ * is deleted, the reverse order instead (src/core/status/deletion.ts). Plus one row per step with
  * its own phase, reason and message.
  */
 import type { EnvironmentPhase, EnvironmentStatus, Part, StepPhase, StepStatus } from '../../api/contract.js';

@@ -1,7 +1,7 @@
 /**
  * The new-environment wizard as a reducer: environment details, the chosen entries (instances),
  * their parameter values and output references, and the server's errors placed at their fields.
- * The Environment document (DESIGN §3) is derived from this state, never kept beside it.
+ * The Environment document (src/core/environment/types.ts) is derived from this state, never kept beside it.
  */
 import { dns1123LabelProblem, parseDuration } from '../../core/browser.js';
 import type {

@@ -1,5 +1,5 @@
 /**
- * validateEntry (DESIGN §2): four valid entries built in memory, then one row per rule, each a small
+ * validateEntry (catalogs/README.md): four valid entries built in memory, then one row per rule, each a small
  * mutation of a valid entry with the exact problem it must produce.
  */
 import { stringify } from 'yaml';

@@ -1,4 +1,4 @@
-/** Environment request validation: every bad input of DESIGN §3 gets its own row with the exact pointer. */
+/** Environment request validation: every bad input gets its own row with the exact pointer. */
 import {
   checkEnvironment,
   validateEnvironment,

@@ -1,4 +1,4 @@
-/** The planner: steps, edges and waves of DESIGN §4. */
+/** The planner: steps, edges and waves. */
 import { planSteps, type PlanInstance } from '../../../src/core/index.js';
 
 const iac = (name: string, consumes: PlanInstance['consumes'] = []): PlanInstance => ({

@@ -1,7 +1,7 @@
 /**
- * Nothing waits forever (DESIGN §8): the time-aware verdicts on Workspaces and Applications, and
- * what a step blocked by a failed one says. Each row: the observed object, when the step's attempt
- * began (its commit or last retry), now, and the verdict.
+ * Nothing waits forever (the README's "How the engine works"): the time-aware verdicts on
+ * Workspaces and Applications, and what a step blocked by a failed one says. Each row: the observed
+ * object, when the step's attempt began (its commit or last retry), now, and the verdict.
  */
 import {
   environmentStatus,

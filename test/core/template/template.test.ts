@@ -1,4 +1,4 @@
-/** The template expressions of DESIGN §2. */
+/** The template expressions of catalog entries (catalogs/README.md, Templates). */
 import {
   renderTemplate,
   scanTemplate,
