@@ -19,14 +19,11 @@ import {
   type ResolvedEnvironment,
   type SecretSource,
   type WorkspaceApi,
+  isRecord,
 } from '../src/core/index.js';
 import type { ManifestsChart } from './input.js';
 
 export type Obj = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function documents(rendered: RenderedStep): Obj[] {
   return rendered.files.flatMap((file) => (parseYamlDocuments(file.content) as unknown[]).filter(isRecord));

@@ -15,6 +15,7 @@ import {
   type Plan,
   type Problem,
   type ResolvedEnvironment,
+  isRecord,
 } from '../src/core/index.js';
 
 export const XR_GROUP = 'platform.envcat.io';
@@ -31,12 +32,6 @@ export interface CompositeEnvironment {
   placement: Placement;
   /** The XR's metadata.creationTimestamp, when Crossplane sent it. */
   createdAt?: string;
-}
-
-type Obj = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Validates the XR as an Environment request; throws one InputError naming every offending field. */

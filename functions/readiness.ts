@@ -10,12 +10,9 @@ import {
   workspaceState,
   type ObservedObject,
   type StepState,
+  isRecord,
 } from '../src/core/index.js';
 import type { Obj } from './adapt.js';
-
-function isRecord(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function asObserved(object: Obj): ObservedObject {
   const metadata = isRecord(object.metadata) ? object.metadata : {};

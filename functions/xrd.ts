@@ -12,6 +12,7 @@ import {
   type JsonSchema,
   type JsonValue,
   type StepPhase,
+  isRecord,
 } from '../src/core/index.js';
 import { XR_GROUP, XR_KIND, XR_VERSION } from './composite.js';
 import { INPUT_API_VERSION, INPUT_KIND, type CatalogSourceEntry, type FunctionInput } from './input.js';
@@ -50,10 +51,6 @@ const KEPT = new Set([
  * whole request with core before composing anything), so leaving them out of the CRD loses nothing.
  */
 const DROPPED = new Set(['$id', '$schema', 'propertyNames']);
-
-function isRecord(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function inferredType(values: readonly unknown[]): string {
   const types = new Set(values.map((v) => (Number.isInteger(v) ? 'integer' : typeof v)));

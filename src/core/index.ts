@@ -14,7 +14,17 @@ export {
   yamlProblem,
 } from './yaml/index.js';
 export { parseTerraformAllow, TERRAFORM_ALLOWANCES, type TerraformAllowance } from './terraform/index.js';
-export { MAX_NESTING_DEPTH, parseJsonText, scanJson, type JsonParse, type JsonScan } from './json/index.js';
+export {
+  MAX_NESTING_DEPTH,
+  asJsonObject,
+  isJsonObject,
+  isRecord,
+  jsonEqual,
+  parseJsonText,
+  scanJson,
+  type JsonParse,
+  type JsonScan,
+} from './json/index.js';
 export { scanTemplate, renderTemplate, type TemplateContext, type TemplateValue } from './template/index.js';
 export { pointer, joinPointer, dns1123LabelProblem } from './names/index.js';
 export * from './status/index.js';

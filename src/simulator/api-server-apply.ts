@@ -15,7 +15,7 @@
  */
 import type { JsonObject, JsonValue } from '../core/index.js';
 import { ConflictError } from '../core/errors/index.js';
-import { deepEqual, isJsonObject } from './api-server-patch.js';
+import { jsonEqual, isJsonObject } from '../core/index.js';
 
 /** Map keys as `f:<key>`, members of a set-like list as `v:<JSON of the member>` (managedFields' FieldsV1 notation). */
 export type FieldPath = readonly string[];
@@ -63,7 +63,7 @@ export function valueAt(root: JsonValue | undefined, path: FieldPath): JsonValue
     } else {
       if (!Array.isArray(node)) return undefined;
       const member = JSON.parse(segment.slice(2)) as JsonValue;
-      node = node.find((item) => deepEqual(item, member));
+      node = node.find((item) => jsonEqual(item, member));
     }
     if (node === undefined) return undefined;
   }
@@ -85,7 +85,7 @@ function removeAt(root: JsonObject, path: FieldPath, isOwned: (path: FieldPath) 
   if (last.startsWith('v:')) {
     if (!Array.isArray(parent)) return;
     const member = JSON.parse(last.slice(2)) as JsonValue;
-    const index = parent.findIndex((item) => deepEqual(item, member));
+    const index = parent.findIndex((item) => jsonEqual(item, member));
     if (index >= 0) parent.splice(index, 1);
     return;
   }
@@ -118,7 +118,7 @@ function mergeApplied(
     return result;
   }
   if (Array.isArray(applied) && Array.isArray(live) && isSetList(path)) {
-    const added = applied.filter((member) => !live.some((item) => deepEqual(item, member)));
+    const added = applied.filter((member) => !live.some((item) => jsonEqual(item, member)));
     return [...live, ...structuredClone(added)];
   }
   return structuredClone(applied);
@@ -175,7 +175,7 @@ export function applyConfiguration(request: ApplyRequest): ApplyResult {
   for (const [other, paths] of owners) {
     const kept = paths.filter((path) => {
       if (!ownedKeys.has(pathKey(path)) || path[path.length - 1]!.startsWith('v:')) return true;
-      if (deepEqual(valueAt(live, path), valueAt(applied, path))) return true;
+      if (jsonEqual(valueAt(live, path), valueAt(applied, path))) return true;
       if (!request.force) conflicts.push({ owner: other, path });
       return false;
     });
@@ -209,7 +209,7 @@ export function releaseChangedFields(
   for (const [owner, paths] of owners) {
     const kept = paths.filter((path) => {
       const now = valueAt(after, path);
-      return now !== undefined && deepEqual(valueAt(before, path), now);
+      return now !== undefined && jsonEqual(valueAt(before, path), now);
     });
     if (kept.length > 0) result.set(owner, kept);
   }

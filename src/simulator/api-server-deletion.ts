@@ -14,7 +14,7 @@ import {
   str,
   timestamp,
 } from './api-server-objects.js';
-import { isJsonObject } from './api-server-patch.js';
+import { isJsonObject } from '../core/index.js';
 
 export const NAMESPACE_STORAGE = 'namespaces.';
 

@@ -4,7 +4,7 @@
  * time, and answers a conflict with 409), the fields a non-apply write takes from the appliers,
  * and `metadata.managedFields` as objects show them.
  */
-import type { JsonObject } from '../core/index.js';
+import { jsonEqual, type JsonObject } from '../core/index.js';
 import { type KindSpec, type KubeObject, apiVersionOf } from '../cluster/index.js';
 import {
   ApplyConflictError,
@@ -15,7 +15,6 @@ import {
   toFieldsV1,
 } from './api-server-apply.js';
 import { type Entry, type ManagerRecord, meta, timestamp } from './api-server-objects.js';
-import { deepEqual } from './api-server-patch.js';
 import { StatusErrors } from './api-server-status.js';
 
 /** Metadata only the server sets: no applier owns it, and a create drops what the client sent. */
@@ -100,7 +99,7 @@ export function applyAsOwner(request: ApplyRequest): {
             ...(subresource ? { subresource } : {}),
             apiVersion: apiVersionOf(target.spec),
             // an unchanged field set keeps its time, so a no-op apply stays a no-op
-            time: previous && deepEqual(previous.paths, paths) ? previous.time : timestamp(request.now()),
+            time: previous && jsonEqual(previous.paths, paths) ? previous.time : timestamp(request.now()),
             paths,
           }
         : { ...previous!, paths },

@@ -2,30 +2,8 @@
  * JSON merge patch (RFC 7386) and JSON patch (RFC 6902) over plain JSON values. Pure; inputs are
  * never modified. Errors are InputErrors whose path points into the patch document.
  */
-import type { JsonObject, JsonValue } from '../core/index.js';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../core/index.js';
 import { InputError } from '../core/errors/index.js';
-
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const other = b as unknown[];
-    return a.length === other.length && a.every((item, i) => deepEqual(item, other[i]));
-  }
-  const aKeys = Object.keys(a);
-  const bObject = b as Record<string, unknown>;
-  if (aKeys.length !== Object.keys(bObject).length) return false;
-  return aKeys.every(
-    (key) =>
-      Object.prototype.hasOwnProperty.call(bObject, key) &&
-      deepEqual((a as Record<string, unknown>)[key], bObject[key]),
-  );
-}
 
 /** RFC 7386: objects merge key by key, `null` deletes, anything else (arrays too) replaces. */
 export function mergePatch(target: JsonValue | undefined, patch: JsonValue): JsonValue {
@@ -148,7 +126,7 @@ export function jsonPatch(document: JsonValue, operations: unknown): JsonValue {
           break;
         }
         case 'test':
-          if (!deepEqual(getAt(doc, path), op.value))
+          if (!jsonEqual(getAt(doc, path), op.value))
             throw new PatchFailure('test failed: the value differs');
           break;
         default:

@@ -9,7 +9,7 @@
  * api-server-deletion.ts, and what a write is checked against in api-server-validation.ts.
  */
 import { randomUUID } from 'node:crypto';
-import type { JsonObject, JsonValue } from '../core/index.js';
+import { jsonEqual, isJsonObject, type JsonObject, type JsonValue } from '../core/index.js';
 import { InputError } from '../core/errors/index.js';
 import {
   type FieldSelector,
@@ -41,7 +41,7 @@ import {
   releaseOwners,
   setManagedFields,
 } from './api-server-managed-fields.js';
-import { deepEqual, isJsonObject, jsonPatch, mergePatch } from './api-server-patch.js';
+import { jsonPatch, mergePatch } from './api-server-patch.js';
 import { StatusErrors } from './api-server-status.js';
 import {
   applyDefaults,
@@ -461,7 +461,7 @@ export class ObjectStore {
       causes.push(...immutabilityCauses(current, next));
     if (causes.length > 0) throw StatusErrors.invalid(spec, target.name, causes);
 
-    metadata.generation = deepEqual(specPart(current), specPart(next))
+    metadata.generation = jsonEqual(specPart(current), specPart(next))
       ? (currentMeta.generation ?? 1)
       : Number(currentMeta.generation ?? 1) + 1;
     setManagedFields(next, owners);
@@ -469,8 +469,8 @@ export class ObjectStore {
     next = canonical(next);
     const apiVersion = apiVersionOf(spec);
     if (
-      deepEqual(withoutVolatileMetadata(current), withoutVolatileMetadata(next)) &&
-      deepEqual(meta(current).managedFields, metadata.managedFields)
+      jsonEqual(withoutVolatileMetadata(current), withoutVolatileMetadata(next)) &&
+      jsonEqual(meta(current).managedFields, metadata.managedFields)
     )
       return present(current, apiVersion);
     if (options.dryRun) return present(next, apiVersion);

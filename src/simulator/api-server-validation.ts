@@ -5,7 +5,7 @@
  * Secrets and ConfigMaps (never echoing a Secret value), immutable Secrets and ConfigMaps, and
  * server-side defaults (a Secret's stringData and type, a Namespace's label, finalizer and phase).
  */
-import type { JsonObject } from '../core/index.js';
+import { jsonEqual, isJsonObject, type JsonObject } from '../core/index.js';
 import type { InputError } from '../core/errors/index.js';
 import {
   type KindSpec,
@@ -14,7 +14,6 @@ import {
   labelKeyProblem,
   labelValueProblem,
 } from '../cluster/index.js';
-import { deepEqual, isJsonObject } from './api-server-patch.js';
 import { type StatusCause, StatusErrors } from './api-server-status.js';
 import { type ObjectTarget, meta, str } from './api-server-objects.js';
 
@@ -164,7 +163,7 @@ export function immutabilityCauses(current: KubeObject, next: KubeObject): Statu
       field: 'immutable',
     });
   for (const field of ['data', 'binaryData'])
-    if (!deepEqual(before[field], after[field]))
+    if (!jsonEqual(before[field], after[field]))
       causes.push({
         reason: 'FieldValueForbidden',
         message: 'Forbidden: field is immutable when `immutable` is set',

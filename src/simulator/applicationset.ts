@@ -3,11 +3,10 @@
  * (applicationset/generators/repo_path_utils.go): parameters from the directories or files of a
  * commit, then one Application per parameter set from the Go template. Pure.
  */
-import { parseYamlDocuments } from '../core/index.js';
+import { parseYamlDocuments, isRecord } from '../core/index.js';
 import type { KubeObject } from '../cluster/index.js';
 import { globMatch, GlobSyntaxError, pathMatch } from './glob.js';
 import { goTemplateOptions, renderTemplateValue, TemplateSyntaxError } from './go-template.js';
-import { isRecord } from './support.js';
 
 export class GenerationError extends Error {
   constructor(

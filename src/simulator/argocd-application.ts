@@ -5,12 +5,11 @@
  * operation applied.
  */
 import { createHash } from 'node:crypto';
-import { RESOURCES_FINALIZER } from '../core/index.js';
+import { RESOURCES_FINALIZER, isRecord } from '../core/index.js';
 import type { KubeObject, ObjectRef } from '../cluster/index.js';
 import type { Health } from './health.js';
 import type { ChartObject } from './helm-charts.js';
 import type { DirectorySource } from './manifests.js';
-import { isRecord } from './support.js';
 
 export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
 /**

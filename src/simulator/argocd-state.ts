@@ -5,7 +5,7 @@
  * from a repo snapshot kept until the next poll or refresh, or a known Helm chart's objects),
  * normalized as Argo CD applies them, and `status.resources` against the live objects.
  */
-import { EnvcatError } from '../core/index.js';
+import { EnvcatError, isRecord } from '../core/index.js';
 import type { GitOpsRepo } from '../gitops/types.js';
 import type { ClusterClient, KubeObject } from '../cluster/index.js';
 import {
@@ -29,7 +29,7 @@ import { chartObjects, KNOWN_CHARTS, type SimulatedChart } from './helm-charts.j
 import { loadManifests } from './manifests.js';
 import { RepoSnapshots, type RepoSnapshot } from './repo-snapshots.js';
 import { withTracking, type TrackingMethod } from './resource-tracking.js';
-import { isRecord, refFromKey } from './support.js';
+import { refFromKey } from './support.js';
 
 export interface AppStateManagerOptions {
   cluster: ClusterClient;

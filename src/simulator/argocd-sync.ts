@@ -6,7 +6,7 @@
  * and a failed attempt retried with `syncPolicy.retry`'s backoff until its limit.
  */
 import type { Logger } from 'pino';
-import { EnvcatError } from '../core/index.js';
+import { EnvcatError, jsonEqual } from '../core/index.js';
 import type { ClusterClient, KubeObject } from '../cluster/index.js';
 import {
   groupVersion,
@@ -27,7 +27,7 @@ import { parseDelay, type SimulatorControls } from './controls.js';
 import { rolledOutStatus } from './health.js';
 import { isTrackedBy, type TrackingMethod } from './resource-tracking.js';
 import { refusedByProject } from './sync-permissions.js';
-import { jsonEqual, keyOf, parseTimestamp, refOf, timestamp } from './support.js';
+import { keyOf, parseTimestamp, refOf, timestamp } from './support.js';
 
 const FIELD_MANAGER = 'argocd-controller';
 

@@ -9,6 +9,7 @@
  * - Deployments, StatefulSets, DaemonSets, ReplicaSets: the built-in rollout check.
  * - Anything else: Healthy once it exists.
  */
+import { isRecord } from '../core/index.js';
 
 export type HealthStatus = 'Healthy' | 'Suspended' | 'Progressing' | 'Missing' | 'Degraded' | 'Unknown';
 
@@ -49,10 +50,6 @@ interface LiveObject {
   metadata?: { generation?: unknown; deletionTimestamp?: unknown };
   spec?: unknown;
   status?: unknown;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function group(apiVersion: unknown): string {

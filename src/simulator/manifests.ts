@@ -3,10 +3,9 @@
  * source path (recursively with `directory.recurse`, filtered by `directory.include`/`exclude`), as
  * Kubernetes objects. Pure.
  */
-import { parseYamlDocuments } from '../core/index.js';
+import { parseYamlDocuments, isRecord } from '../core/index.js';
 import type { KubeObject } from '../cluster/index.js';
 import { globMatch, GlobSyntaxError } from './glob.js';
-import { isRecord } from './support.js';
 
 export interface DirectorySource {
   path: string;

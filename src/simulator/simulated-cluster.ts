@@ -14,6 +14,7 @@ import {
   parseYamlDocuments,
   type Catalog,
   type WorkspaceApi,
+  isRecord,
 } from '../core/index.js';
 import { GitRepo } from '../gitops/index.js';
 import { packageRoot } from '../install/index.js';
@@ -23,7 +24,6 @@ import { normalizeGitUrl } from './appproject.js';
 import { SimulatedArgoCD } from './argocd-controller.js';
 import type { TrackingMethod } from './resource-tracking.js';
 import { RepoControlSource } from './controls.js';
-import { isRecord } from './support.js';
 import { FileStoreLog } from './store-log.js';
 import { SimulatedProviderTerraform } from './terraform-controller.js';
 

@@ -1,5 +1,6 @@
 /** Small helpers the simulated controllers share. */
 import type { KubeObject, ObjectRef } from '../cluster/index.js';
+import { isRecord, jsonEqual } from '../core/index.js';
 
 /** RFC 3339 at second precision, as metav1.Time serialises. */
 export function timestamp(ms: number): string {
@@ -29,23 +30,6 @@ export function keyOf(ref: ObjectRef): string {
 export function refFromKey(key: string): ObjectRef {
   const [apiVersion = '', kind = '', namespace = '', name = ''] = key.split('|');
   return { apiVersion, kind, name, ...(namespace ? { namespace } : {}) };
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** Structural equality of JSON values (key order ignored). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a))
-    return Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
-  if (isRecord(a) && isRecord(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => jsonEqual(a[k], b[k]));
-  }
-  return false;
 }
 
 /** An error's type and message for a log line (never a value that could hold a secret). */

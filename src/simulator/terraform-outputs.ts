@@ -4,11 +4,17 @@
  * Secret that holds them, for the simulated provider-terraform.
  */
 import { createHash } from 'node:crypto';
-import { labelSafeVersion, LABEL, type Catalog, type CatalogEntry, type JsonValue } from '../core/index.js';
+import {
+  labelSafeVersion,
+  LABEL,
+  isRecord,
+  type Catalog,
+  type CatalogEntry,
+  type JsonValue,
+} from '../core/index.js';
 import { analyzeModule } from '../core/terraform/index.js';
 import type { ClusterClient, KubeObject, ObjectRef } from '../cluster/index.js';
 import { connectionSecretData, simulateOutputs, type OutputSpec } from './outputs.js';
-import { isRecord } from './support.js';
 
 export const CONNECTION_SECRET_TYPE = 'connection.crossplane.io/v1alpha1';
 const FIELD_MANAGER = 'provider-terraform';

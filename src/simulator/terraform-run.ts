@@ -6,7 +6,7 @@
  * end of a destroy. Each run holds one of the provider's workers from its start to its end.
  */
 import type { Logger } from 'pino';
-import { LABEL, type JsonValue } from '../core/index.js';
+import { LABEL, isRecord, jsonEqual, type JsonValue } from '../core/index.js';
 import type { ClusterClient, KubeObject } from '../cluster/index.js';
 import type { ControlSource, SimulatorControls } from './controls.js';
 import { publicOutputs } from './outputs.js';
@@ -19,7 +19,7 @@ import {
   setConditions,
   type WorkspaceCondition,
 } from './workspace-conditions.js';
-import { isRecord, jsonEqual, parseTimestamp, refOf } from './support.js';
+import { parseTimestamp, refOf } from './support.js';
 
 export const MANAGED_RESOURCE_FINALIZER = 'finalizer.managedresource.crossplane.io';
 

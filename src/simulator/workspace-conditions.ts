@@ -3,7 +3,8 @@
  * wording of its failures, for the simulated provider-terraform (terraform-run.ts).
  */
 import type { KubeObject } from '../cluster/index.js';
-import { isRecord, timestamp } from './support.js';
+import { isRecord } from '../core/index.js';
+import { timestamp } from './support.js';
 
 export interface WorkspaceCondition {
   type: string;

@@ -1,9 +1,9 @@
 /** Schema → form mapping: the uiSchema and the validated schema the parameter forms are built from. */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { JsonSchema } from '../../src/api/contract.js';
+import { ENVCAT_KEYWORDS } from '../../src/core/browser.js';
 import {
   DRAFT_2020_12,
-  ENVCAT_KEYWORDS,
   REFERENCE_FIELD,
   formSchema,
   humanize,

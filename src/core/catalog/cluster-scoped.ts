@@ -4,6 +4,7 @@
  * which charts still carry) and the kinds a CustomResourceDefinition of the same manifests declares
  * with `scope: Cluster`. Any other kind counts as namespaced. Pure.
  */
+import { asJsonObject } from '../json/values.js';
 import type { JsonValue } from './types.js';
 
 export interface GroupKind {
@@ -58,20 +59,16 @@ export function isKubernetesClusterScoped(gk: GroupKind): boolean {
   return KNOWN.has(groupKindKey(gk));
 }
 
-function record(value: JsonValue | undefined): Record<string, JsonValue> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
-}
-
 /** The kinds that CustomResourceDefinitions among `documents` declare with `scope: Cluster`. */
 export function clusterScopedCustomKinds(documents: readonly JsonValue[]): GroupKind[] {
   const kinds: GroupKind[] = [];
   for (const d of documents) {
-    const doc = record(d);
+    const doc = asJsonObject(d);
     if (!doc || doc.kind !== 'CustomResourceDefinition') continue;
     if (typeof doc.apiVersion !== 'string' || groupOfApiVersion(doc.apiVersion) !== 'apiextensions.k8s.io')
       continue;
-    const spec = record(doc.spec);
-    const kind = record(spec?.names)?.kind;
+    const spec = asJsonObject(doc.spec);
+    const kind = asJsonObject(spec?.names)?.kind;
     if (spec?.scope === 'Cluster' && typeof spec.group === 'string' && typeof kind === 'string')
       kinds.push({ group: spec.group, kind });
   }

@@ -1,8 +1,8 @@
 export * from './types.js';
 export { catalogEntrySchema, IDENTIFIER } from './entry-schema.js';
+export { ENVCAT_KEYWORDS, isSchema, isSecretSchema } from './schema-keywords.js';
 export {
   validateEntry,
-  isSecretSchema,
   isRemoteModule,
   ENTRY_FILE,
   type EntrySource,

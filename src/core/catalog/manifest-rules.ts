@@ -3,6 +3,7 @@
  * its namespace, when set, is the environment's; and every cluster-scoped kind it has is declared
  * in `spec.apps.clusterResources` (the environment's Argo CD project allows exactly those). Pure.
  */
+import { asJsonObject } from '../json/values.js';
 import { joinPointer, pointer } from '../names/index.js';
 import {
   clusterScopedCustomKinds,
@@ -18,10 +19,6 @@ type At = (path: string, message: string, file?: string) => void;
 /** The template every manifest may use for its namespace (or a string that renders to the same). */
 export const NAMESPACE_TEMPLATE = '${{ environment.namespace }}';
 const EXPRESSION = /\$\{\{/;
-
-function record(value: JsonValue | undefined): Record<string, JsonValue> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
-}
 
 /**
  * A manifest's `metadata.namespace`: left out, or a template (`${{ environment.namespace }}`, or any
@@ -40,14 +37,14 @@ function namespaceProblem(namespace: JsonValue): string | undefined {
 export function checkManifests(file: TemplateFile, at: At): void {
   file.documents.forEach((d, i) => {
     const ptr = pointer(i);
-    const doc = record(d);
+    const doc = asJsonObject(d);
     if (!doc) {
       at(ptr, 'a manifest must be a Kubernetes object');
       return;
     }
     if (typeof doc.apiVersion !== 'string') at(joinPointer(ptr, 'apiVersion'), 'is required');
     if (typeof doc.kind !== 'string') at(joinPointer(ptr, 'kind'), 'is required');
-    const meta = record(doc.metadata);
+    const meta = asJsonObject(doc.metadata);
     if (!meta || typeof meta.name !== 'string') {
       at(joinPointer(ptr, 'metadata', 'name'), 'is required');
     } else if (meta.namespace !== undefined) {
@@ -74,7 +71,7 @@ export function checkClusterResources(args: {
   const present = new Set<string>();
   for (const file of manifests) {
     file.documents.forEach((d, i) => {
-      const doc = record(d);
+      const doc = asJsonObject(d);
       if (!doc || typeof doc.apiVersion !== 'string' || typeof doc.kind !== 'string') return;
       const gk = { group: groupOfApiVersion(doc.apiVersion), kind: doc.kind };
       present.add(groupKindKey(gk));

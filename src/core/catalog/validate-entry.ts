@@ -16,6 +16,7 @@ import { analyzeModule, schemaTypesForTerraformType, type TerraformAllowance } f
 import { canonicalize, parseYamlDocument, parseYamlDocuments, yamlProblem } from '../yaml/index.js';
 import { catalogEntrySchema } from './entry-schema.js';
 import { checkClusterResources, checkManifests } from './manifest-rules.js';
+import { isSecretSchema } from './schema-keywords.js';
 import type {
   CatalogEntry,
   CatalogEntryDocument,
@@ -52,11 +53,6 @@ const validateDocument = metaAjv.compile(catalogEntrySchema);
 
 export function isRemoteModule(module: string): boolean {
   return module.includes('::') || module.includes('://');
-}
-
-export function isSecretSchema(schema: JsonValue | undefined): boolean {
-  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return false;
-  return schema['x-envcat-secret'] === true || schema.writeOnly === true;
 }
 
 function filesUnder(files: readonly EntryFile[], dir: string): EntryFile[] {

@@ -1,4 +1,5 @@
 /** Whether every value an output schema admits is admitted by a parameter schema, as far as types tell. */
+import { isSchema } from '../catalog/schema-keywords.js';
 import type { JsonSchema, JsonValue } from '../catalog/types.js';
 
 function typesOf(schema: JsonSchema): string[] | undefined {
@@ -52,8 +53,4 @@ export function schemaIncompatibility(output: JsonSchema, parameter: JsonSchema)
     if (inner) return `items: ${inner}`;
   }
   return undefined;
-}
-
-function isSchema(v: JsonValue | undefined): v is JsonSchema {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

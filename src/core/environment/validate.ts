@@ -7,7 +7,7 @@ import { depthProblem, valueTooDeep } from '../json/index.js';
 import type { ValidateFunction } from 'ajv';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogEntry, JsonSchema, JsonValue } from '../catalog/types.js';
-import { isSecretSchema } from '../catalog/validate-entry.js';
+import { isSecretSchema } from '../catalog/schema-keywords.js';
 import { InputError, type Problem } from '../errors/index.js';
 import { dns1123LabelProblem, joinPointer, pointer } from '../names/index.js';
 import { planSteps, type Part, type Plan, type PlanInstance } from '../plan/index.js';

@@ -7,6 +7,8 @@
 import type { Problem } from '../errors/index.js';
 import { escapePointerToken } from '../names/index.js';
 
+export { asJsonObject, isJsonObject, isRecord, jsonEqual } from './values.js';
+
 /** How deep a request, a catalog entry or a template may nest (the root object is level 1). */
 export const MAX_NESTING_DEPTH = 64;
 

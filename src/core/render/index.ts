@@ -5,7 +5,7 @@
 import type { ValidateFunction } from 'ajv';
 import type { JsonValue } from '../catalog/types.js';
 import { InputError, type Problem } from '../errors/index.js';
-import { isSecretSchema } from '../catalog/validate-entry.js';
+import { isSecretSchema } from '../catalog/schema-keywords.js';
 import type { OutputReference, ResolvedEnvironment, ResolvedInstance } from '../environment/types.js';
 import { outputSecretName, parameterSecretName } from '../environment/validate.js';
 import { stepId, type Plan, type Step } from '../plan/index.js';

@@ -1,6 +1,7 @@
 /** One way to build ajv instances and to turn ajv errors into problems with JSON pointers. */
 import { Ajv2020, type ErrorObject, type Options } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { ENVCAT_KEYWORDS } from '../catalog/schema-keywords.js';
 import { escapePointerToken } from '../names/index.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives as the module object.
@@ -9,8 +10,7 @@ const addFormats: AddFormats =
   (addFormatsModule as unknown as { default?: AddFormats }).default ??
   (addFormatsModule as unknown as AddFormats);
 
-/** Keywords envcat adds to parameter schemas (annotations; they do not change validation). */
-export const ENVCAT_KEYWORDS = ['x-envcat-secret', 'x-envcat-secret-key'] as const;
+export { ENVCAT_KEYWORDS };
 
 export function createAjv(options: Options = {}): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, ...options });

@@ -5,7 +5,7 @@
  * feeds only a secret parameter and a plain one only a plain parameter, the output's schema fits the
  * parameter's (the same compatibility function), and no reference closes a cycle.
  */
-import { schemaIncompatibility } from '../../core/browser.js';
+import { schemaIncompatibility, isSchema, isSecretSchema } from '../../core/browser.js';
 import type {
   EntryType,
   JsonSchema,
@@ -13,7 +13,7 @@ import type {
   OutputDeclaration,
   OutputReferenceValue,
 } from '../../api/contract.js';
-import { isSchema, isSecretSchema, typeLabel } from './schema.js';
+import { typeLabel } from './schema.js';
 
 const OUTPUT_REFERENCE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([A-Za-z][A-Za-z0-9_]*)$/;
 

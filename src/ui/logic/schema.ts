@@ -3,25 +3,15 @@
  * the schema it renders and validates (`formSchema`) and the uiSchema that says how
  * (`schemaToUiSchema`). Pure, so the mapping is tested without a browser.
  */
-import type { JsonSchema, JsonValue } from '../../api/contract.js';
+import type { JsonSchema } from '../../api/contract.js';
+import { isSchema, isSecretSchema } from '../../core/browser.js';
 
 export const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 
 /** Name under which the form registers the field that shows an output reference. */
 export const REFERENCE_FIELD = 'envcatReference';
 
-/** Annotation keywords of envcat's catalog format; the validator must accept and ignore them. */
-export const ENVCAT_KEYWORDS = ['x-envcat-secret', 'x-envcat-secret-key'] as const;
-
 export type UiSchema = { [key: string]: unknown };
-
-export function isSchema(value: JsonValue | undefined): value is JsonSchema {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function isSecretSchema(schema: JsonSchema): boolean {
-  return schema.writeOnly === true || schema['x-envcat-secret'] === true;
-}
 
 /** `allocatedStorage` → `Allocated storage`, `db_name` → `Db name`: a label for a property without a title. */
 export function humanize(name: string): string {

@@ -7,7 +7,8 @@ import { Empty, ErrorAlert, Loading, TypeBadge } from '../components/common.js';
 import { catalogTags, filterCatalog, NO_FILTER, type CatalogFilter } from '../logic/catalog.js';
 import { ENTRY_TYPE_LABEL } from '../logic/format.js';
 import { href } from '../logic/router.js';
-import { isSchema, isSecretSchema, typeLabel } from '../logic/schema.js';
+import { isSchema, isSecretSchema } from '../../core/browser.js';
+import { typeLabel } from '../logic/schema.js';
 
 export function CatalogPage(props: { selected?: string }) {
   useDocumentTitle('Catalog');

@@ -24,10 +24,10 @@ import {
   type ChosenInstance,
   type ReferenceCandidate,
 } from '../logic/references.js';
+import { isSchema } from '../../core/browser.js';
 import {
   formSchema,
   humanize,
-  isSchema,
   parameterSchemas,
   REFERENCE_FIELD,
   schemaToUiSchema,

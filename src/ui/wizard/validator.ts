@@ -4,7 +4,7 @@
  */
 import { customizeValidator } from '@rjsf/validator-ajv8';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { ENVCAT_KEYWORDS } from '../logic/schema.js';
+import { ENVCAT_KEYWORDS } from '../../core/browser.js';
 
 export const validator = customizeValidator({
   AjvClass: Ajv2020,
