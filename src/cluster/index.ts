@@ -27,8 +27,6 @@ export {
   matchesLabels,
   parseFieldSelector,
   matchesFields,
-  labelKeyProblem,
-  labelValueProblem,
   type LabelSelector,
   type LabelRequirement,
   type FieldSelector,

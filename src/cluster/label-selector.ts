@@ -4,6 +4,7 @@
  * simulator uses it to filter, the client to reject a malformed selector before any request.
  */
 import { InputError } from '../core/errors/index.js';
+import { labelKeyProblem, labelValueProblem } from '../core/names/index.js';
 
 export type LabelOperator = 'exists' | '!exists' | '=' | '!=' | 'in' | 'notin' | 'gt' | 'lt';
 
@@ -23,35 +24,6 @@ export interface FieldRequirement {
 }
 
 export type FieldSelector = readonly FieldRequirement[];
-
-const NAME_PART = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** Why `key` is not a valid label key (a qualified name: `[prefix/]name`), or undefined. */
-export function labelKeyProblem(key: string): string | undefined {
-  const slash = key.lastIndexOf('/');
-  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined) {
-    if (prefix.length === 0) return 'prefix part must be non-empty';
-    if (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))
-      return 'prefix part must be a lowercase RFC 1123 subdomain';
-  }
-  if (name.length === 0) return 'name part must be non-empty';
-  if (name.length > 63) return 'name part must be no more than 63 characters';
-  if (!NAME_PART.test(name))
-    return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-  return undefined;
-}
-
-/** Why `value` is not a valid label value, or undefined. */
-export function labelValueProblem(value: string): string | undefined {
-  if (value.length === 0) return undefined;
-  if (value.length > 63) return 'must be no more than 63 characters';
-  if (!NAME_PART.test(value))
-    return "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-  return undefined;
-}
 
 type Token =
   { kind: 'ident'; text: string } | { kind: '!' | '=' | '==' | '!=' | '(' | ')' | ',' | '>' | '<' };

@@ -26,5 +26,12 @@ export {
   type JsonScan,
 } from './json/index.js';
 export { scanTemplate, renderTemplate, type TemplateContext, type TemplateValue } from './template/index.js';
-export { pointer, joinPointer, dns1123LabelProblem } from './names/index.js';
+export {
+  pointer,
+  joinPointer,
+  dns1123LabelProblem,
+  dns1123SubdomainProblem,
+  labelKeyProblem,
+  labelValueProblem,
+} from './names/index.js';
 export * from './status/index.js';

@@ -13,9 +13,8 @@
  * - A conflict is a field owned by another apply manager, at exactly the same path, with a
  *   different value; `force` takes such fields over.
  */
-import type { JsonObject, JsonValue } from '../core/index.js';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../core/index.js';
 import { ConflictError } from '../core/errors/index.js';
-import { jsonEqual, isJsonObject } from '../core/index.js';
 
 /** Map keys as `f:<key>`, members of a set-like list as `v:<JSON of the member>` (managedFields' FieldsV1 notation). */
 export type FieldPath = readonly string[];

@@ -5,15 +5,15 @@
  * Secrets and ConfigMaps (never echoing a Secret value), immutable Secrets and ConfigMaps, and
  * server-side defaults (a Secret's stringData and type, a Namespace's label, finalizer and phase).
  */
-import { jsonEqual, isJsonObject, type JsonObject } from '../core/index.js';
-import type { InputError } from '../core/errors/index.js';
 import {
-  type KindSpec,
-  type KubeObject,
-  apiVersionOf,
+  jsonEqual,
+  isJsonObject,
   labelKeyProblem,
   labelValueProblem,
-} from '../cluster/index.js';
+  type JsonObject,
+} from '../core/index.js';
+import type { InputError } from '../core/errors/index.js';
+import { type KindSpec, type KubeObject, apiVersionOf } from '../cluster/index.js';
 import { type StatusCause, StatusErrors } from './api-server-status.js';
 import { type ObjectTarget, meta, str } from './api-server-objects.js';
 

@@ -4,14 +4,8 @@
  * twin turns into typed errors with src/cluster's errorFromStatus, as KubeClusterClient does),
  * validation of names, labels, finalizers and data keys, and the defaults a real server sets.
  */
-import type { JsonObject } from '../../src/core/index.js';
-import {
-  labelKeyProblem,
-  labelValueProblem,
-  type KindSpec,
-  type KubeObject,
-  type StatusLike,
-} from '../../src/cluster/index.js';
+import { labelKeyProblem, labelValueProblem, type JsonObject } from '../../src/core/index.js';
+import type { KindSpec, KubeObject, StatusLike } from '../../src/cluster/index.js';
 import { isJsonObject } from './merge-patch.js';
 
 /** A failure as kube-apiserver answers it: the twin turns its Status into the typed error KubeClusterClient raises. */

@@ -9,7 +9,14 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogEntry, JsonSchema, JsonValue } from '../catalog/types.js';
 import { isSecretSchema } from '../catalog/schema-keywords.js';
 import { InputError, type Problem } from '../errors/index.js';
-import { dns1123LabelProblem, joinPointer, pointer } from '../names/index.js';
+import {
+  dns1123LabelProblem,
+  dns1123SubdomainProblem,
+  joinPointer,
+  labelKeyProblem,
+  labelValueProblem,
+  pointer,
+} from '../names/index.js';
 import { planSteps, type Part, type Plan, type PlanInstance } from '../plan/index.js';
 import { ajvProblems, createAjv } from '../schema/index.js';
 import { schemaIncompatibility } from './compatibility.js';
@@ -64,10 +71,6 @@ export const MAX_INSTANCE_NAME = 53;
 /** `<environment>-<instance>` names Workspaces and Applications and is a label value: 63 at most. */
 export const MAX_QUALIFIED_NAME = 63;
 
-const LABEL_KEY =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 const OUTPUT_REFERENCE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([A-Za-z][A-Za-z0-9_]*)$/;
 
@@ -169,9 +172,8 @@ export function checkEnvironment(
     ['annotations', metadata.annotations],
   ] as const) {
     for (const [key, value] of Object.entries(map ?? {})) {
-      if (key.length > 316 || !LABEL_KEY.test(key))
-        at(pointer('metadata', kind, key), 'is not a valid Kubernetes key');
-      if (kind === 'labels' && !LABEL_VALUE.test(value))
+      if (labelKeyProblem(key)) at(pointer('metadata', kind, key), 'is not a valid Kubernetes key');
+      if (kind === 'labels' && labelValueProblem(value))
         at(pointer('metadata', kind, key), 'is not a valid label value');
     }
   }
@@ -363,11 +365,6 @@ export function validateEnvironment(
   const check = checkEnvironment(input, catalog, options);
   if (!check.environment || !check.plan) throw new InputError(check.problems);
   return { environment: check.environment, plan: check.plan };
-}
-
-function dns1123SubdomainProblem(name: string): string | undefined {
-  if (name.length === 0 || name.length > 253) return 'length';
-  return DNS1123_SUBDOMAIN.test(name) ? undefined : 'format';
 }
 
 function checkReference(args: {

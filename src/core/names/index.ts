@@ -15,6 +15,9 @@ export function joinPointer(base: string, ...tokens: Array<string | number>): st
 
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const DNS1123_LABEL_MAX = 63;
+/** Dot-separated DNS-1123 labels: the name of most kinds of object, and a label key's prefix. */
+export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export const DNS1123_SUBDOMAIN_MAX = 253;
 
 /** Why `name` is not a DNS-1123 label, or undefined when it is one. */
 export function dns1123LabelProblem(name: string, max = DNS1123_LABEL_MAX): string | undefined {
@@ -23,6 +26,47 @@ export function dns1123LabelProblem(name: string, max = DNS1123_LABEL_MAX): stri
   if (!DNS1123_LABEL.test(name)) {
     return 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit';
   }
+  return undefined;
+}
+
+/** Why `name` is not a DNS-1123 subdomain, or undefined when it is one. */
+export function dns1123SubdomainProblem(name: string): string | undefined {
+  if (name.length === 0) return 'must not be empty';
+  if (name.length > DNS1123_SUBDOMAIN_MAX)
+    return `must be at most ${DNS1123_SUBDOMAIN_MAX} characters (got ${name.length})`;
+  if (!DNS1123_SUBDOMAIN.test(name))
+    return 'must be a DNS-1123 subdomain: lower-case letters, digits, "-" and ".", each part starting and ending with a letter or digit';
+  return undefined;
+}
+
+const QUALIFIED_NAME_PART = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/**
+ * Why `key` is not a valid label or annotation key (a qualified name, `[prefix/]name`), or
+ * undefined; the messages are apimachinery's (IsQualifiedName).
+ */
+export function labelKeyProblem(key: string): string | undefined {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  if (prefix !== undefined) {
+    if (prefix.length === 0) return 'prefix part must be non-empty';
+    if (prefix.length > DNS1123_SUBDOMAIN_MAX || !DNS1123_SUBDOMAIN.test(prefix))
+      return 'prefix part must be a lowercase RFC 1123 subdomain';
+  }
+  if (name.length === 0) return 'name part must be non-empty';
+  if (name.length > 63) return 'name part must be no more than 63 characters';
+  if (!QUALIFIED_NAME_PART.test(name))
+    return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+  return undefined;
+}
+
+/** Why `value` is not a valid label value, or undefined; the messages are apimachinery's (IsValidLabelValue). */
+export function labelValueProblem(value: string): string | undefined {
+  if (value.length === 0) return undefined;
+  if (value.length > 63) return 'must be no more than 63 characters';
+  if (!QUALIFIED_NAME_PART.test(value))
+    return "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
   return undefined;
 }
 

@@ -13,6 +13,7 @@
  */
 import type { ResolvedEnvironment } from '../environment/types.js';
 import { groupKindKey, type GroupKind } from '../catalog/cluster-scoped.js';
+import { DNS1123_SUBDOMAIN } from '../names/index.js';
 import { canonicalize } from '../yaml/index.js';
 import { environmentLabels } from './labels.js';
 import type { RenderOptions } from './options.js';
@@ -24,8 +25,6 @@ export const PROJECT_PLACEHOLDER = '{env}';
 export function projectPerEnvironment(options: RenderOptions): boolean {
   return options.argocd.project.includes(PROJECT_PLACEHOLDER);
 }
-
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Why a project option cannot name a project (for any environment name), or undefined. */
 export function projectOptionProblem(project: string): string | undefined {

@@ -245,6 +245,12 @@ const cases: Array<[string, Mutation, string, string | RegExp]> = [
     'is not a valid Kubernetes key',
   ],
   [
+    'label key whose name part is longer than 63 characters',
+    (d) => ((d.metadata as Record<string, JsonValue>).labels = { [`example.com/${'k'.repeat(64)}`]: 'x' }),
+    `/metadata/labels/example.com~1${'k'.repeat(64)}`,
+    'is not a valid Kubernetes key',
+  ],
+  [
     'instance name not DNS-1123',
     (d) => (instance(d, 0).name = 'DB'),
     '/spec/catalogs/0/name',
