@@ -2,7 +2,7 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { EnvcatError, InputError } from '../core/index.js';
+import { EnvcatError, InputError, describeError } from '../core/index.js';
 import { ERROR_CODE_LOCAL } from './audit.js';
 import type { ErrorBody } from './contract.js';
 
@@ -139,8 +139,8 @@ function httpMessage(exception: HttpException): string {
   return typeof message === 'string' ? message : exception.message;
 }
 
+/** A 500 is a bug or an outage: its log line also carries where an unexpected error was thrown. */
 function describe(error: unknown): Record<string, unknown> {
-  if (error instanceof EnvcatError) return { code: error.code, message: error.message };
-  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
-  return { message: String(error) };
+  const unexpected = error instanceof Error && !(error instanceof EnvcatError);
+  return { ...describeError(error), ...(unexpected ? { stack: error.stack } : {}) };
 }

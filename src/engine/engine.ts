@@ -28,6 +28,7 @@ import {
   type Plan,
   type RenderOptions,
   type ResolvedEnvironment,
+  describeError,
 } from '../core/index.js';
 import type { ClusterClient, Informer, KubeObject } from '../cluster/types.js';
 import type { CommitResult, GitOpsRepo, RepoName } from '../gitops/types.js';
@@ -38,7 +39,6 @@ import { projectInPlace } from './project-gate.js';
 import { WorkQueue } from './work-queue.js';
 import { StepClocks } from './step-clock.js';
 import { RetryNudger } from './retry-nudge.js';
-import { describeError } from './describe-error.js';
 import { RepoView, type ChangeToTree } from './repo-view.js';
 import { StepObserver } from './step-observer.js';
 import { ArgoRefresher } from './refresh.js';
@@ -52,7 +52,6 @@ import { StatusBoard, namespaceTaken, type EnvironmentStatusView } from './statu
 
 export type { EnvironmentStatusView } from './status-board.js';
 export { DEFAULT_APPLICATION_SETS, defaultParentApplication } from './refresh.js';
-export { describeError } from './describe-error.js';
 
 const environmentOf = (object: KubeObject) => object.metadata.labels?.[LABEL.environment] ?? '';
 

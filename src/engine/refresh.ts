@@ -15,12 +15,12 @@ import {
   waitsForArgo,
   type RefreshTarget,
   type StepObservation,
+  describeError,
 } from '../core/index.js';
 import type { ClusterClient, KubeObject } from '../cluster/types.js';
 import { KindNotServedError } from '../cluster/index.js';
 import type { RepoName } from '../gitops/types.js';
 import { Coalescer } from './coalescer.js';
-import { describeError } from './describe-error.js';
 import type { Requeue } from './work-queue.js';
 
 export const DEFAULT_APPLICATION_SETS: Record<RepoName, string> = {

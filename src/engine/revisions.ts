@@ -7,9 +7,8 @@
  * answer.
  */
 import type { Logger } from 'pino';
-import { manifestsDir, stepFile } from '../core/index.js';
+import { manifestsDir, stepFile, describeError } from '../core/index.js';
 import type { GitOpsRepo } from '../gitops/types.js';
-import { describeError } from './describe-error.js';
 import type { Requeue } from './work-queue.js';
 
 export interface RevisionAcceptanceOptions {

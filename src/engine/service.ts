@@ -27,12 +27,12 @@ import {
   type CatalogEntry,
   type JsonValue,
   type ResolvedEnvironment,
+  describeError,
 } from '../core/index.js';
 import type { DryRun, EnvironmentStatus, EnvironmentSummary, EnvironmentView } from '../api/contract.js';
 import type { ClusterClient, KubeObject } from '../cluster/types.js';
 import type { GitOpsRepo } from '../gitops/types.js';
 import type { CatalogStore } from './catalog-store.js';
-import { describeError } from './describe-error.js';
 import type { Engine } from './engine.js';
 import type { EnvironmentStatusView } from './status-board.js';
 

@@ -5,9 +5,8 @@
  * in the background; the environment is looked at again when it is known, and when it expires.
  */
 import type { Logger } from 'pino';
-import { environmentFile, ttlVerdict, type ResolvedEnvironment } from '../core/index.js';
+import { describeError, environmentFile, ttlVerdict, type ResolvedEnvironment } from '../core/index.js';
 import type { GitOpsRepo } from '../gitops/types.js';
-import { describeError } from './describe-error.js';
 import type { Requeue } from './work-queue.js';
 
 export interface EnvironmentAgesOptions {

@@ -4,10 +4,9 @@
  * (cache-transform.ts; Secrets by key name, never a value: secretForCache).
  */
 import type { Logger } from 'pino';
-import { WORKSPACE_API, managedSelector, type RenderOptions } from '../core/index.js';
+import { WORKSPACE_API, describeError, managedSelector, type RenderOptions } from '../core/index.js';
 import type { ClusterClient, Informer, KubeObject } from '../cluster/types.js';
 import { applicationForCache, workspaceForCache } from './cache-transform.js';
-import { describeError } from './describe-error.js';
 import { secretForCache } from './secrets.js';
 
 export interface Watches {

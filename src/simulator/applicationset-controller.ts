@@ -7,7 +7,7 @@
  * Argo CD's webhook sets) and when an Application it generated is asked to refresh.
  */
 import type { Logger } from 'pino';
-import { EnvcatError, isRecord, jsonEqual } from '../core/index.js';
+import { EnvcatError, isRecord, jsonEqual, describeError } from '../core/index.js';
 import type { ClusterClient, KubeObject } from '../cluster/index.js';
 import {
   GenerationError,
@@ -17,7 +17,7 @@ import {
 } from './applicationset.js';
 import { ReconcileQueue } from './reconcile-queue.js';
 import type { RepoSnapshot, RepoSnapshots } from './repo-snapshots.js';
-import { describeError, refFromKey, refOf, timestamp } from './support.js';
+import { refFromKey, refOf, timestamp } from './support.js';
 
 export const APPSET_REFRESH_ANNOTATION = 'argocd.argoproj.io/application-set-refresh';
 const APPSET_FIELD_MANAGER = 'argocd-applicationset-controller';

@@ -35,7 +35,15 @@
  * the repo clone follows.
  */
 import type { Logger } from 'pino';
-import { InputError, LABEL, isRecord, jsonEqual, type WorkspaceApi, WORKSPACE_API } from '../core/index.js';
+import {
+  InputError,
+  LABEL,
+  isRecord,
+  jsonEqual,
+  describeError,
+  type WorkspaceApi,
+  WORKSPACE_API,
+} from '../core/index.js';
 import type { GitOpsRepo } from '../gitops/types.js';
 import type { ClusterClient, Informer, KubeObject } from '../cluster/index.js';
 import {
@@ -60,7 +68,7 @@ import { worstHealth, type Health } from './health.js';
 import type { SimulatedChart } from './helm-charts.js';
 import { ReconcileQueue } from './reconcile-queue.js';
 import { DEFAULT_TRACKING_METHOD, TRACKING_METHODS, type TrackingMethod } from './resource-tracking.js';
-import { describeError, keyOf, refFromKey, refOf, timestamp } from './support.js';
+import { keyOf, refFromKey, refOf, timestamp } from './support.js';
 
 const DEFAULT_POLL_MS = 180_000;
 

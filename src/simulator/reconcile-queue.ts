@@ -5,8 +5,7 @@
  * and waits for the reconciles under way.
  */
 import type { Logger } from 'pino';
-import { ConflictError } from '../core/index.js';
-import { describeError } from './support.js';
+import { ConflictError, describeError } from '../core/index.js';
 
 export interface ReconcileQueueOptions {
   name: string;

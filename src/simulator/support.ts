@@ -32,13 +32,6 @@ export function refFromKey(key: string): ObjectRef {
   return { apiVersion, kind, name, ...(namespace ? { namespace } : {}) };
 }
 
-/** An error's type and message for a log line (never a value that could hold a secret). */
-export function describeError(error: unknown): Record<string, unknown> {
-  if (error instanceof Error)
-    return { type: error.name, message: error.message, ...('code' in error ? { code: error.code } : {}) };
-  return { message: String(error) };
-}
-
 /**
  * The RFC 7386 merge patch that turns `before` into `after` (what jsonpatch.CreateMergePatch gives
  * Argo CD): changed keys with their new value, removed keys as `null`, arrays whole; undefined

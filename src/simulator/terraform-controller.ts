@@ -15,14 +15,14 @@
  * This file is the controller: its watches, its reconcile queue and its workers.
  */
 import type { Logger } from 'pino';
-import { InputError, WORKSPACE_API, type Catalog, type WorkspaceApi } from '../core/index.js';
+import { InputError, WORKSPACE_API, describeError, type Catalog, type WorkspaceApi } from '../core/index.js';
 import type { ClusterClient, Informer, KubeObject } from '../cluster/index.js';
 import type { ControlSource } from './controls.js';
 import { ReconcileQueue } from './reconcile-queue.js';
 import { TerraformRuns } from './terraform-run.js';
 import { WorkspaceOutputs } from './terraform-outputs.js';
 import { WorkerSlots } from './worker-slots.js';
-import { describeError, keyOf, refFromKey, refOf } from './support.js';
+import { keyOf, refFromKey, refOf } from './support.js';
 
 /**
  * The provider's `--max-reconcile-rate` as envcat installs it (gitops/provider-terraform/provider.yaml,

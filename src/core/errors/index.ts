@@ -68,6 +68,24 @@ export class UnavailableError extends EnvcatError {
   }
 }
 
+/**
+ * An error as a log line's `err`: an EnvcatError's code, path and message; another Error's name,
+ * message and `code` (a Node system error's `ECONNREFUSED`, say). Never a value that could hold a
+ * secret: messages do not carry them.
+ */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (error instanceof EnvcatError) return { code: error.code, path: error.path, message: error.message };
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      name: error.name,
+      message: error.message,
+      ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+    };
+  }
+  return { message: String(error) };
+}
+
 export function formatProblem(problem: Problem): string {
   return `${problem.file ?? ''}#${problem.path}: ${problem.message}`;
 }
