@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 // The rooms of src/ and which doors between them are closed (test/architecture/layers.test.ts shows
 // each rule firing). Specifiers are matched as written, so each regex names a room by the relative
 // path that reaches it: `^(\.\./)+engine/` is src/engine seen from anywhere in src/.
-const SRC_ROOMS = 'engine|api|gitops|cluster|server|simulator|cli|ui|catalog-source|install';
+const SRC_ROOMS = 'engine|api|gitops|cluster|server|simulator|cli|ui|catalog-source|install|shared';
 
 /** The simulated cluster is loaded only by src/server/compose.ts, through a dynamic import. */
 const NO_SIMULATOR = {
@@ -24,6 +24,20 @@ const CORE_STAYS_IN = {
   message: 'src/core depends on nothing else in src/: the other rooms depend on it.',
 };
 
+// src/shared holds what the engine, the adapters and the simulator share at run time (the work
+// queue, its clock, backoff): it stands below all of them, so the product never reaches the
+// simulator through it, and above the core, which has no timers.
+const SHARED_STAYS_LOW = {
+  regex: '^(\\.\\./)+(engine|api|gitops|cluster|server|simulator|cli|ui|catalog-source|install)(/|$)',
+  message: 'src/shared depends on src/core only: the engine, the adapters and the simulator depend on it.',
+};
+
+const SHARED_NO_IO = {
+  regex: NO_IO.regex,
+  message:
+    'src/shared does no I/O (files, processes, sockets, Git, the cluster): that belongs to the adapters.',
+};
+
 const API_THROUGH_ENGINE = {
   regex: '^(\\.\\./)+(gitops|cluster|catalog-source)(/|$)',
   message:
@@ -35,7 +49,7 @@ const API_THROUGH_ENGINE = {
 // contract (src/api/contract.ts): types only, the shapes the client sends and reads.
 const UI_OVER_HTTP = {
   regex:
-    '^(\\.\\./)+(engine|gitops|cluster|server|simulator|cli|catalog-source|install|functions)(/|$)|^(\\.\\./){2,}api(/(?!contract\\.js$)|$)',
+    '^(\\.\\./)+(engine|gitops|cluster|server|simulator|cli|catalog-source|install|shared|functions)(/|$)|^(\\.\\./){2,}api(/(?!contract\\.js$)|$)',
   message:
     'The web portal talks to the server over HTTP only (src/ui/api/client.ts), with the shapes of src/api/contract.ts.',
 };
@@ -73,6 +87,7 @@ export default tseslint.config(
   // which this rule does not see (test/architecture/module-graph.test.ts checks that edge).
   { files: ['src/server/compose.ts'], rules: restrict({ ...NO_SIMULATOR, allowTypeImports: true }) },
   { files: ['src/core/**/*.ts'], rules: restrict(NO_IO, CORE_STAYS_IN) },
+  { files: ['src/shared/**/*.ts'], rules: restrict(SHARED_NO_IO, SHARED_STAYS_LOW) },
   { files: ['src/api/**/*.ts'], rules: restrict(NO_SIMULATOR, API_THROUGH_ENGINE) },
   { files: ['src/ui/**/*.{ts,tsx}'], rules: restrict(UI_OVER_HTTP, UI_BROWSER_CORE) },
 );

@@ -20,7 +20,8 @@ import {
 import type { AgentOptions } from 'node:https';
 import { EnvcatError, ExternalError, NotFoundError } from '../core/errors/index.js';
 import { describeRef, errorFromStatus, type StatusLike } from './errors.js';
-import { type Backoff, DEFAULT_BACKOFF, KubeInformer } from './informer.js';
+import type { Backoff } from '../shared/index.js';
+import { DEFAULT_BACKOFF, KubeInformer } from './informer.js';
 import { parseLabelSelector } from './label-selector.js';
 import type {
   ClusterClient,

@@ -10,7 +10,7 @@ export {
   DEFAULT_FIELD_MANAGER,
   type KubeClusterClientOptions,
 } from './client.js';
-export { KubeInformer, DEFAULT_BACKOFF, backoffDelay, type Backoff } from './informer.js';
+export { KubeInformer, DEFAULT_BACKOFF } from './informer.js';
 export { errorFromStatus, describeRef, fieldToPointer, type StatusLike } from './errors.js';
 export {
   BUILTIN_KINDS,

@@ -13,16 +13,11 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { ConflictError, EnvcatError, ExternalError } from '../core/errors/index.js';
+import { backoffDelay, type Backoff } from '../shared/index.js';
 import { errorFromStatus } from './errors.js';
 import type { Informer, KubeObject, WatchEventType } from './types.js';
 
-export interface Backoff {
-  /** First delay before a restart (default 500 ms); doubles per consecutive failure. */
-  initialMs: number;
-  /** Upper bound of the delay (default 30 s). */
-  maxMs: number;
-}
-
+/** The delays before restarts: 500 ms, doubling per consecutive failure, at most 30 s. */
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
 
 export interface KubeInformerOptions {
@@ -37,11 +32,6 @@ export interface KubeInformerOptions {
   description: string;
   /** Applied to every watched object before it is cached (the list is transformed by `list`). */
   transform?: (object: KubeObject) => KubeObject;
-}
-
-/** The delay before restart number `attempt` (0-based). */
-export function backoffDelay(backoff: Backoff, attempt: number): number {
-  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(attempt, 30));
 }
 
 interface Hooks {
@@ -199,7 +189,7 @@ export class KubeInformer implements Informer {
       } catch (error) {
         if (!(error instanceof ExternalError) || this.stopped) throw error;
         this.report(error);
-        await this.pause(backoffDelay(this.backoff, this.failures));
+        await this.pause(backoffDelay(this.backoff, this.failures + 1));
         this.failures += 1;
       }
     }
@@ -236,7 +226,7 @@ export class KubeInformer implements Informer {
   private failed(error: unknown): void {
     if (this.stopped) return;
     this.report(this.typed(error));
-    const delay = backoffDelay(this.backoff, this.failures);
+    const delay = backoffDelay(this.backoff, this.failures + 1);
     this.failures += 1;
     if (this.retry) clearTimeout(this.retry);
     this.retry = setTimeout(() => {

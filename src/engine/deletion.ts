@@ -23,7 +23,7 @@ import type { ArgoRefresher } from './refresh.js';
 import type { RepoView } from './repo-view.js';
 import type { StatusBoard } from './status-board.js';
 import type { StepObserver } from './step-observer.js';
-import type { Requeue } from './work-queue.js';
+import type { Requeue } from '../shared/index.js';
 
 const environmentOf = (object: KubeObject) => object.metadata.labels?.[LABEL.environment] ?? '';
 /** How often a deletion looks again whether its Namespace is gone (not watched: asked only then). */

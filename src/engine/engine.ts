@@ -14,7 +14,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { BoundaryHook } from './boundaries.js';
-import type { Clock } from './clock.js';
 import {
   LABEL,
   DEFAULT_ERROR_GRACE_MS,
@@ -36,7 +35,7 @@ import { DesiredStateParser } from './desired-state.js';
 import { BlockedSteps } from './blocked.js';
 import { LeaderElector } from './leader.js';
 import { projectInPlace } from './project-gate.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue, type Clock } from '../shared/index.js';
 import { StepClocks } from './step-clock.js';
 import { RetryNudger } from './retry-nudge.js';
 import { RepoView, type ChangeToTree } from './repo-view.js';

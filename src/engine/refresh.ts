@@ -21,7 +21,7 @@ import type { ClusterClient, KubeObject } from '../cluster/types.js';
 import { KindNotServedError } from '../cluster/index.js';
 import type { RepoName } from '../gitops/types.js';
 import { Coalescer } from './coalescer.js';
-import type { Requeue } from './work-queue.js';
+import type { Requeue } from '../shared/index.js';
 
 export const DEFAULT_APPLICATION_SETS: Record<RepoName, string> = {
   platform: 'envcat-platform',

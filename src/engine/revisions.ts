@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import { manifestsDir, stepFile, describeError } from '../core/index.js';
 import type { GitOpsRepo } from '../gitops/types.js';
-import type { Requeue } from './work-queue.js';
+import type { Requeue } from '../shared/index.js';
 
 export interface RevisionAcceptanceOptions {
   apps: Pick<GitOpsRepo, 'objectIds'>;

@@ -25,7 +25,7 @@ import type { Blocked } from './blocked.js';
 import type { RepoView } from './repo-view.js';
 import type { RevisionAcceptance } from './revisions.js';
 import type { StepClocks } from './step-clock.js';
-import type { Requeue } from './work-queue.js';
+import type { Requeue } from '../shared/index.js';
 
 export interface StepObserverOptions {
   view: Pick<RepoView, 'isCommitted' | 'sourceDigest' | 'stepFilesVersion'>;

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { describeError, environmentFile, ttlVerdict, type ResolvedEnvironment } from '../core/index.js';
 import type { GitOpsRepo } from '../gitops/types.js';
-import type { Requeue } from './work-queue.js';
+import type { Requeue } from '../shared/index.js';
 
 export interface EnvironmentAgesOptions {
   platform: Pick<GitOpsRepo, 'log'>;

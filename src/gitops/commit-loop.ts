@@ -18,7 +18,7 @@ import {
   type Plan,
   type Tree,
 } from './plan.js';
-import { backoffDelay, sleep, type RetryPolicy } from './retry.js';
+import { retryDelay, sleep, type RetryPolicy } from './retry.js';
 import type { FileChange, RepoName } from './types.js';
 
 export type PushOutcome = { ok: true } | { ok: false; reason: string };
@@ -84,7 +84,7 @@ export async function commitWithRetry(
       throw target.gaveUp({ attempts: attempt, reason: pushed.reason });
     }
     await target.beforeRetry?.(pushed.reason);
-    const delayMs = backoffDelay(target.retry, attempt);
+    const delayMs = retryDelay(target.retry, attempt);
     logger.warn(
       { ...logFields, sha, attempt, reason: pushed.reason, delayMs },
       'commit rejected, applying the change sets again on the remote head and retrying',

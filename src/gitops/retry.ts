@@ -1,4 +1,5 @@
 /** Push retry policy: bounded attempts, exponential backoff with jitter. */
+import { backoffDelay } from '../shared/index.js';
 
 export interface RetryPolicy {
   /** Push attempts in all, the first included (≥ 1). */
@@ -16,12 +17,8 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 100, maxDe
  * delay plus a random share of the other half, so writers that collided spread out but none waits
  * less than half its step.
  */
-export function backoffDelay(
-  policy: RetryPolicy,
-  attempt: number,
-  random: () => number = Math.random,
-): number {
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+export function retryDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const exponential = backoffDelay({ initialMs: policy.baseDelayMs, maxMs: policy.maxDelayMs }, attempt);
   return Math.round(exponential / 2 + random() * (exponential / 2));
 }
 

@@ -4,7 +4,6 @@
  */
 import { ExternalError } from '../../src/core/errors/index.js';
 import { KindNotServedError, KubeClusterClient } from '../../src/cluster/client.js';
-import { backoffDelay } from '../../src/cluster/informer.js';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { type Harness, recordEvents, startHarness, waitFor, workspace } from './support.js';
 
@@ -199,16 +198,6 @@ it('GIVEN a handler that throws THEN the error is reported and the informer keep
     await waitFor(() => seen.includes('fine'), 'the next event');
     expect(errors).toEqual([new Error('handler failed')]);
   }));
-
-it.each([
-  [0, 20],
-  [1, 40],
-  [3, 160],
-  [4, 200],
-  [100, 200],
-])('GIVEN failure %i THEN the restart delay is %i ms (bounded exponential backoff)', (attempt, delay) => {
-  expect(backoffDelay({ initialMs: 20, maxMs: 200 }, attempt)).toBe(delay);
-});
 
 it('GIVEN a transform THEN the cache holds transformed objects, from the list and from the watch, never managedFields', () =>
   withHarness({}, async (h) => {

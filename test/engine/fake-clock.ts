@@ -1,5 +1,5 @@
-/** A Clock (src/engine/clock.ts) that moves only when a test says so. */
-import type { Clock, TimerHandle } from '../../src/engine/clock.js';
+/** A Clock (src/shared/clock.ts) that moves only when a test says so. */
+import type { Clock, TimerHandle } from '../../src/shared/index.js';
 
 interface FakeTimer {
   at: number;

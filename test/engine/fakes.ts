@@ -1,6 +1,6 @@
 /** Plain fakes for the engine's units: a logger that keeps what it logged, a queue that keeps what it was asked. */
 import { pino, type Logger } from 'pino';
-import type { Requeue } from '../../src/engine/work-queue.js';
+import type { Requeue } from '../../src/shared/index.js';
 
 export interface LoggedLine {
   level: number;

@@ -1,6 +1,6 @@
 /** The keyed work queue, on a fake clock: dedup, one worker per key, schedules, retries, stop. */
-import { WorkQueue, type WorkQueueOptions } from '../../src/engine/work-queue.js';
-import { FakeClock } from './fake-clock.js';
+import { WorkQueue, type WorkQueueOptions } from '../../src/shared/index.js';
+import { FakeClock } from '../engine/fake-clock.js';
 
 /** A process function whose runs the test finishes by hand. */
 function manualProcess() {
@@ -16,14 +16,18 @@ function setup(options: Partial<WorkQueueOptions> = {}) {
   const clock = new FakeClock();
   const { runs, process } = manualProcess();
   const errors: Array<{ key: string; attempt: number }> = [];
+  const retries: Array<number | undefined> = [];
   const queue = new WorkQueue({
     concurrency: 2,
     process,
-    onError: (key, _error, attempt) => errors.push({ key, attempt }),
+    onError: (key, _error, attempt, retryInMs) => {
+      errors.push({ key, attempt });
+      retries.push(retryInMs);
+    },
     clock,
     ...options,
   });
-  return { clock, queue, runs, errors };
+  return { clock, queue, runs, errors, retries };
 }
 
 describe('WorkQueue', () => {
@@ -154,5 +158,72 @@ describe('WorkQueue', () => {
     await queue.idle();
     clock.advance(5_000);
     expect(runs.map((r) => r.key)).toEqual(['a']);
+  });
+
+  it('forgets a key: its schedule is dropped and its next failure is attempt 1 again', async () => {
+    const { clock, queue, runs, errors } = setup();
+    queue.add('a');
+    runs[0]!.fail(new Error('boom'));
+    await settle();
+    expect(clock.pending()).toEqual([250]);
+    // WHEN the key is forgotten
+    queue.forget('a');
+    // THEN its retry is gone
+    expect(clock.pending()).toEqual([]);
+    // THEN a later failure starts the count again
+    queue.add('a');
+    runs[1]!.fail(new Error('again'));
+    await settle();
+    expect(errors.map((e) => e.attempt)).toEqual([1, 1]);
+  });
+
+  it('tells onError when the key runs again: the retry delay, 0 for at once, undefined once stopped', async () => {
+    const { queue, runs, retries } = setup({ retryDelayMs: (attempt) => (attempt === 1 ? 0 : 40) });
+    queue.add('a');
+    // WHEN the first run fails and its delay is 0
+    runs[0]!.fail(new Error('conflict'));
+    await settle();
+    // THEN it runs again at once
+    expect(runs).toHaveLength(2);
+    // WHEN the queue is stopped while the second run fails
+    const stopped = queue.stop();
+    runs[1]!.fail(new Error('late'));
+    await stopped;
+    // THEN it is not retried
+    expect(retries).toEqual([0, undefined]);
+    expect(runs).toHaveLength(2);
+  });
+
+  it('stop resolves once the runs under way have ended', async () => {
+    const { queue, runs } = setup();
+    queue.add('a');
+    let stopped = false;
+    void queue.stop().then(() => (stopped = true));
+    await settle();
+    expect(stopped).toBe(false);
+    runs[0]!.finish();
+    await settle();
+    expect(stopped).toBe(true);
+  });
+
+  it('with startAfterTurn, the adds of one turn make one run, and an add during the run one more', async () => {
+    const { queue, runs } = setup({ startAfterTurn: true });
+    // WHEN a key is added three times in one turn
+    queue.add('a');
+    queue.add('a');
+    queue.add('a');
+    // THEN nothing runs inside add, and one run starts after the turn
+    expect(runs).toHaveLength(0);
+    await settle();
+    expect(runs.map((r) => r.key)).toEqual(['a']);
+    // WHEN it is added while it runs
+    queue.add('a');
+    runs[0]!.finish();
+    await settle();
+    // THEN it runs once more
+    expect(runs.map((r) => r.key)).toEqual(['a', 'a']);
+    runs[1]!.finish();
+    await queue.idle();
+    expect(runs).toHaveLength(2);
   });
 });

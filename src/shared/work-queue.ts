@@ -1,19 +1,34 @@
 /**
  * A keyed work queue in the style of client-go's: a key is never processed by two workers at
  * once, adding a key that is queued is a no-op, adding one that is being processed runs it again
- * afterwards, and `addAfter` schedules a key (the earliest schedule wins).
+ * afterwards, and `addAfter` schedules a key (the earliest schedule wins). A run that throws is
+ * retried after a backoff. The engine runs one pass per environment through it; the simulated
+ * controllers, one reconcile per object (src/simulator/reconcile-queue.ts).
  */
+import { backoffDelay } from './backoff.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 
 export interface WorkQueueOptions {
+  /** How many keys run at once (Infinity: every key that is not running already). */
   concurrency: number;
   process: (key: string) => Promise<void>;
-  /** Called when `process` throws; the key is retried after `retryDelayMs(attempt)`. */
-  onError: (key: string, error: unknown, attempt: number) => void;
-  retryDelayMs?: (attempt: number) => number;
+  /**
+   * Called when `process` throws. `retryInMs` is when the key runs again (0: as soon as this run
+   * ends), or undefined when the queue was stopped and it will not.
+   */
+  onError: (key: string, error: unknown, attempt: number, retryInMs: number | undefined) => void;
+  /** The delay before retry number `attempt` (1 for the first failure); default 250 ms doubling to 30 s. */
+  retryDelayMs?: (attempt: number, error: unknown) => number;
+  /**
+   * Start a key's run once the caller's turn is over rather than inside `add`: every add of one
+   * turn (the events of one watch chunk, say) then makes one run, not one run and a rerun.
+   */
+  startAfterTurn?: boolean;
   /** The timers of addAfter and of retries (default: the system's). */
   clock?: Clock;
 }
+
+const DEFAULT_RETRY = { initialMs: 250, maxMs: 30_000 };
 
 export class WorkQueue {
   private readonly queue: string[] = [];
@@ -57,6 +72,14 @@ export class WorkQueue {
     this.timers.set(key, { at, timer });
   }
 
+  /** Drops a key's schedule and its failure count (its object is gone); a run under way ends as it would. */
+  forget(key: string): void {
+    const existing = this.timers.get(key);
+    if (existing) this.clock.clearTimeout(existing.timer);
+    this.timers.delete(key);
+    this.attempts.delete(key);
+  }
+
   get length(): number {
     return this.queue.length + this.running;
   }
@@ -67,12 +90,15 @@ export class WorkQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  stop(): void {
+  /** Runs nothing more and drops every schedule; resolves once the runs under way have ended. */
+  stop(): Promise<void> {
     this.stopped = true;
     for (const { timer } of this.timers.values()) this.clock.clearTimeout(timer);
     this.timers.clear();
     this.queue.length = 0;
     this.queued.clear();
+    this.dirty.clear();
+    return this.idle();
   }
 
   private pump(): void {
@@ -92,14 +118,21 @@ export class WorkQueue {
 
   private async run(key: string): Promise<void> {
     try {
+      if (this.options.startAfterTurn) {
+        await Promise.resolve();
+        // What was added meanwhile is seen by this run.
+        this.dirty.delete(key);
+      }
       await this.options.process(key);
       this.attempts.delete(key);
     } catch (error) {
       const attempt = (this.attempts.get(key) ?? 0) + 1;
       this.attempts.set(key, attempt);
-      this.options.onError(key, error, attempt);
-      const delay = this.options.retryDelayMs?.(attempt) ?? Math.min(30_000, 250 * 2 ** (attempt - 1));
-      this.addAfter(key, delay);
+      const retryInMs = this.stopped
+        ? undefined
+        : (this.options.retryDelayMs?.(attempt, error) ?? backoffDelay(DEFAULT_RETRY, attempt));
+      this.options.onError(key, error, attempt, retryInMs);
+      if (retryInMs !== undefined) this.addAfter(key, retryInMs);
     } finally {
       this.active.delete(key);
       this.running--;

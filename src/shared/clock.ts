@@ -1,4 +1,4 @@
-/** Time as the engine's timers see it, injected so that a test can drive it. */
+/** Time as timers see it, injected so that a test can drive it (test/engine/fake-clock.ts). */
 export interface Clock {
   now(): number;
   /** Runs `callback` once after `ms`; a pending timer does not keep the process alive. */

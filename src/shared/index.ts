@@ -1,0 +1,8 @@
+/**
+ * Runtime helpers the engine, the adapters and the simulator share: the keyed work queue, its
+ * clock, and bounded exponential backoff. Not the core (src/core has no clock and no timers), and
+ * depending on nothing in src/ but the core; eslint.config.js keeps it that way.
+ */
+export { backoffDelay, type Backoff } from './backoff.js';
+export { systemClock, type Clock, type TimerHandle } from './clock.js';
+export { WorkQueue, type Requeue, type WorkQueueOptions } from './work-queue.js';
