@@ -23,14 +23,15 @@ import { describeRef, errorFromStatus, type StatusLike } from './errors.js';
 import type { Backoff } from '../shared/index.js';
 import { DEFAULT_BACKOFF, KubeInformer } from './informer.js';
 import { parseLabelSelector } from './label-selector.js';
-import type {
-  ClusterClient,
-  Informer,
-  InformerOptions,
-  KubeObject,
-  ListOptions,
-  ObjectRef,
-  TypeRef,
+import {
+  refOf,
+  type ClusterClient,
+  type Informer,
+  type InformerOptions,
+  type KubeObject,
+  type ListOptions,
+  type ObjectRef,
+  type TypeRef,
 } from './types.js';
 
 export const DEFAULT_FIELD_MANAGER = 'envcat';
@@ -369,15 +370,6 @@ export class KubeClusterClient implements ClusterClient {
 /** client-node fills in apiVersion and namespace on the object it is given: hand it a copy. */
 function copy(object: KubeObject): Wire {
   return { ...object, metadata: { ...object.metadata } } as unknown as Wire;
-}
-
-function refOf(object: KubeObject): ObjectRef {
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    name: object.metadata.name,
-    ...(object.metadata.namespace !== undefined ? { namespace: object.metadata.namespace } : {}),
-  };
 }
 
 function identity(ref: ObjectRef): { name: string; namespace?: string } {

@@ -4,6 +4,7 @@
  * lives in src/simulator and is not exported here, so the product never loads it through this file.
  */
 export type * from './types.js';
+export { refOf } from './types.js';
 export {
   KubeClusterClient,
   KindNotServedError,

@@ -40,6 +40,16 @@ export interface ObjectRef extends TypeRef {
   namespace?: string;
 }
 
+/** The reference of an object (an empty namespace is none). */
+export function refOf(object: KubeObject): ObjectRef {
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    name: object.metadata.name,
+    ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
+  };
+}
+
 export interface ListOptions {
   /** Only this namespace; all namespaces when absent (ignored for cluster-scoped kinds). */
   namespace?: string;

@@ -33,5 +33,6 @@ export {
   dns1123SubdomainProblem,
   labelKeyProblem,
   labelValueProblem,
+  normalizeRelativePath,
 } from './names/index.js';
 export * from './status/index.js';

@@ -5,15 +5,8 @@
  * Synchronous: no namespace controller and no `/finalize`.
  */
 import { type KindRegistry, type KindSpec, type KubeObject, storageKey } from '../cluster/index.js';
-import {
-  type Entry,
-  type ObjectTables,
-  finalizersOf,
-  meta,
-  present,
-  str,
-  timestamp,
-} from './api-server-objects.js';
+import { timestamp } from './support.js';
+import { type Entry, type ObjectTables, finalizersOf, meta, present, str } from './api-server-objects.js';
 import { isJsonObject } from '../core/index.js';
 
 export const NAMESPACE_STORAGE = 'namespaces.';
@@ -50,7 +43,7 @@ export class Deletions {
     if (finalizersOf(current).length > 0) {
       if (metadata.deletionTimestamp) return { object: current, pending: true };
       const next = structuredClone(current);
-      meta(next).deletionTimestamp = timestamp(this.now());
+      meta(next).deletionTimestamp = timestamp(this.now().getTime());
       meta(next).deletionGracePeriodSeconds = 0;
       const revision = this.objects.nextRevision();
       meta(next).resourceVersion = String(revision);
@@ -81,7 +74,7 @@ export class Deletions {
     if (!meta(entry.object).deletionTimestamp) {
       const current = entry.object;
       const next = structuredClone(current);
-      meta(next).deletionTimestamp = timestamp(this.now());
+      meta(next).deletionTimestamp = timestamp(this.now().getTime());
       meta(next).deletionGracePeriodSeconds = 0;
       next.status = { ...(isJsonObject(next.status) ? next.status : {}), phase: 'Terminating' };
       const revision = this.objects.nextRevision();

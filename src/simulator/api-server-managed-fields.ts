@@ -14,7 +14,8 @@ import {
   releaseChangedFields,
   toFieldsV1,
 } from './api-server-apply.js';
-import { type Entry, type ManagerRecord, meta, timestamp } from './api-server-objects.js';
+import { timestamp } from './support.js';
+import { type Entry, type ManagerRecord, meta } from './api-server-objects.js';
 import { StatusErrors } from './api-server-status.js';
 
 /** Metadata only the server sets: no applier owns it, and a create drops what the client sent. */
@@ -99,7 +100,10 @@ export function applyAsOwner(request: ApplyRequest): {
             ...(subresource ? { subresource } : {}),
             apiVersion: apiVersionOf(target.spec),
             // an unchanged field set keeps its time, so a no-op apply stays a no-op
-            time: previous && jsonEqual(previous.paths, paths) ? previous.time : timestamp(request.now()),
+            time:
+              previous && jsonEqual(previous.paths, paths)
+                ? previous.time
+                : timestamp(request.now().getTime()),
             paths,
           }
         : { ...previous!, paths },

@@ -233,11 +233,6 @@ export function canonical(object: KubeObject): KubeObject {
   return { apiVersion, kind, metadata, ...rest };
 }
 
-/** RFC 3339 with second precision, as Kubernetes writes timestamps. */
-export function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 /** Whether the selectors (none: everything) match the object. */
 export function selects(object: KubeObject, labels?: LabelSelector, fields?: FieldSelector): boolean {
   const metadata = meta(object);

@@ -20,6 +20,7 @@ import {
   storageKey,
 } from '../cluster/index.js';
 import { type DeleteResult, Deletions, NAMESPACE_STORAGE } from './api-server-deletion.js';
+import { timestamp } from './support.js';
 import {
   type Entry,
   type ListQuery,
@@ -33,7 +34,6 @@ import {
   meta,
   present,
   str,
-  timestamp,
 } from './api-server-objects.js';
 import {
   SERVER_METADATA,
@@ -390,7 +390,7 @@ export class ObjectStore {
     if (spec.statusSubresource) delete (object as JsonObject).status;
     applyDefaults(spec, object, 'create');
     metadata.uid = randomUUID();
-    metadata.creationTimestamp = timestamp(this.now());
+    metadata.creationTimestamp = timestamp(this.now().getTime());
     metadata.generation = 1;
     setManagedFields(object, owners);
     object = canonical(object);

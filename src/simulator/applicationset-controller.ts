@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino';
 import { EnvcatError, isRecord, jsonEqual, describeError } from '../core/index.js';
-import type { ClusterClient, KubeObject } from '../cluster/index.js';
+import { refOf, type ClusterClient, type KubeObject } from '../cluster/index.js';
 import {
   GenerationError,
   gitGeneratorParams,
@@ -17,7 +17,7 @@ import {
 } from './applicationset.js';
 import { ReconcileQueue } from './reconcile-queue.js';
 import type { RepoSnapshot, RepoSnapshots } from './repo-snapshots.js';
-import { refFromKey, refOf, timestamp } from './support.js';
+import { refFromKey, timestamp } from './support.js';
 
 export const APPSET_REFRESH_ANNOTATION = 'argocd.argoproj.io/application-set-refresh';
 const APPSET_FIELD_MANAGER = 'argocd-applicationset-controller';

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { RESOURCES_FINALIZER, isRecord } from '../core/index.js';
-import type { KubeObject, ObjectRef } from '../cluster/index.js';
+import { parseApiVersion, refOf, type KubeObject, type ObjectRef } from '../cluster/index.js';
 import type { Health } from './health.js';
 import type { ChartObject } from './helm-charts.js';
 import type { DirectorySource } from './manifests.js';
@@ -106,13 +106,6 @@ export type Target =
   | { kind: 'directory'; revision: string; objects: KubeObject[] }
   | { kind: 'problem'; type: string; message: string };
 
-export function groupVersion(apiVersion: string): { group: string; version: string } {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0
-    ? { group: '', version: apiVersion }
-    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
-}
-
 export function refOfResource(r: ResourceStatus): ObjectRef {
   return {
     apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
@@ -129,17 +122,12 @@ export function resourceId(r: {
   namespace?: string;
   name: string;
 }): string {
-  const group = r.group ?? groupVersion(r.apiVersion ?? '').group;
+  const group = r.group ?? parseApiVersion(r.apiVersion ?? '').group;
   return `${group}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
 }
 
 export function objectId(object: KubeObject): string {
-  return resourceId({
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    name: object.metadata.name,
-    ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
-  });
+  return resourceId(refOf(object));
 }
 
 export function hasResourcesFinalizer(object: KubeObject): boolean {

@@ -45,7 +45,7 @@ import {
   WORKSPACE_API,
 } from '../core/index.js';
 import type { GitOpsRepo } from '../gitops/types.js';
-import type { ClusterClient, Informer, KubeObject } from '../cluster/index.js';
+import { refOf, type ClusterClient, type Informer, type KubeObject } from '../cluster/index.js';
 import {
   APPLICATION,
   APPLICATION_SET,
@@ -68,7 +68,7 @@ import { worstHealth, type Health } from './health.js';
 import type { SimulatedChart } from './helm-charts.js';
 import { ReconcileQueue } from './reconcile-queue.js';
 import { DEFAULT_TRACKING_METHOD, TRACKING_METHODS, type TrackingMethod } from './resource-tracking.js';
-import { keyOf, refFromKey, refOf, timestamp } from './support.js';
+import { keyOf, refFromKey, timestamp } from './support.js';
 
 const DEFAULT_POLL_MS = 180_000;
 

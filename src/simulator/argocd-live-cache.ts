@@ -5,10 +5,16 @@
  * the ones that list it among their resources and the one its tracking names (GetAppName).
  */
 import { type WorkspaceApi, WORKSPACE_API } from '../core/index.js';
-import type { ClusterClient, Informer, KubeObject, ObjectRef } from '../cluster/index.js';
+import {
+  refOf,
+  parseApiVersion,
+  type ClusterClient,
+  type Informer,
+  type KubeObject,
+  type ObjectRef,
+} from '../cluster/index.js';
 import {
   APPLICATION,
-  groupVersion,
   objectId,
   refOfResource,
   resourceId,
@@ -16,7 +22,7 @@ import {
 } from './argocd-application.js';
 import { resourceHealth, type Health } from './health.js';
 import { isTrackedBy, trackingApplication, type TrackingMethod } from './resource-tracking.js';
-import { keyOf, refOf } from './support.js';
+import { keyOf } from './support.js';
 
 export interface LiveStateCacheOptions {
   cluster: ClusterClient;
@@ -108,7 +114,7 @@ export class LiveStateCache {
     const cached = this.cached(refOf(object));
     if (cached === null) return { status: 'Missing' };
     if (cached) return resourceHealth(cached);
-    if (groupVersion(object.apiVersion).group === 'apps') return { status: 'Healthy' };
+    if (parseApiVersion(object.apiVersion).group === 'apps') return { status: 'Healthy' };
     return undefined;
   }
 }

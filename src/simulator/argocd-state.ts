@@ -7,9 +7,8 @@
  */
 import { EnvcatError, isRecord } from '../core/index.js';
 import type { GitOpsRepo } from '../gitops/types.js';
-import type { ClusterClient, KubeObject } from '../cluster/index.js';
+import { parseApiVersion, type ClusterClient, type KubeObject } from '../cluster/index.js';
 import {
-  groupVersion,
   IN_CLUSTER_SERVER,
   resourceId,
   type AppSpec,
@@ -235,7 +234,7 @@ export class AppStateManager {
   ): Promise<ResourceStatus[]> {
     const synced = state.sync?.status === 'Synced' || state.operationState?.phase === 'Succeeded';
     const list: ResourceStatus[] = desired.map((object) => {
-      const { group, version } = groupVersion(object.apiVersion);
+      const { group, version } = parseApiVersion(object.apiVersion);
       const health = this.options.live.liveHealth(object);
       return {
         group,

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { ConflictError } from '../core/index.js';
-import type { ClusterClient, KubeObject, ObjectRef } from '../cluster/index.js';
+import { refOf, type ClusterClient, type KubeObject, type ObjectRef } from '../cluster/index.js';
 import {
   REFRESH_ANNOTATION,
   REFRESH_TIMESTAMP_ANNOTATION,
@@ -15,7 +15,7 @@ import {
   type ResourceStatus,
 } from './argocd-application.js';
 import type { Health } from './health.js';
-import { keyOf, mergePatchBetween, refOf, timestamp } from './support.js';
+import { keyOf, mergePatchBetween, timestamp } from './support.js';
 
 export interface AppStatusWriterOptions {
   cluster: ClusterClient;

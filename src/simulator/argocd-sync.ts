@@ -7,9 +7,8 @@
  */
 import type { Logger } from 'pino';
 import { EnvcatError, jsonEqual } from '../core/index.js';
-import type { ClusterClient, KubeObject } from '../cluster/index.js';
+import { refOf, parseApiVersion, type ClusterClient, type KubeObject } from '../cluster/index.js';
 import {
-  groupVersion,
   manifestsDigest,
   objectId,
   refOfResource,
@@ -27,7 +26,7 @@ import { parseDelay, type SimulatorControls } from './controls.js';
 import { rolledOutStatus } from './health.js';
 import { isTrackedBy, type TrackingMethod } from './resource-tracking.js';
 import { refusedByProject } from './sync-permissions.js';
-import { keyOf, parseTimestamp, refOf, timestamp } from './support.js';
+import { keyOf, parseTimestamp, timestamp } from './support.js';
 
 const FIELD_MANAGER = 'argocd-controller';
 
@@ -284,7 +283,7 @@ export class SyncOperations {
         const rolledOut = rolledOutStatus(applied);
         if (rolledOut && !jsonEqual(applied.status, rolledOut))
           await this.options.cluster.replaceStatus({ ...applied, status: rolledOut });
-        const { group, version } = groupVersion(object.apiVersion);
+        const { group, version } = parseApiVersion(object.apiVersion);
         results.push({
           group,
           version,

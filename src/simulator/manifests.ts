@@ -3,7 +3,7 @@
  * source path (recursively with `directory.recurse`, filtered by `directory.include`/`exclude`), as
  * Kubernetes objects. Pure.
  */
-import { parseYamlDocuments, isRecord } from '../core/index.js';
+import { isRecord, normalizeRelativePath, parseYamlDocuments } from '../core/index.js';
 import type { KubeObject } from '../cluster/index.js';
 import { globMatch, GlobSyntaxError } from './glob.js';
 
@@ -14,19 +14,12 @@ export interface DirectorySource {
 
 const MANIFEST_FILE = /\.(ya?ml|json)$/;
 
-function normalizePath(path: string): string {
-  return path
-    .split('/')
-    .filter((p) => p !== '' && p !== '.')
-    .join('/');
-}
-
 /** The files a directory source reads, by repo path, in path order. */
 export function directoryFiles(
   files: ReadonlyMap<string, string>,
   source: DirectorySource,
 ): Array<{ path: string; content: string }> {
-  const base = normalizePath(source.path);
+  const base = normalizeRelativePath(source.path);
   const prefix = base === '' ? '' : `${base}/`;
   const { recurse = false, include, exclude } = source.directory ?? {};
   const result: Array<{ path: string; content: string }> = [];
@@ -53,7 +46,7 @@ export function loadManifests(files: ReadonlyMap<string, string>, source: Direct
       return { problem: `invalid directory include/exclude: ${error.message}` };
     throw error;
   }
-  const base = normalizePath(source.path);
+  const base = normalizeRelativePath(source.path);
   if (base !== '' && ![...files.keys()].some((p) => p.startsWith(`${base}/`)))
     return { problem: `${source.path}: app path does not exist` };
   const objects: KubeObject[] = [];

@@ -1,5 +1,5 @@
 /** Small helpers the simulated controllers share. */
-import type { KubeObject, ObjectRef } from '../cluster/index.js';
+import type { ObjectRef } from '../cluster/index.js';
 import { isRecord, jsonEqual } from '../core/index.js';
 
 /** RFC 3339 at second precision, as metav1.Time serialises. */
@@ -11,15 +11,6 @@ export function parseTimestamp(text: unknown): number | undefined {
   if (typeof text !== 'string') return undefined;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
-}
-
-export function refOf(object: KubeObject): ObjectRef {
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    name: object.metadata.name,
-    ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
-  };
 }
 
 /** A queue key for an object: `apiVersion|kind|namespace|name`. */

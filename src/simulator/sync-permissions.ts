@@ -5,7 +5,7 @@
  * (a chart's too, see helm-charts.ts) and the Namespace that CreateNamespace=true adds when the
  * destination namespace is missing (controller/sync_namespace.go). Pure.
  */
-import type { KubeObject } from '../cluster/index.js';
+import { parseApiVersion, refOf, type KubeObject } from '../cluster/index.js';
 import { resourceProblem, type AppProjectSpec, type Destination } from './appproject.js';
 import type { ChartObject } from './helm-charts.js';
 
@@ -16,21 +16,8 @@ interface Task {
   namespace?: string;
 }
 
-function groupVersion(apiVersion: string): { group: string; version: string } {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0
-    ? { group: '', version: apiVersion }
-    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
-}
-
 function taskOf(object: KubeObject | ChartObject, destination: Destination): Task {
-  if ('metadata' in object)
-    return {
-      apiVersion: object.apiVersion,
-      kind: object.kind,
-      name: object.metadata.name,
-      ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
-    };
+  if ('metadata' in object) return refOf(object);
   return {
     apiVersion: object.apiVersion,
     kind: object.kind,
@@ -53,7 +40,7 @@ export function refusedByProject(args: {
     tasks.push({ apiVersion: 'v1', kind: 'Namespace', name: destination.namespace });
   const refused: Array<Record<string, unknown>> = [];
   for (const task of tasks) {
-    const { group, version } = groupVersion(task.apiVersion);
+    const { group, version } = parseApiVersion(task.apiVersion);
     const message = resourceProblem(project.spec, project.name, { ...task, group }, destination);
     if (message)
       refused.push({

@@ -16,13 +16,13 @@
  */
 import type { Logger } from 'pino';
 import { InputError, WORKSPACE_API, describeError, type Catalog, type WorkspaceApi } from '../core/index.js';
-import type { ClusterClient, Informer, KubeObject } from '../cluster/index.js';
+import { refOf, type ClusterClient, type Informer, type KubeObject } from '../cluster/index.js';
 import type { ControlSource } from './controls.js';
 import { ReconcileQueue } from './reconcile-queue.js';
 import { TerraformRuns } from './terraform-run.js';
 import { WorkspaceOutputs } from './terraform-outputs.js';
 import { WorkerSlots } from './worker-slots.js';
-import { keyOf, refFromKey, refOf } from './support.js';
+import { keyOf, refFromKey } from './support.js';
 
 /**
  * The provider's `--max-reconcile-rate` as envcat installs it (gitops/provider-terraform/provider.yaml,

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { LABEL, isRecord, jsonEqual, type JsonValue } from '../core/index.js';
-import type { ClusterClient, KubeObject } from '../cluster/index.js';
+import { refOf, type ClusterClient, type KubeObject } from '../cluster/index.js';
 import type { ControlSource, SimulatorControls } from './controls.js';
 import { publicOutputs } from './outputs.js';
 import type { WorkspaceOutputs } from './terraform-outputs.js';
@@ -19,7 +19,7 @@ import {
   setConditions,
   type WorkspaceCondition,
 } from './workspace-conditions.js';
-import { parseTimestamp, refOf } from './support.js';
+import { parseTimestamp } from './support.js';
 
 export const MANAGED_RESOURCE_FINALIZER = 'finalizer.managedresource.crossplane.io';
 
