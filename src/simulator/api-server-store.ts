@@ -47,6 +47,7 @@ import {
   applyDefaults,
   causesOf,
   checkIdentity,
+  checkNamespace,
   decodeBody,
   generateName,
   immutabilityCauses,
@@ -170,14 +171,7 @@ export class ObjectStore {
     const object = decodeBody(target.spec, body);
     const metadata = meta(object);
     if (target.spec.namespaced) {
-      if (
-        metadata.namespace !== undefined &&
-        metadata.namespace !== '' &&
-        metadata.namespace !== target.namespace
-      )
-        throw StatusErrors.badRequest(
-          'the namespace of the provided object does not match the namespace sent on the request',
-        );
+      checkNamespace(target, metadata);
       metadata.namespace = target.namespace!;
     } else {
       delete metadata.namespace;

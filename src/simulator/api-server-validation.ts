@@ -202,8 +202,12 @@ export function checkIdentity(target: ObjectTarget, next: KubeObject): void {
     throw StatusErrors.badRequest(
       `the name of the object (${String(metadata.name)}) does not match the name on the URL (${target.name})`,
     );
+  if (target.spec.namespaced) checkNamespace(target, metadata);
+}
+
+/** A namespace in the data, if any, must be the one the request was sent to. */
+export function checkNamespace(target: { namespace?: string | undefined }, metadata: JsonObject): void {
   if (
-    target.spec.namespaced &&
     metadata.namespace !== undefined &&
     metadata.namespace !== '' &&
     metadata.namespace !== target.namespace

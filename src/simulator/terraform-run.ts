@@ -201,8 +201,9 @@ export class TerraformRuns {
     }
     const record = await this.currentPhase(key, `apply/${generation}`, workspace, ready);
     const { controls } = record;
-    const failedApply = (message: string, step: 'apply' | 'connect' = 'apply') =>
-      this.writeStatus(workspace, [
+    /** The apply ends in failure: the conditions say so, and the worker is free. */
+    const failApply = async (message: string, step: 'apply' | 'connect' = 'apply') => {
+      await this.writeStatus(workspace, [
         {
           type: 'Synced',
           status: 'False',
@@ -213,6 +214,14 @@ export class TerraformRuns {
         },
         { type: 'Ready', status: 'False', reason: 'Creating', observedGeneration: generation },
       ]);
+      this.phases.set(key, {
+        ...record,
+        phase: `failed/${generation}`,
+        at: Date.now(),
+        annotations: desiredAnnotations(workspace),
+      });
+      this.options.releaseWorker(key);
+    };
     if (controls.neverReady) {
       this.options.schedule(key, record.checkedAt + this.retryMs() - Date.now());
       return;
@@ -223,27 +232,13 @@ export class TerraformRuns {
       return;
     }
     if (controls.failApply) {
-      await failedApply(controls.failApply);
-      this.phases.set(key, {
-        ...record,
-        phase: `failed/${generation}`,
-        at: Date.now(),
-        annotations: desiredAnnotations(workspace),
-      });
-      this.options.releaseWorker(key);
+      await failApply(controls.failApply);
       this.log.info({ workspace: key, generation }, 'terraform apply failed (simulated failApply)');
       return;
     }
     const plan = await this.options.outputs.outputPlan(workspace);
     if ('problem' in plan) {
-      await failedApply(plan.problem, 'connect');
-      this.phases.set(key, {
-        ...record,
-        phase: `failed/${generation}`,
-        at: Date.now(),
-        annotations: desiredAnnotations(workspace),
-      });
-      this.options.releaseWorker(key);
+      await failApply(plan.problem, 'connect');
       this.log.warn(
         { workspace: key, generation, reason: plan.problem },
         'terraform apply failed (simulated)',
