@@ -1,10 +1,10 @@
 /**
- * Whether the revision an Application synced holds our step as we have it (judge.ts asks, for
- * each Application step). Most answers come from memory: the heads of the apps repo this process
- * pushed or fetched, in order (the branch only moves forward, so a later head holds every earlier
- * one; a force-push to the branch is not supported). The rest are asked of Git in the background,
- * all the questions of a moment in one process, and the environment is looked at again with the
- * answer.
+ * Whether the revision an Application synced holds our step as we have it (core/status/judge.ts
+ * asks, through step-observer.ts, for each Application step). Most answers come from memory: the
+ * heads of the apps repo this process pushed or fetched, in order (the branch only moves forward,
+ * so a later head holds every earlier one; a force-push to the branch is not supported). The rest
+ * are asked of Git in the background, all the questions of a moment in one process, and the
+ * environment is looked at again with the answer.
  */
 import type { Logger } from 'pino';
 import { manifestsDir, stepFile, describeError } from '../core/index.js';

@@ -44,7 +44,7 @@ const OPEN_DIRS = new Set<string>();
 
 /** One stored object with its apply owners (the store's Entry, as plain JSON). */
 export interface PersistedEntry {
-  /** The storage key (kinds.ts storageKey). */
+  /** The storage key (src/cluster/kinds.ts storageKey). */
   storage: string;
   /** '' when cluster-scoped. */
   namespace: string;
