@@ -15,6 +15,7 @@
  */
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../core/index.js';
 import { ConflictError } from '../core/errors/index.js';
+import { setOwn } from './api-server-patch.js';
 
 /** Map keys as `f:<key>`, members of a set-like list as `v:<JSON of the member>` (managedFields' FieldsV1 notation). */
 export type FieldPath = readonly string[];
@@ -112,7 +113,7 @@ function mergeApplied(
       const child = [...path, `f:${key}`];
       if (!isManaged(child)) continue;
       if (value === null) delete result[key];
-      else result[key] = mergeApplied(result[key], value, child, isManaged);
+      else setOwn(result, key, mergeApplied(result[key], value, child, isManaged));
     }
     return result;
   }

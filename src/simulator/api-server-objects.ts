@@ -227,6 +227,22 @@ export function present(object: KubeObject, apiVersion: string): KubeObject {
   return object.apiVersion === apiVersion ? object : { ...object, apiVersion };
 }
 
+/** Metadata a write cannot change: kept from the stored object. */
+export const KEPT_METADATA: readonly string[] = [
+  'name',
+  'namespace',
+  'uid',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+];
+
+/** What `generation` tracks: everything but metadata and status. */
+export function specPart(object: KubeObject): JsonObject {
+  const { metadata: _metadata, status: _status, ...rest } = object as JsonObject;
+  return rest;
+}
+
 /** `apiVersion`, `kind` and `metadata` first, as the real server writes objects. */
 export function canonical(object: KubeObject): KubeObject {
   const { apiVersion, kind, metadata, ...rest } = object;

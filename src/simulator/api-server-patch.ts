@@ -5,13 +5,22 @@
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../core/index.js';
 import { InputError } from '../core/errors/index.js';
 
-/** RFC 7386: objects merge key by key, `null` deletes, anything else (arrays too) replaces. */
+/** Sets an own property even for `__proto__`, which plain assignment would treat as the prototype. */
+export function setOwn(object: JsonObject, key: string, value: JsonValue): void {
+  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * RFC 7386: objects merge key by key, `null` deletes, anything else (arrays too) replaces. The
+ * result shares no object or array with the patch.
+ */
 export function mergePatch(target: JsonValue | undefined, patch: JsonValue): JsonValue {
   if (!isJsonObject(patch)) return structuredClone(patch);
+  // spread defines own properties, so a `__proto__` member of the target stays a member
   const result: JsonObject = isJsonObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
-    else result[key] = mergePatch(result[key], value);
+    else setOwn(result, key, mergePatch(Object.hasOwn(result, key) ? result[key] : undefined, value));
   }
   return result;
 }

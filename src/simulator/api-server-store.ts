@@ -28,11 +28,13 @@ import {
   type ObjectTarget,
   type Target,
   type ManagerRecord,
+  KEPT_METADATA,
   ObjectTables,
   canonical,
   finalizersOf,
   meta,
   present,
+  specPart,
   str,
 } from './api-server-objects.js';
 import {
@@ -89,12 +91,6 @@ export interface ObjectStoreOptions {
   now?: () => Date;
   /** Where every change is written before it is acknowledged, and the state is loaded from (default: memory only). */
   persistence?: StorePersistence;
-}
-
-/** What `generation` tracks: everything but metadata and status. */
-function specPart(object: KubeObject): JsonObject {
-  const { metadata: _metadata, status: _status, ...rest } = object as JsonObject;
-  return rest;
 }
 
 function withoutVolatileMetadata(object: KubeObject): JsonObject {
@@ -429,14 +425,7 @@ export class ObjectStore {
     next.apiVersion = apiVersionOf(spec);
     next.kind = spec.kind;
     const metadata = meta(next);
-    for (const key of [
-      'name',
-      'namespace',
-      'uid',
-      'creationTimestamp',
-      'deletionTimestamp',
-      'deletionGracePeriodSeconds',
-    ]) {
+    for (const key of KEPT_METADATA) {
       if (currentMeta[key] === undefined) delete metadata[key];
       else metadata[key] = currentMeta[key]!;
     }

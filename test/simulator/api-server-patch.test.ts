@@ -29,6 +29,41 @@ describe('mergePatch (RFC 7386)', () => {
     expect(mergePatch(target, patch)).toEqual(expected);
     expect(target).toEqual(before);
   });
+
+  it('GIVEN an array in the patch THEN it replaces the target whole, nulls inside it included', () => {
+    expect(mergePatch({ list: [{ a: 1 }, { b: 2 }] }, { list: [{ a: null }] })).toEqual({
+      list: [{ a: null }],
+    });
+  });
+
+  it('GIVEN any patch THEN neither argument is modified and the result shares nothing with the patch', () => {
+    // GIVEN a nested target and patch
+    const target = { spec: { a: 1, nested: { keep: true } }, metadata: { labels: { x: 'y' } } };
+    const patch = { spec: { a: null, list: [{ deep: 1 }] }, metadata: { labels: { z: 'w' } } };
+    const targetBefore = structuredClone(target);
+    const patchBefore = structuredClone(patch);
+    // WHEN it is applied
+    const result = mergePatch(target, patch) as {
+      spec: { list: Array<{ deep: number }>; nested: { keep: boolean } };
+    };
+    // THEN the inputs are as they were, and changing the result changes neither
+    expect(result).toEqual({
+      spec: { nested: { keep: true }, list: [{ deep: 1 }] },
+      metadata: { labels: { x: 'y', z: 'w' } },
+    });
+    result.spec.list[0]!.deep = 2;
+    expect(target).toEqual(targetBefore);
+    expect(patch).toEqual(patchBefore);
+  });
+
+  it('GIVEN a "__proto__" key THEN it is an ordinary member, not a prototype', () => {
+    const patch = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as JsonValue;
+    const result = mergePatch({}, patch) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+    expect((result as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.keys(result)).toEqual(['__proto__', 'a']);
+    expect(JSON.stringify(result)).toBe('{"__proto__":{"polluted":true},"a":1}');
+  });
 });
 
 describe('jsonPatch (RFC 6902)', () => {

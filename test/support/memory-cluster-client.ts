@@ -16,7 +16,7 @@
  * terminating for content to be created in them; deleting one deletes its content and it goes
  * once empty and without metadata.finalizers; the defaults of a real server); the Secret defaults
  * (stringData folded into data, type Opaque); name, label and data-key validation; label
- * selectors through src/cluster's parser; server-side apply as test/support/server-side-apply.ts
+ * selectors through src/cluster's parser; server-side apply as src/simulator/api-server-apply.ts
  * describes it; an unchanged write stores nothing (no new resourceVersion, no event).
  *
  * Informers are synchronous: a write delivers its ADDED / MODIFIED / DELETED events (with each
@@ -38,7 +38,7 @@
  * called, so a test can assert that no write happened.
  */
 import { randomUUID } from 'node:crypto';
-import type { JsonObject } from '../../src/core/index.js';
+import { isJsonObject, jsonEqual, type JsonObject } from '../../src/core/index.js';
 import {
   BUILTIN_KINDS,
   DEFAULT_FIELD_MANAGER,
@@ -61,22 +61,23 @@ import {
 } from '../../src/cluster/index.js';
 import {
   KEPT_METADATA,
-  SERVER_METADATA,
-  STALE,
-  StatusFailure,
-  applyDefaults,
   canonical,
-  fail,
   finalizersOf,
   meta,
-  randomSuffix,
   specPart,
-  timestamp,
-  validate,
-} from './kube-api-rules.js';
-import { isJsonObject, jsonEqual, mergePatch } from './merge-patch.js';
+  type Entry,
+  type ManagerRecord,
+} from '../../src/simulator/api-server-objects.js';
+import {
+  SERVER_METADATA,
+  applyAsOwner,
+  releaseOwners,
+} from '../../src/simulator/api-server-managed-fields.js';
+import { mergePatch } from '../../src/simulator/api-server-patch.js';
+import { ApiStatusError, StatusErrors } from '../../src/simulator/api-server-status.js';
+import { applyDefaults, generateName, validate } from '../../src/simulator/api-server-validation.js';
+import { timestamp } from '../../src/simulator/support.js';
 import { MemoryInformer, presented, type Change } from './memory-informer.js';
-import { applyFields, describeField, releaseChangedFields, type FieldPath } from './server-side-apply.js';
 
 export type ClusterVerb =
   'get' | 'list' | 'create' | 'replace' | 'replaceStatus' | 'mergePatch' | 'apply' | 'delete' | 'informer';
@@ -114,11 +115,6 @@ export interface MemoryClusterClientOptions {
   /** The field manager of apply() when the call names none (default `envcat`). */
   fieldManager?: string;
   now?: () => Date;
-}
-
-interface Entry {
-  object: KubeObject;
-  owners: Map<string, FieldPath[]>;
 }
 
 interface Fault {
@@ -223,9 +219,9 @@ export class MemoryClusterClient implements ClusterClient {
       const body = this.decodeBody(spec, object);
       const metadata = meta(body);
       if (typeof metadata.name !== 'string' && typeof metadata.generateName === 'string')
-        metadata.name = `${metadata.generateName}${randomSuffix()}`;
+        metadata.name = generateName(metadata.generateName);
       if (metadata.resourceVersion)
-        throw fail.badRequest('resourceVersion should not be set on objects to be created');
+        throw StatusErrors.badRequest('resourceVersion should not be set on objects to be created');
       return this.insert(spec, body, new Map());
     });
   }
@@ -257,7 +253,7 @@ export class MemoryClusterClient implements ClusterClient {
   replaceStatus(object: KubeObject): Promise<KubeObject> {
     return this.call('replaceStatus', refOf(object), (spec) => {
       // a kind without the subresource has no /status path at all
-      if (!spec.statusSubresource) throw fail.noRoute();
+      if (!spec.statusSubresource) throw StatusErrors.noRoute();
       const namespace = this.namespaceOf(spec, object.metadata.namespace);
       const entry = this.require(spec, namespace, object.metadata.name);
       this.checkResourceVersion(spec, entry, object.metadata.resourceVersion);
@@ -288,13 +284,13 @@ export class MemoryClusterClient implements ClusterClient {
       const { uid, resourceVersion } = options.preconditions ?? {};
       const metadata = entry.object.metadata;
       if (uid !== undefined && uid !== metadata.uid)
-        throw fail.conflict(
+        throw StatusErrors.conflict(
           spec,
           ref.name,
           `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${String(metadata.uid)}`,
         );
       if (resourceVersion !== undefined && resourceVersion !== metadata.resourceVersion)
-        throw fail.conflict(
+        throw StatusErrors.conflict(
           spec,
           ref.name,
           `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${String(metadata.resourceVersion)}`,
@@ -348,7 +344,7 @@ export class MemoryClusterClient implements ClusterClient {
   }
 
   private typed(error: unknown, ref: ObjectRef | TypeRef): unknown {
-    if (error instanceof StatusFailure)
+    if (error instanceof ApiStatusError)
       return errorFromStatus(error.status, { ref, httpCode: error.status.code });
     return error;
   }
@@ -375,7 +371,7 @@ export class MemoryClusterClient implements ClusterClient {
 
   private require(spec: KindSpec, namespace: string | undefined, name: string): Entry {
     const entry = this.lookup(spec, this.namespaceOf(spec, namespace), name);
-    if (!entry) throw fail.notFound(spec, name);
+    if (!entry) throw StatusErrors.notFound(spec, name);
     return entry;
   }
 
@@ -397,7 +393,9 @@ export class MemoryClusterClient implements ClusterClient {
   /** A copy of a request body, of the call's kind and version, in the namespace the call means. */
   private decodeBody(spec: KindSpec, object: KubeObject): KubeObject {
     if (!isJsonObject(object.metadata))
-      throw fail.badRequest('json: cannot unmarshal into Go struct field .metadata of type v1.ObjectMeta');
+      throw StatusErrors.badRequest(
+        'json: cannot unmarshal into Go struct field .metadata of type v1.ObjectMeta',
+      );
     const body = structuredClone(object);
     body.apiVersion = apiVersionOf(spec);
     body.kind = spec.kind;
@@ -408,32 +406,32 @@ export class MemoryClusterClient implements ClusterClient {
 
   private checkResourceVersion(spec: KindSpec, entry: Entry, resourceVersion: string | undefined): void {
     if (resourceVersion && resourceVersion !== entry.object.metadata.resourceVersion)
-      throw fail.conflict(spec, entry.object.metadata.name, STALE);
+      throw StatusErrors.staleResourceVersion(spec, entry.object.metadata.name);
   }
 
   /** Stores a new object (create, or an apply that creates). `object` is the twin's own copy. */
-  private insert(spec: KindSpec, object: KubeObject, owners: Map<string, FieldPath[]>): KubeObject {
+  private insert(spec: KindSpec, object: KubeObject, owners: Map<string, ManagerRecord>): KubeObject {
     const metadata = meta(object);
     const name = typeof metadata.name === 'string' ? metadata.name : '';
     const causes = validate(spec, object);
-    if (causes.length > 0) throw fail.invalid(spec, name, causes);
+    if (causes.length > 0) throw StatusErrors.invalid(spec, name, causes);
     const namespace = spec.namespaced ? String(metadata.namespace) : '';
     if (spec.namespaced) {
       const home = this.lookup(this.namespaceSpec(), '', namespace);
-      if (!home) throw fail.notFound({ group: '', plural: 'namespaces' }, namespace);
+      if (!home) throw StatusErrors.notFound({ group: '', plural: 'namespaces' }, namespace);
       if (home.object.metadata.deletionTimestamp)
-        throw fail.forbidden(
+        throw StatusErrors.forbidden(
           spec,
           name,
           `unable to create new content in namespace ${namespace} because it is being terminated`,
         );
     }
-    if (this.lookup(spec, namespace, name)) throw fail.alreadyExists(spec, name);
+    if (this.lookup(spec, namespace, name)) throw StatusErrors.alreadyExists(spec, name);
     for (const key of SERVER_METADATA) delete metadata[key];
     if (spec.statusSubresource) delete object.status;
     applyDefaults(spec, object, 'create');
     metadata.uid = randomUUID();
-    metadata.creationTimestamp = timestamp(this.now());
+    metadata.creationTimestamp = timestamp(this.now().getTime());
     metadata.generation = 1;
     metadata.resourceVersion = String(this.nextRevision());
     const stored = canonical(object);
@@ -454,7 +452,7 @@ export class MemoryClusterClient implements ClusterClient {
     entry: Entry,
     candidate: KubeObject,
     part: 'object' | 'status',
-    owners: Map<string, FieldPath[]>,
+    owners: Map<string, ManagerRecord>,
   ): KubeObject {
     const current = entry.object;
     let next: KubeObject;
@@ -491,7 +489,7 @@ export class MemoryClusterClient implements ClusterClient {
           field: 'metadata.finalizers',
         });
     }
-    if (causes.length > 0) throw fail.invalid(spec, current.metadata.name, causes);
+    if (causes.length > 0) throw StatusErrors.invalid(spec, current.metadata.name, causes);
     metadata.generation = jsonEqual(specPart(current), specPart(next))
       ? (current.metadata.generation ?? 1)
       : (current.metadata.generation ?? 1) + 1;
@@ -516,32 +514,14 @@ export class MemoryClusterClient implements ClusterClient {
     const { name } = applied.metadata;
     const entry = this.lookup(spec, String(applied.metadata.namespace ?? ''), name);
     if (entry) this.checkResourceVersion(spec, entry, applied.metadata.resourceVersion);
-    const outcome = applyFields({
-      live: entry?.object as unknown as JsonObject | undefined,
-      applied: applied as unknown as JsonObject,
+    const { object: next, owners } = applyAsOwner({
+      target: { spec, name },
+      entry,
+      applied,
       manager,
       force,
-      owners: entry?.owners ?? new Map(),
-      isManaged: (path: FieldPath) => {
-        const [first, second] = path;
-        if (first === 'apiVersion' || first === 'kind') return false;
-        if (first === 'metadata' && path.length === 2)
-          return !['name', 'namespace', 'generateName', ...SERVER_METADATA].includes(second!);
-        return !(spec.statusSubresource && first === 'status');
-      },
+      now: this.now,
     });
-    if (!outcome.ok) {
-      const lines = outcome.conflicts.map((c) => `conflict with "${c.manager}": ${describeField(c.path)}`);
-      throw new StatusFailure({
-        code: 409,
-        reason: 'Conflict',
-        message:
-          lines.length === 1
-            ? `Apply failed with 1 conflict: ${lines[0]}`
-            : `Apply failed with ${lines.length} conflicts: ${lines.join('\n')}`,
-      });
-    }
-    const next = outcome.object as unknown as KubeObject;
     if (!entry) {
       next.apiVersion = apiVersionOf(spec);
       next.kind = spec.kind;
@@ -550,9 +530,9 @@ export class MemoryClusterClient implements ClusterClient {
         name,
         ...(spec.namespaced ? { namespace: applied.metadata.namespace } : {}),
       };
-      return this.insert(spec, next, outcome.owners);
+      return this.insert(spec, next, owners);
     }
-    return this.update(spec, entry, next, 'object', outcome.owners);
+    return this.update(spec, entry, next, 'object', owners);
   }
 
   /** Finalizers only mark the object (once); without any it goes at once. */
@@ -588,7 +568,7 @@ export class MemoryClusterClient implements ClusterClient {
 
   private marked(object: KubeObject): KubeObject {
     const next = structuredClone(object);
-    next.metadata.deletionTimestamp = timestamp(this.now());
+    next.metadata.deletionTimestamp = timestamp(this.now().getTime());
     next.metadata.deletionGracePeriodSeconds = 0;
     next.metadata.resourceVersion = String(this.nextRevision());
     return next;
@@ -655,12 +635,4 @@ export class MemoryClusterClient implements ClusterClient {
       this.delivering = false;
     }
   }
-}
-
-function releaseOwners(entry: Entry, next: KubeObject): Map<string, FieldPath[]> {
-  return releaseChangedFields(
-    entry.owners,
-    entry.object as unknown as JsonObject,
-    next as unknown as JsonObject,
-  );
 }

@@ -14,6 +14,7 @@ import {
   type TypeRef,
   type WatchEventType,
 } from '../../src/cluster/index.js';
+import { present } from '../../src/simulator/api-server-objects.js';
 
 /** One stored change, as the twin records it for its informers. */
 export interface Change {
@@ -24,7 +25,7 @@ export interface Change {
 
 /** A copy, with the apiVersion of the kind as the call named it (versions share storage). */
 export function presented(object: KubeObject, spec: KindSpec): KubeObject {
-  return { ...structuredClone(object), apiVersion: apiVersionOf(spec) };
+  return present(structuredClone(object), apiVersionOf(spec));
 }
 
 export interface MemoryInformerOptions {
