@@ -9,30 +9,25 @@ import type { RepoName } from '../../src/gitops/types.js';
 import {
   APPLICATION,
   APP_PROJECT,
-  EngineHarness,
   OUTPUTS,
   domainRequest,
+  useEngineHarness,
 } from '../support/engine-harness.js';
-import { builtInCatalog } from '../support/examples.js';
 
 const ENV = 'dev-argo';
 const APPS_WAVE = `envcat: ${ENV}: wave 2, applications: monitoring (datadog-agent@1.0.0), app (sample-app@1.0.0)`;
 
 describe('Engine on the twins: Argo CD', () => {
-  let h: EngineHarness;
-  beforeAll(async () => {
-    await builtInCatalog(); // loaded once per file, not in the first case's time
-  });
-  beforeEach(async () => {
-    h = await EngineHarness.start();
-  });
-  afterEach(async () => {
-    await h.stop();
-  });
+  const h = useEngineHarness();
 
-  const subjects = (repo: RepoName) => h.commits(repo).map((c) => c.subject);
+  const subjects = (repo: RepoName) =>
+    h()
+      .commits(repo)
+      .map((c) => c.subject);
   const calls = (verb: 'get' | 'mergePatch', kind: string, name: string) =>
-    h.cluster.calls(verb).filter((c) => c.ref.kind === kind && 'name' in c.ref && c.ref.name === name).length;
+    h()
+      .cluster.calls(verb)
+      .filter((c) => c.ref.kind === kind && 'name' in c.ref && c.ref.name === name).length;
 
   describe('waiting for the AppProject', () => {
     it.each([10_000, 60_000])(
@@ -40,17 +35,17 @@ describe('Engine on the twins: Argo CD', () => {
       async (ms) => {
         // GIVEN the apps wave is due (the Workspace is Available) but the AppProject is not synced;
         // the Argo CD Applications of the environment's folders exist (a refresh of one wakes it)
-        await h.create(domainRequest(ENV));
-        await h.parentApplication('platform', ENV);
-        await h.parentApplication('apps', ENV);
-        await h.settle();
-        await h.markWorkspaceAvailable(ENV, 'db', OUTPUTS.db);
-        await h.settle();
-        expect(h.commits('apps')).toEqual([]);
-        h.cluster.clearCalls();
+        await h().create(domainRequest(ENV));
+        await h().parentApplication('platform', ENV);
+        await h().parentApplication('apps', ENV);
+        await h().settle();
+        await h().markWorkspaceAvailable(ENV, 'db', OUTPUTS.db);
+        await h().settle();
+        expect(h().commits('apps')).toEqual([]);
+        h().cluster.clearCalls();
 
         // WHEN time passes
-        await h.advance(ms);
+        await h().advance(ms);
 
         // THEN the project was looked for again, a bounded number of times (each 10 s: the timer's
         // pass, and the one the platform Application's refresh wakes), and nothing committed
@@ -58,12 +53,12 @@ describe('Engine on the twins: Argo CD', () => {
         expect(gets).toBeGreaterThanOrEqual(ms / 10_000);
         expect(gets).toBeLessThanOrEqual(2 * (ms / 10_000) + 1);
         expect(calls('mergePatch', APPLICATION.kind, `envcat-platform-${ENV}`)).toBe(ms / 10_000);
-        expect(h.commits('apps')).toEqual([]);
-        expect(h.status(ENV)?.phase).toBe('InfrastructureReady');
+        expect(h().commits('apps')).toEqual([]);
+        expect(h().status(ENV)?.phase).toBe('InfrastructureReady');
 
         // WHEN the platform Application syncs it THEN the apps are committed without waiting for a timer
-        await h.createAppProject(ENV);
-        await h.settle();
+        await h().createAppProject(ENV);
+        await h().settle();
         expect(subjects('apps')).toEqual([APPS_WAVE]);
       },
     );
@@ -96,28 +91,28 @@ describe('Engine on the twins: Argo CD', () => {
 
     it.each(cases)('%s', async (_, { part, parent, inCluster, asked }) => {
       // GIVEN the step was just committed (the Argo CD Applications of both folders exist)
-      await h.create(domainRequest(ENV));
-      await h.parentApplication('platform', ENV);
-      await h.parentApplication('apps', ENV);
-      await h.settle();
+      await h().create(domainRequest(ENV));
+      await h().parentApplication('platform', ENV);
+      await h().parentApplication('apps', ENV);
+      await h().settle();
       if (part === 'apps') {
-        await h.createAppProject(ENV);
-        await h.markWorkspaceAvailable(ENV, 'db', OUTPUTS.db);
-        await h.settle();
+        await h().createAppProject(ENV);
+        await h().markWorkspaceAvailable(ENV, 'db', OUTPUTS.db);
+        await h().settle();
         expect(subjects('apps')).toEqual([APPS_WAVE]);
       }
-      const committedAt = h.clock.now();
-      if (inCluster) await h.applyStep(ENV, part, part === 'infra' ? 'db' : 'app');
-      await h.settle();
+      const committedAt = h().clock.now();
+      if (inCluster) await h().applyStep(ENV, part, part === 'infra' ? 'db' : 'app');
+      await h().settle();
       const refreshes = () => calls('mergePatch', APPLICATION.kind, parent);
       expect(refreshes()).toBe(1); // asked right after the commit
 
       // WHEN 9 s pass THEN not again yet; WHEN the 10th passes THEN again, if the step is still not there
-      await h.advance(9_000);
+      await h().advance(9_000);
       expect(refreshes()).toBe(asked[0]);
-      await h.advance(1_000);
+      await h().advance(1_000);
       expect(refreshes()).toBe(asked[1]);
-      const live = await h.cluster.get({ ...APPLICATION, name: parent, namespace: 'argocd' });
+      const live = await h().cluster.get({ ...APPLICATION, name: parent, namespace: 'argocd' });
       expect(live?.metadata.annotations).toMatchObject({
         [ARGOCD_ANNOTATION.refresh]: 'normal',
         [ARGOCD_ANNOTATION.refreshTimestamp]: new Date(
@@ -151,29 +146,31 @@ describe('Engine on the twins: Argo CD', () => {
 
     it.each(cases)('an Application synced at %s', async (_, { revision, app, phase }) => {
       // GIVEN someone committed to the apps repo before envcat, and twice after its apps wave
-      const older = await h.outsideCommit('apps', {
+      const older = await h().outsideCommit('apps', {
         write: [{ path: 'README.md', content: 'The applications of envcat environments.\n' }],
         message: 'docs: the apps repo',
       });
-      await h.create(domainRequest(ENV));
-      await h.settle();
-      await h.markWorkspaceAvailable(ENV, 'db', OUTPUTS.db);
-      await h.createAppProject(ENV);
-      await h.settle();
-      const [ours] = h.commits('apps').filter((c) => c.files.includes(stepFile(ENV, 'apps', 'app')));
+      await h().create(domainRequest(ENV));
+      await h().settle();
+      await h().markWorkspaceAvailable(ENV, 'db', OUTPUTS.db);
+      await h().createAppProject(ENV);
+      await h().settle();
+      const [ours] = h()
+        .commits('apps')
+        .filter((c) => c.files.includes(stepFile(ENV, 'apps', 'app')));
       expect(ours?.subject).toBe(APPS_WAVE);
-      const later = await h.outsideCommit('apps', {
+      const later = await h().outsideCommit('apps', {
         write: [{ path: 'README.md', content: 'The applications of envcat environments, by folder.\n' }],
         message: 'docs: the apps repo, by folder',
       });
-      await h.outsideCommit('apps', {
+      await h().outsideCommit('apps', {
         write: [
           { path: 'README.md', content: 'The applications of envcat environments, one folder each.\n' },
         ],
         message: 'docs: the apps repo, one folder each',
       });
       // The engine's Git poll reads the new head (`later` is not the head: Git is asked about it).
-      await h.pollGit();
+      await h().pollGit();
       const revisions: Record<Revision, string> = {
         ours: ours!.sha,
         older,
@@ -182,15 +179,15 @@ describe('Engine on the twins: Argo CD', () => {
       };
 
       // WHEN Argo CD reports the app Synced and Healthy at that revision (monitoring, a Helm chart, at its version)
-      await h.markApplicationSynced(ENV, 'monitoring');
-      await h.markApplicationSynced(ENV, 'app', { revision: revisions[revision] });
-      await h.settle();
+      await h().markApplicationSynced(ENV, 'monitoring');
+      await h().markApplicationSynced(ENV, 'app', { revision: revisions[revision] });
+      await h().settle();
       // (a revision Git does not know yet is looked up again after a fetch; give it the time)
-      await h.advance(5_000);
+      await h().advance(5_000);
 
       // THEN the step is Ready only at a revision that holds our files as we committed them
-      expect(h.steps(ENV)).toContain(app);
-      expect(h.status(ENV)?.phase).toBe(phase);
+      expect(h().steps(ENV)).toContain(app);
+      expect(h().status(ENV)?.phase).toBe(phase);
     });
   });
 });

@@ -9,38 +9,31 @@ import { ANNOTATION, UnavailableError, environmentFile, namespaceClaimDir } from
 import type { RepoName } from '../../src/gitops/types.js';
 import {
   APPLICATION,
-  EngineHarness,
   NAMESPACE,
   OUTPUTS,
   SECRET,
   WORKSPACE,
   domainRequest,
   stackRequest,
+  useEngineHarness,
 } from '../support/engine-harness.js';
-import { builtInCatalog } from '../support/examples.js';
 
 describe('Engine on the twins: deletion', () => {
-  let h: EngineHarness;
-  beforeAll(async () => {
-    await builtInCatalog(); // loaded once per file, not in the first case's time
-  });
-  beforeEach(async () => {
-    h = await EngineHarness.start();
-  });
-  afterEach(async () => {
-    await h.stop();
-  });
+  const h = useEngineHarness();
 
   const ENV = 'dev-gone';
-  const subjects = (repo: RepoName) => h.commits(repo).map((c) => c.subject);
+  const subjects = (repo: RepoName) =>
+    h()
+      .commits(repo)
+      .map((c) => c.subject);
   const secrets = async () =>
-    (await h.cluster.list(SECRET, { labelSelector: `envcat.io/environment=${ENV}` })).map(
+    (await h().cluster.list(SECRET, { labelSelector: `envcat.io/environment=${ENV}` })).map(
       (s) => s.metadata.name,
     );
   const claim = () =>
-    [...h.platform.remote.files().keys()].filter((p) => p.startsWith(namespaceClaimDir(ENV)));
+    [...h().platform.remote.files().keys()].filter((p) => p.startsWith(namespaceClaimDir(ENV)));
   const filesOf = (repo: RepoName) =>
-    [...(repo === 'platform' ? h.platform : h.apps).remote.files().keys()].filter((p) =>
+    [...(repo === 'platform' ? h().platform : h().apps).remote.files().keys()].filter((p) =>
       p.startsWith(`environments/${ENV}/`),
     );
 
@@ -56,21 +49,21 @@ describe('Engine on the twins: deletion', () => {
 
   it('removes the apps, then the infrastructure last wave first, the Secrets, the files, and the claim once the Namespace is gone', async () => {
     // GIVEN a Ready environment: network, then db in it, then monitoring and app
-    await h.create(stackRequest(ENV));
-    await h.bringUp(ENV, OUTPUTS);
+    await h().create(stackRequest(ENV));
+    await h().bringUp(ENV, OUTPUTS);
     expect(await secrets()).toEqual([`${ENV}-monitoring-params`]);
 
     const stages: Stage[] = [
       {
         when: 'its deletion is asked for',
-        act: () => h.requestDeletion(ENV),
+        act: () => h().requestDeletion(ENV),
         platform: [`envcat: delete environment ${ENV} (by tester)`],
         apps: [`envcat: ${ENV}: delete applications`],
-        then: () => expect(h.status(ENV)?.phase).toBe('Deleting'),
+        then: () => expect(h().status(ENV)?.phase).toBe('Deleting'),
       },
       {
         when: 'a minute passes and Argo CD has not deleted the Applications yet',
-        act: () => h.advance(60_000),
+        act: () => h().advance(60_000),
         platform: [],
         apps: [],
       },
@@ -78,30 +71,30 @@ describe('Engine on the twins: deletion', () => {
         when: 'Argo CD has deleted the Applications',
         act: async () => {
           for (const instance of ['monitoring', 'app'])
-            await h.deleteObject({ ...APPLICATION, name: `${ENV}-${instance}`, namespace: 'argocd' });
+            await h().deleteObject({ ...APPLICATION, name: `${ENV}-${instance}`, namespace: 'argocd' });
         },
         platform: [`envcat: ${ENV}: delete infrastructure of db`],
         apps: [],
       },
       {
         when: 'a minute passes and the database is still being destroyed',
-        act: () => h.advance(60_000),
+        act: () => h().advance(60_000),
         platform: [],
         apps: [],
       },
       {
         when: 'the database is destroyed',
-        act: () => h.deleteObject({ ...WORKSPACE, name: `${ENV}-db`, namespace: ENV }),
+        act: () => h().deleteObject({ ...WORKSPACE, name: `${ENV}-db`, namespace: ENV }),
         platform: [`envcat: ${ENV}: delete infrastructure of network`],
         apps: [],
       },
       {
         when: 'the network is destroyed, and deleting the Secret fails once',
         act: async () => {
-          h.cluster.failNext('delete', new UnavailableError('the API server is shutting down'), {
+          h().cluster.failNext('delete', new UnavailableError('the API server is shutting down'), {
             where: { kind: 'Secret' },
           });
-          await h.deleteObject({ ...WORKSPACE, name: `${ENV}-network`, namespace: ENV });
+          await h().deleteObject({ ...WORKSPACE, name: `${ENV}-network`, namespace: ENV });
         },
         platform: [],
         apps: [],
@@ -109,7 +102,7 @@ describe('Engine on the twins: deletion', () => {
       },
       {
         when: 'the pass is retried',
-        act: () => h.advance(1_000),
+        act: () => h().advance(1_000),
         platform: [`envcat: ${ENV}: delete environment`],
         apps: [],
         then: async () => {
@@ -120,24 +113,24 @@ describe('Engine on the twins: deletion', () => {
       },
       {
         when: '2 s pass with the Namespace still there',
-        act: () => h.advance(2_000),
+        act: () => h().advance(2_000),
         platform: [],
         apps: [],
-        then: () => expect(h.deleted).toEqual([]),
+        then: () => expect(h().deleted).toEqual([]),
       },
       {
         when: 'Argo CD has deleted the Namespace',
         act: async () => {
-          await h.deleteObject({ ...NAMESPACE, name: ENV });
-          await h.advance(2_000);
+          await h().deleteObject({ ...NAMESPACE, name: ENV });
+          await h().advance(2_000);
         },
         platform: [`envcat: ${ENV}: release namespace ${ENV}`],
         apps: [],
         then: () => {
           // (said again by each later event of the environment's Argo CD Application; see the report)
-          expect(h.deleted).toEqual([ENV]); // said once
+          expect(h().deleted).toEqual([ENV]); // said once
           expect(claim()).toEqual([]);
-          expect(h.status(ENV)).toBeUndefined();
+          expect(h().status(ENV)).toBeUndefined();
         },
       },
     ];
@@ -145,7 +138,7 @@ describe('Engine on the twins: deletion', () => {
     for (const stage of stages) {
       const before = { platform: subjects('platform').length, apps: subjects('apps').length };
       await stage.act();
-      await h.settle();
+      await h().settle();
       expect({ when: stage.when, platform: subjects('platform').slice(before.platform) }).toEqual({
         when: stage.when,
         platform: stage.platform,
@@ -167,18 +160,18 @@ describe('Engine on the twins: deletion', () => {
     async ({ offset, deleting }) => {
       // GIVEN a Ready environment with a ttl of 24h, created when its file was first committed
       const name = 'dev-ttl';
-      await h.create(domainRequest(name));
-      await h.bringUp(name, OUTPUTS);
-      const history = await h.platform.log(environmentFile(name));
+      await h().create(domainRequest(name));
+      await h().bringUp(name, OUTPUTS);
+      const history = await h().platform.log(environmentFile(name));
       const created = Date.parse(history.at(-1)!.date);
 
       // WHEN the clock reaches created + 24h + offset
-      await h.advance(created + 24 * 3_600_000 + offset - h.clock.now());
+      await h().advance(created + 24 * 3_600_000 + offset - h().clock.now());
 
       // THEN it is being deleted (the apps first) only once the ttl has run out; nobody asked for it
-      expect(h.status(name)?.phase).toBe(deleting ? 'Deleting' : 'Ready');
+      expect(h().status(name)?.phase).toBe(deleting ? 'Deleting' : 'Ready');
       expect(subjects('apps').includes(`envcat: ${name}: delete applications`)).toBe(deleting);
-      expect(h.file('platform', environmentFile(name))).not.toContain(ANNOTATION.deletionRequested);
+      expect(h().file('platform', environmentFile(name))).not.toContain(ANNOTATION.deletionRequested);
     },
   );
 });

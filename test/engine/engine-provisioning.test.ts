@@ -6,8 +6,7 @@
  */
 import { stepFile, type JsonValue } from '../../src/core/index.js';
 import type { RepoName } from '../../src/gitops/types.js';
-import { EngineHarness, OUTPUTS, domainRequest, stackRequest } from '../support/engine-harness.js';
-import { builtInCatalog } from '../support/examples.js';
+import { OUTPUTS, domainRequest, stackRequest, useEngineHarness } from '../support/engine-harness.js';
 
 const ENV = 'dev-order';
 
@@ -69,26 +68,20 @@ const cases: Array<[string, ProvisioningCase]> = [
 ];
 
 describe('Engine on the twins: provisioning', () => {
-  let h: EngineHarness;
-  beforeAll(async () => {
-    await builtInCatalog(); // loaded once per file, not in the first case's time
-  });
-  beforeEach(async () => {
-    h = await EngineHarness.start();
-  });
-  afterEach(async () => {
-    await h.stop();
-  });
+  const h = useEngineHarness();
 
-  const subjects = (repo: RepoName) => h.commits(repo).map((c) => c.subject);
+  const subjects = (repo: RepoName) =>
+    h()
+      .commits(repo)
+      .map((c) => c.subject);
 
   it.each(cases)(
     '%s: infra waves in order, the apps once every Workspace is Available, outputs in their parameters',
     async (_, { request, infraWaves, apps, fed }) => {
       // GIVEN the request, and its AppProject in place: only the Workspaces hold the apps back
-      await h.create(request(ENV));
-      await h.createAppProject(ENV);
-      await h.settle();
+      await h().create(request(ENV));
+      await h().createAppProject(ENV);
+      await h().settle();
       const created = subjects('platform').slice(0, 1);
       expect(created).toEqual([expect.stringMatching(`^envcat: create environment ${ENV}: `)]);
 
@@ -99,46 +92,46 @@ describe('Engine on the twins: provisioning', () => {
           ...created,
           ...infraWaves.slice(0, index + 1).map((w) => `envcat: ${ENV}: ${w.subject}`),
         ]);
-        expect(h.commits('platform').at(-1)!.files).toEqual(waveFiles);
-        expect(h.commits('apps')).toEqual([]);
-        expect(h.status(ENV)?.phase).toBe('ProvisioningInfrastructure');
+        expect(h().commits('platform').at(-1)!.files).toEqual(waveFiles);
+        expect(h().commits('apps')).toEqual([]);
+        expect(h().status(ENV)?.phase).toBe('ProvisioningInfrastructure');
 
         // WHEN provider-terraform has the Workspaces but they are not Available yet
-        for (const instance of wave.instances) await h.applyStep(ENV, 'infra', instance);
-        await h.settle();
+        for (const instance of wave.instances) await h().applyStep(ENV, 'infra', instance);
+        await h().settle();
         // THEN nothing more is committed
-        expect(h.commits('platform')).toHaveLength(created.length + index + 1);
-        expect(h.commits('apps')).toEqual([]);
+        expect(h().commits('platform')).toHaveLength(created.length + index + 1);
+        expect(h().commits('apps')).toEqual([]);
 
         // WHEN they are Available, with their outputs
         for (const instance of wave.instances)
-          await h.markWorkspaceAvailable(ENV, instance, OUTPUTS[instance]);
-        await h.settle();
+          await h().markWorkspaceAvailable(ENV, instance, OUTPUTS[instance]);
+        await h().settle();
       }
 
       // THEN the apps, in one commit of the apps repo, and nothing else in the platform repo
       expect(subjects('apps')).toEqual([`envcat: ${ENV}: ${apps.subject}`]);
-      expect(h.commits('apps')[0]!.files).toEqual(
+      expect(h().commits('apps')[0]!.files).toEqual(
         expect.arrayContaining(apps.instances.map((i) => stepFile(ENV, 'apps', i))),
       );
-      expect(h.commits('platform')).toHaveLength(created.length + infraWaves.length);
-      expect(h.status(ENV)?.phase).toBe('DeployingApplications');
-      for (const { repo, path, text } of fed) expect(h.file(repo, path)).toContain(text);
+      expect(h().commits('platform')).toHaveLength(created.length + infraWaves.length);
+      expect(h().status(ENV)?.phase).toBe('DeployingApplications');
+      for (const { repo, path, text } of fed) expect(h().file(repo, path)).toContain(text);
 
       // WHEN Argo CD has synced them THEN the environment is Ready
-      for (const instance of apps.instances) await h.markApplicationSynced(ENV, instance);
-      await h.settle();
-      expect(h.status(ENV)?.phase).toBe('Ready');
+      for (const instance of apps.instances) await h().markApplicationSynced(ENV, instance);
+      await h().settle();
+      expect(h().status(ENV)?.phase).toBe('Ready');
     },
   );
 
   it('does not commit the apps while one Workspace of the last wave is not Available', async () => {
     // GIVEN a request whose only infra wave is one Workspace, Synced but failing to become Ready
-    await h.create(domainRequest(ENV));
-    await h.createAppProject(ENV);
-    await h.settle();
-    const workspace = await h.applyStep(ENV, 'infra', 'db');
-    await h.cluster.replaceStatus({
+    await h().create(domainRequest(ENV));
+    await h().createAppProject(ENV);
+    await h().settle();
+    const workspace = await h().applyStep(ENV, 'infra', 'db');
+    await h().cluster.replaceStatus({
       ...workspace,
       status: {
         conditions: [
@@ -148,10 +141,10 @@ describe('Engine on the twins: provisioning', () => {
       },
     });
     // WHEN a minute passes
-    await h.advance(60_000);
+    await h().advance(60_000);
     // THEN no apps commit, and the step says why
-    expect(h.commits('apps')).toEqual([]);
-    expect(h.steps(ENV)).toEqual([
+    expect(h().commits('apps')).toEqual([]);
+    expect(h().steps(ENV)).toEqual([
       'db/infra: Progressing Creating',
       'monitoring/apps: Pending Waiting',
       'app/apps: Pending Waiting',
@@ -162,20 +155,20 @@ describe('Engine on the twins: provisioning', () => {
     // GIVEN two environments waiting for their databases
     const names = ['dev-one', 'dev-two'];
     for (const name of names) {
-      await h.create(domainRequest(name));
-      await h.createAppProject(name);
+      await h().create(domainRequest(name));
+      await h().createAppProject(name);
     }
-    await h.settle();
-    for (const name of names) await h.applyStep(name, 'infra', 'db');
-    await h.settle();
-    expect(h.commits('apps')).toEqual([]);
+    await h().settle();
+    for (const name of names) await h().applyStep(name, 'infra', 'db');
+    await h().settle();
+    expect(h().commits('apps')).toEqual([]);
 
     // WHEN both databases become Available at the same moment
-    await Promise.all(names.map((name) => h.markWorkspaceAvailable(name, 'db', OUTPUTS.db)));
-    await h.settle();
+    await Promise.all(names.map((name) => h().markWorkspaceAvailable(name, 'db', OUTPUTS.db)));
+    await h().settle();
 
     // THEN one commit holds both apps waves, and its message names each
-    const commits = h.commits('apps');
+    const commits = h().commits('apps');
     expect(commits).toHaveLength(1);
     expect(commits[0]!.files).toEqual(
       expect.arrayContaining(

@@ -6,8 +6,7 @@
  * brings it back; a derived key that is missing envcat writes again. Git is not touched either way.
  */
 import type { JsonValue } from '../../src/core/index.js';
-import { EngineHarness, OUTPUTS, domainRequest } from '../support/engine-harness.js';
-import { builtInCatalog } from '../support/examples.js';
+import { OUTPUTS, domainRequest, useEngineHarness, type EngineHarness } from '../support/engine-harness.js';
 
 const ENV = 'dev-secret';
 const PASSWORD = 'Pw-4-engine-twin-test';
@@ -67,90 +66,81 @@ const cases: Array<[string, SecretCase]> = [
 ];
 
 describe('Engine on the twins: the parameter Secret of a committed step', () => {
-  let h: EngineHarness;
-  beforeAll(async () => {
-    await builtInCatalog(); // loaded once per file, not in the first case's time
-  });
-  beforeEach(async () => {
-    h = await EngineHarness.start();
-  });
-  afterEach(async () => {
-    await h.stop();
-  });
+  const h = useEngineHarness();
 
   it.each(cases)('%s', async (_, { breakIt, message, repair }) => {
     // GIVEN a Ready environment whose database reads its password from dev-secret-db-params
-    await h.create(request());
-    await h.bringUp(ENV, OUTPUTS);
-    const original = (await h.cluster.get(secret(h)))!.data as Record<string, string>;
+    await h().create(request());
+    await h().bringUp(ENV, OUTPUTS);
+    const original = (await h().cluster.get(secret(h())))!.data as Record<string, string>;
     expect(Object.keys(original).sort()).toEqual(['masterPassword', TFVARS]);
-    const commits = () => [...h.commits('platform'), ...h.commits('apps')].map((c) => c.sha);
+    const commits = () => [...h().commits('platform'), ...h().commits('apps')].map((c) => c.sha);
     const before = commits();
     const phases: string[] = [];
-    h.engine.on('status', (name, status) => {
+    h().engine.on('status', (name, status) => {
       if (name === ENV) phases.push(status.phase);
     });
 
     // WHEN the Secret is broken, and a minute passes
-    await breakIt(h);
-    await h.settle();
-    await h.advance(60_000);
+    await breakIt(h());
+    await h().settle();
+    await h().advance(60_000);
 
     if (message) {
       // THEN db is Failed with the remedy, the rest stays Ready, and nothing is committed
-      const status = h.status(ENV);
+      const status = h().status(ENV);
       expect(status?.phase).toBe('Failed');
       expect(status?.failed).toMatchObject({ instance: 'db', part: 'infra', reason: 'SecretNotFound' });
       expect(status?.failed?.message).toMatch(message);
       expect(JSON.stringify(status)).not.toContain(PASSWORD);
-      expect(h.steps(ENV)).toEqual([
+      expect(h().steps(ENV)).toEqual([
         'db/infra: Failed SecretNotFound',
         'monitoring/apps: Ready Healthy',
         'app/apps: Ready Healthy',
       ]);
     } else {
       // THEN envcat wrote it again at once: the environment never left Ready
-      expect(h.status(ENV)?.phase).toBe('Ready');
+      expect(h().status(ENV)?.phase).toBe('Ready');
       expect(phases.filter((p) => p !== 'Ready')).toEqual([]);
     }
     expect(commits()).toEqual(before);
 
     // WHEN the user brings it back THEN the environment is Ready, the Secret whole again
-    await repair(h);
-    await h.settle();
-    expect(h.status(ENV)?.phase).toBe('Ready');
-    expect((await h.cluster.get(secret(h)))!.data).toEqual(original);
+    await repair(h());
+    await h().settle();
+    expect(h().status(ENV)?.phase).toBe('Ready');
+    expect((await h().cluster.get(secret(h())))!.data).toEqual(original);
     expect(commits()).toEqual(before);
   });
 
   it('fails an apps step whose Helm chart reads a parameter Secret that is gone, until it is back', async () => {
     // GIVEN a Ready environment whose monitoring (a Helm chart) reads its API key from
     // dev-secret-monitoring-params, which the API wrote and nothing derives from
-    await h.create(request());
-    await h.bringUp(ENV, OUTPUTS);
-    const monitoring = h.parameterSecretRef(ENV, 'monitoring');
-    const original = (await h.cluster.get(monitoring))!.data as Record<string, string>;
+    await h().create(request());
+    await h().bringUp(ENV, OUTPUTS);
+    const monitoring = h().parameterSecretRef(ENV, 'monitoring');
+    const original = (await h().cluster.get(monitoring))!.data as Record<string, string>;
     expect(Object.keys(original)).toEqual(['api-key']);
 
     // WHEN that Secret is deleted
-    await h.cluster.delete(monitoring);
-    await h.settle();
+    await h().cluster.delete(monitoring);
+    await h().settle();
 
     // THEN monitoring is Failed with the remedy, and nothing is written back or committed
-    expect(h.steps(ENV)).toEqual([
+    expect(h().steps(ENV)).toEqual([
       'db/infra: Ready Available',
       'monitoring/apps: Failed SecretNotFound',
       'app/apps: Ready Healthy',
     ]);
-    expect(h.status(ENV)?.failed?.message).toMatch(
+    expect(h().status(ENV)?.failed?.message).toMatch(
       new RegExp(
         `^Secret ${ENV}/${ENV}-monitoring-params, which holds the secret parameters of instance monitoring, is gone`,
       ),
     );
-    expect(await h.cluster.get(monitoring)).toBeUndefined();
+    expect(await h().cluster.get(monitoring)).toBeUndefined();
 
     // WHEN the user brings it back THEN the environment is Ready again
-    await h.cluster.create({
+    await h().cluster.create({
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: {
@@ -165,7 +155,7 @@ describe('Engine on the twins: the parameter Secret of a committed step', () => 
       type: 'Opaque',
       data: original,
     });
-    await h.settle();
-    expect(h.status(ENV)?.phase).toBe('Ready');
+    await h().settle();
+    expect(h().status(ENV)?.phase).toBe('Ready');
   });
 });

@@ -547,6 +547,29 @@ export class EngineHarness {
   }
 }
 
+/**
+ * Registers the hooks of a describe block on the twins: the built-in catalog loaded once per file
+ * (not in the first case's time), a fresh harness per test, stopped after it. Returns the current
+ * test's harness; call it inside a test or a hook, not while the block is being declared.
+ */
+export function useEngineHarness(options: EngineHarnessOptions = {}): () => EngineHarness {
+  let harness: EngineHarness | undefined;
+  beforeAll(async () => {
+    await builtInCatalog();
+  });
+  beforeEach(async () => {
+    harness = await EngineHarness.start(options);
+  });
+  afterEach(async () => {
+    await harness?.stop();
+    harness = undefined;
+  });
+  return () => {
+    if (!harness) throw new Error('useEngineHarness(): the harness exists only while a test runs');
+    return harness;
+  };
+}
+
 // ---- requests the tests make
 
 /**
