@@ -40,6 +40,7 @@ import { Engine, type EnvironmentStatusView } from '../../src/engine/engine.js';
 import { EnvironmentService } from '../../src/engine/service.js';
 import type { RepoName } from '../../src/gitops/types.js';
 import { FakeClock } from '../engine/fake-clock.js';
+import { threeInstanceRequest } from '../bench/requests.js';
 import { builtInCatalog, TEST_RENDER_OPTIONS } from './examples.js';
 import { MemoryClusterClient } from './memory-cluster-client.js';
 import { MemoryGitOpsRepo } from './memory-gitops-repo.js';
@@ -573,38 +574,14 @@ export function useEngineHarness(options: EngineHarnessOptions = {}): () => Engi
 // ---- requests the tests make
 
 /**
- * The domain example (catalogs/sample-app/examples/dev-feature-auth.yaml) under another name:
- * wave 1 the database (rds-postgres), wave 2 monitoring (datadog-agent, Helm, a secret apiKey)
- * and app (sample-app manifests, `databaseEndpoint: {fromOutput: db.endpoint}`); ttl 24h.
+ * The domain example under another name (the benchmarks' three-instance request, without its
+ * description): wave 1 the database (rds-postgres), wave 2 monitoring (datadog-agent, Helm, a
+ * secret apiKey) and app (sample-app manifests, `databaseEndpoint: {fromOutput: db.endpoint}`); ttl 24h.
  */
 export function domainRequest(name: string): JsonValue {
-  return {
-    apiVersion: 'envcat.io/v1alpha1',
-    kind: 'Environment',
-    metadata: { name },
-    spec: {
-      namespace: name,
-      type: 'pre-release',
-      ttl: '24h',
-      catalogs: [
-        {
-          name: 'db',
-          entry: 'rds-postgres@^1',
-          parameters: { databaseName: 'feature_auth_db', allocatedStorage: 20 },
-        },
-        {
-          name: 'monitoring',
-          entry: 'datadog-agent',
-          parameters: { clusterName: name, apiKey: '0123456789abcdef0123456789abcdef' },
-        },
-        {
-          name: 'app',
-          entry: 'sample-app',
-          parameters: { replicas: 2, databaseEndpoint: { fromOutput: 'db.endpoint' } },
-        },
-      ],
-    },
-  };
+  const request = threeInstanceRequest(name);
+  delete request.spec.description;
+  return request as unknown as JsonValue;
 }
 
 /**
