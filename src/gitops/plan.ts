@@ -14,6 +14,10 @@ export type ObjectFormat = 'sha1' | 'sha256';
 export const FILE_MODE = '100644';
 /** A symbolic link: never followed, never read as a file. */
 export const SYMLINK_MODE = '120000';
+/** A submodule (a commit in the tree). */
+export const SUBMODULE_MODE = '160000';
+/** A directory, as `git ls-tree` prints it. */
+export const TREE_MODE = '040000';
 
 export interface TreeEntry {
   mode: string;

@@ -627,6 +627,29 @@ describe('readTree and log', () => {
     );
   });
 
+  it('follows another writer head by head, each tree as git lists it, however deep or wide the change', async () => {
+    const { repo: writer, bare, workdir } = await setup();
+    const reader = new GitRepo({ name: 'platform', url: bare, workdir: `${workdir}-reader` });
+    const steps: FileChange[] = [
+      change({ 'a/b/c/d.yaml': 'd\n', 'a/b/e.yaml': 'e\n', 'a b/ü.yaml': 'ü\n', 'z.yaml': 'z\n' }),
+      change({ 'a/b/c/d.yaml': 'd2\n', 'a/new/deep/f.yaml': 'f\n' }),
+      change({}, ['a/b/']),
+      change({ 'a/b': 'now a file\n', 'y/x.yaml': 'e\n' }),
+      change({ 'a/b/c/d.yaml': 'back\n' }, ['a/b']),
+      change({}, ['a/', 'a b/', 'y/']),
+    ];
+    for (const step of steps) {
+      await writer.commit(step);
+      expect(await reader.sync()).toBe((await git(sandbox, bare, 'rev-parse', 'main')).trim());
+      const files = await reader.readTree('');
+      const listing = await git(sandbox, bare, 'ls-tree', '-r', '-z', '--name-only', 'main');
+      const expected = listing.split('\0').filter((path) => path !== '');
+      expect([...files.keys()]).toEqual(expected);
+      for (const path of expected) expect(files.get(path)).toBe(await remoteFile(sandbox, bare, path));
+    }
+    expect([...(await reader.readTree('')).keys()]).toEqual(['z.yaml']);
+  });
+
   it('is empty for a repository without commits, and for a fresh instance it syncs first', async () => {
     const { repo, bare, workdir } = await setup();
     expect(await repo.readTree('')).toEqual(new Map());
