@@ -31,7 +31,7 @@ import { BlobCache } from './blob-cache.js';
 import { CatFileSession, parseTreeObject, type GitObject, type TreeObjectEntry } from './cat-file.js';
 import { commitCommand, FastImportSession } from './fast-import.js';
 import { baseGitEnv, GitCommandError, runGit } from './git.js';
-import { parseLog, parseRemoteHead, pushRejection } from './git-output.js';
+import { parseCommitObject, parseLog, parseRemoteHead, pushRejection } from './git-output.js';
 import { GroupCommit } from './group-commit.js';
 import { RepoLock } from './lock.js';
 import { cloneProblem, removeCloneLocks } from './clone.js';
@@ -580,11 +580,36 @@ export class GitRepo implements GitOpsRepo {
     };
   }
 
-  /** The commit of `plan` on `base`, written and published: pushed, or imported straight into the local remote. */
-  private async publish(base: Tree, plan: Plan): Promise<{ sha: string; pushed: PushOutcome }> {
-    if (this.direct) return this.writeCommit(base, plan, `refs/heads/${this.branch}`);
-    const { sha } = await this.writeCommit(base, plan, 'refs/envcat/commit');
-    return { sha, pushed: await this.push(sha) };
+  /**
+   * The commit of `plan` on `base`, written and published: pushed, or imported straight into the
+   * local remote; once published, as `log` lists it.
+   */
+  private async publish(
+    base: Tree,
+    plan: Plan,
+  ): Promise<{ sha: string; pushed: PushOutcome; commit?: CommitInfo }> {
+    const written = this.direct
+      ? await this.writeCommit(base, plan, `refs/heads/${this.branch}`)
+      : await this.writeCommit(base, plan, 'refs/envcat/commit');
+    const { sha } = written;
+    const pushed = this.direct ? written.pushed : await this.push(sha);
+    if (!pushed.ok) return { sha, pushed };
+    const commit = await this.describeCommit(sha);
+    return { sha, pushed, ...(commit ? { commit } : {}) };
+  }
+
+  /**
+   * The commit as `log` lists it, read back from git (its date is the one fast-import gave it).
+   * It is published already: a failure to read it only leaves it undescribed.
+   */
+  private async describeCommit(sha: string): Promise<CommitInfo | undefined> {
+    try {
+      const [object] = await this.objects([sha]);
+      return object?.type === 'commit' ? parseCommitObject(sha, object.content.toString('utf8')) : undefined;
+    } catch (error) {
+      this.logger.warn({ repo: this.name, sha, err: String(error) }, 'could not read back the commit made');
+      return undefined;
+    }
   }
 
   /**

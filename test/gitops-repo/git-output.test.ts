@@ -3,7 +3,7 @@
  * git's exact format) and the fast-import text of a commit.
  */
 import { commitCommand } from '../../src/gitops/fast-import.js';
-import { parseLog, parseRemoteHead, pushRejection } from '../../src/gitops/git-output.js';
+import { parseCommitObject, parseLog, parseRemoteHead, pushRejection } from '../../src/gitops/git-output.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -25,6 +25,27 @@ describe('parseLog (log -z --format=%H%n%aI%n%an <%ae>%n%B)', () => {
   });
   it('is empty when no commit touched the path', () => {
     expect(parseLog('')).toEqual([]);
+  });
+});
+
+describe('parseCommitObject (cat-file of a commit)', () => {
+  it.each<[string, string, string]>([
+    ['UTC', '+0000', '2024-12-31T23:59:59+00:00'],
+    ['east of it', '+0530', '2025-01-01T05:29:59+05:30'],
+    ['west of it', '-0800', '2024-12-31T15:59:59-08:00'],
+  ])('gives the author date %s as %%aI prints it, and the message as parseLog does', (_case, zone, date) => {
+    const object =
+      `tree ${B}\nparent ${A}\nauthor envcat bot <bot@envcat.test> 1735689599 ${zone}\n` +
+      `committer other <o@x.test> 1 +0000\n\nsubject\n\nbody\n\n`;
+    expect(parseCommitObject(A, object)).toEqual({
+      sha: A,
+      date,
+      author: 'envcat bot <bot@envcat.test>',
+      message: 'subject\n\nbody',
+    });
+  });
+  it('is undefined for an object without an author', () => {
+    expect(parseCommitObject(A, `tree ${B}\n\nmessage\n`)).toBeUndefined();
   });
 });
 
