@@ -17,7 +17,7 @@ import {
   type ResolvedEnvironment,
   type Step,
 } from '../core/index.js';
-import type { CommitResult, GitOpsRepo, RepoName } from '../gitops/types.js';
+import type { CommitInfo, CommitResult, GitOpsRepo, RepoName } from '../gitops/types.js';
 import { NamespaceClaims } from './namespace-claims.js';
 import { RepoTree } from './repo-tree.js';
 
@@ -52,10 +52,8 @@ export class RepoView {
   private claims = new NamespaceClaims();
   /** A number per environment that changes whenever any of its files in either repo does. */
   private readonly fileVersions = new Map<string, number>();
-  private readonly history = new Map<
-    string,
-    { version: number; limit: number; commits: Promise<EnvironmentCommit[]> }
-  >();
+  /** Each environment's history as `log` listed it per repo (newest first), and the file version it is of. */
+  private readonly history = new Map<string, History>();
   private fileVersionCount = 0;
 
   constructor(private readonly options: RepoViewOptions) {}
@@ -133,44 +131,78 @@ export class RepoView {
 
   /**
    * The commits that touched an environment, newest first, in both repos. Every GET of an
-   * environment shows them, so they are read from Git (two `git log`s) only when the environment's
-   * files changed since the last read, and concurrent readers share one read.
+   * environment shows them, so they are read from Git (two `git log`s) once, and concurrent
+   * readers share one read; a commit this process makes is added as it is noted (see
+   * extendHistories), and only a change of its files it cannot account for reads them again.
    */
-  commits(name: string, limit = 50): Promise<EnvironmentCommit[]> {
+  async commits(name: string, limit = 50): Promise<EnvironmentCommit[]> {
     const version = this.fileVersion(name);
-    const cached = this.history.get(name);
-    if (cached && cached.version === version && cached.limit === limit) return cached.commits;
-    const commits = this.readCommits(name, limit);
-    this.history.set(name, { version, limit, commits });
-    // A failed read is not kept: the next caller tries again.
-    commits.catch(() => {
-      if (this.history.get(name)?.commits === commits) this.history.delete(name);
+    let cached = this.history.get(name);
+    if (!cached || cached.version !== version || cached.limit !== limit) {
+      const prefix = environmentPrefix(name);
+      const read = Promise.all([
+        this.options.platform.log(prefix, { limit }),
+        this.options.apps.log(prefix, { limit }),
+      ]).then(([platform, apps]) => ({ platform, apps }));
+      cached = this.keepHistory(name, { version, limit, lists: read });
+    }
+    const { platform, apps } = await cached.lists;
+    const about = (repo: RepoName) => (c: CommitInfo) => ({
+      repo,
+      sha: c.sha,
+      message: messageAbout(name, c.message),
+      date: c.date,
     });
-    return commits;
-  }
-
-  private async readCommits(name: string, limit: number): Promise<EnvironmentCommit[]> {
-    const prefix = environmentPrefix(name);
-    const [platform, apps] = await Promise.all([
-      this.options.platform.log(prefix, { limit }),
-      this.options.apps.log(prefix, { limit }),
-    ]);
-    return [
-      ...platform.map((c) => ({
-        repo: 'platform' as const,
-        sha: c.sha,
-        message: messageAbout(name, c.message),
-        date: c.date,
-      })),
-      ...apps.map((c) => ({
-        repo: 'apps' as const,
-        sha: c.sha,
-        message: messageAbout(name, c.message),
-        date: c.date,
-      })),
-    ]
+    return [...platform.map(about('platform')), ...apps.map(about('apps'))]
       .sort((a, b) => b.date.localeCompare(a.date))
       .slice(0, limit);
+  }
+
+  /** Keeps a history (a failed read is not kept: the next caller tries again). */
+  private keepHistory(name: string, history: History): History {
+    this.history.set(name, history);
+    history.lists.catch(() => {
+      if (this.history.get(name) === history) this.history.delete(name);
+    });
+    return history;
+  }
+
+  /**
+   * The histories of the environments a change set of this process named, which were up to date
+   * before it (`current`), stay so: the commit it made is put first in its repo's list where it
+   * changed a file of theirs, as `git log` would list it. Without the commit (none was made, or it
+   * could not be read back) or after someone else's commit, they are read again when next asked.
+   */
+  private extendHistories(
+    repo: RepoName,
+    current: readonly string[],
+    result: CommitResult,
+    ours: boolean,
+  ): void {
+    const made = result.commit;
+    if (!ours || (result.changed && (!made || result.base === undefined))) return;
+    const entry = made && { sha: made.sha, message: made.message, date: made.date, author: made.author };
+    for (const name of current) {
+      const cached = this.history.get(name)!;
+      const prefix = environmentPrefix(name);
+      const touched = made?.paths.some((path) => path.startsWith(prefix) || `${path}/` === prefix);
+      const lists =
+        entry && touched
+          ? cached.lists.then((lists) =>
+              lists[repo].some((c) => c.sha === entry.sha)
+                ? lists
+                : { ...lists, [repo]: [entry, ...lists[repo]].slice(0, cached.limit) },
+            )
+          : cached.lists;
+      this.keepHistory(name, { version: this.fileVersion(name), limit: cached.limit, lists });
+    }
+  }
+
+  /** The environments of a change whose history is up to date now. */
+  private currentHistories(change: ChangeToTree): string[] {
+    return [...environmentNames([...change.remove, ...change.write.map((f) => f.path)])].filter(
+      (name) => this.history.get(name)?.version === this.fileVersion(name),
+    );
   }
 
   /**
@@ -220,13 +252,16 @@ export class RepoView {
    * committed, and the next poll reads the repo again.
    */
   noteOwnCommit(repo: RepoName, change: ChangeToTree, result: CommitResult): boolean {
+    const current = this.currentHistories(change);
     this.apply(repo, change);
     if (repo === 'apps') this.options.onAppsHead(result.sha);
     if (!result.changed) {
-      if (result.sha !== this.heads[repo]) this.reloadNeeded[repo] = true;
+      const ours = result.sha === this.heads[repo];
+      if (!ours) this.reloadNeeded[repo] = true;
+      this.extendHistories(repo, current, result, ours);
       return false;
     }
-    this.advanceHead(repo, result);
+    this.extendHistories(repo, current, result, this.advanceHead(repo, result));
     return true;
   }
 
@@ -235,8 +270,9 @@ export class RepoView {
    * fetch. Returns the environments it touched.
    */
   noteCommit(repo: RepoName, change: ChangeToTree, result: CommitResult): Set<string> {
+    const current = this.currentHistories(change);
     this.apply(repo, change);
-    this.advanceHead(repo, result);
+    this.extendHistories(repo, current, result, this.advanceHead(repo, result));
     if (repo === 'apps') this.options.onAppsHead(result.sha);
     return environmentNames([...change.remove, ...change.write.map((f) => f.path)]);
   }
@@ -251,15 +287,16 @@ export class RepoView {
    * Moves the known head to a commit this process made, when the tree in memory is that commit's:
    * the commit was made on the head the tree was read at (or another change of the same grouped
    * commit moved it there already). Otherwise someone else committed in between, and the next Git
-   * poll reads the whole tree again rather than miss their change.
+   * poll reads the whole tree again rather than miss their change; false then.
    */
-  private advanceHead(repo: RepoName, result: CommitResult): void {
-    if (result.sha === this.heads[repo]) return;
+  private advanceHead(repo: RepoName, result: CommitResult): boolean {
+    if (result.sha === this.heads[repo]) return true;
     if (result.base !== undefined && result.base !== this.heads[repo]) {
       this.reloadNeeded[repo] = true;
-      return;
+      return false;
     }
     this.heads[repo] = result.sha;
+    return true;
   }
 
   private apply(repo: RepoName, change: ChangeToTree): void {
@@ -268,6 +305,12 @@ export class RepoView {
       this.fileVersions.set(name, ++this.fileVersionCount);
     applyChange(this.trees[repo], this.claims, repo, change);
   }
+}
+
+interface History {
+  version: number;
+  limit: number;
+  lists: Promise<Record<RepoName, CommitInfo[]>>;
 }
 
 /** A change to a repo as the engine keeps it: namespace claims apart, the rest in the tree. */

@@ -51,6 +51,15 @@ export interface Actor {
 
 export class EnvironmentService {
   private readonly log: Logger;
+  /**
+   * Each environment's file as last parsed, by name: every GET, every list (all of them) and every
+   * create (the namespaces of all the others) reads it, and parsing the YAML each time made a burst
+   * of creates quadratic. Frozen: callers that change a document parse their own copy.
+   */
+  private readonly documents = new Map<
+    string,
+    { source: string; document: EnvironmentDocument | undefined }
+  >();
 
   constructor(
     private readonly options: {
@@ -65,6 +74,7 @@ export class EnvironmentService {
     },
   ) {
     this.log = options.logger.child({ component: 'service' });
+    options.engine.on('deleted', (name) => this.documents.delete(name));
   }
 
   /**
@@ -159,7 +169,7 @@ export class EnvironmentService {
     const status = this.options.engine.status(name);
     if (source === undefined && !status)
       throw new NotFoundError(`no environment named "${name}"`, { path: '/metadata/name' });
-    const document = parseDocument(source) ?? {
+    const document = this.document(name, source) ?? {
       apiVersion: 'envcat.io/v1alpha1',
       kind: 'Environment',
       metadata: { name },
@@ -173,7 +183,7 @@ export class EnvironmentService {
   list(): EnvironmentSummary[] {
     const engine = this.options.engine;
     return engine.knownEnvironments().map((name) => {
-      const document = parseDocument(engine.environmentSource(name));
+      const document = this.document(name, engine.environmentSource(name));
       const spec = (document?.spec ?? {}) as Record<string, JsonValue>;
       const status = engine.status(name);
       const createdAt = engine.createdAtOf(name);
@@ -287,9 +297,23 @@ export class EnvironmentService {
   }
 
   private peekNamespace(name: string): string | undefined {
-    const document = parseDocument(this.options.engine.environmentSource(name));
+    const document = this.document(name, this.options.engine.environmentSource(name));
     const namespace = (document?.spec as { namespace?: unknown } | undefined)?.namespace;
     return typeof namespace === 'string' ? namespace : name;
+  }
+
+  /** The environment file parsed (see `documents`): shared and frozen, not to be changed. */
+  private document(name: string, source: string | undefined): EnvironmentDocument | undefined {
+    if (source === undefined) {
+      this.documents.delete(name);
+      return undefined;
+    }
+    const cached = this.documents.get(name);
+    if (cached?.source === source) return cached.document;
+    const document = parseDocument(source);
+    if (document) deepFreeze(document);
+    this.documents.set(name, { source, document });
+    return document;
   }
 
   /** The ConflictError of a lost race, told as the early check would have told it. */
@@ -537,7 +561,10 @@ function namespaceTaken(namespace: string, input: unknown): ConflictError {
 }
 
 /** The request as committed: the view without its status. */
-function parseDocument(source: string | undefined): Omit<EnvironmentRecord, 'status'> | undefined {
+type EnvironmentDocument = Omit<EnvironmentRecord, 'status'>;
+
+/** The request as committed (a fresh object the caller may change). */
+function parseDocument(source: string | undefined): EnvironmentDocument | undefined {
   if (source === undefined) return undefined;
   try {
     const document = parseYamlDocument(source);
@@ -552,6 +579,12 @@ function parseDocument(source: string | undefined): Omit<EnvironmentRecord, 'sta
     // An unparseable file is reported as the environment's Invalid status; here there is nothing to show.
   }
   return undefined;
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
 }
 
 function statusView(

@@ -19,7 +19,7 @@ import {
   type Tree,
 } from './plan.js';
 import { retryDelay, sleep, type RetryPolicy } from './retry.js';
-import type { FileChange, RepoName } from './types.js';
+import type { CommitInfo, FileChange, RepoName } from './types.js';
 
 export type PushOutcome = { ok: true } | { ok: false; reason: string };
 
@@ -35,8 +35,11 @@ export interface CommitTarget {
   cachedBase(): Tree | undefined;
   /** Fetches, and loads the tree of the branch head. */
   refresh(): Promise<Tree>;
-  /** Writes the commit of `plan` on `base` and moves the branch to it unless the branch moved since `base`. */
-  publish(base: Tree, plan: Plan): Promise<{ sha: string; pushed: PushOutcome }>;
+  /**
+   * Writes the commit of `plan` on `base` and moves the branch to it unless the branch moved since
+   * `base`; once moved, the commit as `log` lists it, if the target can tell.
+   */
+  publish(base: Tree, plan: Plan): Promise<{ sha: string; pushed: PushOutcome; commit?: CommitInfo }>;
   /** The branch now points at `tree.head`, which holds `changes` change sets. */
   published(options: { tree: Tree; attempts: number; changes: number }): Promise<void>;
   /** After a rejection, before waiting to try again. */
@@ -61,12 +64,13 @@ export async function commitWithRetry(
     base = await target.refresh();
     current = plan(base);
   }
-  const finish = (attempts: number, sha: string) => outcomesOf({ plan: current, base, sha, attempts });
+  const finish = (attempts: number, sha: string, commit?: CommitInfo) =>
+    outcomesOf({ plan: current, base, sha, attempts, ...(commit ? { commit } : {}) });
   if (current.changed.size === 0) {
     logger.debug({ ...logFields, sha: base.head }, 'nothing to commit');
     return finish(0, base.head);
   }
-  let { sha, pushed } = await target.publish(base, current);
+  let { sha, pushed, commit } = await target.publish(base, current);
   for (let attempt = 1; ; attempt++) {
     if (pushed.ok) {
       await target.published({
@@ -74,7 +78,7 @@ export async function commitWithRetry(
         attempts: attempt,
         changes: current.effective.filter(Boolean).length,
       });
-      return finish(attempt, sha);
+      return finish(attempt, sha, commit);
     }
     if (attempt >= target.retry.attempts) {
       logger.error(
@@ -99,6 +103,6 @@ export async function commitWithRetry(
       );
       return finish(attempt, base.head);
     }
-    ({ sha, pushed } = await target.publish(base, current));
+    ({ sha, pushed, commit } = await target.publish(base, current));
   }
 }

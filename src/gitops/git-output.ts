@@ -1,27 +1,5 @@
 /** What GitRepo makes of git's output: pure parsers, one per command whose answer it reads. */
-import { ExternalError } from '../core/index.js';
-import { SHA } from './checks.js';
-import type { CommitInfo, RepoName } from './types.js';
-
-export interface ListedEntry {
-  mode: string;
-  /** `blob` for files and symbolic links, `commit` for a submodule. */
-  type: string;
-  id: string;
-  path: string;
-}
-
-/** `git ls-tree -r -z`: one entry per blob (or submodule), by its full path. */
-export function parseTreeListing(listing: string): ListedEntry[] {
-  const entries: ListedEntry[] = [];
-  for (const entry of listing.split('\0')) {
-    if (entry === '') continue;
-    const tab = entry.indexOf('\t');
-    const [mode, type, id] = entry.slice(0, tab).split(' ');
-    entries.push({ mode: mode!, type: type!, id: id!, path: entry.slice(tab + 1) });
-  }
-  return entries;
-}
+import type { CommitInfo } from './types.js';
 
 /** `git log -z --format=%H%n%aI%n%an <%ae>%n%B`, newest first as git lists them. */
 export function parseLog(output: string): CommitInfo[] {
@@ -34,42 +12,27 @@ export function parseLog(output: string): CommitInfo[] {
     });
 }
 
-/** `git cat-file --batch-check=%(objectname)`: the id on each spec's line, undefined where git said `missing`. */
-export function parseObjectIds(output: string, count: number): Array<string | undefined> {
-  const lines = output.split('\n');
-  return Array.from({ length: count }, (_, index) => {
-    const line = lines[index] ?? '';
-    return SHA.test(line) ? line : undefined;
-  });
-}
-
 /**
- * `git cat-file --batch` of the blobs `shas`: their contents by id. Anything but a blob, or a blob
- * that is not in the answer, is an ExternalError.
+ * A commit object as `cat-file` gives it: its sha, message, author and author date as `git log
+ * -z --format=%H%n%aI%n%an <%ae>%n%B` and parseLog give them; undefined when it is not one.
  */
-export function parseBlobBatch(options: {
-  output: Buffer;
-  shas: readonly string[];
-  repo: RepoName;
-}): Map<string, string> {
-  const { output, shas, repo } = options;
-  const contents = new Map<string, string>();
-  let offset = 0;
-  while (offset < output.length) {
-    const newline = output.indexOf(0x0a, offset);
-    if (newline < 0) break;
-    const [sha, type, size] = output.toString('utf8', offset, newline).split(' ');
-    if (type !== 'blob' || size === undefined) {
-      throw new ExternalError(`${repo} repo: git cat-file returned '${type ?? ''}' for ${sha ?? '?'}`);
-    }
-    const start = newline + 1;
-    const end = start + Number(size);
-    contents.set(sha!, output.toString('utf8', start, end));
-    offset = end + 1;
-  }
-  const missing = shas.find((sha) => !contents.has(sha));
-  if (missing) throw new ExternalError(`${repo} repo: object ${missing} could not be read`);
-  return contents;
+export function parseCommitObject(sha: string, content: string): CommitInfo | undefined {
+  const end = content.indexOf('\n\n');
+  const headers = (end < 0 ? content : content.slice(0, end)).split('\n');
+  const author = headers
+    .map((line) => /^author (.*) <(.*)> (\d+) ([+-])(\d\d)(\d\d)$/.exec(line))
+    .find((match) => match !== null);
+  if (!author) return undefined;
+  const [, name, email, seconds, sign, hours, minutes] = author;
+  const offset = (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes));
+  // The author's wall-clock time, then its offset (strict ISO 8601, as %aI prints it).
+  const local = new Date((Number(seconds) + offset * 60) * 1000).toISOString().slice(0, 19);
+  return {
+    sha,
+    date: `${local}${sign}${hours}:${minutes}`,
+    author: `${name} <${email}>`,
+    message: end < 0 ? '' : content.slice(end + 2).trimEnd(),
+  };
 }
 
 /** `git ls-remote <remote> refs/heads/<branch>`: the branch head, undefined when there is no such branch. */

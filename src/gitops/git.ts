@@ -121,18 +121,6 @@ export async function runGit(
   }
 }
 
-/** Runs `git cat-file <args>` and returns its stdout as bytes. */
-export async function runGitBuffer(
-  args: string[],
-  options: GitRunOptions & { base: Record<string, string> },
-): Promise<Buffer> {
-  try {
-    return await client(options, 'cat-file').binaryCatFile(args);
-  } catch (error) {
-    throw asGitError(error, 'cat-file', options.secrets ?? []);
-  }
-}
-
 /** The subcommand of an argument list (after the `-c k=v` and `--flag` global options). */
 export function subcommand(args: readonly string[]): string {
   for (let i = 0; i < args.length; i++) {

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConflictError, pointer, type EnvcatError } from '../core/index.js';
-import type { CommitResult, FileChange, RepoName } from './types.js';
+import type { CommitInfo, CommitResult, FileChange, RepoName } from './types.js';
 
 export type ObjectFormat = 'sha1' | 'sha256';
 
@@ -14,6 +14,10 @@ export type ObjectFormat = 'sha1' | 'sha256';
 export const FILE_MODE = '100644';
 /** A symbolic link: never followed, never read as a file. */
 export const SYMLINK_MODE = '120000';
+/** A submodule (a commit in the tree). */
+export const SUBMODULE_MODE = '160000';
+/** A directory, as `git ls-tree` prints it. */
+export const TREE_MODE = '040000';
 
 export interface TreeEntry {
   mode: string;
@@ -175,15 +179,25 @@ function refusal(options: {
 /**
  * What each caller of a batch learns once its plan is settled: the refused ones their error, the
  * others whether they changed anything, the commit that holds the batch (`sha`) and the head it
- * was applied on (`base`).
+ * was applied on (`base`); the ones that changed something also the commit as `log` lists it, when
+ * `commit` says so (with the paths of the plan).
  */
-export function outcomesOf(options: { plan: Plan; base: Tree; sha: string; attempts: number }): Outcome[] {
-  const { plan, base, sha, attempts } = options;
+export function outcomesOf(options: {
+  plan: Plan;
+  base: Tree;
+  sha: string;
+  attempts: number;
+  commit?: CommitInfo;
+}): Outcome[] {
+  const { plan, base, sha, attempts, commit } = options;
+  const made = commit && { ...commit, paths: [...plan.changed] };
   return plan.changes.map((_, index) => {
     const refused = plan.refused[index];
-    return refused
-      ? { error: refused }
-      : { result: { changed: plan.effective[index]!, sha, attempts, base: base.head } };
+    if (refused) return { error: refused };
+    const changed = plan.effective[index]!;
+    return {
+      result: { changed, sha, attempts, base: base.head, ...(changed && made ? { commit: made } : {}) },
+    };
   });
 }
 

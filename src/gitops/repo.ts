@@ -1,9 +1,12 @@
 /**
  * GitRepo, the GitOpsRepo adapter for one remote (ARCHITECTURE.md, The ports). It runs the git CLI: one-shot
- * commands (fetch, push, ls-tree, cat-file, log, …) through simple-git (git.ts), and every commit
- * through one long-running `git fast-import` it spawns itself (fast-import.ts). What a commit does
- * to the tree is decided in memory, without git (plan.ts), and the compare-and-swap loop around it
- * is commit-loop.ts; this file only reads and writes git.
+ * commands (fetch, push, log, …) through simple-git (git.ts), every commit through one
+ * long-running `git fast-import` (fast-import.ts) and every read of objects (heads, blobs, trees)
+ * through one long-running `git cat-file --batch` (cat-file.ts), both spawned by itself. The files
+ * of the head are kept in memory (paths and blob ids, and recently read contents by blob id), so
+ * reading a tree needs git only for blobs not read before. What a commit does to the tree is
+ * decided in memory, without git (plan.ts), and the compare-and-swap loop around it is
+ * commit-loop.ts; this file only reads and writes git.
  *
  * Every public method runs under a per-instance lock, because the working clone is shared state.
  * Two instances (two engine replicas) must use different workdirs; they race only through push,
@@ -24,16 +27,11 @@ import { ConflictError, EnvcatError, ExternalError, NotFoundError } from '../cor
 import { directlyWritable } from './bare.js';
 import { checkAncestry, checkChange, checkLogLimit, checkObjectSpecs, checkPrefix } from './checks.js';
 import { commitWithRetry, type CommitTarget, type PushOutcome } from './commit-loop.js';
+import { BlobCache } from './blob-cache.js';
+import { CatFileSession, parseTreeObject, type GitObject, type TreeObjectEntry } from './cat-file.js';
 import { commitCommand, FastImportSession } from './fast-import.js';
-import { baseGitEnv, GitCommandError, runGit, runGitBuffer } from './git.js';
-import {
-  parseBlobBatch,
-  parseLog,
-  parseObjectIds,
-  parseRemoteHead,
-  parseTreeListing,
-  pushRejection,
-} from './git-output.js';
+import { baseGitEnv, GitCommandError, runGit } from './git.js';
+import { parseCommitObject, parseLog, parseRemoteHead, pushRejection } from './git-output.js';
 import { GroupCommit } from './group-commit.js';
 import { RepoLock } from './lock.js';
 import { cloneProblem, removeCloneLocks } from './clone.js';
@@ -41,7 +39,9 @@ import { releaseAbandonedPacks, removeStaleBranchLock } from './maintenance.js';
 import { gitRepoSettings, type GitOpsLogger, type GitRepoOptions, type GitRepoSettings } from './options.js';
 import {
   planMessage,
+  SUBMODULE_MODE,
   SYMLINK_MODE,
+  TREE_MODE,
   treeOf,
   type ObjectFormat,
   type Outcome,
@@ -62,6 +62,10 @@ const REPACK_EVERY = 50;
 /** A direct writer's fast-import ends after this long without a commit, or after this many commits. */
 const IMPORTER_IDLE_MS = 10_000;
 const IMPORTER_MAX_COMMITS = 1_000;
+/** The cat-file reader ends after this long without a read. */
+const READER_IDLE_MS = 10_000;
+/** Blob contents kept by id, in UTF-16 code units (a little over that in bytes of heap). */
+const BLOB_CACHE_CHARS = 8 * 1024 * 1024;
 
 export class GitRepo implements GitOpsRepo {
   readonly name: RepoName;
@@ -76,6 +80,11 @@ export class GitRepo implements GitOpsRepo {
   private direct = false;
   /** The fast-import kept running between direct commits. */
   private importer: FastImportSession | undefined;
+  /** The cat-file kept running for reads (where git runs: see gitDir). */
+  private reader: CatFileSession | undefined;
+  private readonly blobs = new BlobCache(BLOB_CACHE_CHARS);
+  /** The tree objects of the last tree read from git, by id: a head read next reads only the ones that changed. */
+  private treeObjects = new Map<string, TreeObjectEntry[]>();
   private readonly lock = new RepoLock({ maxConcurrentReads: MAX_CONCURRENT_READS });
   /** Change sets waiting for the next commit (see commit). */
   private readonly group: GroupCommit;
@@ -116,10 +125,10 @@ export class GitRepo implements GitOpsRepo {
     });
   }
 
-  /** Ends the git process kept running between direct commits (the next commit starts another). */
+  /** Ends the git processes kept running between commits and reads (the next one starts another). */
   async close(): Promise<void> {
     await this.exclusive(async () => {
-      await this.importer?.close();
+      await Promise.all([this.importer?.close(), this.reader?.close()]);
     });
   }
 
@@ -150,14 +159,12 @@ export class GitRepo implements GitOpsRepo {
       const head = await this.head();
       const files = new Map<string, string>();
       if (head === undefined) return files;
-      const listing = await this.git(['--literal-pathspecs', 'ls-tree', '-r', '-z', head, '--', ...path]);
+      const tree = this.tree?.head === head ? this.tree : await this.loadTree(head);
       // Symbolic links and submodules are not files envcat reads or writes.
-      const blobs = parseTreeListing(listing).filter(
-        (entry) => entry.type === 'blob' && entry.mode !== SYMLINK_MODE && entry.id,
-      );
+      const blobs = filesUnder(tree, path[0] ?? '');
       if (blobs.length === 0) return files;
-      const contents = await this.readBlobs(blobs.map((blob) => blob.id));
-      for (const blob of blobs) files.set(blob.path, contents.get(blob.id)!);
+      const contents = await this.readBlobs(blobs.map(([, id]) => id));
+      for (const [file, id] of blobs) files.set(file, contents.get(id)!);
       return files;
     });
   }
@@ -190,12 +197,7 @@ export class GitRepo implements GitOpsRepo {
   async objectIds(specs: readonly string[]): Promise<Array<string | undefined>> {
     checkObjectSpecs(specs);
     if (specs.length === 0) return [];
-    const read = async () => {
-      const output = await this.git(['cat-file', '--batch-check=%(objectname)'], {
-        input: `${specs.join('\n')}\n`,
-      });
-      return parseObjectIds(output, specs.length);
-    };
+    const read = async () => (await this.objects(specs)).map((object) => object?.id);
     if (this.publishedReadable() !== undefined) return this.concurrently(read);
     return this.exclusive(async () => {
       await this.head();
@@ -255,6 +257,7 @@ export class GitRepo implements GitOpsRepo {
         this.ready = false;
         this.tree = undefined;
         void this.importer?.close();
+        void this.reader?.close();
         throw this.external(error);
       }
     });
@@ -324,29 +327,48 @@ export class GitRepo implements GitOpsRepo {
     ];
   }
 
+  /** The objects `names` resolve to where git runs, through the long-running reader. */
+  private objects(names: readonly string[]): Promise<Array<GitObject | undefined>> {
+    this.reader ??= new CatFileSession({
+      cwd: this.gitDir(),
+      env: this.baseEnv,
+      gitArgs: this.configArgs(),
+      timeoutMs: this.settings.timeoutMs,
+      idleMs: READER_IDLE_MS,
+    });
+    return this.reader.read(names);
+  }
+
   private async revParse(ref: string): Promise<string | undefined> {
-    try {
-      return (await this.git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
-    } catch (error) {
-      if (error instanceof GitCommandError && error.exitCode === 1) return undefined;
-      throw error;
-    }
+    const [object] = await this.objects([`${ref}^{commit}`]);
+    return object?.type === 'commit' ? object.id : undefined;
   }
 
   private async hasCommits(...shas: string[]): Promise<boolean> {
-    for (const sha of shas) if ((await this.revParse(sha)) === undefined) return false;
-    return true;
+    const objects = await this.objects(shas.map((sha) => `${sha}^{commit}`));
+    return objects.every((object) => object?.type === 'commit');
   }
 
-  private async readBlobs(shas: string[]): Promise<Map<string, string>> {
-    const unique = [...new Set(shas)];
-    const output = await runGitBuffer(['--batch'], {
-      cwd: this.gitDir(),
-      base: this.baseEnv,
-      input: `${unique.join('\n')}\n`,
-      timeoutMs: this.settings.timeoutMs,
+  /** The contents of blobs by id: from the cache, else read (and kept). */
+  private async readBlobs(ids: string[]): Promise<Map<string, string>> {
+    const contents = new Map<string, string>();
+    const wanted: string[] = [];
+    for (const id of new Set(ids)) {
+      const cached = this.blobs.get(id);
+      if (cached === undefined) wanted.push(id);
+      else contents.set(id, cached);
+    }
+    const objects = await this.objects(wanted);
+    wanted.forEach((id, index) => {
+      const object = objects[index];
+      if (!object) throw new ExternalError(`${this.name} repo: object ${id} could not be read`);
+      if (object.type !== 'blob')
+        throw new ExternalError(`${this.name} repo: git cat-file returned '${object.type}' for ${id}`);
+      const text = object.content.toString('utf8');
+      this.blobs.set(id, text);
+      contents.set(id, text);
     });
-    return parseBlobBatch({ output, shas: unique, repo: this.name });
+    return contents;
   }
 
   // ---- the working clone ----
@@ -355,8 +377,9 @@ export class GitRepo implements GitOpsRepo {
   private async prepare(): Promise<void> {
     if (this.ready) return;
     this.direct = false;
-    await this.importer?.close();
+    await Promise.all([this.importer?.close(), this.reader?.close()]);
     this.importer = undefined;
+    this.reader = undefined;
     // What was read may come from the other place git ran in (the local remote or the clone).
     this.synced = false;
     this.publishedHead = undefined;
@@ -458,13 +481,47 @@ export class GitRepo implements GitOpsRepo {
     return remoteHead;
   }
 
+  /**
+   * The files of `head`, from its tree objects: those of the tree read last are known by id
+   * already (objects never change), so after a commit only the few trees on the paths it changed
+   * are read, level by level.
+   */
   private async loadTree(head: string): Promise<Tree> {
     if (!head) return treeOf(head, []);
-    const listing = await this.git(['ls-tree', '-r', '-z', '--full-tree', head]);
-    return treeOf(
-      head,
-      parseTreeListing(listing).map((entry) => [entry.path, { mode: entry.mode, id: entry.id }] as const),
-    );
+    const idBytes = this.objectFormat === 'sha256' ? 32 : 20;
+    const known = this.treeObjects;
+    const trees = new Map<string, TreeObjectEntry[]>();
+    const parse = (object: GitObject | undefined, name: string): TreeObjectEntry[] => {
+      if (object?.type !== 'tree')
+        throw new ExternalError(`${this.name} repo: tree ${name} could not be read`);
+      return parseTreeObject(object.content, idBytes);
+    };
+    const [root] = await this.objects([`${head}^{tree}`]);
+    const rootEntries = parse(root, `${head}^{tree}`);
+    trees.set(root!.id, rootEntries);
+    for (let level = [root!.id]; level.length > 0;) {
+      const below = new Set<string>();
+      for (const id of level)
+        for (const entry of trees.get(id)!)
+          if (entry.mode === TREE_MODE && !trees.has(entry.id)) below.add(entry.id);
+      const unknown = [...below].filter((id) => !known.has(id));
+      const read = await this.objects(unknown);
+      unknown.forEach((id, index) => trees.set(id, parse(read[index], id)));
+      for (const id of below) if (!trees.has(id)) trees.set(id, known.get(id)!);
+      level = [...below];
+    }
+    this.treeObjects = trees;
+    // Depth first in the order git stores entries: the order `git ls-tree -r` lists them in.
+    const files: Array<[string, { mode: string; id: string }]> = [];
+    const walk = (entries: TreeObjectEntry[], dir: string) => {
+      for (const entry of entries) {
+        const path = dir ? `${dir}/${entry.name}` : entry.name;
+        if (entry.mode === TREE_MODE) walk(trees.get(entry.id)!, path);
+        else files.push([path, { mode: entry.mode, id: entry.id }]);
+      }
+    };
+    walk(rootEntries, '');
+    return treeOf(head, files);
   }
 
   private async fetch(): Promise<void> {
@@ -523,11 +580,36 @@ export class GitRepo implements GitOpsRepo {
     };
   }
 
-  /** The commit of `plan` on `base`, written and published: pushed, or imported straight into the local remote. */
-  private async publish(base: Tree, plan: Plan): Promise<{ sha: string; pushed: PushOutcome }> {
-    if (this.direct) return this.writeCommit(base, plan, `refs/heads/${this.branch}`);
-    const { sha } = await this.writeCommit(base, plan, 'refs/envcat/commit');
-    return { sha, pushed: await this.push(sha) };
+  /**
+   * The commit of `plan` on `base`, written and published: pushed, or imported straight into the
+   * local remote; once published, as `log` lists it.
+   */
+  private async publish(
+    base: Tree,
+    plan: Plan,
+  ): Promise<{ sha: string; pushed: PushOutcome; commit?: CommitInfo }> {
+    const written = this.direct
+      ? await this.writeCommit(base, plan, `refs/heads/${this.branch}`)
+      : await this.writeCommit(base, plan, 'refs/envcat/commit');
+    const { sha } = written;
+    const pushed = this.direct ? written.pushed : await this.push(sha);
+    if (!pushed.ok) return { sha, pushed };
+    const commit = await this.describeCommit(sha);
+    return { sha, pushed, ...(commit ? { commit } : {}) };
+  }
+
+  /**
+   * The commit as `log` lists it, read back from git (its date is the one fast-import gave it).
+   * It is published already: a failure to read it only leaves it undescribed.
+   */
+  private async describeCommit(sha: string): Promise<CommitInfo | undefined> {
+    try {
+      const [object] = await this.objects([sha]);
+      return object?.type === 'commit' ? parseCommitObject(sha, object.content.toString('utf8')) : undefined;
+    } catch (error) {
+      this.logger.warn({ repo: this.name, sha, err: String(error) }, 'could not read back the commit made');
+      return undefined;
+    }
   }
 
   /**
@@ -583,8 +665,8 @@ export class GitRepo implements GitOpsRepo {
     const due = ++this.commitsSinceMaintenance;
     if (due < REPACK_EVERY || (this.group.waiting > 0 && due < 2 * REPACK_EVERY)) return;
     this.commitsSinceMaintenance = 0;
-    // The packs it wrote are merged and deleted: it must not read them afterwards.
-    await this.importer?.close();
+    // The packs it wrote are merged and deleted: it must not read them afterwards, nor the reader.
+    await Promise.all([this.importer?.close(), this.reader?.close()]);
     await releaseAbandonedPacks({
       repo: this.name,
       logger: this.logger,
@@ -598,4 +680,31 @@ export class GitRepo implements GitOpsRepo {
 /** The pathspec of a checked prefix: none for the whole repository. */
 function pathspec(prefix: string): string[] {
   return prefix === '' ? [] : [prefix];
+}
+
+/**
+ * The files (not symbolic links, not submodules) that `git ls-tree -r <head> -- <prefix>` lists:
+ * the file `prefix` itself, or everything under the directory `prefix` ('' for all), as
+ * [path, blob id] in the order git lists them (by path, byte-wise).
+ */
+function filesUnder(tree: Tree, prefix: string): Array<[string, string]> {
+  const files: Array<[string, string]> = [];
+  const isFile = (entry: { mode: string }) => entry.mode !== SYMLINK_MODE && entry.mode !== SUBMODULE_MODE;
+  const own = prefix === '' ? undefined : tree.entries.get(prefix);
+  if (own) return isFile(own) ? [[prefix, own.id]] : [];
+  if (prefix !== '' && !tree.directories.has(prefix)) return files;
+  const under = prefix === '' ? '' : `${prefix}/`;
+  let sorted = true;
+  for (const [path, entry] of tree.entries) {
+    if (!path.startsWith(under) || !isFile(entry)) continue;
+    if (sorted && files.length > 0 && files[files.length - 1]![0] > path) sorted = false;
+    files.push([path, entry.id]);
+  }
+  // A tree a commit of this instance left has its new paths last.
+  if (!sorted) files.sort((a, b) => compareBytes(a[0], b[0]));
+  return files;
+}
+
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

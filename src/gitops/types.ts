@@ -32,13 +32,26 @@ export interface CommitResult {
    * does not must read the tree again (someone else committed in between).
    */
   base?: string;
+  /**
+   * The commit that holds the change, when `changed`: as `log` lists it, with every path it
+   * changed (of all the change sets it holds), so a reader of the history can add it without
+   * reading the history again. Absent when it could not be read back.
+   */
+  commit?: MadeCommit;
 }
 
 export interface CommitInfo {
   sha: string;
   message: string;
+  /** ISO 8601 with its offset, as `git log --format=%aI` prints it. */
   date: string;
+  /** `name <email>`. */
   author: string;
+}
+
+export interface MadeCommit extends CommitInfo {
+  /** Every path whose content or existence the commit changed. */
+  paths: readonly string[];
 }
 
 export interface GitOpsRepo {

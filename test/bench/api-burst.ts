@@ -93,6 +93,8 @@ interface Phase {
   commits: { platform: CommitSummary; apps: CommitSummary };
   /** The server's event loop over the phase. */
   loop: LoopSummary;
+  /** CPU seconds over the phase: the server's own, and the git processes it ran. */
+  cpu: { server: number; git: number };
 }
 
 export interface BurstResult {
@@ -243,6 +245,13 @@ async function commitsWith(bare: string, text: string): Promise<string[]> {
   return (await git(bare, ['log', '--format=%H', '-F', `-S${text}`, 'main'])).split('\n').filter(Boolean);
 }
 
+function cpuBetween(
+  before: { own: number; children: number },
+  after: { own: number; children: number },
+): Phase['cpu'] {
+  return { server: after.own - before.own, git: after.children - before.children };
+}
+
 async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -333,6 +342,7 @@ export async function benchBurst(args: {
     };
     const commitsBefore = { platform: await commitCount(bare.platform), apps: await commitCount(bare.apps) };
     const createLoopStart = await server.request<LoopReport>({ op: 'loop' });
+    const createCpuStart = await server.cpuSeconds();
     log(`      ${n} POSTs at once …`);
     let poller = startPoller({ api, names, expect: [200, 404], onList });
     const createSent = clock();
@@ -363,6 +373,7 @@ export async function benchBurst(args: {
     const readySeconds = [...readyAt.values()].map((at) => (at - createSent) / 1000);
     const createPolls = await poller.stop();
     const createLoop = await server.request<LoopReport>({ op: 'loop' });
+    const createCpu = await server.cpuSeconds();
     const atReady = await server.residentMemory();
     const readyUsage = await usage();
     const commitsAtReady = { platform: await commitCount(bare.platform), apps: await commitCount(bare.apps) };
@@ -400,6 +411,7 @@ export async function benchBurst(args: {
     // ---- N deletes at once
     log(`      ${created.length} DELETEs at once …`);
     const deleteLoopStart = await server.request<LoopReport>({ op: 'loop' });
+    const deleteCpuStart = await server.cpuSeconds();
     listedAt = 0;
     poller = startPoller({ api, names: created, expect: [200, 404], onList });
     const deleteSent = clock();
@@ -424,6 +436,7 @@ export async function benchBurst(args: {
     const deleteTimedOut = !allGone();
     const deletePolls = await poller.stop();
     const deleteLoop = await server.request<LoopReport>({ op: 'loop' });
+    const deleteCpu = await server.cpuSeconds();
     const commitsAtEnd = { platform: await commitCount(bare.platform), apps: await commitCount(bare.apps) };
 
     const notGone: string[] = [];
@@ -493,6 +506,7 @@ export async function benchBurst(args: {
         timedOut: createTimedOut,
         commits: commitsIn(commitsBefore, commitsAtReady),
         loop: loopBetween(createLoopStart, createLoop),
+        cpu: cpuBetween(createCpuStart, createCpu),
         ...(readySeconds.length > 0 ? { readySeconds: distribution(readySeconds) } : {}),
         notReady: notReady.slice(0, 5),
         objects: objects.counts,
@@ -511,6 +525,7 @@ export async function benchBurst(args: {
         timedOut: deleteTimedOut,
         commits: commitsIn(commitsAtReady, commitsAtEnd),
         loop: loopBetween(deleteLoopStart, deleteLoop),
+        cpu: cpuBetween(deleteCpuStart, deleteCpu),
         clusterCleanSeconds,
       },
       memory: {
@@ -697,6 +712,7 @@ export function burstReport(result: BurstResult, nsPerOp: number): { figures: Fi
     `${m.idle.toFixed(0)} / ${m.ready.toFixed(0)} / ${m.final.toFixed(0)} MiB`;
   const loop = (l: LoopSummary) =>
     `event loop ${(l.utilization * 100).toFixed(0)}% busy, delay p99 ${l.delayP99Ms.toFixed(0)} ms, max ${l.delayMaxMs.toFixed(0)} ms`;
+  const cpu = (c: Phase['cpu']) => `CPU ${c.server.toFixed(1)} s, its git processes ${c.git.toFixed(1)} s`;
   const notes = [
     `Burst: ${n} environments of 3 instances in 2 waves with a secret parameter each, POSTed at once to envcat on the embedded ` +
       `default (its own process; simulator delay ${result.simulatorDelay}, cluster in memory). All POSTs answered after ${create.answeredSeconds.toFixed(1)} s ` +
@@ -704,13 +720,13 @@ export function burstReport(result: BurstResult, nsPerOp: number): { figures: Fi
       `(per environment, POST → first listed Ready, p50 / p95 / max: ${d(create.readySeconds, 's', 1)}).`,
     `    poller meanwhile: ${create.gets.count} GETs answered 200 (all statuses: ${statuses(create.getStatuses)}), p50 / p95 / max ${d(create.gets.latencyMs, 'ms', 1)}; ` +
       `${create.lists.count} lists, ${d(create.lists.latencyMs, 'ms', 1)}.`,
-    `    server: ${loop(create.loop)}; commits ${commits(create.commits)}; objects labelled with them when Ready: ` +
+    `    server: ${loop(create.loop)}; ${cpu(create.cpu)}; commits ${commits(create.commits)}; objects labelled with them when Ready: ` +
       `${Object.entries(create.objects)
         .filter(([, count]) => count > 0)
         .map(([kind, count]) => `${kind.split(' ')[1]} ${count}`)
         .join(', ')}.`,
     `    deletes: all answered after ${removal.answeredSeconds.toFixed(1)} s (${statuses(removal.requests.byStatus)}), p50 / p95 / max ${d(removal.requests.latencyMs, 'ms')}; ` +
-      `all gone after ${removal.doneSeconds.toFixed(1)} s, the cluster clean ${removal.clusterCleanSeconds.toFixed(1)} s later; ${loop(removal.loop)}; commits ${commits(removal.commits)}; ` +
+      `all gone after ${removal.doneSeconds.toFixed(1)} s, the cluster clean ${removal.clusterCleanSeconds.toFixed(1)} s later; ${loop(removal.loop)}; ${cpu(removal.cpu)}; commits ${commits(removal.commits)}; ` +
       `GETs meanwhile ${d(removal.gets.latencyMs, 'ms', 1)} (${statuses(removal.getStatuses)}).`,
     `    server RSS: ${formatValue(result.memory.idleMiB, 'MiB')} idle, peak ${formatValue(result.memory.peakAtReadyMiB, 'MiB')} until all Ready ` +
       `and ${formatValue(result.memory.peakMiB, 'MiB')} until all gone (from ${result.memory.peakFrom}), ${formatValue(result.memory.readyMiB, 'MiB')} when Ready, ` +

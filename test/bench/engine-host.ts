@@ -268,6 +268,22 @@ export class BenchProcess {
   }
 
   /**
+   * CPU seconds from /proc/<pid>/stat: the process's own (every thread: the event loop, GC, libuv's
+   * pool) and its children's that it has waited for (the git processes it ran), in clock ticks of
+   * 1/100 s (USER_HZ, 100 on Linux).
+   */
+  async cpuSeconds(): Promise<{ own: number; children: number }> {
+    const stat = await readFile(`/proc/${this.pid}/stat`, 'utf8');
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = (index: number) => Number(fields[index - 3]);
+    const [utime, stime, cutime, cstime] = [ticks(14), ticks(15), ticks(16), ticks(17)];
+    if (![utime, stime, cutime, cstime].every(Number.isFinite))
+      fail(`unexpected /proc/${this.pid}/stat: ${stat}`);
+    return { own: (utime + stime) / 100, children: (cutime + cstime) / 100 };
+  }
+
+  /**
    * Makes the peak of residentMemory() count from now: writing 5 to /proc/<pid>/clear_refs sets
    * VmHWM to the current RSS (Linux ≥ 4.0). False when the kernel refuses (the peak then counts
    * from the process's start).

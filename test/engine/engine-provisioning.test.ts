@@ -178,4 +178,56 @@ describe('Engine on the twins: provisioning', () => {
     expect(commits[0]!.subject).toMatch(/^envcat: dev-(one|two): wave 2, applications: .* \(and 1 more\)$/);
     for (const name of names) expect(commits[0]!.message).toContain(`envcat: ${name}: wave 2, applications:`);
   });
+
+  it('keeps the history an environment shows up to date through its commits, reading Git for it once', async () => {
+    // GIVEN two environments, created and shown once (their histories read), whose waves group
+    const names = ['dev-one', 'dev-two'];
+    const reads: string[] = [];
+    for (const repo of [h().platform, h().apps]) {
+      const log = repo.log.bind(repo);
+      repo.log = (prefix, options) => {
+        reads.push(`${repo.name} ${prefix}`);
+        return log(prefix, options);
+      };
+    }
+    for (const name of names) {
+      await h().create(domainRequest(name));
+      await h().service.get(name);
+    }
+    const historyReads = () => reads.filter((read) => read.endsWith('/'));
+    expect(historyReads()).toHaveLength(4);
+
+    // WHEN they are provisioned to Ready, then one is asked to be deleted
+    await h().settle();
+    for (const name of names) await h().applyStep(name, 'infra', 'db');
+    await h().settle();
+    await Promise.all(names.map((name) => h().markWorkspaceAvailable(name, 'db', OUTPUTS.db)));
+    for (const name of names) await h().bringUp(name, { db: OUTPUTS.db! });
+    await h().requestDeletion('dev-one');
+
+    // THEN each shows every commit that touched it, as the repos' logs list them, and Git was not read again
+    for (const name of names) {
+      const shown = (await h().service.get(name)).status.commits;
+      const touched = (repo: RepoName) =>
+        h()
+          .commits(repo)
+          .filter((c) => c.files.some((file) => file.startsWith(`environments/${name}/`)))
+          .map((c) => `${repo} ${c.sha}`);
+      expect(shown.map((c) => `${c.repo} ${c.sha}`).sort()).toEqual(
+        [...touched('platform'), ...touched('apps')].sort(),
+      );
+      expect(shown.map((c) => c.date)).toEqual(
+        shown
+          .map((c) => c.date)
+          .sort()
+          .reverse(),
+      );
+      for (const commit of shown)
+        expect(commit.message).toMatch(
+          new RegExp(`^envcat: (${name}: |create environment ${name}|delete environment ${name})`),
+        );
+    }
+    expect(h().commits('apps').length).toBeGreaterThan(0);
+    expect(historyReads()).toHaveLength(4);
+  });
 });

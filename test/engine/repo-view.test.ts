@@ -258,6 +258,101 @@ describe('RepoView', () => {
     expect(logs).toBe(2);
   });
 
+  it('adds the commits this process makes to a history it read, without reading Git again', async () => {
+    // GIVEN dev's history read once (one platform commit), on repos that count their logs
+    const { view, platform, apps } = setup({ 'environments/dev/environment.yaml': REQUEST });
+    await view.refresh('platform');
+    await view.refresh('apps');
+    let logs = 0;
+    for (const repo of [platform, apps]) {
+      const log = repo.log;
+      repo.log = async (path: string) => {
+        logs++;
+        return log(path);
+      };
+    }
+    const info = (s: string, minute: number, message: string): CommitInfo => ({
+      sha: sha(s),
+      message,
+      author: 'x',
+      date: `2026-03-01T10:0${minute}:00Z`,
+    });
+    platform.logs.push({ path: 'environments/dev/', commits: [info('2', 1, 'envcat: create dev')] });
+    await view.commits('dev');
+    expect(logs).toBe(2);
+    const write = (path: string) => ({ write: [{ path, content: 'x\n' }], remove: [] });
+    const made = (s: string, minute: number, base: string, paths: string[], message: string) => ({
+      changed: true,
+      sha: sha(s),
+      attempts: 1,
+      base,
+      commit: { ...info(s, minute, message), paths },
+    });
+
+    // WHEN the engine commits a wave of dev into apps, grouped with another environment's
+    view.noteOwnCommit(
+      'apps',
+      write('environments/dev/apps/web.yaml'),
+      made(
+        '3',
+        2,
+        sha('1'),
+        ['environments/dev/apps/web.yaml', 'environments/qa/apps/web.yaml'],
+        'envcat: dev: wave 2 (and 1 more)\n\nenvcat: dev: wave 2\n\nenvcat: qa: wave 2',
+      ),
+    );
+    // … and the API commits dev's deletion request into platform, on the head the view knows
+    view.noteCommit(
+      'platform',
+      write('environments/dev/environment.yaml'),
+      made('4', 3, sha('1'), ['environments/dev/environment.yaml'], 'envcat: delete environment dev'),
+    );
+    // … and a commit of dev's change set changes only its namespace claim
+    view.noteOwnCommit(
+      'platform',
+      {
+        write: [
+          { path: 'environments/dev/namespace.yaml', content: 'x' },
+          ...write('namespaces/dev/dev').write,
+        ],
+        remove: [],
+      },
+      made('5', 4, sha('4'), ['namespaces/dev/dev'], 'envcat: dev: namespace and isolation'),
+    );
+
+    // THEN the history shows both commits that touched dev, as git log would, and Git was not read
+    expect(await view.commits('dev')).toEqual([
+      {
+        repo: 'platform',
+        sha: sha('4'),
+        message: 'envcat: delete environment dev',
+        date: '2026-03-01T10:03:00Z',
+      },
+      { repo: 'apps', sha: sha('3'), message: 'envcat: dev: wave 2', date: '2026-03-01T10:02:00Z' },
+      { repo: 'platform', sha: sha('2'), message: 'envcat: create dev', date: '2026-03-01T10:01:00Z' },
+    ]);
+    expect(logs).toBe(2);
+
+    // WHEN a commit of ours was made on a head the view did not know (someone else committed)
+    view.noteOwnCommit(
+      'platform',
+      write('environments/dev/infra/db.yaml'),
+      made('7', 5, sha('6'), ['environments/dev/infra/db.yaml'], 'envcat: dev: wave 1'),
+    );
+    // THEN the history is read again
+    await view.commits('dev');
+    expect(logs).toBe(4);
+    // … and so it is after a commit on the known head that could not be described
+    view.noteOwnCommit('platform', write('environments/dev/infra/db.yaml'), {
+      changed: true,
+      sha: sha('8'),
+      attempts: 1,
+      base: sha('5'),
+    });
+    await view.commits('dev');
+    expect(logs).toBe(6);
+  });
+
   it('does not keep a failed read of the history', async () => {
     const { view, platform } = setup();
     let fail = true;

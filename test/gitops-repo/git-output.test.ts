@@ -2,41 +2,11 @@
  * The text GitRepo exchanges with git, without git: the parsers of git-output.ts (fed answers in
  * git's exact format) and the fast-import text of a commit.
  */
-import { ExternalError } from '../../src/core/index.js';
 import { commitCommand } from '../../src/gitops/fast-import.js';
-import {
-  parseBlobBatch,
-  parseLog,
-  parseObjectIds,
-  parseRemoteHead,
-  parseTreeListing,
-  pushRejection,
-} from '../../src/gitops/git-output.js';
+import { parseCommitObject, parseLog, parseRemoteHead, pushRejection } from '../../src/gitops/git-output.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
-const C = 'c'.repeat(40);
-
-describe('parseTreeListing (ls-tree -r -z)', () => {
-  it('reads mode, type, id and the full path, which may hold spaces and tabs', () => {
-    const listing = [
-      `100644 blob ${A}\tenvironments/dev/environment.yaml`,
-      `120000 blob ${B}\tlink`,
-      `160000 commit ${C}\tvendor/module`,
-      `100644 blob ${A}\ta file\twith a tab`,
-      '',
-    ].join('\0');
-    expect(parseTreeListing(listing)).toEqual([
-      { mode: '100644', type: 'blob', id: A, path: 'environments/dev/environment.yaml' },
-      { mode: '120000', type: 'blob', id: B, path: 'link' },
-      { mode: '160000', type: 'commit', id: C, path: 'vendor/module' },
-      { mode: '100644', type: 'blob', id: A, path: 'a file\twith a tab' },
-    ]);
-  });
-  it('is empty for an empty listing', () => {
-    expect(parseTreeListing('')).toEqual([]);
-  });
-});
 
 describe('parseLog (log -z --format=%H%n%aI%n%an <%ae>%n%B)', () => {
   it('keeps multi-line messages whole, without trailing blank lines', () => {
@@ -58,40 +28,24 @@ describe('parseLog (log -z --format=%H%n%aI%n%an <%ae>%n%B)', () => {
   });
 });
 
-describe('parseObjectIds (cat-file --batch-check=%(objectname))', () => {
-  it('answers each spec by its line: the id, or undefined where git said missing', () => {
-    expect(parseObjectIds(`${A}\n${B}:nope missing\n${C}\n`, 3)).toEqual([A, undefined, C]);
+describe('parseCommitObject (cat-file of a commit)', () => {
+  it.each<[string, string, string]>([
+    ['UTC', '+0000', '2024-12-31T23:59:59+00:00'],
+    ['east of it', '+0530', '2025-01-01T05:29:59+05:30'],
+    ['west of it', '-0800', '2024-12-31T15:59:59-08:00'],
+  ])('gives the author date %s as %%aI prints it, and the message as parseLog does', (_case, zone, date) => {
+    const object =
+      `tree ${B}\nparent ${A}\nauthor envcat bot <bot@envcat.test> 1735689599 ${zone}\n` +
+      `committer other <o@x.test> 1 +0000\n\nsubject\n\nbody\n\n`;
+    expect(parseCommitObject(A, object)).toEqual({
+      sha: A,
+      date,
+      author: 'envcat bot <bot@envcat.test>',
+      message: 'subject\n\nbody',
+    });
   });
-});
-
-describe('parseBlobBatch (cat-file --batch)', () => {
-  it('reads contents by their byte count, multi-byte characters and newlines included', () => {
-    const first = 'name: café\n';
-    const second = 'a\nb';
-    const output = Buffer.concat([
-      Buffer.from(`${A} blob ${Buffer.byteLength(first)}\n${first}\n`),
-      Buffer.from(`${B} blob ${Buffer.byteLength(second)}\n${second}\n`),
-    ]);
-    expect(parseBlobBatch({ output, shas: [A, B], repo: 'apps' })).toEqual(
-      new Map([
-        [A, first],
-        [B, second],
-      ]),
-    );
-  });
-  it.each<[string, string, string[], string]>([
-    [
-      'an object that is not a blob',
-      `${A} tree 0\n\n`,
-      [A],
-      `apps repo: git cat-file returned 'tree' for ${A}`,
-    ],
-    ['a missing object', `${A} missing\n`, [A], `apps repo: git cat-file returned 'missing' for ${A}`],
-    ['a blob left out of the answer', `${A} blob 1\nx\n`, [A, B], `apps repo: object ${B} could not be read`],
-  ])('is an ExternalError for %s', (_case, text, shas, message) => {
-    const parse = () => parseBlobBatch({ output: Buffer.from(text), shas, repo: 'apps' });
-    expect(parse).toThrow(ExternalError);
-    expect(parse).toThrow(message);
+  it('is undefined for an object without an author', () => {
+    expect(parseCommitObject(A, `tree ${B}\n\nmessage\n`)).toBeUndefined();
   });
 });
 

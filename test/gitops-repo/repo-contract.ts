@@ -127,6 +127,7 @@ export function describeGitOpsRepoContract(subject: ContractSubject): void {
         sha: expect.stringMatching(/^[0-9a-f]{40}$/),
         attempts: 1,
         base: '',
+        commit: expect.any(Object),
       });
       expect(await repo.sync()).toBe(result.sha);
       expect(await repo.readTree('')).toEqual(
@@ -141,6 +142,8 @@ export function describeGitOpsRepoContract(subject: ContractSubject): void {
       });
       expect(info!.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d([+-]\d\d:\d\d|Z)$/);
       expect(Math.abs(Date.parse(info!.date) - Date.now())).toBeLessThan(5 * 60_000);
+      // … and the result tells the commit as log lists it, with the paths it changed
+      expect(result.commit).toEqual({ ...info, paths: ['environments/dev/environment.yaml'] });
     });
 
     it('applies on the head: the next commit has the previous one as its base', async () => {
@@ -313,10 +316,26 @@ export function describeGitOpsRepoContract(subject: ContractSubject): void {
         repo.commit(change({ 'environments/c/apps/web.yaml': 'v: 3\n' }, [], 'envcat: c: wave 2')),
       ]);
       const head = await repo.sync();
-      expect(results).toEqual(
-        [true, false, true, true].map((changed) => ({ changed, sha: head, attempts: 1, base: seed.sha })),
-      );
       const log = await repo.log('');
+      // The ones that changed something are told the commit, with every path it changed.
+      const commit = {
+        ...log[0],
+        paths: expect.arrayContaining([
+          'environments/a/apps/web.yaml',
+          'environments/b/apps/web.yaml',
+          'environments/c/apps/web.yaml',
+        ]),
+      };
+      expect(results).toEqual(
+        [true, false, true, true].map((changed) => ({
+          changed,
+          sha: head,
+          attempts: 1,
+          base: seed.sha,
+          ...(changed ? { commit } : {}),
+        })),
+      );
+      expect(results[0]!.commit!.paths).toHaveLength(3);
       expect(subjects(log)).toEqual(['envcat: b: wave 2 (and 2 more)', 'seed']);
       expect(log[0]!.message).toBe(
         'envcat: b: wave 2 (and 2 more)\n\nenvcat: b: wave 2\n\nenvcat: a: delete applications\n\nenvcat: c: wave 2',

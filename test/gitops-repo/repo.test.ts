@@ -107,6 +107,13 @@ describe('commit', () => {
       sha: expect.stringMatching(/^[0-9a-f]{40}$/),
       attempts: 1,
       base: '',
+      commit: {
+        sha: result.sha,
+        message: 'create dev',
+        author: 'envcat bot <bot@envcat.test>',
+        date: (await repo.log(''))[0]!.date,
+        paths: ['environments/dev/environment.yaml'],
+      },
     });
     expect((await git(sandbox, bare, 'rev-parse', 'main')).trim()).toBe(result.sha);
     expect(await remoteSubjects(sandbox, bare)).toEqual(['create dev']);
@@ -625,6 +632,50 @@ describe('readTree and log', () => {
     expect(await repo.readTree('environments/c')).toEqual(
       new Map([['environments/c/environment.yaml', 'c\n']]),
     );
+  });
+
+  it('tells each commit it made as log lists it, in any time zone', async () => {
+    const saved = process.env.TZ;
+    process.env.TZ = 'America/St_Johns'; // -03:30 or -02:30: an offset with minutes
+    try {
+      const { repo } = await setup();
+      const results = [
+        await repo.commit(change({ 'a.yaml': 'a\n' }, [], 'first\n\nwith a body\n')),
+        await repo.commit(change({ 'b.yaml': 'b\n' }, ['a.yaml'], 'second')),
+      ];
+      const log = await repo.log('');
+      expect(log[0]!.date).toMatch(/-0[23]:30$/);
+      expect(results.map((result) => result.commit)).toEqual([
+        { ...log[1], paths: ['a.yaml'] },
+        { ...log[0], paths: expect.arrayContaining(['a.yaml', 'b.yaml']) },
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+
+  it('follows another writer head by head, each tree as git lists it, however deep or wide the change', async () => {
+    const { repo: writer, bare, workdir } = await setup();
+    const reader = new GitRepo({ name: 'platform', url: bare, workdir: `${workdir}-reader` });
+    const steps: FileChange[] = [
+      change({ 'a/b/c/d.yaml': 'd\n', 'a/b/e.yaml': 'e\n', 'a b/ü.yaml': 'ü\n', 'z.yaml': 'z\n' }),
+      change({ 'a/b/c/d.yaml': 'd2\n', 'a/new/deep/f.yaml': 'f\n' }),
+      change({}, ['a/b/']),
+      change({ 'a/b': 'now a file\n', 'y/x.yaml': 'e\n' }),
+      change({ 'a/b/c/d.yaml': 'back\n' }, ['a/b']),
+      change({}, ['a/', 'a b/', 'y/']),
+    ];
+    for (const step of steps) {
+      await writer.commit(step);
+      expect(await reader.sync()).toBe((await git(sandbox, bare, 'rev-parse', 'main')).trim());
+      const files = await reader.readTree('');
+      const listing = await git(sandbox, bare, 'ls-tree', '-r', '-z', '--name-only', 'main');
+      const expected = listing.split('\0').filter((path) => path !== '');
+      expect([...files.keys()]).toEqual(expected);
+      for (const path of expected) expect(files.get(path)).toBe(await remoteFile(sandbox, bare, path));
+    }
+    expect([...(await reader.readTree('')).keys()]).toEqual(['z.yaml']);
   });
 
   it('is empty for a repository without commits, and for a fresh instance it syncs first', async () => {

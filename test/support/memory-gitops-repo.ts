@@ -153,6 +153,12 @@ export class MemoryGitRemote {
     return ids.get(path);
   }
 
+  /** A published commit as `log` lists it. */
+  info(sha: string): CommitInfo {
+    const { message, date, author } = this.commits.get(sha)!;
+    return { sha, message: message.trimEnd(), date, author };
+  }
+
   /** Whether `ancestor` is `descendant` or one of its ancestors (both known). */
   isAncestor(ancestor: string, descendant: string): boolean {
     for (let sha = descendant; sha !== ''; sha = this.commits.get(sha)!.parent)
@@ -298,8 +304,7 @@ export class MemoryGitOpsRepo implements GitOpsRepo {
     for (const commit of this.remote.history(head)) {
       if (options.limit !== undefined && commits.length >= options.limit) break;
       if (path !== '' && ![...commit.changed].some((changed) => within(changed, path))) continue;
-      const { sha, message, date, author } = commit;
-      commits.push({ sha, message: message.trimEnd(), date, author });
+      commits.push(this.remote.info(commit.sha));
     }
     return commits;
   }
@@ -332,11 +337,14 @@ export class MemoryGitOpsRepo implements GitOpsRepo {
     return this.seen;
   }
 
-  private async publish(base: Tree, plan: Plan): Promise<{ sha: string; pushed: PushOutcome }> {
+  private async publish(
+    base: Tree,
+    plan: Plan,
+  ): Promise<{ sha: string; pushed: PushOutcome; commit?: CommitInfo }> {
     // Writing a commit takes a moment: writers that planned at the same time compare heads after it.
     await new Promise<void>((resolve) => setImmediate(resolve));
     const { sha, moved } = this.remote.publish({ base, plan, author: this.author });
-    if (moved) return { sha, pushed: { ok: true } };
+    if (moved) return { sha, pushed: { ok: true }, commit: this.remote.info(sha) };
     return {
       sha,
       pushed: {
