@@ -11,6 +11,7 @@ import {
   environmentPrefix,
   managedSelector,
   nextDeletionAction,
+  orderNotKept,
   parseNamespaceClaim,
   partDir,
   stepFile,
@@ -19,6 +20,7 @@ import type { ClusterClient, KubeObject } from '../cluster/types.js';
 import type { RepoName } from '../gitops/types.js';
 import type { Committer } from './committer.js';
 import type { DesiredEnvironment } from './desired-state.js';
+import type { RemovedRequest } from './removed-request.js';
 import type { ArgoRefresher } from './refresh.js';
 import type { RepoView } from './repo-view.js';
 import type { StatusBoard } from './status-board.js';
@@ -42,15 +44,28 @@ export interface DeletionOptions {
   queue: Requeue;
   /** The environment is gone, its claim released: the engine forgets it and says so. */
   onDeleted: (name: string) => void;
+  /**
+   * The request of an environment whose environment.yaml was removed from Git by hand, as it was
+   * before (removed-request.ts): its plan still orders the deletion.
+   */
+  removedRequest?: (name: string) => Promise<RemovedRequest | undefined>;
   /** Told as each step boundary of a deletion is passed (the kill -9 tests stop there). */
   atBoundary?: BoundaryHook;
   logger: Logger;
 }
 
 export class Deletion {
+  /** Environments whose lost order was logged (once each). */
+  private readonly orderLossLogged = new Set<string>();
+
   constructor(private readonly options: DeletionOptions) {}
 
-  async reconcile(name: string, desired: DesiredEnvironment | undefined): Promise<void> {
+  /** The environment is gone: nothing more to say about it. */
+  forget(name: string): void {
+    this.orderLossLogged.delete(name);
+  }
+
+  async reconcile(name: string, requested: DesiredEnvironment | undefined): Promise<void> {
     const prefix = environmentPrefix(name);
     const has = (repo: RepoName, dir: string) => this.options.view.hasUnder(repo, name, dir);
     const live = (objects: readonly KubeObject[]) =>
@@ -74,6 +89,20 @@ export class Deletion {
             { labelSelector: managedSelector(name) },
           )
         : [];
+    let desired = requested;
+    let orderNote: string | undefined;
+    const infraLeft = committedInfra.length > 0 || liveWorkspaces.length > 0;
+    if (!requested && infraLeft && this.options.removedRequest) {
+      const removed = await this.options.removedRequest(name);
+      desired = removed?.desired;
+      if (removed?.removedWithInfra) {
+        orderNote = orderNotKept(name, removed.commit);
+        if (!this.orderLossLogged.has(name)) {
+          this.orderLossLogged.add(name);
+          this.options.logger.warn({ environment: name, commit: removed.commit }, orderNote);
+        }
+      }
+    }
     const environmentFilesLeft = has('platform', prefix);
     const belowGone =
       committedApps.length === 0 &&
@@ -95,7 +124,8 @@ export class Deletion {
     const steps = desired?.valid
       ? desired.plan.steps.map((step) => this.options.observer.observe(desired.environment, step, undefined))
       : [];
-    const publishDeleting = (message: string) => this.options.board.publishDeleting(name, steps, message);
+    const publishDeleting = (message: string) =>
+      this.options.board.publishDeleting(name, steps, orderNote ? `${message}. ${orderNote}` : message);
     switch (action.kind) {
       case 'removeApps':
         await this.options.committer.commit({

@@ -31,7 +31,8 @@ import {
 } from '../core/index.js';
 import type { ClusterClient, Informer, KubeObject } from '../cluster/types.js';
 import type { CommitResult, GitOpsRepo, RepoName } from '../gitops/types.js';
-import { DesiredStateParser } from './desired-state.js';
+import { DesiredStateParser, parseEnvironment } from './desired-state.js';
+import { RemovedRequests } from './removed-request.js';
 import { BlockedSteps } from './blocked.js';
 import { LeaderElector } from './leader.js';
 import { projectInPlace } from './project-gate.js';
@@ -109,6 +110,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly secretWriter: SecretWriter;
   private readonly committer: Committer;
   private readonly deletion: Deletion;
+  private readonly removedRequests: RemovedRequests;
   private readonly blocked = new BlockedSteps();
   private readonly ages: EnvironmentAges;
   private readonly clocks: StepClocks;
@@ -222,8 +224,13 @@ export class Engine extends EventEmitter<EngineEvents> {
         log.info({ environment: name }, 'environment deleted');
         this.emit('deleted', name);
       },
+      removedRequest: (name) => this.removedRequests.of(name),
       ...(options.atBoundary ? { atBoundary: options.atBoundary } : {}),
       logger: log,
+    });
+    this.removedRequests = new RemovedRequests({
+      platform: options.platform,
+      parse: (name, source) => parseEnvironment({ name, source, catalog: options.catalog.current().catalog }),
     });
     this.ages = new EnvironmentAges({ platform: options.platform, now, queue, logger: log });
     this.retries = new RetryNudger({
@@ -313,7 +320,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     try {
       const changed = new Set<string>();
       for (const repo of ['platform', 'apps'] as const) {
-        for (const name of await this.view.refresh(repo)) changed.add(name);
+        for (const name of await this.view.refresh(repo)) {
+          changed.add(name);
+          // Someone else's commit (a person, another tool): Argo CD looks at it now, as after the
+          // engine's own commits, instead of at its next poll minutes later.
+          if (this.leader.isLeader) this.refresher.request(name, repo);
+        }
       }
       for (const name of changed) {
         this.refreshStatus(name);
@@ -382,6 +394,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     // A follower only re-derives the status (a grace or a timeout that ran out).
     if (!this.leader.isLeader) return this.refreshStatus(name);
     const source = this.environmentSource(name);
+    if (source !== undefined) this.removedRequests.forget(name);
     const desired = source === undefined ? undefined : this.parser.parse(name, source);
     if (
       !desired ||
@@ -521,6 +534,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.view.forget(name);
     this.refresher.forget(name);
     this.parser.forget(name);
+    this.removedRequests.forget(name);
+    this.deletion.forget(name);
     this.clocks.forget(name);
     this.ages.forget(name);
   }

@@ -45,6 +45,15 @@ export function checkObjectSpecs(specs: readonly string[]): void {
   if (problems.length > 0) throw new InputError(problems);
 }
 
+/** The commit and file of readFileBefore. */
+export function checkFileBefore(commit: string, path: string): void {
+  const problems: Problem[] = [];
+  if (!SHA.test(commit)) problems.push({ path: '/commit', message: 'must be a full commit sha' });
+  const problem = repoPathProblem(path, { directory: false, allowRoot: false });
+  if (problem) problems.push({ path: '/path', message: problem });
+  if (problems.length > 0) throw new InputError(problems);
+}
+
 export function checkAncestry(ancestor: string, descendant: string): void {
   const problems: Problem[] = [];
   if (!SHA.test(ancestor)) problems.push({ path: '/ancestor', message: 'must be a full commit sha' });

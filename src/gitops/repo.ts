@@ -25,7 +25,14 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, EnvcatError, ExternalError, NotFoundError } from '../core/index.js';
 import { directlyWritable } from './bare.js';
-import { checkAncestry, checkChange, checkLogLimit, checkObjectSpecs, checkPrefix } from './checks.js';
+import {
+  checkAncestry,
+  checkFileBefore,
+  checkChange,
+  checkLogLimit,
+  checkObjectSpecs,
+  checkPrefix,
+} from './checks.js';
 import { commitWithRetry, type CommitTarget, type PushOutcome } from './commit-loop.js';
 import { BlobCache } from './blob-cache.js';
 import { CatFileSession, parseTreeObject, type GitObject, type TreeObjectEntry } from './cat-file.js';
@@ -198,6 +205,21 @@ export class GitRepo implements GitOpsRepo {
     checkObjectSpecs(specs);
     if (specs.length === 0) return [];
     const read = async () => (await this.objects(specs)).map((object) => object?.id);
+    if (this.publishedReadable() !== undefined) return this.concurrently(read);
+    return this.exclusive(async () => {
+      await this.head();
+      return read();
+    });
+  }
+
+  async readFileBefore(commit: string, path: string): Promise<string | undefined> {
+    checkFileBefore(commit, path);
+    const read = async (): Promise<string | undefined> => {
+      const [known, before] = await this.objects([`${commit}^{commit}`, `${commit}^:${path}`]);
+      if (known?.type !== 'commit')
+        throw new NotFoundError(`commit ${commit} is not in the ${this.name} repo (${this.displayUrl})`);
+      return before?.type === 'blob' ? before.content.toString('utf8') : undefined;
+    };
     if (this.publishedReadable() !== undefined) return this.concurrently(read);
     return this.exclusive(async () => {
       await this.head();

@@ -78,4 +78,10 @@ export interface GitOpsRepo {
   objectIds(specs: readonly string[]): Promise<Array<string | undefined>>;
   /** Commits that touched a path prefix, newest first. */
   log(prefix: string, options?: { limit?: number }): Promise<CommitInfo[]>;
+  /**
+   * A file as it was just before `commit` (in its first parent): what a commit that removed or
+   * changed it took away. Undefined when the parent had no such file or `commit` has no parent;
+   * a NotFoundError when the commit has not been fetched.
+   */
+  readFileBefore(commit: string, path: string): Promise<string | undefined>;
 }

@@ -60,6 +60,7 @@ class SerialRepo implements GitOpsRepo {
   isAncestor = () => this.serial(true);
   objectIds = () => this.serial([]);
   log = () => this.serial([]);
+  readFileBefore = () => this.serial<string | undefined>(undefined);
 }
 
 describe('assignLockSlots', () => {

@@ -84,7 +84,7 @@ export async function commitCount(bareRepo: string, branch = 'main'): Promise<nu
 
 export interface GitCall {
   repo: RepoName;
-  op: 'sync' | 'readTree' | 'commit' | 'isAncestor' | 'objectIds' | 'log';
+  op: 'sync' | 'readTree' | 'commit' | 'isAncestor' | 'objectIds' | 'log' | 'readFileBefore';
   /** The commit message (commits only). */
   message?: string;
   changed?: boolean;
@@ -171,6 +171,10 @@ export class TimedGitRepo implements GitOpsRepo {
 
   objectIds(specs: readonly string[]): Promise<Array<string | undefined>> {
     return this.timed({ op: 'objectIds' }, () => this.inner.objectIds(specs));
+  }
+
+  readFileBefore(commit: string, path: string): Promise<string | undefined> {
+    return this.timed({ op: 'readFileBefore' }, () => this.inner.readFileBefore(commit, path));
   }
 
   log(prefix: string, options?: { limit?: number }): Promise<CommitInfo[]> {

@@ -503,6 +503,30 @@ export function describeGitOpsRepoContract(subject: ContractSubject): void {
       expect(c).not.toBe(a);
     });
 
+    it('readFileBefore gives a file as the parent of a commit held it: what a removal took away', async () => {
+      const { repo } = await fresh();
+      const created = await repo.commit(
+        change({ 'environments/a/environment.yaml': 'a: 1\n' }, [], 'create'),
+      );
+      const edited = await repo.commit(change({ 'environments/a/environment.yaml': 'a: 2\n' }, [], 'edit'));
+      const removed = await repo.commit(change({}, ['environments/a/'], 'remove'));
+      const path = 'environments/a/environment.yaml';
+      expect(await repo.readFileBefore(removed.sha, path)).toBe('a: 2\n');
+      expect(await repo.readFileBefore(edited.sha, path)).toBe('a: 1\n');
+      // The first commit has no parent; a directory is not a file.
+      expect(await repo.readFileBefore(created.sha, path)).toBeUndefined();
+      expect(await repo.readFileBefore(removed.sha, 'environments/a')).toBeUndefined();
+      expect(await repo.readFileBefore(removed.sha, 'environments/b/environment.yaml')).toBeUndefined();
+      await expect(repo.readFileBefore('e'.repeat(40), path)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(repo.readFileBefore('HEAD', '/etc/passwd')).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        problems: [
+          { path: '/commit', message: 'must be a full commit sha' },
+          { path: '/path', message: 'must be relative to the repository root' },
+        ],
+      });
+    });
+
     it('isAncestor answers from the history, NotFoundError for a commit it does not hold', async () => {
       const { repo } = await fresh();
       const first = await repo.commit(change({ 'a.yaml': '1\n' }));

@@ -195,6 +195,7 @@ describe('RepoControlSource', () => {
       isAncestor: (ancestor, descendant) => reader.isAncestor(ancestor, descendant),
       objectIds: (specs) => reader.objectIds(specs),
       log: (prefix, options) => reader.log(prefix, options),
+      readFileBefore: (commit, path) => reader.readFileBefore(commit, path),
     };
     const source = new RepoControlSource({ repo: counting, logger: recordingLogger().logger });
     await commit(repos.platform, {

@@ -315,10 +315,14 @@ export class EngineHarness {
   /** Someone else commits to a repo (another writer on the same remote); returns the commit. */
   async outsideCommit(
     repo: RepoName,
-    change: { write: Array<{ path: string; content: string }>; message: string },
+    change: { write?: Array<{ path: string; content: string }>; remove?: string[]; message: string },
   ): Promise<string> {
     const writer = new MemoryGitOpsRepo({ name: repo, remote: this.repo(repo).remote });
-    const result = await writer.commit({ write: change.write, remove: [], message: change.message });
+    const result = await writer.commit({
+      write: change.write ?? [],
+      remove: change.remove ?? [],
+      message: change.message,
+    });
     return result.sha;
   }
 

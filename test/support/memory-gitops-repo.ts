@@ -17,6 +17,7 @@ import { InputError, NotFoundError, ExternalError } from '../../src/core/index.j
 import {
   checkAncestry,
   checkChange,
+  checkFileBefore,
   checkLogLimit,
   checkObjectSpecs,
   checkPrefix,
@@ -151,6 +152,13 @@ export class MemoryGitRemote {
     let ids = this.treeIds.get(sha);
     if (!ids) this.treeIds.set(sha, (ids = this.idsOf(commit.tree)));
     return ids.get(path);
+  }
+
+  /** The first parent of a published commit ('' for the first commit). */
+  parentOf(sha: string): string {
+    const commit = this.commits.get(sha);
+    if (!commit) throw new NotFoundError(`commit ${sha} is not in this memory remote`);
+    return commit.parent;
   }
 
   /** A published commit as `log` lists it. */
@@ -315,6 +323,14 @@ export class MemoryGitOpsRepo implements GitOpsRepo {
       const { commit, path, directory } = splitObjectSpec(spec);
       return this.remote.objectId(commit, path, directory);
     });
+  }
+
+  async readFileBefore(commit: string, path: string): Promise<string | undefined> {
+    checkFileBefore(commit, path);
+    if (!this.remote.has(commit))
+      throw new NotFoundError(`commit ${commit} is not in the ${this.name} repo (${this.displayUrl})`);
+    const parent = this.remote.parentOf(commit);
+    return parent === '' ? undefined : this.remote.files(parent).get(path);
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {

@@ -8,6 +8,7 @@
  * namespace that is still Terminating, and its Namespace and Secrets would be refused or deleted
  * with the old one. Pure: the engine feeds it what Git and the cluster hold.
  */
+import { environmentPrefix } from '../layout/index.js';
 import type { Plan } from '../plan/index.js';
 
 export type DeletionAction =
@@ -134,4 +135,17 @@ function nextInfraDeletion(state: DeletionState): DeletionAction | undefined {
       };
   }
   return undefined;
+}
+
+/**
+ * Said while an environment whose folder was removed whole, in one commit outside envcat, is
+ * deleted: Argo CD prunes everything the folder held at once, Workspaces included, so the reverse
+ * order could not be kept. `commit` is the commit that removed it.
+ */
+export function orderNotKept(environment: string, commit: string): string {
+  return (
+    `${environmentPrefix(environment)} was removed whole in commit ${commit.slice(0, 12)}, outside envcat: ` +
+    'Argo CD deletes its infrastructure at once, so the order of a deletion (applications first, ' +
+    'then the infrastructure, last wave first) could not be kept'
+  );
 }

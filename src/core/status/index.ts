@@ -237,4 +237,4 @@ export function nextProvisionAction(args: {
   return { kind: 'wait', reason: 'every wave is committed' };
 }
 
-export { nextDeletionAction, type DeletionAction, type DeletionState } from './deletion.js';
+export { nextDeletionAction, orderNotKept, type DeletionAction, type DeletionState } from './deletion.js';
