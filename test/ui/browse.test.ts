@@ -77,7 +77,7 @@ describe('versions', () => {
     ['1.0.0-1', '1.0.0-alpha', '<'],
     ['1.0.0+build.5', '1.0.0', '='],
     ['not-a-version', '0.0.1', '<'],
-  ])('%s is %s… %s', (a, b, order) => {
+  ])('%s against %s: %s', (a, b, order) => {
     const sign = Math.sign(compareVersions(a, b));
     expect(sign).toBe(order === '<' ? -1 : order === '>' ? 1 : 0);
     expect(Math.sign(compareVersions(b, a))).toBe(-sign || 0);

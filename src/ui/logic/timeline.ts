@@ -79,8 +79,7 @@ export function timeline(
 ): Timeline {
   const deleting = status.phase === 'Deleting';
   const steps = stepRows(status.steps, { deleting });
-  if (deleting)
-    return { mode: 'deleting', items: deletionItems(status, options.deletionFloor ?? 0), steps };
+  if (deleting) return { mode: 'deleting', items: deletionItems(status, options.deletionFloor ?? 0), steps };
   const at = (index: number, state: 'current' | 'failed'): TimelineItem[] =>
     PROVISIONING_PHASES.map((p, i) => ({
       key: p.phase,

@@ -209,9 +209,7 @@ function VersionDetails(props: { version: CatalogVersion }) {
         {(version.module || version.helm) && (
           <p className="help">
             {version.module && (
-              <>
-                Terraform module: {version.module === 'Inline' ? 'inline, in the entry' : 'remote'}
-              </>
+              <>Terraform module: {version.module === 'Inline' ? 'inline, in the entry' : 'remote'}</>
             )}
             {version.helm && (
               <>

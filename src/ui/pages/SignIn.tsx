@@ -54,8 +54,8 @@ export function SignIn(props: { reason?: string; onSignedIn: (token: string, use
             <p>Each token the service accepts belongs to a user with one of two roles:</p>
             <ul>
               <li>
-                <strong>platform</strong>: publishes catalog entries, sees and deletes every environment.
-                The admin token is one: the service prints it when it starts, or takes it from{' '}
+                <strong>platform</strong>: publishes catalog entries, sees and deletes every environment. The
+                admin token is one: the service prints it when it starts, or takes it from{' '}
                 <code>ENVCAT_ADMIN_TOKEN</code>.
               </li>
               <li>
@@ -64,8 +64,8 @@ export function SignIn(props: { reason?: string; onSignedIn: (token: string, use
             </ul>
             <p>
               More tokens, of either role, are given to the service as <code>ENVCAT_TOKENS</code> (
-              <code>name:role:token</code>, comma-separated); ask whoever runs it for yours. The token is
-              kept in this tab only.
+              <code>name:role:token</code>, comma-separated); ask whoever runs it for yours. The token is kept
+              in this tab only.
             </p>
           </div>
           {error && (

@@ -285,13 +285,7 @@ describe('environmentStatus and nextProvisionAction', () => {
   });
 
   const DELETING: StepState = { phase: 'Deleting', reason: 'Deleting', message: 'being destroyed' };
-  type Row = [
-    string,
-    StepSetup,
-    Record<string, string>,
-    [apps: string, infra: string],
-    string,
-  ];
+  type Row = [string, StepSetup, Record<string, string>, [apps: string, infra: string], string];
   // The example plan: vpc (wave 1), db (wave 2), app (apps).
   it.each<Row>([
     [
