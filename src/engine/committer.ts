@@ -167,12 +167,11 @@ export class Committer {
       if (sha)
         for (const step of committed)
           if (repoOf(step.part) === repo)
-            this.options.clocks.noteCommitted(
-              name,
-              step,
-              view.stepFilesVersion(name, step),
-              this.options.now(),
-            );
+            this.options.clocks.noteCommitted(name, step, {
+              fileVersion: view.stepFilesVersion(name, step),
+              at: this.options.now(),
+              sha,
+            });
     }
     return made;
   }

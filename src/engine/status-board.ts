@@ -72,7 +72,8 @@ export class StatusBoard {
   ): void {
     this.publish(name, {
       ...environmentStatus({ steps: args.steps, deleting: args.deleting }),
-      outputs: publicOutputs(args.env, args.outputs),
+      // A deletion shows no outputs, as publishDeleting does: they would come and go between passes.
+      outputs: args.deleting ? {} : publicOutputs(args.env, args.outputs),
       observedAt: this.timestamp(),
     });
   }

@@ -30,8 +30,14 @@ export interface StepClocksOptions {
 }
 
 export class StepClocks {
-  /** Commit time of each step's files, by `<env>/<step id>`, with the version of the files it is for. */
-  private readonly committedAt = new Map<string, { version: string; at: number | undefined }>();
+  /**
+   * The last commit of each step's files (its time and sha), by `<env>/<step id>`, with the version
+   * of the files it is for.
+   */
+  private readonly committedAt = new Map<
+    string,
+    { version: string; at: number | undefined; sha?: string | undefined }
+  >();
   private readonly lookups = new Set<string>();
   private readonly running = new Set<Promise<void>>();
 
@@ -62,9 +68,32 @@ export class StepClocks {
     };
   }
 
+  /**
+   * The environment's own last commit of the step's files (`fileVersion` as for clock), undefined
+   * until Git has answered. It names a commit of this environment, whichever later commit of the
+   * shared repo a controller synced.
+   */
+  commitOf(env: ResolvedEnvironment, step: Step, fileVersion: string): string | undefined {
+    const key = `${env.name}/${step.id}`;
+    const known = this.committedAt.get(key);
+    if (known?.version !== fileVersion) {
+      this.lookUp(env.name, step, key, fileVersion);
+      return undefined;
+    }
+    return known.sha;
+  }
+
   /** This process committed the step's files (at this version) just now: no lookup needed. */
-  noteCommitted(environment: string, step: Step, fileVersion: string, at: number): void {
-    this.committedAt.set(`${environment}/${step.id}`, { version: fileVersion, at });
+  noteCommitted(
+    environment: string,
+    step: Step,
+    commit: { fileVersion: string; at: number; sha: string },
+  ): void {
+    this.committedAt.set(`${environment}/${step.id}`, {
+      version: commit.fileVersion,
+      at: commit.at,
+      sha: commit.sha,
+    });
   }
 
   /** Resolves when every lookup started so far has finished. */
@@ -88,8 +117,10 @@ export class StepClocks {
     const paths = step.part === 'infra' ? [file] : [file, manifestsDir(environment, step.instance)];
     const run = Promise.all(paths.map((path) => repo.log(path, { limit: 1 })))
       .then((logs) => {
-        const dates = logs.flatMap((log) => (log[0] ? [Date.parse(log[0].date)] : []));
-        this.committedAt.set(key, { version, at: dates.length > 0 ? Math.max(...dates) : undefined });
+        const last = logs
+          .flatMap((log) => (log[0] ? [{ at: Date.parse(log[0].date), sha: log[0].sha }] : []))
+          .sort((a, b) => b.at - a.at)[0];
+        this.committedAt.set(key, { version, at: last?.at, sha: last?.sha });
         this.options.onKnown(environment);
       })
       .catch((error: unknown) =>

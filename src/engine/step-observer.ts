@@ -34,7 +34,7 @@ export interface StepObserverOptions {
   /** An Application (in Argo CD's namespace) as the cache has it. */
   application: (name: string) => KubeObject | undefined;
   render: RenderOptions;
-  clocks: Pick<StepClocks, 'clock'>;
+  clocks: Pick<StepClocks, 'clock' | 'commitOf'>;
   revisions: Pick<RevisionAcceptance, 'accepted'>;
   queue: Requeue;
   now: () => number;
@@ -58,7 +58,12 @@ export class StepObserver {
       // A Helm source syncs at the chart version; what we committed is the Application itself
       // (its values): it is current once Argo CD compared the source we rendered.
       const helm = Boolean((object?.spec as { source?: { chart?: unknown } } | undefined)?.source?.chart);
+      // The apps repo is shared: the revision Argo CD synced may be another environment's commit.
+      const commit = committed
+        ? this.options.clocks.commitOf(env, step, view.stepFilesVersion(env.name, step))
+        : undefined;
       return judgeApplication(object, {
+        ...(commit ? { commit } : {}),
         revisionAccepted: (revision) =>
           helm || this.options.revisions.accepted(env.name, step.instance, revision),
         sourceDigest: view.sourceDigest(stepFile(env.name, 'apps', step.instance)),

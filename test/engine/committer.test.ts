@@ -78,7 +78,7 @@ async function setup(options: { secretProblem?: Blocked; liveApplications?: Kube
     revisions: {
       noteCommitted: (env, instance, sha) => void noted.revisions.push(`${env}/${instance}@${sha}`),
     },
-    clocks: { noteCommitted: (env, step, _version, at) => void noted.clocks.push(`${env}/${step.id}@${at}`) },
+    clocks: { noteCommitted: (env, step, { at }) => void noted.clocks.push(`${env}/${step.id}@${at}`) },
     refresher: { request: (env, repo) => void refreshes.push(`${repo}/${env}`) },
     applications: () => options.liveApplications ?? [],
     onCommitted: (event) => void events.push(event),

@@ -107,7 +107,7 @@ describe('StatusBoard', () => {
       (b: StatusBoard) => b.publishDeleting('dev', []),
       {
         phase: 'Deleting',
-        message: 'removing the environment files',
+        message: 'removing the secrets and the environment files',
         outputs: {},
       },
     ],

@@ -10,6 +10,9 @@ import { StepClocks } from '../../src/engine/step-clock.js';
 const COMMITTED = Date.parse('2026-03-01T10:00:00Z');
 const NOW = Date.parse('2026-03-01T10:05:00Z');
 
+/** A sha per path, so a test can tell which path's last commit was taken. */
+const shaOf = (path: string) => (path.endsWith('.yaml') ? 'a' : 'b').repeat(40);
+
 function fakeRepo(dates: Record<string, string>): GitOpsRepo & { asked: string[] } {
   const asked: string[] = [];
   return {
@@ -17,7 +20,7 @@ function fakeRepo(dates: Record<string, string>): GitOpsRepo & { asked: string[]
     log: async (path: string): Promise<CommitInfo[]> => {
       asked.push(path);
       const date = dates[path];
-      return date ? [{ sha: 'a'.repeat(40), message: 'm', author: 'x', date }] : [];
+      return date ? [{ sha: shaOf(path), message: 'm', author: 'x', date }] : [];
     },
   } as unknown as GitOpsRepo & { asked: string[] };
 }
@@ -96,8 +99,24 @@ describe('StepClocks', () => {
     expect(clocks.clock(retried, step('infra'), 'v2').since).toBe(Date.parse('2026-03-01T10:04:00Z'));
     await clocks.idle();
     // WHEN this process commits a version itself THEN no lookup for it
-    clocks.noteCommitted('dev', step('infra'), 'v3', NOW);
+    clocks.noteCommitted('dev', step('infra'), { fileVersion: 'v3', at: NOW, sha: 'c'.repeat(40) });
     expect(clocks.clock(env(), step('infra'), 'v3').since).toBe(NOW);
+    expect(clocks.commitOf(env(), step('infra'), 'v3')).toBe('c'.repeat(40));
     expect(platform.asked).toHaveLength(2);
+  });
+
+  it('names the last commit of the step files (the newer of file and manifests directory)', async () => {
+    // GIVEN an apps step whose manifests directory changed after its Application file
+    const { clocks, apps } = setup({
+      'environments/dev/apps/db.yaml': '2026-03-01T10:00:00+00:00',
+      'environments/dev/apps/db': '2026-03-01T10:01:00+00:00',
+    });
+    // WHEN asked before Git answered THEN nothing yet; once it has, the directory's commit
+    expect(clocks.commitOf(env(), step('apps'), 'v1')).toBeUndefined();
+    await clocks.idle();
+    expect(clocks.commitOf(env(), step('apps'), 'v1')).toBe(shaOf('environments/dev/apps/db'));
+    // AND the clock shares that lookup
+    clocks.clock(env(), step('apps'), 'v1');
+    expect(apps.asked).toHaveLength(2);
   });
 });

@@ -52,6 +52,8 @@ function setup(options: {
   applications?: readonly KubeObject[];
   since?: number;
   accepted?: boolean;
+  /** The environment's own last commit of the step, once Git has answered. */
+  ownCommit?: string;
   workspaceApi?: 'namespaced' | 'cluster';
 }) {
   const clocks: string[] = [];
@@ -71,6 +73,7 @@ function setup(options: {
     application: (name) => options.applications?.find((a) => a.metadata.name === name),
     render: { ...TEST_RENDER_OPTIONS, workspaceApi: options.workspaceApi ?? 'namespaced' },
     clocks: {
+      commitOf: () => options.ownCommit,
       clock: (_env, s, version): StepClock => {
         clocks.push(`${s.id}@${version}`);
         return {
@@ -138,6 +141,17 @@ describe('StepObserver.observe', () => {
     const fixture = setup({ applications: [syncedApplication(source)], ...options });
     expect(fixture.observer.observe(env, step('apps'), undefined).state.reason).toBe(reason);
     expect(fixture.asked).toEqual(asked);
+  });
+
+  it.each([
+    // REV is the head of the shared apps repo, which another environment's commit may have moved.
+    ['names the environment’s own commit', 'b'.repeat(40), `synced at ${'b'.repeat(12)}`],
+    ['names no commit until Git has said which is its own', undefined, 'synced and healthy'],
+  ])('a Ready Application %s, not the revision Argo CD synced', (_name, ownCommit, message) => {
+    const fixture = setup({ applications: [syncedApplication({})], ...(ownCommit ? { ownCommit } : {}) });
+    const state = fixture.observer.observe(env, step('apps'), undefined).state;
+    expect(state).toEqual({ phase: 'Ready', reason: 'Healthy', message });
+    expect(state.message).not.toContain(REV.slice(0, 12));
   });
 
   it.each([

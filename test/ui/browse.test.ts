@@ -1,6 +1,12 @@
 /** Catalog search and filters, ages and expiry, and the hash routes. */
 import type { CatalogSummary } from '../../src/api/contract.js';
-import { catalogTags, filterCatalog, NO_FILTER } from '../../src/ui/logic/catalog.js';
+import {
+  catalogTags,
+  compareVersions,
+  filterCatalog,
+  newestFirst,
+  NO_FILTER,
+} from '../../src/ui/logic/catalog.js';
 import { age, expiry, shortDuration, shortSha } from '../../src/ui/logic/format.js';
 import { href, parseRoute, type Route } from '../../src/ui/logic/router.js';
 
@@ -55,6 +61,37 @@ describe('filterCatalog', () => {
 
   it('lists every tag once, sorted', () => {
     expect(catalogTags(items)).toEqual(['application', 'aws', 'database', 'network', 'pgadmin']);
+  });
+});
+
+describe('versions', () => {
+  it.each<[string, string, '<' | '=' | '>']>([
+    ['1.0.0', '1.0.0', '='],
+    ['1.0.0', '1.0.1', '<'],
+    ['1.9.0', '1.10.0', '<'],
+    ['2.0.0', '10.0.0', '<'],
+    ['1.0.0-rc.1', '1.0.0', '<'],
+    ['1.0.0-alpha', '1.0.0-alpha.1', '<'],
+    ['1.0.0-alpha.2', '1.0.0-alpha.10', '<'],
+    ['1.0.0-alpha.beta', '1.0.0-beta', '<'],
+    ['1.0.0-1', '1.0.0-alpha', '<'],
+    ['1.0.0+build.5', '1.0.0', '='],
+    ['not-a-version', '0.0.1', '<'],
+  ])('%s against %s: %s', (a, b, order) => {
+    const sign = Math.sign(compareVersions(a, b));
+    expect(sign).toBe(order === '<' ? -1 : order === '>' ? 1 : 0);
+    expect(Math.sign(compareVersions(b, a))).toBe(-sign || 0);
+  });
+
+  it('lists every version newest first, whatever order they came in', () => {
+    const given = ['1.2.0', '1.10.0', '1.0.0', '2.0.0-rc.1', '1.9.3'].map((version) => ({ version }));
+    expect(newestFirst(given).map((v) => v.version)).toEqual([
+      '2.0.0-rc.1',
+      '1.10.0',
+      '1.9.3',
+      '1.2.0',
+      '1.0.0',
+    ]);
   });
 });
 

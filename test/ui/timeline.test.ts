@@ -1,6 +1,8 @@
 /** The phase timeline and the step rows of the environment detail view. */
-import type { EnvironmentPhase, StepStatus } from '../../src/api/contract.js';
+import type { Condition, EnvironmentPhase, StepStatus } from '../../src/api/contract.js';
 import {
+  deletionStage,
+  furthestDeletionStage,
   phaseLabel,
   phaseTone,
   stepRows,
@@ -82,39 +84,127 @@ describe('timeline', () => {
     });
   });
 
-  it.each<[string, StepStatus[], TimelineState[]]>([
+  const removed = (instance: string, part: 'infra' | 'apps'): StepStatus => ({
+    instance,
+    part,
+    phase: 'Pending',
+    reason: 'Removed',
+    message: 'removed from Git and the cluster',
+  });
+  const conditions = (apps: boolean, infra: boolean): Condition[] => [
+    { type: 'Ready', status: 'False', reason: 'Deleting', message: '' },
+    { type: 'ApplicationsRemoved', status: apps ? 'True' : 'False', reason: '', message: '' },
+    { type: 'InfrastructureRemoved', status: infra ? 'True' : 'False', reason: '', message: '' },
+  ];
+
+  it.each<[string, StepStatus[], Condition[] | undefined, TimelineState[]]>([
     [
-      'applications are still there',
+      'the server says applications are left',
       [step('db', 'infra', 'Ready'), step('app', 'apps', 'Deleting')],
+      conditions(false, false),
       ['current', 'upcoming', 'upcoming'],
     ],
     [
-      'only infrastructure is left',
-      [step('db', 'infra', 'Deleting'), step('app', 'apps', 'Pending')],
+      'the server says only infrastructure is left',
+      [step('db', 'infra', 'Deleting'), removed('app', 'apps')],
+      conditions(true, false),
       ['done', 'current', 'upcoming'],
     ],
     [
-      'every step is gone',
-      [step('db', 'infra', 'Pending'), step('app', 'apps', 'Pending')],
+      'the server says both are gone',
+      [removed('db', 'infra'), removed('app', 'apps')],
+      conditions(true, true),
       ['done', 'done', 'current'],
     ],
-    ['there were no applications', [step('db', 'infra', 'Ready')], ['done', 'current', 'upcoming']],
-  ])(
-    'while deleting and %s, goes backwards through apps, infrastructure, files',
-    (_case, steps, expected) => {
-      const result = timeline({ phase: 'Deleting', message: 'm', steps });
-      expect(result.mode).toBe('deleting');
-      expect(result.items.map((i) => i.label)).toEqual([
-        'Removing applications',
-        'Removing infrastructure',
-        'Removing environment files',
-      ]);
-      expect(result.items.map((i) => i.state)).toEqual(expected);
-    },
-  );
+    [
+      // The conditions are the server's word: a Pending step is not taken for a removed one.
+      'the conditions say infrastructure is left though its step reads Pending',
+      [step('db', 'infra', 'Pending'), removed('app', 'apps')],
+      conditions(true, false),
+      ['done', 'current', 'upcoming'],
+    ],
+    [
+      'an older server (no conditions): applications still there',
+      [step('db', 'infra', 'Ready'), step('app', 'apps', 'Deleting')],
+      undefined,
+      ['current', 'upcoming', 'upcoming'],
+    ],
+    [
+      'an older server (no conditions): every step gone',
+      [step('db', 'infra', 'Pending'), step('app', 'apps', 'Pending')],
+      undefined,
+      ['done', 'done', 'current'],
+    ],
+  ])('while deleting and %s, shows its own stages', (_case, steps, given, expected) => {
+    // GIVEN a deleting status WHEN its timeline is drawn THEN the deletion's stages are marked so
+    const result = timeline({
+      phase: 'Deleting',
+      message: 'm',
+      steps,
+      ...(given ? { conditions: given } : {}),
+    });
+    expect(result.mode).toBe('deleting');
+    expect(result.items.map((i) => i.label)).toEqual([
+      'Removing applications',
+      'Destroying infrastructure',
+      'Removing secrets and files',
+    ]);
+    expect(result.items.map((i) => i.state)).toEqual(expected);
+  });
+
+  it.each<[string, number | undefined, Condition[], number, string | undefined]>([
+    ['nothing shown before', undefined, conditions(false, false), 0, 'removing the applications: app'],
+    ['the same stage again', 1, conditions(true, false), 1, 'removing the applications: app'],
+    ['a later stage', 1, conditions(true, true), 2, 'removing the applications: app'],
+    // One engine pass lagging behind another: the earlier stage is not shown again, nor its message.
+    ['a lagging status after a later stage', 2, conditions(false, false), 2, undefined],
+    ['a lagging status after the infrastructure stage', 1, conditions(false, false), 1, undefined],
+  ])('after %s, the stage only moves forward', (_case, floor, given, stage, message) => {
+    const status = {
+      phase: 'Deleting' as const,
+      message: 'removing the applications: app',
+      steps: [],
+      conditions: given,
+    };
+    // GIVEN the furthest stage shown so far WHEN a status arrives
+    expect(furthestDeletionStage(floor, status)).toBe(stage);
+    const items = timeline(status, { deletionFloor: floor ?? 0 }).items;
+    // THEN the current stage is never before it, and a message from an earlier stage is not shown
+    expect(items.findIndex((i) => i.state === 'current')).toBe(stage);
+    expect(items[stage]?.message).toBe(message);
+  });
+
+  it('a recorded deletion never goes back, whatever order the statuses come in', () => {
+    // The order the issue reported: apps gone, then apps again, then files, then infrastructure.
+    const seen = [
+      conditions(true, false),
+      conditions(false, false),
+      conditions(true, true),
+      conditions(true, false),
+    ];
+    let floor: number | undefined;
+    const shown = seen.map((c) => (floor = furthestDeletionStage(floor, { steps: [], conditions: c })));
+    expect(shown).toEqual([1, 1, 2, 2]);
+    expect(deletionStage({ steps: [], conditions: conditions(false, false) })).toBe(0);
+  });
 });
 
 describe('stepRows', () => {
+  it('while deleting, shows a step the deletion removed as Removed, and others as they are', () => {
+    const rows = stepRows(
+      [
+        { instance: 'app', part: 'apps', phase: 'Pending', reason: 'Removed', message: 'gone' },
+        step('db', 'infra', 'Deleting'),
+      ],
+      { deleting: true },
+    );
+    expect(rows.map((r) => [r.id, r.phaseText, r.tone])).toEqual([
+      ['db/infra', 'Deleting', 'progress'],
+      ['app/apps', 'Removed', 'ok'],
+    ]);
+    expect(stepRows([step('app', 'apps', 'Pending')], { deleting: true })[0]?.phaseText).toBe('Pending');
+  });
+
   it('lists infrastructure steps first, each with its live phase, reason, message and tone', () => {
     const rows = stepRows([
       step('app', 'apps', 'Pending', 'waiting for the infrastructure'),

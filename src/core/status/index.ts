@@ -6,6 +6,7 @@
  */
 import type { JsonValue } from '../catalog/types.js';
 import type { Part, Plan, Step } from '../plan/index.js';
+import { deletingStepState, deletionSummary } from './deletion-status.js';
 import { judgeApplication, judgeWorkspace, type StepClock } from './judge.js';
 
 export * from './judge.js';
@@ -13,6 +14,7 @@ export * from './retry.js';
 export * from './refresh.js';
 export * from './ttl.js';
 export * from './dropped.js';
+export { DELETION_CONDITIONS, REMOVED_REASON, REMOVING_REASON } from './deletion-status.js';
 
 export type EnvironmentPhase =
   | 'Creating'
@@ -112,6 +114,20 @@ export function environmentStatus(args: {
   steps: readonly StepObservation[];
   deleting: boolean;
 }): EnvironmentStatusSummary {
+  if (args.deleting) {
+    const steps = args.steps.map((o) => ({
+      instance: o.step.instance,
+      part: o.step.part,
+      ...deletingStepState(o),
+    }));
+    const { message, conditions } = deletionSummary(steps);
+    return {
+      phase: 'Deleting',
+      message,
+      conditions: [{ type: 'Ready', status: 'False', reason: 'Deleting', message }, ...conditions],
+      steps,
+    };
+  }
   const failedIds = args.steps.filter((s) => s.state.phase === 'Failed').map((s) => s.step.id);
   const infraIds = args.steps.filter((s) => s.step.part === 'infra').map((s) => s.step.id);
   const steps: StepStatus[] = args.steps.map(({ step, committed, state }) => ({
@@ -145,13 +161,6 @@ export function environmentStatus(args: {
     ...(failed ? { failed } : {}),
   });
 
-  if (args.deleting) {
-    const left = steps.filter((s) => s.phase !== 'Pending').length;
-    return summary(
-      'Deleting',
-      left === 0 ? 'removing the environment files' : `${left} step(s) still to remove`,
-    );
-  }
   const failed = steps.find((s) => s.phase === 'Failed');
   if (failed)
     return summary('Failed', `${failed.instance}/${failed.part}: ${failed.message || failed.reason}`, failed);

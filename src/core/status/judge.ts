@@ -339,6 +339,11 @@ export function judgeApplication(
     revisionAccepted: (revision: string) => boolean;
     /** The digest of the source envcat rendered (sourceDigest); undefined: not compared. */
     sourceDigest?: string;
+    /**
+     * The environment's own last commit of the step's files. The repo is shared, so the revision
+     * Argo CD synced may be a later commit made for another environment: the message names this one.
+     */
+    commit?: string;
     clock?: StepClock;
   },
 ): Verdict {
@@ -424,7 +429,13 @@ export function judgeApplication(
     revision !== undefined &&
     options.revisionAccepted(revision)
   )
-    return { state: { phase: 'Ready', reason: 'Healthy', message: `synced at ${revision.slice(0, 12)}` } };
+    return {
+      state: {
+        phase: 'Ready',
+        reason: 'Healthy',
+        message: options.commit ? `synced at ${options.commit.slice(0, 12)}` : 'synced and healthy',
+      },
+    };
   else if (sync === 'Synced' && health === 'Healthy')
     state = { phase: 'Progressing', reason: 'OutdatedRevision', message: 'synced to an older revision' };
   else if (operation?.phase === 'Running' && /Retrying attempt #\d+/.test(operation.message ?? ''))

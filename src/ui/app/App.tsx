@@ -5,6 +5,7 @@ import type { Health, Principal } from '../../api/contract.js';
 import { Loading } from '../components/common.js';
 import { Layout } from '../components/Layout.js';
 import type { Route } from '../logic/router.js';
+import { CatalogEntryPage } from '../pages/CatalogEntryPage.js';
 import { CatalogPage } from '../pages/CatalogPage.js';
 import { EnvironmentPage } from '../pages/EnvironmentPage.js';
 import { EnvironmentsPage } from '../pages/EnvironmentsPage.js';
@@ -79,7 +80,11 @@ function Page(props: { route: Route }) {
     case 'environment':
       return <EnvironmentPage key={route.name} name={route.name} />;
     case 'catalog':
-      return <CatalogPage selected={route.entry} />;
+      return route.entry === undefined ? (
+        <CatalogPage />
+      ) : (
+        <CatalogEntryPage key={route.entry} name={route.entry} />
+      );
     case 'new':
       return (
         <Suspense

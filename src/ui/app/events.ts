@@ -2,7 +2,12 @@
 import { useEffect, useRef, useState } from 'react';
 import type { EnvironmentEvents, EnvironmentStatus } from '../../api/contract.js';
 
-export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
+/**
+ * `idle`: nothing to follow yet (the environment is still loading); `closed`: the stream failed
+ * for good, or ended. Only a real failure may read as "unavailable": before the stream had a
+ * chance to connect, the state is idle or connecting, never closed.
+ */
+export type StreamState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 export interface EventHandlers {
   onStatus: (status: EnvironmentStatus) => void;
@@ -15,14 +20,18 @@ export interface EventHandlers {
  * falls back to polling.
  */
 export function useEnvironmentEvents(url: string | undefined, handlers: EventHandlers): StreamState {
-  const [state, setState] = useState<StreamState>('connecting');
+  const [state, setState] = useState<StreamState>(url ? 'connecting' : 'idle');
   const handlersRef = useRef(handlers);
   useEffect(() => {
     handlersRef.current = handlers;
   });
 
   useEffect(() => {
-    if (!url || typeof EventSource === 'undefined') {
+    if (!url) {
+      setState('idle');
+      return;
+    }
+    if (typeof EventSource === 'undefined') {
       setState('closed');
       return;
     }

@@ -16,6 +16,9 @@ export function SimulatedBanner(props: { health: Health | undefined }) {
   );
 }
 
+/** The Swagger UI the server serves for its OpenAPI document (src/api/app.ts). */
+export const API_DOCS = '/api/docs';
+
 const NAV: ReadonlyArray<{ href: string; label: string; pages: ReadonlyArray<Route['page']> }> = [
   { href: '#/environments', label: 'Environments', pages: ['environments', 'environment'] },
   { href: '#/catalog', label: 'Catalog', pages: ['catalog'] },
@@ -82,6 +85,7 @@ export function Layout(props: {
       </main>
       <footer className="site-footer">
         <span>envcat {props.health?.version ?? ''}</span>
+        <a href={API_DOCS}>REST API reference (OpenAPI)</a>
       </footer>
     </>
   );

@@ -1,7 +1,7 @@
 /** The phase timeline and the step table of an environment. */
 import { Fragment } from 'react';
 import type { Condition, EnvironmentStatus } from '../../api/contract.js';
-import { timeline, type StepRow, type TimelineItem } from '../logic/timeline.js';
+import { stepRows, timeline, type StepRow, type TimelineItem } from '../logic/timeline.js';
 import { Badge } from './common.js';
 
 const STATE_TEXT: Record<TimelineItem['state'], string> = {
@@ -36,8 +36,12 @@ function CamelCase(props: { text: string }) {
   );
 }
 
-export function PhaseTimeline(props: { status: Pick<EnvironmentStatus, 'phase' | 'message' | 'steps'> }) {
-  const { mode, items } = timeline(props.status);
+export function PhaseTimeline(props: {
+  status: Pick<EnvironmentStatus, 'phase' | 'message' | 'steps' | 'conditions'>;
+  /** The furthest deletion stage shown so far (see timeline()). */
+  deletionFloor?: number;
+}) {
+  const { mode, items } = timeline(props.status, { deletionFloor: props.deletionFloor ?? 0 });
   return (
     <ol
       className={`timeline timeline-${mode}`}
@@ -63,9 +67,14 @@ export function PhaseTimeline(props: { status: Pick<EnvironmentStatus, 'phase' |
   );
 }
 
-export function StepTable(props: { steps: EnvironmentStatus['steps'] }) {
-  const { steps } = timeline({ phase: 'Creating', message: '', steps: props.steps });
-  if (steps.length === 0) return <p className="muted">No steps yet.</p>;
+export function StepTable(props: { steps: EnvironmentStatus['steps']; deleting?: boolean }) {
+  const steps = stepRows(props.steps, { deleting: props.deleting === true });
+  if (steps.length === 0)
+    return (
+      <p className="muted">
+        {props.deleting ? 'Every step is removed; the environment files go last.' : 'No steps yet.'}
+      </p>
+    );
   return (
     <div className="table-wrap">
       <table className="responsive-table">
@@ -87,7 +96,7 @@ export function StepTable(props: { steps: EnvironmentStatus['steps'] }) {
               </th>
               <td data-label="Part">{row.partLabel}</td>
               <td data-label="Phase">
-                <Badge tone={row.tone}>{row.phase}</Badge>
+                <Badge tone={row.tone}>{row.phaseText}</Badge>
               </td>
               <td data-label="Reason">{row.reason ? <CamelCase text={row.reason} /> : '—'}</td>
               <td data-label="Message" className="message-cell">

@@ -1,16 +1,17 @@
-/** The catalog browser: every entry with its type, owner, tags and versions; search and filters. */
+/**
+ * The catalog browser: every entry with its type, owner, tags and versions; search and filters.
+ * Details open on a page of their own (CatalogEntryPage), wide enough for the parameter table.
+ */
 import { useId, useMemo, useState } from 'react';
-import type { CatalogDetail, CatalogSummary, EntryType, JsonSchema } from '../../api/contract.js';
+import type { CatalogSummary, EntryType } from '../../api/contract.js';
 import { useDocumentTitle, useLoad } from '../app/hooks.js';
 import { useSession } from '../app/session.js';
 import { Empty, ErrorAlert, Loading, TypeBadge } from '../components/common.js';
 import { catalogTags, filterCatalog, NO_FILTER, type CatalogFilter } from '../logic/catalog.js';
 import { ENTRY_TYPE_LABEL } from '../logic/format.js';
 import { href } from '../logic/router.js';
-import { isSchema, isSecretSchema } from '../../core/browser.js';
-import { typeLabel } from '../logic/schema.js';
 
-export function CatalogPage(props: { selected?: string }) {
+export function CatalogPage() {
   useDocumentTitle('Catalog');
   const { client } = useSession();
   const catalogs = useLoad('catalogs', (signal) => client.listCatalogs({ signal }));
@@ -107,7 +108,7 @@ export function CatalogPage(props: { selected?: string }) {
             <ul className="card-grid">
               {shown.map((entry) => (
                 <li key={entry.name}>
-                  <CatalogCard entry={entry} expanded={props.selected === entry.name} />
+                  <CatalogCard entry={entry} />
                 </li>
               ))}
             </ul>
@@ -118,12 +119,11 @@ export function CatalogPage(props: { selected?: string }) {
   );
 }
 
-function CatalogCard(props: { entry: CatalogSummary; expanded: boolean }) {
-  const { entry, expanded } = props;
+function CatalogCard(props: { entry: CatalogSummary }) {
+  const { entry } = props;
   const titleId = useId();
-  const detailsId = useId();
   return (
-    <article className={`card catalog-card${expanded ? ' expanded' : ''}`} aria-labelledby={titleId}>
+    <article className="card catalog-card" aria-labelledby={titleId}>
       <div className="card-head">
         <h2 id={titleId}>{entry.title}</h2>
         <TypeBadge type={entry.type} />
@@ -154,12 +154,10 @@ function CatalogCard(props: { entry: CatalogSummary; expanded: boolean }) {
       <div className="card-actions">
         <a
           className="button"
-          href={expanded ? href({ page: 'catalog' }) : href({ page: 'catalog', entry: entry.name })}
-          aria-expanded={expanded}
-          aria-controls={detailsId}
-          aria-label={`${expanded ? 'Hide details of' : 'Details of'} ${entry.title}`}
+          href={href({ page: 'catalog', entry: entry.name })}
+          aria-label={`Details of ${entry.title}`}
         >
-          {expanded ? 'Hide details' : 'Details'}
+          Details
         </a>
         <a
           className="button button-primary"
@@ -169,82 +167,6 @@ function CatalogCard(props: { entry: CatalogSummary; expanded: boolean }) {
           Use in a new environment
         </a>
       </div>
-      <div id={detailsId}>{expanded && <CatalogDetails name={entry.name} />}</div>
     </article>
-  );
-}
-
-function CatalogDetails(props: { name: string }) {
-  const { client } = useSession();
-  const detail = useLoad(`catalog:${props.name}`, (signal) => client.getCatalog(props.name, { signal }));
-  if (detail.state === 'error')
-    return <ErrorAlert error={detail.error} title="The entry could not be loaded." />;
-  if (!detail.data) return <Loading label="Loading the entry…" />;
-  return <EntryVersion detail={detail.data} />;
-}
-
-function EntryVersion(props: { detail: CatalogDetail }) {
-  const [latest] = props.detail.items;
-  if (!latest) return <p>No published version.</p>;
-  const params = isSchema(latest.parameters.properties) ? Object.entries(latest.parameters.properties) : [];
-  const required = new Set(Array.isArray(latest.parameters.required) ? latest.parameters.required : []);
-  return (
-    <div className="entry-details">
-      <h3>Parameters of {latest.version}</h3>
-      {params.length === 0 ? (
-        <p>None.</p>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">Default</th>
-                <th scope="col">Description</th>
-              </tr>
-            </thead>
-            <tbody>
-              {params.map(([name, schema]) => {
-                const s = (isSchema(schema) ? schema : {}) as JsonSchema;
-                return (
-                  <tr key={name}>
-                    <th scope="row" className="mono">
-                      {name}
-                      {required.has(name) && <span className="required-mark"> (required)</span>}
-                      {(isSecretSchema(s) || latest.secretParameters.includes(name)) && (
-                        <span className="tag tag-secret">secret</span>
-                      )}
-                    </th>
-                    <td>{Array.isArray(s.enum) ? s.enum.map(String).join(' | ') : typeLabel(s)}</td>
-                    <td className="mono">{s.default === undefined ? '—' : JSON.stringify(s.default)}</td>
-                    <td>{typeof s.description === 'string' ? s.description : ''}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <h3>Outputs</h3>
-      {latest.outputs.length === 0 ? (
-        <p>
-          None:{' '}
-          {latest.type === 'yaml'
-            ? 'applications do not produce outputs.'
-            : 'this entry declares no outputs.'}
-        </p>
-      ) : (
-        <ul className="outputs-list">
-          {latest.outputs.map((o) => (
-            <li key={o.name}>
-              <span className="mono">{o.name}</span> <span className="muted">({typeLabel(o.schema)})</span>
-              {o.sensitive && <span className="tag tag-secret">sensitive</span>}
-              {o.description && <span> — {o.description}</span>}
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
   );
 }

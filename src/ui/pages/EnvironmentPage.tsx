@@ -3,7 +3,7 @@
  * only: the API never returns the others), the commits made, live over server-sent events, and
  * Retry when Failed (once the cause is fixed); delete with confirmation.
  */
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { ApiError } from '../api/client.js';
 import type { EnvironmentStatus, EnvironmentView, JsonValue } from '../../api/contract.js';
 import { useEnvironmentEvents, type StreamState } from '../app/events.js';
@@ -13,10 +13,12 @@ import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorAlert, Loading, PhaseBadge } from '../components/common.js';
 import { ConditionTable, PhaseTimeline, StepTable } from '../components/Timeline.js';
 import { age, expiry, shortSha } from '../logic/format.js';
+import { furthestDeletionStage } from '../logic/timeline.js';
 
 const POLL_MS = 5_000;
 
 const STREAM_TEXT: Record<StreamState, string> = {
+  idle: 'Connecting to live updates…',
   connecting: 'Connecting to live updates…',
   live: 'Live',
   reconnecting: 'Connection lost; reconnecting…',
@@ -31,10 +33,11 @@ export function EnvironmentPage(props: { name: string }) {
   const [live, setLive] = useState<EnvironmentStatus>();
   const [deleted, setDeleted] = useState(false);
   const [confirming, setConfirming] = useState(false);
-  const [deleting, setDeleting] = useState(false);
+  const [requestingDelete, setRequestingDelete] = useState(false);
   const [deleteError, setDeleteError] = useState<ApiError>();
   const [retrying, setRetrying] = useState(false);
   const [retryError, setRetryError] = useState<ApiError>();
+  const [deletionFloor, setDeletionFloor] = useState<number>();
   const now = useNow(15_000);
 
   const stream = useEnvironmentEvents(view.data && !deleted ? client.eventsUrl(name) : undefined, {
@@ -48,7 +51,7 @@ export function EnvironmentPage(props: { name: string }) {
   usePolling(poll, POLL_MS);
 
   const confirmDelete = async () => {
-    setDeleting(true);
+    setRequestingDelete(true);
     setDeleteError(undefined);
     try {
       await client.deleteEnvironment(name);
@@ -58,7 +61,7 @@ export function EnvironmentPage(props: { name: string }) {
       if (apiError.unauthorized) signOut('The token is no longer accepted. Sign in again.');
       setDeleteError(apiError);
     } finally {
-      setDeleting(false);
+      setRequestingDelete(false);
     }
   };
 
@@ -77,6 +80,13 @@ export function EnvironmentPage(props: { name: string }) {
       setRetrying(false);
     }
   };
+
+  // A deletion's stage only moves forward: the furthest one shown is kept (logic/timeline.ts).
+  const current = live ?? view.data?.status;
+  const stageNow = current?.phase === 'Deleting' ? furthestDeletionStage(deletionFloor, current) : undefined;
+  useEffect(() => {
+    if (stageNow !== undefined && stageNow !== deletionFloor) setDeletionFloor(stageNow);
+  }, [stageNow, deletionFloor]);
 
   const goneByPolling = view.state === 'error' && view.error.status === 404 && view.data !== undefined;
   if (deleted || goneByPolling)
@@ -122,6 +132,7 @@ export function EnvironmentPage(props: { name: string }) {
     );
 
   const status: EnvironmentStatus = live ?? view.data.status;
+  const isDeleting = status.phase === 'Deleting';
   return (
     <section aria-labelledby="env-title" className="environment">
       <div className="page-header">
@@ -149,9 +160,9 @@ export function EnvironmentPage(props: { name: string }) {
             type="button"
             className="button button-danger"
             onClick={() => setConfirming(true)}
-            disabled={status.phase === 'Deleting'}
+            disabled={isDeleting}
           >
-            {status.phase === 'Deleting' ? 'Deleting…' : 'Delete'}
+            {isDeleting ? 'Deleting…' : 'Delete'}
           </button>
         </div>
       </div>
@@ -160,8 +171,8 @@ export function EnvironmentPage(props: { name: string }) {
       <Facts view={view.data} now={now} />
 
       <section aria-labelledby="progress-title" className="panel">
-        <h2 id="progress-title">{status.phase === 'Deleting' ? 'Deletion' : 'Progress'}</h2>
-        <PhaseTimeline status={status} />
+        <h2 id="progress-title">{isDeleting ? 'Deletion' : 'Progress'}</h2>
+        <PhaseTimeline status={status} deletionFloor={stageNow} />
         {status.errors && status.errors.length > 0 && (
           <div className="alert alert-error" role="alert">
             <p className="alert-title">The request in Git is invalid; nothing was rendered.</p>
@@ -181,13 +192,13 @@ export function EnvironmentPage(props: { name: string }) {
 
       <section aria-labelledby="steps-title" className="panel">
         <h2 id="steps-title">Steps</h2>
-        <StepTable steps={status.steps} />
+        <StepTable steps={status.steps} deleting={isDeleting} />
       </section>
 
       <div className="two-columns">
         <section aria-labelledby="outputs-title" className="panel">
           <h2 id="outputs-title">Outputs</h2>
-          <Outputs outputs={status.outputs} />
+          <Outputs outputs={status.outputs} deleting={isDeleting} />
         </section>
         <section aria-labelledby="conditions-title" className="panel">
           <h2 id="conditions-title">Conditions</h2>
@@ -205,7 +216,7 @@ export function EnvironmentPage(props: { name: string }) {
         title={`Delete ${name}?`}
         confirmText={name}
         actionLabel="Delete environment"
-        busy={deleting}
+        busy={requestingDelete}
         onConfirm={() => void confirmDelete()}
         onCancel={() => setConfirming(false)}
       >
@@ -282,13 +293,15 @@ function display(value: JsonValue): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-function Outputs(props: { outputs: EnvironmentStatus['outputs'] }) {
+function Outputs(props: { outputs: EnvironmentStatus['outputs']; deleting: boolean }) {
   const instances = Object.entries(props.outputs ?? {}).filter(
     ([, values]) => Object.keys(values).length > 0,
   );
   return (
     <>
-      {instances.length === 0 ? (
+      {props.deleting ? (
+        <p className="muted">None: the outputs go with the infrastructure this deletion destroys.</p>
+      ) : instances.length === 0 ? (
         <p className="muted">No outputs yet: they appear as the infrastructure becomes available.</p>
       ) : (
         instances.map(([instance, values]) => (

@@ -50,10 +50,24 @@ export function SignIn(props: { reason?: string; onSignedIn: (token: string, use
             aria-invalid={error ? true : undefined}
             required
           />
-          <p id={hintId} className="help">
-            The embedded service prints its admin token when it starts (or uses{' '}
-            <code>ENVCAT_ADMIN_TOKEN</code>). The token is kept in this tab only.
-          </p>
+          <div id={hintId} className="help sign-in-hint">
+            <p>Each token the service accepts belongs to a user with one of two roles:</p>
+            <ul>
+              <li>
+                <strong>platform</strong>: publishes catalog entries, sees and deletes every environment. The
+                admin token is one: the service prints it when it starts, or takes it from{' '}
+                <code>ENVCAT_ADMIN_TOKEN</code>.
+              </li>
+              <li>
+                <strong>developer</strong>: creates environments, sees and deletes its own.
+              </li>
+            </ul>
+            <p>
+              More tokens, of either role, are given to the service as <code>ENVCAT_TOKENS</code> (
+              <code>name:role:token</code>, comma-separated); ask whoever runs it for yours. The token is kept
+              in this tab only.
+            </p>
+          </div>
           {error && (
             <p id={errorId} className="field-error" role="alert">
               {error.message}

@@ -284,13 +284,73 @@ describe('environmentStatus and nextProvisionAction', () => {
     });
   });
 
-  it('reports Deleting while deletion runs', () => {
-    const steps = observe(plan, {
-      'vpc/infra': [true, { phase: 'Deleting', reason: 'Deleting', message: '' }],
-    });
-    expect(environmentStatus({ steps, deleting: true })).toMatchObject({
-      phase: 'Deleting',
-      message: '1 step(s) still to remove',
-    });
+  const DELETING: StepState = { phase: 'Deleting', reason: 'Deleting', message: 'being destroyed' };
+  type Row = [string, StepSetup, Record<string, string>, [apps: string, infra: string], string];
+  // The example plan: vpc (wave 1), db (wave 2), app (apps).
+  it.each<Row>([
+    [
+      'everything still in Git',
+      { 'vpc/infra': [true, READY], 'db/infra': [true, READY], 'app/apps': [true, READY] },
+      { 'vpc/infra': 'Ready', 'db/infra': 'Ready', 'app/apps': 'Ready' },
+      ['False Removing', 'False Waiting'],
+      'removing the applications: app',
+    ],
+    [
+      // The Application is still there: its step is being removed, not "waiting for the infrastructure".
+      'the apps removed from Git, the Application still live',
+      { 'vpc/infra': [true, READY], 'db/infra': [true, READY], 'app/apps': [false, READY] },
+      { 'vpc/infra': 'Ready', 'db/infra': 'Ready', 'app/apps': 'Deleting RemovedFromGit' },
+      ['False Removing', 'False Waiting'],
+      'removing the applications: app',
+    ],
+    [
+      'the Application being deleted',
+      { 'vpc/infra': [true, READY], 'db/infra': [true, READY], 'app/apps': [false, DELETING] },
+      { 'vpc/infra': 'Ready', 'db/infra': 'Ready', 'app/apps': 'Deleting Deleting' },
+      ['False Removing', 'False Waiting'],
+      'removing the applications: app',
+    ],
+    [
+      // The Workspace's file is gone but terraform destroy has not run: not yet "removing files".
+      'the Application gone, db removed from Git and still live',
+      { 'vpc/infra': [true, READY], 'db/infra': [false, READY] },
+      { 'vpc/infra': 'Ready', 'db/infra': 'Deleting RemovedFromGit', 'app/apps': 'Pending Removed' },
+      ['True Removed', 'False Removing'],
+      'destroying the infrastructure: db, vpc',
+    ],
+    [
+      'db destroyed, vpc being destroyed',
+      { 'vpc/infra': [false, DELETING] },
+      { 'vpc/infra': 'Deleting Deleting', 'db/infra': 'Pending Removed', 'app/apps': 'Pending Removed' },
+      ['True Removed', 'False Removing'],
+      'destroying the infrastructure: vpc',
+    ],
+    [
+      'every step gone',
+      {},
+      { 'vpc/infra': 'Pending Removed', 'db/infra': 'Pending Removed', 'app/apps': 'Pending Removed' },
+      ['True Removed', 'True Removed'],
+      'removing the secrets and the environment files',
+    ],
+  ])('while deleting, %s', (_name, setup, stepStates, [apps, infra], message) => {
+    // GIVEN what Git and the cluster hold of each step WHEN the deleting status is derived
+    const status = environmentStatus({ steps: observe(plan, setup), deleting: true });
+    // THEN each step, the two deletion conditions and the message say which stage it is at
+    expect(status.phase).toBe('Deleting');
+    expect(status.message).toBe(message);
+    expect(Object.fromEntries(status.steps.map((s) => [`${s.instance}/${s.part}`, s.phase]))).toEqual(
+      Object.fromEntries(Object.entries(stepStates).map(([id, text]) => [id, text.split(' ')[0]])),
+    );
+    for (const s of status.steps) {
+      const [, reason] = stepStates[`${s.instance}/${s.part}`]!.split(' ');
+      if (reason) expect(s.reason).toBe(reason);
+    }
+    const condition = (type: string) => {
+      const c = status.conditions.find((x) => x.type === type);
+      return `${c?.status} ${c?.reason}`;
+    };
+    expect([condition('ApplicationsRemoved'), condition('InfrastructureRemoved')]).toEqual([apps, infra]);
+    expect(status.conditions[0]).toMatchObject({ type: 'Ready', status: 'False', reason: 'Deleting' });
+    expect(status.conditions.map((c) => c.type)).not.toContain('InfrastructureReady');
   });
 });
