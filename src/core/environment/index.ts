@@ -16,3 +16,4 @@ export {
 } from './validate.js';
 export { parseDuration } from './duration.js';
 export { schemaIncompatibility } from './compatibility.js';
+export { mergeUpdate, type UpdateMerge } from './update.js';
