@@ -13,9 +13,11 @@ export type {
   OutputDeclaration,
 } from './catalog/types.js';
 export type {
+  AvailableUpdate,
   EnvironmentDocument,
   EnvironmentType,
   InstanceRequest,
+  InstanceVersion,
   OutputReferenceValue,
 } from './environment/types.js';
 export type { Problem } from './errors/index.js';

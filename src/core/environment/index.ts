@@ -16,3 +16,9 @@ export {
 } from './validate.js';
 export { parseDuration } from './duration.js';
 export { schemaIncompatibility } from './compatibility.js';
+export {
+  resolveInstanceVersion,
+  availableUpdate,
+  instanceVersions,
+  type InstanceResolution,
+} from './versions.js';
