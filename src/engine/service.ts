@@ -16,6 +16,7 @@ import {
   RETRY_AT_ANNOTATION,
   checkEnvironment,
   environmentFile,
+  instanceVersions,
   namespaceClaim,
   namespaceClaimDir,
   parameterSecretName,
@@ -25,6 +26,7 @@ import {
   toYaml,
   type RenderOptions,
   type CatalogEntry,
+  type InstanceVersion,
   type JsonValue,
   type ResolvedEnvironment,
   describeError,
@@ -177,11 +179,16 @@ export class EnvironmentService {
     const commits = await this.options.engine.commits(name);
     const createdAt = this.options.engine.createdAtOf(name) ?? commits.at(-1)?.date;
     const metadata = createdAt ? { ...document.metadata, creationTimestamp: createdAt } : document.metadata;
-    return { ...document, metadata, status: statusView(status, commits) };
+    const versions = instanceVersions({
+      spec: document.spec,
+      catalog: this.options.catalogs.current().catalog,
+    });
+    return { ...document, metadata, status: { ...statusView(status, commits), versions } };
   }
 
   list(): EnvironmentSummary[] {
     const engine = this.options.engine;
+    const { catalog } = this.options.catalogs.current();
     return engine.knownEnvironments().map((name) => {
       const document = this.document(name, engine.environmentSource(name));
       const spec = (document?.spec ?? {}) as Record<string, JsonValue>;
@@ -200,7 +207,7 @@ export class EnvironmentService {
         ...optional('createdAt', createdAt),
         phase: status?.phase ?? 'Creating',
         message: status?.message ?? '',
-        instances: catalogs.map((c) => ({ name: String(c.name), entry: String(c.entry) })),
+        instances: instanceSummaries(catalogs, instanceVersions({ spec, catalog })),
       };
     });
   }
@@ -615,4 +622,20 @@ function statusView(
 
 function optional(key: string, value: JsonValue | undefined): Record<string, string> {
   return typeof value === 'string' ? { [key]: value } : {};
+}
+
+/** The list's instances: each as requested, with its pinned version and the update available. */
+function instanceSummaries(
+  catalogs: Array<Record<string, JsonValue>>,
+  versions: InstanceVersion[],
+): EnvironmentSummary['instances'] {
+  return catalogs.map((c) => {
+    const known = versions.find((v) => v.instance === c.name);
+    return {
+      name: String(c.name),
+      entry: String(c.entry),
+      ...(known?.version !== undefined ? { version: known.version } : {}),
+      ...(known?.update ? { update: known.update } : {}),
+    };
+  });
 }
