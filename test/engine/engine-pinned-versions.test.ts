@@ -92,6 +92,19 @@ describe('Engine on the twins: pinned versions', () => {
     ).toEqual(['envcat: publish catalog entry sample-app@1.1.0 (by platform-team)']);
     expect(h().status(ENV)?.phase).toBe('Ready');
 
+    // …and what the API shows: the pinned version, and 1.1.0 as an update within the request's range
+    const view = await h().service.get(ENV);
+    expect(view.spec?.catalogs?.[0]).toMatchObject({ entry: 'sample-app', version: '1.0.0' });
+    const update = { withinRange: '1.1.0' };
+    expect(view.status.versions).toEqual([
+      { instance: 'app', entry: 'sample-app', version: '1.0.0', update },
+    ]);
+    expect(
+      h()
+        .service.list()
+        .find((e) => e.name === ENV)?.instances,
+    ).toEqual([{ name: 'app', entry: 'sample-app', version: '1.0.0', update }]);
+
     // …and a new environment created now gets 1.1.0
     await h().create(request('dev-new') as unknown as JsonValue);
     expect(versionsIn(h().file('platform', environmentFile('dev-new')))).toEqual(['1.1.0']);
