@@ -4,8 +4,6 @@
  * versions is pinned in the engine's first commit for it; one from before versions were pinned
  * (already rendered) is pinned to the version it renders, and nothing else changes.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   environmentFile,
   parseYamlDocument,
@@ -14,25 +12,10 @@ import {
   type JsonValue,
 } from '../../src/core/index.js';
 import type { RepoName } from '../../src/gitops/types.js';
-import { CATALOGS } from '../support/examples.js';
+import { sampleApp110Files as sampleApp110 } from '../support/examples.js';
 import { useEngineHarness, type EngineHarness } from '../support/engine-harness.js';
 
 const ENV = 'dev-pin';
-
-/** sample-app 1.1.0: sample-app 1.0.0 with another default log level (info → warn). */
-function sampleApp110(): Array<{ path: string; content: string }> {
-  const dir = join(CATALOGS, 'sample-app');
-  const catalog = readFileSync(join(dir, 'catalog.yaml'), 'utf8');
-  const changed = catalog
-    .replace('version: 1.0.0', 'version: 1.1.0')
-    .replace('default: info', 'default: warn');
-  expect(changed).not.toBe(catalog);
-  const manifests = readdirSync(join(dir, 'manifests')).map((file) => ({
-    path: `manifests/${file}`,
-    content: readFileSync(join(dir, 'manifests', file), 'utf8'),
-  }));
-  return [{ path: 'catalog.yaml', content: changed }, ...manifests];
-}
 
 /** One sample-app, no range: it resolves to the latest. */
 function request(name: string): EnvironmentDocument {

@@ -22,3 +22,4 @@ export {
   instanceVersions,
   type InstanceResolution,
 } from './versions.js';
+export { describeInstanceVersion, describeUpdate } from './update-text.js';

@@ -6,6 +6,7 @@ import {
   Catalog,
   availableUpdate,
   checkEnvironment,
+  describeInstanceVersion,
   instanceVersions,
   resolveInstanceVersion,
   type AvailableUpdate,
@@ -320,5 +321,41 @@ describe('checkEnvironment pins each instance', () => {
   it('refuses a version that is not a string', async () => {
     const check = checkEnvironment(request({ entry: 'sample-app', version: 1 }), await withSampleApp110());
     expect(check.problems).toEqual([expect.objectContaining({ path: '/spec/catalogs/0/version' })]);
+  });
+});
+
+describe('describeInstanceVersion', () => {
+  it.each<[string, InstanceVersion, string]>([
+    ['on the newest', { instance: 'app', entry: 'sample-app', version: '1.1.0' }, 'app: sample-app@1.1.0'],
+    [
+      'no range, a newer version',
+      { instance: 'app', entry: 'sample-app', version: '1.0.0', update: { withinRange: '1.1.0' } },
+      'app: sample-app@1.0.0; update available: 1.1.0 (newest)',
+    ],
+    [
+      'a range, newer versions within and outside it',
+      {
+        instance: 'db',
+        entry: 'rds-postgres',
+        range: '^1',
+        version: '1.0.0',
+        update: { withinRange: '1.2.0', outsideRange: '2.0.0' },
+      },
+      'db: rds-postgres@1.0.0, requested rds-postgres@^1; update available: 1.2.0 (within ^1), 2.0.0 (outside ^1)',
+    ],
+    [
+      'a range, only a newer major',
+      {
+        instance: 'db',
+        entry: 'rds-postgres',
+        range: '~1.2',
+        version: '1.2.3',
+        update: { outsideRange: '2.0.0' },
+      },
+      'db: rds-postgres@1.2.3, requested rds-postgres@~1.2; update available: 2.0.0 (outside ~1.2)',
+    ],
+    ['not pinned yet', { instance: 'app', entry: 'sample-app' }, 'app: sample-app (not pinned yet)'],
+  ])('%s', (_case, version, text) => {
+    expect(describeInstanceVersion(version)).toBe(text);
   });
 });
