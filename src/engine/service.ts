@@ -17,6 +17,8 @@ import {
   checkEnvironment,
   environmentFile,
   instanceVersions,
+  labelSafeVersion,
+  pinnedVersions,
   namespaceClaim,
   namespaceClaimDir,
   parameterSecretName,
@@ -92,7 +94,10 @@ export class EnvironmentService {
    */
   async create(input: unknown, actor: Actor): Promise<EnvironmentRecord> {
     const { catalog } = this.options.catalogs.current();
-    const check = checkEnvironment(input, catalog);
+    // A create resumed after a cut-off (resumeStrandedCreate) resolves to the versions its first
+    // attempt committed, whatever was published since; for any other request they do not apply.
+    const committed = this.committedVersions(input);
+    const check = checkEnvironment(input, catalog, { rendered: (instance) => committed.get(instance) ?? [] });
     if (!check.environment) throw new InputError(check.problems);
     const env = check.environment;
     const engine = this.options.engine;
@@ -321,6 +326,15 @@ export class EnvironmentService {
     if (document) deepFreeze(document);
     this.documents.set(name, { source, document });
     return document;
+  }
+
+  /** The versions, as labels carry them, of the committed request named like `input`, by instance. */
+  private committedVersions(input: unknown): Map<string, string[]> {
+    const name = (input as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+    if (typeof name !== 'string') return new Map();
+    const document = this.document(name, this.options.engine.environmentSource(name));
+    const pinned = [...pinnedVersions(document?.spec)];
+    return new Map(pinned.map(([instance, version]) => [instance, [labelSafeVersion(version)]]));
   }
 
   /** The ConflictError of a lost race, told as the early check would have told it. */

@@ -20,6 +20,7 @@ export {
   resolveInstanceVersion,
   availableUpdate,
   instanceVersions,
+  pinnedVersions,
   type InstanceResolution,
 } from './versions.js';
 export { describeInstanceVersion, describeUpdate } from './update-text.js';

@@ -100,6 +100,19 @@ export function availableUpdate(args: {
   };
 }
 
+/** The versions a committed request pins, by instance name; read defensively (it may hold anything). */
+export function pinnedVersions(spec: unknown): Map<string, string> {
+  const pinned = new Map<string, string>();
+  const catalogs = (spec as { catalogs?: unknown } | undefined)?.catalogs;
+  if (!Array.isArray(catalogs)) return pinned;
+  for (const item of catalogs as unknown[]) {
+    const { name, version } = (item ?? {}) as Record<string, unknown>;
+    if (typeof name === 'string' && typeof version === 'string' && !pinned.has(name))
+      pinned.set(name, version);
+  }
+  return pinned;
+}
+
 /**
  * Each instance of a committed request with the version it is pinned to and the update
  * available, for the API and the portal. Reads the request defensively: an Invalid one may hold

@@ -8,6 +8,7 @@ import {
   checkEnvironment,
   describeInstanceVersion,
   instanceVersions,
+  pinnedVersions,
   resolveInstanceVersion,
   type AvailableUpdate,
   type CatalogEntry,
@@ -357,5 +358,36 @@ describe('describeInstanceVersion', () => {
     ['not pinned yet', { instance: 'app', entry: 'sample-app' }, 'app: sample-app (not pinned yet)'],
   ])('%s', (_case, version, text) => {
     expect(describeInstanceVersion(version)).toBe(text);
+  });
+});
+
+describe('pinnedVersions', () => {
+  it.each<[string, unknown, Array<[string, string]>]>([
+    [
+      'the pinned instances of a committed spec',
+      { catalogs: [{ name: 'a', version: '1.0.0' }, { name: 'b' }, { name: 'c', version: '2.0.0+x' }] },
+      [
+        ['a', '1.0.0'],
+        ['c', '2.0.0+x'],
+      ],
+    ],
+    [
+      'the first of two instances of one name',
+      {
+        catalogs: [
+          { name: 'a', version: '1.0.0' },
+          { name: 'a', version: '2.0.0' },
+        ],
+      },
+      [['a', '1.0.0']],
+    ],
+    [
+      'anything else: none',
+      { catalogs: [null, 'x', { name: 1, version: '1.0.0' }, { name: 'a', version: 1 }] },
+      [],
+    ],
+    ['no spec', undefined, []],
+  ])('%s', (_case, spec, expected) => {
+    expect([...pinnedVersions(spec)]).toEqual(expected);
   });
 });
