@@ -6,7 +6,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ConflictError, ExternalError, InputError, NotFoundError, parseDuration } from '../core/index.js';
+import {
+  ConflictError,
+  ExternalError,
+  InputError,
+  NotFoundError,
+  describeInstanceVersion,
+  parseDuration,
+} from '../core/index.js';
 import type {
   DeleteAccepted,
   EnvironmentList,
@@ -190,6 +197,7 @@ function describeStatus(view: EnvironmentView): string {
     lines.push(
       `  ${step.instance}/${step.part}: ${step.phase} (${step.reason})${step.message ? ` ${step.message}` : ''}`,
     );
+  for (const version of status.versions ?? []) lines.push(`  ${describeInstanceVersion(version)}`);
   for (const [instance, outputs] of Object.entries(status.outputs))
     for (const [key, value] of Object.entries(outputs))
       lines.push(`  output ${instance}.${key} = ${JSON.stringify(value)}`);

@@ -16,3 +16,11 @@ export {
 } from './validate.js';
 export { parseDuration } from './duration.js';
 export { schemaIncompatibility } from './compatibility.js';
+export {
+  resolveInstanceVersion,
+  availableUpdate,
+  instanceVersions,
+  pinnedVersions,
+  type InstanceResolution,
+} from './versions.js';
+export { describeInstanceVersion, describeUpdate } from './update-text.js';

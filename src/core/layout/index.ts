@@ -157,6 +157,13 @@ export function isApplicationFile(path: string): boolean {
   return APPLICATION_FILE.test(path);
 }
 
+const STEP_FILE = new RegExp(`^${ENVIRONMENTS_DIR}/[^/]+/(infra|apps)/[^/]+\\.yaml$`);
+
+/** True for a step's own file: its Workspace (`infra/<instance>.yaml`) or its Application (`apps/<instance>.yaml`). */
+export function isStepFile(path: string): boolean {
+  return STEP_FILE.test(path);
+}
+
 /**
  * Namespace claims: `namespaces/<namespace>/<environment>` in the platform repo, outside what the
  * bootstrap ApplicationSets deploy. An environment claims its namespace in the same commit that
