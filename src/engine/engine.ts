@@ -22,6 +22,7 @@ import {
   namespaceClaimDir,
   namespaceFile,
   nextProvisionAction,
+  updatableSteps,
   renderEnvironmentFiles,
   type Catalog,
   type Plan,
@@ -473,11 +474,19 @@ export class Engine extends EventEmitter<EngineEvents> {
       ? []
       : observe().filter((o) => o.committed && this.committer.rendersDifferently(env, o.step, outputs));
     const projectReady = () => this.projectReady(name, env, log);
+    // Infrastructure first: a changed step that reads infrastructure being changed waits until it
+    // is Ready at the version in Git (core updatableSteps); its Workspace's watch event wakes it.
+    const update =
+      stale.length > 0
+        ? updatableSteps({ plan, changed: stale.map((o) => o.step), observed: observe() })
+        : undefined;
     for (const part of ['infra', 'apps'] as const) {
-      const steps = stale.filter((o) => o.step.part === part).map((o) => o.step);
+      const steps = (update?.now ?? []).filter((step) => step.part === part);
       if (steps.length > 0 && (part === 'infra' || (await projectReady())))
         await this.committer.commitSteps({ name, env, steps, outputs, blocked, update: true });
     }
+    for (const { step, on } of update?.waiting ?? [])
+      log.debug({ step: step.id, waitingFor: on }, 'changed step waits for the infrastructure it reads');
     await this.committer.removeDroppedInstances(name, env);
     if (stale.length === 0 && blocked.size === 0)
       this.renderedClean.set(name, { env, outputs: outputsKey, files: this.view.fileVersion(name) });

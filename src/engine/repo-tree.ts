@@ -8,9 +8,11 @@
 import { createHash } from 'node:crypto';
 import {
   environmentOfPath,
+  committedSpecDigest,
   isApplicationFile,
   isEnvironmentFile,
   isStepFile,
+  isWorkspaceFile,
   parseYamlDocument,
   renderedEntryVersion,
   sourceDigest,
@@ -23,6 +25,8 @@ export class RepoTree {
   private readonly sources = new Map<string, string>();
   /** The `envcat.io/entry-version` label of each step's own file (what a request not pinned yet runs). */
   private readonly entryVersions = new Map<string, string>();
+  /** The spec digest each Workspace file carries (core ANNOTATION.specDigest). */
+  private readonly specs = new Map<string, string>();
 
   constructor(files: Iterable<[path: string, content: string]> = []) {
     for (const [path, content] of files) this.set(path, content);
@@ -60,6 +64,14 @@ export class RepoTree {
     return this.entryVersions.get(path);
   }
 
+  /**
+   * The spec digest a Workspace file in `environments/<env>/infra/<instance>.yaml` carries: what
+   * the live Workspace's annotation must show for the step to be at the version in Git.
+   */
+  specDigest(path: string): string | undefined {
+    return this.specs.get(path);
+  }
+
   set(path: string, content: string): void {
     this.files.set(path, kept(path, content));
     const source = isApplicationFile(path) ? applicationSource(content) : undefined;
@@ -68,6 +80,9 @@ export class RepoTree {
     const version = isStepFile(path) ? renderedEntryVersion(content) : undefined;
     if (version === undefined) this.entryVersions.delete(path);
     else this.entryVersions.set(path, version);
+    const spec = isWorkspaceFile(path) ? committedSpecDigest(content) : undefined;
+    if (spec === undefined) this.specs.delete(path);
+    else this.specs.set(path, spec);
     const environment = environmentOfPath(path);
     if (environment === undefined) return;
     let paths = this.byEnvironment.get(environment);
@@ -111,6 +126,7 @@ export class RepoTree {
     if (!this.files.delete(path)) return;
     this.sources.delete(path);
     this.entryVersions.delete(path);
+    this.specs.delete(path);
     const environment = environmentOfPath(path);
     if (environment === undefined) return;
     const paths = this.byEnvironment.get(environment);

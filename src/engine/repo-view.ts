@@ -115,6 +115,11 @@ export class RepoView {
     return [...versions];
   }
 
+  /** The spec digest of a Workspace file in the platform repo (see RepoTree.specDigest). */
+  specDigest(path: string): string | undefined {
+    return this.trees.platform.specDigest(path);
+  }
+
   /** The step's own file is in Git. */
   isCommitted(env: ResolvedEnvironment, step: Step): boolean {
     return this.trees[repoOf(step.part)].has(stepFile(env.name, step.part, step.instance));

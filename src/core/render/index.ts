@@ -37,7 +37,7 @@ import { renderWorkspace } from './workspace.js';
 
 export * from './options.js';
 export { labelSafeVersion, qualifiedName, renderedEntryVersion } from './labels.js';
-export { WORKSPACE_API } from './workspace.js';
+export { WORKSPACE_API, committedSpecDigest, specDigest } from './workspace.js';
 export { RESOURCES_FINALIZER } from './application.js';
 export {
   PROJECT_PLACEHOLDER,
