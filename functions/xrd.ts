@@ -119,6 +119,8 @@ const SPEC_DESCRIPTIONS: Record<string, string> = {
   '/catalogs': 'The catalog instances of the environment.',
   '/catalogs/items/name': 'Instance name, unique in the environment (a DNS-1123 label).',
   '/catalogs/items/entry': 'Catalog entry: <name>@<semver range>, or a name for the latest version.',
+  '/catalogs/items/version':
+    'The exact entry version the instance runs (within the range of entry); without it, the newest the range allows.',
   '/catalogs/items/parameters':
     'Parameters of the entry (its JSON Schema). A value may be {fromOutput: <instance>.<output>}; a secret parameter must be {fromSecret: {name, key}} of a Secret in the namespace.',
 };

@@ -12,12 +12,14 @@
  * with those schemas and that real responses validate against them.
  */
 import type {
+  AvailableUpdate,
   EntryMetadata,
   EntryType,
   EnvironmentDocument,
   EnvironmentType,
   HelmSource,
   InstanceRequest,
+  InstanceVersion,
   JsonSchema,
   JsonValue,
   OutputDeclaration,
@@ -30,12 +32,14 @@ import type {
 } from '../core/browser.js';
 
 export type {
+  AvailableUpdate,
   EntryMetadata,
   EntryType,
   EnvironmentDocument,
   EnvironmentType,
   HelmSource,
   InstanceRequest,
+  InstanceVersion,
   JsonSchema,
   JsonValue,
   OutputDeclaration,
@@ -166,7 +170,11 @@ export interface EnvironmentSummary {
   createdAt?: string;
   phase: EnvironmentPhase;
   message: string;
-  instances: Array<{ name: string; entry: string }>;
+  /**
+   * Each instance: its entry as requested, the version it is pinned to (absent while a request
+   * committed by hand waits for the engine to pin it) and the newer version available, if any.
+   */
+  instances: Array<{ name: string; entry: string; version?: string; update?: AvailableUpdate }>;
 }
 
 /** A commit that touched the environment, in either repo. */
@@ -188,6 +196,11 @@ export interface EnvironmentStatus {
   commits: Commit[];
   /** Why an Invalid environment is invalid. */
   errors?: Problem[];
+  /**
+   * Each instance's pinned version (`spec.catalogs[i].version`) and the newer version available,
+   * within the requested range or beyond it. In the answers of GET, create and retry, not in events.
+   */
+  versions?: InstanceVersion[];
   observedAt: string;
   cluster: ClusterKind;
 }

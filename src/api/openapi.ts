@@ -14,6 +14,7 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import type { Repo } from '../core/render/index.js';
 import type * as core from '../core/status/index.js';
 import type {
+  AvailableUpdate,
   CatalogDetail,
   CatalogList,
   CatalogSummary,
@@ -36,6 +37,7 @@ import type {
   EnvironmentView,
   ErrorBody,
   Health,
+  InstanceVersion,
   JsonSchema,
   JsonValue,
   OutputDeclaration,
@@ -162,6 +164,19 @@ const stepStatus = object<StepStatus>()({
 
 const commit = object<Commit>()({ repo: repoName, sha: string(), message: string(), date: string() });
 
+const availableUpdate = object<AvailableUpdate>()({
+  withinRange: optional(string()),
+  outsideRange: optional(string()),
+});
+
+const instanceVersion = object<InstanceVersion>()({
+  instance: string(),
+  entry: string(),
+  range: optional(string()),
+  version: optional(string()),
+  update: optional(availableUpdate),
+});
+
 const environmentStatus = object<EnvironmentStatus>()({
   phase,
   message: string(),
@@ -170,6 +185,7 @@ const environmentStatus = object<EnvironmentStatus>()({
   outputs: mapOf(mapOf(json())),
   commits: arrayOf(commit),
   errors: optional(arrayOf(problem)),
+  versions: optional(arrayOf(instanceVersion)),
   observedAt: string(),
   cluster: clusterKind,
 });
@@ -220,7 +236,14 @@ const environmentSummary = object<EnvironmentSummary>()({
   createdAt: optional(string()),
   phase,
   message: string(),
-  instances: arrayOf(object<EnvironmentSummary['instances'][number]>()({ name: string(), entry: string() })),
+  instances: arrayOf(
+    object<EnvironmentSummary['instances'][number]>()({
+      name: string(),
+      entry: string(),
+      version: optional(string()),
+      update: optional(availableUpdate),
+    }),
+  ),
 });
 
 const plan = object<Plan>()({

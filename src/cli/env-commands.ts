@@ -11,6 +11,7 @@ import {
   ExternalError,
   InputError,
   NotFoundError,
+  describeInstanceVersion,
   parseDuration,
   parseYamlDocument,
 } from '../core/index.js';
@@ -276,6 +277,7 @@ function describeStatus(view: EnvironmentView): string {
     lines.push(
       `  ${step.instance}/${step.part}: ${step.phase} (${step.reason})${step.message ? ` ${step.message}` : ''}`,
     );
+  for (const version of status.versions ?? []) lines.push(`  ${describeInstanceVersion(version)}`);
   for (const [instance, outputs] of Object.entries(status.outputs))
     for (const [key, value] of Object.entries(outputs))
       lines.push(`  output ${instance}.${key} = ${JSON.stringify(value)}`);

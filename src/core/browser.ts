@@ -13,14 +13,17 @@ export type {
   OutputDeclaration,
 } from './catalog/types.js';
 export type {
+  AvailableUpdate,
   EnvironmentDocument,
   EnvironmentType,
   InstanceRequest,
+  InstanceVersion,
   OutputReferenceValue,
 } from './environment/types.js';
 export type { Problem } from './errors/index.js';
 export type { Part, Plan, Step, Wave } from './plan/index.js';
 export { parseDuration } from './environment/duration.js';
+export { describeInstanceVersion, describeUpdate } from './environment/update-text.js';
 export { schemaIncompatibility } from './environment/compatibility.js';
 export { ENVCAT_KEYWORDS, isSchema, isSecretSchema } from './catalog/schema-keywords.js';
 export { dns1123LabelProblem } from './names/index.js';

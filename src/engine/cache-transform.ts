@@ -5,7 +5,7 @@
  * identity, labels, the deletion mark and the status fields core/status reads, so that is all it keeps.
  */
 import type { KubeObject, ObjectMeta } from '../cluster/types.js';
-import { RETRIED_AT_ANNOTATION, sourceDigest } from '../core/index.js';
+import { ANNOTATION, RETRIED_AT_ANNOTATION, sourceDigest } from '../core/index.js';
 
 function slimMetadata(metadata: ObjectMeta): ObjectMeta {
   const kept: ObjectMeta = { name: metadata.name };
@@ -20,9 +20,12 @@ function slimMetadata(metadata: ObjectMeta): ObjectMeta {
   ] as const) {
     if (metadata[key] !== undefined) (kept as Record<string, unknown>)[key] = metadata[key];
   }
-  // The one annotation the engine reads: which retry the object was asked to run (retry-nudge.ts).
-  const retried = metadata.annotations?.[RETRIED_AT_ANNOTATION];
-  if (retried !== undefined) kept.annotations = { [RETRIED_AT_ANNOTATION]: retried };
+  // The annotations the engine reads: which retry the object was asked to run (retry-nudge.ts), and
+  // which rendered spec a Workspace holds (core judgeWorkspace).
+  for (const key of [RETRIED_AT_ANNOTATION, ANNOTATION.specDigest]) {
+    const value = metadata.annotations?.[key];
+    if (value !== undefined) kept.annotations = { ...kept.annotations, [key]: value };
+  }
   return kept;
 }
 

@@ -38,6 +38,8 @@ export interface CommitOptions {
   message: string;
   /** Paths that must not exist yet (a compare-and-swap: see GitOpsRepo.commit). */
   mustNotExist?: string[];
+  /** Files that must still hold what was read (a compare-and-swap: see GitOpsRepo.commit). */
+  mustMatch?: Array<{ path: string; content: string }>;
   /** The wave committed, for the `committed` event. */
   wave?: number | undefined;
 }
@@ -76,6 +78,7 @@ export class Committer {
       remove: options.remove ?? [],
       message,
       ...(options.mustNotExist ? { mustNotExist: options.mustNotExist } : {}),
+      ...(options.mustMatch ? { mustMatch: options.mustMatch } : {}),
     };
     const result = await this.options.repos[repo].commit(change);
     if (!this.options.view.noteOwnCommit(repo, change, result)) return undefined;

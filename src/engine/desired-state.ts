@@ -1,7 +1,9 @@
 /**
  * Desired state as the platform repo holds it: one `environments/<env>/environment.yaml` per
  * environment, whether the API wrote it or a person committed it. Parsing and validation are
- * cached by file content, so a resync of 1,000 unchanged environments costs map lookups.
+ * cached by file content, so a resync of 1,000 unchanged environments costs map lookups. A request
+ * without pinned versions (committed by hand, or from before versions were pinned) resolves to what
+ * its files render, so its result also depends on those, until the engine pins it.
  */
 import {
   ANNOTATION,
@@ -33,21 +35,58 @@ interface CacheEntry {
   source: string;
   catalogVersion: number;
   desired: DesiredEnvironment;
+  /**
+   * For a request not pinned yet: what the files of its unpinned instances rendered when it was
+   * parsed (the result depends on it), by instance.
+   */
+  rendered?: Map<string, string>;
+}
+
+/** What the parser reads: the catalog, and the versions an instance's files in Git render. */
+export interface DesiredStateSources {
+  catalog: () => { catalog: Catalog; version: number };
+  /** The `envcat.io/entry-version` labels of an instance's own files (RepoView.renderedVersions). */
+  rendered: (environment: string, instance: string) => readonly string[];
 }
 
 export class DesiredStateParser {
   private readonly cache = new Map<string, CacheEntry>();
 
-  constructor(private readonly catalog: () => { catalog: Catalog; version: number }) {}
+  constructor(private readonly sources: DesiredStateSources) {}
 
   /** The environment in `environments/<name>/environment.yaml`, from its text. */
   parse(name: string, source: string): DesiredEnvironment {
-    const { catalog, version } = this.catalog();
+    const { catalog, version } = this.sources.catalog();
     const cached = this.cache.get(name);
-    if (cached && cached.source === source && cached.catalogVersion === version) return cached.desired;
-    const desired = parseEnvironment({ name, source, catalog });
-    this.cache.set(name, { source, catalogVersion: version, desired });
+    if (
+      cached &&
+      cached.source === source &&
+      cached.catalogVersion === version &&
+      [...(cached.rendered ?? [])].every(([instance, key]) => this.renderedKey(name, instance) === key)
+    )
+      return cached.desired;
+    const rendered = new Map<string, string>();
+    const desired = parseEnvironment({
+      name,
+      source,
+      catalog,
+      rendered: (instance) => {
+        const versions = this.sources.rendered(name, instance);
+        rendered.set(instance, versions.join(' '));
+        return versions;
+      },
+    });
+    this.cache.set(name, {
+      source,
+      catalogVersion: version,
+      desired,
+      ...(rendered.size > 0 ? { rendered } : {}),
+    });
     return desired;
+  }
+
+  private renderedKey(name: string, instance: string): string {
+    return this.sources.rendered(name, instance).join(' ');
   }
 
   forget(name: string): void {
@@ -60,8 +99,10 @@ export function parseEnvironment(args: {
   name: string;
   source: string;
   catalog: Catalog;
+  /** The entry versions an instance's files render, for a request not pinned yet (see checkEnvironment). */
+  rendered?: (instance: string) => readonly string[];
 }): DesiredEnvironment {
-  const { name, source, catalog } = args;
+  const { name, source, catalog, rendered } = args;
   const file = environmentFile(name);
   let document: unknown;
   try {
@@ -75,7 +116,7 @@ export function parseEnvironment(args: {
     };
   }
   const deletionRequested = isDeletionRequested(document);
-  const check = checkEnvironment(document, catalog);
+  const check = checkEnvironment(document, catalog, rendered ? { rendered } : {});
   const problems: Problem[] = check.problems.map((p) => ({ ...p, file }));
   const metadataName = (document as { metadata?: { name?: unknown } } | null)?.metadata?.name;
   if (typeof metadataName === 'string' && metadataName !== name)

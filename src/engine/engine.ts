@@ -22,6 +22,7 @@ import {
   namespaceClaimDir,
   namespaceFile,
   nextProvisionAction,
+  updatableSteps,
   renderEnvironmentFiles,
   type Catalog,
   type Plan,
@@ -48,6 +49,7 @@ import { SecretWriter } from './secret-writer.js';
 import { EnvironmentAges } from './ttl.js';
 import { Committer, type CommittedEvent } from './committer.js';
 import { Deletion } from './deletion.js';
+import { pinVersions } from './pinning.js';
 import { watchEnvcatObjects } from './watches.js';
 import { StatusBoard, namespaceTaken, type EnvironmentStatusView } from './status-board.js';
 
@@ -133,7 +135,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     super();
     const log = (this.log = options.logger.child({ component: 'engine' }));
     const now = (this.now = options.now ?? Date.now);
-    this.parser = new DesiredStateParser(() => options.catalog.current());
+    this.parser = new DesiredStateParser({
+      catalog: () => options.catalog.current(),
+      rendered: (environment, instance) => this.view.renderedVersions(environment, instance),
+    });
     const queue = (this.queue = new WorkQueue({
       // Workers mostly wait for Git and the API server, and commits that wait together are pushed
       // together (GitRepo groups them), so more workers mean fuller commits, not more git processes.
@@ -414,10 +419,15 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.board.publishInvalid(name, desired.problems);
       return;
     }
-    await this.reconcileProvisioning(name, desired.environment, desired.plan);
+    await this.reconcileProvisioning(name, desired.environment, desired.plan, source!);
   }
 
-  private async reconcileProvisioning(name: string, env: ResolvedEnvironment, plan: Plan): Promise<void> {
+  private async reconcileProvisioning(
+    name: string,
+    env: ResolvedEnvironment,
+    plan: Plan,
+    source: string,
+  ): Promise<void> {
     const log = this.log.child({ environment: name });
     // The namespace file goes first: namespaced Workspaces live in it. It is rendered only for the
     // environment that holds the namespace's claim (claimed here for one committed by hand).
@@ -425,6 +435,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     const taken = namespaceTaken(name, env, owner);
     if (taken) {
       this.board.publishInvalid(name, [taken]);
+      return;
+    }
+    // Before anything is rendered, a request without versions gets them (pinning.ts). If its file
+    // changed since it was read, the Git poll brings the change and this environment back.
+    if ((await pinVersions({ committer: this.committer, env, source, logger: log })) === 'changed-since') {
+      this.queue.addAfter(name, this.options.gitPollMs ?? 2_000);
       return;
     }
     const environmentFiles = renderEnvironmentFiles(env, this.options.render).filter(
@@ -464,11 +480,19 @@ export class Engine extends EventEmitter<EngineEvents> {
       ? []
       : observe().filter((o) => o.committed && this.committer.rendersDifferently(env, o.step, outputs));
     const projectReady = () => this.projectReady(name, env, log);
+    // Infrastructure first: a changed step that reads infrastructure being changed waits until it
+    // is Ready at the version in Git (core updatableSteps); its Workspace's watch event wakes it.
+    const update =
+      stale.length > 0
+        ? updatableSteps({ plan, changed: stale.map((o) => o.step), observed: observe() })
+        : undefined;
     for (const part of ['infra', 'apps'] as const) {
-      const steps = stale.filter((o) => o.step.part === part).map((o) => o.step);
+      const steps = (update?.now ?? []).filter((step) => step.part === part);
       if (steps.length > 0 && (part === 'infra' || (await projectReady())))
         await this.committer.commitSteps({ name, env, steps, outputs, blocked, update: true });
     }
+    for (const { step, on } of update?.waiting ?? [])
+      log.debug({ step: step.id, waitingFor: on }, 'changed step waits for the infrastructure it reads');
     await this.committer.removeDroppedInstances(name, env);
     if (stale.length === 0 && blocked.size === 0)
       this.renderedClean.set(name, { env, outputs: outputsKey, files: this.view.fileVersion(name) });

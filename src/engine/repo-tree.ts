@@ -8,9 +8,13 @@
 import { createHash } from 'node:crypto';
 import {
   environmentOfPath,
+  committedSpecDigest,
   isApplicationFile,
   isEnvironmentFile,
+  isStepFile,
+  isWorkspaceFile,
   parseYamlDocument,
+  renderedEntryVersion,
   sourceDigest,
 } from '../core/index.js';
 
@@ -19,6 +23,10 @@ export class RepoTree {
   private readonly byEnvironment = new Map<string, Set<string>>();
   /** The digest of each Application file's `spec.source`/`sources` (see core sourceDigest). */
   private readonly sources = new Map<string, string>();
+  /** The `envcat.io/entry-version` label of each step's own file (what a request not pinned yet runs). */
+  private readonly entryVersions = new Map<string, string>();
+  /** The spec digest each Workspace file carries (core ANNOTATION.specDigest). */
+  private readonly specs = new Map<string, string>();
 
   constructor(files: Iterable<[path: string, content: string]> = []) {
     for (const [path, content] of files) this.set(path, content);
@@ -51,11 +59,30 @@ export class RepoTree {
     return this.sources.get(path);
   }
 
+  /** The entry version a step's own file (Workspace, Application) is labelled with. */
+  entryVersion(path: string): string | undefined {
+    return this.entryVersions.get(path);
+  }
+
+  /**
+   * The spec digest a Workspace file in `environments/<env>/infra/<instance>.yaml` carries: what
+   * the live Workspace's annotation must show for the step to be at the version in Git.
+   */
+  specDigest(path: string): string | undefined {
+    return this.specs.get(path);
+  }
+
   set(path: string, content: string): void {
     this.files.set(path, kept(path, content));
     const source = isApplicationFile(path) ? applicationSource(content) : undefined;
     if (source === undefined) this.sources.delete(path);
     else this.sources.set(path, source);
+    const version = isStepFile(path) ? renderedEntryVersion(content) : undefined;
+    if (version === undefined) this.entryVersions.delete(path);
+    else this.entryVersions.set(path, version);
+    const spec = isWorkspaceFile(path) ? committedSpecDigest(content) : undefined;
+    if (spec === undefined) this.specs.delete(path);
+    else this.specs.set(path, spec);
     const environment = environmentOfPath(path);
     if (environment === undefined) return;
     let paths = this.byEnvironment.get(environment);
@@ -98,6 +125,8 @@ export class RepoTree {
   private delete(path: string): void {
     if (!this.files.delete(path)) return;
     this.sources.delete(path);
+    this.entryVersions.delete(path);
+    this.specs.delete(path);
     const environment = environmentOfPath(path);
     if (environment === undefined) return;
     const paths = this.byEnvironment.get(environment);

@@ -102,6 +102,24 @@ export class RepoView {
     return this.trees.apps.sourceDigest(path);
   }
 
+  /**
+   * The entry versions an instance's own files (its Workspace, its Application) are labelled with,
+   * as `envcat.io/entry-version` has them: what it runs now.
+   */
+  renderedVersions(environment: string, instance: string): string[] {
+    const versions = new Set<string>();
+    for (const part of ['infra', 'apps'] as const) {
+      const version = this.trees[repoOf(part)].entryVersion(stepFile(environment, part, instance));
+      if (version !== undefined) versions.add(version);
+    }
+    return [...versions];
+  }
+
+  /** The spec digest of a Workspace file in the platform repo (see RepoTree.specDigest). */
+  specDigest(path: string): string | undefined {
+    return this.trees.platform.specDigest(path);
+  }
+
   /** The step's own file is in Git. */
   isCommitted(env: ResolvedEnvironment, step: Step): boolean {
     return this.trees[repoOf(step.part)].has(stepFile(env.name, step.part, step.instance));

@@ -16,6 +16,9 @@ import {
   RETRY_AT_ANNOTATION,
   checkEnvironment,
   environmentFile,
+  instanceVersions,
+  labelSafeVersion,
+  pinnedVersions,
   namespaceClaim,
   namespaceClaimDir,
   parameterSecretName,
@@ -25,6 +28,7 @@ import {
   toYaml,
   type RenderOptions,
   type CatalogEntry,
+  type InstanceVersion,
   type JsonValue,
   type ResolvedEnvironment,
   describeError,
@@ -192,7 +196,10 @@ export class EnvironmentService {
    */
   async create(input: unknown, actor: Actor): Promise<EnvironmentRecord> {
     const { catalog } = this.options.catalogs.current();
-    const check = checkEnvironment(input, catalog);
+    // A create resumed after a cut-off (resumeStrandedCreate) resolves to the versions its first
+    // attempt committed, whatever was published since; for any other request they do not apply.
+    const committed = this.committedVersions(input);
+    const check = checkEnvironment(input, catalog, { rendered: (instance) => committed.get(instance) ?? [] });
     if (!check.environment) throw new InputError(check.problems);
     const env = check.environment;
     const engine = this.options.engine;
@@ -283,11 +290,16 @@ export class EnvironmentService {
       ...(createdAt ? { creationTimestamp: createdAt } : {}),
       ...(source === undefined ? {} : { resourceVersion: requestVersion(source) }),
     };
-    return { ...document, metadata, status: statusView(status, commits) };
+    const versions = instanceVersions({
+      spec: document.spec,
+      catalog: this.options.catalogs.current().catalog,
+    });
+    return { ...document, metadata, status: { ...statusView(status, commits), versions } };
   }
 
   list(): EnvironmentSummary[] {
     const engine = this.options.engine;
+    const { catalog } = this.options.catalogs.current();
     return engine.knownEnvironments().map((name) => {
       const document = this.document(name, engine.environmentSource(name));
       const spec = (document?.spec ?? {}) as Record<string, JsonValue>;
@@ -306,7 +318,7 @@ export class EnvironmentService {
         ...optional('createdAt', createdAt),
         phase: status?.phase ?? 'Creating',
         message: status?.message ?? '',
-        instances: catalogs.map((c) => ({ name: String(c.name), entry: String(c.entry) })),
+        instances: instanceSummaries(catalogs, instanceVersions({ spec, catalog })),
       };
     });
   }
@@ -420,6 +432,15 @@ export class EnvironmentService {
     if (document) deepFreeze(document);
     this.documents.set(name, { source, document });
     return document;
+  }
+
+  /** The versions, as labels carry them, of the committed request named like `input`, by instance. */
+  private committedVersions(input: unknown): Map<string, string[]> {
+    const name = (input as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+    if (typeof name !== 'string') return new Map();
+    const document = this.document(name, this.options.engine.environmentSource(name));
+    const pinned = [...pinnedVersions(document?.spec)];
+    return new Map(pinned.map(([instance, version]) => [instance, [labelSafeVersion(version)]]));
   }
 
   /** The ConflictError of a lost race, told as the early check would have told it. */
@@ -721,4 +742,20 @@ function statusView(
 
 function optional(key: string, value: JsonValue | undefined): Record<string, string> {
   return typeof value === 'string' ? { [key]: value } : {};
+}
+
+/** The list's instances: each as requested, with its pinned version and the update available. */
+function instanceSummaries(
+  catalogs: Array<Record<string, JsonValue>>,
+  versions: InstanceVersion[],
+): EnvironmentSummary['instances'] {
+  return catalogs.map((c) => {
+    const known = versions.find((v) => v.instance === c.name);
+    return {
+      name: String(c.name),
+      entry: String(c.entry),
+      ...(known?.version !== undefined ? { version: known.version } : {}),
+      ...(known?.update ? { update: known.update } : {}),
+    };
+  });
 }

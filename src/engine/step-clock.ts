@@ -69,18 +69,14 @@ export class StepClocks {
   }
 
   /**
-   * The environment's own last commit of the step's files (`fileVersion` as for clock), undefined
-   * until Git has answered. It names a commit of this environment, whichever later commit of the
+   * The environment's own last commit of the step's files (`fileVersion` as for clock), when known. It names a commit of this environment, whichever later commit of the
    * shared repo a controller synced.
    */
   commitOf(env: ResolvedEnvironment, step: Step, fileVersion: string): string | undefined {
-    const key = `${env.name}/${step.id}`;
-    const known = this.committedAt.get(key);
-    if (known?.version !== fileVersion) {
-      this.lookUp(env.name, step, key, fileVersion);
-      return undefined;
-    }
-    return known.sha;
+    // Known from this process's commit or the clock's lookup of a converging step; not looked up
+    // for itself: after a restart that would be a git log for every Ready step of every environment.
+    const known = this.committedAt.get(`${env.name}/${step.id}`);
+    return known?.version === fileVersion ? known.sha : undefined;
   }
 
   /** This process committed the step's files (at this version) just now: no lookup needed. */

@@ -28,7 +28,7 @@ import type { StepClocks } from './step-clock.js';
 import type { Requeue } from '../shared/index.js';
 
 export interface StepObserverOptions {
-  view: Pick<RepoView, 'isCommitted' | 'sourceDigest' | 'stepFilesVersion'>;
+  view: Pick<RepoView, 'isCommitted' | 'sourceDigest' | 'specDigest' | 'stepFilesVersion'>;
   /** A Workspace as the cache has it (namespace undefined: the cluster-scoped API). */
   workspace: (name: string, namespace: string | undefined) => KubeObject | undefined;
   /** An Application (in Argo CD's namespace) as the cache has it. */
@@ -54,7 +54,8 @@ export class StepObserver {
     const object = this.object(env, step);
     // Time counts only for a committed step that is not there yet (see step-clock.ts).
     const judge = (clock?: StepClock): Verdict => {
-      if (step.part === 'infra') return judgeWorkspace(object, clock);
+      if (step.part === 'infra')
+        return judgeWorkspace(object, clock, view.specDigest(stepFile(env.name, 'infra', step.instance)));
       // A Helm source syncs at the chart version; what we committed is the Application itself
       // (its values): it is current once Argo CD compared the source we rendered.
       const helm = Boolean((object?.spec as { source?: { chart?: unknown } } | undefined)?.source?.chart);

@@ -71,7 +71,7 @@ export function plannedTree(plan: Plan, head: string): Tree {
 /**
  * The change sets applied in order to `base`: removals first, then writes, so removing a
  * directory and writing into it replaces its content. A change set that must not go on this
- * head (a mustNotExist path exists, a file over a directory, a path through a symbolic link or
+ * head (a mustNotExist path exists, a mustMatch file holds other content, a file over a directory, a path through a symbolic link or
  * a file) is refused whole and leaves the tree as it was. `base` is not modified.
  */
 export function planChanges(options: {
@@ -95,7 +95,7 @@ export function planChanges(options: {
     return false;
   };
   changes.forEach((change, index) => {
-    const problem = refusal({ change, entries, isDirectory, repo });
+    const problem = refusal({ change, entries, isDirectory, repo, objectFormat });
     if (problem) {
       refused[index] = problem;
       return;
@@ -136,8 +136,9 @@ function refusal(options: {
   entries: Map<string, TreeEntry>;
   isDirectory: (path: string) => boolean;
   repo: RepoName;
+  objectFormat: ObjectFormat;
 }): EnvcatError | undefined {
-  const { change, entries, isDirectory, repo } = options;
+  const { change, entries, isDirectory, repo, objectFormat } = options;
   // Checked against the tree as the change sets before this one in the same commit left it, so
   // two creates of one path that wait for the same commit cannot both pass.
   for (const [index, path] of (change.mustNotExist ?? []).entries()) {
@@ -145,6 +146,15 @@ function refusal(options: {
       return new ConflictError(`${path} already exists in the ${repo} repo`, {
         path: pointer('mustNotExist', index),
       });
+  }
+  for (const [index, expected] of (change.mustMatch ?? []).entries()) {
+    if (entries.get(expected.path)?.id !== blobId(expected.content, objectFormat))
+      return new ConflictError(
+        `${expected.path} in the ${repo} repo is not what was read: it changed since`,
+        {
+          path: pointer('mustMatch', index),
+        },
+      );
   }
   const removes = (path: string) =>
     change.remove.some((removed) => (removed.endsWith('/') ? path.startsWith(removed) : path === removed));

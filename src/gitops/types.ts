@@ -17,6 +17,12 @@ export interface FileChange {
   message: string;
   /** Paths that must not exist at the remote head when the change is applied (else a ConflictError, nothing committed). */
   mustNotExist?: string[];
+  /**
+   * Files whose content at the remote head must be exactly this when the change is applied (else a
+   * ConflictError naming `/mustMatch/<i>`, nothing committed): a rewrite of a file read earlier
+   * cannot overwrite someone else's edit made since.
+   */
+  mustMatch?: Array<{ path: string; content: string }>;
 }
 
 export interface CommitResult {

@@ -8,6 +8,7 @@
  */
 import { jest } from '@jest/globals';
 import { commits, exampleText, parse, startTestEnvcat, waitFor, type TestEnvcat } from '../support/envcat.js';
+import { sampleApp110Files } from '../support/examples.js';
 
 jest.setTimeout(120_000);
 
@@ -134,4 +135,32 @@ it('lets exactly one of two resumes at the same moment write its secret values',
   expect([a.status, b.status].sort()).toEqual([201, 409]);
   expect(await storedPassword('resume-race')).toBe(a.status === 201 ? 'alice-password-1' : 'bob-password-22');
   expect(await createCommits('resume-race')).toBe(1);
+});
+
+// Last: it publishes sample-app 1.1.0 into the catalog the other cases share.
+it('completes a stranded create on the version its first attempt pinned, after a newer one is published', async () => {
+  // GIVEN a sample-app environment (a secret database password) committed on 1.0.0 without its Secret
+  const name = 'resume-pinned';
+  const request = parse(await exampleText('sample-app', 'standalone.yaml')) as {
+    metadata: { name: string };
+    spec: { namespace: string; catalogs: Array<{ name: string; parameters: Record<string, unknown> }> };
+  };
+  request.metadata.name = name;
+  request.spec.namespace = name;
+  request.spec.catalogs[0]!.parameters.databasePassword = 'first-password-1';
+  expect((await envcat.api('POST', '/api/v1/environments', request)).status).toBe(201);
+  const secret = { ...secretRef(name), name: `${name}-web-params` };
+  await envcat.cluster.delete(secret);
+  // WHEN sample-app 1.1.0 is published, and the same request comes again
+  expect((await envcat.api('POST', '/api/v1/catalogs', { files: sampleApp110Files() })).status).toBe(201);
+  const again = await envcat.api<{ spec: { catalogs: Array<{ version?: string }> } }>(
+    'POST',
+    '/api/v1/environments',
+    request,
+  );
+  // THEN it completes the create, on 1.0.0 as committed, and commits nothing more
+  expect(again.status).toBe(201);
+  expect(again.body.spec.catalogs[0]?.version).toBe('1.0.0');
+  expect(await envcat.cluster.get(secret)).toBeDefined();
+  expect(await createCommits(name)).toBe(1);
 });

@@ -16,6 +16,7 @@ import {
   TEST_TOKEN,
   type TestEnvcat,
 } from '../support/envcat.js';
+import { sampleApp110Files } from '../support/examples.js';
 
 jest.setTimeout(90_000);
 
@@ -116,5 +117,21 @@ describe('envcat env', () => {
     const missing = await cli('env', 'delete', 'no-such-env');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('NOT_FOUND');
+  });
+
+  // Last: it publishes sample-app 1.1.0 into the catalog the other cases share.
+  it('shows each pinned version, and the update a newer publish makes available', async () => {
+    // GIVEN an environment created on sample-app 1.0.0
+    const file = await exampleFile('ci-pinned');
+    expect((await cli('env', 'create', '-f', file)).code).toBe(0);
+    const before = await cli('env', 'status', 'ci-pinned');
+    expect(before.stdout).toContain('  app: sample-app@1.0.0\n');
+    expect(before.stdout).toContain('  db: rds-postgres@1.0.0, requested rds-postgres@^1\n');
+    // WHEN sample-app 1.1.0 is published
+    const published = await envcat.api('POST', '/api/v1/catalogs', { files: sampleApp110Files() });
+    expect(published.status).toBe(201);
+    // THEN the instance stays on 1.0.0, and its status says 1.1.0 is available
+    const after = await cli('env', 'status', 'ci-pinned');
+    expect(after.stdout).toContain('  app: sample-app@1.0.0; update available: 1.1.0 (newest)\n');
   });
 });

@@ -93,10 +93,24 @@ describe('environments committed to Git by hand', () => {
     expect(await fileAt(envcat.repoUrls.platform, 'environments/hand-made/infra/uploads.yaml')).toContain(
       'kind: Workspace',
     );
-    // The person's file is theirs: the engine did not rewrite it.
+    // The person's request is pinned: the engine's first commit for it wrote each instance's
+    // version into it, and changed nothing else.
+    const pinned = structuredClone(document) as { spec: { catalogs: Array<Record<string, unknown>> } };
+    pinned.spec.catalogs[0]!.version = '1.0.0';
     expect(await fileAt(envcat.repoUrls.platform, 'environments/hand-made/environment.yaml')).toBe(
-      toYaml(document),
+      toYaml(pinned as never),
     );
+    const history = await git(envcat.repoUrls.platform, [
+      'log',
+      '--reverse',
+      '--format=%s',
+      'main',
+      '--',
+      'environments/hand-made/',
+    ]);
+    const [added, first] = history.trim().split('\n');
+    expect(added).toBe('add hand-made environment');
+    expect(first).toMatch(/^envcat: hand-made: pin versions: uploads \(s3-bucket@1\.0\.0\)/);
     // …and it claimed the namespace for it, with its namespace file
     expect(await fileAt(envcat.repoUrls.platform, 'namespaces/hand-made/hand-made')).toMatch(
       /belongs to the environment hand-made/,

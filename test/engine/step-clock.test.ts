@@ -105,18 +105,20 @@ describe('StepClocks', () => {
     expect(platform.asked).toHaveLength(2);
   });
 
-  it('names the last commit of the step files (the newer of file and manifests directory)', async () => {
+  it('names the last commit of the step files (the newer of file and manifests directory), once a clock looked it up', async () => {
     // GIVEN an apps step whose manifests directory changed after its Application file
     const { clocks, apps } = setup({
       'environments/dev/apps/db.yaml': '2026-03-01T10:00:00+00:00',
       'environments/dev/apps/db': '2026-03-01T10:01:00+00:00',
     });
-    // WHEN asked before Git answered THEN nothing yet; once it has, the directory's commit
+    // WHEN asked for the commit alone THEN nothing, and Git is not asked (a Ready step after a restart)
     expect(clocks.commitOf(env(), step('apps'), 'v1')).toBeUndefined();
     await clocks.idle();
-    expect(clocks.commitOf(env(), step('apps'), 'v1')).toBe(shaOf('environments/dev/apps/db'));
-    // AND the clock shares that lookup
+    expect(apps.asked).toHaveLength(0);
+    // WHEN the clock of a converging step looked it up THEN the directory's commit
     clocks.clock(env(), step('apps'), 'v1');
+    await clocks.idle();
+    expect(clocks.commitOf(env(), step('apps'), 'v1')).toBe(shaOf('environments/dev/apps/db'));
     expect(apps.asked).toHaveLength(2);
   });
 });

@@ -64,6 +64,7 @@ function setup(options: {
     view: {
       isCommitted: () => options.committed ?? true,
       sourceDigest: () => undefined,
+      specDigest: () => undefined,
       stepFilesVersion: (_env, s) => `v-${s.id}`,
     },
     workspace: (name, namespace) => {

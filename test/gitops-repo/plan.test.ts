@@ -80,6 +80,27 @@ describe('a change set that must not go on the tree is refused whole', () => {
       'notes.txt already exists in the platform repo',
     ],
     [
+      'a mustMatch file whose content changed since it was read',
+      {
+        ...change({ 'environments/dev/environment.yaml': 'dev pinned\n' }),
+        mustMatch: [{ path: 'environments/dev/environment.yaml', content: 'dev as read\n' }],
+      },
+      '/mustMatch/0',
+      'environments/dev/environment.yaml in the platform repo is not what was read: it changed since',
+    ],
+    [
+      'a mustMatch file that is gone',
+      {
+        ...change({ 'a.yaml': 'a' }),
+        mustMatch: [
+          { path: 'notes.txt', content: 'notes\n' },
+          { path: 'absent.yaml', content: '' },
+        ],
+      },
+      '/mustMatch/1',
+      'absent.yaml in the platform repo is not what was read: it changed since',
+    ],
+    [
       'a file written over a directory',
       change({ 'environments/dev': 'x' }),
       '/write/0/path',
@@ -159,6 +180,14 @@ describe('a change set that goes on the tree', () => {
       change({ 'environments/qa/environment.yaml': 'qa' }, [], ['environments/qa/environment.yaml']),
       { 'environments/qa/environment.yaml': 'qa' },
     ],
+    [
+      'with a mustMatch file that holds what was read',
+      {
+        ...change({ 'environments/dev/environment.yaml': 'dev pinned\n' }),
+        mustMatch: [{ path: 'environments/dev/environment.yaml', content: 'dev\n' }],
+      },
+      { 'environments/dev/environment.yaml': 'dev pinned\n' },
+    ],
   ])('%s', (_case, accepted, expected) => {
     const before = base();
     const result = plan([accepted], before);
@@ -227,6 +256,22 @@ describe('a batch of change sets', () => {
       [undefined, '/mustNotExist/0'],
       [true, false],
       { 'namespaces/shared/a': 'a' },
+    ],
+    [
+      'checks mustMatch against the tree the earlier ones left: two rewrites of what was read, one wins',
+      [
+        {
+          ...change({ 'environments/dev/environment.yaml': 'first\n' }),
+          mustMatch: [{ path: 'environments/dev/environment.yaml', content: 'dev\n' }],
+        },
+        {
+          ...change({ 'environments/dev/environment.yaml': 'second\n' }),
+          mustMatch: [{ path: 'environments/dev/environment.yaml', content: 'dev\n' }],
+        },
+      ],
+      [undefined, '/mustMatch/0'],
+      [true, false],
+      { 'environments/dev/environment.yaml': 'first\n' },
     ],
     [
       'lets a create pass once an earlier change set removed the path',

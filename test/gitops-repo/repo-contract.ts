@@ -380,6 +380,28 @@ export function describeGitOpsRepoContract(subject: ContractSubject): void {
       expect(subjects(await b.log(''))).toEqual([won === 0 ? 'create dev (a)' : 'create dev (b)', 'seed']);
     });
 
+    it('a rewrite of a file read at an older head (mustMatch) is refused once another writer changed it', async () => {
+      // GIVEN two writers that both read the same environment.yaml
+      const { remote, repo: a } = await fresh();
+      const b = remote.open();
+      const file = 'environments/dev/environment.yaml';
+      const seed = await a.commit(change({ [file]: 'as read\n' }, [], 'seed'));
+      expect(await b.sync()).toBe(seed.sha);
+      // WHEN a edits it, and then b rewrites what it read, on the condition that it is unchanged
+      const edited = await a.commit(change({ [file]: 'edited by a\n' }, [], 'edit dev'));
+      const rewrite = {
+        ...change({ [file]: 'rewritten by b\n' }, [], 'pin dev'),
+        mustMatch: [{ path: file, content: 'as read\n' }],
+      };
+      // THEN b's rewrite is a conflict at its mustMatch, and a's edit stays
+      expect(await conflictAt(b.commit(rewrite))).toBe('/mustMatch/0');
+      expect(await b.sync()).toBe(edited.sha);
+      expect(await b.readTree(file)).toEqual(new Map([[file, 'edited by a\n']]));
+      // …and the same rewrite on what b now reads lands
+      const again = await b.commit({ ...rewrite, mustMatch: [{ path: file, content: 'edited by a\n' }] });
+      expect(again).toMatchObject({ changed: true, base: edited.sha });
+    });
+
     it('two commits of different files at the same moment: both land, one on top of the other', async () => {
       const { remote, repo: a } = await fresh();
       const b = remote.open();

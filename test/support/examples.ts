@@ -111,3 +111,26 @@ export async function renderExample(
     result: renderEnvironment({ env: environment, plan, outputs: sampleOutputs(environment), options }),
   };
 }
+
+/**
+ * The files of sample-app 1.1.0, to publish: sample-app 1.0.0 (catalogs/sample-app) with another
+ * default log level (info → warn), so that an environment re-rendered on it would differ.
+ */
+export function sampleApp110Files(): Array<{ path: string; content: string }> {
+  const dir = join(CATALOGS, 'sample-app');
+  const catalog = readFileSync(join(dir, 'catalog.yaml'), 'utf8');
+  const changed = catalog
+    .replace('version: 1.0.0', 'version: 1.1.0')
+    .replace('default: info', 'default: warn');
+  if (!changed.includes('version: 1.1.0') || !changed.includes('default: warn'))
+    throw new Error(
+      'catalogs/sample-app/catalog.yaml no longer has version 1.0.0 and a default log level info',
+    );
+  const manifests = readdirSync(join(dir, 'manifests'))
+    .sort()
+    .map((file) => ({
+      path: `manifests/${file}`,
+      content: readFileSync(join(dir, 'manifests', file), 'utf8'),
+    }));
+  return [{ path: 'catalog.yaml', content: changed }, ...manifests];
+}

@@ -17,3 +17,11 @@ export {
 export { parseDuration } from './duration.js';
 export { schemaIncompatibility } from './compatibility.js';
 export { mergeUpdate, type UpdateMerge } from './update.js';
+export {
+  resolveInstanceVersion,
+  availableUpdate,
+  instanceVersions,
+  pinnedVersions,
+  type InstanceResolution,
+} from './versions.js';
+export { describeInstanceVersion, describeUpdate } from './update-text.js';

@@ -83,6 +83,7 @@ export const environmentSchema: JsonSchema = {
             properties: {
               name: { type: 'string', minLength: 1, maxLength: 63 },
               entry: { type: 'string', minLength: 1, maxLength: 128 },
+              version: { type: 'string', minLength: 1, maxLength: 128 },
               parameters: { type: 'object', propertyNames: { pattern: IDENTIFIER, maxLength: 64 } },
             },
           },

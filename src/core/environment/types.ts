@@ -16,7 +16,13 @@ export interface SecretReferenceValue {
 
 export interface InstanceRequest {
   name: string;
+  /** `name@semver-range`, or a name for the latest version. */
   entry: string;
+  /**
+   * The exact version the instance runs: resolved from `entry` once, when the instance is created,
+   * and written here; publishing a newer version never changes it.
+   */
+  version?: string;
   parameters?: Record<string, JsonValue>;
 }
 
@@ -67,11 +73,19 @@ export interface OutputReference {
   pointer: string;
 }
 
+/**
+ * Where an instance's version came from: the request's `version` (pinned), the version its files in
+ * Git already render (a request from before versions were pinned), or the entry's range now.
+ */
+export type PinSource = 'requested' | 'rendered' | 'resolved';
+
 export interface ResolvedInstance {
   name: string;
   /** Position in spec.catalogs, for JSON pointers. */
   index: number;
   entry: CatalogEntry;
+  /** `requested` when the request names the version; otherwise the request is still to be pinned. */
+  pinnedFrom: PinSource;
   /** Literal, non-secret parameter values with defaults applied (secrets and references excluded). */
   values: Record<string, JsonValue>;
   /** Secret parameters by name. */
@@ -94,6 +108,29 @@ export interface ResolvedEnvironment {
   annotations: Record<string, string>;
   isolation: IsolationSpec;
   instances: ResolvedInstance[];
-  /** The request as given, without secret values (what goes to Git as environment.yaml). */
+  /**
+   * The request as given, without secret values and with every instance's `version` (what goes to
+   * Git as environment.yaml).
+   */
   document: EnvironmentDocument;
+}
+
+/** Newer versions an instance could move to (see availableUpdate). */
+export interface AvailableUpdate {
+  /** The newest version above the pinned one that the requested range allows. */
+  withinRange?: string;
+  /** The newest version above the pinned one (and above `withinRange`) that the range does not allow. */
+  outsideRange?: string;
+}
+
+/** An instance's pinned version, and the update available. */
+export interface InstanceVersion {
+  instance: string;
+  /** The entry's name. */
+  entry: string;
+  /** The requested semver range, when the request gives one. */
+  range?: string;
+  /** Absent only while a request committed by hand waits for the engine to pin it. */
+  version?: string;
+  update?: AvailableUpdate;
 }

@@ -20,12 +20,14 @@ import {
 import { planSteps, type Part, type Plan, type PlanInstance } from '../plan/index.js';
 import { ajvProblems, createAjv } from '../schema/index.js';
 import { schemaIncompatibility } from './compatibility.js';
+import { resolveInstanceVersion } from './versions.js';
 import { parseDuration } from './duration.js';
 import { copyJson } from './json-copy.js';
 import { asOutputReference, asSecretReference, environmentSchema } from './schema.js';
 import type {
   EnvironmentDocument,
   OutputReference,
+  PinSource,
   ResolvedEnvironment,
   ResolvedInstance,
   SecretSource,
@@ -94,6 +96,7 @@ interface ResolvedRequest {
   index: number;
   name: string;
   entry: CatalogEntry;
+  pinnedFrom: PinSource;
 }
 
 /** Which step of an instance consumes a parameter: a hybrid's Terraform variables go to infra. */
@@ -116,6 +119,11 @@ export interface EnvironmentCheck {
 
 export interface CheckOptions {
   limits?: Partial<EnvironmentLimits>;
+  /**
+   * For an instance the request does not pin (no `version`): the `envcat.io/entry-version` labels
+   * its files in Git carry, if it has any. It is pinned to that version rather than the newest.
+   */
+  rendered?: (instance: string) => readonly string[];
 }
 
 const byteLength = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '');
@@ -220,11 +228,24 @@ export function checkEnvironment(
     if (seen.has(request.name))
       at(`${base}/name`, `duplicates the instance name of /spec/catalogs/${seen.get(request.name)}`);
     else seen.set(request.name, index);
-    const resolution = catalog.resolve(request.entry);
+    const resolution = resolveInstanceVersion({
+      catalog,
+      entry: request.entry,
+      ...(request.version !== undefined ? { version: request.version } : {}),
+      ...(request.version === undefined && options.rendered
+        ? { rendered: options.rendered(request.name) }
+        : {}),
+    });
     if ('problem' in resolution) {
-      at(`${base}/entry`, resolution.problem);
+      at(`${base}/${resolution.field}`, resolution.problem);
       resolved[index] = undefined;
-    } else resolved[index] = { index, name: request.name, entry: resolution.entry };
+    } else
+      resolved[index] = {
+        index,
+        name: request.name,
+        entry: resolution.entry,
+        pinnedFrom: resolution.pinnedFrom,
+      };
   }
   const byName = new Map<string, ResolvedRequest>();
   for (const r of resolved) if (r && !byName.has(r.name)) byName.set(r.name, r);
@@ -318,7 +339,7 @@ export function checkEnvironment(
         if (typeof value === 'string') secrets[param] = { kind: 'literal', value };
       } else values[param] = value;
     }
-    instances.push({ name: r.name, index, entry, values, secrets, references });
+    instances.push({ name: r.name, index, entry, pinnedFrom: r.pinnedFrom, values, secrets, references });
     planInput.push({ name: r.name, infra: type !== 'yaml', apps: type !== 'iac', consumes });
   }
 
@@ -348,8 +369,8 @@ export function checkEnvironment(
     annotations: metadata.annotations ?? {},
     isolation: spec.isolation ?? {},
     instances,
-    document: redactSecrets(
-      (copied ? copied.copy : JSON.parse(json ?? '')) as EnvironmentDocument,
+    document: pinVersions(
+      redactSecrets((copied ? copied.copy : JSON.parse(json ?? '')) as EnvironmentDocument, instances),
       instances,
     ),
   };
@@ -445,6 +466,12 @@ function redactSecrets(copy: EnvironmentDocument, instances: ResolvedInstance[])
       };
     }
   }
+  return copy;
+}
+
+/** Writes each instance's version into `copy` (a private copy of the request), beside its entry. */
+function pinVersions(copy: EnvironmentDocument, instances: ResolvedInstance[]): EnvironmentDocument {
+  for (const instance of instances) copy.spec.catalogs[instance.index]!.version = instance.entry.version;
   return copy;
 }
 

@@ -29,6 +29,12 @@ export const MANAGED_BY = 'envcat';
 
 export const ANNOTATION = {
   entryDigest: 'envcat.io/entry-digest',
+  /**
+   * On a Workspace: a digest of the spec envcat rendered. The live object carries the one Argo CD
+   * last applied, so a step is Ready only once the cluster holds the version in Git (a Workspace
+   * Ready at its previous spec is not Ready at ours).
+   */
+  specDigest: 'envcat.io/spec-digest',
   ttl: 'envcat.io/ttl',
   owner: 'envcat.io/owner',
   description: 'envcat.io/description',
@@ -152,9 +158,23 @@ export function environmentNames(paths: Iterable<string>): Set<string> {
 
 const APPLICATION_FILE = new RegExp(`^${ENVIRONMENTS_DIR}/[^/]+/apps/[^/]+\\.yaml$`);
 
+const WORKSPACE_FILE = new RegExp(`^${ENVIRONMENTS_DIR}/[^/]+/infra/[^/]+\\.yaml$`);
+
+/** True for a step's Workspace file, `environments/<env>/infra/<instance>.yaml`. */
+export function isWorkspaceFile(path: string): boolean {
+  return WORKSPACE_FILE.test(path);
+}
+
 /** True for a step's Application file, `environments/<env>/apps/<instance>.yaml`. */
 export function isApplicationFile(path: string): boolean {
   return APPLICATION_FILE.test(path);
+}
+
+const STEP_FILE = new RegExp(`^${ENVIRONMENTS_DIR}/[^/]+/(infra|apps)/[^/]+\\.yaml$`);
+
+/** True for a step's own file: its Workspace (`infra/<instance>.yaml`) or its Application (`apps/<instance>.yaml`). */
+export function isStepFile(path: string): boolean {
+  return STEP_FILE.test(path);
 }
 
 /**

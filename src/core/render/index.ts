@@ -36,8 +36,8 @@ import { planSecret, secretLocation, type SecretPlan } from './secrets.js';
 import { renderWorkspace } from './workspace.js';
 
 export * from './options.js';
-export { labelSafeVersion, qualifiedName } from './labels.js';
-export { WORKSPACE_API } from './workspace.js';
+export { labelSafeVersion, qualifiedName, renderedEntryVersion } from './labels.js';
+export { WORKSPACE_API, committedSpecDigest, specDigest } from './workspace.js';
 export { RESOURCES_FINALIZER } from './application.js';
 export {
   PROJECT_PLACEHOLDER,

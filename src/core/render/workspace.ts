@@ -1,4 +1,5 @@
 /** provider-terraform Workspace, in the namespaced (tf.m.upbound.io) or cluster-scoped (tf.upbound.io) API. */
+import { createHash } from 'node:crypto';
 import type { JsonValue } from '../catalog/types.js';
 import { outputSecretName, parameterSecretName } from '../environment/validate.js';
 import type { ResolvedEnvironment, ResolvedInstance } from '../environment/types.js';
@@ -53,6 +54,15 @@ export function renderWorkspace(args: {
       },
     ];
   }
+  const spec = {
+    forProvider,
+    providerConfigRef: namespaced
+      ? { kind: 'ClusterProviderConfig', name: options.providerConfig }
+      : { name: options.providerConfig },
+    writeConnectionSecretToRef: namespaced
+      ? { name: outputSecretName(env.name, instance.name) }
+      : { name: outputSecretName(env.name, instance.name), namespace: env.namespace },
+  };
   return {
     apiVersion: WORKSPACE_API[options.workspaceApi],
     kind: 'Workspace',
@@ -60,16 +70,26 @@ export function renderWorkspace(args: {
       name: qualifiedName(env, instance),
       ...(namespaced ? { namespace: env.namespace } : {}),
       labels: instanceLabels(env, instance, 'infra'),
-      annotations: { [ANNOTATION.entryDigest]: instance.entry.digest },
+      annotations: {
+        [ANNOTATION.entryDigest]: instance.entry.digest,
+        [ANNOTATION.specDigest]: specDigest(spec),
+      },
     },
-    spec: {
-      forProvider,
-      providerConfigRef: namespaced
-        ? { kind: 'ClusterProviderConfig', name: options.providerConfig }
-        : { name: options.providerConfig },
-      writeConnectionSecretToRef: namespaced
-        ? { name: outputSecretName(env.name, instance.name) }
-        : { name: outputSecretName(env.name, instance.name), namespace: env.namespace },
-    },
+    spec,
   };
+}
+
+/** The digest of a rendered Workspace spec (ANNOTATION.specDigest). */
+export function specDigest(spec: unknown): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify(spec)).digest('base64')}`;
+}
+
+const SPEC_DIGEST_LINE = /^\s+envcat\.io\/spec-digest:\s*["']?(sha256:[A-Za-z0-9+/=]+)["']?\s*$/m;
+
+/**
+ * The spec digest a Workspace file in Git carries, read from its text: the annotation comes before
+ * the spec (and its Terraform module) in what envcat renders. Undefined for a file without one.
+ */
+export function committedSpecDigest(content: string): string | undefined {
+  return SPEC_DIGEST_LINE.exec(content)?.[1];
 }

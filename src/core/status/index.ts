@@ -60,7 +60,7 @@ export interface Condition {
 
 /** The fields of a Kubernetes object that status derivation reads. */
 export interface ObservedObject {
-  metadata: { generation?: number; deletionTimestamp?: string };
+  metadata: { generation?: number; deletionTimestamp?: string; annotations?: Record<string, string> };
   status?: unknown;
 }
 
@@ -247,3 +247,4 @@ export function nextProvisionAction(args: {
 }
 
 export { nextDeletionAction, orderNotKept, type DeletionAction, type DeletionState } from './deletion.js';
+export { updatableSteps, type UpdateDecision } from './update.js';

@@ -6,6 +6,7 @@
  * and, where one is known, a remedy. Pure: the engine supplies the times from Git.
  */
 import { createHash } from 'node:crypto';
+import { ANNOTATION } from '../layout/index.js';
 import type { ObservedObject, StepState } from './index.js';
 
 /** When the step's current attempt began, and the limits that apply to it. */
@@ -200,10 +201,32 @@ export function isTerminalWorkspaceError(message: string): boolean {
  * both for the current generation; `Synced=False` fails the step at once for a create/update
  * failure, after the grace for any other error.
  */
-export function judgeWorkspace(workspace: ObservedObject | undefined, clock?: StepClock): Verdict {
+export function judgeWorkspace(
+  workspace: ObservedObject | undefined,
+  clock?: StepClock,
+  /** The spec digest of the Workspace file in Git (ANNOTATION.specDigest), when it carries one. */
+  specDigest?: string,
+): Verdict {
   if (!workspace)
     return withTimeout(
       { state: { phase: 'Progressing', reason: 'NotApplied', message: 'committed; not in the cluster yet' } },
+      clock,
+      'infra',
+    );
+  if (
+    specDigest !== undefined &&
+    !workspace.metadata.deletionTimestamp &&
+    workspace.metadata.annotations?.[ANNOTATION.specDigest] !== specDigest
+  )
+    // Argo CD has not applied the version in Git: whatever the conditions say is of an older spec.
+    return withTimeout(
+      {
+        state: {
+          phase: 'Progressing',
+          reason: 'NotApplied',
+          message: 'committed; Argo CD has not applied this version to the cluster yet',
+        },
+      },
       clock,
       'infra',
     );

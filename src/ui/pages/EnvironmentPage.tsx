@@ -1,5 +1,6 @@
 /**
- * One environment: its phase timeline, each step's live state, conditions, outputs (non-sensitive
+ * One environment: each instance's pinned entry version (and the update available), its phase
+ * timeline, each step's live state, conditions, outputs (non-sensitive
  * only: the API never returns the others), the commits made, live over server-sent events, and
  * Retry when Failed (once the cause is fixed); delete with confirmation.
  */
@@ -14,6 +15,7 @@ import { ErrorAlert, Loading, PhaseBadge } from '../components/common.js';
 import { ConditionTable, PhaseTimeline, StepTable } from '../components/Timeline.js';
 import { age, expiry, shortSha } from '../logic/format.js';
 import { furthestDeletionStage } from '../logic/timeline.js';
+import { describeUpdate } from '../../core/browser.js';
 
 const POLL_MS = 5_000;
 
@@ -238,6 +240,8 @@ function Facts(props: { view: EnvironmentView; now: number }) {
   const ttl = typeof spec.ttl === 'string' ? spec.ttl : undefined;
   const expires = expiry({ createdAt, ttl, now: props.now });
   const instances = Array.isArray(spec.catalogs) ? spec.catalogs : [];
+  // Each instance's pinned version and the newer one available (the API's answer, not the live events).
+  const versions = props.view.status.versions ?? [];
   return (
     <dl className="facts facts-wide">
       <div>
@@ -277,11 +281,19 @@ function Facts(props: { view: EnvironmentView; now: number }) {
         <dt>Instances</dt>
         <dd>
           <ul className="inline-list">
-            {instances.map((i) => (
-              <li key={i.name} className="chip mono">
-                {i.name} ← {i.entry}
-              </li>
-            ))}
+            {instances.map((i) => {
+              const version = versions.find((v) => v.instance === i.name);
+              const update = version && describeUpdate(version);
+              return (
+                <li key={i.name} className="chip mono">
+                  {i.name} ← {i.entry}
+                  <span className="pinned-version">
+                    {version?.version === undefined ? 'not pinned yet' : `pinned ${version.version}`}
+                  </span>
+                  {update && <span className="update-available">update available: {update}</span>}
+                </li>
+              );
+            })}
           </ul>
         </dd>
       </div>

@@ -7,6 +7,7 @@ import {
   environmentStatus,
   isTerminalWorkspaceError,
   judgeApplication,
+  ANNOTATION,
   judgeWorkspace,
   planSteps,
   sourceDigest,
@@ -185,6 +186,47 @@ describe('judgeWorkspace', () => {
     // THEN the step's state and when to look again
     expect(verdict.state).toMatchObject(expected);
     expect(verdict.recheckAt).toBe(recheckAt);
+  });
+
+  describe('at the version in Git (the spec digest Argo CD applied)', () => {
+    const available = [
+      { type: 'Ready', status: 'True', reason: 'Available', lastTransitionTime: at(0) },
+      synced('True', '', 0),
+    ];
+    const carrying = (digest: string | undefined): ObservedObject => ({
+      ...ws(available),
+      metadata: { generation: 3, ...(digest ? { annotations: { [ANNOTATION.specDigest]: digest } } : {}) },
+    });
+    it.each<[string, ObservedObject, string | undefined, Partial<StepState>]>([
+      ['the same digest: Ready', carrying('sha256:new'), 'sha256:new', { phase: 'Ready' }],
+      [
+        'an older digest, though Available: not applied yet',
+        carrying('sha256:old'),
+        'sha256:new',
+        { phase: 'Progressing', reason: 'NotApplied' },
+      ],
+      [
+        'none live (applied before digests): not applied yet',
+        carrying(undefined),
+        'sha256:new',
+        { phase: 'Progressing', reason: 'NotApplied' },
+      ],
+      [
+        'a file in Git without one (written by hand): conditions decide',
+        carrying('sha256:old'),
+        undefined,
+        { phase: 'Ready' },
+      ],
+    ])('%s', (_name, object, digest, expected) => {
+      expect(judgeWorkspace(object, clock(5), digest).state).toMatchObject(expected);
+    });
+
+    it('times out like any step that is not there', () => {
+      expect(judgeWorkspace(carrying('sha256:old'), clock(601), 'sha256:new').state).toMatchObject({
+        phase: 'Failed',
+        reason: 'Timeout',
+      });
+    });
   });
 
   it.each([
