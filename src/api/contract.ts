@@ -212,6 +212,8 @@ export interface EnvironmentStatus {
 export interface EnvironmentMetadata {
   name: string;
   creationTimestamp?: string;
+  /** Changes with every change of the request: send it back with an update to get a 409 if it is stale. */
+  resourceVersion?: string;
   [key: string]: JsonValue | undefined;
 }
 
@@ -241,6 +243,24 @@ export interface DryRun {
   files: PlannedFile[];
   /** Secrets a create would write (names only). */
   secrets: Array<{ namespace: string; name: string }>;
+}
+
+/** A file an update adds, changes or removes, with a unified diff; `pending` ones wait for infrastructure outputs. */
+export interface FileDiff {
+  repo: RepoName;
+  path: string;
+  change: 'added' | 'changed' | 'removed' | 'pending';
+  step?: string;
+  diff?: string;
+}
+
+/** `PUT /api/v1/environments/{name}?dryRun=true`: what an update would do, without doing it. */
+export interface UpdateDryRun {
+  plan: Plan;
+  /** Instances the update adds and removes. */
+  added: string[];
+  removed: string[];
+  files: FileDiff[];
 }
 
 /** `DELETE /api/v1/environments/{name}` (202). */

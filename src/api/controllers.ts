@@ -11,6 +11,7 @@ import {
   Inject,
   Param,
   Post,
+  Put,
   Query,
   Req,
   Res,
@@ -46,6 +47,7 @@ import type {
   ClusterKind,
   DeleteAccepted,
   DryRun,
+  UpdateDryRun,
   EnvironmentEvents,
   EnvironmentList,
   EnvironmentView,
@@ -271,6 +273,62 @@ export class EnvironmentController {
     const view = await this.service.get(name);
     this.authorize(principalOf(request), view, name);
     return this.annotate(view);
+  }
+
+  @Put(':name')
+  @ApiOperation({
+    summary: 'Update an environment: the whole request, as kubectl apply',
+    description:
+      "Parameters can change, instances be added or removed, the ttl change; the name, the namespace and an instance's entry cannot. A secret parameter left out keeps its value; each instance keeps its pinned version (an upgrade moves it). With `metadata.resourceVersion` (from a GET), a request that changed since is a 409. The engine applies it in phases: changed infrastructure first, then the apps that read it.",
+  })
+  @ApiParam({ name: 'name' })
+  @ApiBody({ schema: environmentSchema as never })
+  @ApiResponse({
+    status: 200,
+    description: 'committed, and the status follows (EnvironmentView); or a dry run (UpdateDryRun)',
+    schema: { oneOf: [ref('EnvironmentView'), ref('UpdateDryRun')] },
+  })
+  @ApiResponse({ status: 404, schema: ERROR_SCHEMA })
+  @ApiResponse({
+    status: 409,
+    schema: ERROR_SCHEMA,
+    description: 'the environment changed since it was read (stale resourceVersion), or is being deleted',
+  })
+  @ApiResponse({
+    status: 422,
+    schema: ERROR_SCHEMA,
+    description: 'invalid: every problem with its JSON pointer',
+  })
+  @ApiQuery({
+    name: 'dryRun',
+    required: false,
+    enum: ['true', 'All', 'false'],
+    description:
+      '`true` or `All`: the plan and, per repo, every file added, changed or removed with a unified diff',
+  })
+  async update(
+    @Param('name') name: string,
+    @Body() body: unknown,
+    @Req() request: AuthenticatedRequest,
+    @Query('dryRun') dryRun?: unknown,
+  ): Promise<EnvironmentView | UpdateDryRun> {
+    const principal = principalOf(request);
+    const dry = dryRunFlag(dryRun);
+    if (!dry.ok) throw new BadRequestException(dry.message);
+    const view = await this.service.get(name);
+    this.authorize(principal, view, name);
+    const document = documentFrom(body);
+    const spec = (document as { spec?: Record<string, unknown> } | null)?.spec;
+    if (
+      principal.role === 'developer' &&
+      spec &&
+      typeof spec === 'object' &&
+      spec.owner !== undefined &&
+      spec.owner !== principal.name
+    )
+      throw new InputError([{ path: '/spec/owner', message: `must be "${principal.name}" (or left out)` }]);
+    if (dry.dryRun) return this.service.updateDryRun(name, document);
+    return this.annotate(await this.service.update(name, document, principal));
   }
 
   @Delete(':name')

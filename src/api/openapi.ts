@@ -24,6 +24,8 @@ import type {
   Condition,
   DeleteAccepted,
   DryRun,
+  FileDiff,
+  UpdateDryRun,
   EntryType,
   EnvironmentEvents,
   EnvironmentList,
@@ -279,6 +281,7 @@ interface Named {
   EnvironmentStatus: EnvironmentStatus;
   EnvironmentDeleted: EnvironmentEvents['deleted'];
   DryRun: DryRun;
+  UpdateDryRun: UpdateDryRun;
   DeleteAccepted: DeleteAccepted;
 }
 
@@ -319,7 +322,7 @@ const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
     apiVersion: string(),
     kind: string(),
     metadata: object<EnvironmentMetadata>()(
-      { name: string(), creationTimestamp: optional(string()) },
+      { name: string(), creationTimestamp: optional(string()), resourceVersion: optional(string()) },
       json(),
     ),
     spec: optional(opaque<EnvironmentSpec>('the request spec as committed, without secret values')),
@@ -338,6 +341,20 @@ const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
       }),
     ),
     secrets: arrayOf(object<DryRun['secrets'][number]>()({ namespace: string(), name: string() })),
+  }),
+  UpdateDryRun: object<UpdateDryRun>()({
+    plan,
+    added: arrayOf(string()),
+    removed: arrayOf(string()),
+    files: arrayOf(
+      object<FileDiff>()({
+        repo: repoName,
+        path: string(),
+        change: oneOf<FileDiff['change']>()(['added', 'changed', 'removed', 'pending']),
+        step: optional(string()),
+        diff: optional(string()),
+      }),
+    ),
   }),
   DeleteAccepted: object<DeleteAccepted>()({ name: string(), phase: oneOf<'Deleting'>()(['Deleting']) }),
 };

@@ -1,5 +1,5 @@
 /**
- * `envcat env create|status|list|delete|retry` against a running service (a stable interface: the
+ * `envcat env create|apply|status|list|delete|retry` against a running service (a stable interface: the
  * README's "Command line"). `--wait` follows the environment until it is Ready (exit 0), Failed or
  * Invalid (non-zero) or deleted, so a CI job can create an environment per branch, test against it
  * and delete it.
@@ -13,9 +13,12 @@ import {
   NotFoundError,
   describeInstanceVersion,
   parseDuration,
+  parseYamlDocument,
 } from '../core/index.js';
 import type {
   DeleteAccepted,
+  DryRun,
+  UpdateDryRun,
   EnvironmentList,
   EnvironmentPhase,
   EnvironmentStatus,
@@ -56,6 +59,44 @@ export function registerEnvCommands(program: Command, io: Io): void {
     if (options.wait)
       io.exitCode = await follow({ client, name: created.metadata.name, io, timeoutMs, until: 'ready' });
   });
+
+  withServer(
+    env
+      .command('apply')
+      .description(
+        'Create an environment from a file, or update it to what the file says (the whole request)',
+      )
+      .requiredOption('-f, --file <file>', 'the Environment document')
+      .option('--dry-run', 'show what would change (a unified diff per file) and change nothing')
+      .option('--wait', 'wait until it is Ready; exit non-zero if it fails')
+      .option('--timeout <duration>', 'give up waiting after this long (e.g. 90s, 15m)', '30m'),
+  ).action(
+    async (options: ServerOptions & { file: string; dryRun?: boolean; wait?: boolean; timeout: string }) => {
+      const timeoutMs = timeoutOf(options.timeout);
+      const body = await readRequestFile(options.file);
+      const name = requestName(body, options.file);
+      const client = new ApiClient(options, options.file);
+      const path = `/api/v1/environments/${encodeURIComponent(name)}`;
+      const dry = options.dryRun ? '?dryRun=true' : '';
+      const send = { body, contentType: 'application/yaml' };
+      let created = false;
+      let answer: EnvironmentView | UpdateDryRun | DryRun;
+      try {
+        answer = await client.request<EnvironmentView | UpdateDryRun>('PUT', `${path}${dry}`, send);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        created = true;
+        answer = await client.request<EnvironmentView | DryRun>('POST', `/api/v1/environments${dry}`, send);
+      }
+      if (options.dryRun) {
+        io.stdout(describeDryRun(name, created, answer as UpdateDryRun | DryRun));
+        return;
+      }
+      const view = answer as EnvironmentView;
+      io.stdout(`environment ${name} ${created ? 'created' : 'updated'}${clusterNote(view.status)}\n`);
+      if (options.wait) io.exitCode = await follow({ client, name, io, timeoutMs, until: 'ready' });
+    },
+  );
 
   withServer(env.command('status').description("Show an environment's status").argument('<name>')).action(
     async (name: string, options: ServerOptions) => {
@@ -120,6 +161,45 @@ async function readRequestFile(file: string): Promise<string> {
     const reason = fsErrorText(error)?.replace(`${file}: `, '') ?? 'cannot be read';
     throw new InputError([{ file, path: '', message: `cannot read: ${reason}` }]);
   }
+}
+
+/** The environment's name from the request file, or a 422-style error naming the file. */
+function requestName(body: string, file: string): string {
+  let document: unknown;
+  try {
+    document = parseYamlDocument(body);
+  } catch (error) {
+    throw new InputError([
+      { file, path: '', message: error instanceof Error ? error.message : String(error) },
+    ]);
+  }
+  const name = (document as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+  if (typeof name !== 'string' || name === '')
+    throw new InputError([{ file, path: '/metadata/name', message: 'is required' }]);
+  return name;
+}
+
+function describeDryRun(name: string, created: boolean, dry: UpdateDryRun | DryRun): string {
+  if (created) {
+    const files = (dry as DryRun).files.map(
+      (f) => `  ${f.repo}: ${f.path}${f.pending ? ' (after its infrastructure)' : ''}\n`,
+    );
+    return `environment ${name} would be created, in ${dry.plan.waves.length} wave(s):\n${files.join('')}`;
+  }
+  const update = dry as UpdateDryRun;
+  const what = [
+    ...(update.added.length > 0 ? [`adds ${update.added.join(', ')}`] : []),
+    ...(update.removed.length > 0 ? [`removes ${update.removed.join(', ')}`] : []),
+  ];
+  const changed = update.files.filter((f) => f.change !== 'pending');
+  if (changed.length === 0 && what.length === 0) return `environment ${name}: nothing would change\n`;
+  const lines = [`environment ${name} would be updated${what.length > 0 ? ` (${what.join('; ')})` : ''}:`];
+  for (const file of update.files) {
+    if (file.change === 'pending')
+      lines.push(`${file.repo}: ${file.path}: rendered once its infrastructure is Ready`);
+    else lines.push(`${file.repo}: ${file.path}: ${file.change}`, (file.diff ?? '').trimEnd());
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function timeoutOf(text: string): number {

@@ -27,6 +27,7 @@ import {
   type Catalog,
   type Plan,
   type RenderOptions,
+  type OutputValues,
   type ResolvedEnvironment,
   describeError,
 } from '../core/index.js';
@@ -362,6 +363,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!this.board.has(name) && this.started && this.knownEnvironments().includes(name))
       this.refreshStatus(name);
     return this.board.get(name);
+  }
+
+  /** The outputs of the environment's Workspaces that are Ready now, by instance (non-sensitive and sensitive). */
+  outputsOf(env: ResolvedEnvironment): OutputValues {
+    return this.observer.outputs(env);
   }
 
   /** The commits that touched an environment, newest first, in both repos. */

@@ -33,12 +33,20 @@ import {
   type ResolvedEnvironment,
   describeError,
 } from '../core/index.js';
-import type { DryRun, EnvironmentStatus, EnvironmentSummary, EnvironmentView } from '../api/contract.js';
+import type {
+  DryRun,
+  EnvironmentStatus,
+  EnvironmentSummary,
+  EnvironmentView,
+  UpdateDryRun,
+} from '../api/contract.js';
 import type { ClusterClient, KubeObject } from '../cluster/types.js';
 import type { GitOpsRepo } from '../gitops/types.js';
 import type { CatalogStore } from './catalog-store.js';
 import type { Engine } from './engine.js';
 import type { EnvironmentStatusView } from './status-board.js';
+import { EnvironmentUpdates, requestVersion, updateDiff, type PreparedUpdate } from './update.js';
+import { createTwoFilesPatch } from 'diff';
 
 /**
  * An environment as the service knows it: the contract's view without `status.cluster`, which the
@@ -55,6 +63,7 @@ export interface Actor {
 
 export class EnvironmentService {
   private readonly log: Logger;
+  private readonly updates: EnvironmentUpdates;
   /**
    * Each environment's file as last parsed, by name: every GET, every list (all of them) and every
    * create (the namespaces of all the others) reads it, and parsing the YAML each time made a burst
@@ -70,6 +79,7 @@ export class EnvironmentService {
       engine: Engine;
       catalogs: CatalogStore;
       platform: GitOpsRepo;
+      apps: GitOpsRepo;
       cluster: ClusterClient;
       render: RenderOptions;
       logger: Logger;
@@ -79,6 +89,98 @@ export class EnvironmentService {
   ) {
     this.log = options.logger.child({ component: 'service' });
     options.engine.on('deleted', (name) => this.documents.delete(name));
+    this.updates = new EnvironmentUpdates({
+      platform: options.platform,
+      apps: options.apps,
+      render: options.render,
+      logger: this.log,
+    });
+  }
+
+  /**
+   * Replaces a running environment's request (see update.ts): 409 when it changed since the client
+   * read it, 422 for an invalid one or a change that is not allowed. A secret parameter left out
+   * keeps its value; a new instance's secret values go to its Secret as in a create. Answers once
+   * the change is committed; the engine applies it in phases.
+   */
+  async update(name: string, input: unknown, actor: Actor): Promise<EnvironmentRecord> {
+    const update = await this.prepareUpdate(name, input);
+    const result = await this.updates.commit(update, actor.name);
+    if (result) {
+      this.options.engine.noteCommit(
+        'platform',
+        { write: [{ path: environmentFile(name), content: update.after }], remove: [] },
+        result,
+      );
+    }
+    // New instances' Secrets, as a create writes them; those of running ones are references.
+    await this.writeSecretParameters(update.env);
+    this.log.info(
+      {
+        environment: name,
+        actor: actor.name,
+        added: update.added,
+        removed: update.removed,
+        changed: !!result,
+      },
+      'environment updated',
+    );
+    this.options.engine.enqueue(name);
+    return this.get(name);
+  }
+
+  /** What an update would do, without doing it: the plan and a unified diff of every file per repo. */
+  async updateDryRun(name: string, input: unknown): Promise<UpdateDryRun> {
+    const update = await this.prepareUpdate(name, input);
+    const files = await updateDiff({
+      update,
+      outputs: this.options.engine.outputsOf(update.env),
+      options: { platform: this.options.platform, apps: this.options.apps, render: this.options.render },
+    });
+    const environmentDiff = createTwoFilesPatch(
+      `a/${environmentFile(name)}`,
+      `b/${environmentFile(name)}`,
+      update.before,
+      update.after,
+    );
+    return {
+      plan: update.plan,
+      added: update.added,
+      removed: update.removed,
+      files: [
+        ...(update.after === update.before
+          ? []
+          : [
+              {
+                repo: 'platform' as const,
+                path: environmentFile(name),
+                change: 'changed' as const,
+                diff: environmentDiff,
+              },
+            ]),
+        ...files.filter((f) => f.path !== environmentFile(name)),
+      ],
+    };
+  }
+
+  private async prepareUpdate(name: string, input: unknown): Promise<PreparedUpdate> {
+    const { catalog } = this.options.catalogs.current();
+    const update = await this.updates.prepare(name, input, catalog);
+    // A running instance's secret values are in its Secret, not in this request: changing them is
+    // not an update envcat can apply in phases yet (the Workspace would read them at its next poll).
+    const problems = update.env.instances
+      .filter((instance) => !update.added.includes(instance.name))
+      .flatMap((instance) =>
+        Object.entries(instance.secrets)
+          .filter(([, source]) => source.kind === 'literal')
+          .map(([parameter]) => ({
+            path: `/spec/catalogs/${instance.index}/parameters/${parameter}`,
+            message:
+              'is a secret of a running instance: leave it out to keep its value (changing a secret value is not supported by an update yet)',
+          })),
+      );
+    if (problems.length > 0) throw new InputError(problems);
+    return update;
   }
 
   /**
@@ -183,7 +285,11 @@ export class EnvironmentService {
     };
     const commits = await this.options.engine.commits(name);
     const createdAt = this.options.engine.createdAtOf(name) ?? commits.at(-1)?.date;
-    const metadata = createdAt ? { ...document.metadata, creationTimestamp: createdAt } : document.metadata;
+    const metadata = {
+      ...document.metadata,
+      ...(createdAt ? { creationTimestamp: createdAt } : {}),
+      ...(source === undefined ? {} : { resourceVersion: requestVersion(source) }),
+    };
     const versions = instanceVersions({
       spec: document.spec,
       catalog: this.options.catalogs.current().catalog,

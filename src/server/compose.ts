@@ -158,6 +158,7 @@ export async function startEnvcat(
     engine,
     catalogs,
     platform,
+    apps,
     cluster,
     render,
     logger,

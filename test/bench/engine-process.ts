@@ -77,7 +77,7 @@ async function startInstrumented(config: ServiceConfig): Promise<Host> {
     resyncMs: config.resyncMs,
     leaseDurationMs: config.leaseDurationMs,
   });
-  const service = new EnvironmentService({ engine, catalogs, platform, cluster, render, logger });
+  const service = new EnvironmentService({ engine, catalogs, platform, apps, cluster, render, logger });
   await engine.start();
   return {
     engine,

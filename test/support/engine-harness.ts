@@ -188,6 +188,7 @@ export class EngineHarness {
       engine: this.engine,
       catalogs,
       platform: this.platform,
+      apps: this.apps,
       cluster: this.cluster,
       render: this.render,
       logger,

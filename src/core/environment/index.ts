@@ -16,6 +16,7 @@ export {
 } from './validate.js';
 export { parseDuration } from './duration.js';
 export { schemaIncompatibility } from './compatibility.js';
+export { mergeUpdate, type UpdateMerge } from './update.js';
 export {
   resolveInstanceVersion,
   availableUpdate,

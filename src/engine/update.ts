@@ -1,0 +1,203 @@
+/**
+ * Changing a running environment (`PUT /api/v1/environments/{name}`, `envcat env apply`): the
+ * whole request is replaced (core mergeUpdate carries over what it leaves out: secret references,
+ * pinned versions), validated as a create is, and committed as a compare-and-swap on the file it
+ * was read from, so of two updates from the same read exactly one lands and the other is a 409.
+ * A client that sends `metadata.resourceVersion` (from a GET) gets a 409 when the environment
+ * changed since. The engine applies the change in phases (core updatableSteps): changed
+ * infrastructure first, then the apps that read it; a removed instance loses its apps, then its
+ * infrastructure.
+ */
+import { createHash } from 'node:crypto';
+import { createTwoFilesPatch } from 'diff';
+import type { Logger } from 'pino';
+import {
+  ANNOTATION,
+  ConflictError,
+  InputError,
+  NotFoundError,
+  checkEnvironment,
+  environmentFile,
+  isRecord,
+  environmentPrefix,
+  mergeUpdate,
+  missingOutputs,
+  parseYamlDocument,
+  renderEnvironmentFiles,
+  renderStep,
+  stepFiles,
+  type Catalog,
+  type JsonValue,
+  type OutputValues,
+  type Plan,
+  type RenderOptions,
+  type ResolvedEnvironment,
+} from '../core/index.js';
+import type { FileDiff } from '../api/contract.js';
+import type { CommitResult, GitOpsRepo, RepoName } from '../gitops/types.js';
+
+/** The resourceVersion of an environment: git's blob id of its environment.yaml (it changes with every edit). */
+export function requestVersion(source: string): string {
+  return createHash('sha1')
+    .update(`blob ${Buffer.byteLength(source)}\0`)
+    .update(source)
+    .digest('hex');
+}
+
+export interface PreparedUpdate {
+  env: ResolvedEnvironment;
+  plan: Plan;
+  /** environment.yaml as it is committed now, and as the update writes it. */
+  before: string;
+  after: string;
+  /** Instances added and removed, by name. */
+  added: string[];
+  removed: string[];
+}
+
+export interface UpdateOptions {
+  platform: Pick<GitOpsRepo, 'sync' | 'readTree' | 'commit'>;
+  apps: Pick<GitOpsRepo, 'readTree'>;
+  render: RenderOptions;
+  logger: Logger;
+}
+
+export class EnvironmentUpdates {
+  constructor(private readonly options: UpdateOptions) {}
+
+  /**
+   * Everything an update checks, reading the request as the remote has it now; nothing is written.
+   * NotFound for an environment that is not there, 409 for one being deleted or changed since the
+   * client read it, 422 with every problem for a request that is not valid.
+   */
+  async prepare(name: string, input: unknown, catalog: Catalog): Promise<PreparedUpdate> {
+    await this.options.platform.sync();
+    const path = environmentFile(name);
+    const before = (await this.options.platform.readTree(path)).get(path);
+    if (before === undefined)
+      throw new NotFoundError(`no environment named "${name}"`, { path: '/metadata/name' });
+    const current = parseYamlDocument(before);
+    if (!isRecord(current))
+      throw new ConflictError(`the committed request of "${name}" is not a document: fix it in Git`, {
+        path: '/metadata/name',
+      });
+    const annotations =
+      isRecord(current.metadata) && isRecord(current.metadata.annotations)
+        ? current.metadata.annotations
+        : {};
+    if (typeof annotations[ANNOTATION.deletionRequested] === 'string')
+      throw new ConflictError(`environment "${name}" is being deleted`, { path: '/metadata/name' });
+    const sent = isRecord(input) && isRecord(input.metadata) ? input.metadata.resourceVersion : undefined;
+    if (sent !== undefined && sent !== requestVersion(before)) throw staleVersion(name);
+
+    const merged = mergeUpdate({ name, current: current as Record<string, JsonValue>, input, catalog });
+    if ('problems' in merged) throw new InputError(merged.problems);
+    const check = checkEnvironment(merged.document, catalog);
+    if (!check.environment) throw new InputError(check.problems);
+    const env = check.environment;
+    const after = renderEnvironmentFiles(env, this.options.render).find((f) => f.path === path)?.content;
+    if (after === undefined) throw new Error(`rendering ${name} gave no ${path}`);
+    const names = (document: unknown) =>
+      new Set(
+        (isRecord(document) && isRecord(document.spec) && Array.isArray(document.spec.catalogs)
+          ? document.spec.catalogs
+          : []
+        ).flatMap((i) => (isRecord(i) && typeof i.name === 'string' ? [i.name] : [])),
+      );
+    const was = names(current);
+    const is = new Set(env.instances.map((i) => i.name));
+    return {
+      env,
+      plan: check.plan as Plan,
+      before,
+      after,
+      added: [...is].filter((i) => !was.has(i)),
+      removed: [...was].filter((i) => !is.has(i)),
+    };
+  }
+
+  /** Commits the prepared update if it changes anything, on the file as it was read. */
+  async commit(update: PreparedUpdate, actor: string): Promise<CommitResult | undefined> {
+    if (update.after === update.before) return undefined;
+    const { env } = update;
+    const path = environmentFile(env.name);
+    const what = [
+      ...(update.added.length > 0 ? [`add ${update.added.join(', ')}`] : []),
+      ...(update.removed.length > 0 ? [`remove ${update.removed.join(', ')}`] : []),
+    ];
+    const instances = env.instances.map((i) => `${i.name} (${i.entry.name}@${i.entry.version})`).join(', ');
+    try {
+      return await this.options.platform.commit({
+        write: [{ path, content: update.after }],
+        remove: [],
+        message: `envcat: update environment ${env.name}${what.length > 0 ? ` (${what.join('; ')})` : ''}: ${instances} (by ${actor})`,
+        mustMatch: [{ path, content: update.before }],
+      });
+    } catch (error) {
+      if (error instanceof ConflictError && error.path === '/mustMatch/0') throw staleVersion(env.name);
+      throw error;
+    }
+  }
+}
+
+/**
+ * What the update changes in each repo: the environment's files as Git holds them against the
+ * files it renders to, with the outputs the cluster reports now (a step whose outputs are not
+ * there yet is listed as pending). Files of steps that are not committed yet are listed too: the
+ * engine commits them in their wave.
+ */
+export async function updateDiff(args: {
+  update: PreparedUpdate;
+  outputs: OutputValues;
+  options: Pick<UpdateOptions, 'platform' | 'apps' | 'render'>;
+}): Promise<FileDiff[]> {
+  const { update, outputs, options } = args;
+  const { env, plan } = update;
+  const prefix = environmentPrefix(env.name);
+  const [platform, apps] = await Promise.all([
+    options.platform.readTree(prefix),
+    options.apps.readTree(prefix),
+  ]);
+  const committed: Record<RepoName, Map<string, string>> = { platform, apps };
+  const rendered: Record<RepoName, Map<string, string>> = { platform: new Map(), apps: new Map() };
+  const pending: FileDiff[] = [];
+  for (const file of renderEnvironmentFiles(env, options.render))
+    rendered.platform.set(file.path, file.content);
+  for (const step of plan.steps) {
+    if (missingOutputs(env, step, outputs).length > 0) {
+      for (const file of stepFiles(env, step))
+        pending.push({ repo: file.repo, path: file.path, change: 'pending', step: step.id });
+      continue;
+    }
+    for (const file of renderStep({ env, step, outputs, options: options.render }).files)
+      rendered[file.repo].set(file.path, file.content);
+  }
+  const pendingPaths = new Set(pending.map((f) => `${f.repo}:${f.path}`));
+  const diffs: FileDiff[] = [];
+  for (const repo of ['platform', 'apps'] as const) {
+    const paths = new Set([...committed[repo].keys(), ...rendered[repo].keys()]);
+    for (const path of [...paths].sort()) {
+      const before = committed[repo].get(path);
+      const after = rendered[repo].get(path);
+      if (before === after) continue;
+      if (after === undefined && [...pendingPaths].some((p) => `${repo}:${path}`.startsWith(p))) continue;
+      const change = before === undefined ? 'added' : after === undefined ? 'removed' : 'changed';
+      diffs.push({
+        repo,
+        path,
+        change,
+        diff: createTwoFilesPatch(`a/${path}`, `b/${path}`, before ?? '', after ?? '', '', '', {
+          context: 3,
+        }),
+      });
+    }
+  }
+  return [...diffs, ...pending];
+}
+
+function staleVersion(name: string): ConflictError {
+  return new ConflictError(
+    `environment "${name}" changed since it was read: get it again, and apply your change to what it is now`,
+    { path: '/metadata/resourceVersion' },
+  );
+}
