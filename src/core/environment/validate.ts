@@ -151,7 +151,8 @@ export function checkEnvironment(
     return { problems };
   }
   if (!validateDocument(input)) {
-    for (const p of ajvProblems(validateDocument.errors)) at(p.path, p.message);
+    for (const p of ajvProblems(validateDocument.errors, '', environmentSchema as JsonValue))
+      at(p.path, p.message);
     return { problems };
   }
   const doc = input as unknown as EnvironmentDocument;
@@ -302,9 +303,9 @@ export function checkEnvironment(
 
     const validate = parameterValidator(entry);
     if (!validate(data)) {
-      for (const p of ajvProblems(validate.errors, base)) {
+      for (const p of ajvProblems(validate.errors, base, entry.document.spec.parameters)) {
         const member = p.path.slice(base.length + 1).split('/')[0] ?? '';
-        if (p.message === 'is required' && notLiteral.has(member) && p.path === joinPointer(base, member))
+        if (p.keyword === 'required' && notLiteral.has(member) && p.path === joinPointer(base, member))
           continue;
         at(p.path, p.message);
       }
