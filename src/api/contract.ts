@@ -220,6 +220,8 @@ export interface PlannedFile {
   path: string;
   step?: string;
   pending?: boolean;
+  /** The file as it would be committed (rendered files only; Git never holds secret values). */
+  content?: string;
 }
 
 /** `POST /api/v1/environments?dryRun=true`: what a create would do, without doing it. */
@@ -228,6 +230,18 @@ export interface DryRun {
   files: PlannedFile[];
   /** Secrets a create would write (names only). */
   secrets: Array<{ namespace: string; name: string }>;
+}
+
+/**
+ * `GET /api/v1/environments/{name}/availability?namespace=`: whether a create could take this name
+ * and namespace now. Problems point where a create's would (`/metadata/name`, `/spec/namespace`)
+ * and say only "invalid", "reserved" or "taken", never whose or what it holds.
+ */
+export interface Availability {
+  name: string;
+  namespace: string;
+  available: boolean;
+  errors: Problem[];
 }
 
 /** `DELETE /api/v1/environments/{name}` (202). */

@@ -22,6 +22,7 @@ import type {
   Commit,
   Condition,
   DeleteAccepted,
+  Availability,
   DryRun,
   EntryType,
   EnvironmentEvents,
@@ -256,6 +257,7 @@ interface Named {
   EnvironmentStatus: EnvironmentStatus;
   EnvironmentDeleted: EnvironmentEvents['deleted'];
   DryRun: DryRun;
+  Availability: Availability;
   DeleteAccepted: DeleteAccepted;
 }
 
@@ -312,9 +314,16 @@ const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
         path: string(),
         step: optional(string()),
         pending: optional(boolean()),
+        content: optional(string()),
       }),
     ),
     secrets: arrayOf(object<DryRun['secrets'][number]>()({ namespace: string(), name: string() })),
+  }),
+  Availability: object<Availability>()({
+    name: string(),
+    namespace: string(),
+    available: boolean(),
+    errors: arrayOf(problem),
   }),
   DeleteAccepted: object<DeleteAccepted>()({ name: string(), phase: oneOf<'Deleting'>()(['Deleting']) }),
 };

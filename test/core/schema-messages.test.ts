@@ -2,30 +2,27 @@
 import { ajvProblems, createAjv, schemaAtPath, schemaErrorMessage } from '../../src/core/schema/index.js';
 import type { JsonSchema, JsonValue } from '../../src/core/index.js';
 
-const database: JsonSchema = {
-  type: 'object',
-  required: ['databaseName', 'apiKey', 'port'],
-  properties: {
-    databaseName: {
-      type: 'string',
-      title: 'Database name',
-      pattern: '^[a-z][a-z0-9_]{0,62}$',
-      'x-envcat-messages': { pattern: 'lower-case letters, digits and _; starts with a letter' },
-    },
-    apiKey: { type: 'string', title: 'API key', minLength: 12, writeOnly: true },
-    port: { type: 'integer', minimum: 1024, maximum: 65535 },
-    region: {
-      type: 'string',
-      description: 'An AWS region such as eu-west-1.',
-      pattern: '^[a-z]+-[a-z]+-[0-9]$',
-    },
-    owner: {
-      type: 'string',
-      title: 'Owner',
-      'x-envcat-messages': { required: 'name someone who answers for it' },
-    },
+const properties: Record<string, JsonSchema> = {
+  databaseName: {
+    type: 'string',
+    title: 'Database name',
+    pattern: '^[a-z][a-z0-9_]{0,62}$',
+    'x-envcat-messages': { pattern: 'lower-case letters, digits and _; starts with a letter' },
+  },
+  apiKey: { type: 'string', title: 'API key', minLength: 12, writeOnly: true },
+  port: { type: 'integer', minimum: 1024, maximum: 65535 },
+  region: {
+    type: 'string',
+    description: 'An AWS region such as eu-west-1.',
+    pattern: '^[a-z]+-[a-z]+-[0-9]$',
+  },
+  owner: {
+    type: 'string',
+    title: 'Owner',
+    'x-envcat-messages': { required: 'name someone who answers for it' },
   },
 };
+const database: JsonSchema = { type: 'object', required: ['databaseName', 'apiKey', 'port'], properties };
 
 describe('schemaErrorMessage', () => {
   it.each<[string, string, Record<string, unknown>, JsonValue | undefined, string]>([
@@ -33,14 +30,14 @@ describe('schemaErrorMessage', () => {
       'the schema’s own message',
       'pattern',
       { pattern: 'x' },
-      database.properties!.databaseName,
+      properties.databaseName,
       'lower-case letters, digits and _; starts with a letter',
     ],
     [
       'a pattern with a description',
       'pattern',
       { pattern: 'x' },
-      database.properties!.region,
+      properties.region,
       'is not in the expected form: An AWS region such as eu-west-1.',
     ],
     [
@@ -115,10 +112,10 @@ describe('schemaErrorMessage', () => {
 describe('schemaAtPath', () => {
   const root = {
     ...database,
-    properties: { ...database.properties, 'a/b': { type: 'string' } },
+    properties: { ...properties, 'a/b': { type: 'string' } },
   } as JsonValue;
   it.each([
-    ['#/properties/port/minimum', database.properties!.port],
+    ['#/properties/port/minimum', properties.port],
     ['#/required', root],
     ['#/properties/a~1b/type', { type: 'string' }],
     ['#/$defs/missing/type', undefined],

@@ -66,6 +66,13 @@ export const RESERVED_NAMESPACES = new Set([
   'envcat-system',
 ]);
 
+/** Why an environment may not take this (valid) namespace, if it may not. */
+export function reservedNamespaceProblem(namespace: string): string | undefined {
+  return RESERVED_NAMESPACES.has(namespace) || namespace.startsWith('kube-')
+    ? `namespace "${namespace}" is reserved`
+    : undefined;
+}
+
 /** Helm release names are limited to 53 characters; an instance name becomes one. */
 export const MAX_INSTANCE_NAME = 53;
 /** `<environment>-<instance>` names Workspaces and Applications and is a label value: 63 at most. */
@@ -166,8 +173,10 @@ export function checkEnvironment(
   const nsProblem = dns1123LabelProblem(namespace);
   if (nsProblem) {
     if (spec.namespace !== undefined) at(nsPointer, nsProblem);
-  } else if (RESERVED_NAMESPACES.has(namespace) || namespace.startsWith('kube-'))
-    at(nsPointer, `namespace "${namespace}" is reserved`);
+  } else {
+    const reserved = reservedNamespaceProblem(namespace);
+    if (reserved) at(nsPointer, reserved);
+  }
   for (const [kind, map] of [
     ['labels', metadata.labels],
     ['annotations', metadata.annotations],
