@@ -1,88 +1,42 @@
 /**
  * The new-environment wizard as people use it, on a phone (390 px) with the keyboard, in Debian's
- * chromium (playwright-core) against the whole of envcat in this process, as portal.test.ts does.
+ * chromium (playwright-core, through test/ui/browser.ts) against the whole of envcat in this process.
  * Each test is one defect the wizard had: the server's checks at step 1, Enter and an address per
  * step, Back and leaving with unsaved input, the "added" announcement and the output picker's width,
  * validation messages in words, the Review tab, and the review itself.
  */
 import { jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { exampleText, parse, startTestEnvcat, TEST_TOKEN, type TestEnvcat } from '../support/envcat.js';
 import { REPO_ROOT } from '../support/examples.js';
+import {
+  buildUi,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  describeInBrowser,
+  eventually as eventuallyNamed,
+  fitsWidth,
+  UI_TIMEOUT_MS,
+  visible as visibleIn,
+} from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
-const OUT_DIR = join(REPO_ROOT, 'test-results', 'e2e-wizard');
+const OUT_DIR = join(REPO_ROOT, 'test-results', 'ui-wizard');
 const PHONE = { width: 390, height: 844 };
-const TIMEOUT_MS = 20_000;
 const PASSWORD = 'correct-horse-battery-staple-42';
 
 jest.setTimeout(120_000);
 
-const browserAvailable = existsSync(CHROMIUM);
-if (!browserAvailable && process.env.CI === 'true') {
-  describe('the wizard in a browser', () => {
-    it('needs Debian chromium at /usr/bin/chromium (.ci/run installs it)', () => {
-      throw new Error(`${CHROMIUM} is missing`);
-    });
-  });
-} else if (!browserAvailable) {
-  console.warn(`SKIPPED test/e2e/wizard-ux.test.ts: ${CHROMIUM} is missing.`);
-  describe.skip('the wizard in a browser', wizardSuite);
-} else {
-  describe('the wizard in a browser', wizardSuite);
-}
+describeInBrowser('the wizard in a browser', 'test/ui/wizard-browser.test.ts', wizardSuite);
 
-async function buildUi(): Promise<string> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'test', 'e2e', 'build-ui.ts')],
-    { cwd: REPO_ROOT, timeout: 120_000 },
-  );
-  const { dir } = JSON.parse(stdout) as { dir: string | null };
-  if (!dir) throw new Error('the web UI could not be built');
-  return dir;
-}
-
-async function visible(locator: Locator): Promise<Locator> {
-  try {
-    await locator.first().waitFor({ state: 'visible', timeout: TIMEOUT_MS });
-  } catch (error) {
-    const path = join(OUT_DIR, `failure-${Date.now()}.png`);
-    await locator
-      .page()
-      .screenshot({ path, fullPage: true })
-      .catch(() => undefined);
-    throw new Error(`${(error as Error).message}\n(the page at that moment: ${path})`, { cause: error });
-  }
-  return locator;
-}
-
-async function eventually(check: () => Promise<void>, timeoutMs = TIMEOUT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
+const visible = (locator: Locator) => visibleIn(locator.first(), OUT_DIR);
+const eventually = (check: () => Promise<void>) => eventuallyNamed('the wizard to show it', check);
 
 /** Nothing is wider than the phone: the page does not scroll sideways. */
 async function fitsThePhone(page: Page): Promise<void> {
-  const widths = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    viewport: window.innerWidth,
-  }));
-  expect(widths).toEqual({ scroll: PHONE.width, viewport: PHONE.width });
+  expect(page.viewportSize()?.width).toBe(PHONE.width);
+  await fitsWidth(page);
 }
 
 /** The element a tap at the middle of `locator` would reach is that element (nothing covers it, it is on screen). */
@@ -118,7 +72,7 @@ function wizardSuite() {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: PHONE, hasTouch: true, isMobile: true });
     page = await context.newPage();
-    page.setDefaultTimeout(TIMEOUT_MS);
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`${envcat.url}/`);
     await page.getByLabel('API token').fill(TEST_TOKEN);
@@ -215,7 +169,7 @@ function wizardSuite() {
     await fitsThePhone(page);
   });
 
-  it('asks before Cancel or Back leaves the wizard with unsaved input, and keeps the draft over a reload', async () => {
+  it('asks before Cancel or a link leaves the wizard with unsaved input, and keeps the draft over a reload', async () => {
     await page.getByRole('button', { name: 'Back' }).click();
     await visible(step('Details'));
     // Cancel: dismissed, nothing is lost.
@@ -353,6 +307,24 @@ function wizardSuite() {
     expect(await content.textContent()).toContain('kind: Workspace');
     expect(await page.locator('main').textContent()).not.toContain(PASSWORD);
     await page.screenshot({ path: join(OUT_DIR, '05-review.png'), fullPage: true });
+  });
+
+  it('leaves with a link once the user confirms, and then forgets the draft', async () => {
+    let asked = '';
+    page.once('dialog', (dialog) => {
+      asked = dialog.message();
+      void dialog.accept();
+    });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Catalog' }).click();
+    await visible(page.getByRole('heading', { level: 1, name: 'Catalog' }));
+    expect(asked).toMatch(/Leave the new environment\?/);
+    expect(await page.evaluate(() => JSON.stringify(window.sessionStorage))).not.toContain('ux-env');
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'New environment' })
+      .click();
+    await visible(step('Details'));
+    expect(await page.getByLabel('Environment name').inputValue()).toBe('');
     expect(pageErrors).toEqual([]);
   });
 }
