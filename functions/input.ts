@@ -141,7 +141,8 @@ export function parseInput(input: unknown): FunctionSettings {
     throw new InputError([
       { path: '', message: `is missing: the Composition step must give an ${INPUT_KIND} input` },
     ]);
-  if (!validateInput(input)) throw new InputError(ajvProblems(validateInput.errors));
+  if (!validateInput(input))
+    throw new InputError(ajvProblems(validateInput.errors).map(({ path, message }) => ({ path, message })));
   const { render = {}, catalog } = input as FunctionInput;
   return {
     render: renderOptions({

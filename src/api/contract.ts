@@ -235,6 +235,8 @@ export interface PlannedFile {
   path: string;
   step?: string;
   pending?: boolean;
+  /** The file as it would be committed (rendered files only; Git never holds secret values). */
+  content?: string;
 }
 
 /** `POST /api/v1/environments?dryRun=true`: what a create would do, without doing it. */
@@ -261,6 +263,18 @@ export interface UpdateDryRun {
   added: string[];
   removed: string[];
   files: FileDiff[];
+}
+
+/**
+ * `GET /api/v1/environments/{name}/availability?namespace=`: whether a create could take this name
+ * and namespace now. Problems point where a create's would (`/metadata/name`, `/spec/namespace`)
+ * and say only "invalid", "reserved" or "taken", never whose or what it holds.
+ */
+export interface Availability {
+  name: string;
+  namespace: string;
+  available: boolean;
+  errors: Problem[];
 }
 
 /** `DELETE /api/v1/environments/{name}` (202). */

@@ -40,6 +40,7 @@ import {
 } from '../core/index.js';
 import type { EnvironmentRecord, EnvironmentService } from '../engine/service.js';
 import type {
+  Availability,
   CatalogDetail,
   CatalogList,
   CatalogSummary,
@@ -262,6 +263,31 @@ export class EnvironmentController {
       .list()
       .filter((e) => principal.role === 'platform' || e.owner === principal.name);
     return { items, cluster: this.clusterKind() };
+  }
+
+  @Get(':name/availability')
+  @ApiOperation({
+    summary: 'Whether a create could take this name and namespace now',
+    description:
+      'The checks a create makes on the name and the namespace (valid, not reserved, not taken), answered as problems at the pointers a create would use. It says "taken", never whose. A create can still lose a race for them.',
+  })
+  @ApiParam({ name: 'name' })
+  @ApiQuery({
+    name: 'namespace',
+    required: false,
+    description: 'the namespace to check; left out or empty, the namespace is the name',
+  })
+  @ApiResponse({ status: 200, schema: ref('Availability') })
+  @ApiResponse({ status: 400, schema: ERROR_SCHEMA, description: 'namespace given more than once' })
+  availability(
+    @Param('name') name: string,
+    @Req() request: AuthenticatedRequest,
+    @Query('namespace') namespace?: unknown,
+  ): Availability {
+    principalOf(request);
+    if (namespace !== undefined && typeof namespace !== 'string')
+      throw new BadRequestException('query parameter namespace must be given once');
+    return this.service.availability(name, namespace);
   }
 
   @Get(':name')

@@ -23,6 +23,7 @@ import type {
   Commit,
   Condition,
   DeleteAccepted,
+  Availability,
   DryRun,
   FileDiff,
   UpdateDryRun,
@@ -282,6 +283,7 @@ interface Named {
   EnvironmentDeleted: EnvironmentEvents['deleted'];
   DryRun: DryRun;
   UpdateDryRun: UpdateDryRun;
+  Availability: Availability;
   DeleteAccepted: DeleteAccepted;
 }
 
@@ -338,6 +340,7 @@ const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
         path: string(),
         step: optional(string()),
         pending: optional(boolean()),
+        content: optional(string()),
       }),
     ),
     secrets: arrayOf(object<DryRun['secrets'][number]>()({ namespace: string(), name: string() })),
@@ -355,6 +358,12 @@ const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
         diff: optional(string()),
       }),
     ),
+  }),
+  Availability: object<Availability>()({
+    name: string(),
+    namespace: string(),
+    available: boolean(),
+    errors: arrayOf(problem),
   }),
   DeleteAccepted: object<DeleteAccepted>()({ name: string(), phase: oneOf<'Deleting'>()(['Deleting']) }),
 };

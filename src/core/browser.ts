@@ -27,3 +27,9 @@ export { describeInstanceVersion, describeUpdate } from './environment/update-te
 export { schemaIncompatibility } from './environment/compatibility.js';
 export { ENVCAT_KEYWORDS, isSchema, isSecretSchema } from './catalog/schema-keywords.js';
 export { dns1123LabelProblem } from './names/index.js';
+export {
+  MESSAGES_KEYWORD,
+  schemaAtPath,
+  schemaErrorMessage,
+  type SchemaErrorInput,
+} from './schema/messages.js';

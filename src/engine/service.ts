@@ -32,8 +32,12 @@ import {
   type JsonValue,
   type ResolvedEnvironment,
   describeError,
+  dns1123LabelProblem,
+  reservedNamespaceProblem,
+  type Problem,
 } from '../core/index.js';
 import type {
+  Availability,
   DryRun,
   EnvironmentStatus,
   EnvironmentSummary,
@@ -259,10 +263,12 @@ export class EnvironmentService {
     const env = check.environment;
     this.assertAvailable(env, input);
     const rendered = renderEnvironment({ env, plan: check.plan, options: this.options.render });
+    // Rendered files hold no secret value (those go to Secrets only), so their content is shown.
     const files: DryRun['files'] = rendered.files.map((f) => ({
       repo: f.repo,
       path: f.path,
       ...(f.step ? { step: f.step } : {}),
+      content: f.content,
     }));
     for (const { step, files: coming } of rendered.pending)
       files.push(...coming.map((f) => ({ repo: f.repo, path: f.path, step, pending: true })));
@@ -403,15 +409,45 @@ export class EnvironmentService {
    * This is the early answer; the claim in Git (see create) is what decides a race.
    */
   private assertAvailable(env: ResolvedEnvironment, input: unknown): void {
+    const taken = this.taken(env.name, env.namespace);
+    if (taken === 'name') throw nameTaken(env.name);
+    if (taken === 'namespace') throw namespaceTaken(env.namespace, input);
+  }
+
+  private taken(name: string, namespace: string): 'name' | 'namespace' | undefined {
     const engine = this.options.engine;
-    if (engine.environmentSource(env.name) !== undefined || engine.knownEnvironments().includes(env.name))
-      throw nameTaken(env.name);
-    const claimedBy = engine.namespaceOwner(env.namespace);
-    if (claimedBy !== undefined && claimedBy !== env.name) throw namespaceTaken(env.namespace, input);
-    for (const other of engine.knownEnvironments()) {
-      if (other !== env.name && this.peekNamespace(other) === env.namespace)
-        throw namespaceTaken(env.namespace, input);
+    if (engine.environmentSource(name) !== undefined || engine.knownEnvironments().includes(name))
+      return 'name';
+    const claimedBy = engine.namespaceOwner(namespace);
+    if (claimedBy !== undefined && claimedBy !== name) return 'namespace';
+    for (const other of engine.knownEnvironments())
+      if (other !== name && this.peekNamespace(other) === namespace) return 'namespace';
+    return undefined;
+  }
+
+  /**
+   * Whether a create could take this name and namespace now (the wizard asks at its first step):
+   * the same checks as a create's, answered with problems at the create's pointers. Like a create's
+   * answer, it says "taken" and never whose. The claim in Git still decides a race.
+   */
+  availability(name: string, namespace: string | undefined): Availability {
+    const effective = namespace === undefined || namespace === '' ? name : namespace;
+    const given = effective !== name || (namespace !== undefined && namespace !== '');
+    const nsPointer = given ? '/spec/namespace' : '/metadata/name';
+    const errors: Problem[] = [];
+    const nameProblem = dns1123LabelProblem(name);
+    if (nameProblem) errors.push({ path: '/metadata/name', message: nameProblem });
+    const nsProblem = dns1123LabelProblem(effective);
+    if (nsProblem && given) errors.push({ path: nsPointer, message: nsProblem });
+    const reserved = nsProblem ? undefined : reservedNamespaceProblem(effective);
+    if (reserved) errors.push({ path: nsPointer, message: reserved });
+    if (errors.length === 0) {
+      const spec = given ? { spec: { namespace: effective } } : {};
+      const taken = this.taken(name, effective);
+      const error = taken === 'name' ? nameTaken(name) : taken ? namespaceTaken(effective, spec) : undefined;
+      if (error) errors.push({ path: error.path ?? '', message: error.message });
     }
+    return { name, namespace: effective, available: errors.length === 0, errors };
   }
 
   private peekNamespace(name: string): string | undefined {

@@ -131,7 +131,7 @@ describe('REST API', () => {
     const document = parse(await exampleText('sample-app', 'dev-feature-auth.yaml'));
     const response = await envcat.api<{
       plan: { waves: Array<{ phase: number; steps: string[] }> };
-      files: Array<{ repo: string; path: string; pending?: boolean }>;
+      files: Array<{ repo: string; path: string; pending?: boolean; content?: string }>;
     }>('POST', '/api/v1/environments?dryRun=true', document);
     expectStatus(response, 200);
     expect(response.body.plan.waves.map((w) => [w.phase, w.steps])).toEqual([
@@ -140,7 +140,12 @@ describe('REST API', () => {
     ]);
     expect(response.body.files).toEqual(
       expect.arrayContaining([
-        { repo: 'platform', path: 'environments/dev-feature-auth/infra/db.yaml', step: 'db/infra' },
+        {
+          repo: 'platform',
+          path: 'environments/dev-feature-auth/infra/db.yaml',
+          step: 'db/infra',
+          content: expect.stringContaining('kind: Workspace'),
+        },
         expect.objectContaining({
           repo: 'apps',
           path: 'environments/dev-feature-auth/apps/app.yaml',
@@ -149,6 +154,11 @@ describe('REST API', () => {
       ]),
     );
     expect(await touching()).toBe(0);
+    // Each rendered file comes with its content, a pending one without; never a secret value.
+    const environmentYaml = response.body.files.find((f) => f.path.endsWith('/environment.yaml'));
+    expect(environmentYaml?.content).toContain('name: dev-feature-auth');
+    expect(response.body.files.filter((f) => f.pending).every((f) => f.content === undefined)).toBe(true);
+    expect(JSON.stringify(response.body)).not.toContain('0123456789abcdef0123456789abcdef');
 
     // The same conflicts as a create: a name or namespace that is taken.
     const taken = await envcat.api<{ code: string; errors: Array<{ path: string }> }>(
@@ -158,6 +168,41 @@ describe('REST API', () => {
     );
     expectStatus(taken, 409);
     expect(taken.body.errors[0]?.path).toBe('/metadata/name');
+  });
+
+  it('says whether a name and a namespace are free, never whose they are', async () => {
+    const alice = { token: 'alice-token-123' };
+    const bob = { token: 'bob-token-456' };
+    expectStatus(await envcat.api('POST', '/api/v1/environments', await example('alice-avail'), alice), 201);
+    const check = (query: string) =>
+      envcat.api<{ available: boolean; namespace: string; errors: Array<{ path: string; message: string }> }>(
+        'GET',
+        `/api/v1/environments/${query}`,
+        undefined,
+        bob,
+      );
+
+    const free = await check('bob-new/availability');
+    expectStatus(free, 200);
+    expect(free.body).toEqual({ name: 'bob-new', namespace: 'bob-new', available: true, errors: [] });
+    expect((await check('alice-avail/availability')).body).toMatchObject({
+      available: false,
+      errors: [{ path: '/metadata/name', message: 'the environment name "alice-avail" is already taken' }],
+    });
+    expect((await check('bob-new/availability?namespace=alice-avail')).body.errors).toEqual([
+      { path: '/spec/namespace', message: 'the namespace "alice-avail" is already taken' },
+    ]);
+    expect((await check('bob-new/availability?namespace=kube-system')).body.errors).toEqual([
+      { path: '/spec/namespace', message: 'namespace "kube-system" is reserved' },
+    ]);
+    expect((await check('Bob_New/availability')).body.errors).toEqual([
+      { path: '/metadata/name', message: expect.stringContaining('DNS-1123') },
+    ]);
+    expectStatus(await check('bob-new/availability?namespace=a&namespace=b'), 400);
+    // Nothing about the environment that holds them: not its owner, not what it contains.
+    const text = JSON.stringify((await check('bob-new/availability?namespace=alice-avail')).body);
+    expect(text).not.toMatch(/alice"|s3|bucket|owner/);
+    expectStatus(await envcat.api('DELETE', '/api/v1/environments/alice-avail', undefined, alice), 202);
   });
 
   it('lets a developer see and delete only their own environments', async () => {

@@ -219,9 +219,13 @@ describe('the service answers as the document says', () => {
     await call('POST', '/api/v1/environments', 'a: b', { contentType: 'text/plain' });
     await call('POST', '/api/v1/environments', { ...document, spec: { type: 'release' } });
 
+    expect((await call('GET', '/api/v1/environments/dev-feature-auth/availability')).status).toBe(200);
     expect((await call('POST', '/api/v1/environments', document)).status).toBe(201);
     await call('POST', '/api/v1/environments', document);
     const name = 'dev-feature-auth';
+    const taken = await call<{ available: boolean }>('GET', `/api/v1/environments/${name}/availability`);
+    expect(taken.body.available).toBe(false);
+    await call('GET', `/api/v1/environments/${name}/availability?namespace=a&namespace=b`);
     // Ready, with steps, outputs and commits to check.
     await waitFor('the environment Ready', async () => {
       const view = await call<{ status: { phase: string } }>('GET', `/api/v1/environments/${name}`);

@@ -128,9 +128,9 @@ export const cases: Case[] = [
     body: '[]',
     status: 422,
     pointer: '',
-    message: /must be object/,
+    message: /must be an object/,
   },
-  { name: 'JSON null', body: 'null', status: 422, pointer: '', message: /must be object/ },
+  { name: 'JSON null', body: 'null', status: 422, pointer: '', message: /must be an object/ },
   // --- deep nesting -------------------------------------------------------------------------------
   {
     name: '10,000-deep JSON',

@@ -187,7 +187,7 @@ describe('envcat render', () => {
     expect(code).toBe(1);
     expect(stdout.trim().split('\n')).toEqual([
       `${file}#/spec/catalogs/2/entry: no version of "sample-app" matches "^9" (published: 1.0.0)`,
-      `${file}#/spec/catalogs/0/parameters/allocatedStorage: must be >= 20`,
+      `${file}#/spec/catalogs/0/parameters/allocatedStorage: must be at least 20`,
     ]);
     expect(existsSync(out)).toBe(false);
   });
@@ -201,7 +201,7 @@ describe('envcat render', () => {
     [
       'an output value of the wrong type',
       '{"db":{"endpoint":42}}',
-      '#/spec/catalogs/2/parameters/databaseEndpoint/fromOutput: output db.endpoint does not fit databaseEndpoint: must be string',
+      '#/spec/catalogs/2/parameters/databaseEndpoint/fromOutput: output db.endpoint does not fit databaseEndpoint: must be text',
     ],
     [
       'invalid JSON',
@@ -263,7 +263,7 @@ describe('the envcat executable', () => {
       run(process.execPath, [bin, 'render', '-f', file, '--out', join(work, 'o')], { cwd: REPO_ROOT }),
     ).rejects.toMatchObject({
       code: 1,
-      stdout: `${file}#/spec/catalogs: must NOT have fewer than 1 items\n`,
+      stdout: `${file}#/spec/catalogs: must have at least one item\n`,
     });
   });
 });

@@ -335,14 +335,14 @@ function portalSuite() {
     const db = page.getByRole('region', { name: /^db ·/ });
     const storage = db.getByLabel('Storage (GiB)', { exact: true });
     await storage.fill('5');
-    await visible(db.getByText('must be >= 20'));
+    await visible(db.getByText('must be at least 20'));
     await page.getByRole('button', { name: 'Next: Review' }).click();
     await visible(wizardStep('Parameters'));
     expect(await wizardStep('Review').count()).toBe(0);
     await screenshot(page, '04-client-error');
     await storage.fill('20');
     await eventually('the storage error to go', async () => {
-      expect(await db.getByText('must be >= 20').count()).toBe(0);
+      expect(await db.getByText('must be at least 20').count()).toBe(0);
     });
 
     // The other environment is provisioned, so the platform repo only moves if this wizard writes.
@@ -352,29 +352,25 @@ function portalSuite() {
     const before = await commits(envcat.repoUrls.platform);
     platformCommitsBefore = before.length;
 
-    // A reserved namespace: the client takes it, the server's plan refuses it at /spec/namespace.
+    // A reserved namespace: step 1 asks the server while the user types, and says so at the field.
     await page.getByRole('button', { name: 'Step 1: Details' }).click();
     await visible(wizardStep('Details'));
     await page.getByLabel('Namespace').fill('kube-system');
-    // Jumping ahead goes through Parameters, whose forms validate before the review.
-    await page.getByRole('button', { name: 'Step 4: Review' }).click();
-    await visible(wizardStep('Parameters'));
-    await page.getByRole('button', { name: 'Next: Review' }).click();
-    await visible(wizardStep('Details'));
-    await visible(page.getByText('namespace "kube-system" is reserved'));
     const namespaceField = page.locator('.field', { has: page.getByLabel('Namespace') });
     await visible(namespaceField.getByText('namespace "kube-system" is reserved'));
     expect(await page.getByLabel('Namespace').getAttribute('aria-invalid')).toBe('true');
+    // Jumping ahead checks the steps in between: it stays at Details.
+    await page.getByRole('button', { name: 'Step 4: Review' }).click();
+    await visible(wizardStep('Details'));
+    expect(await wizardStep('Parameters').count()).toBe(0);
     await screenshot(page, '04-server-error-reserved');
 
-    // A namespace another environment holds: the server's plan answers 409 at /spec/namespace.
+    // A namespace another environment holds: "taken", at the field, before leaving step 1.
     await page.getByLabel('Namespace').fill('team-shared');
-    await page.getByRole('button', { name: 'Next: Entries' }).click();
-    await page.getByRole('button', { name: 'Next: Parameters' }).click();
-    await page.getByRole('button', { name: 'Next: Review' }).click();
-    await visible(wizardStep('Details'));
     await visible(namespaceField.getByText('the namespace "team-shared" is already taken'));
-    await visible(page.getByText('The server did not accept the request; nothing was committed.'));
+    await page.getByRole('button', { name: 'Next: Entries' }).click();
+    await visible(wizardStep('Details'));
+    expect(await wizardStep('Entries').count()).toBe(0);
     await screenshot(page, '04-server-error-conflict');
 
     const after = await commits(envcat.repoUrls.platform);
@@ -421,7 +417,7 @@ function portalSuite() {
     await visible(page.getByText(`environments/${NAME}/apps/app/`).first());
     // The review shows the secret masked, never its value.
     expect(await page.locator('main').textContent()).not.toContain(API_KEY);
-    await visible(page.getByText('db.endpoint'));
+    await visible(page.locator('.summary-instance .chip', { hasText: 'db.endpoint' }));
     await screenshot(page, '05-review');
 
     await recordTimeline(page);

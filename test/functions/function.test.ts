@@ -220,7 +220,7 @@ describe('function-envcat over gRPC', () => {
         severity: 'SEVERITY_FATAL',
         reason: 'InvalidInput',
         message:
-          'invalid Environment dev-feature-auth/dev-feature-auth: /spec/catalogs/2/parameters/replicas: must be integer',
+          'invalid Environment dev-feature-auth/dev-feature-auth: /spec/catalogs/2/parameters/replicas: must be a whole number',
       },
     ]);
     expect(desiredResources(rsp)).toEqual({});

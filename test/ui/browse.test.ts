@@ -138,6 +138,9 @@ describe('routes', () => {
     ['#/catalog/rds-postgres', { page: 'catalog', entry: 'rds-postgres' }],
     ['#/new', { page: 'new', entries: [] }],
     ['#/new?entry=vpc&entry=rds-postgres', { page: 'new', entries: ['vpc', 'rds-postgres'] }],
+    ['#/new/parameters', { page: 'new', entries: [], step: 'parameters' }],
+    ['#/new/review?entry=vpc', { page: 'new', entries: ['vpc'], step: 'review' }],
+    ['#/new/nowhere', { page: 'not-found', path: '/new/nowhere' }],
     ['#/nowhere', { page: 'not-found', path: '/nowhere' }],
     ['#/environments/a/b', { page: 'not-found', path: '/environments/a/b' }],
     ['#/environments/%E0%A4%A', { page: 'not-found', path: '/environments/%E0%A4%A' }],
@@ -150,5 +153,7 @@ describe('routes', () => {
     { page: 'catalog', entry: 'vpc' },
     { page: 'new', entries: [] },
     { page: 'new', entries: ['vpc', 'sample-app'] },
+    { page: 'new', entries: [], step: 'details' },
+    { page: 'new', entries: ['vpc'], step: 'entries' },
   ])('href and parseRoute agree on %j', (route) => expect(parseRoute(href(route))).toEqual(route));
 });

@@ -1,10 +1,12 @@
 /** Schema → form mapping: the uiSchema and the validated schema the parameter forms are built from. */
+import { customizeValidator } from '@rjsf/validator-ajv8';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { JsonSchema } from '../../src/api/contract.js';
 import { ENVCAT_KEYWORDS } from '../../src/core/browser.js';
 import {
   DRAFT_2020_12,
   REFERENCE_FIELD,
+  formErrorMessage,
   formSchema,
   humanize,
   schemaToUiSchema,
@@ -173,4 +175,50 @@ describe('labels', () => {
     [{ enum: ['a'] }, 'enum'],
     [{}, 'any'],
   ])('typeLabel(%j) is %s', (schema, label) => expect(typeLabel(schema)).toBe(label));
+});
+
+describe('formErrorMessage', () => {
+  it('says what the server says for the same values, with titles and the entry’s own messages', async () => {
+    // The portal's validator (src/ui/wizard/validator.ts), built here: that file compiles under the
+    // portal's tsconfig, whose view of Ajv's class differs from the root one's.
+    const validator = customizeValidator({
+      AjvClass: Ajv2020 as never,
+      extenderFn: (ajv) => {
+        for (const keyword of ENVCAT_KEYWORDS) ajv.addKeyword(keyword);
+        return ajv;
+      },
+    });
+    const { checkEnvironment } = await import('../../src/core/index.js');
+    const { builtInCatalog } = await import('../support/examples.js');
+    const rds = await builtInVersion('rds-postgres');
+    const values = { databaseName: 'Feature-DB', masterPassword: 'short', allocatedStorage: 5 };
+
+    // WHEN the form validates the values, and the server validates the same request
+    const form = validator.validateFormData(values, formSchema(rds.parameters) as never);
+    const shown = form.errors.map((e) => [e.property, formErrorMessage(e, rds.parameters)]);
+    const server = checkEnvironment(
+      {
+        apiVersion: 'envcat.io/v1alpha1',
+        kind: 'Environment',
+        metadata: { name: 'dev-a' },
+        spec: { type: 'pre-release', catalogs: [{ name: 'db', entry: 'rds-postgres', parameters: values }] },
+      },
+      await builtInCatalog(),
+    ).problems.map((p) => [`.${p.path.split('/').at(-1)}`, p.message]);
+
+    // THEN the messages are the same words, none of them Ajv's own
+    expect(shown.sort()).toEqual(server.sort());
+    expect(shown).toEqual(
+      expect.arrayContaining([
+        [
+          '.databaseName',
+          'must be lower-case letters, digits and _, start with a letter, and be at most 63 characters',
+        ],
+        ['.masterPassword', 'must be at least 12 characters long'],
+        ['.allocatedStorage', 'must be at least 20'],
+      ]),
+    );
+    const missing = validator.validateFormData({}, formSchema(rds.parameters) as never).errors;
+    expect(missing.map((e) => formErrorMessage(e, rds.parameters))).toEqual(['Database name is required']);
+  });
 });

@@ -94,8 +94,8 @@ describe('mapServerErrors', () => {
     expect(mapped.details.ttl).toEqual(['must be a duration such as 30m, 24h, 7d or 1d12h']);
     expect(mapped.instances[1]?.entry).toEqual(['no catalog entry named "nope"']);
     expect(mapped.instances[0]?.parameters).toEqual({
-      databaseName: { __errors: ['is required'] },
-      allocatedStorage: { __errors: ['must be >= 20'] },
+      databaseName: { __errors: ['Database name is required'] },
+      allocatedStorage: { __errors: ['must be at least 20'] },
     });
     expect(mapped.general).toEqual([]);
     expect(firstStepWithErrors(mapped)).toBe('details');

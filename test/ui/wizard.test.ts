@@ -7,7 +7,10 @@ import {
   buildDocument,
   chosenInstances,
   detailsProblems,
+  draftOf,
+  hasInput,
   initialWizardState,
+  parseDraft,
   instanceProblems,
   suggestInstanceName,
   wizardReducer,
@@ -239,4 +242,49 @@ describe('the document', () => {
       },
     });
   });
+});
+
+describe('the draft kept over a reload', () => {
+  it('keeps the input without secret values, and reads it back', () => {
+    let state = run(
+      { type: 'setDetails', patch: { name: 'dev-a', ttl: '8h' } },
+      add('datadog-agent'),
+      add('vpc'),
+    );
+    const [monitoring, network] = state.instances.map((i) => i.id) as [number, number];
+    state = wizardReducer(state, {
+      type: 'setValues',
+      id: monitoring,
+      values: { clusterName: 'dev-a', apiKey: '0123456789abcdef0123456789abcdef' },
+    });
+    state = wizardReducer(state, { type: 'setValues', id: network, values: { name: 'net' } });
+    state = wizardReducer(state, { type: 'goto', step: 'parameters' });
+
+    // GIVEN the monitoring schema is known (apiKey secret) and the network one is not yet
+    const draft = draftOf(state, (i) => (i.entry === 'datadog-agent' ? ['apiKey'] : undefined));
+    const text = JSON.stringify(draft);
+
+    expect(text).not.toContain('0123456789abcdef');
+    expect(draft.instances.map((i) => i.values)).toEqual([{ clusterName: 'dev-a' }, {}]);
+    const restored = wizardReducer(initialWizardState(), { type: 'restore', draft: parseDraft(text)! });
+    expect(restored).toMatchObject({ step: 'parameters', details: state.details, nextId: state.nextId });
+    expect(restored.instances.map((i) => [i.id, i.name])).toEqual(state.instances.map((i) => [i.id, i.name]));
+  });
+
+  it.each([
+    ['nothing', null],
+    ['not JSON', '{'],
+    ['another shape', '{"details":{"name":1},"instances":[]}'],
+    [
+      'a bad instance',
+      JSON.stringify({ ...draftOf(initialWizardState(), () => []), instances: [{ id: 'x' }] }),
+    ],
+  ])('ignores %s', (_, text) => expect(parseDraft(text)).toBeUndefined());
+
+  it.each([
+    ['an empty wizard', initialWizardState(), false],
+    ['a name', run({ type: 'setDetails', patch: { name: 'a' } }), true],
+    ['an entry', run(add('vpc')), true],
+    ['only the type changed', run({ type: 'setDetails', patch: { type: 'release' } }), false],
+  ])('%s is input to keep: %s', (_, state, expected) => expect(hasInput(state)).toBe(expected));
 });

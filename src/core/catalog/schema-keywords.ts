@@ -6,7 +6,7 @@ import { isJsonObject } from '../json/values.js';
 import type { JsonSchema, JsonValue } from './types.js';
 
 /** Keywords envcat adds to parameter schemas: annotations, so every validator must accept and ignore them. */
-export const ENVCAT_KEYWORDS = ['x-envcat-secret', 'x-envcat-secret-key'] as const;
+export const ENVCAT_KEYWORDS = ['x-envcat-secret', 'x-envcat-secret-key', 'x-envcat-messages'] as const;
 
 /** A schema object (not a boolean schema, not an array). */
 export const isSchema: (value: JsonValue | undefined) => value is JsonSchema = isJsonObject;

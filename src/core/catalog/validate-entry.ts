@@ -17,6 +17,7 @@ import { canonicalize, parseYamlDocument, parseYamlDocuments, yamlProblem } from
 import { catalogEntrySchema } from './entry-schema.js';
 import { checkClusterResources, checkManifests } from './manifest-rules.js';
 import { isSecretSchema } from './schema-keywords.js';
+import { isJsonObject } from '../json/values.js';
 import type {
   CatalogEntry,
   CatalogEntryDocument,
@@ -259,6 +260,7 @@ function checkParameters(ajv: Ajv2020, schema: JsonSchema, at: At): Map<string, 
     }
   }
   checkNestedSecrets(schema, at);
+  checkMessages(schema, at);
   checkDefaults(ajv, schema, at);
   return properties;
 }
@@ -273,6 +275,24 @@ function checkNestedSecrets(schema: JsonSchema, at: At): void {
     else if (sub.writeOnly === true)
       at(joinPointer(ptr, 'writeOnly'), 'only top-level parameters can be secret');
   });
+}
+
+/** `x-envcat-messages` maps keywords to the message shown when that keyword fails: strings only. */
+function checkMessages(schema: JsonSchema, at: At): void {
+  const check = (sub: JsonSchema, ptr: string) => {
+    if (!('x-envcat-messages' in sub)) return;
+    const messages = sub['x-envcat-messages'];
+    const where = joinPointer(ptr, 'x-envcat-messages');
+    if (!isJsonObject(messages)) {
+      at(where, 'must map keywords to messages, e.g. {pattern: "lower-case letters and digits"}');
+      return;
+    }
+    for (const [keyword, message] of Object.entries(messages))
+      if (typeof message !== 'string' || message.trim() === '')
+        at(joinPointer(where, keyword), 'must be a message (text)');
+  };
+  check(schema, '/spec/parameters');
+  forEachSubschema(schema, '/spec/parameters', (sub, ptr) => check(sub as JsonSchema, ptr));
 }
 
 /** Every `default` must satisfy the schema it sits in. */

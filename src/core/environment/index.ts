@@ -8,6 +8,7 @@ export {
   DEFAULT_LIMITS,
   DEFAULT_STEP_TIMEOUTS,
   RESERVED_NAMESPACES,
+  reservedNamespaceProblem,
   MAX_INSTANCE_NAME,
   MAX_QUALIFIED_NAME,
   type EnvironmentLimits,

@@ -68,6 +68,13 @@ export const RESERVED_NAMESPACES = new Set([
   'envcat-system',
 ]);
 
+/** Why an environment may not take this (valid) namespace, if it may not. */
+export function reservedNamespaceProblem(namespace: string): string | undefined {
+  return RESERVED_NAMESPACES.has(namespace) || namespace.startsWith('kube-')
+    ? `namespace "${namespace}" is reserved`
+    : undefined;
+}
+
 /** Helm release names are limited to 53 characters; an instance name becomes one. */
 export const MAX_INSTANCE_NAME = 53;
 /** `<environment>-<instance>` names Workspaces and Applications and is a label value: 63 at most. */
@@ -159,7 +166,8 @@ export function checkEnvironment(
     return { problems };
   }
   if (!validateDocument(input)) {
-    for (const p of ajvProblems(validateDocument.errors)) at(p.path, p.message);
+    for (const p of ajvProblems(validateDocument.errors, '', environmentSchema as JsonValue))
+      at(p.path, p.message);
     return { problems };
   }
   const doc = input as unknown as EnvironmentDocument;
@@ -173,8 +181,10 @@ export function checkEnvironment(
   const nsProblem = dns1123LabelProblem(namespace);
   if (nsProblem) {
     if (spec.namespace !== undefined) at(nsPointer, nsProblem);
-  } else if (RESERVED_NAMESPACES.has(namespace) || namespace.startsWith('kube-'))
-    at(nsPointer, `namespace "${namespace}" is reserved`);
+  } else {
+    const reserved = reservedNamespaceProblem(namespace);
+    if (reserved) at(nsPointer, reserved);
+  }
   for (const [kind, map] of [
     ['labels', metadata.labels],
     ['annotations', metadata.annotations],
@@ -323,9 +333,9 @@ export function checkEnvironment(
 
     const validate = parameterValidator(entry);
     if (!validate(data)) {
-      for (const p of ajvProblems(validate.errors, base)) {
+      for (const p of ajvProblems(validate.errors, base, entry.document.spec.parameters)) {
         const member = p.path.slice(base.length + 1).split('/')[0] ?? '';
-        if (p.message === 'is required' && notLiteral.has(member) && p.path === joinPointer(base, member))
+        if (p.keyword === 'required' && notLiteral.has(member) && p.path === joinPointer(base, member))
           continue;
         at(p.path, p.message);
       }

@@ -2,7 +2,11 @@
 import { Ajv2020, type ErrorObject, type Options } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { ENVCAT_KEYWORDS } from '../catalog/schema-keywords.js';
+import type { JsonValue } from '../catalog/types.js';
 import { escapePointerToken } from '../names/index.js';
+import { MESSAGES_KEYWORD, schemaAtPath, schemaErrorMessage } from './messages.js';
+
+export { MESSAGES_KEYWORD, schemaAtPath, schemaErrorMessage, type SchemaErrorInput } from './messages.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives as the module object.
 type AddFormats = (ajv: Ajv2020) => Ajv2020;
@@ -15,26 +19,42 @@ export { ENVCAT_KEYWORDS };
 export function createAjv(options: Options = {}): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, ...options });
   addFormats(ajv);
-  for (const keyword of ENVCAT_KEYWORDS) ajv.addKeyword({ keyword, schemaType: ['boolean', 'string'] });
+  for (const keyword of ENVCAT_KEYWORDS)
+    ajv.addKeyword({
+      keyword,
+      schemaType: keyword === MESSAGES_KEYWORD ? ['object'] : ['boolean', 'string'],
+    });
   return ajv;
 }
 
 export interface SchemaProblem {
   path: string;
   message: string;
+  /** The JSON Schema keyword that failed (`required`, `pattern`, …). */
+  keyword: string;
 }
 
 /**
- * ajv errors as problems. Messages come from the schema (never echo the offending value, which may
- * be a secret). Paths point at the offending member, including missing and unknown properties.
+ * ajv errors as problems, in words (`schemaErrorMessage`): with the schema that was validated, a
+ * missing property is named by its title and the schema's own `x-envcat-messages` are used. Never
+ * echoes the offending value, which may be a secret. Paths point at the offending member, including
+ * missing and unknown properties; the keyword is kept for callers that treat one specially.
  */
-export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, base = ''): SchemaProblem[] {
+export function ajvProblems(
+  errors: readonly ErrorObject[] | null | undefined,
+  base = '',
+  schema?: JsonValue,
+): SchemaProblem[] {
   const seen = new Set<string>();
   const problems: SchemaProblem[] = [];
   for (const error of errors ?? []) {
     let path = base + error.instancePath;
-    let message = error.message ?? 'is invalid';
     const params = error.params as Record<string, unknown>;
+    let message = schemaErrorMessage({
+      keyword: error.keyword,
+      params,
+      schema: schema === undefined ? undefined : schemaAtPath(schema, error.schemaPath),
+    });
     // Errors about a property's *name* (propertyNames) carry the name: point at that property.
     if (error.propertyName !== undefined) {
       path += `/${escapePointerToken(error.propertyName)}`;
@@ -42,34 +62,24 @@ export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, b
     }
     switch (error.keyword) {
       case 'propertyNames':
-        continue; // the wrapper of the errors above, which already name the property
+      case 'if':
+        continue; // the wrapper of the errors that say what is wrong
       case 'required':
         path += `/${escapePointerToken(String(params.missingProperty))}`;
-        message = 'is required';
         break;
       case 'additionalProperties':
         path += `/${escapePointerToken(String(params.additionalProperty))}`;
-        message = 'is not a known property';
         break;
       case 'unevaluatedProperties':
         path += `/${escapePointerToken(String(params.unevaluatedProperty))}`;
-        message = 'is not a known property';
         break;
-      case 'enum':
-        message = `must be one of: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-        break;
-      case 'const':
-        message = `must be ${JSON.stringify(params.allowedValue)}`;
-        break;
-      case 'if':
-        continue;
       default:
         break;
     }
     const key = `${path}\u0000${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    problems.push({ path, message });
+    problems.push({ path, message, keyword: error.keyword });
   }
   return problems;
 }

@@ -4,6 +4,7 @@
  * `errors[]` (JSON pointers), which the wizard maps onto fields.
  */
 import type {
+  Availability,
   CatalogDetail,
   CatalogList,
   DeleteAccepted,
@@ -148,6 +149,12 @@ export class ApiClient {
 
   getEnvironment(name: string, options: CallOptions = {}): Promise<EnvironmentView> {
     return this.get(`/api/v1/environments/${encodeURIComponent(name)}`, options);
+  }
+
+  /** Whether a create could take this name and namespace now (problems at the create's pointers). */
+  checkAvailability(name: string, namespace: string, options: CallOptions = {}): Promise<Availability> {
+    const query = namespace === '' ? '' : `?${new URLSearchParams({ namespace }).toString()}`;
+    return this.get(`/api/v1/environments/${encodeURIComponent(name)}/availability${query}`, options);
   }
 
   /** Validates and plans without writing anything: the plan and the files each repo would receive. */

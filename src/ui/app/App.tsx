@@ -61,7 +61,8 @@ function useUser(
 
 /** After a route change, focus lands on the new page's heading (not on the first run). */
 function useRouteFocus(route: Route): void {
-  const key = JSON.stringify(route);
+  // The wizard's steps are one page: it moves the focus to each step's heading itself.
+  const key = route.page === 'new' ? 'new' : JSON.stringify(route);
   const first = useRef(true);
   useEffect(() => {
     if (first.current) {
@@ -95,7 +96,7 @@ function Page(props: { route: Route }) {
             </section>
           }
         >
-          <NewEnvironmentPage preselected={route.entries} />
+          <NewEnvironmentPage preselected={route.entries} step={route.step} />
         </Suspense>
       );
     case 'not-found':

@@ -67,11 +67,46 @@ export function useLoad<T>(
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));
   useEffect(() => {
-    const update = () => setRoute(parseRoute(window.location.hash));
+    const update = (event: HashChangeEvent) => {
+      const next = parseRoute(window.location.hash);
+      const guard = leaveGuard;
+      if (guard && !guard.stays(next) && !window.confirm(guard.message)) {
+        // Staying: the address goes back to the page's (a hash change cannot be cancelled).
+        window.history.pushState(null, '', event.oldURL);
+        return;
+      }
+      setRoute(next);
+    };
     window.addEventListener('hashchange', update);
     return () => window.removeEventListener('hashchange', update);
   }, []);
   return route;
+}
+
+/** A page holding input that leaving would lose. */
+export interface LeaveGuard {
+  /** The question asked before leaving (OK leaves). */
+  message: string;
+  /** Routes that keep the input (the page's own): no question. */
+  stays: (route: Route) => boolean;
+  /** Ask also before a reload or closing the tab (for input that a reload would not keep). */
+  beforeUnload: boolean;
+}
+
+let leaveGuard: LeaveGuard | undefined;
+
+/** While `guard` is set, leaving to another page (a link, Back) asks first; pass undefined to allow it. */
+export function useLeaveGuard(guard: LeaveGuard | undefined): void {
+  useEffect(() => {
+    if (!guard) return;
+    leaveGuard = guard;
+    const onBeforeUnload = (event: BeforeUnloadEvent) => event.preventDefault();
+    if (guard.beforeUnload) window.addEventListener('beforeunload', onBeforeUnload);
+    return () => {
+      if (leaveGuard === guard) leaveGuard = undefined;
+      window.removeEventListener('beforeunload', onBeforeUnload);
+    };
+  }, [guard]);
 }
 
 export function navigate(hash: string): void {

@@ -3,11 +3,18 @@
  * index.html and a reload or a shared link lands on the same page.
  */
 
+import { WIZARD_STEPS, type WizardStep } from './server-errors.js';
+
+function isWizardStep(value: string): value is WizardStep {
+  return (WIZARD_STEPS as readonly string[]).includes(value);
+}
+
 export type Route =
   | { page: 'environments' }
   | { page: 'environment'; name: string }
   | { page: 'catalog'; entry?: string }
-  | { page: 'new'; entries: string[] }
+  /** The wizard; each step has its own address (`#/new/parameters`), so Back goes to the step before. */
+  | { page: 'new'; entries: string[]; step?: WizardStep }
   | { page: 'not-found'; path: string };
 
 function decode(token: string): string | undefined {
@@ -31,9 +38,9 @@ export function parseRoute(hash: string): Route {
   if (first === 'environments' && second !== undefined) return { page: 'environment', name: second };
   if (first === 'catalog')
     return second === undefined ? { page: 'catalog' } : { page: 'catalog', entry: second };
-  if (first === 'new' && second === undefined) {
+  if (first === 'new' && (second === undefined || isWizardStep(second))) {
     const entries = new URLSearchParams(queryPart).getAll('entry').filter(Boolean);
-    return { page: 'new', entries };
+    return second === undefined ? { page: 'new', entries } : { page: 'new', entries, step: second };
   }
   return { page: 'not-found', path };
 }
@@ -48,7 +55,8 @@ export function href(route: Route): string {
       return route.entry === undefined ? '#/catalog' : `#/catalog/${encodeURIComponent(route.entry)}`;
     case 'new': {
       const query = new URLSearchParams(route.entries.map((e) => ['entry', e])).toString();
-      return query ? `#/new?${query}` : '#/new';
+      const path = route.step ? `#/new/${route.step}` : '#/new';
+      return query ? `${path}?${query}` : path;
     }
     case 'not-found':
       return `#${route.path}`;

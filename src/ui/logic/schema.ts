@@ -4,7 +4,7 @@
  * (`schemaToUiSchema`). Pure, so the mapping is tested without a browser.
  */
 import type { JsonSchema } from '../../api/contract.js';
-import { isSchema, isSecretSchema } from '../../core/browser.js';
+import { isSchema, isSecretSchema, schemaAtPath, schemaErrorMessage } from '../../core/browser.js';
 
 export const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 
@@ -176,4 +176,26 @@ export function typeLabel(schema: JsonSchema): string {
   return types
     .map((t) => (t === 'array' && isSchema(schema.items) ? `array of ${typeLabel(schema.items)}` : t))
     .join(' | ');
+}
+
+/** A form validation error as react-jsonschema-form reports it (the fields this needs). */
+export interface FormError {
+  name?: string;
+  params?: Record<string, unknown>;
+  schemaPath?: string;
+  message?: string;
+}
+
+/**
+ * The message a form shows for an error, in the words the server uses for the same error
+ * (`schemaErrorMessage`): titles, and the entry's own `x-envcat-messages`. `root` is the entry's
+ * parameter schema; the form's schema has the same shape, so the error's schema path fits it.
+ */
+export function formErrorMessage(error: FormError, root: JsonSchema): string {
+  if (!error.name) return error.message ?? 'is not valid';
+  return schemaErrorMessage({
+    keyword: error.name,
+    params: error.params ?? {},
+    schema: error.schemaPath ? schemaAtPath(root, error.schemaPath) : undefined,
+  });
 }

@@ -15,6 +15,7 @@ import type { ChosenInstance } from './references.js';
 import {
   emptyErrors,
   firstStepWithErrors,
+  WIZARD_STEPS,
   withoutField,
   type DetailsField,
   type InstanceErrors,
@@ -69,7 +70,8 @@ export type WizardAction =
   | { type: 'setReference'; id: number; parameter: string; reference: string }
   | { type: 'clearReference'; id: number; parameter: string }
   | { type: 'serverErrors'; errors: MappedErrors }
-  | { type: 'clearErrors' };
+  | { type: 'clearErrors' }
+  | { type: 'restore'; draft: WizardDraft };
 
 export function initialWizardState(): WizardState {
   return {
@@ -256,6 +258,8 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
     }
     case 'clearErrors':
       return { ...state, errors: emptyErrors() };
+    case 'restore':
+      return { ...initialWizardState(), ...action.draft };
   }
 }
 
@@ -350,4 +354,82 @@ export function chosenInstances(
       ? [{ name: i.name, type: version.type, outputs: version.outputs, references: i.references }]
       : [];
   });
+}
+
+/** What the wizard keeps in sessionStorage so a reload keeps the user's input: never a secret value. */
+export interface WizardDraft {
+  step: WizardStep;
+  details: DetailsDraft;
+  instances: InstanceDraft[];
+  nextId: number;
+}
+
+/** Whether the user has entered anything that leaving the wizard would lose. */
+export function hasInput(state: Pick<WizardState, 'details' | 'instances'>): boolean {
+  const { details } = state;
+  return (
+    state.instances.length > 0 ||
+    [details.name, details.namespace, details.description, details.ttl].some((v) => v.trim() !== '')
+  );
+}
+
+/**
+ * The state as a draft without secret values. `secretParameters` gives an instance's secret
+ * parameters, or undefined while its schema is not known: then none of its values are kept.
+ */
+export function draftOf(
+  state: WizardState,
+  secretParameters: (instance: InstanceDraft) => readonly string[] | undefined,
+): WizardDraft {
+  return {
+    step: state.step,
+    details: state.details,
+    nextId: state.nextId,
+    instances: state.instances.map((instance) => {
+      const secrets = secretParameters(instance);
+      const values: Record<string, JsonValue> = {};
+      if (secrets)
+        for (const [key, value] of Object.entries(instance.values))
+          if (!secrets.includes(key)) values[key] = value;
+      return { ...instance, values };
+    }),
+  };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+/** A draft read back from storage, or undefined when it is not one (another version, edited, …). */
+export function parseDraft(text: string | null): WizardDraft | undefined {
+  if (!text) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(raw) || !isObject(raw.details) || !Array.isArray(raw.instances)) return undefined;
+  const d = raw.details;
+  if (![d.name, d.namespace, d.description, d.ttl].every(isString)) return undefined;
+  if (typeof d.namespaceEdited !== 'boolean' || (d.type !== 'release' && d.type !== 'pre-release'))
+    return undefined;
+  const instances = raw.instances.filter(
+    (i): i is InstanceDraft =>
+      isObject(i) &&
+      typeof i.id === 'number' &&
+      [i.name, i.entry, i.version].every(isString) &&
+      isObject(i.values) &&
+      isObject(i.references) &&
+      Object.values(i.references).every(isString),
+  );
+  if (instances.length !== raw.instances.length) return undefined;
+  const step = WIZARD_STEPS.find((s) => s === raw.step) ?? 'details';
+  const nextId = typeof raw.nextId === 'number' ? raw.nextId : 1;
+  return {
+    step,
+    details: d as unknown as DetailsDraft,
+    instances,
+    nextId: Math.max(nextId, ...instances.map((i) => i.id + 1)),
+  };
 }

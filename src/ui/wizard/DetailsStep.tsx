@@ -9,6 +9,8 @@ export function DetailsStep(props: {
   errors: Partial<Record<DetailsField, string[]>>;
   /** Show every client-side problem (after a Next that was refused), not only those of visited fields. */
   showProblems: boolean;
+  /** The server is being asked whether the name and namespace are free. */
+  checking?: boolean;
   dispatch: Dispatch<WizardAction>;
 }) {
   const { details, dispatch } = props;
@@ -26,6 +28,9 @@ export function DetailsStep(props: {
 
   return (
     <div className="form-grid">
+      <p className="availability muted field-wide" aria-live="polite">
+        {props.checking ? 'Checking that the name and the namespace are free…' : ''}
+      </p>
       <Field
         label="Environment name"
         required

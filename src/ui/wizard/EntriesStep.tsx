@@ -5,8 +5,10 @@ import type { Load } from '../app/hooks.js';
 import { ErrorAlert, Loading, TypeBadge } from '../components/common.js';
 import { Field } from '../components/Field.js';
 import { filterCatalog, NO_FILTER } from '../logic/catalog.js';
+import type { Announcement } from './AddedToast.js';
 import {
   instanceProblems,
+  suggestInstanceName,
   type InstanceDraft,
   type WizardAction,
   type WizardState,
@@ -19,6 +21,8 @@ export function EntriesStep(props: {
   details: CatalogDetails;
   showProblems: boolean;
   dispatch: Dispatch<WizardAction>;
+  /** Told of each entry added, to say so where the user is looking. */
+  onAdded: (announcement: Announcement) => void;
 }) {
   const { state, catalogs, dispatch } = props;
   const [query, setQuery] = useState('');
@@ -32,7 +36,7 @@ export function EntriesStep(props: {
     <div className="entries-step">
       <section aria-labelledby="available-title" className="available">
         <h3 id="available-title">Available entries</h3>
-        <div className="field">
+        <div className="field entry-search">
           <label htmlFor={searchId}>Search entries</label>
           <input id={searchId} type="search" value={query} onChange={(e) => setQuery(e.target.value)} />
         </div>
@@ -61,9 +65,15 @@ export function EntriesStep(props: {
                 type="button"
                 className="button button-small"
                 aria-label={`Add ${entry.title}`}
-                onClick={() =>
-                  dispatch({ type: 'addInstance', entry: entry.name, version: entry.latestVersion })
-                }
+                onClick={() => {
+                  const name = suggestInstanceName(entry.name, new Set(state.instances.map((i) => i.name)));
+                  dispatch({ type: 'addInstance', entry: entry.name, version: entry.latestVersion });
+                  props.onAdded({
+                    key: state.nextId,
+                    text: `Added ${entry.title} as “${name}” (${state.instances.length + 1} in this environment).`,
+                    target: instanceCardId(state.nextId),
+                  });
+                }}
               >
                 Add
               </button>
@@ -111,6 +121,10 @@ export function EntriesStep(props: {
   );
 }
 
+export function instanceCardId(id: number): string {
+  return `instance-card-${id}`;
+}
+
 function InstanceCard(props: {
   instance: InstanceDraft;
   summary: CatalogSummary | undefined;
@@ -130,7 +144,7 @@ function InstanceCard(props: {
   const detail = props.details.get(instance.entry);
   const versions = summary?.versions ?? [instance.version];
   return (
-    <fieldset className="card instance-card">
+    <fieldset className="card instance-card" id={instanceCardId(instance.id)}>
       <legend>
         {summary?.title ?? instance.entry} {summary && <TypeBadge type={summary.type} />}
       </legend>

@@ -3,31 +3,48 @@
  * per entry generated from its schema, and a review of the plan and the files before anything is
  * committed. The server's errors take the user back to the field they name.
  */
-import { useEffect, useMemo, useReducer, useRef, useState, type Dispatch } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import type { Problem } from '../../api/contract.js';
+import { isSecretSchema } from '../../core/browser.js';
 import type { ApiError } from '../api/client.js';
-import { asApiError, navigate, useDocumentTitle, useFocusOnChange, useLoad } from '../app/hooks.js';
+import {
+  asApiError,
+  navigate,
+  useDocumentTitle,
+  useFocusOnChange,
+  useLeaveGuard,
+  useLoad,
+  type LeaveGuard,
+} from '../app/hooks.js';
 import { useSession } from '../app/session.js';
 import { ErrorAlert } from '../components/common.js';
 import { href } from '../logic/router.js';
 import { referenceProblem, type ChosenInstance } from '../logic/references.js';
 import { parameterSchemas } from '../logic/schema.js';
-import { hasErrors, isFieldError, mapServerErrors } from '../logic/server-errors.js';
+import { hasErrors, isFieldError, mapServerErrors, type DetailsField } from '../logic/server-errors.js';
 import {
   buildDocument,
   chosenInstances,
   detailsProblems,
+  draftOf,
+  effectiveNamespace,
+  hasInput,
   initialWizardState,
   instanceProblems,
+  parseDraft,
   WIZARD_STEPS,
   wizardReducer,
-  type WizardAction,
+  type InstanceDraft,
   type WizardState,
   type WizardStep,
 } from '../logic/wizard.js';
+import { AddedToast, type Announcement } from './AddedToast.js';
+import { useAvailability } from './availability.js';
 import { useCatalogDetails, type CatalogDetails } from './catalog-details.js';
 import { DetailsStep } from './DetailsStep.js';
 import { EntriesStep } from './EntriesStep.js';
 import type { ParameterFormHandle } from './ParameterForm.js';
+import { parametersPass } from './parameter-check.js';
 import { ParametersStep } from './ParametersStep.js';
 import { ReviewStep } from './ReviewStep.js';
 
@@ -38,18 +55,29 @@ const STEP_LABEL: Record<WizardStep, string> = {
   review: 'Review',
 };
 
-export function NewEnvironmentPage(props: { preselected: readonly string[] }) {
+const DRAFT_KEY = 'envcat.wizard.draft';
+const LEAVE_MESSAGE = 'Leave the new environment? What you entered is not saved.';
+
+export function NewEnvironmentPage(props: { preselected: readonly string[]; step?: WizardStep }) {
   useDocumentTitle('New environment');
   const { client, signOut } = useSession();
-  const [state, dispatch] = useReducer(wizardReducer, undefined, initialWizardState);
+  const [state, dispatch] = useReducer(wizardReducer, undefined, () => initialState(props));
   const catalogs = useLoad('catalogs', (signal) => client.listCatalogs({ signal }));
   const details = useCatalogDetails(state.instances.map((i) => i.entry));
   const chosen = useMemo(() => chosenInstances(state.instances, details.version), [state.instances, details]);
   const [attempted, setAttempted] = useState<ReadonlySet<WizardStep>>(new Set());
   const [creating, setCreating] = useState(false);
   const [createError, setCreateError] = useState<ApiError>();
+  const [announcement, setAnnouncement] = useState<Announcement>();
+  const dismiss = useCallback(() => setAnnouncement(undefined), []);
   const forms = useRef(new Map<number, ParameterFormHandle>());
   const headingRef = useFocusOnChange<HTMLHeadingElement>(state.step);
+  const detailsOk = Object.keys(detailsProblems(state.details)).length === 0;
+  const availability = useAvailability(
+    state.details.name.trim(),
+    effectiveNamespace(state.details),
+    detailsOk,
+  );
 
   // Entries named in the link (#/new?entry=...) are added once the catalog has loaded.
   const preselectedDone = useRef(false);
@@ -62,10 +90,49 @@ export function NewEnvironmentPage(props: { preselected: readonly string[] }) {
     }
   }, [catalogs.data, props.preselected]);
 
+  // The draft survives a reload of this tab (sessionStorage), without secret values.
+  const created = useRef(false);
+  useEffect(() => {
+    if (created.current) return;
+    const draft = draftOf(state, (i) => secretParametersOf(details, i));
+    if (hasInput(state)) window.sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+    else window.sessionStorage.removeItem(DRAFT_KEY);
+  }, [state, details]);
+
+  // Leaving with input asks first; a reload keeps the draft, so it asks only for typed secrets.
+  const dirty = hasInput(state);
+  const secretsTyped = state.instances.some((i) =>
+    (secretParametersOf(details, i) ?? Object.keys(i.values)).some((p) => i.values[p] !== undefined),
+  );
+  const guard = useMemo<LeaveGuard | undefined>(
+    () =>
+      dirty
+        ? {
+            message: LEAVE_MESSAGE,
+            stays: (route) => route.page === 'new' || created.current,
+            beforeUnload: secretsTyped,
+          }
+        : undefined,
+    [dirty, secretsTyped],
+  );
+  useLeaveGuard(guard);
+  useEffect(
+    () => () => {
+      // Left for good (after a confirmed leave or a create): the draft goes too.
+      window.sessionStorage.removeItem(DRAFT_KEY);
+    },
+    [],
+  );
+
   const stepIndex = WIZARD_STEPS.indexOf(state.step);
 
-  function canLeave(step: WizardStep): boolean {
-    if (step === 'details') return Object.keys(detailsProblems(state.details)).length === 0;
+  /** Whether a step's input lets the user go past it; shows why not when `show`. */
+  async function canLeave(step: WizardStep): Promise<boolean> {
+    if (step === 'details') {
+      if (!detailsOk) return false;
+      const problems = await availability.check();
+      return problems.length === 0;
+    }
     if (step === 'entries') {
       const problems = instanceProblems(state);
       const loaded = state.instances.every((i) => details.version(i.entry, i.version) !== undefined);
@@ -75,43 +142,59 @@ export function NewEnvironmentPage(props: { preselected: readonly string[] }) {
       let valid = true;
       for (const instance of state.instances) {
         const form = forms.current.get(instance.id);
-        if (form && !form.validateForm()) valid = false;
+        const version = details.version(instance.entry, instance.version);
+        if (form) {
+          if (!form.validateForm()) valid = false;
+        } else if (version && !parametersPass(instance, version)) valid = false;
       }
       return valid && !hasStaleReference(state, chosen, details);
     }
     return true;
   }
 
-  function next() {
-    if (!canLeave(state.step)) {
-      setAttempted((s) => new Set(s).add(state.step));
-      focusFirstError();
-      return;
-    }
-    const following = WIZARD_STEPS[stepIndex + 1];
-    if (following) dispatch({ type: 'goto', step: following });
-  }
-
-  function goTo(step: WizardStep) {
-    // Going back is always allowed; going forward only through the steps in between.
+  const moving = useRef(false);
+  /** Goes to `step`, through the steps before it: it stops at the first one whose input is not complete. */
+  async function goTo(step: WizardStep): Promise<WizardStep> {
+    if (moving.current) return state.step;
     const target = WIZARD_STEPS.indexOf(step);
     if (target <= stepIndex) {
       dispatch({ type: 'goto', step });
-      return;
+      return step;
     }
-    for (const s of WIZARD_STEPS.slice(stepIndex, target)) {
-      if (s === 'parameters' && state.step !== 'parameters') {
-        dispatch({ type: 'goto', step: 'parameters' });
-        return;
+    moving.current = true;
+    try {
+      for (const s of WIZARD_STEPS.slice(stepIndex, target)) {
+        if (!(await canLeave(s))) {
+          if (s !== state.step) dispatch({ type: 'goto', step: s });
+          setAttempted((a) => new Set(a).add(s));
+          if (s === 'parameters') setValidateOnShow((n) => n + 1);
+          focusFirstError();
+          return s;
+        }
       }
-      if (!canLeave(s)) {
-        dispatch({ type: 'goto', step: s });
-        setAttempted((a) => new Set(a).add(s));
-        return;
-      }
+      dispatch({ type: 'goto', step });
+      return step;
+    } finally {
+      moving.current = false;
     }
-    dispatch({ type: 'goto', step });
   }
+  const [validateOnShow, setValidateOnShow] = useState(0);
+  // Landing on Parameters because its input is not complete: its forms show their errors.
+  useEffect(() => {
+    if (validateOnShow === 0 || state.step !== 'parameters') return;
+    const frame = window.requestAnimationFrame(() => {
+      for (const form of forms.current.values()) form.validateForm();
+      focusFirstError();
+    });
+    return () => window.cancelAnimationFrame(frame);
+  }, [validateOnShow, state.step]);
+
+  function next() {
+    const following = WIZARD_STEPS[stepIndex + 1];
+    if (following) void goTo(following);
+  }
+
+  useStepAddress({ urlStep: props.step, step: state.step, goTo, replaceQuery: props.preselected.length > 0 });
 
   async function create() {
     setCreating(true);
@@ -119,6 +202,8 @@ export function NewEnvironmentPage(props: { preselected: readonly string[] }) {
     const document = buildDocument(state);
     try {
       await client.createEnvironment(document);
+      created.current = true;
+      window.sessionStorage.removeItem(DRAFT_KEY);
       navigate(href({ page: 'environment', name: document.metadata.name }));
     } catch (error) {
       const apiError = asApiError(error);
@@ -129,6 +214,8 @@ export function NewEnvironmentPage(props: { preselected: readonly string[] }) {
       setCreating(false);
     }
   }
+
+  const serverDetailErrors = mergeDetailErrors(state.errors.details, availability.problems);
 
   return (
     <section aria-labelledby="wizard-title" className="wizard">
@@ -146,7 +233,7 @@ export function NewEnvironmentPage(props: { preselected: readonly string[] }) {
                 type="button"
                 className="step-button"
                 aria-current={i === stepIndex ? 'step' : undefined}
-                onClick={() => goTo(step)}
+                onClick={() => void goTo(step)}
               >
                 <span className="step-number" aria-hidden="true">
                   {i + 1}
@@ -159,14 +246,27 @@ export function NewEnvironmentPage(props: { preselected: readonly string[] }) {
         </ol>
       </nav>
       <GeneralErrors state={state} createError={createError} />
-      <div className="wizard-body">
+      <div
+        className="wizard-body"
+        // Enter in a field submits the step, as in a form (not in a text area, not on a button).
+        onKeyDown={(event) => {
+          if (event.key !== 'Enter' || event.nativeEvent.isComposing) return;
+          if (event.shiftKey || event.altKey || event.ctrlKey || event.metaKey) return;
+          const target = event.target as HTMLElement;
+          if (!(target instanceof HTMLInputElement) || !SUBMITTING_INPUTS.has(target.type)) return;
+          if (target.closest('.reference-picker, .entry-search')) return;
+          event.preventDefault();
+          if (state.step !== 'review') next();
+        }}
+      >
         <h2 ref={headingRef} tabIndex={-1} className="step-title">
           {STEP_LABEL[state.step]}
         </h2>
         {state.step === 'details' && (
           <DetailsStep
             details={state.details}
-            errors={state.errors.details}
+            errors={serverDetailErrors}
+            checking={availability.checking}
             showProblems={attempted.has('details')}
             dispatch={dispatch}
           />
@@ -178,6 +278,7 @@ export function NewEnvironmentPage(props: { preselected: readonly string[] }) {
             details={details}
             showProblems={attempted.has('entries')}
             dispatch={dispatch}
+            onAdded={setAnnouncement}
           />
         )}
         {state.step === 'parameters' && (
@@ -199,22 +300,99 @@ export function NewEnvironmentPage(props: { preselected: readonly string[] }) {
           />
         )}
       </div>
-      <WizardButtons stepIndex={stepIndex} dispatch={dispatch} onNext={next} />
+      <AddedToast announcement={state.step === 'entries' ? announcement : undefined} onDismiss={dismiss} />
+      <WizardButtons stepIndex={stepIndex} onBack={(step) => void goTo(step)} onNext={next} />
     </section>
   );
 }
 
-function WizardButtons(props: { stepIndex: number; dispatch: Dispatch<WizardAction>; onNext: () => void }) {
+/** Input types in which Enter submits a form (HTML's implicit submission). */
+const SUBMITTING_INPUTS = new Set(['text', 'search', 'number', 'password', 'email', 'url', 'tel', 'date']);
+
+function initialState(props: { step?: WizardStep }): WizardState {
+  const initial = initialWizardState();
+  const draft = parseDraft(window.sessionStorage.getItem(DRAFT_KEY));
+  if (!draft) return initial;
+  // A reload lands where the user was, or earlier if the address says so.
+  const wanted = props.step ?? 'details';
+  const step = WIZARD_STEPS.indexOf(wanted) <= WIZARD_STEPS.indexOf(draft.step) ? wanted : draft.step;
+  return wizardReducer(initial, { type: 'restore', draft: { ...draft, step } });
+}
+
+function secretParametersOf(details: CatalogDetails, instance: InstanceDraft): readonly string[] | undefined {
+  const version = details.version(instance.entry, instance.version);
+  if (!version) return undefined;
+  const schemas = parameterSchemas(version.parameters);
+  return [
+    ...version.secretParameters,
+    ...[...schemas].filter(([, schema]) => isSecretSchema(schema)).map(([name]) => name),
+  ];
+}
+
+function mergeDetailErrors(
+  errors: Partial<Record<DetailsField, string[]>>,
+  problems: readonly Problem[],
+): Partial<Record<DetailsField, string[]>> {
+  if (problems.length === 0) return errors;
+  const mapped = mapServerErrors(problems).details;
+  const merged: Partial<Record<DetailsField, string[]>> = { ...errors };
+  for (const [field, messages] of Object.entries(mapped) as Array<[DetailsField, string[]]>) {
+    const current = merged[field] ?? [];
+    merged[field] = [...current, ...messages.filter((m) => !current.includes(m))];
+  }
+  return merged;
+}
+
+/**
+ * Each step has its own address (`#/new/entries`): a step the wizard moves to is pushed, so the
+ * browser's Back goes to the step before; an address typed or reached by Back/Forward moves the
+ * wizard there, through the checks of the steps in between.
+ */
+function useStepAddress(props: {
+  urlStep: WizardStep | undefined;
+  step: WizardStep;
+  goTo: (step: WizardStep) => Promise<WizardStep>;
+  replaceQuery: boolean;
+}) {
+  const { urlStep, step } = props;
+  const synced = useRef<WizardStep | undefined>(undefined);
+  const goTo = useRef(props.goTo);
+  goTo.current = props.goTo;
+  const first = useRef(props.replaceQuery || urlStep === undefined);
+  useEffect(() => {
+    const address = urlStep ?? 'details';
+    if (first.current) {
+      // The first address (#/new, #/new?entry=…) becomes the step's own, in place.
+      first.current = false;
+      synced.current = step;
+      window.location.replace(href({ page: 'new', entries: [], step }));
+      return;
+    }
+    if (address !== synced.current) {
+      synced.current = address;
+      if (address === step) return;
+      void goTo.current(address).then((reached) => {
+        // Stopped earlier (a step's input is not complete): the address says where.
+        if (reached === synced.current) return;
+        synced.current = reached;
+        window.location.replace(href({ page: 'new', entries: [], step: reached }));
+      });
+      return;
+    }
+    if (step !== synced.current) {
+      synced.current = step;
+      window.location.hash = href({ page: 'new', entries: [], step });
+    }
+  }, [urlStep, step]);
+}
+
+function WizardButtons(props: { stepIndex: number; onBack: (step: WizardStep) => void; onNext: () => void }) {
   const previous = WIZARD_STEPS[props.stepIndex - 1];
   const following = WIZARD_STEPS[props.stepIndex + 1];
   return (
     <div className="wizard-buttons">
       {previous ? (
-        <button
-          type="button"
-          className="button"
-          onClick={() => props.dispatch({ type: 'goto', step: previous })}
-        >
+        <button type="button" className="button" onClick={() => props.onBack(previous)}>
           Back
         </button>
       ) : (

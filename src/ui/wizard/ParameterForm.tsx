@@ -14,6 +14,7 @@ import {
   type FieldTemplateProps,
   type IconButtonProps,
   type RJSFSchema,
+  type RJSFValidationError,
   type UiSchema,
 } from '@rjsf/utils';
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type Ref } from 'react';
@@ -26,6 +27,7 @@ import {
 } from '../logic/references.js';
 import { isSchema } from '../../core/browser.js';
 import {
+  formErrorMessage,
   formSchema,
   humanize,
   parameterSchemas,
@@ -308,6 +310,16 @@ export function ParameterForm(props: ParameterFormProps) {
     [version, references],
   );
 
+  // The messages in words, the same as the server's for the same error (src/core/schema/messages.ts).
+  const transformErrors = useCallback(
+    (errors: RJSFValidationError[]) =>
+      errors.map((error) => {
+        const message = formErrorMessage(error, version.parameters);
+        return { ...error, message, stack: `${error.property ?? ''} ${message}`.trim() };
+      }),
+    [version],
+  );
+
   const context = useMemo<ReferenceContext>(() => {
     const candidates = new Map<string, ReferenceCandidate[]>();
     const problems: Record<string, string | undefined> = {};
@@ -349,6 +361,7 @@ export function ParameterForm(props: ParameterFormProps) {
         templates={TEMPLATES}
         extraErrors={props.serverErrors as ErrorSchema<Values> | undefined}
         liveValidate="onChange"
+        transformErrors={transformErrors}
         showErrorList={false}
         noHtml5Validate
         onChange={(event) => props.onValues((event.formData ?? {}) as Record<string, JsonValue | undefined>)}

@@ -2,13 +2,14 @@
  * Step 4: what will happen, from the server's dry run: the plan (phases and waves) and the files each
  * repository will receive. Nothing is written until "Create environment".
  */
-import { useEffect, useMemo, useState, type Dispatch } from 'react';
+import { Fragment, useEffect, useMemo, useState, type Dispatch } from 'react';
 import type { ApiError } from '../api/client.js';
-import type { DryRun, JsonValue, RepoName } from '../../api/contract.js';
+import type { DryRun, RepoName } from '../../api/contract.js';
 import { asApiError } from '../app/hooks.js';
 import { useSession } from '../app/session.js';
 import { ErrorAlert, Loading } from '../components/common.js';
 import { isFieldError, mapServerErrors } from '../logic/server-errors.js';
+import { reviewRows, type ReviewRow } from '../logic/review.js';
 import { buildDocument, type WizardAction, type WizardState } from '../logic/wizard.js';
 import type { CatalogDetails } from './catalog-details.js';
 
@@ -116,31 +117,36 @@ function Summary(props: { state: WizardState; details: CatalogDetails }) {
       </dl>
       {props.state.instances.map((instance) => {
         const version = props.details.version(instance.entry, instance.version);
-        const secrets = new Set(version?.secretParameters ?? []);
-        const rows: Array<[string, string, boolean]> = [
-          ...Object.entries(instance.values).map(([k, v]): [string, string, boolean] => [
-            k,
-            secrets.has(k) ? '•••••••• (secret)' : display(v),
-            false,
-          ]),
-          ...Object.entries(instance.references).map(([k, r]): [string, string, boolean] => [k, r, true]),
-        ];
+        const rows = version ? reviewRows(instance, version) : { chosen: [], defaults: [] };
+        const title = props.details.get(instance.entry);
         return (
           <div key={instance.id} className="summary-instance">
             <h4>
-              <span className="mono">{instance.name}</span> ← {instance.entry}@{instance.version}
+              <span className="mono">{instance.name}</span> ←{' '}
+              {title?.state === 'ready' ? title.data.title : instance.entry} {instance.version}
             </h4>
-            {rows.length === 0 ? (
+            {rows.chosen.length === 0 ? (
               <p className="muted">Every parameter at its default.</p>
             ) : (
-              <dl className="params">
-                {rows.map(([key, value, reference]) => (
-                  <div key={key}>
-                    <dt className="mono">{key}</dt>
-                    <dd className="mono">{reference ? <span className="chip">⇐ {value}</span> : value}</dd>
-                  </div>
+              <dl className="params" aria-label={`Parameters of ${instance.name}`}>
+                {rows.chosen.map((row) => (
+                  <ParameterRow key={row.name} row={row} />
                 ))}
               </dl>
+            )}
+            {rows.defaults.length > 0 && (
+              <details className="defaults">
+                <summary>
+                  {rows.defaults.length === 1
+                    ? '1 parameter at its default'
+                    : `${rows.defaults.length} parameters at their defaults`}
+                </summary>
+                <dl className="params" aria-label={`Defaults of ${instance.name}`}>
+                  {rows.defaults.map((row) => (
+                    <ParameterRow key={row.name} row={row} />
+                  ))}
+                </dl>
+              </details>
             )}
           </div>
         );
@@ -149,8 +155,17 @@ function Summary(props: { state: WizardState; details: CatalogDetails }) {
   );
 }
 
-function display(value: JsonValue): string {
-  return typeof value === 'string' ? (value === '' ? '""' : value) : JSON.stringify(value);
+function ParameterRow(props: { row: ReviewRow }) {
+  const { row } = props;
+  return (
+    <div>
+      <dt title={row.name}>{row.title}</dt>
+      <dd className="mono">
+        {row.kind === 'reference' ? <span className="chip">⇐ {row.value}</span> : row.value}
+        {row.kind === 'default' && <span className="default-mark"> (default)</span>}
+      </dd>
+    </div>
+  );
 }
 
 /**
@@ -210,11 +225,24 @@ function PlanView(props: { result: DryRun }) {
               {list.length === 0 ? (
                 <p className="muted">No files.</p>
               ) : (
-                <ul>
+                <ul className="file-list">
                   {list.map((f) => (
-                    <li key={f.path} className="mono">
-                      <span>{f.path}</span>
-                      {f.pending && <span className="muted"> ({pendingNote(f.step)})</span>}
+                    <li key={f.path}>
+                      {f.content === undefined ? (
+                        <p className="file-name">
+                          <FilePath path={f.path} />
+                          {f.pending && <span className="muted"> ({pendingNote(f.step)})</span>}
+                        </p>
+                      ) : (
+                        <details className="file">
+                          <summary className="file-name">
+                            <FilePath path={f.path} />
+                          </summary>
+                          <pre className="file-content" tabIndex={0} aria-label={`Content of ${f.path}`}>
+                            {f.content}
+                          </pre>
+                        </details>
+                      )}
                     </li>
                   ))}
                 </ul>
@@ -224,5 +252,23 @@ function PlanView(props: { result: DryRun }) {
         })}
       </div>
     </>
+  );
+}
+
+/** A path that wraps only after a "/", never inside a name. */
+function FilePath(props: { path: string }) {
+  const parts = props.path.split('/');
+  return (
+    <span className="mono file-path">
+      {parts.map((part, i) => (
+        <Fragment key={i}>
+          <span className="path-part">
+            {part}
+            {i < parts.length - 1 ? '/' : ''}
+          </span>
+          {i < parts.length - 1 && <wbr />}
+        </Fragment>
+      ))}
+    </span>
   );
 }

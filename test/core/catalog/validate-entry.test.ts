@@ -551,20 +551,20 @@ const rules: Rule[] = [
     problem: {
       file: CATALOG.iac,
       path: '/metadata/name',
-      message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"',
+      message: 'is not in the expected form (pattern ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$)',
     },
   },
   {
     rule: 'metadata.name ending in "-" is not DNS-1123',
     base: 'iac',
     doc: { '/metadata/name': 'db-' },
-    problem: { file: CATALOG.iac, path: '/metadata/name', message: has('must match pattern') },
+    problem: { file: CATALOG.iac, path: '/metadata/name', message: has('is not in the expected form') },
   },
   {
     rule: 'metadata.name longer than 63 characters',
     base: 'iac',
     doc: { '/metadata/name': 'a'.repeat(64) },
-    problem: { file: CATALOG.iac, path: '/metadata/name', message: 'must NOT have more than 63 characters' },
+    problem: { file: CATALOG.iac, path: '/metadata/name', message: 'must be at most 63 characters long' },
   },
   {
     rule: 'metadata.name differs from the folder name',
@@ -926,7 +926,7 @@ const rules: Rule[] = [
     problem: {
       file: CATALOG.manifests,
       path: '/spec/parameters/properties/replicas/default',
-      message: 'default does not match its own schema: must be >= 1',
+      message: 'default does not match its own schema: must be at least 1',
     },
   },
   {
@@ -958,7 +958,7 @@ const rules: Rule[] = [
     problem: {
       file: CATALOG.manifests,
       path: '/spec/parameters/properties/settings/default',
-      message: 'default does not match its own schema: /port must be integer',
+      message: 'default does not match its own schema: /port must be a whole number',
     },
   },
   {
@@ -971,7 +971,7 @@ const rules: Rule[] = [
     problem: {
       file: CATALOG.manifests,
       path: '/spec/parameters/properties/port/default',
-      message: 'default does not match its own schema: must be >= 1024',
+      message: 'default does not match its own schema: must be at least 1024',
     },
   },
 
@@ -999,7 +999,7 @@ const rules: Rule[] = [
     problem: {
       file: CATALOG.iac,
       path: '/spec/outputs/0/name',
-      message: 'must match pattern "^[A-Za-z][A-Za-z0-9_]*$"',
+      message: 'is not in the expected form (pattern ^[A-Za-z][A-Za-z0-9_]*$)',
     },
   },
 
@@ -1383,7 +1383,7 @@ const rules: Rule[] = [
     problem: {
       file: CATALOG.manifests,
       path: '/spec/parameters/properties/db-name',
-      message: 'is not a valid name: must match pattern "^[A-Za-z][A-Za-z0-9_]*$"',
+      message: 'is not a valid name: is not in the expected form (pattern ^[A-Za-z][A-Za-z0-9_]*$)',
     },
   },
   {
@@ -1393,7 +1393,7 @@ const rules: Rule[] = [
     problem: {
       file: CATALOG.manifests,
       path: '/spec/parameters/properties/enum/default',
-      message: 'default does not match its own schema: must be integer',
+      message: 'default does not match its own schema: must be a whole number',
     },
   },
   {

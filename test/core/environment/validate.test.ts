@@ -173,7 +173,7 @@ const cases: Array<[string, Mutation, string, string | RegExp]> = [
     '/spec/type',
     'must be one of: "pre-release", "release"',
   ],
-  ['no catalogs', (d) => (spec(d).catalogs = []), '/spec/catalogs', 'must NOT have fewer than 1 items'],
+  ['no catalogs', (d) => (spec(d).catalogs = []), '/spec/catalogs', 'must have at least one item'],
   [
     'environment name not DNS-1123',
     (d) => ((d.metadata as Record<string, JsonValue>).name = 'Dev_Env'),
@@ -305,7 +305,7 @@ const cases: Array<[string, Mutation, string, string | RegExp]> = [
     'missing required parameter',
     (d) => delete params(d, 0).databaseName,
     '/spec/catalogs/0/parameters/databaseName',
-    'is required',
+    'Database name is required',
   ],
   [
     'unknown parameter',
@@ -317,13 +317,13 @@ const cases: Array<[string, Mutation, string, string | RegExp]> = [
     'parameter of the wrong type',
     (d) => (params(d, 0).allocatedStorage = '20'),
     '/spec/catalogs/0/parameters/allocatedStorage',
-    'must be integer',
+    'must be a whole number',
   ],
   [
     'parameter out of range',
     (d) => (params(d, 0).allocatedStorage = 5),
     '/spec/catalogs/0/parameters/allocatedStorage',
-    'must be >= 20',
+    'must be at least 20',
   ],
   [
     'parameter not in enum',
@@ -335,13 +335,14 @@ const cases: Array<[string, Mutation, string, string | RegExp]> = [
     'parameter not matching its pattern',
     (d) => (params(d, 0).databaseName = 'Feature-DB'),
     '/spec/catalogs/0/parameters/databaseName',
-    /must match pattern/,
+    // the entry's own message (x-envcat-messages), not the pattern
+    'must be lower-case letters, digits and _, start with a letter, and be at most 63 characters',
   ],
   [
     'secret too short',
     (d) => (params(d, 0).masterPassword = 'short'),
     '/spec/catalogs/0/parameters/masterPassword',
-    'must NOT have fewer than 12 characters',
+    'must be at least 12 characters long',
   ],
   [
     'reference to an unknown instance',
