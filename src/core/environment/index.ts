@@ -15,4 +15,5 @@ export {
   type CheckOptions,
 } from './validate.js';
 export { parseDuration } from './duration.js';
+export { outputUses } from './output-uses.js';
 export { schemaIncompatibility } from './compatibility.js';

@@ -9,6 +9,7 @@
  *     environments/<env>/infra/<instance>.yaml
  *     namespaces/<namespace>/<env>
  *     catalog/<entry>/<version>/<file>
+ *     catalog/<entry>/states.yaml
  */
 import type { Part } from '../plan/index.js';
 
@@ -207,4 +208,22 @@ export function parseCatalogPath(path: string): { name: string; version: string;
   const [dir, name, version, ...rest] = path.split('/');
   if (dir !== CATALOG_DIR || !name || !version || rest.length === 0) return undefined;
   return { name, version, file: rest.join('/') };
+}
+
+/**
+ * The deprecated and yanked versions of an entry, built-in or published:
+ * `catalog/<name>/states.yaml` in the platform repo, beside the entry's version folders (a name
+ * that is not a version, so never taken for one).
+ */
+export const CATALOG_STATES_FILE = 'states.yaml';
+
+export function catalogStatesFile(name: string): string {
+  return `${CATALOG_DIR}/${name}/${CATALOG_STATES_FILE}`;
+}
+
+/** The entry whose states file `path` is, or undefined. */
+export function parseCatalogStatesPath(path: string): string | undefined {
+  const [dir, name, file, ...rest] = path.split('/');
+  if (dir !== CATALOG_DIR || !name || file !== CATALOG_STATES_FILE || rest.length > 0) return undefined;
+  return name;
 }
