@@ -13,13 +13,14 @@ import {
   type CatalogEntry,
   type EntryFile,
 } from '../core/catalog/index.js';
+import { checkExamples } from '../core/render/index.js';
 import { ConflictError, type Problem } from '../core/errors/index.js';
 import type { TerraformAllowance } from '../core/terraform/index.js';
 
 export const LOAD_LIMITS = { maxFileBytes: 1024 * 1024, maxEntryBytes: 8 * 1024 * 1024, maxFiles: 500 };
 
 /** Folders inside an entry that are not part of what it publishes. */
-const NOT_CONTENT = new Set(['examples', '.terraform', 'node_modules']);
+const NOT_CONTENT = new Set(['.terraform', 'node_modules']);
 
 export interface LoadResult {
   catalog: Catalog;
@@ -119,6 +120,11 @@ async function entryFolders(dir: string, problems: Problem[]): Promise<string[]>
 export interface LoadOptions {
   /** Terraform constructs the platform allows in modules (see core/terraform/policy.ts). */
   terraformAllow?: ReadonlySet<TerraformAllowance>;
+  /**
+   * Check each entry's examples (`examples/*.yaml`) against the loaded entries; entries they use
+   * that were not loaded are taken from `fallback` (the built-in catalog, for `catalog validate`).
+   */
+  examples?: { fallback?: Catalog };
 }
 
 export async function loadEntry(
@@ -184,6 +190,14 @@ export async function loadCatalog(dirs: readonly string[], options: LoadOptions 
         problems.push({ file: result.entry.source, path: error.path ?? '', message: error.message });
       }
     }
+  }
+  if (options.examples) {
+    const loaded = new Set(catalog.names());
+    const others = new Catalog([
+      ...catalog.entries(),
+      ...(options.examples.fallback?.entries() ?? []).filter((e) => !loaded.has(e.name)),
+    ]);
+    for (const entry of entries) problems.push(...checkExamples({ entry, others }));
   }
   return { catalog, entries, problems };
 }

@@ -40,7 +40,8 @@ export function parseVersionStates(args: { name: string; content: string; file: 
     return { states, problems: [yamlProblem(error, file)] };
   }
   const at = (path: string, message: string) => problems.push({ file, path, message });
-  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+  if (document === null) return { states, problems };
+  if (typeof document !== 'object' || Array.isArray(document)) {
     at('', 'must be a mapping');
     return { states, problems };
   }
@@ -71,10 +72,10 @@ export function parseVersionStates(args: { name: string; content: string; file: 
   return { states, problems };
 }
 
-/** The file for these states (versions in semver order, active ones left out). */
+/** The file for these states (active versions left out; keys sorted, as toYaml sorts every map). */
 export function formatVersionStates(name: string, states: VersionStates): string {
   const versions: Record<string, Partial<VersionState>> = {};
-  for (const version of [...states.keys()].sort(semver.compare)) {
+  for (const version of states.keys()) {
     const state = states.get(version)!;
     if (!state.deprecated && !state.yanked) continue;
     versions[version] = {
