@@ -72,6 +72,12 @@ export function changeProblems(change: FileChange): Problem[] {
     const problem = repoPathProblem(path, { directory: true });
     if (problem) problems.push({ path: pointer('remove', index), message: problem });
   });
+  (change.mustMatch ?? []).forEach((file, index) => {
+    const problem = repoPathProblem(file.path);
+    if (problem) problems.push({ path: pointer('mustMatch', index, 'path'), message: problem });
+    if (typeof file.content !== 'string')
+      problems.push({ path: pointer('mustMatch', index, 'content'), message: 'must be a string' });
+  });
   return problems;
 }
 

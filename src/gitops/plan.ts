@@ -95,7 +95,7 @@ export function planChanges(options: {
     return false;
   };
   changes.forEach((change, index) => {
-    const problem = refusal({ change, entries, isDirectory, repo });
+    const problem = refusal({ change, entries, isDirectory, repo, objectFormat });
     if (problem) {
       refused[index] = problem;
       return;
@@ -136,14 +136,22 @@ function refusal(options: {
   entries: Map<string, TreeEntry>;
   isDirectory: (path: string) => boolean;
   repo: RepoName;
+  objectFormat: ObjectFormat;
 }): EnvcatError | undefined {
-  const { change, entries, isDirectory, repo } = options;
+  const { change, entries, isDirectory, repo, objectFormat } = options;
   // Checked against the tree as the change sets before this one in the same commit left it, so
   // two creates of one path that wait for the same commit cannot both pass.
   for (const [index, path] of (change.mustNotExist ?? []).entries()) {
     if (entries.has(path) || isDirectory(path))
       return new ConflictError(`${path} already exists in the ${repo} repo`, {
         path: pointer('mustNotExist', index),
+      });
+  }
+  for (const [index, { path, content }] of (change.mustMatch ?? []).entries()) {
+    const entry = entries.get(path);
+    if (!entry || entry.mode === SYMLINK_MODE || entry.id !== blobId(content, objectFormat))
+      return new ConflictError(`${path} in the ${repo} repo changed since it was read`, {
+        path: pointer('mustMatch', index),
       });
   }
   const removes = (path: string) =>

@@ -17,6 +17,12 @@ export interface FileChange {
   message: string;
   /** Paths that must not exist at the remote head when the change is applied (else a ConflictError, nothing committed). */
   mustNotExist?: string[];
+  /**
+   * Files that must hold exactly this content at the remote head when the change is applied (else
+   * a ConflictError at `/mustMatch/<i>`, nothing committed): a compare-and-swap on a file someone
+   * read, changed and writes back.
+   */
+  mustMatch?: Array<{ path: string; content: string }>;
 }
 
 export interface CommitResult {
