@@ -42,7 +42,9 @@ import type {
   PlannedFile,
   Principal,
   Problem,
+  PublishDryRun,
   PublishRequest,
+  VersionStatePatch,
   RepoName,
   StepStatus,
 } from './contract.js';
@@ -100,6 +102,11 @@ function oneOf<T extends string | number>() {
   return <const V extends readonly T[]>(
     values: V & ([Exclude<T, V[number]>] extends [never] ? unknown : { missing: Exclude<T, V[number]> }),
   ): Schema<T> => ({ type: typeof values[0] === 'number' ? 'integer' : 'string', enum: values });
+}
+
+/** A value of either schema (exactly one matches: each forbids the other's fields). */
+function either<A, B>(a: Schema<A>, b: Schema<B>): Schema<A | B> {
+  return { oneOf: [a, b] } as Schema<A | B>;
 }
 
 /** An object with exactly T's fields; no others unless T has an index signature. */
@@ -168,6 +175,7 @@ const environmentStatus = object<EnvironmentStatus>()({
   outputs: mapOf(mapOf(json())),
   commits: arrayOf(commit),
   errors: optional(arrayOf(problem)),
+  warnings: optional(arrayOf(problem)),
   observedAt: string(),
   cluster: clusterKind,
 });
@@ -183,7 +191,7 @@ const catalogSummaryFields = {
   versions: arrayOf(string()),
 };
 
-const catalogVersion = object<CatalogVersion>()({
+const catalogVersionFields = {
   version: string(),
   digest: string(),
   type: entryType,
@@ -206,6 +214,18 @@ const catalogVersion = object<CatalogVersion>()({
     }),
   ),
   module: optional(string()),
+  deprecated: optional(boolean()),
+  yanked: optional(boolean()),
+  notice: optional(string()),
+};
+
+const catalogVersion = object<CatalogVersion>()(catalogVersionFields);
+
+const publishDryRun = object<PublishDryRun>()({
+  entry: object<PublishDryRun['entry']>()({ name: string(), ...catalogVersionFields }),
+  breakingChanges: arrayOf(
+    object<PublishDryRun['breakingChanges'][number]>()({ path: string(), message: string() }),
+  ),
 });
 
 const environmentSummary = object<EnvironmentSummary>()({
@@ -251,6 +271,9 @@ interface Named {
   CatalogDetail: CatalogDetail;
   CatalogVersion: CatalogVersion;
   PublishRequest: PublishRequest;
+  PublishDryRun: PublishDryRun;
+  PublishOutcome: CatalogVersion | PublishDryRun;
+  VersionStatePatch: VersionStatePatch;
   EnvironmentList: EnvironmentList;
   EnvironmentView: EnvironmentView;
   EnvironmentStatus: EnvironmentStatus;
@@ -288,6 +311,12 @@ const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
     items: arrayOf(catalogVersion),
   }),
   CatalogVersion: catalogVersion,
+  PublishDryRun: publishDryRun,
+  PublishOutcome: either(catalogVersion, publishDryRun),
+  VersionStatePatch: object<VersionStatePatch>()({
+    deprecated: optional(boolean()),
+    yanked: optional(boolean()),
+  }),
   PublishRequest: object<PublishRequest>()({
     files: arrayOf(object<PublishRequest['files'][number]>()({ path: string(), content: string() })),
   }),

@@ -27,12 +27,16 @@ import {
   type CatalogEntry,
   type JsonValue,
   type ResolvedEnvironment,
+  type Problem,
+  type VersionState,
   describeError,
+  outputUses,
+  versionNotice,
 } from '../core/index.js';
 import type { DryRun, EnvironmentStatus, EnvironmentSummary, EnvironmentView } from '../api/contract.js';
 import type { ClusterClient, KubeObject } from '../cluster/types.js';
 import type { GitOpsRepo } from '../gitops/types.js';
-import type { CatalogStore } from './catalog-store.js';
+import type { CatalogStore, PublishResult } from './catalog-store.js';
 import type { Engine } from './engine.js';
 import type { EnvironmentStatusView } from './status-board.js';
 
@@ -89,7 +93,7 @@ export class EnvironmentService {
    * without Secrets: the same request again completes it (see `resumeStrandedCreate`).
    */
   async create(input: unknown, actor: Actor): Promise<EnvironmentRecord> {
-    const { catalog } = this.options.catalogs.current();
+    const catalog = this.options.catalogs.current().catalog.for('new');
     const check = checkEnvironment(input, catalog);
     if (!check.environment) throw new InputError(check.problems);
     const env = check.environment;
@@ -144,7 +148,7 @@ export class EnvironmentService {
    * rendered now; phase 2 files are listed, their content waits for the infrastructure outputs).
    */
   dryRun(input: unknown): DryRun {
-    const { catalog } = this.options.catalogs.current();
+    const catalog = this.options.catalogs.current().catalog.for('new');
     const check = checkEnvironment(input, catalog);
     if (!check.environment || !check.plan) throw new InputError(check.problems);
     const env = check.environment;
@@ -177,7 +181,34 @@ export class EnvironmentService {
     const commits = await this.options.engine.commits(name);
     const createdAt = this.options.engine.createdAtOf(name) ?? commits.at(-1)?.date;
     const metadata = createdAt ? { ...document.metadata, creationTimestamp: createdAt } : document.metadata;
-    return { ...document, metadata, status: statusView(status, commits) };
+    const warnings = this.versionWarnings(document);
+    return {
+      ...document,
+      metadata,
+      status: { ...statusView(status, commits), ...(warnings.length > 0 ? { warnings } : {}) },
+    };
+  }
+
+  /**
+   * The instances that run a deprecated or yanked version: they keep running, and say so. The
+   * version is the pinned one when the request has it, else the one its entry resolves to.
+   */
+  private versionWarnings(document: EnvironmentDocument): Problem[] {
+    const catalogs = (document.spec as { catalogs?: unknown } | undefined)?.catalogs;
+    if (!Array.isArray(catalogs)) return [];
+    const { catalog } = this.options.catalogs.current();
+    const warnings: Problem[] = [];
+    catalogs.forEach((item: { entry?: unknown; version?: unknown }, index) => {
+      if (typeof item?.entry !== 'string') return;
+      const resolution = catalog.resolve(item.entry);
+      if (!('entry' in resolution)) return;
+      const { name } = resolution.entry;
+      const version = typeof item.version === 'string' ? item.version : resolution.entry.version;
+      const notice = versionNotice(name, version, catalog.state(name, version));
+      const field = typeof item.version === 'string' ? 'version' : 'entry';
+      if (notice) warnings.push({ path: `/spec/catalogs/${index}/${field}`, message: notice });
+    });
+    return warnings;
   }
 
   list(): EnvironmentSummary[] {
@@ -257,17 +288,44 @@ export class EnvironmentService {
     return this.options.catalogs.current().catalog.entries();
   }
 
+  /** What a new request for the entry gets (`entry: <name>`), if any version is offered to new requests. */
+  catalogLatest(name: string): CatalogEntry | undefined {
+    const resolution = this.options.catalogs.current().catalog.for('new').resolve(name);
+    return 'entry' in resolution ? resolution.entry : undefined;
+  }
+
+  catalogVersionState(name: string, version: string): VersionState {
+    return this.options.catalogs.current().catalog.state(name, version);
+  }
+
   catalogEntry(name: string): CatalogEntry[] {
     const versions = this.options.catalogs.current().catalog.versions(name);
     if (versions.length === 0) throw new NotFoundError(`no catalog entry named "${name}"`);
     return versions;
   }
 
+  /**
+   * Publishes an entry version (or, with `dryRun`, checks it and writes nothing). Its breaking
+   * changes name the running environments that take a removed output.
+   */
   async publishCatalogEntry(
     files: Array<{ path: string; content: string }>,
     actor: Actor,
-  ): Promise<{ entry: CatalogEntry; created: boolean }> {
-    const result = await this.options.catalogs.publish(files, actor.name);
+    options: { dryRun?: boolean } = {},
+  ): Promise<PublishResult> {
+    const engine = this.options.engine;
+    const result = await this.options.catalogs.publish({
+      files,
+      actor: actor.name,
+      dryRun: options.dryRun === true,
+      outputUses: (entry) =>
+        outputUses({
+          entry,
+          environments: engine
+            .knownEnvironments()
+            .map((name) => ({ name, document: this.document(name, engine.environmentSource(name)) })),
+        }),
+    });
     if (result.created) {
       this.log.info(
         { entry: result.entry.name, version: result.entry.version, actor: actor.name },
@@ -276,6 +334,21 @@ export class EnvironmentService {
       // Environments that were Invalid for want of this entry may be valid now.
       for (const name of this.options.engine.knownEnvironments()) this.options.engine.enqueue(name);
     }
+    return result;
+  }
+
+  /** Deprecates, yanks or restores a version (the flags given); every replica sees it through Git. */
+  async setCatalogVersionState(args: {
+    name: string;
+    version: string;
+    patch: Partial<VersionState>;
+    actor: Actor;
+  }): Promise<{ entry: CatalogEntry; state: VersionState }> {
+    const result = await this.options.catalogs.setState({ ...args, actor: args.actor.name });
+    this.log.info(
+      { entry: args.name, version: args.version, state: result.state, actor: args.actor.name },
+      'catalog version state set',
+    );
     return result;
   }
 

@@ -227,3 +227,12 @@ export function parseCatalogStatesPath(path: string): string | undefined {
   if (dir !== CATALOG_DIR || !name || file !== CATALOG_STATES_FILE || rest.length > 0) return undefined;
   return name;
 }
+
+/**
+ * The highest version of an entry published through envcat: every publish must be above it, and
+ * writes it with a compare-and-swap on what it read, so two publishes at the same moment cannot
+ * both pass the check (`catalog/<name>/latest.yaml`).
+ */
+export function catalogLatestFile(name: string): string {
+  return `${CATALOG_DIR}/${name}/latest.yaml`;
+}
