@@ -282,7 +282,7 @@ describe('publishing: one refusal per rule, and the versions that pass', () => {
     const catalog = files.find((f) => f.path === 'catalog.yaml')!;
     catalog.content = catalog.content
       .replace('version: 1.0.0', 'version: 2.0.0')
-      .replace(/    - name: endpoint\n.*\n.*\n/, '');
+      .replace(/ {4}- name: endpoint\n.*\n.*\n/, '');
     const dry = await envcat.api<{ breakingChanges: unknown[] }>('POST', '/api/v1/catalogs?dryRun=true', {
       files,
     });
