@@ -156,6 +156,8 @@ export interface PublishDryRun {
   entry: CatalogVersion & { name: string };
   /** Against the highest version published before it; only a new major version may have any. */
   breakingChanges: BreakingChange[];
+  /** This version is published already with this content: publishing it is a no-op. */
+  alreadyPublished: boolean;
 }
 
 /** The body of `PATCH /api/v1/catalogs/{name}/versions/{version}`: the flags to set. */

@@ -249,7 +249,11 @@ export class CatalogController {
     const { entry } = result;
     const version = catalogVersion(entry, this.service.catalogVersionState(entry.name, entry.version));
     if (dry.dryRun)
-      return { entry: { name: entry.name, ...version }, breakingChanges: result.breakingChanges };
+      return {
+        entry: { name: entry.name, ...version },
+        breakingChanges: result.breakingChanges,
+        alreadyPublished: result.existed,
+      };
     return version;
   }
 

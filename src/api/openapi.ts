@@ -226,6 +226,7 @@ const publishDryRun = object<PublishDryRun>()({
   breakingChanges: arrayOf(
     object<PublishDryRun['breakingChanges'][number]>()({ path: string(), message: string() }),
   ),
+  alreadyPublished: boolean(),
 });
 
 const environmentSummary = object<EnvironmentSummary>()({

@@ -48,12 +48,13 @@ async function pathKind(path: string): Promise<'folder' | 'file' | 'missing' | '
 }
 
 /** Shown paths are relative to the working directory when inside it. */
-function shown(path: string): string {
+export function shown(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith('..') ? rel.split(sep).join('/') : path;
 }
 
-async function readEntryFiles(dir: string, problems: Problem[]): Promise<EntryFile[]> {
+/** Every file of the entry in `dir` (catalog.yaml, what it names, its examples); what cannot be read goes to `problems`. */
+export async function readEntryFiles(dir: string, problems: Problem[]): Promise<EntryFile[]> {
   const files: EntryFile[] = [];
   let total = 0;
   const walk = async (current: string): Promise<void> => {
@@ -92,7 +93,8 @@ async function readEntryFiles(dir: string, problems: Problem[]): Promise<EntryFi
   return files;
 }
 
-async function entryFolders(dir: string, problems: Problem[]): Promise<string[]> {
+/** The entry folders in `dir`: itself, its subfolders with catalog.yaml, and their version subfolders. */
+export async function entryFolders(dir: string, problems: Problem[]): Promise<string[]> {
   const folders: string[] = [];
   if (await exists(join(dir, ENTRY_FILE))) folders.push(dir);
   for (const item of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>

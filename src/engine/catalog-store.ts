@@ -48,6 +48,8 @@ export interface PublishResult {
   entry: CatalogEntry;
   /** False when the same version with the same content was there already, or for a dry run. */
   created: boolean;
+  /** The same version with the same content was published already: publishing it is a no-op. */
+  existed: boolean;
   /** Against the highest version published before this one (only a new major version may have any). */
   breakingChanges: BreakingChange[];
 }
@@ -172,12 +174,12 @@ export class CatalogStore implements CatalogSource {
     for (let attempt = 1; ; attempt++) {
       const checked = this.check(entry, args.outputUses);
       if ('existing' in checked) return checked.existing;
-      if (args.dryRun) return { entry, created: false, breakingChanges: checked.breaking };
+      if (args.dryRun) return { entry, created: false, existed: false, breakingChanges: checked.breaking };
       const outcome = await this.commitVersion(entry, args.files, args.actor);
       if (outcome === 'landed') {
         // Registered in memory only once its commit has landed.
         this.register(entry);
-        return { entry, created: true, breakingChanges: checked.breaking };
+        return { entry, created: true, existed: false, breakingChanges: checked.breaking };
       }
       // Someone else published in between: read what Git holds and check again.
       if (attempt >= CAS_ATTEMPTS)
@@ -288,7 +290,7 @@ export class CatalogStore implements CatalogSource {
       : [];
     if (existing) {
       if (existing.digest === entry.digest)
-        return { existing: { entry: existing, created: false, breakingChanges: breaking } };
+        return { existing: { entry: existing, created: false, existed: true, breakingChanges: breaking } };
       throw alreadyPublished(entry);
     }
     const highest = versions[0];
