@@ -27,11 +27,10 @@ import {
   type CatalogEntry,
   type JsonValue,
   type ResolvedEnvironment,
-  type Problem,
   type VersionState,
   describeError,
   outputUses,
-  versionNotice,
+  versionWarnings,
 } from '../core/index.js';
 import type { DryRun, EnvironmentStatus, EnvironmentSummary, EnvironmentView } from '../api/contract.js';
 import type { ClusterClient, KubeObject } from '../cluster/types.js';
@@ -181,34 +180,12 @@ export class EnvironmentService {
     const commits = await this.options.engine.commits(name);
     const createdAt = this.options.engine.createdAtOf(name) ?? commits.at(-1)?.date;
     const metadata = createdAt ? { ...document.metadata, creationTimestamp: createdAt } : document.metadata;
-    const warnings = this.versionWarnings(document);
+    const warnings = versionWarnings(document, this.options.catalogs.current().catalog);
     return {
       ...document,
       metadata,
       status: { ...statusView(status, commits), ...(warnings.length > 0 ? { warnings } : {}) },
     };
-  }
-
-  /**
-   * The instances that run a deprecated or yanked version: they keep running, and say so. The
-   * version is the pinned one when the request has it, else the one its entry resolves to.
-   */
-  private versionWarnings(document: EnvironmentDocument): Problem[] {
-    const catalogs = (document.spec as { catalogs?: unknown } | undefined)?.catalogs;
-    if (!Array.isArray(catalogs)) return [];
-    const { catalog } = this.options.catalogs.current();
-    const warnings: Problem[] = [];
-    catalogs.forEach((item: { entry?: unknown; version?: unknown }, index) => {
-      if (typeof item?.entry !== 'string') return;
-      const resolution = catalog.resolve(item.entry);
-      if (!('entry' in resolution)) return;
-      const { name } = resolution.entry;
-      const version = typeof item.version === 'string' ? item.version : resolution.entry.version;
-      const notice = versionNotice(name, version, catalog.state(name, version));
-      const field = typeof item.version === 'string' ? 'version' : 'entry';
-      if (notice) warnings.push({ path: `/spec/catalogs/${index}/${field}`, message: notice });
-    });
-    return warnings;
   }
 
   list(): EnvironmentSummary[] {

@@ -16,4 +16,5 @@ export {
 } from './validate.js';
 export { parseDuration } from './duration.js';
 export { outputUses } from './output-uses.js';
+export { versionWarnings } from './version-warnings.js';
 export { schemaIncompatibility } from './compatibility.js';
