@@ -87,12 +87,13 @@ export class CatalogStore implements CatalogSource {
    */
   async refresh(head: string): Promise<boolean> {
     if (head === this.seenHead || head === '') return false;
-    this.seenHead = head;
     const [tree] = await this.options.repo.objectIds([`${head}:${CATALOG_DIR}`]);
-    if (tree === this.loadedTree) return false;
-    await this.load();
+    const changed = tree !== this.loadedTree;
+    if (changed) await this.load();
+    // Only once read: a failed read is tried again at the next poll.
+    this.seenHead = head;
     this.loadedTree = tree;
-    return true;
+    return changed;
   }
 
   /** Reads the published entries and the version states from the platform repo (after a sync). Bad ones are logged and skipped. */
