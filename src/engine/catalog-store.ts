@@ -306,12 +306,14 @@ export class CatalogStore implements CatalogSource {
         message: `the examples of ${entry.name}@${entry.version} do not validate and render`,
       });
     if (previous && breaking.length > 0 && !mayBreak(previous.version, entry.version))
-      throw new InputError(
-        breaking.map((b) => ({ file: ENTRY_FILE, ...b })),
+      throw new InputError([
+        ...breaking.map((b) => ({ file: ENTRY_FILE, ...b })),
         {
-          message: `${entry.name}@${entry.version} breaks requests written for ${previous.version}, which only a new major version may do: publish it as ${nextMajor(previous.version)}`,
+          file: ENTRY_FILE,
+          path: '/metadata/version',
+          message: `${entry.version} may not break what ${previous.version} accepted: only a new major version may (${nextMajor(previous.version)})`,
         },
-      );
+      ]);
     return { breaking };
   }
 

@@ -222,6 +222,11 @@ describe('publishing: one refusal per rule, and the versions that pass', () => {
           path: '/spec/parameters/properties/memory/enum',
           message: 'parameter "memory": "512Mi" is no longer allowed',
         },
+        {
+          file: 'catalog.yaml',
+          path: '/metadata/version',
+          message: '1.2.0 may not break what 1.1.0 accepted: only a new major version may (2.0.0)',
+        },
       ],
     });
     expect(await publishCommits('1.2.0')).toHaveLength(0);

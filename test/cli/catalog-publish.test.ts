@@ -121,7 +121,8 @@ describe('envcat catalog publish', () => {
     [
       'a minor version with a breaking change',
       () => entry('minor', '1.1.0', { memory: ['256Mi', '1Gi'], example: 'memory: 1Gi' }),
-      'minor/queue/catalog.yaml#/spec/parameters/properties/memory/enum: parameter "memory": "512Mi" is no longer allowed',
+      'minor/queue/catalog.yaml#/spec/parameters/properties/memory/enum: parameter "memory": "512Mi" is no longer allowed\n' +
+        'minor/queue/catalog.yaml#/metadata/version: 1.1.0 may not break what 1.0.0 accepted: only a new major version may (2.0.0)',
     ],
     [
       'an example that does not validate',
@@ -131,7 +132,8 @@ describe('envcat catalog publish', () => {
   ])('refuses %s: exit 1, the problem at its local file', async (_case, make, line) => {
     const dir = make();
     const answer = await cli('catalog', 'publish', dir);
-    expect(answer).toEqual({ code: 1, stdout: `${join(work, line)}\n`, stderr: '' });
+    const lines = line.split('\n').map((l) => `${join(work, l)}\n`);
+    expect(answer).toEqual({ code: 1, stdout: lines.join(''), stderr: '' });
   });
 
   it('shows a major version’s breaking changes, then publishes it; publishing goes on past a refused folder', async () => {
