@@ -59,8 +59,8 @@ export class CatalogStore implements CatalogSource {
   private version = 0;
   /** States by entry, and each states file as read from Git (what a compare-and-swap expects). */
   private states = new Map<string, Map<string, VersionState>>();
-  private readonly statesSources = new Map<string, string>();
-  private readonly latestSources = new Map<string, string>();
+  private statesSources = new Map<string, string>();
+  private latestSources = new Map<string, string>();
   /** The head and the `catalog/` tree id the catalog was last read at (refresh). */
   private seenHead?: string;
   private loadedTree?: string;
@@ -101,12 +101,12 @@ export class CatalogStore implements CatalogSource {
     const tree = await this.options.repo.readTree(`${CATALOG_DIR}/`);
     const folders = new Map<string, EntryFile[]>();
     const states = new Map<string, Map<string, VersionState>>();
-    this.statesSources.clear();
-    this.latestSources.clear();
+    const statesSources = new Map<string, string>();
+    const latestSources = new Map<string, string>();
     for (const [path, content] of tree) {
       const statesOf = parseCatalogStatesPath(path);
       if (statesOf !== undefined) {
-        this.statesSources.set(statesOf, content);
+        statesSources.set(statesOf, content);
         const parsed = parseVersionStates({ name: statesOf, content, file: path });
         if (parsed.problems.length > 0)
           this.options.logger.warn(
@@ -117,7 +117,7 @@ export class CatalogStore implements CatalogSource {
         continue;
       }
       if (path === catalogLatestFile(path.split('/')[1] ?? '')) {
-        this.latestSources.set(path.split('/')[1]!, content);
+        latestSources.set(path.split('/')[1]!, content);
         continue;
       }
       const published = parseCatalogPath(path);
@@ -152,7 +152,10 @@ export class CatalogStore implements CatalogSource {
         );
       }
     }
+    // All at once, after the awaits above: a compare-and-swap must expect the file its states came from.
     this.states = states;
+    this.statesSources = statesSources;
+    this.latestSources = latestSources;
     this.catalog = new Catalog(catalog.entries(), { states });
     this.version++;
   }
