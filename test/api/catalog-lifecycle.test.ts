@@ -470,6 +470,30 @@ describe('version states', () => {
     expect({ status: answer.status, errors: answer.body.errors }).toEqual({ status, errors });
   });
 
+  it.each([1, 2, 3])(
+    'keeps both of two state changes made at the same moment (compare-and-swap, then a retry on what Git holds; try %i)',
+    async () => {
+      // WHEN two versions change state at once
+      const answers = await Promise.all([
+        envcat.api('PATCH', '/api/v1/catalogs/cache/versions/2.0.0', { deprecated: true }),
+        envcat.api('PATCH', '/api/v1/catalogs/cache/versions/2.2.0', { yanked: true }),
+      ]);
+      // THEN both land, and Git holds both
+      expect(answers.map((a) => a.status)).toEqual([200, 200]);
+      const states = await fileAt(envcat.repoUrls.platform, 'catalog/cache/states.yaml');
+      expect(states).toContain('  2.0.0:\n    deprecated: true\n');
+      expect(states).toContain('  2.2.0:\n    yanked: true\n');
+      // …and undone the same way
+      const undone = await Promise.all([
+        envcat.api('PATCH', '/api/v1/catalogs/cache/versions/2.0.0', { deprecated: false }),
+        envcat.api('PATCH', '/api/v1/catalogs/cache/versions/2.2.0', { yanked: false }),
+      ]);
+      expect(undone.map((a) => a.status)).toEqual([200, 200]);
+      const after = await fileAt(envcat.repoUrls.platform, 'catalog/cache/states.yaml');
+      expect(after).not.toMatch(/2\.0\.0|2\.2\.0/);
+    },
+  );
+
   it('refuses a developer', async () => {
     const answer = await envcat.api(
       'PATCH',
