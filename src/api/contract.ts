@@ -118,8 +118,9 @@ export interface CatalogSummary {
   owner: string;
   tags: string[];
   type: EntryType;
+  /** The version a new request for the entry gets: the newest neither deprecated nor yanked (else the newest). */
   latestVersion: string;
-  /** Newest first. */
+  /** Newest first, deprecated and yanked ones included. */
   versions: string[];
 }
 
@@ -139,6 +140,34 @@ export interface CatalogVersion {
   helm?: HelmSource;
   /** The Terraform module's source. */
   module?: string;
+  /** Still runs and upgrades, but new requests do not get it unless they name it exactly. */
+  deprecated?: boolean;
+  /** Refused for new requests and upgrades; running instances keep running. */
+  yanked?: boolean;
+  /** What a deprecated or yanked version means for its users. */
+  notice?: string;
+}
+
+/** A change a new version makes that breaks requests written for the previous one. */
+export interface BreakingChange {
+  /** JSON pointer into the new version's catalog.yaml. */
+  path: string;
+  message: string;
+}
+
+/** `POST /api/v1/catalogs?dryRun=true`: what publishing would publish, and what it breaks; nothing written. */
+export interface PublishDryRun {
+  entry: CatalogVersion & { name: string };
+  /** Against the highest version published before it; only a new major version may have any. */
+  breakingChanges: BreakingChange[];
+  /** This version is published already with this content: publishing it is a no-op. */
+  alreadyPublished: boolean;
+}
+
+/** The body of `PATCH /api/v1/catalogs/{name}/versions/{version}`: the flags to set. */
+export interface VersionStatePatch {
+  deprecated?: boolean;
+  yanked?: boolean;
 }
 
 /** `GET /api/v1/catalogs/{name}`. */
@@ -201,6 +230,8 @@ export interface EnvironmentStatus {
    * within the requested range or beyond it. In the answers of GET, create and retry, not in events.
    */
   versions?: InstanceVersion[];
+  /** Instances that run a deprecated or yanked entry version: they keep running. */
+  warnings?: Problem[];
   observedAt: string;
   cluster: ClusterKind;
 }

@@ -10,6 +10,7 @@ import {
   HttpCode,
   Inject,
   Param,
+  Patch,
   Post,
   Put,
   Query,
@@ -36,7 +37,9 @@ import {
   yamlProblem,
   environmentSchema,
   parseYamlDocument,
+  versionNotice,
   type CatalogEntry,
+  type VersionState,
 } from '../core/index.js';
 import type { EnvironmentRecord, EnvironmentService } from '../engine/service.js';
 import type {
@@ -46,6 +49,8 @@ import type {
   CatalogSummary,
   CatalogVersion,
   ClusterKind,
+  PublishDryRun,
+  VersionStatePatch,
   DeleteAccepted,
   DryRun,
   UpdateDryRun,
@@ -93,8 +98,8 @@ function latestOf(versions: CatalogEntry[]): CatalogEntry {
   return latest;
 }
 
-function catalogSummary(versions: CatalogEntry[]): CatalogSummary {
-  const latest = latestOf(versions);
+/** The latest version (for new requests) shows the entry; every version is listed. */
+function catalogSummary(versions: CatalogEntry[], latest: CatalogEntry): CatalogSummary {
   const { metadata, spec } = latest.document;
   return {
     name: latest.name,
@@ -108,8 +113,9 @@ function catalogSummary(versions: CatalogEntry[]): CatalogSummary {
   };
 }
 
-function catalogVersion(entry: CatalogEntry): CatalogVersion {
+function catalogVersion(entry: CatalogEntry, state?: VersionState): CatalogVersion {
   const { spec } = entry.document;
+  const notice = state && versionNotice(entry.name, entry.version, state);
   return {
     version: entry.version,
     digest: entry.digest,
@@ -119,7 +125,29 @@ function catalogVersion(entry: CatalogEntry): CatalogVersion {
     secretParameters: entry.secretParameters.map((s) => s.name),
     ...(spec.apps?.helm ? { helm: spec.apps.helm } : {}),
     ...(entry.module?.source ? { module: entry.module.source } : {}),
+    ...(state?.deprecated ? { deprecated: true } : {}),
+    ...(state?.yanked ? { yanked: true } : {}),
+    ...(notice ? { notice } : {}),
   };
+}
+
+/** `{deprecated?, yanked?}`, booleans, at least one; every problem with its pointer. */
+function versionStatePatch(body: unknown): VersionStatePatch {
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new InputError([
+      { path: '', message: 'must be an object {deprecated?: boolean, yanked?: boolean}' },
+    ]);
+  const problems = Object.entries(body as Record<string, unknown>).flatMap(([key, value]) =>
+    key !== 'deprecated' && key !== 'yanked'
+      ? [{ path: `/${key}`, message: 'is not a field: only deprecated and yanked' }]
+      : typeof value !== 'boolean'
+        ? [{ path: `/${key}`, message: 'must be true or false' }]
+        : [],
+  );
+  if (problems.length === 0 && Object.keys(body).length === 0)
+    problems.push({ path: '', message: 'give deprecated, yanked or both' });
+  if (problems.length > 0) throw new InputError(problems);
+  return body as VersionStatePatch;
 }
 
 @ApiTags('catalogs')
@@ -136,20 +164,28 @@ export class CatalogController {
     const byName = new Map<string, CatalogEntry[]>();
     for (const entry of this.service.catalogEntries())
       byName.set(entry.name, [...(byName.get(entry.name) ?? []), entry]);
-    return { items: [...byName.values()].map(catalogSummary) };
+    return {
+      items: [...byName.values()].map((versions) =>
+        catalogSummary(versions, this.service.catalogLatest(versions[0]!.name) ?? latestOf(versions)),
+      ),
+    };
   }
 
   @Get(':name')
-  @ApiOperation({ summary: 'One catalog entry: every version with its parameter schema and outputs' })
+  @ApiOperation({
+    summary:
+      'One catalog entry: every version with its parameter schema and outputs, and a notice on deprecated and yanked ones',
+  })
   @ApiParam({ name: 'name' })
   @ApiResponse({ status: 200, schema: ref('CatalogDetail') })
   @ApiResponse({ status: 404, schema: ERROR_SCHEMA })
   get(@Param('name') name: string): CatalogDetail {
     const versions = this.service.catalogEntry(name);
+    const latest = this.service.catalogLatest(name) ?? latestOf(versions);
     return {
-      ...catalogSummary(versions),
-      metadata: latestOf(versions).document.metadata,
-      items: versions.map(catalogVersion),
+      ...catalogSummary(versions, latest),
+      metadata: latest.document.metadata,
+      items: versions.map((v) => catalogVersion(v, this.service.catalogVersionState(name, v.version))),
     };
   }
 
@@ -160,23 +196,45 @@ export class CatalogController {
       'JSON `{files: [{path, content}]}` with `catalog.yaml` and the files it names, or a YAML catalog.yaml alone (Content-Type: application/yaml) for an entry without files. Requires the platform role.',
   })
   @ApiBody({ schema: ref('PublishRequest') })
+  @ApiQuery({
+    name: 'dryRun',
+    required: false,
+    enum: ['true', 'All', 'false'],
+    description:
+      '`true` or `All`: run every check and answer the entry and its breaking changes (200, PublishDryRun); nothing is written.',
+  })
   @ApiResponse({ status: 201, description: 'published', schema: ref('CatalogVersion') })
   @ApiResponse({
     status: 200,
-    description: 'the same version with the same content was already published',
-    schema: ref('CatalogVersion'),
+    description:
+      'the same version with the same content was already published (CatalogVersion), or a dry run (PublishDryRun: the entry and the breaking changes against the highest published version)',
+    schema: ref('PublishOutcome'),
   })
+  @ApiResponse({ status: 400, schema: ERROR_SCHEMA, description: 'a bad dryRun value' })
   @ApiResponse({ status: 403, schema: ERROR_SCHEMA, description: 'not the platform role' })
-  @ApiResponse({ status: 409, schema: ERROR_SCHEMA, description: 'the version exists with other content' })
-  @ApiResponse({ status: 422, schema: ERROR_SCHEMA })
+  @ApiResponse({
+    status: 409,
+    schema: ERROR_SCHEMA,
+    description:
+      'the version exists with other content, or is not above the highest published version (path /metadata/version)',
+  })
+  @ApiResponse({
+    status: 422,
+    schema: ERROR_SCHEMA,
+    description:
+      'invalid: the entry, its examples, or breaking changes in a minor or patch version (each with its path in catalog.yaml)',
+  })
   async publish(
     @Body() body: unknown,
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) response: Response,
-  ): Promise<CatalogVersion> {
+    @Query('dryRun') dryRun?: unknown,
+  ): Promise<CatalogVersion | PublishDryRun> {
     const principal = principalOf(request);
     if (principal.role !== 'platform')
       throw new ForbiddenException('publishing catalog entries needs the platform role');
+    const dry = dryRunFlag(dryRun);
+    if (!dry.ok) throw new BadRequestException(dry.message);
     const files =
       typeof body === 'string'
         ? [{ path: 'catalog.yaml', content: body }]
@@ -189,9 +247,54 @@ export class CatalogController {
       )
     )
       throw new InputError([{ path: '/files', message: 'must be an array of {path, content} strings' }]);
-    const result = await this.service.publishCatalogEntry(files, principal);
+    const result = await this.service.publishCatalogEntry(files, principal, { dryRun: dry.dryRun });
     response.status(result.created ? 201 : 200);
-    return catalogVersion(result.entry);
+    const { entry } = result;
+    const version = catalogVersion(entry, this.service.catalogVersionState(entry.name, entry.version));
+    if (dry.dryRun)
+      return {
+        entry: { name: entry.name, ...version },
+        breakingChanges: result.breakingChanges,
+        alreadyPublished: result.existed,
+      };
+    return version;
+  }
+
+  @Patch(':name/versions/:version')
+  @ApiOperation({
+    summary: 'Deprecate, yank or restore a version',
+    description:
+      'Deprecated: still runs and upgrades, but new requests do not get it unless they name it exactly. Yanked: refused for new requests and upgrades; running instances keep running and are flagged. Kept in the platform repo beside the entry. Requires the platform role.',
+  })
+  @ApiParam({ name: 'name' })
+  @ApiParam({ name: 'version' })
+  @ApiBody({ schema: ref('VersionStatePatch') })
+  @ApiResponse({ status: 200, description: 'the version with its state', schema: ref('CatalogVersion') })
+  @ApiResponse({ status: 403, schema: ERROR_SCHEMA, description: 'not the platform role' })
+  @ApiResponse({ status: 404, schema: ERROR_SCHEMA, description: 'no such entry or version' })
+  @ApiResponse({
+    status: 409,
+    schema: ERROR_SCHEMA,
+    description: 'changed by others at the same moment, repeatedly',
+  })
+  @ApiResponse({ status: 422, schema: ERROR_SCHEMA })
+  async setVersionState(
+    @Param('name') name: string,
+    @Param('version') version: string,
+    @Body() body: unknown,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<CatalogVersion> {
+    const principal = principalOf(request);
+    if (principal.role !== 'platform')
+      throw new ForbiddenException('deprecating and yanking catalog versions needs the platform role');
+    const patch = versionStatePatch(documentFrom(body));
+    const { entry, state } = await this.service.setCatalogVersionState({
+      name,
+      version,
+      patch,
+      actor: principal,
+    });
+    return catalogVersion(entry, state);
   }
 }
 

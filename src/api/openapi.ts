@@ -47,7 +47,9 @@ import type {
   PlannedFile,
   Principal,
   Problem,
+  PublishDryRun,
   PublishRequest,
+  VersionStatePatch,
   RepoName,
   StepStatus,
 } from './contract.js';
@@ -105,6 +107,11 @@ function oneOf<T extends string | number>() {
   return <const V extends readonly T[]>(
     values: V & ([Exclude<T, V[number]>] extends [never] ? unknown : { missing: Exclude<T, V[number]> }),
   ): Schema<T> => ({ type: typeof values[0] === 'number' ? 'integer' : 'string', enum: values });
+}
+
+/** A value of either schema (exactly one matches: each forbids the other's fields). */
+function either<A, B>(a: Schema<A>, b: Schema<B>): Schema<A | B> {
+  return { oneOf: [a, b] } as Schema<A | B>;
 }
 
 /** An object with exactly T's fields; no others unless T has an index signature. */
@@ -187,6 +194,7 @@ const environmentStatus = object<EnvironmentStatus>()({
   commits: arrayOf(commit),
   errors: optional(arrayOf(problem)),
   versions: optional(arrayOf(instanceVersion)),
+  warnings: optional(arrayOf(problem)),
   observedAt: string(),
   cluster: clusterKind,
 });
@@ -202,7 +210,7 @@ const catalogSummaryFields = {
   versions: arrayOf(string()),
 };
 
-const catalogVersion = object<CatalogVersion>()({
+const catalogVersionFields = {
   version: string(),
   digest: string(),
   type: entryType,
@@ -225,6 +233,19 @@ const catalogVersion = object<CatalogVersion>()({
     }),
   ),
   module: optional(string()),
+  deprecated: optional(boolean()),
+  yanked: optional(boolean()),
+  notice: optional(string()),
+};
+
+const catalogVersion = object<CatalogVersion>()(catalogVersionFields);
+
+const publishDryRun = object<PublishDryRun>()({
+  entry: object<PublishDryRun['entry']>()({ name: string(), ...catalogVersionFields }),
+  breakingChanges: arrayOf(
+    object<PublishDryRun['breakingChanges'][number]>()({ path: string(), message: string() }),
+  ),
+  alreadyPublished: boolean(),
 });
 
 const environmentSummary = object<EnvironmentSummary>()({
@@ -277,6 +298,9 @@ interface Named {
   CatalogDetail: CatalogDetail;
   CatalogVersion: CatalogVersion;
   PublishRequest: PublishRequest;
+  PublishDryRun: PublishDryRun;
+  PublishOutcome: CatalogVersion | PublishDryRun;
+  VersionStatePatch: VersionStatePatch;
   EnvironmentList: EnvironmentList;
   EnvironmentView: EnvironmentView;
   EnvironmentStatus: EnvironmentStatus;
@@ -316,6 +340,12 @@ const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
     items: arrayOf(catalogVersion),
   }),
   CatalogVersion: catalogVersion,
+  PublishDryRun: publishDryRun,
+  PublishOutcome: either(catalogVersion, publishDryRun),
+  VersionStatePatch: object<VersionStatePatch>()({
+    deprecated: optional(boolean()),
+    yanked: optional(boolean()),
+  }),
   PublishRequest: object<PublishRequest>()({
     files: arrayOf(object<PublishRequest['files'][number]>()({ path: string(), content: string() })),
   }),

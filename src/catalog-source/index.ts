@@ -13,13 +13,14 @@ import {
   type CatalogEntry,
   type EntryFile,
 } from '../core/catalog/index.js';
+import { checkExamples } from '../core/render/index.js';
 import { ConflictError, type Problem } from '../core/errors/index.js';
 import type { TerraformAllowance } from '../core/terraform/index.js';
 
 export const LOAD_LIMITS = { maxFileBytes: 1024 * 1024, maxEntryBytes: 8 * 1024 * 1024, maxFiles: 500 };
 
 /** Folders inside an entry that are not part of what it publishes. */
-const NOT_CONTENT = new Set(['examples', '.terraform', 'node_modules']);
+const NOT_CONTENT = new Set(['.terraform', 'node_modules']);
 
 export interface LoadResult {
   catalog: Catalog;
@@ -47,12 +48,13 @@ async function pathKind(path: string): Promise<'folder' | 'file' | 'missing' | '
 }
 
 /** Shown paths are relative to the working directory when inside it. */
-function shown(path: string): string {
+export function shown(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith('..') ? rel.split(sep).join('/') : path;
 }
 
-async function readEntryFiles(dir: string, problems: Problem[]): Promise<EntryFile[]> {
+/** Every file of the entry in `dir` (catalog.yaml, what it names, its examples); what cannot be read goes to `problems`. */
+export async function readEntryFiles(dir: string, problems: Problem[]): Promise<EntryFile[]> {
   const files: EntryFile[] = [];
   let total = 0;
   const walk = async (current: string): Promise<void> => {
@@ -91,7 +93,8 @@ async function readEntryFiles(dir: string, problems: Problem[]): Promise<EntryFi
   return files;
 }
 
-async function entryFolders(dir: string, problems: Problem[]): Promise<string[]> {
+/** The entry folders in `dir`: itself, its subfolders with catalog.yaml, and their version subfolders. */
+export async function entryFolders(dir: string, problems: Problem[]): Promise<string[]> {
   const folders: string[] = [];
   if (await exists(join(dir, ENTRY_FILE))) folders.push(dir);
   for (const item of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
@@ -119,6 +122,11 @@ async function entryFolders(dir: string, problems: Problem[]): Promise<string[]>
 export interface LoadOptions {
   /** Terraform constructs the platform allows in modules (see core/terraform/policy.ts). */
   terraformAllow?: ReadonlySet<TerraformAllowance>;
+  /**
+   * Check each entry's examples (`examples/*.yaml`) against the loaded entries; entries they use
+   * that were not loaded are taken from `fallback` (the built-in catalog, for `catalog validate`).
+   */
+  examples?: { fallback?: Catalog };
 }
 
 export async function loadEntry(
@@ -184,6 +192,14 @@ export async function loadCatalog(dirs: readonly string[], options: LoadOptions 
         problems.push({ file: result.entry.source, path: error.path ?? '', message: error.message });
       }
     }
+  }
+  if (options.examples) {
+    const loaded = new Set(catalog.names());
+    const others = new Catalog([
+      ...catalog.entries(),
+      ...(options.examples.fallback?.entries() ?? []).filter((e) => !loaded.has(e.name)),
+    ]);
+    for (const entry of entries) problems.push(...checkExamples({ entry, others }));
   }
   return { catalog, entries, problems };
 }

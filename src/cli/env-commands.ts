@@ -26,19 +26,22 @@ import type {
 } from '../api/contract.js';
 import { EXIT, fsErrorText, UsageError, type Io } from './io.js';
 
-interface ServerOptions {
+export interface ServerOptions {
   server: string;
   token?: string;
 }
 
 const TERMINAL_FAILURES: ReadonlySet<EnvironmentPhase> = new Set(['Failed', 'Invalid']);
 
+/** `--server` and `--token`, for commands that talk to the running service. */
+export function withServer(command: Command): Command {
+  return command
+    .option('--server <url>', 'envcat service URL', process.env.ENVCAT_SERVER ?? 'http://localhost:8080')
+    .option('--token <token>', 'bearer token (default: $ENVCAT_TOKEN, then $ENVCAT_ADMIN_TOKEN)');
+}
+
 export function registerEnvCommands(program: Command, io: Io): void {
   const env = program.command('env').description('Environments, through the running envcat service');
-  const withServer = (command: Command) =>
-    command
-      .option('--server <url>', 'envcat service URL', process.env.ENVCAT_SERVER ?? 'http://localhost:8080')
-      .option('--token <token>', 'bearer token (default: $ENVCAT_TOKEN, then $ENVCAT_ADMIN_TOKEN)');
 
   withServer(
     env
@@ -300,7 +303,7 @@ function table(rows: string[][]): string {
   );
 }
 
-class ApiClient {
+export class ApiClient {
   private readonly base: string;
   private readonly token: string | undefined;
 
@@ -308,6 +311,8 @@ class ApiClient {
     options: ServerOptions,
     /** The file a 422's pointers refer to. */
     private readonly file?: string,
+    /** Where a file a 422 names (relative to what was sent) is on this machine. */
+    private readonly localFile?: (file: string) => string,
   ) {
     this.base = options.server.replace(/\/+$/, '');
     this.token = options.token ?? process.env.ENVCAT_TOKEN ?? process.env.ENVCAT_ADMIN_TOKEN;
@@ -343,12 +348,16 @@ class ApiClient {
     const message =
       typeof body?.message === 'string' ? body.message : `${response.status} ${response.statusText}`;
     const errors = Array.isArray(body?.errors)
-      ? (body.errors as Array<{ path?: string; message?: string }>)
+      ? (body.errors as Array<{ file?: string; path?: string; message?: string }>)
       : [];
     if (response.status === 422)
       throw new InputError(
         errors.map((e) => ({
-          ...(this.file ? { file: this.file } : {}),
+          ...(e.file && this.localFile
+            ? { file: this.localFile(e.file) }
+            : this.file
+              ? { file: this.file }
+              : {}),
           path: e.path ?? '',
           message: e.message ?? '',
         })),

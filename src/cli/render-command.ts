@@ -16,12 +16,10 @@ import {
 } from '../core/render/index.js';
 import { parseJsonText } from '../core/json/index.js';
 import { parseYamlDocument, yamlProblem } from '../core/yaml/index.js';
-import { packageRoot } from '../install/index.js';
-import { terraformAllowFlag } from './catalog-commands.js';
+import { BUILT_IN_CATALOGS, terraformAllowFlag } from './catalog-commands.js';
 import { fsErrorText, UsageError, type Io } from './io.js';
 
-/** The catalogs shipped with envcat, used when --catalogs is not given and ./catalogs does not exist. */
-export const BUILT_IN_CATALOGS = join(packageRoot(), 'catalogs');
+export { BUILT_IN_CATALOGS };
 
 interface RenderFlags {
   file: string;

@@ -61,6 +61,11 @@ const environmentOf = (object: KubeObject) => object.metadata.labels?.[LABEL.env
 export interface CatalogSource {
   /** The catalog now, and a number that changes whenever it does. */
   current(): { catalog: Catalog; version: number };
+  /**
+   * Reads the catalog again when the platform repo's head (just fetched) changed it: another
+   * replica published an entry or changed a version's state. True when it did.
+   */
+  refresh?(head: string): Promise<boolean>;
 }
 
 export interface EngineOptions {
@@ -333,6 +338,10 @@ export class Engine extends EventEmitter<EngineEvents> {
           if (this.leader.isLeader) this.refresher.request(name, repo);
         }
       }
+      // Environments that were Invalid for want of an entry may be valid now, and the others
+      // show which of their versions are deprecated or yanked.
+      if (await this.options.catalog.refresh?.(this.view.head('platform')))
+        for (const name of this.knownEnvironments()) changed.add(name);
       for (const name of changed) {
         this.refreshStatus(name);
         this.queue.add(name);

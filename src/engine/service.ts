@@ -27,14 +27,18 @@ import {
   renderEnvironmentFiles,
   toYaml,
   type RenderOptions,
+  type Catalog,
   type CatalogEntry,
   type InstanceVersion,
   type JsonValue,
   type ResolvedEnvironment,
+  type VersionState,
   describeError,
   dns1123LabelProblem,
   reservedNamespaceProblem,
   type Problem,
+  outputUses,
+  versionWarnings,
 } from '../core/index.js';
 import type {
   Availability,
@@ -46,7 +50,7 @@ import type {
 } from '../api/contract.js';
 import type { ClusterClient, KubeObject } from '../cluster/types.js';
 import type { GitOpsRepo } from '../gitops/types.js';
-import type { CatalogStore } from './catalog-store.js';
+import type { CatalogStore, PublishResult } from './catalog-store.js';
 import type { Engine } from './engine.js';
 import type { EnvironmentStatusView } from './status-board.js';
 import { EnvironmentUpdates, requestVersion, updateDiff, type PreparedUpdate } from './update.js';
@@ -199,7 +203,7 @@ export class EnvironmentService {
    * without Secrets: the same request again completes it (see `resumeStrandedCreate`).
    */
   async create(input: unknown, actor: Actor): Promise<EnvironmentRecord> {
-    const { catalog } = this.options.catalogs.current();
+    const catalog = this.options.catalogs.current().catalog.for('new');
     // A create resumed after a cut-off (resumeStrandedCreate) resolves to the versions its first
     // attempt committed, whatever was published since; for any other request they do not apply.
     const committed = this.committedVersions(input);
@@ -257,7 +261,7 @@ export class EnvironmentService {
    * rendered now; phase 2 files are listed, their content waits for the infrastructure outputs).
    */
   dryRun(input: unknown): DryRun {
-    const { catalog } = this.options.catalogs.current();
+    const catalog = this.options.catalogs.current().catalog.for('new');
     const check = checkEnvironment(input, catalog);
     if (!check.environment || !check.plan) throw new InputError(check.problems);
     const env = check.environment;
@@ -296,11 +300,14 @@ export class EnvironmentService {
       ...(createdAt ? { creationTimestamp: createdAt } : {}),
       ...(source === undefined ? {} : { resourceVersion: requestVersion(source) }),
     };
-    const versions = instanceVersions({
-      spec: document.spec,
-      catalog: this.options.catalogs.current().catalog,
-    });
-    return { ...document, metadata, status: { ...statusView(status, commits), versions } };
+    const catalog = this.options.catalogs.current().catalog;
+    const versions = instanceVersions({ spec: document.spec, catalog, eligible: offered(catalog) });
+    const warnings = versionWarnings(document, catalog);
+    return {
+      ...document,
+      metadata,
+      status: { ...statusView(status, commits), versions, ...(warnings.length > 0 ? { warnings } : {}) },
+    };
   }
 
   list(): EnvironmentSummary[] {
@@ -324,7 +331,10 @@ export class EnvironmentService {
         ...optional('createdAt', createdAt),
         phase: status?.phase ?? 'Creating',
         message: status?.message ?? '',
-        instances: instanceSummaries(catalogs, instanceVersions({ spec, catalog })),
+        instances: instanceSummaries(
+          catalogs,
+          instanceVersions({ spec, catalog, eligible: offered(catalog) }),
+        ),
       };
     });
   }
@@ -381,17 +391,44 @@ export class EnvironmentService {
     return this.options.catalogs.current().catalog.entries();
   }
 
+  /** What a new request for the entry gets (`entry: <name>`), if any version is offered to new requests. */
+  catalogLatest(name: string): CatalogEntry | undefined {
+    const resolution = this.options.catalogs.current().catalog.for('new').resolve(name);
+    return 'entry' in resolution ? resolution.entry : undefined;
+  }
+
+  catalogVersionState(name: string, version: string): VersionState {
+    return this.options.catalogs.current().catalog.state(name, version);
+  }
+
   catalogEntry(name: string): CatalogEntry[] {
     const versions = this.options.catalogs.current().catalog.versions(name);
     if (versions.length === 0) throw new NotFoundError(`no catalog entry named "${name}"`);
     return versions;
   }
 
+  /**
+   * Publishes an entry version (or, with `dryRun`, checks it and writes nothing). Its breaking
+   * changes name the running environments that take a removed output.
+   */
   async publishCatalogEntry(
     files: Array<{ path: string; content: string }>,
     actor: Actor,
-  ): Promise<{ entry: CatalogEntry; created: boolean }> {
-    const result = await this.options.catalogs.publish(files, actor.name);
+    options: { dryRun?: boolean } = {},
+  ): Promise<PublishResult> {
+    const engine = this.options.engine;
+    const result = await this.options.catalogs.publish({
+      files,
+      actor: actor.name,
+      dryRun: options.dryRun === true,
+      outputUses: (entry) =>
+        outputUses({
+          entry,
+          environments: engine
+            .knownEnvironments()
+            .map((name) => ({ name, document: this.document(name, engine.environmentSource(name)) })),
+        }),
+    });
     if (result.created) {
       this.log.info(
         { entry: result.entry.name, version: result.entry.version, actor: actor.name },
@@ -400,6 +437,21 @@ export class EnvironmentService {
       // Environments that were Invalid for want of this entry may be valid now.
       for (const name of this.options.engine.knownEnvironments()) this.options.engine.enqueue(name);
     }
+    return result;
+  }
+
+  /** Deprecates, yanks or restores a version (the flags given); every replica sees it through Git. */
+  async setCatalogVersionState(args: {
+    name: string;
+    version: string;
+    patch: Partial<VersionState>;
+    actor: Actor;
+  }): Promise<{ entry: CatalogEntry; state: VersionState }> {
+    const result = await this.options.catalogs.setState({ ...args, actor: args.actor.name });
+    this.log.info(
+      { entry: args.name, version: args.version, state: result.state, actor: args.actor.name },
+      'catalog version state set',
+    );
     return result;
   }
 
@@ -773,6 +825,14 @@ function statusView(
     commits,
     ...(status.problems ? { errors: status.problems } : {}),
     observedAt: status.observedAt,
+  };
+}
+
+/** An update on offer is a version a new request could get: neither deprecated nor yanked. */
+function offered(catalog: Catalog): (entry: string, version: string) => boolean {
+  return (entry, version) => {
+    const state = catalog.state(entry, version);
+    return !state.deprecated && !state.yanked;
   };
 }
 

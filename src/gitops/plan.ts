@@ -147,14 +147,12 @@ function refusal(options: {
         path: pointer('mustNotExist', index),
       });
   }
-  for (const [index, expected] of (change.mustMatch ?? []).entries()) {
-    if (entries.get(expected.path)?.id !== blobId(expected.content, objectFormat))
-      return new ConflictError(
-        `${expected.path} in the ${repo} repo is not what was read: it changed since`,
-        {
-          path: pointer('mustMatch', index),
-        },
-      );
+  for (const [index, { path, content }] of (change.mustMatch ?? []).entries()) {
+    const entry = entries.get(path);
+    if (!entry || entry.mode === SYMLINK_MODE || entry.id !== blobId(content, objectFormat))
+      return new ConflictError(`${path} in the ${repo} repo changed since it was read`, {
+        path: pointer('mustMatch', index),
+      });
   }
   const removes = (path: string) =>
     change.remove.some((removed) => (removed.endsWith('/') ? path.startsWith(removed) : path === removed));

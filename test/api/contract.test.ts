@@ -210,6 +210,34 @@ describe('the service answers as the document says', () => {
     await call('GET', '/api/v1/catalogs/contract-cache');
     await call('POST', '/api/v1/catalogs', entry, { token: 'alice-token-123' });
     await call('POST', '/api/v1/catalogs', { files: [] });
+
+    // A dry run of the next version, a version below the highest, and the states of a version
+    const next = {
+      files: [{ path: 'catalog.yaml', content: entry.files[0]!.content.replace('1.0.0', '1.1.0') }],
+    };
+    const dry = await call<{ breakingChanges: unknown[] }>('POST', '/api/v1/catalogs?dryRun=true', next);
+    expect(dry.status).toBe(200);
+    expect(dry.body.breakingChanges).toEqual([]);
+    await call('POST', '/api/v1/catalogs?dryRun=maybe', next);
+    expect((await call('POST', '/api/v1/catalogs', next)).status).toBe(201);
+    expect(
+      (
+        await call('POST', '/api/v1/catalogs', entry.files[0]!.content.replace('1.0.0', '0.9.0'), {
+          contentType: 'application/yaml',
+        })
+      ).status,
+    ).toBe(409);
+    const state = await call('PATCH', '/api/v1/catalogs/contract-cache/versions/1.0.0', { deprecated: true });
+    expect(state.body).toMatchObject({ deprecated: true });
+    await call('GET', '/api/v1/catalogs/contract-cache');
+    await call('PATCH', '/api/v1/catalogs/contract-cache/versions/1.0.0', { hidden: true });
+    await call('PATCH', '/api/v1/catalogs/contract-cache/versions/9.9.9', { yanked: true });
+    await call(
+      'PATCH',
+      '/api/v1/catalogs/contract-cache/versions/1.0.0',
+      { yanked: true },
+      { token: 'alice-token-123' },
+    );
   });
 
   it('for an environment from its dry run to its deletion, and its event stream', async () => {

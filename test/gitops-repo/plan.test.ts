@@ -86,7 +86,7 @@ describe('a change set that must not go on the tree is refused whole', () => {
         mustMatch: [{ path: 'environments/dev/environment.yaml', content: 'dev as read\n' }],
       },
       '/mustMatch/0',
-      'environments/dev/environment.yaml in the platform repo is not what was read: it changed since',
+      'environments/dev/environment.yaml in the platform repo changed since it was read',
     ],
     [
       'a mustMatch file that is gone',
@@ -98,7 +98,7 @@ describe('a change set that must not go on the tree is refused whole', () => {
         ],
       },
       '/mustMatch/1',
-      'absent.yaml in the platform repo is not what was read: it changed since',
+      'absent.yaml in the platform repo changed since it was read',
     ],
     [
       'a file written over a directory',

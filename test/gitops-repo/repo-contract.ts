@@ -212,6 +212,25 @@ export function describeGitOpsRepoContract(subject: ContractSubject): void {
         ]),
         '/mustNotExist/1',
       ],
+      [
+        'a mustMatch file whose content changed',
+        {
+          ...change({ 'environments/dev/environment.yaml': 'dev v2\n' }, [], 'update dev'),
+          mustMatch: [{ path: 'environments/dev/environment.yaml', content: 'dev v0\n' }],
+        },
+        '/mustMatch/0',
+      ],
+      [
+        'a mustMatch file that does not exist',
+        {
+          ...change({ 'catalog/db/states.yaml': 'b\n' }, [], 'states'),
+          mustMatch: [
+            { path: 'environments/dev/environment.yaml', content: 'dev\n' },
+            { path: 'catalog/db/states.yaml', content: 'a\n' },
+          ],
+        },
+        '/mustMatch/1',
+      ],
       ['a file written over a directory', change({ 'environments/dev': 'file\n' }), '/write/0/path'],
       [
         'a file written through a file',
@@ -257,6 +276,37 @@ export function describeGitOpsRepoContract(subject: ContractSubject): void {
         'dev\n',
       );
       expect(await repo.isAncestor(seed.sha, landed!.sha)).toBe(true);
+    });
+  });
+
+  describe('mustMatch: a compare-and-swap on a file read before', () => {
+    it('lets exactly one of two writers that read the same content land, at once or one after the other', async () => {
+      // GIVEN a file, and two writers (replicas) that read it
+      const { remote, repo } = await fresh();
+      await repo.commit(change({ 'states.yaml': 'v1\n' }, [], 'seed'));
+      const other = remote.open();
+      await other.sync();
+      const swap = (writer: GitOpsRepo, content: string) =>
+        writer.commit({
+          ...change({ 'states.yaml': content }, [], `to ${content}`),
+          mustMatch: [{ path: 'states.yaml', content: 'v1\n' }],
+        });
+      // WHEN both write their change on what they read
+      const outcomes = await Promise.allSettled([swap(repo, 'a\n'), swap(other, 'b\n')]);
+      // THEN one lands and the other is a conflict at its mustMatch
+      const won = outcomes.findIndex((o) => o.status === 'fulfilled');
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(conflictPath(reason(outcomes[1 - won]))).toBe('/mustMatch/0');
+      await repo.sync();
+      expect((await repo.readTree('states.yaml')).get('states.yaml')).toBe(won === 0 ? 'a\n' : 'b\n');
+      // …and a writer that reads again swaps on the new content
+      const current = (await repo.readTree('states.yaml')).get('states.yaml')!;
+      await expect(
+        repo.commit({
+          ...change({ 'states.yaml': 'c\n' }, [], 'to c'),
+          mustMatch: [{ path: 'states.yaml', content: current }],
+        }),
+      ).resolves.toMatchObject({ changed: true });
     });
   });
 

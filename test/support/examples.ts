@@ -7,11 +7,11 @@ import {
   parseYamlDocument,
   renderEnvironment,
   renderOptions,
+  sampleOutputs,
+  sampleValue,
   validateEnvironment,
   type Catalog,
-  type JsonSchema,
   type JsonValue,
-  type OutputValues,
   type RenderOptions,
   type RenderResult,
   type ResolvedEnvironment,
@@ -64,41 +64,7 @@ export function examples(): Example[] {
   return result;
 }
 
-/** A plausible value for an output schema, the same every time. */
-export function sampleValue(schema: JsonSchema, name: string): JsonValue {
-  if ('const' in schema) return schema.const as JsonValue;
-  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0] as JsonValue;
-  if (Array.isArray(schema.enum)) return schema.enum[0] as JsonValue;
-  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
-  switch (type) {
-    case 'integer':
-    case 'number':
-      return 5432;
-    case 'boolean':
-      return true;
-    case 'array':
-      return [
-        sampleValue((schema.items as JsonSchema) ?? { type: 'string' }, `${name}-0`),
-        sampleValue((schema.items as JsonSchema) ?? { type: 'string' }, `${name}-1`),
-      ];
-    case 'object':
-      return { name };
-    default:
-      return `example-${name.toLowerCase()}`;
-  }
-}
-
-/** Output values for every infra instance of an environment, as a provider would report them. */
-export function sampleOutputs(env: ResolvedEnvironment): OutputValues {
-  const outputs: Record<string, Record<string, JsonValue>> = {};
-  for (const instance of env.instances) {
-    for (const o of instance.entry.document.spec.outputs ?? []) {
-      if (o.sensitive) continue;
-      (outputs[instance.name] ??= {})[o.name] = sampleValue(o.schema, o.name);
-    }
-  }
-  return outputs;
-}
+export { sampleOutputs, sampleValue };
 
 export async function renderExample(
   example: Example,

@@ -2,6 +2,7 @@
 import semver from 'semver';
 import { ConflictError } from '../errors/index.js';
 import type { CatalogEntry } from './types.js';
+import { ACTIVE, type VersionState, type VersionStates } from './version-states.js';
 
 export interface EntryReference {
   name: string;
@@ -24,13 +25,52 @@ export function parseEntryReference(text: string): EntryReference | { problem: s
 
 export type Resolution = { entry: CatalogEntry } | { problem: string };
 
+/**
+ * Which versions a resolution may pick: `all` (what runs already resolves against), `upgrades`
+ * (not yanked), `new` (neither deprecated nor yanked, though a deprecated version named exactly,
+ * `name@1.2.3`, still resolves).
+ */
+export type Audience = 'all' | 'upgrades' | 'new';
+
 export class Catalog {
-  private readonly byName = new Map<string, Map<string, CatalogEntry>>();
+  private byName = new Map<string, Map<string, CatalogEntry>>();
+  private states = new Map<string, VersionStates>();
+  private audience: Audience = 'all';
   /** Resolutions by reference text; semver range matching dominates validation time otherwise. */
   private readonly resolved = new Map<string, Resolution>();
+  private readonly views = new Map<Audience, Catalog>();
 
-  constructor(entries: Iterable<CatalogEntry> = []) {
+  constructor(
+    entries: Iterable<CatalogEntry> = [],
+    options: {
+      /** Deprecated and yanked versions, by entry name. */
+      states?: ReadonlyMap<string, VersionStates>;
+    } = {},
+  ) {
     for (const entry of entries) this.publish(entry);
+    for (const [name, states] of options.states ?? []) this.states.set(name, states);
+  }
+
+  /** A version's state; active unless deprecated or yanked. */
+  state(name: string, version: string): VersionState {
+    return this.states.get(name)?.get(version) ?? ACTIVE;
+  }
+
+  /**
+   * The same catalog, resolving for an audience: new requests (`new`) or upgrades (`upgrades`)
+   * skip the versions they must not pick. Listing is unchanged.
+   */
+  for(audience: Audience): Catalog {
+    if (audience === this.audience) return this;
+    let view = this.views.get(audience);
+    if (!view) {
+      view = new Catalog();
+      view.byName = this.byName;
+      view.states = this.states;
+      view.audience = audience;
+      this.views.set(audience, view);
+    }
+    return view;
   }
 
   /** Adds a version; the same version again is a no-op if identical, a ConflictError if not. */
@@ -52,6 +92,7 @@ export class Catalog {
     }
     versions.set(entry.version, entry);
     this.resolved.clear();
+    this.views.clear();
     return 'published';
   }
 
@@ -89,6 +130,7 @@ export class Catalog {
     if ('problem' in parsed) return parsed;
     const versions = this.versions(parsed.name);
     if (versions.length === 0) return { problem: `no catalog entry named "${parsed.name}"` };
+    if (this.audience !== 'all') return this.resolveFor(parsed, versions);
     if (parsed.range === undefined) return { entry: this.latest(parsed.name) as CatalogEntry };
     const match = semver.maxSatisfying(
       versions.map((v) => v.version),
@@ -100,5 +142,42 @@ export class Catalog {
       };
     }
     return { entry: versions.find((v) => v.version === match) as CatalogEntry };
+  }
+
+  /** Resolution that skips what this audience must not pick, saying which versions it skipped. */
+  private resolveFor(parsed: EntryReference, versions: CatalogEntry[]): Resolution {
+    const { name, range } = parsed;
+    const state = (e: CatalogEntry) => this.state(name, e.version);
+    const exact = range !== undefined && semver.valid(range) !== null;
+    if (exact) {
+      const entry = versions.find((v) => semver.eq(v.version, range));
+      if (entry && state(entry).yanked)
+        return { problem: `${name}@${entry.version} is yanked: choose another version` };
+      if (entry) return { entry };
+    }
+    const skip = (e: CatalogEntry) => state(e).yanked || (this.audience === 'new' && state(e).deprecated);
+    const usable = versions.filter((v) => !skip(v));
+    const picked =
+      range === undefined
+        ? (usable.find((e) => semver.prerelease(e.version) === null) ?? usable[0])
+        : usable.find(
+            (e) =>
+              e.version ===
+              semver.maxSatisfying(
+                usable.map((v) => v.version),
+                range,
+              ),
+          );
+    if (picked) return { entry: picked };
+    const matching = versions.filter((v) => range === undefined || semver.satisfies(v.version, range));
+    const skipped = matching.filter(skip);
+    if (skipped.length === 0)
+      return {
+        problem: `no version of "${name}" matches "${range}" (published: ${versions.map((v) => v.version).join(', ')})`,
+      };
+    const describe = (e: CatalogEntry) => `${e.version} ${state(e).yanked ? 'yanked' : 'deprecated'}`;
+    return {
+      problem: `${range === undefined ? `every version of "${name}"` : `every version of "${name}" that matches "${range}"`} is ${this.audience === 'new' ? 'deprecated or yanked' : 'yanked'} (${skipped.map(describe).join(', ')}): name a version, or ask the platform team`,
+    };
   }
 }

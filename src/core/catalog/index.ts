@@ -5,10 +5,28 @@ export {
   validateEntry,
   isRemoteModule,
   ENTRY_FILE,
+  EXAMPLES_DIR,
+  isExampleFile,
   type EntrySource,
   type EntryCheck,
 } from './validate-entry.js';
-export { Catalog, parseEntryReference, type EntryReference, type Resolution } from './catalog.js';
+export {
+  Catalog,
+  parseEntryReference,
+  type Audience,
+  type EntryReference,
+  type Resolution,
+} from './catalog.js';
+export { breakingChanges, mayBreak, type BreakingChange, type OutputUse } from './breaking-changes.js';
+export {
+  ACTIVE,
+  formatVersionStates,
+  parseVersionStates,
+  patchVersionState,
+  versionNotice,
+  type VersionState,
+  type VersionStates,
+} from './version-states.js';
 export { entryFilePathProblem, entryFilesProblems } from './entry-files.js';
 export {
   clusterScopedCustomKinds,

@@ -119,4 +119,9 @@ export interface CatalogEntry {
   /** Helm values template (one document) or manifest templates. */
   values?: TemplateFile;
   manifests?: TemplateFile[];
+  /**
+   * Example Environment requests (`examples/*.yaml`), checked at publish and by `catalog
+   * validate`. Not part of the digest: they show how to use the version, they do not change what it runs.
+   */
+  examples?: EntryFile[];
 }

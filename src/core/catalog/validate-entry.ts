@@ -46,6 +46,13 @@ export interface EntryCheck {
 }
 
 export const ENTRY_FILE = 'catalog.yaml';
+/** An entry's example requests: `examples/<name>.yaml` beside catalog.yaml. */
+export const EXAMPLES_DIR = 'examples';
+const EXAMPLE_FILE = new RegExp(`^${EXAMPLES_DIR}/[^/]+\\.ya?ml$`);
+
+export function isExampleFile(path: string): boolean {
+  return EXAMPLE_FILE.test(path);
+}
 const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 const TFVARS_KEY = 'terraform.tfvars.json';
 
@@ -218,6 +225,8 @@ export async function validateEntry(source: EntrySource): Promise<EntryCheck> {
     values,
     manifests,
   };
+  const examples = source.files.filter((f) => isExampleFile(f.path));
+  if (examples.length > 0) entry.examples = [...examples].sort((a, b) => (a.path < b.path ? -1 : 1));
   return { entry, problems };
 }
 
@@ -443,7 +452,7 @@ function digestOf(doc: CatalogEntryDocument, files: readonly EntryFile[]): strin
   const hash = createHash('sha256');
   hash.update(JSON.stringify(canonicalize(doc)));
   for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
-    if (f.path === ENTRY_FILE) continue;
+    if (f.path === ENTRY_FILE || f.path.startsWith(`${EXAMPLES_DIR}/`)) continue;
     hash.update(`\u0000${f.path}\u0000${f.content}`);
   }
   return `sha256:${hash.digest('hex')}`;

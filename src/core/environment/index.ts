@@ -16,6 +16,8 @@ export {
   type CheckOptions,
 } from './validate.js';
 export { parseDuration } from './duration.js';
+export { outputUses } from './output-uses.js';
+export { versionWarnings } from './version-warnings.js';
 export { schemaIncompatibility } from './compatibility.js';
 export { mergeUpdate, type UpdateMerge } from './update.js';
 export {

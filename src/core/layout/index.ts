@@ -9,6 +9,7 @@
  *     environments/<env>/infra/<instance>.yaml
  *     namespaces/<namespace>/<env>
  *     catalog/<entry>/<version>/<file>
+ *     catalog/<entry>/states.yaml
  */
 import type { Part } from '../plan/index.js';
 
@@ -227,4 +228,31 @@ export function parseCatalogPath(path: string): { name: string; version: string;
   const [dir, name, version, ...rest] = path.split('/');
   if (dir !== CATALOG_DIR || !name || !version || rest.length === 0) return undefined;
   return { name, version, file: rest.join('/') };
+}
+
+/**
+ * The deprecated and yanked versions of an entry, built-in or published:
+ * `catalog/<name>/states.yaml` in the platform repo, beside the entry's version folders (a name
+ * that is not a version, so never taken for one).
+ */
+export const CATALOG_STATES_FILE = 'states.yaml';
+
+export function catalogStatesFile(name: string): string {
+  return `${CATALOG_DIR}/${name}/${CATALOG_STATES_FILE}`;
+}
+
+/** The entry whose states file `path` is, or undefined. */
+export function parseCatalogStatesPath(path: string): string | undefined {
+  const [dir, name, file, ...rest] = path.split('/');
+  if (dir !== CATALOG_DIR || !name || file !== CATALOG_STATES_FILE || rest.length > 0) return undefined;
+  return name;
+}
+
+/**
+ * The highest version of an entry published through envcat: every publish must be above it, and
+ * writes it with a compare-and-swap on what it read, so two publishes at the same moment cannot
+ * both pass the check (`catalog/<name>/latest.yaml`).
+ */
+export function catalogLatestFile(name: string): string {
+  return `${CATALOG_DIR}/${name}/latest.yaml`;
 }

@@ -50,6 +50,7 @@ export {
   sourceRepos,
 } from './appproject.js';
 export { secretData, TFVARS_KEY, type SecretPlan } from './secrets.js';
+export { checkExamples, sampleOutputs, sampleValue } from './examples.js';
 
 export type { Repo };
 

@@ -167,3 +167,84 @@ describe('Catalog.publish', () => {
     expect(catalog.resolve('db@1.0.0')).toEqual({ entry: expect.objectContaining({ version: '1.0.0' }) });
   });
 });
+
+describe('Catalog.for: resolution that skips deprecated and yanked versions', () => {
+  const states = new Map([
+    [
+      'db',
+      new Map([
+        ['1.10.0', { deprecated: true, yanked: false }],
+        ['1.2.0', { deprecated: false, yanked: true }],
+      ]),
+    ],
+    ['old', new Map([['1.0.0', { deprecated: true, yanked: false }]])],
+    ['gone', new Map([['1.0.0', { deprecated: false, yanked: true }]])],
+  ]);
+  const catalog = new Catalog(
+    [
+      entry('db', '1.0.0'),
+      entry('db', '1.2.0'),
+      entry('db', '1.10.0'),
+      entry('db', '2.0.0'),
+      entry('old', '1.0.0'),
+      entry('gone', '1.0.0'),
+    ],
+    { states },
+  );
+
+  it.each<[string, 'all' | 'upgrades' | 'new', string]>([
+    ['db', 'all', '2.0.0'],
+    ['db@^1', 'all', '1.10.0'],
+    ['db@1.2.0', 'all', '1.2.0'],
+    ['db@^1', 'new', '1.0.0'], // 1.10.0 deprecated, 1.2.0 yanked
+    ['db@^1', 'upgrades', '1.10.0'], // deprecated still upgrades
+    ['db@1.10.0', 'new', '1.10.0'], // a deprecated version named exactly still resolves
+    ['db', 'new', '2.0.0'],
+    ['old@1.0.0', 'new', '1.0.0'],
+  ])('%s for %s requests resolves to %s', (reference, audience, version) => {
+    // GIVEN db@1.10.0 deprecated and db@1.2.0 yanked WHEN resolved for an audience
+    const resolution = catalog.for(audience).resolve(reference);
+    // THEN the version it may pick
+    expect(resolution).toEqual({ entry: expect.objectContaining({ version }) });
+  });
+
+  it.each<[string, 'upgrades' | 'new', string]>([
+    ['db@1.2.0', 'new', 'db@1.2.0 is yanked: choose another version'],
+    ['db@1.2.0', 'upgrades', 'db@1.2.0 is yanked: choose another version'],
+    [
+      'db@~1.2',
+      'upgrades',
+      'every version of "db" that matches "~1.2" is yanked (1.2.0 yanked): name a version, or ask the platform team',
+    ],
+    [
+      'db@>=1.2.0 <2',
+      'new',
+      'every version of "db" that matches ">=1.2.0 <2" is deprecated or yanked (1.10.0 deprecated, 1.2.0 yanked): name a version, or ask the platform team',
+    ],
+    [
+      'old',
+      'new',
+      'every version of "old" is deprecated or yanked (1.0.0 deprecated): name a version, or ask the platform team',
+    ],
+    [
+      'gone@^1',
+      'upgrades',
+      'every version of "gone" that matches "^1" is yanked (1.0.0 yanked): name a version, or ask the platform team',
+    ],
+    ['db@^3', 'new', 'no version of "db" matches "^3" (published: 2.0.0, 1.10.0, 1.2.0, 1.0.0)'],
+  ])('%s for %s requests is a problem: %s', (reference, audience, problem) => {
+    // GIVEN the same catalog WHEN a reference only skipped versions match is resolved
+    // THEN the problem names them and their state
+    expect(catalog.for(audience).resolve(reference)).toEqual({ problem });
+  });
+
+  it('keeps listing every version, and the state of each', () => {
+    // GIVEN the same catalog WHEN its view for new requests is listed
+    const view = catalog.for('new');
+    // THEN nothing is hidden from listings, and states are read through either
+    expect(view.versions('db').map((e) => e.version)).toEqual(['2.0.0', '1.10.0', '1.2.0', '1.0.0']);
+    expect(view.state('db', '1.2.0')).toEqual({ deprecated: false, yanked: true });
+    expect(catalog.state('db', '2.0.0')).toEqual({ deprecated: false, yanked: false });
+    expect(catalog.for('all')).toBe(catalog);
+  });
+});

@@ -2,6 +2,8 @@
 import {
   CATALOG_DIR,
   catalogEntryDir,
+  catalogLatestFile,
+  catalogStatesFile,
   environmentFile,
   environmentNames,
   environmentOfPath,
@@ -17,6 +19,7 @@ import {
   namespaceClaimDir,
   namespaceFile,
   parseCatalogPath,
+  parseCatalogStatesPath,
   parseNamespaceClaim,
   partDir,
   repoOf,
@@ -130,6 +133,24 @@ describe('GitOps layout', () => {
     ['environments/postgres/1.2.0/x', undefined],
   ])('reads the catalog path %s', (path, expected) => {
     expect(parseCatalogPath(path)).toEqual(expected);
+  });
+
+  it.each([
+    ['catalog/postgres/states.yaml', 'postgres'],
+    ['catalog/postgres/1.2.0/states.yaml', undefined],
+    ['catalog/postgres/latest.yaml', undefined],
+    ['catalog/states.yaml', undefined],
+    ['environments/postgres/states.yaml', undefined],
+  ])('reads the version states path %s', (path, expected) => {
+    expect(parseCatalogStatesPath(path)).toEqual(expected);
+  });
+
+  it('keeps version states and the latest version beside the version folders, never taken for one', () => {
+    // GIVEN the files of an entry WHEN their paths are read THEN none is a version folder's file
+    expect(catalogStatesFile('postgres')).toBe('catalog/postgres/states.yaml');
+    expect(catalogLatestFile('postgres')).toBe('catalog/postgres/latest.yaml');
+    expect(parseCatalogPath(catalogStatesFile('postgres'))).toBeUndefined();
+    expect(parseCatalogPath(catalogLatestFile('postgres'))).toBeUndefined();
   });
 
   it.each([
