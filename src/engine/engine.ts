@@ -399,6 +399,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const name of this.view.noteCommit(repo, change, result)) this.refreshStatus(name);
   }
 
+  /**
+   * The API created the environment with `result`'s commit (its file could not exist before: the
+   * commit's compare-and-swap said so): its age counts from that commit.
+   */
+  noteCreated(name: string, result: CommitResult): void {
+    if (result.changed && result.commit) this.ages.noteCreated(name, Date.parse(result.commit.date));
+  }
+
   private enqueueAll(): void {
     for (const name of this.knownEnvironments()) this.queue.add(name);
   }

@@ -239,6 +239,7 @@ export class EnvironmentService {
       throw unavailable(error, 'nothing was created');
     }
     engine.noteCommit('platform', { write: files, remove: [] }, result);
+    engine.noteCreated(env.name, result);
     this.options.atBoundary?.('create:committed');
 
     try {
