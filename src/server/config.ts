@@ -52,6 +52,8 @@ export interface ServiceConfig {
   simulatorDelayMs: number;
   /** The simulated cluster's objects: kept under `<dataDir>/cluster/` across restarts (`disk`), or in memory only. */
   simulatorState: 'disk' | 'memory';
+  /** The simulated cluster runs on a thread of its own (ENVCAT_SIMULATOR_THREAD, default on). */
+  simulatorThread: boolean;
   /** How often the simulated Argo CD polls Git (Argo CD's 3 minutes by default). */
   simulatorPollMs?: number;
   /** The simulated provider-terraform's --max-reconcile-rate (default: gitops/provider-terraform's, 10). */
@@ -183,6 +185,7 @@ export function loadConfig(
     tokens,
     simulatorDelayMs: duration('ENVCAT_SIMULATOR_DELAY', 3_000),
     simulatorState: simulatorState === 'memory' ? 'memory' : 'disk',
+    simulatorThread: env.ENVCAT_SIMULATOR_THREAD !== '0',
     ...(env.ENVCAT_SIMULATOR_POLL ? { simulatorPollMs: duration('ENVCAT_SIMULATOR_POLL', 180_000) } : {}),
     ...(env.ENVCAT_SIMULATOR_MAX_RECONCILE_RATE
       ? { simulatorMaxReconcileRate: number('ENVCAT_SIMULATOR_MAX_RECONCILE_RATE', 10, 1, 10_000) }
