@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCatalogCommands } from './catalog-commands.js';
 import { registerCatalogViewCommands } from './catalog-view.js';
+import { registerCompletionCommand } from './completion.js';
 import { registerEnvCommands } from './env-commands.js';
 import { registerEnvLogsCommand } from './env-logs.js';
 import { registerRenderCommand } from './render-command.js';
@@ -18,6 +19,7 @@ export function buildProgram(io: Io): Command {
   registerEnvCommands(program, io);
   registerCatalogViewCommands(program, io);
   registerEnvLogsCommand(program, io);
+  registerCompletionCommand(program, io);
   return program;
 }
 
