@@ -234,12 +234,12 @@ describeInBrowser('the portal’s lifecycle pages in a browser', 'test/ui/lifecy
 
   it('shows each version’s state with platform buttons, a diff between versions, and who uses which', async () => {
     await page.goto(`${envcat.url}/#/catalog/sample-app`);
-    const states = await visible(page.getByRole('region', { name: 'Versions', exact: true }));
+    const states = await visible(page.getByRole('region', { name: 'Lifecycle' }));
 
     // WHEN 1.0.0 is deprecated THEN it says so, here and in Git's state; Undo makes it active again
     await states.getByRole('button', { name: 'Deprecate 1.0.0' }).click();
     await visible(
-      states.getByRole('row', { name: 'Version 1.0.0' }).getByText('deprecated', { exact: true }),
+      states.getByRole('row', { name: '1.0.0', exact: true }).getByText('deprecated', { exact: true }),
     );
     const after = await envcat.api<{ items: Array<{ version: string; deprecated?: boolean }> }>(
       'GET',
@@ -248,10 +248,12 @@ describeInBrowser('the portal’s lifecycle pages in a browser', 'test/ui/lifecy
     expect(after.body.items.find((v) => v.version === '1.0.0')?.deprecated).toBe(true);
     await shot('04-entry-states');
     await states.getByRole('button', { name: 'Undo: make 1.0.0 active again' }).click();
-    await visible(states.getByRole('row', { name: 'Version 1.0.0' }).getByText('Active', { exact: true }));
+    await visible(
+      states.getByRole('row', { name: '1.0.0', exact: true }).getByText('Active', { exact: true }),
+    );
 
     // The diff from 1.0.0 to 1.1.0: the replicas default
-    const compare = page.getByRole('region', { name: 'Compare versions' });
+    const compare = page.getByRole('region', { name: 'Compare releases' });
     const diff = await visible(compare.getByLabel('Changes from 1.0.0 to 1.1.0'));
     await visible(diff.locator('.diff-del', { hasText: '"default": 1' }));
     await visible(diff.locator('.diff-add', { hasText: '"default": 2' }));
@@ -265,7 +267,7 @@ describeInBrowser('the portal’s lifecycle pages in a browser', 'test/ui/lifecy
     // A developer sees the states, not the buttons
     await signIn(DEV_TOKEN);
     await page.goto(`${envcat.url}/#/catalog/sample-app`);
-    await visible(page.getByRole('region', { name: 'Versions', exact: true }));
+    await visible(page.getByRole('region', { name: 'Lifecycle' }));
     expect(await page.getByRole('button', { name: /^Deprecate / }).count()).toBe(0);
   });
 });

@@ -53,7 +53,7 @@ export function VersionStates(props: {
 
   return (
     <section className="panel" aria-labelledby="entry-states-title">
-      <h2 id="entry-states-title">Versions</h2>
+      <h2 id="entry-states-title">Lifecycle</h2>
       {error && <ErrorAlert error={error} title="The version's state was not changed." />}
       <div className="table-wrap">
         <table className="responsive-table version-states">
@@ -67,7 +67,7 @@ export function VersionStates(props: {
           </thead>
           <tbody>
             {props.versions.map((v) => (
-              <tr key={v.version} aria-label={`Version ${v.version}`}>
+              <tr key={v.version} aria-label={v.version}>
                 <th scope="row" data-label="Version" className="mono">
                   {v.version}
                 </th>
@@ -150,7 +150,7 @@ export function VersionDiffPanel(props: { versions: readonly CatalogVersion[] })
   );
   return (
     <section className="panel" aria-labelledby="entry-diff-title">
-      <h2 id="entry-diff-title">Compare versions</h2>
+      <h2 id="entry-diff-title">Compare releases</h2>
       <div className="form-grid">
         {picker(fromId, 'Compare from', from, setFrom)}
         {picker(toId, 'Compare to', to, setTo)}
