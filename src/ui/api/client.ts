@@ -16,6 +16,11 @@ import type {
   Health,
   Principal,
   Problem,
+  PublishDryRun,
+  PublishRequest,
+  CatalogVersion,
+  UpdateDryRun,
+  VersionStatePatch,
 } from '../../api/contract.js';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -183,6 +188,69 @@ export class ApiClient {
   retryEnvironment(name: string, options: CallOptions = {}): Promise<EnvironmentView> {
     return this.call(
       { method: 'POST', path: `/api/v1/environments/${encodeURIComponent(name)}/retry`, expect: [202] },
+      options,
+    );
+  }
+
+  /** What `PUT …/{name}` would change (`?dryRun=true`): the plan and a unified diff per file. */
+  planUpdate(name: string, document: EnvironmentDocument, options: CallOptions = {}): Promise<UpdateDryRun> {
+    return this.call(
+      {
+        method: 'PUT',
+        path: `/api/v1/environments/${encodeURIComponent(name)}?dryRun=true`,
+        body: document,
+        expect: [200],
+      },
+      options,
+    );
+  }
+
+  /** Replaces the whole request; with `metadata.resourceVersion`, a stale one is a 409 (`CONFLICT`). */
+  updateEnvironment(
+    name: string,
+    document: EnvironmentDocument,
+    options: CallOptions = {},
+  ): Promise<EnvironmentView> {
+    return this.call(
+      {
+        method: 'PUT',
+        path: `/api/v1/environments/${encodeURIComponent(name)}`,
+        body: document,
+        expect: [200],
+      },
+      options,
+    );
+  }
+
+  /** Every publish check on `files`, nothing written (`POST /api/v1/catalogs?dryRun=true`). */
+  checkPublish(request: PublishRequest, options: CallOptions = {}): Promise<PublishDryRun> {
+    return this.call(
+      { method: 'POST', path: '/api/v1/catalogs?dryRun=true', body: request, expect: [200] },
+      options,
+    );
+  }
+
+  publishCatalog(request: PublishRequest, options: CallOptions = {}): Promise<CatalogVersion> {
+    return this.call(
+      { method: 'POST', path: '/api/v1/catalogs', body: request, expect: [200, 201] },
+      options,
+    );
+  }
+
+  /** Deprecates or yanks a published version, or undoes it (platform role). */
+  setVersionState(
+    name: string,
+    version: string,
+    patch: VersionStatePatch,
+    options: CallOptions = {},
+  ): Promise<CatalogVersion> {
+    return this.call(
+      {
+        method: 'PATCH',
+        path: `/api/v1/catalogs/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`,
+        body: patch,
+        expect: [200],
+      },
       options,
     );
   }
