@@ -11,11 +11,13 @@ import type {
   DryRun,
   EnvironmentDocument,
   EnvironmentList,
+  EnvironmentResources,
   EnvironmentView,
   ErrorBody,
   Health,
   Principal,
   Problem,
+  RefreshAccepted,
 } from '../../api/contract.js';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -183,6 +185,19 @@ export class ApiClient {
   retryEnvironment(name: string, options: CallOptions = {}): Promise<EnvironmentView> {
     return this.call(
       { method: 'POST', path: `/api/v1/environments/${encodeURIComponent(name)}/retry`, expect: [202] },
+      options,
+    );
+  }
+
+  /** The plan's graph and each step's Workspace or Application with its conditions. */
+  environmentResources(name: string, options: CallOptions = {}): Promise<EnvironmentResources> {
+    return this.get(`/api/v1/environments/${encodeURIComponent(name)}/resources`, options);
+  }
+
+  /** Asks Argo CD to look at Git now for the environment (`POST …/refresh`, 202). */
+  refreshEnvironment(name: string, options: CallOptions = {}): Promise<RefreshAccepted> {
+    return this.call(
+      { method: 'POST', path: `/api/v1/environments/${encodeURIComponent(name)}/refresh`, expect: [202] },
       options,
     );
   }

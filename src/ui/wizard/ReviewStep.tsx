@@ -8,6 +8,7 @@ import type { DryRun, RepoName } from '../../api/contract.js';
 import { asApiError } from '../app/hooks.js';
 import { useSession } from '../app/session.js';
 import { ErrorAlert, Loading } from '../components/common.js';
+import { PlanGraph } from '../components/PlanGraph.js';
 import { isFieldError, mapServerErrors } from '../logic/server-errors.js';
 import { reviewRows, type ReviewRow } from '../logic/review.js';
 import { buildDocument, type WizardAction, type WizardState } from '../logic/wizard.js';
@@ -185,6 +186,7 @@ function PlanView(props: { result: DryRun }) {
   const repos: RepoName[] = ['platform', 'apps'];
   return (
     <>
+      <PlanGraph plan={plan} edges={props.result.edges} title="The plan, by wave" />
       <ol className="plan">
         {phases.map((phase) => {
           const waves = plan.waves.filter((w) => w.phase === phase);
