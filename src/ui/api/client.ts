@@ -11,6 +11,7 @@ import type {
   DryRun,
   EnvironmentDocument,
   EnvironmentList,
+  EnvironmentResources,
   EnvironmentView,
   ErrorBody,
   Health,
@@ -21,6 +22,7 @@ import type {
   CatalogVersion,
   UpdateDryRun,
   VersionStatePatch,
+  RefreshAccepted,
 } from '../../api/contract.js';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -251,6 +253,19 @@ export class ApiClient {
         body: patch,
         expect: [200],
       },
+      options,
+    );
+  }
+
+  /** The plan's graph and each step's Workspace or Application with its conditions. */
+  environmentResources(name: string, options: CallOptions = {}): Promise<EnvironmentResources> {
+    return this.get(`/api/v1/environments/${encodeURIComponent(name)}/resources`, options);
+  }
+
+  /** Asks Argo CD to look at Git now for the environment (`POST …/refresh`, 202). */
+  refreshEnvironment(name: string, options: CallOptions = {}): Promise<RefreshAccepted> {
+    return this.call(
+      { method: 'POST', path: `/api/v1/environments/${encodeURIComponent(name)}/refresh`, expect: [202] },
       options,
     );
   }

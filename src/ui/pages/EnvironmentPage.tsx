@@ -11,6 +11,7 @@ import { useEnvironmentEvents, type StreamState } from '../app/events.js';
 import { asApiError, useDocumentTitle, useLoad, useNow, usePolling } from '../app/hooks.js';
 import { useSession } from '../app/session.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { EnvironmentResourcesView } from '../components/ResourcesPanel.js';
 import { ErrorAlert, Loading, PhaseBadge } from '../components/common.js';
 import { History } from '../components/History.js';
 import { ConditionTable, PhaseTimeline, StepTable } from '../components/Timeline.js';
@@ -204,6 +205,8 @@ export function EnvironmentPage(props: { name: string }) {
         <h2 id="steps-title">Steps</h2>
         <StepTable steps={status.steps} deleting={isDeleting} />
       </section>
+
+      <EnvironmentResourcesView name={name} status={status} />
 
       <div className="two-columns">
         <section aria-labelledby="outputs-title" className="panel">

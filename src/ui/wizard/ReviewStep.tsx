@@ -16,6 +16,7 @@ import { useSession } from '../app/session.js';
 import { ErrorAlert, Loading } from '../components/common.js';
 import { FileDiffView } from '../components/Diff.js';
 import { updateDocument } from '../logic/edit.js';
+import { PlanGraph } from '../components/PlanGraph.js';
 import { isFieldError, mapServerErrors } from '../logic/server-errors.js';
 import { reviewRows, type ReviewRow } from '../logic/review.js';
 import { buildDocument, type WizardAction, type WizardState } from '../logic/wizard.js';
@@ -303,6 +304,7 @@ function PlanView(props: { result: DryRun }) {
   const repos: RepoName[] = ['platform', 'apps'];
   return (
     <>
+      <PlanGraph plan={plan} edges={props.result.edges} title="The plan, by wave" />
       <PlanPhases plan={plan} />
       <h3>Files</h3>
       <div className="two-columns">
