@@ -29,6 +29,7 @@ import {
   type AuthenticatedRequest,
 } from './controllers.js';
 import { auditLog } from './audit.js';
+import { ResourcesController } from './resources.js';
 import { bodyReader } from './body.js';
 import { ErrorFilter } from './errors.filter.js';
 import type { Metrics } from './metrics.js';
@@ -83,7 +84,13 @@ class ApiModule {
   static forRoot(options: ApiOptions): DynamicModule {
     return {
       module: ApiModule,
-      controllers: [CatalogController, EnvironmentController, WhoAmIController, OperationsController],
+      controllers: [
+        CatalogController,
+        EnvironmentController,
+        ResourcesController,
+        WhoAmIController,
+        OperationsController,
+      ],
       providers: [
         { provide: SERVICE, useValue: options.service },
         { provide: AUTHENTICATOR, useValue: options.authenticator },

@@ -28,6 +28,7 @@ import {
   type Plan,
   type RenderOptions,
   type OutputValues,
+  type RefreshTarget,
   type ResolvedEnvironment,
   describeError,
 } from '../core/index.js';
@@ -43,7 +44,8 @@ import { StepClocks } from './step-clock.js';
 import { RetryNudger } from './retry-nudge.js';
 import { RepoView, type ChangeToTree } from './repo-view.js';
 import { StepObserver } from './step-observer.js';
-import { ArgoRefresher } from './refresh.js';
+import { ArgoRefresher, defaultParentApplication } from './refresh.js';
+import type { StepObjects } from './resources.js';
 import { RevisionAcceptance } from './revisions.js';
 import { SecretWriter } from './secret-writer.js';
 import { EnvironmentAges } from './ttl.js';
@@ -377,6 +379,30 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** The outputs of the environment's Workspaces that are Ready now, by instance (non-sensitive and sensitive). */
   outputsOf(env: ResolvedEnvironment): OutputValues {
     return this.observer.outputs(env);
+  }
+
+  /** Each step's Workspace or Application as the caches have it, and its commit when known (resources.ts). */
+  stepObjects(name: string): StepObjects | undefined {
+    const source = this.environmentSource(name);
+    const desired = source === undefined ? undefined : this.parser.parse(name, source);
+    if (!desired?.valid) return undefined;
+    const { environment: env, plan } = desired;
+    const parent = this.options.parentApplication ?? defaultParentApplication;
+    return {
+      env,
+      plan,
+      steps: plan.steps.map((step) => ({
+        step,
+        object: this.observer.object(env, step),
+        commit: this.clocks.commitOf(env, step, this.view.stepFilesVersion(name, step)),
+      })),
+      parents: { platform: parent('platform', name), apps: parent('apps', name) },
+    };
+  }
+
+  /** Asks Argo CD to look at the environment's folders in both repos now, as after a commit; the objects asked. */
+  refreshArgo(name: string): RefreshTarget[] {
+    return [...this.refresher.request(name, 'platform'), ...this.refresher.request(name, 'apps')];
   }
 
   /** The commits that touched an environment, newest first, in both repos. */

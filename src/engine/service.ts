@@ -34,14 +34,17 @@ import {
   dns1123LabelProblem,
   reservedNamespaceProblem,
   type Problem,
+  planEdges,
   versionWarnings,
 } from '../core/index.js';
 import type {
   Availability,
   DryRun,
+  EnvironmentResources,
   EnvironmentStatus,
   EnvironmentSummary,
   EnvironmentView,
+  RefreshAccepted,
   UpdateDryRun,
 } from '../api/contract.js';
 import type { ClusterClient } from '../cluster/types.js';
@@ -54,6 +57,7 @@ import { createTwoFilesPatch } from 'diff';
 import { CatalogService } from './catalog-service.js';
 import { EnvironmentDocuments, parseDocument } from './documents.js';
 import { ParameterSecrets, secretParameters } from './parameter-secrets.js';
+import { environmentResources, type ResourceLinks } from './resources.js';
 
 /**
  * An environment as the service knows it: the contract's view without `status.cluster`, which the
@@ -87,6 +91,8 @@ export class EnvironmentService {
       logger: Logger;
       /** Told as each step boundary is passed (src/engine/boundaries.ts; the kill -9 tests' hook). */
       atBoundary?: BoundaryHook;
+      /** Where the resources view links to (Argo CD, the repos' web pages). */
+      links?: ResourceLinks;
     },
   ) {
     this.log = options.logger.child({ component: 'service' });
@@ -281,6 +287,7 @@ export class EnvironmentService {
       files.push(...coming.map((f) => ({ repo: f.repo, path: f.path, step, pending: true })));
     return {
       plan: check.plan,
+      edges: planEdges(env, check.plan),
       files,
       secrets: rendered.secrets.map((s) => ({ namespace: s.namespace, name: s.name })),
     };
@@ -311,6 +318,27 @@ export class EnvironmentService {
       metadata,
       status: { ...statusView(status, commits), versions, ...(warnings.length > 0 ? { warnings } : {}) },
     };
+  }
+
+  /** The plan's graph and each step's Workspace or Application as the controllers report it. */
+  async resources(name: string): Promise<EnvironmentResources> {
+    await this.get(name);
+    return environmentResources({
+      name,
+      observed: this.options.engine.stepObjects(name),
+      workspaceApi: this.options.render.workspaceApi,
+      argocdNamespace: this.options.render.argocd.namespace,
+      links: this.options.links ?? {},
+      now: new Date(),
+    });
+  }
+
+  /** Asks Argo CD to look at the environment's folders and Applications now (Argo CD's Refresh). */
+  async refresh(name: string, actor: Actor): Promise<RefreshAccepted> {
+    await this.get(name);
+    const targets = this.options.engine.refreshArgo(name);
+    this.log.info({ environment: name, actor: actor.name }, 'Argo CD refresh asked');
+    return { name, refreshing: targets.map((t) => ({ kind: t.kind, name: t.name })) };
   }
 
   list(): EnvironmentSummary[] {

@@ -183,6 +183,7 @@ export async function startEnvcat(
     render,
     logger,
     ...(atBoundary ? { atBoundary } : {}),
+    links: { ...(config.argocdUrl ? { argocdUrl: config.argocdUrl } : {}), repoWebUrls: config.repoWebUrls },
   });
   const metrics = new Metrics({
     environmentsByPhase: () => {

@@ -45,6 +45,10 @@ export interface ServiceConfig {
   workspaceApi: WorkspaceApi;
   argocdNamespace: string;
   argocdProject: string;
+  /** Argo CD's web UI (ENVCAT_ARGOCD_URL): the portal links each step to its Application there. */
+  argocdUrl?: string;
+  /** Each repo's web page (ENVCAT_PLATFORM_REPO_WEB_URL, ENVCAT_APPS_REPO_WEB_URL): the portal links commits there. */
+  repoWebUrls: Partial<Record<'platform' | 'apps', string>>;
   providerConfig: string;
   engineNamespace: string;
   adminToken?: string;
@@ -158,6 +162,24 @@ export function loadConfig(
       'ENVCAT_PLATFORM_REPO',
       'a real cluster needs ENVCAT_PLATFORM_REPO and ENVCAT_APPS_REPO: Argo CD cannot read repos on this machine',
     );
+  const webUrl = (variable: string): string | undefined => {
+    const raw = env[variable];
+    if (!raw) return undefined;
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
+      at(variable, 'must be an http(s) URL without credentials, such as https://argocd.example.com');
+      return undefined;
+    }
+    return raw.replace(/\/+$/, '');
+  };
+  const argocdUrl = webUrl('ENVCAT_ARGOCD_URL');
+  const platformWeb = webUrl('ENVCAT_PLATFORM_REPO_WEB_URL');
+  const appsWeb = webUrl('ENVCAT_APPS_REPO_WEB_URL');
   const argocdProject = env.ENVCAT_ARGOCD_PROJECT ?? DEFAULT_RENDER_OPTIONS.argocd.project;
   const projectProblem = projectOptionProblem(argocdProject);
   if (projectProblem) at('ENVCAT_ARGOCD_PROJECT', projectProblem);
@@ -179,6 +201,8 @@ export function loadConfig(
     workspaceApi: workspaceApi === 'cluster' ? 'cluster' : 'namespaced',
     argocdNamespace: env.ENVCAT_ARGOCD_NAMESPACE ?? 'argocd',
     argocdProject,
+    ...(argocdUrl ? { argocdUrl } : {}),
+    repoWebUrls: { ...(platformWeb ? { platform: platformWeb } : {}), ...(appsWeb ? { apps: appsWeb } : {}) },
     providerConfig: env.ENVCAT_PROVIDER_CONFIG ?? 'default',
     engineNamespace: env.ENVCAT_NAMESPACE ?? 'envcat-system',
     ...(env.ENVCAT_ADMIN_TOKEN ? { adminToken: env.ENVCAT_ADMIN_TOKEN } : {}),
