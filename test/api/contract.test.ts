@@ -19,6 +19,7 @@ import {
   waitFor,
   type TestEnvcat,
 } from '../support/envcat.js';
+import type { EditableRequest } from '../support/editable-request.js';
 
 jest.setTimeout(90_000);
 
@@ -289,7 +290,7 @@ describe('the service answers as the document says', () => {
     await call('POST', '/api/v1/environments/no-such-environment/retry');
 
     // An update: its dry run, the update, a stale one, an invalid one, one of nothing.
-    const read = (await call<Record<string, any>>('GET', `/api/v1/environments/${name}`)).body;
+    const read = (await call<EditableRequest>('GET', `/api/v1/environments/${name}`)).body;
     const { status: _status, ...request } = read;
     const changed = structuredClone(request);
     changed.spec.description = 'Auth feature work, reviewed';

@@ -14,6 +14,7 @@ import {
 } from '../../src/core/index.js';
 import type { RepoName } from '../../src/gitops/types.js';
 import { OUTPUTS, WORKSPACE, stackRequest, useEngineHarness } from '../support/engine-harness.js';
+import type { EditableRequest } from '../support/editable-request.js';
 
 const ENV = 'dev-put';
 const TESTER = { name: 'tester' };
@@ -26,8 +27,8 @@ describe('Engine on the twins: PUT of a running environment', () => {
       .map((c) => c.subject);
 
   /** The environment as a client GETs it, and the request it would send back. */
-  async function read(): Promise<Record<string, any>> {
-    const view = (await h().service.get(ENV)) as unknown as Record<string, any>;
+  async function read(): Promise<EditableRequest> {
+    const view = (await h().service.get(ENV)) as unknown as EditableRequest;
     const { status: _status, ...request } = structuredClone(view);
     return request;
   }
@@ -42,9 +43,9 @@ describe('Engine on the twins: PUT of a running environment', () => {
     const request = await read();
     expect(request.metadata.resourceVersion).toMatch(/^[0-9a-f]{40}$/);
     const a = structuredClone(request);
-    a.spec.catalogs[3].parameters.replicas = 3;
+    a.spec.catalogs[3]!.parameters.replicas = 3;
     const b = structuredClone(request);
-    b.spec.catalogs[3].parameters.replicas = 5;
+    b.spec.catalogs[3]!.parameters.replicas = 5;
     const before = subjects('platform').length;
 
     const outcomes = await Promise.allSettled([
@@ -61,8 +62,8 @@ describe('Engine on the twins: PUT of a running environment', () => {
       .filter((s) => s.startsWith(`envcat: update environment ${ENV}`));
     expect(updates).toHaveLength(1);
     // The secret reference the GET showed is kept as it was
-    const committed = parseYamlDocument(h().file('platform', environmentFile(ENV))!) as any;
-    expect(committed.spec.catalogs[2].parameters.apiKey).toEqual({
+    const committed = parseYamlDocument(h().file('platform', environmentFile(ENV))!) as EditableRequest;
+    expect(committed.spec.catalogs[2]!.parameters.apiKey).toEqual({
       fromSecret: { name: `${ENV}-monitoring-params`, key: 'api-key' },
     });
     // A stale read again: 409, nothing committed
@@ -77,16 +78,16 @@ describe('Engine on the twins: PUT of a running environment', () => {
     ).toHaveLength(1);
   });
 
-  it.each<[string, (r: Record<string, any>) => void, string]>([
+  it.each<[string, (r: EditableRequest) => void, string]>([
     [
       'a secret value of a running instance',
-      (r) => (r.spec.catalogs[2].parameters.apiKey = 'f'.repeat(32)),
+      (r) => (r.spec.catalogs[2]!.parameters.apiKey = 'f'.repeat(32)),
       '/spec/catalogs/2/parameters/apiKey',
     ],
     ['another namespace', (r) => (r.spec.namespace = 'elsewhere'), '/spec/namespace'],
     [
       'a parameter the entry does not have',
-      (r) => (r.spec.catalogs[3].parameters.colour = 'red'),
+      (r) => (r.spec.catalogs[3]!.parameters.colour = 'red'),
       '/spec/catalogs/3/parameters/colour',
     ],
   ])('refuses %s with a 422 at its pointer, and commits nothing', async (_, change, path) => {
@@ -108,7 +109,7 @@ describe('Engine on the twins: PUT of a running environment', () => {
       entry: 's3-bucket',
       parameters: { bucketName: 'dev-put-artefacts' },
     });
-    request.spec.catalogs[1].parameters.allocatedStorage = 40;
+    request.spec.catalogs[1]!.parameters.allocatedStorage = 40;
     const commits = subjects('platform').length;
     const dry = await h().service.updateDryRun(ENV, request);
     expect(dry.added).toEqual(['bucket']);
@@ -116,7 +117,9 @@ describe('Engine on the twins: PUT of a running environment', () => {
     const files = Object.fromEntries(dry.files.map((f) => [`${f.repo}:${f.path}`, f]));
     expect(files[`platform:${environmentFile(ENV)}`]?.diff).toMatch(/^\+\s+allocatedStorage: 40$/m);
     expect(files[`platform:${stepFile(ENV, 'infra', 'db')}`]).toMatchObject({ change: 'changed' });
-    expect(files[`platform:${stepFile(ENV, 'infra', 'db')}`]?.diff).toMatch(/^-\s+value: "20"\n\+\s+value: "40"$/m);
+    expect(files[`platform:${stepFile(ENV, 'infra', 'db')}`]?.diff).toMatch(
+      /^-\s+value: "20"\n\+\s+value: "40"$/m,
+    );
     expect(files[`platform:${stepFile(ENV, 'infra', 'bucket')}`]).toMatchObject({ change: 'added' });
     expect(files[`platform:${stepFile(ENV, 'infra', 'network')}`]).toBeUndefined();
     expect(dry.plan.steps.map((s) => s.id)).toContain('bucket/infra');

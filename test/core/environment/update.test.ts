@@ -5,6 +5,7 @@
  */
 import { mergeUpdate, type Catalog, type JsonValue } from '../../../src/core/index.js';
 import { builtInCatalog } from '../../support/examples.js';
+import type { EditableRequest } from '../../support/editable-request.js';
 
 let catalog: Catalog;
 beforeAll(async () => {
@@ -33,12 +34,12 @@ const current = {
   },
 } as unknown as Record<string, JsonValue>;
 
-function sent(change: (doc: Record<string, any>) => void): Record<string, any> {
-  const doc = structuredClone(current) as Record<string, any>;
+function sent(change: (doc: EditableRequest) => void): EditableRequest {
+  const doc = structuredClone(current) as EditableRequest;
   delete doc.spec.owner;
   delete doc.metadata.annotations;
-  delete doc.spec.catalogs[0].version;
-  delete doc.spec.catalogs[0].parameters.masterPassword;
+  delete doc.spec.catalogs[0]!.version;
+  delete doc.spec.catalogs[0]!.parameters.masterPassword;
   doc.metadata.resourceVersion = 'abc';
   change(doc);
   return doc;
@@ -49,7 +50,7 @@ describe('mergeUpdate', () => {
     const merged = mergeUpdate({
       name: 'dev',
       current,
-      input: sent((d) => (d.spec.catalogs[1].parameters.replicas = 3)),
+      input: sent((d) => (d.spec.catalogs[1]!.parameters.replicas = 3)),
       catalog,
     });
     expect(merged).toEqual({
@@ -58,7 +59,7 @@ describe('mergeUpdate', () => {
         spec: {
           ...(current.spec as object),
           catalogs: [
-            (current.spec as any).catalogs[0],
+            (current as unknown as EditableRequest).spec.catalogs[0],
             { name: 'app', entry: 'sample-app', parameters: { replicas: 3 } },
           ],
         },
@@ -66,7 +67,7 @@ describe('mergeUpdate', () => {
     });
   });
 
-  it.each<[string, (doc: Record<string, any>) => void, Array<{ path: string; message: RegExp }>]>([
+  it.each<[string, (doc: EditableRequest) => void, Array<{ path: string; message: RegExp }>]>([
     [
       'a rename',
       (d) => (d.metadata.name = 'prod'),
@@ -80,10 +81,10 @@ describe('mergeUpdate', () => {
     ['the namespace left out, when it is not the name', (d) => delete d.spec.namespace, []],
     [
       'another entry for a running instance',
-      (d) => (d.spec.catalogs[0].entry = 's3-bucket'),
+      (d) => (d.spec.catalogs[0]!.entry = 's3-bucket'),
       [{ path: '/spec/catalogs/0/entry', message: /must stay "rds-postgres"/ }],
     ],
-    ['another range of the same entry', (d) => (d.spec.catalogs[0].entry = 'rds-postgres'), []],
+    ['another range of the same entry', (d) => (d.spec.catalogs[0]!.entry = 'rds-postgres'), []],
     ['a document that is not an object', () => undefined, []],
   ])('%s', (_, change, problems) => {
     const input = _ === 'a document that is not an object' ? 'not an object' : sent(change);
@@ -94,7 +95,8 @@ describe('mergeUpdate', () => {
     }
     if (problems.length === 0) {
       expect('document' in merged).toBe(true);
-      if ('document' in merged) expect((merged.document.spec as any).namespace).toBe('dev-ns');
+      if ('document' in merged)
+        expect((merged.document as unknown as EditableRequest).spec.namespace).toBe('dev-ns');
       return;
     }
     expect(
@@ -107,13 +109,14 @@ describe('mergeUpdate', () => {
       name: 'dev',
       current,
       input: sent((d) => {
-        d.spec.catalogs[0].parameters.masterPassword = 'n3w-Passw0rd-long';
+        d.spec.catalogs[0]!.parameters.masterPassword = 'n3w-Passw0rd-long';
         d.spec.catalogs.push({ name: 'db2', entry: 'rds-postgres', parameters: { databaseName: 'other' } });
       }),
       catalog,
     });
-    const catalogs = ('document' in merged ? (merged.document.spec as any).catalogs : []) as any[];
-    expect(catalogs[0].parameters.masterPassword).toBe('n3w-Passw0rd-long');
+    const catalogs =
+      'document' in merged ? (merged.document as unknown as EditableRequest).spec.catalogs : [];
+    expect(catalogs[0]!.parameters.masterPassword).toBe('n3w-Passw0rd-long');
     expect(catalogs[2]).toEqual({
       name: 'db2',
       entry: 'rds-postgres',
