@@ -28,6 +28,7 @@ import {
   WhoAmIController,
   type AuthenticatedRequest,
 } from './controllers.js';
+import { UpgradeController } from './upgrade-controller.js';
 import { auditLog } from './audit.js';
 import { bodyReader } from './body.js';
 import { ErrorFilter } from './errors.filter.js';
@@ -83,7 +84,13 @@ class ApiModule {
   static forRoot(options: ApiOptions): DynamicModule {
     return {
       module: ApiModule,
-      controllers: [CatalogController, EnvironmentController, WhoAmIController, OperationsController],
+      controllers: [
+        CatalogController,
+        EnvironmentController,
+        UpgradeController,
+        WhoAmIController,
+        OperationsController,
+      ],
       providers: [
         { provide: SERVICE, useValue: options.service },
         { provide: AUTHENTICATOR, useValue: options.authenticator },
