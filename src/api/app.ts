@@ -30,6 +30,7 @@ import {
 } from './controllers.js';
 import { UpgradeController } from './upgrade-controller.js';
 import { auditLog } from './audit.js';
+import { ResourcesController } from './resources.js';
 import { bodyReader } from './body.js';
 import { ErrorFilter } from './errors.filter.js';
 import type { Metrics } from './metrics.js';
@@ -88,6 +89,7 @@ class ApiModule {
         CatalogController,
         EnvironmentController,
         UpgradeController,
+        ResourcesController,
         WhoAmIController,
         OperationsController,
       ],

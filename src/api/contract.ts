@@ -27,6 +27,7 @@ import type {
   OutputReferenceValue,
   Part,
   Plan,
+  PlanEdge,
   Problem,
   Step,
   Wave,
@@ -48,6 +49,7 @@ export type {
   OutputReferenceValue,
   Part,
   Plan,
+  PlanEdge,
   Problem,
   Step,
   Wave,
@@ -275,6 +277,8 @@ export interface PlannedFile {
 /** `POST /api/v1/environments?dryRun=true`: what a create would do, without doing it. */
 export interface DryRun {
   plan: Plan;
+  /** Each edge of the plan and the outputs it carries (`<instance>.<output>`). */
+  edges: PlanEdge[];
   files: PlannedFile[];
   /** Secrets a create would write (names only). */
   secrets: Array<{ namespace: string; name: string }>;
@@ -337,4 +341,63 @@ export interface EnvironmentEvents {
   status: EnvironmentStatus;
   /** The last event: the environment is gone. */
   deleted: { name: string };
+}
+
+/**
+ * A condition as the controller wrote it. A Workspace's have a status and a reason; an Argo CD
+ * Application's (ComparisonError, SyncError, ...) only a type, a message and a time.
+ */
+export interface ResourceCondition {
+  type: string;
+  status?: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+/** What the controllers say about one step: its Workspace (infra) or Application (apps), as Argo CD shows a resource. */
+export interface StepResource {
+  /** The plan's step id, `<instance>/<part>`. */
+  step: string;
+  instance: string;
+  part: Part;
+  apiVersion: string;
+  kind: 'Workspace' | 'Application';
+  name: string;
+  /** Absent for a cluster-scoped Workspace. */
+  namespace?: string;
+  /** False while it is not in the cluster (not committed, or not synced yet), and once it is gone. */
+  exists: boolean;
+  generation?: number;
+  conditions: ResourceCondition[];
+  /** An Application's sync status and the revision it synced. */
+  sync?: { status: string; revision?: string };
+  /** An Application's health. */
+  health?: { status: string; message?: string };
+  /** An Application's last sync operation. */
+  operation?: { phase: string; message?: string; finishedAt?: string };
+  /** The controller's latest words on it: an error, a health or operation message, or the Ready condition's message. */
+  message?: string;
+  /** The commit that holds it, when known. */
+  commit?: { repo: RepoName; sha: string };
+  /** Links when configured: the Argo CD Application that syncs it (ENVCAT_ARGOCD_URL), the commit (ENVCAT_*_REPO_WEB_URL). */
+  links: { argocd?: string; commit?: string };
+}
+
+/** `GET /api/v1/environments/{name}/resources`: the plan's graph and each step's resource. */
+export interface EnvironmentResources {
+  name: string;
+  /** Absent while the request in Git is Invalid. */
+  plan?: Plan;
+  edges: PlanEdge[];
+  items: StepResource[];
+  /** The Argo CD Applications that sync the environment's folder of each repo, when ENVCAT_ARGOCD_URL is set. */
+  links: { platform?: string; apps?: string };
+  observedAt: string;
+}
+
+/** `POST /api/v1/environments/{name}/refresh` (202): the Argo CD objects asked to look at Git now. */
+export interface RefreshAccepted {
+  name: string;
+  refreshing: Array<{ kind: 'ApplicationSet' | 'Application'; name: string }>;
 }

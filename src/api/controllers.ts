@@ -162,11 +162,11 @@ export class CatalogController {
   @ApiResponse({ status: 200, schema: ref('CatalogList') })
   list(): CatalogList {
     const byName = new Map<string, CatalogEntry[]>();
-    for (const entry of this.service.catalogEntries())
+    for (const entry of this.service.catalog.entries())
       byName.set(entry.name, [...(byName.get(entry.name) ?? []), entry]);
     return {
       items: [...byName.values()].map((versions) =>
-        catalogSummary(versions, this.service.catalogLatest(versions[0]!.name) ?? latestOf(versions)),
+        catalogSummary(versions, this.service.catalog.latest(versions[0]!.name) ?? latestOf(versions)),
       ),
     };
   }
@@ -180,12 +180,12 @@ export class CatalogController {
   @ApiResponse({ status: 200, schema: ref('CatalogDetail') })
   @ApiResponse({ status: 404, schema: ERROR_SCHEMA })
   get(@Param('name') name: string): CatalogDetail {
-    const versions = this.service.catalogEntry(name);
-    const latest = this.service.catalogLatest(name) ?? latestOf(versions);
+    const versions = this.service.catalog.versions(name);
+    const latest = this.service.catalog.latest(name) ?? latestOf(versions);
     return {
       ...catalogSummary(versions, latest),
       metadata: latest.document.metadata,
-      items: versions.map((v) => catalogVersion(v, this.service.catalogVersionState(name, v.version))),
+      items: versions.map((v) => catalogVersion(v, this.service.catalog.versionState(name, v.version))),
     };
   }
 
@@ -247,10 +247,10 @@ export class CatalogController {
       )
     )
       throw new InputError([{ path: '/files', message: 'must be an array of {path, content} strings' }]);
-    const result = await this.service.publishCatalogEntry(files, principal, { dryRun: dry.dryRun });
+    const result = await this.service.catalog.publish(files, principal, { dryRun: dry.dryRun });
     response.status(result.created ? 201 : 200);
     const { entry } = result;
-    const version = catalogVersion(entry, this.service.catalogVersionState(entry.name, entry.version));
+    const version = catalogVersion(entry, this.service.catalog.versionState(entry.name, entry.version));
     if (dry.dryRun)
       return {
         entry: { name: entry.name, ...version },
@@ -288,7 +288,7 @@ export class CatalogController {
     if (principal.role !== 'platform')
       throw new ForbiddenException('deprecating and yanking catalog versions needs the platform role');
     const patch = versionStatePatch(documentFrom(body));
-    const { entry, state } = await this.service.setCatalogVersionState({
+    const { entry, state } = await this.service.catalog.setVersionState({
       name,
       version,
       patch,

@@ -44,7 +44,12 @@ import type {
   OutputDeclaration,
   Part,
   Plan,
+  PlanEdge,
   PlannedFile,
+  RefreshAccepted,
+  EnvironmentResources,
+  ResourceCondition,
+  StepResource,
   Principal,
   Problem,
   PublishDryRun,
@@ -300,6 +305,45 @@ const plan = object<Plan>()({
   ),
 });
 
+const planEdge = object<PlanEdge>()({ from: string(), to: string(), outputs: arrayOf(string()) });
+
+const stepResource = object<StepResource>()({
+  step: string(),
+  instance: string(),
+  part,
+  apiVersion: string(),
+  kind: oneOf<StepResource['kind']>()(['Workspace', 'Application']),
+  name: string(),
+  namespace: optional(string()),
+  exists: boolean(),
+  generation: optional(integer()),
+  conditions: arrayOf(
+    object<ResourceCondition>()({
+      type: string(),
+      status: optional(string()),
+      reason: optional(string()),
+      message: optional(string()),
+      lastTransitionTime: optional(string()),
+    }),
+  ),
+  sync: optional(
+    object<NonNullable<StepResource['sync']>>()({ status: string(), revision: optional(string()) }),
+  ),
+  health: optional(
+    object<NonNullable<StepResource['health']>>()({ status: string(), message: optional(string()) }),
+  ),
+  operation: optional(
+    object<NonNullable<StepResource['operation']>>()({
+      phase: string(),
+      message: optional(string()),
+      finishedAt: optional(string()),
+    }),
+  ),
+  message: optional(string()),
+  commit: optional(object<NonNullable<StepResource['commit']>>()({ repo: repoName, sha: string() })),
+  links: object<StepResource['links']>()({ argocd: optional(string()), commit: optional(string()) }),
+});
+
 /** The contract types the OpenAPI document names, by the name it gives them. */
 interface Named {
   Health: Health;
@@ -321,6 +365,8 @@ interface Named {
   UpdateDryRun: UpdateDryRun;
   Availability: Availability;
   DeleteAccepted: DeleteAccepted;
+  EnvironmentResources: EnvironmentResources;
+  RefreshAccepted: RefreshAccepted;
 }
 
 export type SchemaName = keyof Named;
@@ -377,6 +423,7 @@ const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
   EnvironmentDeleted: object<EnvironmentEvents['deleted']>()({ name: string() }),
   DryRun: object<DryRun>()({
     plan,
+    edges: arrayOf(planEdge),
     files: arrayOf(
       object<PlannedFile>()({
         repo: repoName,
@@ -410,6 +457,26 @@ const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
     errors: arrayOf(problem),
   }),
   DeleteAccepted: object<DeleteAccepted>()({ name: string(), phase: oneOf<'Deleting'>()(['Deleting']) }),
+  EnvironmentResources: object<EnvironmentResources>()({
+    name: string(),
+    plan: optional(plan),
+    edges: arrayOf(planEdge),
+    items: arrayOf(stepResource),
+    links: object<EnvironmentResources['links']>()({
+      platform: optional(string()),
+      apps: optional(string()),
+    }),
+    observedAt: string(),
+  }),
+  RefreshAccepted: object<RefreshAccepted>()({
+    name: string(),
+    refreshing: arrayOf(
+      object<RefreshAccepted['refreshing'][number]>()({
+        kind: oneOf<RefreshAccepted['refreshing'][number]['kind']>()(['ApplicationSet', 'Application']),
+        name: string(),
+      }),
+    ),
+  }),
 };
 
 /** A response or body schema that points at a contract schema. */

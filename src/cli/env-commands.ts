@@ -25,6 +25,9 @@ import type {
   EnvironmentView,
 } from '../api/contract.js';
 import { EXIT, fsErrorText, UsageError, type Io } from './io.js';
+import { describeStatusWide, environmentRows } from './env-output.js';
+import { formatObject, table, withOutput, type OutputFormat } from './output.js';
+import { EventStreamParser, type ServerSentEvent } from './sse.js';
 
 export interface ServerOptions {
   server: string;
@@ -158,27 +161,32 @@ export function registerEnvCommands(program: Command, io: Io): void {
     },
   );
 
-  withServer(env.command('status').description("Show an environment's status").argument('<name>')).action(
-    async (name: string, options: ServerOptions) => {
+  withServer(
+    withOutput(env.command('status').description("Show an environment's status").argument('<name>')),
+  ).action(async (name: string, options: ServerOptions & { output?: OutputFormat }) => {
+    const client = new ApiClient(options);
+    const view = await client.request<EnvironmentView>(
+      'GET',
+      `/api/v1/environments/${encodeURIComponent(name)}`,
+    );
+    io.stdout(formatObject(options.output, view) ?? describeStatus(view, options.output === 'wide'));
+    io.exitCode = TERMINAL_FAILURES.has(view.status.phase) ? EXIT.failed : EXIT.ok;
+  });
+
+  withServer(withOutput(env.command('list').description('List environments'))).action(
+    async (options: ServerOptions & { output?: OutputFormat }) => {
       const client = new ApiClient(options);
-      const view = await client.request<EnvironmentView>(
-        'GET',
-        `/api/v1/environments/${encodeURIComponent(name)}`,
-      );
-      io.stdout(describeStatus(view));
-      io.exitCode = TERMINAL_FAILURES.has(view.status.phase) ? EXIT.failed : EXIT.ok;
+      const list = await client.request<EnvironmentList>('GET', '/api/v1/environments');
+      const printed = formatObject(options.output, list);
+      if (printed !== undefined) {
+        io.stdout(printed);
+        return;
+      }
+      io.stdout(table(environmentRows(list, options.output === 'wide', Date.now())));
+      if (list.cluster === 'simulated')
+        io.stdout('(cluster: simulated by envcat, not a real Kubernetes cluster)\n');
     },
   );
-
-  withServer(env.command('list').description('List environments')).action(async (options: ServerOptions) => {
-    const client = new ApiClient(options);
-    const list = await client.request<EnvironmentList>('GET', '/api/v1/environments');
-    const rows = [['NAME', 'PHASE', 'TYPE', 'OWNER', 'NAMESPACE']];
-    for (const e of list.items) rows.push([e.name, e.phase, e.type ?? '', e.owner ?? '', e.namespace ?? '']);
-    io.stdout(table(rows));
-    if (list.cluster === 'simulated')
-      io.stdout('(cluster: simulated by envcat, not a real Kubernetes cluster)\n');
-  });
 
   withServer(
     env
@@ -345,7 +353,8 @@ function progressLine(status: EnvironmentStatus): string {
   return `${status.phase} (${ready}/${steps.length} steps ready)${status.message ? `: ${status.message}` : ''}`;
 }
 
-function describeStatus(view: EnvironmentView): string {
+function describeStatus(view: EnvironmentView, wide = false): string {
+  if (wide) return describeStatusWide(view, Date.now());
   const { status } = view;
   const lines = [
     `${view.metadata.name}: ${status.phase}${status.message ? ` - ${status.message}` : ''}${clusterNote(status)}`,
@@ -361,20 +370,6 @@ function describeStatus(view: EnvironmentView): string {
   for (const problem of status.errors ?? [])
     lines.push(`  ${problem.file ?? ''}#${problem.path}: ${problem.message}`);
   return `${lines.join('\n')}\n`;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
 }
 
 export class ApiClient {
@@ -419,13 +414,67 @@ export class ApiClient {
     const text = await response.text();
     const body = text ? (safeJson(text) as Record<string, unknown> | undefined) : undefined;
     if (response.ok) return body as T;
+    throw this.failure(method, path, response, body);
+  }
+
+  /**
+   * `GET` a server-sent event stream (an environment's events): each event as it arrives, until the
+   * service ends the stream. Errors before the stream starts are those of `request`.
+   */
+  async *events(path: string): AsyncGenerator<ServerSentEvent> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, {
+        headers: {
+          accept: 'text/event-stream',
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
+      });
+    } catch (error) {
+      throw new ExternalError(
+        `cannot reach the envcat service at ${this.base}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (!response.ok || !response.body) {
+      const text = await response.text();
+      throw this.failure(
+        'GET',
+        path,
+        response,
+        text ? (safeJson(text) as Record<string, unknown>) : undefined,
+      );
+    }
+    const parser = new EventStreamParser();
+    const decoder = new TextDecoder();
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield* parser.push(decoder.decode(value, { stream: true }));
+      }
+    } finally {
+      // The caller stopped reading (or the stream ended): let the connection go.
+      await reader.cancel().catch(() => undefined);
+    }
+  }
+
+  private failure(
+    method: string,
+    path: string,
+    response: Response,
+    body: Record<string, unknown> | undefined,
+  ): Error {
     const message =
       typeof body?.message === 'string' ? body.message : `${response.status} ${response.statusText}`;
     const errors = Array.isArray(body?.errors)
       ? (body.errors as Array<{ file?: string; path?: string; message?: string }>)
       : [];
     if (response.status === 422)
-      throw new InputError(
+      return new InputError(
         errors.map((e) => ({
           ...(e.file && this.localFile
             ? { file: this.localFile(e.file) }
@@ -436,9 +485,9 @@ export class ApiClient {
           message: e.message ?? '',
         })),
       );
-    if (response.status === 404) throw new NotFoundError(message);
-    if (response.status === 409) throw new ConflictError(message, { path: errors[0]?.path ?? '' });
-    throw new ExternalError(`${method} ${path}: ${response.status}: ${message}`);
+    if (response.status === 404) return new NotFoundError(message);
+    if (response.status === 409) return new ConflictError(message, { path: errors[0]?.path ?? '' });
+    return new ExternalError(`${method} ${path}: ${response.status}: ${message}`);
   }
 }
 

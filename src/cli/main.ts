@@ -1,7 +1,10 @@
 /** The envcat command line: thin over the core, one error handler mapping errors to exit codes. */
 import { Command, CommanderError } from 'commander';
 import { registerCatalogCommands } from './catalog-commands.js';
+import { registerCatalogViewCommands } from './catalog-view.js';
+import { registerCompletionCommand } from './completion.js';
 import { registerEnvCommands } from './env-commands.js';
+import { registerEnvLogsCommand } from './env-logs.js';
 import { registerRenderCommand } from './render-command.js';
 import { EXIT, reportError, type Io } from './io.js';
 
@@ -14,6 +17,9 @@ export function buildProgram(io: Io): Command {
   registerCatalogCommands(program, io);
   registerRenderCommand(program, io);
   registerEnvCommands(program, io);
+  registerCatalogViewCommands(program, io);
+  registerEnvLogsCommand(program, io);
+  registerCompletionCommand(program, io);
   return program;
 }
 

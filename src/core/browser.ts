@@ -22,7 +22,7 @@ export type {
   OutputReferenceValue,
 } from './environment/types.js';
 export type { Problem } from './errors/index.js';
-export type { Part, Plan, Step, Wave } from './plan/index.js';
+export type { Part, Plan, PlanEdge, Step, Wave } from './plan/index.js';
 export { parseDuration } from './environment/duration.js';
 export { describeInstanceVersion, describeUpdate } from './environment/update-text.js';
 export { schemaIncompatibility } from './environment/compatibility.js';

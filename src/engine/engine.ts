@@ -28,6 +28,7 @@ import {
   type Plan,
   type RenderOptions,
   type OutputValues,
+  type RefreshTarget,
   type ResolvedEnvironment,
   describeError,
 } from '../core/index.js';
@@ -44,7 +45,8 @@ import { PassWaiters } from './pass-waiters.js';
 import { RetryNudger } from './retry-nudge.js';
 import { RepoView, type ChangeToTree } from './repo-view.js';
 import { StepObserver } from './step-observer.js';
-import { ArgoRefresher } from './refresh.js';
+import { ArgoRefresher, defaultParentApplication } from './refresh.js';
+import type { StepObjects } from './resources.js';
 import { RevisionAcceptance } from './revisions.js';
 import { SecretWriter } from './secret-writer.js';
 import { EnvironmentAges } from './ttl.js';
@@ -398,6 +400,30 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.observer.outputs(env);
   }
 
+  /** Each step's Workspace or Application as the caches have it, and its commit when known (resources.ts). */
+  stepObjects(name: string): StepObjects | undefined {
+    const source = this.environmentSource(name);
+    const desired = source === undefined ? undefined : this.parser.parse(name, source);
+    if (!desired?.valid) return undefined;
+    const { environment: env, plan } = desired;
+    const parent = this.options.parentApplication ?? defaultParentApplication;
+    return {
+      env,
+      plan,
+      steps: plan.steps.map((step) => ({
+        step,
+        object: this.observer.object(env, step),
+        commit: this.clocks.commitOf(env, step, this.view.stepFilesVersion(name, step)),
+      })),
+      parents: { platform: parent('platform', name), apps: parent('apps', name) },
+    };
+  }
+
+  /** Asks Argo CD to look at the environment's folders in both repos now, as after a commit; the objects asked. */
+  refreshArgo(name: string): RefreshTarget[] {
+    return [...this.refresher.request(name, 'platform'), ...this.refresher.request(name, 'apps')];
+  }
+
   /** The commits that touched an environment, newest first, in both repos. */
   async commits(
     name: string,
@@ -416,6 +442,14 @@ export class Engine extends EventEmitter<EngineEvents> {
   noteCommit(repo: RepoName, change: ChangeToTree, result: CommitResult): void {
     // The status follows Git at once (a retry's request reads as retrying, not as the old failure).
     for (const name of this.view.noteCommit(repo, change, result)) this.refreshStatus(name);
+  }
+
+  /**
+   * The API created the environment with `result`'s commit (its file could not exist before: the
+   * commit's compare-and-swap said so): its age counts from that commit.
+   */
+  noteCreated(name: string, result: CommitResult): void {
+    if (result.changed && result.commit) this.ages.noteCreated(name, Date.parse(result.commit.date));
   }
 
   private enqueueAll(): void {

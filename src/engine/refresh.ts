@@ -57,8 +57,11 @@ export class ArgoRefresher {
 
   constructor(private readonly options: ArgoRefresherOptions) {}
 
-  /** After a commit to `repo` for the environment: the repo's ApplicationSet and the environment's Applications look at Git now. */
-  request(environment: string, repo: RepoName): void {
+  /**
+   * After a commit to `repo` for the environment (or when someone asks): the repo's ApplicationSet and
+   * the environment's Applications look at Git now. Answers the objects asked.
+   */
+  request(environment: string, repo: RepoName): RefreshTarget[] {
     const { options } = this;
     this.refreshedAt.set(`${repo}/${environment}`, options.now());
     const targets = refreshTargets({
@@ -69,6 +72,7 @@ export class ArgoRefresher {
       applications: repo === 'apps' ? options.applications() : [],
     });
     for (const target of targets) this.refreshTarget(environment, target);
+    return targets;
   }
 
   /**

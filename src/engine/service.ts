@@ -1,6 +1,6 @@
 /**
- * What the REST API and the CLI ask of envcat: create, read, list and delete environments, and
- * read or publish catalog entries. Creating writes the literal secret values to a Kubernetes Secret
+ * What the REST API and the CLI ask of envcat: create, read, list, update, retry and delete
+ * environments (catalog entries: catalog-service.ts). Creating writes the literal secret values to a Kubernetes Secret
  * and the request (without them) to the platform repo; the reconciler does the rest.
  */
 import type { Logger } from 'pino';
@@ -22,17 +22,14 @@ import {
   namespaceClaim,
   namespaceClaimDir,
   parameterSecretName,
-  parseYamlDocument,
   renderEnvironment,
   renderEnvironmentFiles,
   toYaml,
   type RenderOptions,
   type Catalog,
-  type CatalogEntry,
   type InstanceVersion,
   type JsonValue,
   type ResolvedEnvironment,
-  type VersionState,
   describeError,
   describeUpgrades,
   upgradeVerb,
@@ -40,24 +37,30 @@ import {
   dns1123LabelProblem,
   reservedNamespaceProblem,
   type Problem,
-  outputUses,
+  planEdges,
   versionWarnings,
 } from '../core/index.js';
 import type {
   Availability,
   DryRun,
+  EnvironmentResources,
   EnvironmentStatus,
   EnvironmentSummary,
   EnvironmentView,
+  RefreshAccepted,
   UpdateDryRun,
 } from '../api/contract.js';
-import type { ClusterClient, KubeObject } from '../cluster/types.js';
+import type { ClusterClient } from '../cluster/types.js';
 import type { GitOpsRepo } from '../gitops/types.js';
-import type { CatalogStore, PublishResult } from './catalog-store.js';
+import type { CatalogStore } from './catalog-store.js';
 import type { Engine } from './engine.js';
 import type { EnvironmentStatusView } from './status-board.js';
 import { EnvironmentUpdates, requestVersion, updateDiff, type PreparedUpdate } from './update.js';
 import { createTwoFilesPatch } from 'diff';
+import { CatalogService } from './catalog-service.js';
+import { EnvironmentDocuments, parseDocument } from './documents.js';
+import { ParameterSecrets, secretParameters } from './parameter-secrets.js';
+import { environmentResources, type ResourceLinks } from './resources.js';
 
 /**
  * An environment as the service knows it: the contract's view without `status.cluster`, which the
@@ -75,15 +78,10 @@ export interface Actor {
 export class EnvironmentService {
   private readonly log: Logger;
   private readonly updates: EnvironmentUpdates;
-  /**
-   * Each environment's file as last parsed, by name: every GET, every list (all of them) and every
-   * create (the namespaces of all the others) reads it, and parsing the YAML each time made a burst
-   * of creates quadratic. Frozen: callers that change a document parse their own copy.
-   */
-  private readonly documents = new Map<
-    string,
-    { source: string; document: EnvironmentDocument | undefined }
-  >();
+  private readonly documents: EnvironmentDocuments;
+  private readonly secrets: ParameterSecrets;
+  /** Reading and publishing catalog entries (catalog-service.ts). */
+  readonly catalog: CatalogService;
 
   constructor(
     private readonly options: {
@@ -96,10 +94,20 @@ export class EnvironmentService {
       logger: Logger;
       /** Told as each step boundary is passed (src/engine/boundaries.ts; the kill -9 tests' hook). */
       atBoundary?: BoundaryHook;
+      /** Where the resources view links to (Argo CD, the repos' web pages). */
+      links?: ResourceLinks;
     },
   ) {
     this.log = options.logger.child({ component: 'service' });
-    options.engine.on('deleted', (name) => this.documents.delete(name));
+    this.documents = new EnvironmentDocuments();
+    options.engine.on('deleted', (name) => this.documents.forget(name));
+    this.secrets = new ParameterSecrets({ cluster: options.cluster, logger: this.log });
+    this.catalog = new CatalogService({
+      engine: options.engine,
+      catalogs: options.catalogs,
+      documents: this.documents,
+      logger: this.log,
+    });
     this.updates = new EnvironmentUpdates({
       platform: options.platform,
       apps: options.apps,
@@ -157,7 +165,7 @@ export class EnvironmentService {
       );
     }
     // New instances' Secrets, as a create writes them; those of running ones are references.
-    await this.writeSecretParameters(update.env);
+    await this.secrets.write(update.env);
     this.log.info(
       {
         environment: name,
@@ -273,10 +281,11 @@ export class EnvironmentService {
       throw unavailable(error, 'nothing was created');
     }
     engine.noteCommit('platform', { write: files, remove: [] }, result);
+    engine.noteCreated(env.name, result);
     this.options.atBoundary?.('create:committed');
 
     try {
-      await this.writeSecretParameters(env);
+      await this.secrets.write(env);
     } catch (error) {
       // A conflict is the same request resumed by another call with other secret values, which
       // won the Secrets: the environment is that call's now, not ours to withdraw.
@@ -314,6 +323,7 @@ export class EnvironmentService {
       files.push(...coming.map((f) => ({ repo: f.repo, path: f.path, step, pending: true })));
     return {
       plan: check.plan,
+      edges: planEdges(env, check.plan),
       files,
       secrets: rendered.secrets.map((s) => ({ namespace: s.namespace, name: s.name })),
     };
@@ -324,7 +334,7 @@ export class EnvironmentService {
     const status = this.options.engine.status(name);
     if (source === undefined && !status)
       throw new NotFoundError(`no environment named "${name}"`, { path: '/metadata/name' });
-    const document = this.document(name, source) ?? {
+    const document = this.documents.of(name, source) ?? {
       apiVersion: 'envcat.io/v1alpha1',
       kind: 'Environment',
       metadata: { name },
@@ -346,11 +356,32 @@ export class EnvironmentService {
     };
   }
 
+  /** The plan's graph and each step's Workspace or Application as the controllers report it. */
+  async resources(name: string): Promise<EnvironmentResources> {
+    await this.get(name);
+    return environmentResources({
+      name,
+      observed: this.options.engine.stepObjects(name),
+      workspaceApi: this.options.render.workspaceApi,
+      argocdNamespace: this.options.render.argocd.namespace,
+      links: this.options.links ?? {},
+      now: new Date(),
+    });
+  }
+
+  /** Asks Argo CD to look at the environment's folders and Applications now (Argo CD's Refresh). */
+  async refresh(name: string, actor: Actor): Promise<RefreshAccepted> {
+    await this.get(name);
+    const targets = this.options.engine.refreshArgo(name);
+    this.log.info({ environment: name, actor: actor.name }, 'Argo CD refresh asked');
+    return { name, refreshing: targets.map((t) => ({ kind: t.kind, name: t.name })) };
+  }
+
   list(): EnvironmentSummary[] {
     const engine = this.options.engine;
     const { catalog } = this.options.catalogs.current();
     return engine.knownEnvironments().map((name) => {
-      const document = this.document(name, engine.environmentSource(name));
+      const document = this.documents.of(name, engine.environmentSource(name));
       const spec = (document?.spec ?? {}) as Record<string, JsonValue>;
       const status = engine.status(name);
       const createdAt = engine.createdAtOf(name);
@@ -423,74 +454,6 @@ export class EnvironmentService {
     };
   }
 
-  catalogEntries(): CatalogEntry[] {
-    return this.options.catalogs.current().catalog.entries();
-  }
-
-  /** What a new request for the entry gets (`entry: <name>`), if any version is offered to new requests. */
-  catalogLatest(name: string): CatalogEntry | undefined {
-    const resolution = this.options.catalogs.current().catalog.for('new').resolve(name);
-    return 'entry' in resolution ? resolution.entry : undefined;
-  }
-
-  catalogVersionState(name: string, version: string): VersionState {
-    return this.options.catalogs.current().catalog.state(name, version);
-  }
-
-  catalogEntry(name: string): CatalogEntry[] {
-    const versions = this.options.catalogs.current().catalog.versions(name);
-    if (versions.length === 0) throw new NotFoundError(`no catalog entry named "${name}"`);
-    return versions;
-  }
-
-  /**
-   * Publishes an entry version (or, with `dryRun`, checks it and writes nothing). Its breaking
-   * changes name the running environments that take a removed output.
-   */
-  async publishCatalogEntry(
-    files: Array<{ path: string; content: string }>,
-    actor: Actor,
-    options: { dryRun?: boolean } = {},
-  ): Promise<PublishResult> {
-    const engine = this.options.engine;
-    const result = await this.options.catalogs.publish({
-      files,
-      actor: actor.name,
-      dryRun: options.dryRun === true,
-      outputUses: (entry) =>
-        outputUses({
-          entry,
-          environments: engine
-            .knownEnvironments()
-            .map((name) => ({ name, document: this.document(name, engine.environmentSource(name)) })),
-        }),
-    });
-    if (result.created) {
-      this.log.info(
-        { entry: result.entry.name, version: result.entry.version, actor: actor.name },
-        'catalog entry published',
-      );
-      // Environments that were Invalid for want of this entry may be valid now.
-      for (const name of this.options.engine.knownEnvironments()) this.options.engine.enqueue(name);
-    }
-    return result;
-  }
-
-  /** Deprecates, yanks or restores a version (the flags given); every replica sees it through Git. */
-  async setCatalogVersionState(args: {
-    name: string;
-    version: string;
-    patch: Partial<VersionState>;
-    actor: Actor;
-  }): Promise<{ entry: CatalogEntry; state: VersionState }> {
-    const result = await this.options.catalogs.setState({ ...args, actor: args.actor.name });
-    this.log.info(
-      { entry: args.name, version: args.version, state: result.state, actor: args.actor.name },
-      'catalog version state set',
-    );
-    return result;
-  }
-
   /**
    * The name and the namespace must be free (the same checks for a dry run as for a create). The
    * answer never says whose they are: a developer may not see other developers' environments.
@@ -539,30 +502,16 @@ export class EnvironmentService {
   }
 
   private peekNamespace(name: string): string | undefined {
-    const document = this.document(name, this.options.engine.environmentSource(name));
+    const document = this.documents.of(name, this.options.engine.environmentSource(name));
     const namespace = (document?.spec as { namespace?: unknown } | undefined)?.namespace;
     return typeof namespace === 'string' ? namespace : name;
-  }
-
-  /** The environment file parsed (see `documents`): shared and frozen, not to be changed. */
-  private document(name: string, source: string | undefined): EnvironmentDocument | undefined {
-    if (source === undefined) {
-      this.documents.delete(name);
-      return undefined;
-    }
-    const cached = this.documents.get(name);
-    if (cached?.source === source) return cached.document;
-    const document = parseDocument(source);
-    if (document) deepFreeze(document);
-    this.documents.set(name, { source, document });
-    return document;
   }
 
   /** The versions, as labels carry them, of the committed request named like `input`, by instance. */
   private committedVersions(input: unknown): Map<string, string[]> {
     const name = (input as { metadata?: { name?: unknown } } | null)?.metadata?.name;
     if (typeof name !== 'string') return new Map();
-    const document = this.document(name, this.options.engine.environmentSource(name));
+    const document = this.documents.of(name, this.options.engine.environmentSource(name));
     const pinned = [...pinnedVersions(document?.spec)];
     return new Map(pinned.map(([instance, version]) => [instance, [labelSafeVersion(version)]]));
   }
@@ -629,99 +578,13 @@ export class EnvironmentService {
       ),
     );
     if (present.every((secret) => secret !== undefined)) return false;
-    const written = await this.writeSecretParameters(env);
+    const written = await this.secrets.write(env);
     this.log.info(
       { environment: env.name, actor: actor.name, secrets: written },
       'environment create resumed: the Secrets a cut-off create did not write are written',
     );
     engine.enqueue(env.name);
     return true;
-  }
-
-  /**
-   * The Namespace, then one Secret per instance with literal secret values (keys as the entry
-   * names them). Called only once the name and namespace are this request's. Each Secret is
-   * created, never overwritten: one already there with the same values (this request resumed, or
-   * its earlier attempt) is kept; one with other values means another call of the same request
-   * won, and this one is a ConflictError. On failure, the objects this call created are deleted by
-   * uid (so never one that another request wrote since); after a conflict the Namespace stays, as
-   * the winner's Secrets are in it. Returns how many Secrets this call created.
-   */
-  private async writeSecretParameters(env: ResolvedEnvironment): Promise<number> {
-    const secrets = secretParameters(env);
-    if (secrets.length === 0) return 0;
-    const cluster = this.options.cluster;
-    const labels = { 'app.kubernetes.io/managed-by': 'envcat', 'envcat.io/environment': env.name };
-    const created: KubeObject[] = [];
-    try {
-      const namespace = await createIfAbsent(cluster, {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: env.namespace, labels },
-      });
-      if (namespace) created.push(namespace);
-      for (const { instance, data } of secrets) {
-        const object = {
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: {
-            name: parameterSecretName(env.name, instance.name),
-            namespace: env.namespace,
-            labels: { ...labels, 'envcat.io/instance': instance.name },
-          },
-          type: 'Opaque',
-          data,
-        };
-        const secret = await createIfAbsent(cluster, object);
-        if (secret) {
-          created.unshift(secret);
-          continue;
-        }
-        const { name, namespace: secretNamespace } = object.metadata;
-        const existing = await cluster.get({
-          apiVersion: 'v1',
-          kind: 'Secret',
-          name,
-          namespace: secretNamespace,
-        });
-        const existingData = (existing?.data ?? {}) as Record<string, unknown>;
-        // The engine may have added derived keys since: only the request's own keys must match.
-        if (!existing || Object.entries(data).some(([key, value]) => existingData[key] !== value))
-          throw new ConflictError(
-            `the environment "${env.name}" was completed at the same moment by another request with other secret values`,
-            { path: '/metadata/name' },
-          );
-      }
-    } catch (error) {
-      await this.deleteOwn(
-        error instanceof ConflictError ? created.filter((o) => o.kind !== 'Namespace') : created,
-      );
-      throw error;
-    }
-    return created.filter((o) => o.kind === 'Secret').length;
-  }
-
-  /** Deletes objects by uid: a newer object of the same name (another request's) is left alone. */
-  private async deleteOwn(objects: KubeObject[]): Promise<void> {
-    for (const object of objects) {
-      const { name, namespace, uid } = object.metadata;
-      try {
-        await this.options.cluster.delete(
-          {
-            apiVersion: object.apiVersion,
-            kind: object.kind,
-            name,
-            ...(namespace ? { namespace } : {}),
-          },
-          { preconditions: { uid: String(uid) } },
-        );
-      } catch (error) {
-        this.log.error(
-          { kind: object.kind, name, err: describeError(error) },
-          'rollback of an object this request created failed',
-        );
-      }
-    }
   }
 
   /**
@@ -759,32 +622,6 @@ export class EnvironmentService {
   }
 }
 
-/** Each instance with literal secret values, and those values as a Secret's `data` (base64). */
-function secretParameters(
-  env: ResolvedEnvironment,
-): Array<{ instance: ResolvedEnvironment['instances'][number]; data: Record<string, string> }> {
-  return env.instances
-    .map((instance) => {
-      const data: Record<string, string> = {};
-      for (const secret of instance.entry.secretParameters) {
-        const source = instance.secrets[secret.name];
-        if (source?.kind === 'literal') data[secret.key] = Buffer.from(source.value).toString('base64');
-      }
-      return { instance, data };
-    })
-    .filter((s) => Object.keys(s.data).length > 0);
-}
-
-/** Creates the object unless one of that name exists; returns it only when this call created it. */
-async function createIfAbsent(cluster: ClusterClient, object: KubeObject): Promise<KubeObject | undefined> {
-  try {
-    return await cluster.create(object);
-  } catch (error) {
-    if (error instanceof ConflictError) return undefined;
-    throw error;
-  }
-}
-
 /** A Git remote that cannot be written now: a 503 saying so, with what was (not) done. */
 function unavailable(error: unknown, outcome: string): unknown {
   if (!(error instanceof ExternalError)) return error;
@@ -809,33 +646,6 @@ function namespaceTaken(namespace: string, input: unknown): ConflictError {
       : `the namespace "${namespace}" (the environment's name, as no spec.namespace is given) is already taken`,
     { path: given ? '/spec/namespace' : '/metadata/name' },
   );
-}
-
-/** The request as committed: the view without its status. */
-type EnvironmentDocument = Omit<EnvironmentRecord, 'status'>;
-
-/** The request as committed (a fresh object the caller may change). */
-function parseDocument(source: string | undefined): EnvironmentDocument | undefined {
-  if (source === undefined) return undefined;
-  try {
-    const document = parseYamlDocument(source);
-    if (
-      document &&
-      typeof document === 'object' &&
-      !Array.isArray(document) &&
-      typeof document.metadata === 'object'
-    )
-      return document as never;
-  } catch {
-    // An unparseable file is reported as the environment's Invalid status; here there is nothing to show.
-  }
-  return undefined;
-}
-
-function deepFreeze(value: unknown): void {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
-  Object.freeze(value);
-  for (const child of Object.values(value)) deepFreeze(child);
 }
 
 function statusView(

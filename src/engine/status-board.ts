@@ -33,6 +33,12 @@ export interface StatusBoardOptions {
 
 export class StatusBoard {
   private readonly statuses = new Map<string, EnvironmentStatusView>();
+  /**
+   * What a deletion is doing now, as the deletion pass last said it. A status derived between its
+   * passes (a watch event) says the same, instead of core's summary of the steps: the two took
+   * turns, and the status flipped back and forth between them many times a second.
+   */
+  private readonly deletionMessages = new Map<string, string>();
   /** While set, statuses are derived but neither kept nor published (the engine's start primes its clocks). */
   priming = false;
 
@@ -70,8 +76,11 @@ export class StatusBoard {
       deleting: boolean;
     },
   ): void {
+    const doing = args.deleting ? this.deletionMessages.get(name) : undefined;
+    if (!args.deleting) this.deletionMessages.delete(name);
     this.publish(name, {
       ...environmentStatus({ steps: args.steps, deleting: args.deleting }),
+      ...(doing === undefined ? {} : { message: doing }),
       // A deletion shows no outputs, as publishDeleting does: they would come and go between passes.
       outputs: args.deleting ? {} : publicOutputs(args.env, args.outputs),
       observedAt: this.timestamp(),
@@ -80,9 +89,11 @@ export class StatusBoard {
 
   /** The status of an environment being deleted: the steps still there, and what is done now (else core's message). */
   publishDeleting(name: string, steps: readonly StepObservation[], message?: string): void {
+    if (message !== undefined) this.deletionMessages.set(name, message);
+    const doing = message ?? this.deletionMessages.get(name);
     this.publish(name, {
       ...environmentStatus({ steps, deleting: true }),
-      ...(message === undefined ? {} : { message }),
+      ...(doing === undefined ? {} : { message: doing }),
       outputs: {},
       observedAt: this.timestamp(),
     });
@@ -106,6 +117,7 @@ export class StatusBoard {
   /** Forget an environment (deleted). */
   forget(name: string): void {
     this.statuses.delete(name);
+    this.deletionMessages.delete(name);
   }
 
   timestamp(): string {

@@ -33,6 +33,14 @@ export class EnvironmentAges {
     return created;
   }
 
+  /**
+   * The commit that created the environment's file, made by this process (its file did not exist
+   * on the head it was made on): that commit is the first of the file, no lookup needed.
+   */
+  noteCreated(name: string, at: number): void {
+    this.created.set(name, at);
+  }
+
   /** True once the environment's ttl has run out; until then it is queued again for when it does. */
   expired(name: string, env: ResolvedEnvironment): boolean {
     const verdict = ttlVerdict({

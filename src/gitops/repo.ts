@@ -40,6 +40,7 @@ import { commitCommand, FastImportSession } from './fast-import.js';
 import { baseGitEnv, GitCommandError, runGit } from './git.js';
 import { parseCommitObject, parseLog, parseRemoteHead, pushRejection } from './git-output.js';
 import { GroupCommit } from './group-commit.js';
+import { LogBatch, logArgs } from './log-batch.js';
 import { RepoLock } from './lock.js';
 import { cloneProblem, removeCloneLocks } from './clone.js';
 import { releaseAbandonedPacks, removeStaleBranchLock } from './maintenance.js';
@@ -95,6 +96,8 @@ export class GitRepo implements GitOpsRepo {
   private readonly lock = new RepoLock({ maxConcurrentReads: MAX_CONCURRENT_READS });
   /** Change sets waiting for the next commit (see commit). */
   private readonly group: GroupCommit;
+  /** Logs of fetched commits waiting for the next batch (see log). */
+  private readonly logs: LogBatch;
   /** The workdir has been checked (or created) as a clone of our remote. */
   private ready = false;
   /** The clone has been fetched and reset at least once by this instance. */
@@ -129,6 +132,13 @@ export class GitRepo implements GitOpsRepo {
       },
       unexpected: (error) =>
         this.logger.error({ repo: this.name, err: String(error) }, 'commit batch failed unexpectedly'),
+    });
+    this.logs = new LogBatch({
+      cwd: () => this.gitDir(),
+      env: this.baseEnv,
+      timeoutMs: this.settings.timeoutMs,
+      slot: (task) => this.lock.concurrently(task),
+      alone: (read) => this.git(logArgs(read)),
     });
   }
 
@@ -176,28 +186,35 @@ export class GitRepo implements GitOpsRepo {
     });
   }
 
+  /**
+   * Reads of commits already fetched run beside the lock, and those that wait together share one
+   * process (log-batch.ts); before the first fetch, under the lock.
+   */
   async log(prefix: string, options: { limit?: number } = {}): Promise<CommitInfo[]> {
-    const path = pathspec(checkPrefix(prefix));
+    const path = pathspec(checkPrefix(prefix))[0];
     const limit = options.limit;
     checkLogLimit(limit);
     const read = async (head: string | undefined): Promise<CommitInfo[]> => {
       if (head === undefined) return [];
-      const output = await this.git([
-        '-c',
-        'log.showSignature=false',
-        '--literal-pathspecs',
-        'log',
-        '-z',
-        '--format=%H%n%aI%n%an <%ae>%n%B',
-        ...(limit === undefined ? [] : [`--max-count=${limit}`]),
+      const request = {
         head,
-        '--',
-        ...path,
-      ]);
-      return parseLog(output);
+        ...(path === undefined ? {} : { path }),
+        ...(limit === undefined ? {} : { limit }),
+      };
+      return parseLog(await this.git(logArgs(request)));
     };
     const published = this.publishedReadable();
-    if (published !== undefined) return this.concurrently(() => read(published || undefined));
+    if (published === '') return [];
+    if (published !== undefined && path !== undefined) {
+      try {
+        return parseLog(
+          await this.logs.read({ head: published, path, ...(limit === undefined ? {} : { limit }) }),
+        );
+      } catch (error) {
+        throw this.external(error);
+      }
+    }
+    if (published !== undefined) return this.concurrently(() => read(published));
     return this.exclusive(async () => read(await this.head()));
   }
 

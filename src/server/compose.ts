@@ -15,6 +15,7 @@ import { loadCatalog } from '../catalog-source/index.js';
 import { KubeClusterClient } from '../cluster/index.js';
 import type { ClusterClient } from '../cluster/types.js';
 import type { SimulatedCluster } from '../simulator/index.js';
+import type { SimulatorThread } from './simulator-thread.js';
 import { GitRepo, ensureBareRepo } from '../gitops/index.js';
 import { CatalogStore } from '../engine/catalog-store.js';
 import { Engine } from '../engine/engine.js';
@@ -37,6 +38,8 @@ export interface RunningEnvcat {
   service: EnvironmentService;
   cluster: ClusterClient;
   simulator?: SimulatedCluster;
+  /** The simulated cluster's API server, inline or on its thread. */
+  simulatorUrl?: string;
   repoUrls: { platform: string; apps: string };
   stop(): Promise<void>;
 }
@@ -99,6 +102,8 @@ export async function startEnvcat(
   await catalogs.load();
 
   let simulator: SimulatedCluster | undefined;
+  let simulatorThread: SimulatorThread | undefined;
+  let simulatorUrl: string | undefined;
   let cluster: ClusterClient;
   let clusterDescription: string;
   if (config.kubeconfig) {
@@ -108,22 +113,37 @@ export async function startEnvcat(
     cluster = KubeClusterClient.inCluster();
     clusterDescription = 'in-cluster service account';
   } else {
-    const { startSimulatedCluster } = await import('../simulator/index.js');
-    simulator = await startSimulatedCluster({
+    const simulatorOptions = {
       platformRepoUrl: repoUrls.platform,
       appsRepoUrl: repoUrls.apps,
       workdir: join(dataDir, 'simulator'),
-      catalog: catalogs.current().catalog,
       defaultDelayMs: config.simulatorDelayMs,
       ...(config.simulatorState === 'disk' ? { stateDir: join(dataDir, 'cluster') } : {}),
       ...(config.simulatorPollMs !== undefined ? { pollMs: config.simulatorPollMs } : {}),
       ...(config.simulatorMaxReconcileRate !== undefined
         ? { maxReconcileRate: config.simulatorMaxReconcileRate }
         : {}),
-      logger,
-    });
-    cluster = simulator.client;
-    clusterDescription = `simulated by envcat at ${simulator.url} (not a real Kubernetes cluster)`;
+    };
+    if (config.simulatorThread) {
+      const { startSimulatorThread } = await import('./simulator-thread.js');
+      simulatorThread = await startSimulatorThread({
+        options: simulatorOptions,
+        entries: catalogs.current().catalog.entries(),
+        logLevel: config.logLevel,
+        logger,
+      });
+    } else {
+      const { startSimulatedCluster } = await import('../simulator/index.js');
+      simulator = await startSimulatedCluster({
+        ...simulatorOptions,
+        catalog: catalogs.current().catalog,
+        logger,
+      });
+    }
+    const simulated = simulatorThread ?? simulator!;
+    simulatorUrl = simulated.url;
+    cluster = simulated.client;
+    clusterDescription = `simulated by envcat at ${simulated.url} (not a real Kubernetes cluster)`;
   }
 
   const render = renderOptions({
@@ -163,6 +183,7 @@ export async function startEnvcat(
     render,
     logger,
     ...(atBoundary ? { atBoundary } : {}),
+    links: { ...(config.argocdUrl ? { argocdUrl: config.argocdUrl } : {}), repoWebUrls: config.repoWebUrls },
   });
   const metrics = new Metrics({
     environmentsByPhase: () => {
@@ -184,7 +205,11 @@ export async function startEnvcat(
     authenticator,
     metrics,
     logger,
-    runtime: { simulated: simulator !== undefined, clusterDescription, version: VERSION },
+    runtime: {
+      simulated: simulator !== undefined || simulatorThread !== undefined,
+      clusterDescription,
+      version: VERSION,
+    },
     ...(options.uiDir ? { uiDir: options.uiDir } : {}),
   });
   await app.listen(config.port, config.host);
@@ -200,17 +225,19 @@ export async function startEnvcat(
     url,
     adminToken,
     generatedToken: config.adminToken === undefined,
-    simulated: simulator !== undefined,
+    simulated: simulator !== undefined || simulatorThread !== undefined,
     engine,
     service,
     cluster,
     ...(simulator ? { simulator } : {}),
+    ...(simulatorUrl ? { simulatorUrl } : {}),
     repoUrls,
     async stop() {
       await app.close();
       await engine.stop();
       await Promise.all([platform.close(), apps.close()]);
       await simulator?.stop();
+      await simulatorThread?.stop();
     },
   };
 }

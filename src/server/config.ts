@@ -45,6 +45,10 @@ export interface ServiceConfig {
   workspaceApi: WorkspaceApi;
   argocdNamespace: string;
   argocdProject: string;
+  /** Argo CD's web UI (ENVCAT_ARGOCD_URL): the portal links each step to its Application there. */
+  argocdUrl?: string;
+  /** Each repo's web page (ENVCAT_PLATFORM_REPO_WEB_URL, ENVCAT_APPS_REPO_WEB_URL): the portal links commits there. */
+  repoWebUrls: Partial<Record<'platform' | 'apps', string>>;
   providerConfig: string;
   engineNamespace: string;
   adminToken?: string;
@@ -52,6 +56,8 @@ export interface ServiceConfig {
   simulatorDelayMs: number;
   /** The simulated cluster's objects: kept under `<dataDir>/cluster/` across restarts (`disk`), or in memory only. */
   simulatorState: 'disk' | 'memory';
+  /** The simulated cluster runs on a thread of its own (ENVCAT_SIMULATOR_THREAD, default on). */
+  simulatorThread: boolean;
   /** How often the simulated Argo CD polls Git (Argo CD's 3 minutes by default). */
   simulatorPollMs?: number;
   /** The simulated provider-terraform's --max-reconcile-rate (default: gitops/provider-terraform's, 10). */
@@ -156,6 +162,24 @@ export function loadConfig(
       'ENVCAT_PLATFORM_REPO',
       'a real cluster needs ENVCAT_PLATFORM_REPO and ENVCAT_APPS_REPO: Argo CD cannot read repos on this machine',
     );
+  const webUrl = (variable: string): string | undefined => {
+    const raw = env[variable];
+    if (!raw) return undefined;
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
+      at(variable, 'must be an http(s) URL without credentials, such as https://argocd.example.com');
+      return undefined;
+    }
+    return raw.replace(/\/+$/, '');
+  };
+  const argocdUrl = webUrl('ENVCAT_ARGOCD_URL');
+  const platformWeb = webUrl('ENVCAT_PLATFORM_REPO_WEB_URL');
+  const appsWeb = webUrl('ENVCAT_APPS_REPO_WEB_URL');
   const argocdProject = env.ENVCAT_ARGOCD_PROJECT ?? DEFAULT_RENDER_OPTIONS.argocd.project;
   const projectProblem = projectOptionProblem(argocdProject);
   if (projectProblem) at('ENVCAT_ARGOCD_PROJECT', projectProblem);
@@ -177,12 +201,15 @@ export function loadConfig(
     workspaceApi: workspaceApi === 'cluster' ? 'cluster' : 'namespaced',
     argocdNamespace: env.ENVCAT_ARGOCD_NAMESPACE ?? 'argocd',
     argocdProject,
+    ...(argocdUrl ? { argocdUrl } : {}),
+    repoWebUrls: { ...(platformWeb ? { platform: platformWeb } : {}), ...(appsWeb ? { apps: appsWeb } : {}) },
     providerConfig: env.ENVCAT_PROVIDER_CONFIG ?? 'default',
     engineNamespace: env.ENVCAT_NAMESPACE ?? 'envcat-system',
     ...(env.ENVCAT_ADMIN_TOKEN ? { adminToken: env.ENVCAT_ADMIN_TOKEN } : {}),
     tokens,
     simulatorDelayMs: duration('ENVCAT_SIMULATOR_DELAY', 3_000),
     simulatorState: simulatorState === 'memory' ? 'memory' : 'disk',
+    simulatorThread: env.ENVCAT_SIMULATOR_THREAD !== '0',
     ...(env.ENVCAT_SIMULATOR_POLL ? { simulatorPollMs: duration('ENVCAT_SIMULATOR_POLL', 180_000) } : {}),
     ...(env.ENVCAT_SIMULATOR_MAX_RECONCILE_RATE
       ? { simulatorMaxReconcileRate: number('ENVCAT_SIMULATOR_MAX_RECONCILE_RATE', 10, 1, 10_000) }

@@ -243,7 +243,9 @@ describe('the service answers as the document says', () => {
 
   it('for an environment from its dry run to its deletion, and its event stream', async () => {
     const document = parse(await exampleText('sample-app', 'dev-feature-auth.yaml'));
-    expect((await call('POST', '/api/v1/environments?dryRun=true', document)).status).toBe(200);
+    const planned = await call<{ edges: unknown[] }>('POST', '/api/v1/environments?dryRun=true', document);
+    expect(planned.status).toBe(200);
+    expect(planned.body.edges).toContainEqual({ from: 'db/infra', to: 'app/apps', outputs: ['db.endpoint'] });
     await call('POST', '/api/v1/environments?dryRun=maybe', document);
     await call('POST', '/api/v1/environments', 'a: b', { contentType: 'text/plain' });
     await call('POST', '/api/v1/environments', { ...document, spec: { type: 'release' } });
@@ -262,6 +264,28 @@ describe('the service answers as the document says', () => {
     });
     await call('GET', '/api/v1/environments');
     await call('GET', '/api/v1/environments/no-such-environment');
+    // Each step's resource with its conditions, and the plan's edges; Argo CD asked to refresh.
+    const resources = await call<{
+      edges: unknown[];
+      items: Array<{ step: string; kind: string; exists: boolean; conditions: Array<{ type: string }> }>;
+    }>('GET', `/api/v1/environments/${name}/resources`);
+    const db = resources.body.items.find((i) => i.step === 'db/infra');
+    expect(db).toMatchObject({ kind: 'Workspace', exists: true });
+    expect(db?.conditions.map((c) => c.type)).toEqual(expect.arrayContaining(['Ready', 'Synced']));
+    expect(resources.body.items.find((i) => i.step === 'app/apps')?.kind).toBe('Application');
+    expect(resources.body.edges).toContainEqual({
+      from: 'db/infra',
+      to: 'app/apps',
+      outputs: ['db.endpoint'],
+    });
+    await call('GET', '/api/v1/environments/no-such-environment/resources');
+    const refresh = await call<{ refreshing: Array<{ kind: string; name: string }> }>(
+      'POST',
+      `/api/v1/environments/${name}/refresh`,
+    );
+    expect(refresh.status).toBe(202);
+    expect(refresh.body.refreshing).toContainEqual({ kind: 'Application', name: `${name}-app` });
+    await call('POST', '/api/v1/environments/no-such-environment/refresh');
     expect((await call('POST', `/api/v1/environments/${name}/retry`)).status).toBe(202);
     await call('POST', '/api/v1/environments/no-such-environment/retry');
 

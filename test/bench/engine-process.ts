@@ -173,7 +173,7 @@ async function main(): Promise<void> {
   if (mode === 'service' || mode === 'embedded') {
     const envcat = await startEnvcat(config, { logger: createLogger(config.logLevel) });
     host = { engine: envcat.engine, service: envcat.service, stop: () => envcat.stop() };
-    served = { url: envcat.url, ...(envcat.simulator ? { clusterUrl: envcat.simulator.url } : {}) };
+    served = { url: envcat.url, ...(envcat.simulatorUrl ? { clusterUrl: envcat.simulatorUrl } : {}) };
   } else {
     host = await startInstrumented(config);
   }

@@ -79,7 +79,12 @@ async function setup(options: { secretProblem?: Blocked; liveApplications?: Kube
       noteCommitted: (env, instance, sha) => void noted.revisions.push(`${env}/${instance}@${sha}`),
     },
     clocks: { noteCommitted: (env, step, { at }) => void noted.clocks.push(`${env}/${step.id}@${at}`) },
-    refresher: { request: (env, repo) => void refreshes.push(`${repo}/${env}`) },
+    refresher: {
+      request: (env, repo) => {
+        refreshes.push(`${repo}/${env}`);
+        return [];
+      },
+    },
     applications: () => options.liveApplications ?? [],
     onCommitted: (event) => void events.push(event),
     now: () => 42,

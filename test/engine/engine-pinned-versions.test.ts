@@ -58,7 +58,7 @@ describe('Engine on the twins: pinned versions', () => {
     expect(h().file('apps', `environments/${ENV}/apps/app/deployment.yaml`)).toContain('--level=info');
 
     // WHEN sample-app 1.1.0 is published (its default log level is warn), and the engine looks again
-    const published = await h().service.publishCatalogEntry(sampleApp110(), { name: 'platform-team' });
+    const published = await h().service.catalog.publish(sampleApp110(), { name: 'platform-team' });
     expect(published).toMatchObject({ created: true, entry: { version: '1.1.0' } });
     await h().settle();
     await h().pollGit();
@@ -95,7 +95,7 @@ describe('Engine on the twins: pinned versions', () => {
 
   it('pins a request committed by hand without versions in its first commit, to the newest version', async () => {
     // GIVEN sample-app 1.1.0 published, and a request committed to Git by hand, without versions
-    await h().service.publishCatalogEntry(sampleApp110(), { name: 'platform-team' });
+    await h().service.catalog.publish(sampleApp110(), { name: 'platform-team' });
     const handWritten = toYaml(request(ENV) as unknown as JsonValue);
     const outside = await h().outsideCommit('platform', {
       write: [{ path: environmentFile(ENV), content: handWritten }],
@@ -143,7 +143,7 @@ describe('Engine on the twins: pinned versions', () => {
     const appsCommits = h().commits('apps').length;
 
     // WHEN sample-app 1.1.0 is published, and the engine reads both
-    await h().service.publishCatalogEntry(sampleApp110(), { name: 'platform-team' });
+    await h().service.catalog.publish(sampleApp110(), { name: 'platform-team' });
     await h().pollGit();
 
     // THEN environment.yaml is pinned to 1.0.0, what runs, not to 1.1.0; the apps are byte-identical

@@ -3,8 +3,12 @@
  * a committed step changes under it. The database's `<env>-db-params` Secret holds the master
  * password only the user has (the API wrote it) and the terraform.tfvars.json envcat derives from
  * it: without the password the step is Failed SecretNotFound, with the remedy, until the user
- * brings it back; a derived key that is missing envcat writes again. Git is not touched either way.
+ * brings it back; a derived key that is missing envcat writes again. Git is not touched either way,
+ * and the log says only what happened: a blocked step once, never as a committed wave, and never
+ * the secret value.
  */
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import type { JsonValue } from '../../src/core/index.js';
 import { OUTPUTS, domainRequest, useEngineHarness, type EngineHarness } from '../support/engine-harness.js';
 
@@ -13,14 +17,37 @@ const PASSWORD = 'Pw-4-engine-twin-test';
 const TFVARS = 'terraform.tfvars.json';
 const base64 = (text: string) => Buffer.from(text).toString('base64');
 
-/** The domain example, its database's master password given through the API. */
-function request(): JsonValue {
+/** The domain example, its database's master password given through the API (or a reference). */
+function request(masterPassword: JsonValue = PASSWORD): JsonValue {
   const document = domainRequest(ENV) as {
     spec: { catalogs: Array<{ parameters: Record<string, JsonValue> }> };
   };
-  document.spec.catalogs[0]!.parameters.masterPassword = PASSWORD;
+  document.spec.catalogs[0]!.parameters.masterPassword = masterPassword;
   return document as unknown as JsonValue;
 }
+
+/** Every line the engine logs (pino JSON, debug and up), cleared before each test. */
+const logged: string[] = [];
+const logger = pino(
+  { level: 'debug' },
+  new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logged.push(chunk.toString('utf8'));
+      callback();
+    },
+  }),
+);
+beforeEach(() => {
+  logged.length = 0;
+});
+
+/** The engine's log lines about the environment, by message. */
+const logLines = (msg: string) =>
+  logged
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.includes(`"environment":"${ENV}"`))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.msg === msg);
 
 interface SecretCase {
   /** What happens to dev-secret-db-params. */
@@ -66,7 +93,7 @@ const cases: Array<[string, SecretCase]> = [
 ];
 
 describe('Engine on the twins: the parameter Secret of a committed step', () => {
-  const h = useEngineHarness();
+  const h = useEngineHarness({ logger });
 
   it.each(cases)('%s', async (_, { breakIt, message, repair }) => {
     // GIVEN a Ready environment whose database reads its password from dev-secret-db-params
@@ -74,6 +101,7 @@ describe('Engine on the twins: the parameter Secret of a committed step', () => 
     await h().bringUp(ENV, OUTPUTS);
     const original = (await h().cluster.get(secret(h())))!.data as Record<string, string>;
     expect(Object.keys(original).sort()).toEqual(['masterPassword', TFVARS]);
+    expect(logLines('wave committed')).toHaveLength(2); // (what the log says of a wave that was)
     const commits = () => [...h().commits('platform'), ...h().commits('apps')].map((c) => c.sha);
     const before = commits();
     const phases: string[] = [];
@@ -111,6 +139,33 @@ describe('Engine on the twins: the parameter Secret of a committed step', () => 
     expect(h().status(ENV)?.phase).toBe('Ready');
     expect((await h().cluster.get(secret(h())))!.data).toEqual(original);
     expect(commits()).toEqual(before);
+    // …and the log said it was blocked once (while it was), and never said the password
+    expect(logLines('step blocked')).toHaveLength(message ? 1 : 0);
+    expect(logged.join('')).not.toContain(PASSWORD);
+  });
+
+  it('logs a step whose Secret was never there as blocked once, and never as a committed wave', async () => {
+    // GIVEN an environment whose password comes from a Secret nobody created
+    await h().create(request({ fromSecret: { name: 'not-there', key: 'password' } }));
+    await h().settle();
+
+    // WHEN the engine has tried for a minute
+    await h().advance(60_000);
+
+    // THEN the step is Failed SecretNotFound, nothing of it is committed, and the log says so once
+    expect(h().steps(ENV)[0]).toBe('db/infra: Failed SecretNotFound');
+    expect(
+      h()
+        .commits('platform')
+        .filter((c) => c.files.some((f) => f.includes('/infra/'))),
+    ).toEqual([]);
+    expect(logLines('wave committed')).toEqual([]);
+    expect(logLines('step blocked')).toEqual([
+      expect.objectContaining({
+        reason: 'SecretNotFound',
+        message: expect.stringContaining('not-there') as unknown as string,
+      }),
+    ]);
   });
 
   it('fails an apps step whose Helm chart reads a parameter Secret that is gone, until it is back', async () => {

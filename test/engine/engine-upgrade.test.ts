@@ -46,7 +46,7 @@ describe('Engine on the twins: upgrading a running environment', () => {
     await h().bringUp(ENV, OUTPUTS);
     expect(h().status(ENV)?.phase).toBe('Ready');
     expect(db()).toMatchObject({ entry: 'rds-postgres@^1', version: '1.0.0' });
-    await h().service.publishCatalogEntry(rdsPostgresFiles('1.1.0'), PLATFORM_TEAM);
+    await h().service.catalog.publish(rdsPostgresFiles('1.1.0'), PLATFORM_TEAM);
   });
 
   it('a dry run shows the versions and a unified diff per file, and commits nothing', async () => {
@@ -145,7 +145,7 @@ describe('Engine on the twins: upgrading a running environment', () => {
         const sent = view as unknown as EnvironmentDocument;
         sent.spec.catalogs[1]!.parameters!.backupRetentionDays = 7;
         await h().service.update(ENV, sent, ALICE);
-        await h().service.publishCatalogEntry(rdsPostgresFiles('2.0.0'), PLATFORM_TEAM);
+        await h().service.catalog.publish(rdsPostgresFiles('2.0.0'), PLATFORM_TEAM);
       },
       { instance: 'db', to: '2.0.0' },
       '/spec/catalogs/1/parameters/backupRetentionDays',
@@ -154,7 +154,7 @@ describe('Engine on the twins: upgrading a running environment', () => {
     [
       'a yanked version',
       async () => {
-        await h().service.setCatalogVersionState({
+        await h().service.catalog.setVersionState({
           name: 'rds-postgres',
           version: '1.1.0',
           patch: { yanked: true },

@@ -2,7 +2,8 @@
  * Issue 3, required test 5: the engine process is killed (SIGKILL) in the middle of phase 1 and
  * started again; it converges to Ready with no duplicate commits. The simulated cluster and the
  * repos live in this test process, so they outlive the engine, as a real cluster and Git would;
- * the engine runs as a child process on a kubeconfig, exactly as it would against a real cluster.
+ * the engine runs as a child process on a kubeconfig, exactly as it would against a real cluster
+ * (compiled, as `npm start` runs it: through tsx every start would compile the server again).
  */
 import { jest } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,7 +16,7 @@ import { ensureBareRepo } from '../../src/gitops/index.js';
 import { kubeconfigFor } from '../../src/server/kubeconfig.js';
 import { CATALOGS, REPO_ROOT, builtInCatalog } from '../support/examples.js';
 import { commits, exampleText, parse, waitFor } from '../support/envcat.js';
-import { freePort } from '../support/server-process.js';
+import { SERVER_MAIN, buildServer, freePort, removeServerBuild } from '../support/server-process.js';
 
 jest.setTimeout(120_000);
 
@@ -28,6 +29,7 @@ let appsRepo: string;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
+  await buildServer();
   dir = await mkdtemp(join(tmpdir(), 'envcat-restart-'));
   platformRepo = join(dir, 'platform.git');
   appsRepo = join(dir, 'apps.git');
@@ -49,33 +51,30 @@ afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await cluster?.stop();
   await rm(dir, { recursive: true, force: true });
+  await removeServerBuild();
 });
 
 async function startEngine(port: number): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'src/server/main.ts'), '--kubeconfig', join(dir, 'kubeconfig')],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        ENVCAT_DATA_DIR: join(dir, 'engine'),
-        ENVCAT_CATALOGS: CATALOGS,
-        ENVCAT_PLATFORM_REPO: platformRepo,
-        ENVCAT_APPS_REPO: appsRepo,
-        ENVCAT_ADMIN_TOKEN: TOKEN,
-        ENVCAT_GIT_POLL: '200ms',
-        ENVCAT_RESYNC: '1s',
-        // A short lease: the restarted process must not wait long for its dead predecessor's.
-        ENVCAT_LEASE_DURATION: '3s',
-        ENVCAT_LOG_LEVEL: 'info',
-        ENVCAT_IDENTITY: `engine-${children.length}`,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(process.execPath, [SERVER_MAIN, '--kubeconfig', join(dir, 'kubeconfig')], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ENVCAT_DATA_DIR: join(dir, 'engine'),
+      ENVCAT_CATALOGS: CATALOGS,
+      ENVCAT_PLATFORM_REPO: platformRepo,
+      ENVCAT_APPS_REPO: appsRepo,
+      ENVCAT_ADMIN_TOKEN: TOKEN,
+      ENVCAT_GIT_POLL: '200ms',
+      ENVCAT_RESYNC: '1s',
+      // A short lease: the restarted process must not wait long for its dead predecessor's.
+      ENVCAT_LEASE_DURATION: '3s',
+      ENVCAT_LOG_LEVEL: 'info',
+      ENVCAT_IDENTITY: `engine-${children.length}`,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -70,6 +70,32 @@ describe('StatusBoard', () => {
     ]);
   });
 
+  it('while deleting, a status derived between deletion passes says what the last pass said: no flip-flop', () => {
+    const { board, emitted } = setup();
+    const deleting = { env, steps: [observation('Ready', true)], outputs: {}, deleting: true };
+    board.publishDeleting('dev', [observation('Ready', true)], 'waiting for Argo CD to delete app');
+    // WHEN watch events derive the status again, between passes THEN the message stays, nothing is emitted
+    board.publishObserved('dev', deleting);
+    board.publishObserved('dev', deleting);
+    board.publishDeleting('dev', [observation('Ready', true)]);
+    expect(emitted.map(([, s]) => s.message)).toEqual(['waiting for Argo CD to delete app']);
+    // WHEN the next pass says what it does now THEN that is the message
+    board.publishDeleting(
+      'dev',
+      [observation('Pending', false)],
+      'removing the infrastructure of wave 1: db',
+    );
+    board.publishObserved('dev', { ...deleting, steps: [observation('Pending', false)] });
+    expect(emitted.map(([, s]) => s.message)).toEqual([
+      'waiting for Argo CD to delete app',
+      'removing the infrastructure of wave 1: db',
+    ]);
+    // WHEN it is forgotten and comes back THEN nothing of the old deletion is said
+    board.forget('dev');
+    board.publishObserved('dev', { ...deleting, deleting: false });
+    expect(board.get('dev')?.message).not.toContain('wave 1');
+  });
+
   it('neither keeps nor emits while priming', () => {
     const { board, emitted } = setup();
     board.priming = true;

@@ -37,6 +37,21 @@ describe('EnvironmentAges', () => {
     expect(queue.added).toEqual(['dev']);
   });
 
+  it('takes the date of the commit this process created the file with, without a lookup', async () => {
+    // GIVEN a history that would say otherwise (the file of an older environment of that name)
+    const { ages, asked, queue } = setup({
+      [FILE]: ['2026-03-02T09:00:00+00:00', '2026-01-01T00:00:00+00:00'],
+    });
+    // WHEN the API notes the commit that created it
+    ages.noteCreated('dev', T);
+    // THEN that is its creation time, and Git is not asked
+    expect(ages.createdAt('dev', true)).toBe(T);
+    expect(ages.expired('dev', env(3600))).toBe(false);
+    await ages.idle();
+    expect(asked).toEqual([]);
+    expect(queue.added).toEqual([]);
+  });
+
   it('does not look up an environment whose file is not in Git', async () => {
     const { ages, asked } = setup({ [FILE]: [CREATED] });
     expect(ages.createdAt('dev', false)).toBeUndefined();

@@ -64,6 +64,21 @@ describe('loadConfig', () => {
     expect(loadConfig({ ENVCAT_SIMULATOR_STATE: 'memory' }).simulatorState).toBe('memory');
   });
 
+  it('reads the web URLs the portal links to, without a trailing slash', () => {
+    const config = loadConfig({
+      ENVCAT_ARGOCD_URL: 'https://argocd.example.com/',
+      ENVCAT_PLATFORM_REPO_WEB_URL: 'https://github.com/acme/platform',
+      ENVCAT_APPS_REPO_WEB_URL: 'https://github.com/acme/apps/',
+    });
+    expect(config.argocdUrl).toBe('https://argocd.example.com');
+    expect(config.repoWebUrls).toEqual({
+      platform: 'https://github.com/acme/platform',
+      apps: 'https://github.com/acme/apps',
+    });
+    expect(loadConfig({}).argocdUrl).toBeUndefined();
+    expect(loadConfig({}).repoWebUrls).toEqual({});
+  });
+
   it('lets flags override the environment', () => {
     expect(loadConfig({ PORT: '1' }, { port: '7070', dataDir: '/tmp/x' })).toMatchObject({
       port: 7070,
@@ -84,6 +99,9 @@ describe('loadConfig', () => {
     [{ ENVCAT_TERRAFORM_ALLOW: 'provisioner:*' }, '/ENVCAT_TERRAFORM_ALLOW'],
     [{ ENVCAT_TERRAFORM_ALLOW: 'local-exec' }, '/ENVCAT_TERRAFORM_ALLOW'],
     [{ ENVCAT_ARGOCD_PROJECT: 'Envcat_{env}' }, '/ENVCAT_ARGOCD_PROJECT'],
+    [{ ENVCAT_ARGOCD_URL: 'argocd.example.com' }, '/ENVCAT_ARGOCD_URL'],
+    [{ ENVCAT_APPS_REPO_WEB_URL: 'https://user:token@github.com/acme/apps' }, '/ENVCAT_APPS_REPO_WEB_URL'],
+    [{ ENVCAT_PLATFORM_REPO_WEB_URL: 'git@github.com:acme/platform.git' }, '/ENVCAT_PLATFORM_REPO_WEB_URL'],
   ])('rejects %j naming %s', (env, path) => {
     let error: unknown;
     try {

@@ -14,7 +14,14 @@ import { join } from 'node:path';
 import { KubeClusterClient } from '../../src/cluster/client.js';
 import type { Boundary } from '../../src/engine/boundaries.js';
 import { commits, exampleText, git, parse, waitFor, type LoggedCommit } from '../support/envcat.js';
-import { buildServer, freePort, kill9, startServer, type ServerProcess } from '../support/server-process.js';
+import {
+  buildServer,
+  freePort,
+  kill9,
+  removeServerBuild,
+  startServer,
+  type ServerProcess,
+} from '../support/server-process.js';
 
 jest.setTimeout(600_000);
 
@@ -26,13 +33,14 @@ let port: number;
 let running: ServerProcess | undefined;
 
 beforeAll(async () => {
-  buildServer();
+  await buildServer();
   dir = await mkdtemp(join(tmpdir(), 'envcat-crash-'));
   port = await freePort();
 });
 afterAll(async () => {
   if (running) await kill9(running);
   await rm(dir, { recursive: true, force: true });
+  await removeServerBuild();
 });
 
 /** The README's hybrid example under another name: db (a Workspace), then monitoring and app. */

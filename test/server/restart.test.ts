@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClusterClient } from '../../src/cluster/client.js';
 import { commits, exampleText, parse, waitFor } from '../support/envcat.js';
-import { buildServer, freePort, kill9, startServer } from '../support/server-process.js';
+import { buildServer, freePort, kill9, removeServerBuild, startServer } from '../support/server-process.js';
 
 jest.setTimeout(240_000);
 
@@ -81,7 +81,7 @@ async function request(
 
 it('keeps the simulated cluster across a kill -9: Secrets stay, Ready stays Ready, mid-create carries on', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'envcat-restart-'));
-  buildServer();
+  await buildServer();
   const port = await freePort();
   let running = await start(dir, port);
   try {
@@ -199,5 +199,6 @@ it('keeps the simulated cluster across a kill -9: Secrets stay, Ready stays Read
   } finally {
     await kill9(running).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
+    await removeServerBuild();
   }
 });

@@ -58,6 +58,8 @@ export async function startTestEnvcat(
       ENVCAT_CATALOGS: CATALOGS,
       ENVCAT_ADMIN_TOKEN: TEST_TOKEN,
       ENVCAT_SIMULATOR_DELAY: '150ms',
+      // Inline: tests reach into the simulator (fault injection) and read its logs.
+      ENVCAT_SIMULATOR_THREAD: '0',
       ENVCAT_GIT_POLL: '200ms',
       ENVCAT_RESYNC: '2s',
       ...options.env,

@@ -1,11 +1,13 @@
 /**
  * envcat as `npm start` runs it, in a child process, for tests that kill it: the compiled server
- * (`dist/src/server/main.js`, built by `buildServer`) on the embedded default, on a data
+ * (`SERVER_MAIN`, built by `buildServer`) on the embedded default, on a data
  * directory the test owns, so a second start finds what the first left on disk.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { compile } from '../../src/server/build.js';
 import { MALLOC_ENV } from '../../src/server/malloc-env.js';
 import { CATALOGS, REPO_ROOT } from './examples.js';
 import { waitFor } from './envcat.js';
@@ -22,13 +24,24 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Compiles the server as `npm start` does; throws with the build's output when it fails. */
-export function buildServer(): void {
-  const build = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/server/build.ts')], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new Error(`the server build failed:\n${build.stdout}\n${build.stderr}`);
+/**
+ * Where this test process compiled the server: a folder of its own under dist/, so that test files
+ * running at the same time in other jest workers (and test/server/start.test.ts, which compiles to
+ * dist/src as `npm start` does) never run a server out of a folder another one is rewriting.
+ */
+const OUTDIR = join(REPO_ROOT, 'dist', 'test', `server-${process.pid}`);
+
+/** The compiled server's entry point, once `buildServer` has run. */
+export const SERVER_MAIN = join(OUTDIR, 'src', 'server', 'main.js');
+
+/** Compiles the server as `npm start` does (src/server/build.ts), into this process's own folder. */
+export async function buildServer(): Promise<void> {
+  await compile({ outdir: OUTDIR });
+}
+
+/** Removes what `buildServer` compiled (a test file's afterAll; the next one builds again). */
+export async function removeServerBuild(): Promise<void> {
+  await rm(OUTDIR, { recursive: true, force: true });
 }
 
 export interface ServerProcess {
@@ -51,7 +64,7 @@ export async function startServer(args: {
   /** A process that exits before it serves (a crash hook firing early) is returned, not an error. */
   mayExitEarly?: boolean;
 }): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/server/main.js')], {
+  const child = spawn(process.execPath, [SERVER_MAIN], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

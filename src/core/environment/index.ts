@@ -17,6 +17,7 @@ export {
 } from './validate.js';
 export { parseDuration } from './duration.js';
 export { outputUses } from './output-uses.js';
+export { planEdges } from './plan-edges.js';
 export { versionWarnings } from './version-warnings.js';
 export { schemaIncompatibility } from './compatibility.js';
 export { mergeUpdate, type UpdateMerge } from './update.js';

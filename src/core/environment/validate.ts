@@ -107,7 +107,7 @@ interface ResolvedRequest {
 }
 
 /** Which step of an instance consumes a parameter: a hybrid's Terraform variables go to infra. */
-function consumerPart(entry: CatalogEntry, param: string): Part {
+export function consumerPart(entry: CatalogEntry, param: string): Part {
   const type = entry.document.spec.type;
   return type === 'iac'
     ? 'infra'

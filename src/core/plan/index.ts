@@ -36,6 +36,16 @@ export interface Plan {
   waves: Wave[];
 }
 
+/** An edge of the plan with the outputs it carries (core/environment/plan-edges.ts). */
+export interface PlanEdge {
+  /** The step waited for (a step id, `<instance>/<part>`). */
+  from: string;
+  /** The step that waits. */
+  to: string;
+  /** What `to` reads from `from`, as `<instance>.<output>`, sorted; empty when it reads nothing. */
+  outputs: string[];
+}
+
 export interface PlanCycle {
   /** Instances on the cycle, in order. */
   instances: string[];

@@ -11,11 +11,18 @@ import type {
   DryRun,
   EnvironmentDocument,
   EnvironmentList,
+  EnvironmentResources,
   EnvironmentView,
   ErrorBody,
   Health,
   Principal,
   Problem,
+  PublishDryRun,
+  PublishRequest,
+  CatalogVersion,
+  UpdateDryRun,
+  VersionStatePatch,
+  RefreshAccepted,
 } from '../../api/contract.js';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -183,6 +190,82 @@ export class ApiClient {
   retryEnvironment(name: string, options: CallOptions = {}): Promise<EnvironmentView> {
     return this.call(
       { method: 'POST', path: `/api/v1/environments/${encodeURIComponent(name)}/retry`, expect: [202] },
+      options,
+    );
+  }
+
+  /** What `PUT …/{name}` would change (`?dryRun=true`): the plan and a unified diff per file. */
+  planUpdate(name: string, document: EnvironmentDocument, options: CallOptions = {}): Promise<UpdateDryRun> {
+    return this.call(
+      {
+        method: 'PUT',
+        path: `/api/v1/environments/${encodeURIComponent(name)}?dryRun=true`,
+        body: document,
+        expect: [200],
+      },
+      options,
+    );
+  }
+
+  /** Replaces the whole request; with `metadata.resourceVersion`, a stale one is a 409 (`CONFLICT`). */
+  updateEnvironment(
+    name: string,
+    document: EnvironmentDocument,
+    options: CallOptions = {},
+  ): Promise<EnvironmentView> {
+    return this.call(
+      {
+        method: 'PUT',
+        path: `/api/v1/environments/${encodeURIComponent(name)}`,
+        body: document,
+        expect: [200],
+      },
+      options,
+    );
+  }
+
+  /** Every publish check on `files`, nothing written (`POST /api/v1/catalogs?dryRun=true`). */
+  checkPublish(request: PublishRequest, options: CallOptions = {}): Promise<PublishDryRun> {
+    return this.call(
+      { method: 'POST', path: '/api/v1/catalogs?dryRun=true', body: request, expect: [200] },
+      options,
+    );
+  }
+
+  publishCatalog(request: PublishRequest, options: CallOptions = {}): Promise<CatalogVersion> {
+    return this.call(
+      { method: 'POST', path: '/api/v1/catalogs', body: request, expect: [200, 201] },
+      options,
+    );
+  }
+
+  /** Deprecates or yanks a published version, or undoes it (platform role). */
+  setVersionState(
+    name: string,
+    version: string,
+    patch: VersionStatePatch,
+    options: CallOptions = {},
+  ): Promise<CatalogVersion> {
+    return this.call(
+      {
+        method: 'PATCH',
+        path: `/api/v1/catalogs/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`,
+        body: patch,
+        expect: [200],
+      },
+      options,
+    );
+  }
+
+  /** The plan's graph and each step's Workspace or Application with its conditions. */
+  environmentResources(name: string, options: CallOptions = {}): Promise<EnvironmentResources> {
+    return this.get(`/api/v1/environments/${encodeURIComponent(name)}/resources`, options);
+  }
+
+  /** Asks Argo CD to look at Git now for the environment (`POST …/refresh`, 202). */
+  refreshEnvironment(name: string, options: CallOptions = {}): Promise<RefreshAccepted> {
+    return this.call(
+      { method: 'POST', path: `/api/v1/environments/${encodeURIComponent(name)}/refresh`, expect: [202] },
       options,
     );
   }

@@ -10,6 +10,7 @@ import { CatalogPage } from '../pages/CatalogPage.js';
 import { EnvironmentPage } from '../pages/EnvironmentPage.js';
 import { EnvironmentsPage } from '../pages/EnvironmentsPage.js';
 import { NotFound } from '../pages/NotFound.js';
+import { PublishPage } from '../pages/PublishPage.js';
 import { SignIn } from '../pages/SignIn.js';
 import { asApiError, useRoute } from './hooks.js';
 import { SessionContext, tokenStore, type Session } from './session.js';
@@ -17,6 +18,9 @@ import { SessionContext, tokenStore, type Session } from './session.js';
 // The wizard brings react-jsonschema-form and Ajv; the other pages load without them.
 const NewEnvironmentPage = lazy(() =>
   import('../wizard/NewEnvironmentPage.js').then((m) => ({ default: m.NewEnvironmentPage })),
+);
+const EditEnvironmentPage = lazy(() =>
+  import('../wizard/EditEnvironmentPage.js').then((m) => ({ default: m.EditEnvironmentPage })),
 );
 
 function useHealth(): Health | undefined {
@@ -62,7 +66,8 @@ function useUser(
 /** After a route change, focus lands on the new page's heading (not on the first run). */
 function useRouteFocus(route: Route): void {
   // The wizard's steps are one page: it moves the focus to each step's heading itself.
-  const key = route.page === 'new' ? 'new' : JSON.stringify(route);
+  const key =
+    route.page === 'new' ? 'new' : route.page === 'edit' ? `edit:${route.name}` : JSON.stringify(route);
   const first = useRef(true);
   useEffect(() => {
     if (first.current) {
@@ -99,6 +104,21 @@ function Page(props: { route: Route }) {
           <NewEnvironmentPage preselected={route.entries} step={route.step} />
         </Suspense>
       );
+    case 'edit':
+      return (
+        <Suspense
+          fallback={
+            <section>
+              <h1 tabIndex={-1}>Edit {route.name}</h1>
+              <Loading label="Loading the form…" />
+            </section>
+          }
+        >
+          <EditEnvironmentPage key={route.name} name={route.name} step={route.step} />
+        </Suspense>
+      );
+    case 'publish':
+      return <PublishPage />;
     case 'not-found':
       return <NotFound path={route.path} />;
   }
@@ -124,6 +144,7 @@ export function App() {
     [token, signOut],
   );
   const user = useUser(session, signedInAs, signOut);
+  const sessionWithUser = useMemo(() => (session ? { ...session, user } : null), [session, user]);
 
   if (!session)
     return (
@@ -141,7 +162,7 @@ export function App() {
     );
 
   return (
-    <SessionContext.Provider value={session}>
+    <SessionContext.Provider value={sessionWithUser}>
       <Layout health={health} route={route} user={user} onSignOut={() => signOut()}>
         <Page route={route} />
       </Layout>

@@ -1,11 +1,14 @@
 /** The signed-in session: the API client with its token, and a way out when the token stops working. */
 import { createContext, useContext } from 'react';
 import type { ApiClient } from '../api/client.js';
+import type { Principal } from '../../api/contract.js';
 
 export interface Session {
   client: ApiClient;
   /** Forget the token; with a reason, the sign-in page says why. */
   signOut: (reason?: string) => void;
+  /** Who is signed in, once known: pages show the platform role's actions only to it. */
+  user?: Principal;
 }
 
 export const SessionContext = createContext<Session | null>(null);

@@ -19,10 +19,17 @@ export function SimulatedBanner(props: { health: Health | undefined }) {
 /** The Swagger UI the server serves for its OpenAPI document (src/api/app.ts). */
 export const API_DOCS = '/api/docs';
 
-const NAV: ReadonlyArray<{ href: string; label: string; pages: ReadonlyArray<Route['page']> }> = [
-  { href: '#/environments', label: 'Environments', pages: ['environments', 'environment'] },
+const NAV: ReadonlyArray<{
+  href: string;
+  label: string;
+  pages: ReadonlyArray<Route['page']>;
+  /** Shown only to this role (the server refuses the others anyway). */
+  role?: Principal['role'];
+}> = [
+  { href: '#/environments', label: 'Environments', pages: ['environments', 'environment', 'edit'] },
   { href: '#/catalog', label: 'Catalog', pages: ['catalog'] },
   { href: '#/new', label: 'New environment', pages: ['new'] },
+  { href: '#/catalog/publish', label: 'Publish', pages: ['publish'], role: 'platform' },
 ];
 
 export function Layout(props: {
@@ -48,7 +55,7 @@ export function Layout(props: {
           {props.route && (
             <nav aria-label="Main">
               <ul className="nav">
-                {NAV.map((item) => (
+                {NAV.filter((item) => !item.role || item.role === props.user?.role).map((item) => (
                   <li key={item.href}>
                     <a
                       href={item.href}

@@ -13,6 +13,10 @@ export type Route =
   | { page: 'environments' }
   | { page: 'environment'; name: string }
   | { page: 'catalog'; entry?: string }
+  /** Publishing a catalog entry (platform role); `publish` is therefore not an entry's page. */
+  | { page: 'publish' }
+  /** The wizard on a running environment (`#/environments/<name>/edit/<step>`), prefilled from it. */
+  | { page: 'edit'; name: string; step?: WizardStep }
   /** The wizard; each step has its own address (`#/new/parameters`), so Back goes to the step before. */
   | { page: 'new'; entries: string[]; step?: WizardStep }
   | { page: 'not-found'; path: string };
@@ -32,10 +36,16 @@ export function parseRoute(hash: string): Route {
   const segments = path.split('/').filter(Boolean).map(decode);
   if (segments.some((s) => s === undefined)) return { page: 'not-found', path };
   const [first, second, ...rest] = segments as string[];
+  if (first === 'environments' && second !== undefined && rest[0] === 'edit' && rest.length <= 2) {
+    const step = rest[1];
+    if (step === undefined) return { page: 'edit', name: second };
+    if (isWizardStep(step)) return { page: 'edit', name: second, step };
+  }
   if (rest.length > 0) return { page: 'not-found', path };
   if (first === undefined || (first === 'environments' && second === undefined))
     return { page: 'environments' };
   if (first === 'environments' && second !== undefined) return { page: 'environment', name: second };
+  if (first === 'catalog' && second === 'publish') return { page: 'publish' };
   if (first === 'catalog')
     return second === undefined ? { page: 'catalog' } : { page: 'catalog', entry: second };
   if (first === 'new' && (second === undefined || isWizardStep(second))) {
@@ -57,6 +67,12 @@ export function href(route: Route): string {
       const query = new URLSearchParams(route.entries.map((e) => ['entry', e])).toString();
       const path = route.step ? `#/new/${route.step}` : '#/new';
       return query ? `${path}?${query}` : path;
+    }
+    case 'publish':
+      return '#/catalog/publish';
+    case 'edit': {
+      const path = `#/environments/${encodeURIComponent(route.name)}/edit`;
+      return route.step ? `${path}/${route.step}` : path;
     }
     case 'not-found':
       return `#${route.path}`;

@@ -46,7 +46,15 @@ export interface UiSchemaOptions {
   references?: Readonly<Record<string, string>>;
   /** Names of secret parameters as the API lists them (in addition to `writeOnly`/`x-envcat-secret`). */
   secretParameters?: readonly string[];
+  /**
+   * Secret parameters of a running instance being edited: the form never has their values (Git
+   * holds a reference, the value is in a Secret), and left empty they keep them. Not required, and
+   * their help says so.
+   */
+  kept?: readonly string[];
 }
+
+export const KEPT_SECRET_HELP = 'Leave empty to keep the current value (it is not shown).';
 
 /**
  * The uiSchema for an entry's parameters: secrets as password inputs that browsers do not offer to
@@ -57,9 +65,15 @@ export interface UiSchemaOptions {
 export function schemaToUiSchema(schema: JsonSchema, options: UiSchemaOptions = {}): UiSchema {
   const secrets = new Set(options.secretParameters ?? []);
   const references = options.references ?? {};
+  const kept = new Set(options.kept ?? []);
   const ui = objectUi(schema, (name, property) => {
     if (references[name] !== undefined) return referenceUi(name, property);
-    return fieldUi(name, property, secrets.has(name));
+    const field = fieldUi(name, property, secrets.has(name));
+    if (kept.has(name)) {
+      const help = typeof field['ui:help'] === 'string' ? `${field['ui:help']} ` : '';
+      field['ui:help'] = `${help}${KEPT_SECRET_HELP}`;
+    }
+    return field;
   });
   return ui;
 }
@@ -127,11 +141,17 @@ function referenceUi(name: string, schema: JsonSchema): UiSchema {
  */
 export function formSchema(
   schema: JsonSchema,
-  options: Pick<UiSchemaOptions, 'references'> = {},
+  options: Pick<UiSchemaOptions, 'references' | 'kept'> = {},
 ): JsonSchema {
   const references = options.references ?? {};
   const copy = withoutDescriptions(schema, true);
   if (copy.$schema === undefined) copy.$schema = DRAFT_2020_12;
+  const kept = new Set(options.kept ?? []);
+  if (kept.size > 0) {
+    const required = requiredOf(copy).filter((r) => !kept.has(r));
+    if (required.length > 0) copy.required = required;
+    else delete copy.required;
+  }
   const referenced = Object.keys(references);
   if (referenced.length === 0) return copy;
   const props = isSchema(copy.properties) ? { ...copy.properties } : {};

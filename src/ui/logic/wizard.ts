@@ -48,6 +48,12 @@ export interface InstanceDraft {
   values: Record<string, JsonValue>;
   /** Parameters fed by another instance's output: parameter → `<instance>.<output>`. */
   references: Record<string, string>;
+  /**
+   * Set when editing a running environment, for an instance that runs already: its entry reference
+   * as committed. Its name and version stay (an upgrade moves the version), and a secret left
+   * empty keeps its value.
+   */
+  running?: { entry: string };
 }
 
 export interface WizardState {
@@ -335,7 +341,8 @@ export function buildDocument(state: Pick<WizardState, 'details' | 'instances'>)
           parameters[parameter] = { fromOutput: reference } satisfies OutputReferenceValue;
         return {
           name: i.name,
-          entry: `${i.entry}@${i.version}`,
+          // A running instance keeps its committed reference; the server keeps its pinned version.
+          entry: i.running ? i.running.entry : `${i.entry}@${i.version}`,
           ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
         };
       }),

@@ -11,6 +11,7 @@ import { ErrorAlert, Loading, TypeBadge } from '../components/common.js';
 import { newestFirst } from '../logic/catalog.js';
 import { href } from '../logic/router.js';
 import { typeLabel } from '../logic/schema.js';
+import { UsedBy, VersionDiffPanel, VersionStates } from './CatalogVersions.js';
 
 export function CatalogEntryPage(props: { name: string }) {
   const { name } = props;
@@ -29,7 +30,7 @@ export function CatalogEntryPage(props: { name: string }) {
         <a href={href({ page: 'catalog' })}>Catalog</a> /
       </p>
       {detail.data ? (
-        <Entry detail={detail.data} />
+        <Entry detail={detail.data} onChanged={detail.reload} />
       ) : (
         <>
           <h1 id="entry-title" tabIndex={-1}>
@@ -58,13 +59,13 @@ export function CatalogEntryPage(props: { name: string }) {
   );
 }
 
-function Entry(props: { detail: CatalogDetail }) {
+function Entry(props: { detail: CatalogDetail; onChanged: () => void }) {
   const { detail } = props;
   const versions = useMemo(() => newestFirst(detail.items), [detail.items]);
   const [picked, setPicked] = useState<string>();
   const shown = versions.find((v) => v.version === picked) ?? versions[0];
   const versionId = useId();
-  const latest = versions[0]?.version;
+  const latest = detail.latestVersion || versions[0]?.version;
   return (
     <>
       <div className="page-header">
@@ -119,6 +120,7 @@ function Entry(props: { detail: CatalogDetail }) {
                 <option key={v.version} value={v.version}>
                   {v.version}
                   {v.version === latest ? ' (latest)' : ''}
+                  {v.yanked ? ' (yanked)' : v.deprecated ? ' (deprecated)' : ''}
                 </option>
               ))}
             </select>
@@ -129,6 +131,9 @@ function Entry(props: { detail: CatalogDetail }) {
             </p>
           </div>
           <VersionDetails version={shown} />
+          <VersionStates name={detail.name} versions={versions} onChanged={props.onChanged} />
+          <VersionDiffPanel versions={versions} />
+          <UsedBy name={detail.name} />
         </>
       )}
     </>

@@ -11,8 +11,11 @@ import { useEnvironmentEvents, type StreamState } from '../app/events.js';
 import { asApiError, useDocumentTitle, useLoad, useNow, usePolling } from '../app/hooks.js';
 import { useSession } from '../app/session.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { EnvironmentResourcesView } from '../components/ResourcesPanel.js';
 import { ErrorAlert, Loading, PhaseBadge } from '../components/common.js';
+import { History } from '../components/History.js';
 import { ConditionTable, PhaseTimeline, StepTable } from '../components/Timeline.js';
+import { href } from '../logic/router.js';
 import { age, expiry, shortSha } from '../logic/format.js';
 import { furthestDeletionStage } from '../logic/timeline.js';
 import { describeUpdate } from '../../core/browser.js';
@@ -158,6 +161,12 @@ export function EnvironmentPage(props: { name: string }) {
               {retrying ? 'Retrying…' : 'Retry'}
             </button>
           )}
+          {!isDeleting && (
+            // An upgrade (`POST …/upgrade`) belongs beside Edit once the API has it.
+            <a className="button" href={href({ page: 'edit', name })}>
+              Edit
+            </a>
+          )}
           <button
             type="button"
             className="button button-danger"
@@ -197,6 +206,8 @@ export function EnvironmentPage(props: { name: string }) {
         <StepTable steps={status.steps} deleting={isDeleting} />
       </section>
 
+      <EnvironmentResourcesView name={name} status={status} />
+
       <div className="two-columns">
         <section aria-labelledby="outputs-title" className="panel">
           <h2 id="outputs-title">Outputs</h2>
@@ -207,6 +218,11 @@ export function EnvironmentPage(props: { name: string }) {
           <ConditionTable conditions={status.conditions} />
         </section>
       </div>
+
+      <section aria-labelledby="history-title" className="panel">
+        <h2 id="history-title">History</h2>
+        <History commits={status.commits} />
+      </section>
 
       <section aria-labelledby="commits-title" className="panel">
         <h2 id="commits-title">Commits</h2>

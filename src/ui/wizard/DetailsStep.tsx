@@ -11,6 +11,8 @@ export function DetailsStep(props: {
   showProblems: boolean;
   /** The server is being asked whether the name and namespace are free. */
   checking?: boolean;
+  /** Editing a running environment: its name and namespace cannot change. */
+  locked?: boolean;
   dispatch: Dispatch<WizardAction>;
 }) {
   const { details, dispatch } = props;
@@ -35,7 +37,11 @@ export function DetailsStep(props: {
         label="Environment name"
         required
         errors={errorsOf('name')}
-        help="Lower-case letters, digits and “-”, up to 63 characters. It names the environment's files in Git."
+        help={
+          props.locked
+            ? 'An environment cannot be renamed.'
+            : "Lower-case letters, digits and “-”, up to 63 characters. It names the environment's files in Git."
+        }
       >
         {(c) => (
           <input
@@ -43,6 +49,7 @@ export function DetailsStep(props: {
             value={details.name}
             onChange={(e) => set({ name: e.target.value })}
             onBlur={visit('name')}
+            readOnly={props.locked}
             aria-describedby={c.describedBy}
             aria-invalid={c.invalid || undefined}
             autoComplete="off"
@@ -54,7 +61,11 @@ export function DetailsStep(props: {
       <Field
         label="Namespace"
         errors={errorsOf('namespace')}
-        help="The Kubernetes namespace; it follows the name unless you change it."
+        help={
+          props.locked
+            ? "An environment's namespace cannot be changed."
+            : 'The Kubernetes namespace; it follows the name unless you change it.'
+        }
       >
         {(c) => (
           <input
@@ -63,6 +74,7 @@ export function DetailsStep(props: {
             placeholder={details.name}
             onChange={(e) => set({ namespace: e.target.value })}
             onBlur={visit('namespace')}
+            readOnly={props.locked}
             aria-describedby={c.describedBy}
             aria-invalid={c.invalid || undefined}
             autoComplete="off"

@@ -152,13 +152,18 @@ function InstanceCard(props: {
         <Field
           label="Instance name"
           errors={nameErrors}
-          help="Other instances refer to its outputs by this name."
+          help={
+            instance.running
+              ? 'It runs under this name; to rename it, remove it and add a new instance.'
+              : 'Other instances refer to its outputs by this name.'
+          }
         >
           {(c) => (
             <input
               id={c.id}
               value={instance.name}
               onChange={(e) => dispatch({ type: 'renameInstance', id: instance.id, name: e.target.value })}
+              readOnly={instance.running !== undefined}
               onBlur={() => setTouched(true)}
               aria-describedby={c.describedBy}
               aria-invalid={c.invalid || undefined}
@@ -167,12 +172,17 @@ function InstanceCard(props: {
             />
           )}
         </Field>
-        <Field label="Version" errors={errors?.entry}>
+        <Field
+          label="Version"
+          errors={errors?.entry}
+          help={instance.running ? 'It stays at the version it runs; an upgrade moves it.' : undefined}
+        >
           {(c) => (
             <select
               id={c.id}
               value={instance.version}
               onChange={(e) => dispatch({ type: 'setVersion', id: instance.id, version: e.target.value })}
+              disabled={instance.running !== undefined}
               aria-describedby={c.describedBy}
               aria-invalid={c.invalid || undefined}
             >

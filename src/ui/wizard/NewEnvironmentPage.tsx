@@ -4,7 +4,7 @@
  * committed. The server's errors take the user back to the field they name.
  */
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import type { Problem } from '../../api/contract.js';
+import type { EnvironmentView, Problem } from '../../api/contract.js';
 import { isSecretSchema } from '../../core/browser.js';
 import type { ApiError } from '../api/client.js';
 import {
@@ -18,7 +18,8 @@ import {
 } from '../app/hooks.js';
 import { useSession } from '../app/session.js';
 import { ErrorAlert } from '../components/common.js';
-import { href } from '../logic/router.js';
+import { editStateFrom, updateDocument } from '../logic/edit.js';
+import { href, type Route } from '../logic/router.js';
 import { referenceProblem, type ChosenInstance } from '../logic/references.js';
 import { parameterSchemas } from '../logic/schema.js';
 import { hasErrors, isFieldError, mapServerErrors, type DetailsField } from '../logic/server-errors.js';
@@ -58,8 +59,21 @@ const STEP_LABEL: Record<WizardStep, string> = {
 const DRAFT_KEY = 'envcat.wizard.draft';
 const LEAVE_MESSAGE = 'Leave the new environment? What you entered is not saved.';
 
-export function NewEnvironmentPage(props: { preselected: readonly string[]; step?: WizardStep }) {
-  useDocumentTitle('New environment');
+/** Editing a running environment: the wizard starts from its request as read. */
+export interface EditTarget {
+  view: EnvironmentView;
+  /** Someone changed it since it was read (409): reading it again starts over from theirs. */
+  onReload: () => void;
+}
+
+export function NewEnvironmentPage(props: {
+  preselected: readonly string[];
+  step?: WizardStep;
+  edit?: EditTarget;
+}) {
+  const { edit } = props;
+  const title = edit ? `Edit ${edit.view.metadata.name}` : 'New environment';
+  useDocumentTitle(title);
   const { client, signOut } = useSession();
   const [state, dispatch] = useReducer(wizardReducer, undefined, () => initialState(props));
   const catalogs = useLoad('catalogs', (signal) => client.listCatalogs({ signal }));
@@ -68,6 +82,7 @@ export function NewEnvironmentPage(props: { preselected: readonly string[]; step
   const [attempted, setAttempted] = useState<ReadonlySet<WizardStep>>(new Set());
   const [creating, setCreating] = useState(false);
   const [createError, setCreateError] = useState<ApiError>();
+  const [stale, setStale] = useState(false);
   const [announcement, setAnnouncement] = useState<Announcement>();
   const dismiss = useCallback(() => setAnnouncement(undefined), []);
   const forms = useRef(new Map<number, ParameterFormHandle>());
@@ -76,7 +91,7 @@ export function NewEnvironmentPage(props: { preselected: readonly string[]; step
   const availability = useAvailability(
     state.details.name.trim(),
     effectiveNamespace(state.details),
-    detailsOk,
+    detailsOk && !edit,
   );
 
   // Entries named in the link (#/new?entry=...) are added once the catalog has loaded.
@@ -93,14 +108,16 @@ export function NewEnvironmentPage(props: { preselected: readonly string[]; step
   // The draft survives a reload of this tab (sessionStorage), without secret values.
   const created = useRef(false);
   useEffect(() => {
-    if (created.current) return;
+    if (created.current || edit) return;
     const draft = draftOf(state, (i) => secretParametersOf(details, i));
     if (hasInput(state)) window.sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
     else window.sessionStorage.removeItem(DRAFT_KEY);
-  }, [state, details]);
+  }, [state, details, edit]);
 
   // Leaving with input asks first; a reload keeps the draft, so it asks only for typed secrets.
-  const dirty = hasInput(state);
+  // Editing, what was read is no input: only a change is.
+  const [readAs] = useState(() => (edit ? JSON.stringify(buildDocument(state)) : undefined));
+  const dirty = readAs === undefined ? hasInput(state) : JSON.stringify(buildDocument(state)) !== readAs;
   const secretsTyped = state.instances.some((i) =>
     (secretParametersOf(details, i) ?? Object.keys(i.values)).some((p) => i.values[p] !== undefined),
   );
@@ -108,18 +125,18 @@ export function NewEnvironmentPage(props: { preselected: readonly string[]; step
     () =>
       dirty
         ? {
-            message: LEAVE_MESSAGE,
-            stays: (route) => route.page === 'new' || created.current,
+            message: edit ? EDIT_LEAVE_MESSAGE : LEAVE_MESSAGE,
+            stays: (route) => staysInWizard(route, edit) || created.current,
             beforeUnload: secretsTyped,
           }
         : undefined,
-    [dirty, secretsTyped],
+    [dirty, secretsTyped, edit],
   );
   useLeaveGuard(guard);
   useEffect(
     () => () => {
       // Left for good (after a confirmed leave or a create): the draft goes too.
-      window.sessionStorage.removeItem(DRAFT_KEY);
+      if (!edit) window.sessionStorage.removeItem(DRAFT_KEY);
     },
     [],
   );
@@ -130,6 +147,7 @@ export function NewEnvironmentPage(props: { preselected: readonly string[]; step
   async function canLeave(step: WizardStep): Promise<boolean> {
     if (step === 'details') {
       if (!detailsOk) return false;
+      if (edit) return true; // its name and namespace are its own already
       const problems = await availability.check();
       return problems.length === 0;
     }
@@ -194,9 +212,36 @@ export function NewEnvironmentPage(props: { preselected: readonly string[]; step
     if (following) void goTo(following);
   }
 
-  useStepAddress({ urlStep: props.step, step: state.step, goTo, replaceQuery: props.preselected.length > 0 });
+  useStepAddress({
+    urlStep: props.step,
+    step: state.step,
+    goTo,
+    replaceQuery: props.preselected.length > 0,
+    address: (step) =>
+      href(edit ? { page: 'edit', name: edit.view.metadata.name, step } : { page: 'new', entries: [], step }),
+  });
+
+  async function apply(target: EditTarget) {
+    setCreating(true);
+    setCreateError(undefined);
+    const name = target.view.metadata.name;
+    try {
+      await client.updateEnvironment(name, updateDocument(state, target.view));
+      created.current = true;
+      navigate(href({ page: 'environment', name }));
+    } catch (error) {
+      const apiError = asApiError(error);
+      if (apiError.unauthorized) signOut('The token is no longer accepted. Sign in again.');
+      if (apiError.status === 409) setStale(true);
+      else if (isFieldError(apiError))
+        dispatch({ type: 'serverErrors', errors: mapServerErrors(apiError.problems) });
+      setCreateError(apiError);
+      setCreating(false);
+    }
+  }
 
   async function create() {
+    if (edit) return apply(edit);
     setCreating(true);
     setCreateError(undefined);
     const document = buildDocument(state);
@@ -219,8 +264,14 @@ export function NewEnvironmentPage(props: { preselected: readonly string[]; step
 
   return (
     <section aria-labelledby="wizard-title" className="wizard">
+      {edit && (
+        <p className="breadcrumb">
+          <a href={href({ page: 'environment', name: edit.view.metadata.name })}>{edit.view.metadata.name}</a>{' '}
+          /
+        </p>
+      )}
       <h1 id="wizard-title" tabIndex={-1}>
-        New environment
+        {title}
       </h1>
       <nav aria-label="Wizard steps">
         <ol className="steps">
@@ -245,7 +296,11 @@ export function NewEnvironmentPage(props: { preselected: readonly string[]; step
           ))}
         </ol>
       </nav>
-      <GeneralErrors state={state} createError={createError} />
+      {stale && edit ? (
+        <StaleAlert error={createError} onReload={edit.onReload} />
+      ) : (
+        <GeneralErrors state={state} createError={createError} editing={edit !== undefined} />
+      )}
       <div
         className="wizard-body"
         // Enter in a field submits the step, as in a form (not in a text area, not on a button).
@@ -267,6 +322,7 @@ export function NewEnvironmentPage(props: { preselected: readonly string[]; step
             details={state.details}
             errors={serverDetailErrors}
             checking={availability.checking}
+            locked={edit !== undefined}
             showProblems={attempted.has('details')}
             dispatch={dispatch}
           />
@@ -296,12 +352,18 @@ export function NewEnvironmentPage(props: { preselected: readonly string[]; step
             details={details}
             creating={creating}
             onCreate={() => void create()}
+            edit={edit?.view}
             dispatch={dispatch}
           />
         )}
       </div>
       <AddedToast announcement={state.step === 'entries' ? announcement : undefined} onDismiss={dismiss} />
-      <WizardButtons stepIndex={stepIndex} onBack={(step) => void goTo(step)} onNext={next} />
+      <WizardButtons
+        stepIndex={stepIndex}
+        onBack={(step) => void goTo(step)}
+        onNext={next}
+        cancel={edit ? href({ page: 'environment', name: edit.view.metadata.name }) : '#/environments'}
+      />
     </section>
   );
 }
@@ -309,7 +371,30 @@ export function NewEnvironmentPage(props: { preselected: readonly string[]; step
 /** Input types in which Enter submits a form (HTML's implicit submission). */
 const SUBMITTING_INPUTS = new Set(['text', 'search', 'number', 'password', 'email', 'url', 'tel', 'date']);
 
-function initialState(props: { step?: WizardStep }): WizardState {
+const EDIT_LEAVE_MESSAGE = 'Leave without applying your changes?';
+
+function staysInWizard(route: Route, edit: EditTarget | undefined): boolean {
+  return edit ? route.page === 'edit' && route.name === edit.view.metadata.name : route.page === 'new';
+}
+
+/** Applying found the environment changed since it was read: nothing was written. */
+function StaleAlert(props: { error: ApiError | undefined; onReload: () => void }) {
+  return (
+    <div className="alert alert-error" role="alert">
+      <p className="alert-title">The environment changed since you opened it; nothing was applied.</p>
+      <p>
+        {props.error?.message ?? 'Someone else updated it.'} Reload it to start again from what it is now
+        (your changes here are discarded).
+      </p>
+      <button type="button" className="button" onClick={props.onReload}>
+        Reload the environment
+      </button>
+    </div>
+  );
+}
+
+function initialState(props: { step?: WizardStep; edit?: EditTarget }): WizardState {
+  if (props.edit) return editStateFrom(props.edit.view);
   const initial = initialWizardState();
   const draft = parseDraft(window.sessionStorage.getItem(DRAFT_KEY));
   if (!draft) return initial;
@@ -353,40 +438,48 @@ function useStepAddress(props: {
   step: WizardStep;
   goTo: (step: WizardStep) => Promise<WizardStep>;
   replaceQuery: boolean;
+  address: (step: WizardStep) => string;
 }) {
   const { urlStep, step } = props;
+  const address = useRef(props.address);
+  address.current = props.address;
   const synced = useRef<WizardStep | undefined>(undefined);
   const goTo = useRef(props.goTo);
   goTo.current = props.goTo;
   const first = useRef(props.replaceQuery || urlStep === undefined);
   useEffect(() => {
-    const address = urlStep ?? 'details';
+    const wanted = urlStep ?? 'details';
     if (first.current) {
       // The first address (#/new, #/new?entry=…) becomes the step's own, in place.
       first.current = false;
       synced.current = step;
-      window.location.replace(href({ page: 'new', entries: [], step }));
+      window.location.replace(address.current(step));
       return;
     }
-    if (address !== synced.current) {
-      synced.current = address;
-      if (address === step) return;
-      void goTo.current(address).then((reached) => {
+    if (wanted !== synced.current) {
+      synced.current = wanted;
+      if (wanted === step) return;
+      void goTo.current(wanted).then((reached) => {
         // Stopped earlier (a step's input is not complete): the address says where.
         if (reached === synced.current) return;
         synced.current = reached;
-        window.location.replace(href({ page: 'new', entries: [], step: reached }));
+        window.location.replace(address.current(reached));
       });
       return;
     }
     if (step !== synced.current) {
       synced.current = step;
-      window.location.hash = href({ page: 'new', entries: [], step });
+      window.location.hash = address.current(step);
     }
   }, [urlStep, step]);
 }
 
-function WizardButtons(props: { stepIndex: number; onBack: (step: WizardStep) => void; onNext: () => void }) {
+function WizardButtons(props: {
+  stepIndex: number;
+  onBack: (step: WizardStep) => void;
+  onNext: () => void;
+  cancel: string;
+}) {
   const previous = WIZARD_STEPS[props.stepIndex - 1];
   const following = WIZARD_STEPS[props.stepIndex + 1];
   return (
@@ -396,7 +489,7 @@ function WizardButtons(props: { stepIndex: number; onBack: (step: WizardStep) =>
           Back
         </button>
       ) : (
-        <a className="button" href="#/environments">
+        <a className="button" href={props.cancel}>
           Cancel
         </a>
       )}
@@ -409,11 +502,16 @@ function WizardButtons(props: { stepIndex: number; onBack: (step: WizardStep) =>
   );
 }
 
-function GeneralErrors(props: { state: WizardState; createError: ApiError | undefined }) {
+function GeneralErrors(props: { state: WizardState; createError: ApiError | undefined; editing: boolean }) {
   const { errors } = props.state;
   const { createError } = props;
   if (createError && !isFieldError(createError))
-    return <ErrorAlert error={createError} title="The environment was not created." />;
+    return (
+      <ErrorAlert
+        error={createError}
+        title={props.editing ? 'The changes were not applied.' : 'The environment was not created.'}
+      />
+    );
   const count =
     Object.values(errors.details).reduce((n, m) => n + (m?.length ?? 0), 0) +
     errors.catalogs.length +

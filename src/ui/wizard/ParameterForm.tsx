@@ -35,6 +35,7 @@ import {
   schemaToUiSchema,
 } from '../logic/schema.js';
 import type { ErrorTree } from '../logic/server-errors.js';
+import { keptSecrets } from '../logic/edit.js';
 import type { InstanceDraft } from '../logic/wizard.js';
 import { validator } from './validator.js';
 
@@ -298,16 +299,22 @@ export function ParameterForm(props: ParameterFormProps) {
     return () => window.cancelAnimationFrame(frame);
   }, [references, idPrefix]);
 
+  const keptKey = keptSecrets(instance, version).join('\n');
+  const kept = useMemo(() => (keptKey === '' ? [] : keptKey.split('\n')), [keptKey]);
   const schema = useMemo(
-    () => formSchema(version.parameters, { references }) as RJSFSchema,
-    [version, references],
+    () => formSchema(version.parameters, { references, kept }) as RJSFSchema,
+    [version, references, kept],
   );
   const uiSchema = useMemo<UiSchema>(
     () => ({
-      ...schemaToUiSchema(version.parameters, { references, secretParameters: version.secretParameters }),
+      ...schemaToUiSchema(version.parameters, {
+        references,
+        secretParameters: version.secretParameters,
+        kept,
+      }),
       'ui:submitButtonOptions': { norender: true },
     }),
-    [version, references],
+    [version, references, kept],
   );
 
   // The messages in words, the same as the server's for the same error (src/core/schema/messages.ts).

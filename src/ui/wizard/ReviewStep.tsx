@@ -4,10 +4,19 @@
  */
 import { Fragment, useEffect, useMemo, useState, type Dispatch } from 'react';
 import type { ApiError } from '../api/client.js';
-import type { DryRun, RepoName } from '../../api/contract.js';
+import type {
+  DryRun,
+  EnvironmentView,
+  Plan as PlanShape,
+  RepoName,
+  UpdateDryRun,
+} from '../../api/contract.js';
 import { asApiError } from '../app/hooks.js';
 import { useSession } from '../app/session.js';
 import { ErrorAlert, Loading } from '../components/common.js';
+import { FileDiffView } from '../components/Diff.js';
+import { updateDocument } from '../logic/edit.js';
+import { PlanGraph } from '../components/PlanGraph.js';
 import { isFieldError, mapServerErrors } from '../logic/server-errors.js';
 import { reviewRows, type ReviewRow } from '../logic/review.js';
 import { buildDocument, type WizardAction, type WizardState } from '../logic/wizard.js';
@@ -18,7 +27,11 @@ const REPO_LABEL: Record<RepoName, string> = {
   apps: 'Application repository (Argo CD)',
 };
 
-type Plan = { state: 'loading' } | { state: 'ready'; result: DryRun } | { state: 'error'; error: ApiError };
+type Plan =
+  | { state: 'loading' }
+  | { state: 'ready'; result: DryRun }
+  | { state: 'update'; result: UpdateDryRun }
+  | { state: 'error'; error: ApiError };
 
 export function ReviewStep(props: {
   state: WizardState;
@@ -26,10 +39,12 @@ export function ReviewStep(props: {
   creating: boolean;
   onCreate: () => void;
   dispatch: Dispatch<WizardAction>;
+  /** Editing this running environment: the review is the update's dry run, with a diff per file. */
+  edit?: EnvironmentView;
 }) {
-  const { state, dispatch } = props;
+  const { state, dispatch, edit } = props;
   const { client, signOut } = useSession();
-  const document = useMemo(() => buildDocument(state), [state]);
+  const document = useMemo(() => (edit ? updateDocument(state, edit) : buildDocument(state)), [state, edit]);
   const documentKey = JSON.stringify(document);
   const [plan, setPlan] = useState<Plan>({ state: 'loading' });
   const [attempt, setAttempt] = useState(0);
@@ -37,8 +52,16 @@ export function ReviewStep(props: {
   useEffect(() => {
     const controller = new AbortController();
     setPlan({ state: 'loading' });
-    client.planEnvironment(JSON.parse(documentKey) as typeof document, { signal: controller.signal }).then(
-      (result) => setPlan({ state: 'ready', result }),
+    const body = JSON.parse(documentKey) as typeof document;
+    const planned: Promise<Plan> = edit
+      ? client
+          .planUpdate(edit.metadata.name, body, { signal: controller.signal })
+          .then((result) => ({ state: 'update', result }))
+      : client
+          .planEnvironment(body, { signal: controller.signal })
+          .then((result) => ({ state: 'ready', result }));
+    planned.then(
+      (result) => setPlan(result),
       (error: unknown) => {
         if (controller.signal.aborted) return;
         const apiError = asApiError(error);
@@ -49,7 +72,7 @@ export function ReviewStep(props: {
       },
     );
     return () => controller.abort();
-  }, [documentKey, attempt, client, dispatch, signOut]);
+  }, [documentKey, attempt, client, dispatch, signOut, edit]);
 
   return (
     <div className="review-step">
@@ -69,6 +92,7 @@ export function ReviewStep(props: {
           />
         )}
         {plan.state === 'ready' && <PlanView result={plan.result} />}
+        {plan.state === 'update' && <UpdatePlanView result={plan.result} />}
       </section>
       <div className="create-row">
         <p className="muted">Secret values are stored as Kubernetes Secrets, never in Git.</p>
@@ -76,9 +100,17 @@ export function ReviewStep(props: {
           type="button"
           className="button button-primary"
           onClick={props.onCreate}
-          disabled={plan.state !== 'ready' || props.creating}
+          disabled={
+            (plan.state !== 'ready' && plan.state !== 'update') || props.creating || nothingToDo(plan)
+          }
         >
-          {props.creating ? 'Creating…' : 'Create environment'}
+          {edit
+            ? props.creating
+              ? 'Applying…'
+              : 'Apply changes'
+            : props.creating
+              ? 'Creating…'
+              : 'Create environment'}
         </button>
       </div>
     </div>
@@ -179,42 +211,101 @@ function pendingNote(step: string | undefined): string {
     : 'written once the outputs it needs are known';
 }
 
+function nothingToDo(plan: Plan): boolean {
+  return plan.state === 'update' && plan.result.files.length === 0;
+}
+
+/** An update's dry run: the instances added and removed, the plan, and every file's diff, per repo. */
+function UpdatePlanView(props: { result: UpdateDryRun }) {
+  const { plan, files, added, removed } = props.result;
+  const repos: RepoName[] = ['platform', 'apps'];
+  if (files.length === 0) return <p>Nothing changes: the request is as it runs.</p>;
+  return (
+    <>
+      {(added.length > 0 || removed.length > 0) && (
+        <ul className="instance-changes">
+          {added.map((name) => (
+            <li key={`+${name}`}>
+              Adds <span className="mono">{name}</span>
+            </li>
+          ))}
+          {removed.map((name) => (
+            <li key={`-${name}`}>
+              Removes <span className="mono">{name}</span> (its applications and infrastructure are deleted)
+            </li>
+          ))}
+        </ul>
+      )}
+      <PlanPhases plan={plan} />
+      <h3>Changes</h3>
+      {repos.map((repo) => {
+        const list = files.filter((f) => f.repo === repo);
+        return (
+          <section key={repo} aria-label={`Changes in the ${REPO_LABEL[repo]}`} className="files">
+            <h4>{REPO_LABEL[repo]}</h4>
+            {list.length === 0 ? (
+              <p className="muted">No changes.</p>
+            ) : (
+              <ul className="file-list">
+                {list.map((f) => (
+                  <li key={f.path}>
+                    <FileDiffView file={f} path={<FilePath path={f.path} />} />
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        );
+      })}
+    </>
+  );
+}
+
+/** The plan's two phases and the waves of steps in each. */
+function PlanPhases(props: { plan: PlanShape }) {
+  const { plan } = props;
+  const phases = [1, 2] as const;
+  return (
+    <ol className="plan">
+      {phases.map((phase) => {
+        const waves = plan.waves.filter((w) => w.phase === phase);
+        return (
+          <li key={phase} className="plan-phase">
+            <p className="plan-phase-title">
+              Phase {phase}: {phase === 1 ? 'infrastructure' : 'applications'}
+            </p>
+            {waves.length === 0 ? (
+              <p className="muted">Nothing in this phase.</p>
+            ) : (
+              <ol className="waves">
+                {waves.map((wave) => (
+                  <li key={wave.number}>
+                    <span className="wave-label">Wave {wave.number}</span>
+                    <ul className="inline-list">
+                      {wave.steps.map((s) => (
+                        <li key={s} className="chip mono">
+                          {s}
+                        </li>
+                      ))}
+                    </ul>
+                  </li>
+                ))}
+              </ol>
+            )}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
 function PlanView(props: { result: DryRun }) {
   const { plan, files } = props.result;
-  const phases = [1, 2] as const;
   const repos: RepoName[] = ['platform', 'apps'];
   return (
     <>
-      <ol className="plan">
-        {phases.map((phase) => {
-          const waves = plan.waves.filter((w) => w.phase === phase);
-          return (
-            <li key={phase} className="plan-phase">
-              <p className="plan-phase-title">
-                Phase {phase}: {phase === 1 ? 'infrastructure' : 'applications'}
-              </p>
-              {waves.length === 0 ? (
-                <p className="muted">Nothing in this phase.</p>
-              ) : (
-                <ol className="waves">
-                  {waves.map((wave) => (
-                    <li key={wave.number}>
-                      <span className="wave-label">Wave {wave.number}</span>
-                      <ul className="inline-list">
-                        {wave.steps.map((s) => (
-                          <li key={s} className="chip mono">
-                            {s}
-                          </li>
-                        ))}
-                      </ul>
-                    </li>
-                  ))}
-                </ol>
-              )}
-            </li>
-          );
-        })}
-      </ol>
+      <PlanGraph plan={plan} edges={props.result.edges} title="The plan, by wave" />
+      <PlanPhases plan={plan} />
       <h3>Files</h3>
       <div className="two-columns">
         {repos.map((repo) => {
