@@ -324,6 +324,11 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Reconcile an environment now, and resolve once that pass has ended (see PassWaiters), or after `timeoutMs`. */
   planned(name: string, timeoutMs = 10_000): Promise<void> {
+    // A follower's pass plans nothing (the leader's does, after its next Git poll): no wait.
+    if (!this.leader.isLeader) {
+      this.queue.add(name);
+      return Promise.resolve();
+    }
     const passed = this.passes.next(name, timeoutMs);
     this.queue.add(name);
     return passed;
