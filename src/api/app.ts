@@ -28,6 +28,7 @@ import {
   WhoAmIController,
   type AuthenticatedRequest,
 } from './controllers.js';
+import { UpgradeController } from './upgrade-controller.js';
 import { auditLog } from './audit.js';
 import { ResourcesController } from './resources.js';
 import { bodyReader } from './body.js';
@@ -87,6 +88,7 @@ class ApiModule {
       controllers: [
         CatalogController,
         EnvironmentController,
+        UpgradeController,
         ResourcesController,
         WhoAmIController,
         OperationsController,

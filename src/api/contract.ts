@@ -19,6 +19,7 @@ import type {
   EnvironmentType,
   HelmSource,
   InstanceRequest,
+  InstanceUpgrade,
   InstanceVersion,
   JsonSchema,
   JsonValue,
@@ -40,6 +41,7 @@ export type {
   EnvironmentType,
   HelmSource,
   InstanceRequest,
+  InstanceUpgrade,
   InstanceVersion,
   JsonSchema,
   JsonValue,
@@ -291,13 +293,28 @@ export interface FileDiff {
   diff?: string;
 }
 
-/** `PUT /api/v1/environments/{name}?dryRun=true`: what an update would do, without doing it. */
+/**
+ * `PUT /api/v1/environments/{name}?dryRun=true`: what an update would do, without doing it; also
+ * the answer of `POST /api/v1/environments/{name}/upgrade?dryRun=true`.
+ */
 export interface UpdateDryRun {
   plan: Plan;
   /** Instances the update adds and removes. */
   added: string[];
   removed: string[];
   files: FileDiff[];
+  /** An upgrade's dry run: each instance it moves, from which version to which (none: nothing to move). */
+  upgrades?: InstanceUpgrade[];
+}
+
+/**
+ * The body of `POST /api/v1/environments/{name}/upgrade`. Without `instance`, every instance moves
+ * to the newest version its range allows that new requests get; `to` names an exact version (an
+ * older one is a rollback; a yanked one is refused) and needs `instance` unless there is only one.
+ */
+export interface UpgradeRequest {
+  instance?: string;
+  to?: string;
 }
 
 /**

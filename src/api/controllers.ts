@@ -72,11 +72,11 @@ export interface AuthenticatedRequest extends Request {
 const ERROR_SCHEMA = ref('ErrorBody');
 const UNAUTHENTICATED = { status: 401, schema: ERROR_SCHEMA, description: 'no valid bearer token' };
 
-function clusterKindOf(runtime: RuntimeInfo): ClusterKind {
+export function clusterKindOf(runtime: RuntimeInfo): ClusterKind {
   return runtime.simulated ? 'simulated' : 'kubernetes';
 }
 
-function principalOf(request: AuthenticatedRequest): Principal {
+export function principalOf(request: AuthenticatedRequest): Principal {
   if (!request.principal) throw new ForbiddenException('not authenticated');
   return request.principal;
 }
@@ -540,10 +540,7 @@ export class EnvironmentController {
   }
 
   private authorize(principal: Principal, view: EnvironmentRecord, name: string): void {
-    if (principal.role === 'platform') return;
-    const owner = (view.spec as { owner?: unknown } | undefined)?.owner;
-    if (owner !== principal.name)
-      throw new NotFoundError(`no environment named "${name}"`, { path: '/metadata/name' });
+    authorizeView(principal, view, name);
   }
 
   private clusterKind(): ClusterKind {
@@ -553,6 +550,14 @@ export class EnvironmentController {
   private annotate(view: EnvironmentRecord): EnvironmentView {
     return { ...view, status: { ...view.status, cluster: this.clusterKind() } };
   }
+}
+
+/** A developer sees their own environments only; another's is a 404, as if it were not there. */
+export function authorizeView(principal: Principal, view: EnvironmentRecord, name: string): void {
+  if (principal.role === 'platform') return;
+  const owner = (view.spec as { owner?: unknown } | undefined)?.owner;
+  if (owner !== principal.name)
+    throw new NotFoundError(`no environment named "${name}"`, { path: '/metadata/name' });
 }
 
 @ApiTags('session')

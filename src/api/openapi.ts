@@ -55,6 +55,8 @@ import type {
   PublishDryRun,
   PublishRequest,
   VersionStatePatch,
+  UpgradeRequest,
+  InstanceUpgrade,
   RepoName,
   StepStatus,
 } from './contract.js';
@@ -188,6 +190,15 @@ const instanceVersion = object<InstanceVersion>()({
   range: optional(string()),
   version: optional(string()),
   update: optional(availableUpdate),
+});
+
+const instanceUpgrade = object<InstanceUpgrade>()({
+  instance: string(),
+  index: integer(),
+  entry: string(),
+  from: string(),
+  to: string(),
+  reference: optional(object<NonNullable<InstanceUpgrade['reference']>>()({ from: string(), to: string() })),
 });
 
 const environmentStatus = object<EnvironmentStatus>()({
@@ -345,6 +356,7 @@ interface Named {
   PublishDryRun: PublishDryRun;
   PublishOutcome: CatalogVersion | PublishDryRun;
   VersionStatePatch: VersionStatePatch;
+  UpgradeRequest: UpgradeRequest;
   EnvironmentList: EnvironmentList;
   EnvironmentView: EnvironmentView;
   EnvironmentStatus: EnvironmentStatus;
@@ -388,6 +400,7 @@ const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
   CatalogVersion: catalogVersion,
   PublishDryRun: publishDryRun,
   PublishOutcome: either(catalogVersion, publishDryRun),
+  UpgradeRequest: object<UpgradeRequest>()({ instance: optional(string()), to: optional(string()) }),
   VersionStatePatch: object<VersionStatePatch>()({
     deprecated: optional(boolean()),
     yanked: optional(boolean()),
@@ -435,6 +448,7 @@ const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
         diff: optional(string()),
       }),
     ),
+    upgrades: optional(arrayOf(instanceUpgrade)),
   }),
   Availability: object<Availability>()({
     name: string(),

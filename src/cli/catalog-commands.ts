@@ -11,6 +11,7 @@ import {
 } from '../core/terraform/index.js';
 import { EXIT, fsErrorText, UsageError, type Io } from './io.js';
 import { packageRoot } from '../install/index.js';
+import { registerRolloutCommand } from './rollout-command.js';
 
 /** The catalogs shipped with envcat, used when --catalogs is not given and ./catalogs does not exist. */
 export const BUILT_IN_CATALOGS = join(packageRoot(), 'catalogs');
@@ -98,6 +99,8 @@ export function registerCatalogCommands(program: Command, io: Io): void {
       io.stdout(`${answer.notice ?? `${name}@${answer.version} is neither deprecated nor yanked`}\n`);
     });
   }
+
+  registerRolloutCommand(catalog, io);
 }
 
 /** The entry folders to publish, in the order given; a folder with none is reported and skipped (`missing`). */

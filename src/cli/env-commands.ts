@@ -1,5 +1,5 @@
 /**
- * `envcat env create|apply|status|list|delete|retry` against a running service (a stable interface: the
+ * `envcat env create|apply|upgrade|status|list|delete|retry` against a running service (a stable interface: the
  * README's "Command line"). `--wait` follows the environment until it is Ready (exit 0), Failed or
  * Invalid (non-zero) or deleted, so a CI job can create an environment per branch, test against it
  * and delete it.
@@ -100,6 +100,63 @@ export function registerEnvCommands(program: Command, io: Io): void {
       }
       const view = answer as EnvironmentView;
       io.stdout(`environment ${name} ${created ? 'created' : 'updated'}${clusterNote(view.status)}\n`);
+      if (options.wait) io.exitCode = await follow({ client, name, io, timeoutMs, until: 'ready' });
+    },
+  );
+
+  withServer(
+    env
+      .command('upgrade')
+      .description(
+        'Move instances to another version of their entry: without --to, each (or --instance) to the newest its range allows; --to an older version is a rollback',
+      )
+      .argument('<name>')
+      .option('--instance <instance>', 'only this instance (needed with --to when there are several)')
+      .option('--to <version>', 'exactly this version (outside the range, the range becomes ^<version>)')
+      .option(
+        '--dry-run',
+        'show the versions and what would change (a unified diff per file); change nothing',
+      )
+      .option('--wait', 'wait until it is Ready; exit non-zero if it fails')
+      .option('--timeout <duration>', 'give up waiting after this long (e.g. 90s, 15m)', '30m'),
+  ).action(
+    async (
+      name: string,
+      options: ServerOptions & {
+        instance?: string;
+        to?: string;
+        dryRun?: boolean;
+        wait?: boolean;
+        timeout: string;
+      },
+    ) => {
+      const timeoutMs = timeoutOf(options.timeout);
+      const client = new ApiClient(options);
+      const path = `/api/v1/environments/${encodeURIComponent(name)}`;
+      const body = {
+        body: JSON.stringify({
+          ...(options.instance !== undefined ? { instance: options.instance } : {}),
+          ...(options.to !== undefined ? { to: options.to } : {}),
+        }),
+        contentType: 'application/json',
+      };
+      if (options.dryRun) {
+        const dry = await client.request<UpdateDryRun>('POST', `${path}/upgrade?dryRun=true`, body);
+        io.stdout(describeUpgradeDryRun(name, dry));
+        return;
+      }
+      const before = await client.request<EnvironmentView>('GET', path);
+      const after = await client.request<EnvironmentView>('POST', `${path}/upgrade`, body);
+      const was = new Map((before.status.versions ?? []).map((v) => [v.instance, v.version]));
+      const moved = (after.status.versions ?? []).filter(
+        (v) =>
+          v.version !== undefined && was.get(v.instance) !== undefined && was.get(v.instance) !== v.version,
+      );
+      io.stdout(
+        moved.length === 0
+          ? `environment ${name}: nothing to upgrade (each instance runs the newest version it may move to)\n`
+          : `environment ${name}: ${moved.map((v) => `${v.instance} ${v.entry} ${was.get(v.instance) ?? '?'} → ${v.version ?? '?'}`).join(', ')}${clusterNote(after.status)}\n`,
+      );
       if (options.wait) io.exitCode = await follow({ client, name, io, timeoutMs, until: 'ready' });
     },
   );
@@ -213,7 +270,24 @@ function describeDryRun(name: string, created: boolean, dry: UpdateDryRun | DryR
   return `${lines.join('\n')}\n`;
 }
 
-function timeoutOf(text: string): number {
+function describeUpgradeDryRun(name: string, dry: UpdateDryRun): string {
+  const upgrades = dry.upgrades ?? [];
+  if (upgrades.length === 0)
+    return `environment ${name}: nothing to upgrade (each instance runs the newest version it may move to)\n`;
+  const lines = [`environment ${name} would be upgraded:`];
+  for (const u of upgrades)
+    lines.push(
+      `  ${u.instance}: ${u.entry} ${u.from} → ${u.to}${u.reference ? ` (entry ${u.reference.from} becomes ${u.reference.to})` : ''}`,
+    );
+  for (const file of dry.files) {
+    if (file.change === 'pending')
+      lines.push(`${file.repo}: ${file.path}: rendered once its infrastructure is Ready`);
+    else lines.push(`${file.repo}: ${file.path}: ${file.change}`, (file.diff ?? '').trimEnd());
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function timeoutOf(text: string): number {
   const seconds = parseDuration(text);
   if (seconds === undefined)
     throw new UsageError(`--timeout: "${text}" is not a duration such as 90s or 15m`);

@@ -17,6 +17,7 @@ export type {
   EnvironmentDocument,
   EnvironmentType,
   InstanceRequest,
+  InstanceUpgrade,
   InstanceVersion,
   OutputReferenceValue,
 } from './environment/types.js';

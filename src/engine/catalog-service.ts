@@ -60,12 +60,10 @@ export class CatalogService {
       outputUses: (entry) =>
         outputUses({
           entry,
-          environments: engine
-            .knownEnvironments()
-            .map((name) => ({
-              name,
-              document: this.options.documents.of(name, engine.environmentSource(name)),
-            })),
+          environments: engine.knownEnvironments().map((name) => ({
+            name,
+            document: this.options.documents.of(name, engine.environmentSource(name)),
+          })),
         }),
     });
     if (result.created) {

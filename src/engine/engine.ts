@@ -41,6 +41,7 @@ import { LeaderElector } from './leader.js';
 import { projectInPlace } from './project-gate.js';
 import { WorkQueue, type Clock } from '../shared/index.js';
 import { StepClocks } from './step-clock.js';
+import { PassWaiters } from './pass-waiters.js';
 import { RetryNudger } from './retry-nudge.js';
 import { RepoView, type ChangeToTree } from './repo-view.js';
 import { StepObserver } from './step-observer.js';
@@ -124,6 +125,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly blocked = new BlockedSteps();
   private readonly ages: EnvironmentAges;
   private readonly clocks: StepClocks;
+  private readonly passes: PassWaiters;
   private readonly retries: RetryNudger;
   /** Environments whose committed files were found to be what they render to, and from what. */
   private readonly renderedClean = new Map<
@@ -146,12 +148,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       catalog: () => options.catalog.current(),
       rendered: (environment, instance) => this.view.renderedVersions(environment, instance),
     });
+    this.passes = new PassWaiters(options.clock);
     const queue = (this.queue = new WorkQueue({
       // Workers mostly wait for Git and the API server, and commits that wait together are pushed
       // together (GitRepo groups them), so more workers mean fuller commits, not more git processes.
       concurrency: options.concurrency ?? 64,
       ...(options.clock ? { clock: options.clock } : {}),
-      process: (name) => this.reconcile(name),
+      process: (name) => this.pass(name),
       onError: (name, error, attempt) =>
         log.error({ environment: name, attempt, err: describeError(error) }, 'reconcile failed; retrying'),
     }));
@@ -317,6 +320,27 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Reconcile an environment soon (after the API wrote it, say). */
   enqueue(name: string): void {
     this.queue.add(name);
+  }
+
+  /** Reconcile an environment now, and resolve once that pass has ended (see PassWaiters), or after `timeoutMs`. */
+  planned(name: string, timeoutMs = 10_000): Promise<void> {
+    // A follower's pass plans nothing (the leader's does, after its next Git poll): no wait.
+    if (!this.leader.isLeader) {
+      this.queue.add(name);
+      return Promise.resolve();
+    }
+    const passed = this.passes.next(name, timeoutMs);
+    this.queue.add(name);
+    return passed;
+  }
+
+  private async pass(name: string): Promise<void> {
+    this.passes.started(name);
+    try {
+      await this.reconcile(name);
+    } finally {
+      this.passes.ended(name);
+    }
   }
 
   /** Resolves when no reconcile is queued or running, and no refresh request is under way. */

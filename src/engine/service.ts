@@ -31,6 +31,9 @@ import {
   type JsonValue,
   type ResolvedEnvironment,
   describeError,
+  describeUpgrades,
+  upgradeVerb,
+  type UpgradeRequest,
   dns1123LabelProblem,
   reservedNamespaceProblem,
   type Problem,
@@ -120,8 +123,40 @@ export class EnvironmentService {
    * the change is committed; the engine applies it in phases.
    */
   async update(name: string, input: unknown, actor: Actor): Promise<EnvironmentRecord> {
-    const update = await this.prepareUpdate(name, input);
-    const result = await this.updates.commit(update, actor.name);
+    return this.applyUpdate(await this.prepareUpdate(name, input), actor);
+  }
+
+  /** What an update would do, without doing it: the plan and a unified diff of every file per repo. */
+  async updateDryRun(name: string, input: unknown): Promise<UpdateDryRun> {
+    return this.dryRunOf(await this.prepareUpdate(name, input));
+  }
+
+  /**
+   * Moves instances to another version of their entry (core planUpgrade; `to` older is a
+   * rollback), committed as an update is, with a message naming each instance's versions. Nothing
+   * to move is no commit.
+   */
+  async upgrade(name: string, request: UpgradeRequest, actor: Actor): Promise<EnvironmentRecord> {
+    const { catalog } = this.options.catalogs.current();
+    const update = await this.updates.prepareUpgrade(name, request, catalog);
+    const message = `envcat: ${upgradeVerb(update.upgrades)} environment ${name}: ${describeUpgrades(update.upgrades)} (by ${actor.name})`;
+    return this.applyUpdate(update, actor, message);
+  }
+
+  /** What an upgrade would do: the update's dry run, and which instance moves from which version to which. */
+  async upgradeDryRun(name: string, request: UpgradeRequest): Promise<UpdateDryRun> {
+    const { catalog } = this.options.catalogs.current();
+    const update = await this.updates.prepareUpgrade(name, request, catalog);
+    return { ...(await this.dryRunOf(update)), upgrades: update.upgrades };
+  }
+
+  private async applyUpdate(
+    update: PreparedUpdate,
+    actor: Actor,
+    message?: string,
+  ): Promise<EnvironmentRecord> {
+    const name = update.env.name;
+    const result = await this.updates.commit(update, actor.name, message);
     if (result) {
       this.options.engine.noteCommit(
         'platform',
@@ -141,13 +176,14 @@ export class EnvironmentService {
       },
       'environment updated',
     );
-    this.options.engine.enqueue(name);
+    // Answered once the engine has planned it: the status shows what the change moves.
+    if (result) await this.options.engine.planned(name);
+    else this.options.engine.enqueue(name);
     return this.get(name);
   }
 
-  /** What an update would do, without doing it: the plan and a unified diff of every file per repo. */
-  async updateDryRun(name: string, input: unknown): Promise<UpdateDryRun> {
-    const update = await this.prepareUpdate(name, input);
+  private async dryRunOf(update: PreparedUpdate): Promise<UpdateDryRun> {
+    const name = update.env.name;
     const files = await updateDiff({
       update,
       outputs: this.options.engine.outputsOf(update.env),

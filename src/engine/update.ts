@@ -6,7 +6,8 @@
  * A client that sends `metadata.resourceVersion` (from a GET) gets a 409 when the environment
  * changed since. The engine applies the change in phases (core updatableSteps): changed
  * infrastructure first, then the apps that read it; a removed instance loses its apps, then its
- * infrastructure.
+ * infrastructure. An upgrade (`POST …/upgrade`, `envcat env upgrade`) is an update whose new request
+ * core planUpgrade writes from the one read: the same checks, the same compare-and-swap.
  */
 import { createHash } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
@@ -23,15 +24,18 @@ import {
   mergeUpdate,
   missingOutputs,
   parseYamlDocument,
+  planUpgrade,
   renderEnvironmentFiles,
   renderStep,
   stepFiles,
   type Catalog,
+  type InstanceUpgrade,
   type JsonValue,
   type OutputValues,
   type Plan,
   type RenderOptions,
   type ResolvedEnvironment,
+  type UpgradeRequest,
 } from '../core/index.js';
 import type { FileDiff } from '../api/contract.js';
 import type { CommitResult, GitOpsRepo, RepoName } from '../gitops/types.js';
@@ -71,6 +75,31 @@ export class EnvironmentUpdates {
    * client read it, 422 with every problem for a request that is not valid.
    */
   async prepare(name: string, input: unknown, catalog: Catalog): Promise<PreparedUpdate> {
+    const { before, current } = await this.read(name);
+    const sent = isRecord(input) && isRecord(input.metadata) ? input.metadata.resourceVersion : undefined;
+    if (sent !== undefined && sent !== requestVersion(before)) throw staleVersion(name);
+    return this.build({ name, before, current, input, catalog });
+  }
+
+  /**
+   * An upgrade (core planUpgrade) of the request as the remote has it now: the same checks as an
+   * update, and the commit is a compare-and-swap on the same read. 422 for a version that cannot
+   * be taken or a parameter the target version does not accept.
+   */
+  async prepareUpgrade(
+    name: string,
+    request: UpgradeRequest,
+    catalog: Catalog,
+  ): Promise<PreparedUpdate & { upgrades: InstanceUpgrade[] }> {
+    const { before, current } = await this.read(name);
+    const plan = planUpgrade({ document: current, catalog, ...request });
+    if ('problems' in plan) throw new InputError(plan.problems);
+    const update = await this.build({ name, before, current, input: plan.document, catalog });
+    return { ...update, upgrades: plan.upgrades };
+  }
+
+  /** The request as the remote has it now; NotFound, or 409 for one being deleted. */
+  private async read(name: string): Promise<{ before: string; current: Record<string, JsonValue> }> {
     await this.options.platform.sync();
     const path = environmentFile(name);
     const before = (await this.options.platform.readTree(path)).get(path);
@@ -87,10 +116,19 @@ export class EnvironmentUpdates {
         : {};
     if (typeof annotations[ANNOTATION.deletionRequested] === 'string')
       throw new ConflictError(`environment "${name}" is being deleted`, { path: '/metadata/name' });
-    const sent = isRecord(input) && isRecord(input.metadata) ? input.metadata.resourceVersion : undefined;
-    if (sent !== undefined && sent !== requestVersion(before)) throw staleVersion(name);
+    return { before, current: current as Record<string, JsonValue> };
+  }
 
-    const merged = mergeUpdate({ name, current: current as Record<string, JsonValue>, input, catalog });
+  private async build(args: {
+    name: string;
+    before: string;
+    current: Record<string, JsonValue>;
+    input: unknown;
+    catalog: Catalog;
+  }): Promise<PreparedUpdate> {
+    const { name, before, current, input, catalog } = args;
+    const path = environmentFile(name);
+    const merged = mergeUpdate({ name, current, input, catalog });
     if ('problems' in merged) throw new InputError(merged.problems);
     const check = checkEnvironment(merged.document, catalog);
     if (!check.environment) throw new InputError(check.problems);
@@ -116,8 +154,11 @@ export class EnvironmentUpdates {
     };
   }
 
-  /** Commits the prepared update if it changes anything, on the file as it was read. */
-  async commit(update: PreparedUpdate, actor: string): Promise<CommitResult | undefined> {
+  /**
+   * Commits the prepared update if it changes anything, on the file as it was read; `message`
+   * replaces the update's own (an upgrade names its versions).
+   */
+  async commit(update: PreparedUpdate, actor: string, message?: string): Promise<CommitResult | undefined> {
     if (update.after === update.before) return undefined;
     const { env } = update;
     const path = environmentFile(env.name);
@@ -130,7 +171,9 @@ export class EnvironmentUpdates {
       return await this.options.platform.commit({
         write: [{ path, content: update.after }],
         remove: [],
-        message: `envcat: update environment ${env.name}${what.length > 0 ? ` (${what.join('; ')})` : ''}: ${instances} (by ${actor})`,
+        message:
+          message ??
+          `envcat: update environment ${env.name}${what.length > 0 ? ` (${what.join('; ')})` : ''}: ${instances} (by ${actor})`,
         mustMatch: [{ path, content: update.before }],
       });
     } catch (error) {

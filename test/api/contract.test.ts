@@ -20,6 +20,7 @@ import {
   type TestEnvcat,
 } from '../support/envcat.js';
 import type { EditableRequest } from '../support/editable-request.js';
+import { rdsPostgresFiles } from '../support/examples.js';
 
 jest.setTimeout(90_000);
 
@@ -308,6 +309,32 @@ describe('the service answers as the document says', () => {
       spec: { type: 'release' },
     });
     await call('PUT', '/api/v1/environments/no-such-environment', changed);
+
+    // An upgrade of db to a newly published rds-postgres: its dry run, the upgrade, the refusals.
+    expect((await call('POST', '/api/v1/catalogs', { files: rdsPostgresFiles('1.1.0') })).status).toBe(201);
+    const upgrade = `/api/v1/environments/${name}/upgrade`;
+    const plan = await call<{ upgrades: Array<{ from: string; to: string; reference?: unknown }> }>(
+      'POST',
+      `${upgrade}?dryRun=true`,
+      { instance: 'db' },
+    );
+    expect(plan.body.upgrades).toMatchObject([{ from: '1.0.0', to: '1.1.0' }]);
+    const outside = await call<{ upgrades: Array<{ reference?: unknown }> }>(
+      'POST',
+      `${upgrade}?dryRun=All`,
+      {
+        instance: 'app',
+        to: '1.0.0',
+      },
+    );
+    expect(outside.body.upgrades).toEqual([]);
+    await call('POST', `${upgrade}?dryRun=maybe`, {});
+    const upgraded = await call<{ spec: { catalogs: Array<{ version: string }> } }>('POST', upgrade, {});
+    expect(upgraded.status).toBe(200);
+    expect(upgraded.body.spec.catalogs[0]?.version).toBe('1.1.0');
+    await call('POST', upgrade, { instance: 'db', to: '9.9.9' });
+    await call('POST', upgrade, { colour: 'red' });
+    await call('POST', '/api/v1/environments/no-such-environment/upgrade', {});
 
     const stream = await fetch(`${envcat.url}/api/v1/environments/${name}/events?access_token=${TEST_TOKEN}`);
     expect(stream.status).toBe(200);

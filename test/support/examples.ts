@@ -100,3 +100,50 @@ export function sampleApp110Files(): Array<{ path: string; content: string }> {
     }));
   return [{ path: 'catalog.yaml', content: changed }, ...manifests];
 }
+
+/**
+ * rds-postgres as a platform team would publish its next versions, from catalogs/rds-postgres:
+ * `1.1.0` adds a parameter with a default (deletionProtection, false), which reaches the Terraform
+ * module; `2.0.0` (a major version) also removes the parameter backupRetentionDays (its variable
+ * keeps its default).
+ */
+export function rdsPostgresFiles(version: '1.1.0' | '2.0.0'): Array<{ path: string; content: string }> {
+  const dir = join(CATALOGS, 'rds-postgres');
+  const read = (file: string) => readFileSync(join(dir, file), 'utf8');
+  let catalog = read('catalog.yaml').replace('version: 1.0.0', `version: ${version}`);
+  catalog = catalog.replace(
+    '      skipFinalSnapshot:\n',
+    [
+      '      deletionProtection:',
+      '        type: boolean',
+      '        title: Deletion protection',
+      '        description: Refuse to delete the database while this is true.',
+      '        default: false',
+      '      skipFinalSnapshot:',
+      '',
+    ].join('\n'),
+  );
+  if (version === '2.0.0') catalog = catalog.replace(/ {6}backupRetentionDays:\n( {8}.*\n)+/, '');
+  let main = read('terraform/main.tf').replace(
+    'deletion_protection         = false',
+    'deletion_protection         = var.deletionProtection',
+  );
+  const variables = `${read('terraform/variables.tf')}\nvariable "deletionProtection" {\n  description = "Refuse to delete the database while this is true."\n  type        = bool\n  default     = false\n}\n`;
+  if (
+    !catalog.includes(`version: ${version}`) ||
+    !catalog.includes('deletionProtection:') ||
+    !main.includes('var.deletionProtection') ||
+    (version === '2.0.0') === catalog.includes('backupRetentionDays:')
+  )
+    throw new Error('catalogs/rds-postgres no longer has the shape rdsPostgresFiles expects');
+  main = main.trimEnd() + '\n';
+  return [
+    { path: 'catalog.yaml', content: catalog },
+    { path: 'terraform/main.tf', content: main },
+    { path: 'terraform/variables.tf', content: variables },
+    ...['outputs.tf', 'versions.tf'].map((file) => ({
+      path: `terraform/${file}`,
+      content: read(`terraform/${file}`),
+    })),
+  ];
+}

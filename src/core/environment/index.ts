@@ -29,3 +29,18 @@ export {
   type InstanceResolution,
 } from './versions.js';
 export { describeInstanceVersion, describeUpdate } from './update-text.js';
+export {
+  planUpgrade,
+  describeUpgrades,
+  upgradeVerb,
+  type UpgradePlan,
+  type UpgradeRequest,
+} from './upgrade.js';
+export {
+  parseSelector,
+  rolloutTargets,
+  selectsLabels,
+  SELECTOR_FIELDS,
+  type RolloutCandidate,
+  type RolloutTarget,
+} from './rollout.js';

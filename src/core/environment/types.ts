@@ -134,3 +134,16 @@ export interface InstanceVersion {
   version?: string;
   update?: AvailableUpdate;
 }
+
+/** An instance an upgrade moves from one version of its entry to another. */
+export interface InstanceUpgrade {
+  instance: string;
+  /** Position in spec.catalogs. */
+  index: number;
+  /** The entry's name. */
+  entry: string;
+  from: string;
+  to: string;
+  /** The requested `entry` rewritten, when `to` is outside its range (`rds-postgres@^1` → `rds-postgres@^2.0.0`). */
+  reference?: { from: string; to: string };
+}
