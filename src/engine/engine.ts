@@ -13,7 +13,6 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { BoundaryHook } from './boundaries.js';
 import {
   LABEL,
   DEFAULT_ERROR_GRACE_MS,
@@ -24,22 +23,20 @@ import {
   nextProvisionAction,
   updatableSteps,
   renderEnvironmentFiles,
-  type Catalog,
   type Plan,
-  type RenderOptions,
   type OutputValues,
   type RefreshTarget,
   type ResolvedEnvironment,
   describeError,
 } from '../core/index.js';
-import type { ClusterClient, Informer, KubeObject } from '../cluster/types.js';
-import type { CommitResult, GitOpsRepo, RepoName } from '../gitops/types.js';
+import type { Informer, KubeObject } from '../cluster/types.js';
+import type { CommitResult, RepoName } from '../gitops/types.js';
 import { DesiredStateParser, parseEnvironment } from './desired-state.js';
 import { RemovedRequests } from './removed-request.js';
 import { BlockedSteps } from './blocked.js';
 import { LeaderElector } from './leader.js';
 import { projectInPlace } from './project-gate.js';
-import { WorkQueue, type Clock } from '../shared/index.js';
+import { WorkQueue } from '../shared/index.js';
 import { StepClocks } from './step-clock.js';
 import { PassWaiters } from './pass-waiters.js';
 import { RetryNudger } from './retry-nudge.js';
@@ -50,7 +47,7 @@ import type { StepObjects } from './resources.js';
 import { RevisionAcceptance } from './revisions.js';
 import { SecretWriter } from './secret-writer.js';
 import { EnvironmentAges } from './ttl.js';
-import { Committer, type CommittedEvent } from './committer.js';
+import { Committer } from './committer.js';
 import { Deletion } from './deletion.js';
 import { pinVersions } from './pinning.js';
 import { watchEnvcatObjects } from './watches.js';
@@ -58,54 +55,10 @@ import { StatusBoard, namespaceTaken, type EnvironmentStatusView } from './statu
 
 export type { EnvironmentStatusView } from './status-board.js';
 export { DEFAULT_APPLICATION_SETS, defaultParentApplication } from './refresh.js';
+export type { CatalogSource, EngineEvents, EngineOptions } from './engine-options.js';
+import type { EngineEvents, EngineOptions } from './engine-options.js';
 
 const environmentOf = (object: KubeObject) => object.metadata.labels?.[LABEL.environment] ?? '';
-
-export interface CatalogSource {
-  /** The catalog now, and a number that changes whenever it does. */
-  current(): { catalog: Catalog; version: number };
-  /**
-   * Reads the catalog again when the platform repo's head (just fetched) changed it: another
-   * replica published an entry or changed a version's state. True when it did.
-   */
-  refresh?(head: string): Promise<boolean>;
-}
-
-export interface EngineOptions {
-  catalog: CatalogSource;
-  platform: GitOpsRepo;
-  apps: GitOpsRepo;
-  cluster: ClusterClient;
-  render: RenderOptions;
-  logger: Logger;
-  /** This replica's name, for the leader Lease. */
-  identity: string;
-  /** Namespace of the leader Lease. */
-  namespace?: string;
-  /** How often both repos are fetched for changes made outside the engine. */
-  gitPollMs?: number;
-  /** How often every environment is reconciled even without a trigger. */
-  resyncMs?: number;
-  concurrency?: number;
-  leaseDurationMs?: number;
-  /** Name of the Argo CD Application the bootstrap ApplicationSet generates for an environment's directory. */
-  parentApplication?: (repo: RepoName, environment: string) => string;
-  /** Names of the bootstrap ApplicationSets (gitops/bootstrap) that watch each repo. */
-  applicationSets?: Record<RepoName, string>;
-  now?: () => number;
-  /** The timers of the work queue (re-checks, retries); default the system's. Tests pass a fake one. */
-  clock?: Clock;
-  /** How long a transient controller error (ComparisonError, a Workspace connect error) may last. Default 60 s. */
-  errorGraceMs?: number;
-  /** Told as each step boundary is passed (src/engine/boundaries.ts; the kill -9 tests' hook). */
-  atBoundary?: BoundaryHook;
-}
-
-export interface EngineEvents {
-  status: [name: string, status: EnvironmentStatusView];
-  deleted: [name: string];
-  committed: [event: CommittedEvent];
-}
 
 export class Engine extends EventEmitter<EngineEvents> {
   private readonly parser: DesiredStateParser;

@@ -16,7 +16,6 @@ import {
   RETRY_AT_ANNOTATION,
   checkEnvironment,
   environmentFile,
-  instanceVersions,
   labelSafeVersion,
   pinnedVersions,
   namespaceClaim,
@@ -26,8 +25,6 @@ import {
   renderEnvironmentFiles,
   toYaml,
   type RenderOptions,
-  type Catalog,
-  type InstanceVersion,
   type JsonValue,
   type ResolvedEnvironment,
   describeError,
@@ -38,7 +35,6 @@ import {
   reservedNamespaceProblem,
   type Problem,
   planEdges,
-  versionWarnings,
 } from '../core/index.js';
 import type {
   Availability,
@@ -55,9 +51,10 @@ import type { GitOpsRepo } from '../gitops/types.js';
 import type { CatalogStore } from './catalog-store.js';
 import type { Engine } from './engine.js';
 import type { EnvironmentStatusView } from './status-board.js';
-import { EnvironmentUpdates, requestVersion, updateDiff, type PreparedUpdate } from './update.js';
+import { EnvironmentUpdates, updateDiff, type PreparedUpdate } from './update.js';
 import { createTwoFilesPatch } from 'diff';
 import { CatalogService } from './catalog-service.js';
+import { environmentRecord, environmentSummary } from './environment-views.js';
 import { EnvironmentDocuments, parseDocument } from './documents.js';
 import { ParameterSecrets, secretParameters } from './parameter-secrets.js';
 import { environmentResources, type ResourceLinks } from './resources.js';
@@ -340,20 +337,14 @@ export class EnvironmentService {
       metadata: { name },
     };
     const commits = await this.options.engine.commits(name);
-    const createdAt = this.options.engine.createdAtOf(name) ?? commits.at(-1)?.date;
-    const metadata = {
-      ...document.metadata,
-      ...(createdAt ? { creationTimestamp: createdAt } : {}),
-      ...(source === undefined ? {} : { resourceVersion: requestVersion(source) }),
-    };
-    const catalog = this.options.catalogs.current().catalog;
-    const versions = instanceVersions({ spec: document.spec, catalog, eligible: offered(catalog) });
-    const warnings = versionWarnings(document, catalog);
-    return {
-      ...document,
-      metadata,
-      status: { ...statusView(status, commits), versions, ...(warnings.length > 0 ? { warnings } : {}) },
-    };
+    return environmentRecord({
+      document,
+      source,
+      status,
+      commits,
+      createdAt: this.options.engine.createdAtOf(name) ?? commits.at(-1)?.date,
+      catalog: this.options.catalogs.current().catalog,
+    });
   }
 
   /** The plan's graph and each step's Workspace or Application as the controllers report it. */
@@ -380,30 +371,15 @@ export class EnvironmentService {
   list(): EnvironmentSummary[] {
     const engine = this.options.engine;
     const { catalog } = this.options.catalogs.current();
-    return engine.knownEnvironments().map((name) => {
-      const document = this.documents.of(name, engine.environmentSource(name));
-      const spec = (document?.spec ?? {}) as Record<string, JsonValue>;
-      const status = engine.status(name);
-      const createdAt = engine.createdAtOf(name);
-      const catalogs = Array.isArray(spec.catalogs)
-        ? (spec.catalogs as Array<Record<string, JsonValue>>)
-        : [];
-      return {
+    return engine.knownEnvironments().map((name) =>
+      environmentSummary({
         name,
-        ...optional('namespace', spec.namespace),
-        ...optional('type', spec.type),
-        ...optional('owner', spec.owner),
-        ...optional('description', spec.description),
-        ...optional('ttl', spec.ttl),
-        ...optional('createdAt', createdAt),
-        phase: status?.phase ?? 'Creating',
-        message: status?.message ?? '',
-        instances: instanceSummaries(
-          catalogs,
-          instanceVersions({ spec, catalog, eligible: offered(catalog) }),
-        ),
-      };
-    });
+        document: this.documents.of(name, engine.environmentSource(name)),
+        status: engine.status(name),
+        createdAt: engine.createdAtOf(name),
+        catalog,
+      }),
+    );
   }
 
   /** Marks the environment for deletion in Git; the reconciler removes it in reverse order. */
@@ -646,58 +622,4 @@ function namespaceTaken(namespace: string, input: unknown): ConflictError {
       : `the namespace "${namespace}" (the environment's name, as no spec.namespace is given) is already taken`,
     { path: given ? '/spec/namespace' : '/metadata/name' },
   );
-}
-
-function statusView(
-  status: EnvironmentStatusView | undefined,
-  commits: EnvironmentStatus['commits'],
-): EnvironmentRecord['status'] {
-  if (!status)
-    return {
-      phase: 'Creating',
-      message: 'waiting for the engine',
-      conditions: [{ type: 'Ready', status: 'False', reason: 'Creating', message: 'waiting for the engine' }],
-      steps: [],
-      outputs: {},
-      commits,
-      observedAt: new Date().toISOString(),
-    };
-  return {
-    phase: status.phase,
-    message: status.message,
-    conditions: status.conditions,
-    steps: status.steps,
-    outputs: status.outputs,
-    commits,
-    ...(status.problems ? { errors: status.problems } : {}),
-    observedAt: status.observedAt,
-  };
-}
-
-/** An update on offer is a version a new request could get: neither deprecated nor yanked. */
-function offered(catalog: Catalog): (entry: string, version: string) => boolean {
-  return (entry, version) => {
-    const state = catalog.state(entry, version);
-    return !state.deprecated && !state.yanked;
-  };
-}
-
-function optional(key: string, value: JsonValue | undefined): Record<string, string> {
-  return typeof value === 'string' ? { [key]: value } : {};
-}
-
-/** The list's instances: each as requested, with its pinned version and the update available. */
-function instanceSummaries(
-  catalogs: Array<Record<string, JsonValue>>,
-  versions: InstanceVersion[],
-): EnvironmentSummary['instances'] {
-  return catalogs.map((c) => {
-    const known = versions.find((v) => v.instance === c.name);
-    return {
-      name: String(c.name),
-      entry: String(c.entry),
-      ...(known?.version !== undefined ? { version: known.version } : {}),
-      ...(known?.update ? { update: known.update } : {}),
-    };
-  });
 }

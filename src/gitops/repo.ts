@@ -35,27 +35,18 @@ import {
 } from './checks.js';
 import { commitWithRetry, type CommitTarget, type PushOutcome } from './commit-loop.js';
 import { BlobCache } from './blob-cache.js';
-import { CatFileSession, parseTreeObject, type GitObject, type TreeObjectEntry } from './cat-file.js';
+import { CatFileSession, type GitObject, type TreeObjectEntry } from './cat-file.js';
 import { commitCommand, FastImportSession } from './fast-import.js';
 import { baseGitEnv, GitCommandError, runGit } from './git.js';
 import { parseCommitObject, parseLog, parseRemoteHead, pushRejection } from './git-output.js';
 import { GroupCommit } from './group-commit.js';
+import { filesUnder, readCommitTree } from './tree-read.js';
 import { LogBatch, logArgs } from './log-batch.js';
 import { RepoLock } from './lock.js';
 import { cloneProblem, removeCloneLocks } from './clone.js';
 import { releaseAbandonedPacks, removeStaleBranchLock } from './maintenance.js';
 import { gitRepoSettings, type GitOpsLogger, type GitRepoOptions, type GitRepoSettings } from './options.js';
-import {
-  planMessage,
-  SUBMODULE_MODE,
-  SYMLINK_MODE,
-  TREE_MODE,
-  treeOf,
-  type ObjectFormat,
-  type Outcome,
-  type Plan,
-  type Tree,
-} from './plan.js';
+import { planMessage, type ObjectFormat, type Outcome, type Plan, type Tree } from './plan.js';
 import { networkAuth } from './remote.js';
 import type { CommitInfo, CommitResult, FileChange, GitOpsRepo, RepoName } from './types.js';
 
@@ -526,41 +517,15 @@ export class GitRepo implements GitOpsRepo {
    * are read, level by level.
    */
   private async loadTree(head: string): Promise<Tree> {
-    if (!head) return treeOf(head, []);
-    const idBytes = this.objectFormat === 'sha256' ? 32 : 20;
-    const known = this.treeObjects;
-    const trees = new Map<string, TreeObjectEntry[]>();
-    const parse = (object: GitObject | undefined, name: string): TreeObjectEntry[] => {
-      if (object?.type !== 'tree')
-        throw new ExternalError(`${this.name} repo: tree ${name} could not be read`);
-      return parseTreeObject(object.content, idBytes);
-    };
-    const [root] = await this.objects([`${head}^{tree}`]);
-    const rootEntries = parse(root, `${head}^{tree}`);
-    trees.set(root!.id, rootEntries);
-    for (let level = [root!.id]; level.length > 0;) {
-      const below = new Set<string>();
-      for (const id of level)
-        for (const entry of trees.get(id)!)
-          if (entry.mode === TREE_MODE && !trees.has(entry.id)) below.add(entry.id);
-      const unknown = [...below].filter((id) => !known.has(id));
-      const read = await this.objects(unknown);
-      unknown.forEach((id, index) => trees.set(id, parse(read[index], id)));
-      for (const id of below) if (!trees.has(id)) trees.set(id, known.get(id)!);
-      level = [...below];
-    }
+    const { tree, trees } = await readCommitTree({
+      head,
+      objectFormat: this.objectFormat,
+      known: this.treeObjects,
+      objects: (names) => this.objects(names),
+      repo: this.name,
+    });
     this.treeObjects = trees;
-    // Depth first in the order git stores entries: the order `git ls-tree -r` lists them in.
-    const files: Array<[string, { mode: string; id: string }]> = [];
-    const walk = (entries: TreeObjectEntry[], dir: string) => {
-      for (const entry of entries) {
-        const path = dir ? `${dir}/${entry.name}` : entry.name;
-        if (entry.mode === TREE_MODE) walk(trees.get(entry.id)!, path);
-        else files.push([path, { mode: entry.mode, id: entry.id }]);
-      }
-    };
-    walk(rootEntries, '');
-    return treeOf(head, files);
+    return tree;
   }
 
   private async fetch(): Promise<void> {
@@ -719,31 +684,4 @@ export class GitRepo implements GitOpsRepo {
 /** The pathspec of a checked prefix: none for the whole repository. */
 function pathspec(prefix: string): string[] {
   return prefix === '' ? [] : [prefix];
-}
-
-/**
- * The files (not symbolic links, not submodules) that `git ls-tree -r <head> -- <prefix>` lists:
- * the file `prefix` itself, or everything under the directory `prefix` ('' for all), as
- * [path, blob id] in the order git lists them (by path, byte-wise).
- */
-function filesUnder(tree: Tree, prefix: string): Array<[string, string]> {
-  const files: Array<[string, string]> = [];
-  const isFile = (entry: { mode: string }) => entry.mode !== SYMLINK_MODE && entry.mode !== SUBMODULE_MODE;
-  const own = prefix === '' ? undefined : tree.entries.get(prefix);
-  if (own) return isFile(own) ? [[prefix, own.id]] : [];
-  if (prefix !== '' && !tree.directories.has(prefix)) return files;
-  const under = prefix === '' ? '' : `${prefix}/`;
-  let sorted = true;
-  for (const [path, entry] of tree.entries) {
-    if (!path.startsWith(under) || !isFile(entry)) continue;
-    if (sorted && files.length > 0 && files[files.length - 1]![0] > path) sorted = false;
-    files.push([path, entry.id]);
-  }
-  // A tree a commit of this instance left has its new paths last.
-  if (!sorted) files.sort((a, b) => compareBytes(a[0], b[0]));
-  return files;
-}
-
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

@@ -1,0 +1,55 @@
+/** What the Engine (engine.ts) is given, and the events it emits. */
+import type { Logger } from 'pino';
+import type { ClusterClient } from '../cluster/types.js';
+import type { Catalog, RenderOptions } from '../core/index.js';
+import type { GitOpsRepo, RepoName } from '../gitops/types.js';
+import type { Clock } from '../shared/index.js';
+import type { BoundaryHook } from './boundaries.js';
+import type { CommittedEvent } from './committer.js';
+import type { EnvironmentStatusView } from './status-board.js';
+
+export interface CatalogSource {
+  /** The catalog now, and a number that changes whenever it does. */
+  current(): { catalog: Catalog; version: number };
+  /**
+   * Reads the catalog again when the platform repo's head (just fetched) changed it: another
+   * replica published an entry or changed a version's state. True when it did.
+   */
+  refresh?(head: string): Promise<boolean>;
+}
+
+export interface EngineOptions {
+  catalog: CatalogSource;
+  platform: GitOpsRepo;
+  apps: GitOpsRepo;
+  cluster: ClusterClient;
+  render: RenderOptions;
+  logger: Logger;
+  /** This replica's name, for the leader Lease. */
+  identity: string;
+  /** Namespace of the leader Lease. */
+  namespace?: string;
+  /** How often both repos are fetched for changes made outside the engine. */
+  gitPollMs?: number;
+  /** How often every environment is reconciled even without a trigger. */
+  resyncMs?: number;
+  concurrency?: number;
+  leaseDurationMs?: number;
+  /** Name of the Argo CD Application the bootstrap ApplicationSet generates for an environment's directory. */
+  parentApplication?: (repo: RepoName, environment: string) => string;
+  /** Names of the bootstrap ApplicationSets (gitops/bootstrap) that watch each repo. */
+  applicationSets?: Record<RepoName, string>;
+  now?: () => number;
+  /** The timers of the work queue (re-checks, retries); default the system's. Tests pass a fake one. */
+  clock?: Clock;
+  /** How long a transient controller error (ComparisonError, a Workspace connect error) may last. Default 60 s. */
+  errorGraceMs?: number;
+  /** Told as each step boundary is passed (src/engine/boundaries.ts; the kill -9 tests' hook). */
+  atBoundary?: BoundaryHook;
+}
+
+export interface EngineEvents {
+  status: [name: string, status: EnvironmentStatusView];
+  deleted: [name: string];
+  committed: [event: CommittedEvent];
+}
