@@ -85,7 +85,10 @@ export default tseslint.config(
   },
   // The composition root names the simulator's types; its code comes through `await import(...)`,
   // which this rule does not see (test/architecture/module-graph.test.ts checks that edge).
-  { files: ['src/server/compose.ts', 'src/server/simulator-thread.ts'], rules: restrict({ ...NO_SIMULATOR, allowTypeImports: true }) },
+  {
+    files: ['src/server/compose.ts', 'src/server/simulator-thread.ts'],
+    rules: restrict({ ...NO_SIMULATOR, allowTypeImports: true }),
+  },
   { files: ['src/core/**/*.ts'], rules: restrict(NO_IO, CORE_STAYS_IN) },
   { files: ['src/shared/**/*.ts'], rules: restrict(SHARED_NO_IO, SHARED_STAYS_LOW) },
   { files: ['src/api/**/*.ts'], rules: restrict(NO_SIMULATOR, API_THROUGH_ENGINE) },
