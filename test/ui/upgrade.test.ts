@@ -4,7 +4,7 @@ import { upgradeErrors, versionChoices, type UpgradeErrors } from '../../src/ui/
 const version = (v: string, state: Partial<CatalogVersion> = {}): CatalogVersion => ({
   version: v,
   digest: `sha256:${v}`,
-  type: 'app',
+  type: 'yaml',
   parameters: { type: 'object' },
   outputs: [],
   secretParameters: [],
