@@ -72,6 +72,28 @@ describe('ApiClient', () => {
     expect(calls[0]?.init?.body).toBeUndefined();
   });
 
+  it.each([
+    {
+      call: 'planUpgrade' as const,
+      url: 'http://svc/api/v1/environments/dev%20a/upgrade?dryRun=true',
+    },
+    { call: 'upgradeEnvironment' as const, url: 'http://svc/api/v1/environments/dev%20a/upgrade' },
+  ])('$call: POST …/upgrade with {instance, to} as JSON', async ({ call, url }) => {
+    // GIVEN a server that answers 200
+    const { fetch, calls } = fakeFetch(() => json(200, { ok: true }));
+    // WHEN an upgrade of one instance to a version is asked
+    await expect(
+      new ApiClient({ token: 't', fetch, baseUrl: 'http://svc' })[call]('dev a', {
+        instance: 'web',
+        to: '1.0.0',
+      }),
+    ).resolves.toEqual({ ok: true });
+    // THEN
+    expect(calls[0]?.url).toBe(url);
+    expect(calls[0]?.init?.method).toBe('POST');
+    expect(calls[0]?.init?.body).toBe('{"instance":"web","to":"1.0.0"}');
+  });
+
   it('keeps the code and the pointers of a 422', async () => {
     const errors = [{ path: '/spec/catalogs/0/parameters/allocatedStorage', message: 'must be >= 20' }];
     const { fetch } = fakeFetch(() =>

@@ -21,6 +21,7 @@ import type {
   PublishRequest,
   CatalogVersion,
   UpdateDryRun,
+  UpgradeRequest,
   VersionStatePatch,
   RefreshAccepted,
 } from '../../api/contract.js';
@@ -218,6 +219,36 @@ export class ApiClient {
         method: 'PUT',
         path: `/api/v1/environments/${encodeURIComponent(name)}`,
         body: document,
+        expect: [200],
+      },
+      options,
+    );
+  }
+
+  /** What `POST …/{name}/upgrade` would do (`?dryRun=true`): the versions each instance moves between, the plan, the diffs. */
+  planUpgrade(name: string, request: UpgradeRequest, options: CallOptions = {}): Promise<UpdateDryRun> {
+    return this.call(
+      {
+        method: 'POST',
+        path: `/api/v1/environments/${encodeURIComponent(name)}/upgrade?dryRun=true`,
+        body: request,
+        expect: [200],
+      },
+      options,
+    );
+  }
+
+  /** Moves instances to another version of their entry; a change since the dry run is a 409 (`CONFLICT`). */
+  upgradeEnvironment(
+    name: string,
+    request: UpgradeRequest,
+    options: CallOptions = {},
+  ): Promise<EnvironmentView> {
+    return this.call(
+      {
+        method: 'POST',
+        path: `/api/v1/environments/${encodeURIComponent(name)}/upgrade`,
+        body: request,
         expect: [200],
       },
       options,

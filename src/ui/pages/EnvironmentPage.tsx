@@ -2,7 +2,8 @@
  * One environment: each instance's pinned entry version (and the update available), its phase
  * timeline, each step's live state, conditions, outputs (non-sensitive
  * only: the API never returns the others), the commits made, live over server-sent events, and
- * Retry when Failed (once the cause is fixed); delete with confirmation.
+ * Retry when Failed (once the cause is fixed); Upgrade an instance (or all) with an update available,
+ * through its dry run; delete with confirmation.
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { ApiError } from '../api/client.js';
@@ -11,6 +12,7 @@ import { useEnvironmentEvents, type StreamState } from '../app/events.js';
 import { asApiError, useDocumentTitle, useLoad, useNow, usePolling } from '../app/hooks.js';
 import { useSession } from '../app/session.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { UpgradePanel } from '../components/UpgradePanel.js';
 import { EnvironmentResourcesView } from '../components/ResourcesPanel.js';
 import { ErrorAlert, Loading, PhaseBadge } from '../components/common.js';
 import { History } from '../components/History.js';
@@ -43,6 +45,9 @@ export function EnvironmentPage(props: { name: string }) {
   const [retrying, setRetrying] = useState(false);
   const [retryError, setRetryError] = useState<ApiError>();
   const [deletionFloor, setDeletionFloor] = useState<number>();
+  // The upgrade panel: closed, one instance's, or every instance's (`instance` undefined).
+  const [upgrading, setUpgrading] = useState<{ instance?: string }>();
+  const [upgraded, setUpgraded] = useState<string>();
   const now = useNow(15_000);
 
   const stream = useEnvironmentEvents(view.data && !deleted ? client.eventsUrl(name) : undefined, {
@@ -138,6 +143,24 @@ export function EnvironmentPage(props: { name: string }) {
 
   const status: EnvironmentStatus = live ?? view.data.status;
   const isDeleting = status.phase === 'Deleting';
+  // Without `to`, an upgrade moves each instance within its range: the environment-wide one needs such an update.
+  const canUpgradeAll =
+    !isDeleting && (view.data.status.versions ?? []).some((v) => v.update?.withinRange !== undefined);
+  const openUpgrade = (instance?: string) => {
+    setUpgraded(undefined);
+    setUpgrading(instance === undefined ? {} : { instance });
+  };
+  const onUpgraded = (answer: EnvironmentView) => {
+    const moved = (view.data?.status.versions ?? []).filter(
+      (v) => upgrading?.instance === undefined || v.instance === upgrading.instance,
+    );
+    setUpgrading(undefined);
+    setUpgraded(
+      `Upgrade committed for ${moved.map((v) => v.instance).join(', ')}; the engine applies it now.`,
+    );
+    setLive(answer.status);
+    view.reload();
+  };
   return (
     <section aria-labelledby="env-title" className="environment">
       <div className="page-header">
@@ -161,8 +184,12 @@ export function EnvironmentPage(props: { name: string }) {
               {retrying ? 'Retrying…' : 'Retry'}
             </button>
           )}
+          {canUpgradeAll && (
+            <button type="button" className="button" onClick={() => openUpgrade()}>
+              Upgrade all
+            </button>
+          )}
           {!isDeleting && (
-            // An upgrade (`POST …/upgrade`) belongs beside Edit once the API has it.
             <a className="button" href={href({ page: 'edit', name })}>
               Edit
             </a>
@@ -179,7 +206,21 @@ export function EnvironmentPage(props: { name: string }) {
       </div>
       {deleteError && <ErrorAlert error={deleteError} title="The environment could not be deleted." />}
       {retryError && <ErrorAlert error={retryError} title="The environment could not be retried." />}
-      <Facts view={view.data} now={now} />
+      {upgraded && (
+        <p className="alert alert-info" role="status">
+          {upgraded}
+        </p>
+      )}
+      <Facts view={view.data} now={now} onUpgrade={isDeleting ? undefined : openUpgrade} />
+      {upgrading && !isDeleting && (
+        <UpgradePanel
+          key={upgrading.instance ?? ''}
+          view={view.data}
+          {...upgrading}
+          onUpgraded={onUpgraded}
+          onClose={() => setUpgrading(undefined)}
+        />
+      )}
 
       <section aria-labelledby="progress-title" className="panel">
         <h2 id="progress-title">{isDeleting ? 'Deletion' : 'Progress'}</h2>
@@ -247,7 +288,7 @@ export function EnvironmentPage(props: { name: string }) {
   );
 }
 
-function Facts(props: { view: EnvironmentView; now: number }) {
+function Facts(props: { view: EnvironmentView; now: number; onUpgrade?: (instance: string) => void }) {
   const spec = props.view.spec ?? {};
   const createdAt =
     typeof props.view.metadata.creationTimestamp === 'string'
@@ -307,6 +348,16 @@ function Facts(props: { view: EnvironmentView; now: number }) {
                     {version?.version === undefined ? 'not pinned yet' : `pinned ${version.version}`}
                   </span>
                   {update && <span className="update-available">update available: {update}</span>}
+                  {update && props.onUpgrade && (
+                    <button
+                      type="button"
+                      className="button button-small"
+                      aria-label={`Upgrade ${i.name}`}
+                      onClick={() => props.onUpgrade?.(i.name)}
+                    >
+                      Upgrade
+                    </button>
+                  )}
                 </li>
               );
             })}

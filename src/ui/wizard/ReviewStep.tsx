@@ -2,30 +2,19 @@
  * Step 4: what will happen, from the server's dry run: the plan (phases and waves) and the files each
  * repository will receive. Nothing is written until "Create environment".
  */
-import { Fragment, useEffect, useMemo, useState, type Dispatch } from 'react';
+import { useEffect, useMemo, useState, type Dispatch } from 'react';
 import type { ApiError } from '../api/client.js';
-import type {
-  DryRun,
-  EnvironmentView,
-  Plan as PlanShape,
-  RepoName,
-  UpdateDryRun,
-} from '../../api/contract.js';
+import type { DryRun, EnvironmentView, RepoName, UpdateDryRun } from '../../api/contract.js';
 import { asApiError } from '../app/hooks.js';
 import { useSession } from '../app/session.js';
 import { ErrorAlert, Loading } from '../components/common.js';
-import { FileDiffView } from '../components/Diff.js';
+import { FilePath, PlanPhases, REPO_LABEL, UpdatePlanView } from '../components/UpdatePlan.js';
 import { updateDocument } from '../logic/edit.js';
 import { PlanGraph } from '../components/PlanGraph.js';
 import { isFieldError, mapServerErrors } from '../logic/server-errors.js';
 import { reviewRows, type ReviewRow } from '../logic/review.js';
 import { buildDocument, type WizardAction, type WizardState } from '../logic/wizard.js';
 import type { CatalogDetails } from './catalog-details.js';
-
-const REPO_LABEL: Record<RepoName, string> = {
-  platform: 'Platform repository (infrastructure)',
-  apps: 'Application repository (Argo CD)',
-};
 
 type Plan =
   | { state: 'loading' }
@@ -215,90 +204,6 @@ function nothingToDo(plan: Plan): boolean {
   return plan.state === 'update' && plan.result.files.length === 0;
 }
 
-/** An update's dry run: the instances added and removed, the plan, and every file's diff, per repo. */
-function UpdatePlanView(props: { result: UpdateDryRun }) {
-  const { plan, files, added, removed } = props.result;
-  const repos: RepoName[] = ['platform', 'apps'];
-  if (files.length === 0) return <p>Nothing changes: the request is as it runs.</p>;
-  return (
-    <>
-      {(added.length > 0 || removed.length > 0) && (
-        <ul className="instance-changes">
-          {added.map((name) => (
-            <li key={`+${name}`}>
-              Adds <span className="mono">{name}</span>
-            </li>
-          ))}
-          {removed.map((name) => (
-            <li key={`-${name}`}>
-              Removes <span className="mono">{name}</span> (its applications and infrastructure are deleted)
-            </li>
-          ))}
-        </ul>
-      )}
-      <PlanPhases plan={plan} />
-      <h3>Changes</h3>
-      {repos.map((repo) => {
-        const list = files.filter((f) => f.repo === repo);
-        return (
-          <section key={repo} aria-label={`Changes in the ${REPO_LABEL[repo]}`} className="files">
-            <h4>{REPO_LABEL[repo]}</h4>
-            {list.length === 0 ? (
-              <p className="muted">No changes.</p>
-            ) : (
-              <ul className="file-list">
-                {list.map((f) => (
-                  <li key={f.path}>
-                    <FileDiffView file={f} path={<FilePath path={f.path} />} />
-                  </li>
-                ))}
-              </ul>
-            )}
-          </section>
-        );
-      })}
-    </>
-  );
-}
-
-/** The plan's two phases and the waves of steps in each. */
-function PlanPhases(props: { plan: PlanShape }) {
-  const { plan } = props;
-  const phases = [1, 2] as const;
-  return (
-    <ol className="plan">
-      {phases.map((phase) => {
-        const waves = plan.waves.filter((w) => w.phase === phase);
-        return (
-          <li key={phase} className="plan-phase">
-            <p className="plan-phase-title">
-              Phase {phase}: {phase === 1 ? 'infrastructure' : 'applications'}
-            </p>
-            {waves.length === 0 ? (
-              <p className="muted">Nothing in this phase.</p>
-            ) : (
-              <ol className="waves">
-                {waves.map((wave) => (
-                  <li key={wave.number}>
-                    <span className="wave-label">Wave {wave.number}</span>
-                    <ul className="inline-list">
-                      {wave.steps.map((s) => (
-                        <li key={s} className="chip mono">
-                          {s}
-                        </li>
-                      ))}
-                    </ul>
-                  </li>
-                ))}
-              </ol>
-            )}
-          </li>
-        );
-      })}
-    </ol>
-  );
-}
-
 function PlanView(props: { result: DryRun }) {
   const { plan, files } = props.result;
   const repos: RepoName[] = ['platform', 'apps'];
@@ -343,23 +248,5 @@ function PlanView(props: { result: DryRun }) {
         })}
       </div>
     </>
-  );
-}
-
-/** A path that wraps only after a "/", never inside a name. */
-function FilePath(props: { path: string }) {
-  const parts = props.path.split('/');
-  return (
-    <span className="mono file-path">
-      {parts.map((part, i) => (
-        <Fragment key={i}>
-          <span className="path-part">
-            {part}
-            {i < parts.length - 1 ? '/' : ''}
-          </span>
-          {i < parts.length - 1 && <wbr />}
-        </Fragment>
-      ))}
-    </span>
   );
 }
