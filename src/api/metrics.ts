@@ -7,9 +7,12 @@ export class Metrics {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
   readonly commits: Counter<'repo'>;
-  readonly reconcileErrors: Counter;
+  readonly reconcilePasses: Counter<'result'>;
+  readonly argocdRefreshes: Counter<'kind' | 'result'>;
+  readonly readySeconds: Histogram<'entry'>;
+  readonly stepFailures: Counter<'part' | 'reason'>;
 
-  constructor(options: { environmentsByPhase: () => Map<string, number> }) {
+  constructor(options: { environmentsByPhase: () => Map<string, number>; isLeader: () => boolean }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'envcat_' });
     this.httpRequests = new Counter({
       name: 'envcat_http_requests_total',
@@ -30,10 +33,39 @@ export class Metrics {
       labelNames: ['repo'],
       registers: [this.registry],
     });
-    this.reconcileErrors = new Counter({
-      name: 'envcat_reconcile_errors_total',
-      help: 'Reconcile passes that failed and were retried',
+    this.reconcilePasses = new Counter({
+      name: 'envcat_reconcile_passes_total',
+      help: 'Reconcile passes by result (an error is retried with backoff)',
+      labelNames: ['result'],
       registers: [this.registry],
+    });
+    this.argocdRefreshes = new Counter({
+      name: 'envcat_argocd_refresh_requests_total',
+      help: 'Requests to Argo CD to read Git now, by object kind and result (sent, not_found, failed)',
+      labelNames: ['kind', 'result'],
+      registers: [this.registry],
+    });
+    // Labelled by catalog entry only: entries are few, environment names are not.
+    this.readySeconds = new Histogram({
+      name: 'envcat_environment_ready_seconds',
+      help: "Time from an environment's creation (its first commit) to Ready, once per catalog entry it uses",
+      labelNames: ['entry'],
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200],
+      registers: [this.registry],
+    });
+    this.stepFailures = new Counter({
+      name: 'envcat_step_failures_total',
+      help: 'Steps that became Failed, by part (infra, apps) and reason',
+      labelNames: ['part', 'reason'],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'envcat_leader',
+      help: 'Whether this replica holds the Lease and reconciles (1) or follows (0)',
+      registers: [this.registry],
+      collect() {
+        this.set(options.isLeader() ? 1 : 0);
+      },
     });
     new Gauge({
       name: 'envcat_environments',

@@ -6,6 +6,7 @@ import type { GitOpsRepo, RepoName } from '../gitops/types.js';
 import type { Clock } from '../shared/index.js';
 import type { BoundaryHook } from './boundaries.js';
 import type { CommittedEvent } from './committer.js';
+import type { RefreshOutcome } from './refresh.js';
 import type { EnvironmentStatusView } from './status-board.js';
 
 export interface CatalogSource {
@@ -52,4 +53,8 @@ export interface EngineEvents {
   status: [name: string, status: EnvironmentStatusView];
   deleted: [name: string];
   committed: [event: CommittedEvent];
+  /** A reconcile pass ended (an error is retried with backoff). */
+  reconciled: [name: string, result: 'success' | 'error'];
+  /** A request to Argo CD to look at Git now (refresh.ts) was answered. */
+  refreshRequested: [outcome: RefreshOutcome];
 }

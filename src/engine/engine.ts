@@ -157,6 +157,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       now,
       queue,
       logger: log,
+      onRequested: (outcome) => this.emit('refreshRequested', outcome),
     });
     this.secretWriter = new SecretWriter({
       cluster: options.cluster,
@@ -291,6 +292,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.passes.started(name);
     try {
       await this.reconcile(name);
+      this.emit('reconciled', name, 'success');
+    } catch (error) {
+      this.emit('reconciled', name, 'error');
+      throw error;
     } finally {
       this.passes.ended(name);
     }

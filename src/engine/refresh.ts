@@ -45,6 +45,14 @@ export interface ArgoRefresherOptions {
   now: () => number;
   queue: Requeue;
   logger: Logger;
+  /** Told how each request went (metrics). */
+  onRequested?: (outcome: RefreshOutcome) => void;
+}
+
+/** How a refresh request went: sent, its object not there (yet), or failed. */
+export interface RefreshOutcome {
+  kind: RefreshTarget['kind'];
+  result: 'sent' | 'not_found' | 'failed';
 }
 
 export class ArgoRefresher {
@@ -160,9 +168,14 @@ export class ArgoRefresher {
       if (target.annotation === ARGOCD_ANNOTATION.refresh)
         annotations[ARGOCD_ANNOTATION.refreshTimestamp] = new Date(this.options.now()).toISOString();
       await this.options.cluster.mergePatch(ref, { metadata: { annotations } });
+      this.options.onRequested?.({ kind: target.kind, result: 'sent' });
     } catch (error) {
       // Not there (yet): the ApplicationSet creates it from the commit, and it reads Git when it starts.
-      if (error instanceof NotFoundError && !(error instanceof KindNotServedError)) return;
+      if (error instanceof NotFoundError && !(error instanceof KindNotServedError)) {
+        this.options.onRequested?.({ kind: target.kind, result: 'not_found' });
+        return;
+      }
+      this.options.onRequested?.({ kind: target.kind, result: 'failed' });
       // Argo CD still finds the commit on its next poll; a failed refresh only costs time.
       this.options.logger.warn(
         { environment, kind: target.kind, name: target.name, err: describeError(error) },

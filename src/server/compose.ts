@@ -20,6 +20,7 @@ import { GitRepo, ensureBareRepo } from '../gitops/index.js';
 import { CatalogStore } from '../engine/catalog-store.js';
 import { Engine } from '../engine/engine.js';
 import { EnvironmentService } from '../engine/service.js';
+import { EnvironmentMetrics } from '../engine/environment-metrics.js';
 import { createApiApp } from '../api/app.js';
 import { TokenAuthenticator, generateToken } from '../api/auth.js';
 import { Metrics } from '../api/metrics.js';
@@ -191,8 +192,9 @@ export async function startEnvcat(
       for (const e of service.list()) counts.set(e.phase, (counts.get(e.phase) ?? 0) + 1);
       return counts;
     },
+    isLeader: () => engine.isLeader,
   });
-  engine.on('committed', (event) => metrics.commits.inc({ repo: event.repo }));
+  observeEngine(engine, metrics, options.now ?? Date.now);
   await engine.start();
 
   const adminToken = config.adminToken ?? generateToken();
@@ -240,4 +242,26 @@ export async function startEnvcat(
       await simulatorThread?.stop();
     },
   };
+}
+
+/** The engine's events into the metrics (README "Metrics"). */
+function observeEngine(engine: Engine, metrics: Metrics, now: () => number): void {
+  const environments = new EnvironmentMetrics({
+    sink: {
+      readyAfter: (entry, seconds) => metrics.readySeconds.observe({ entry }, seconds),
+      stepFailed: (part, reason) => metrics.stepFailures.inc({ part, reason }),
+    },
+    isLeader: () => engine.isLeader,
+    createdAt: (name) => {
+      const created = engine.createdAtOf(name);
+      return created === undefined ? undefined : Date.parse(created);
+    },
+    source: (name) => engine.environmentSource(name),
+    now,
+  });
+  engine.on('status', (name, status) => environments.status(name, status));
+  engine.on('deleted', (name) => environments.deleted(name));
+  engine.on('committed', (event) => metrics.commits.inc({ repo: event.repo }));
+  engine.on('reconciled', (_name, result) => metrics.reconcilePasses.inc({ result }));
+  engine.on('refreshRequested', (outcome) => metrics.argocdRefreshes.inc(outcome));
 }
