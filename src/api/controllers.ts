@@ -60,7 +60,7 @@ import type {
   Health,
   Principal,
 } from './contract.js';
-import { dryRunFlag } from './dry-run.js';
+import { ApiDryRunQuery, dryRunFlag } from './dry-run.js';
 import type { Metrics } from './metrics.js';
 import { ref } from './openapi.js';
 import { METRICS, RUNTIME, SERVICE, type RuntimeInfo } from './tokens.js';
@@ -196,13 +196,9 @@ export class CatalogController {
       'JSON `{files: [{path, content}]}` with `catalog.yaml` and the files it names, or a YAML catalog.yaml alone (Content-Type: application/yaml) for an entry without files. Requires the platform role.',
   })
   @ApiBody({ schema: ref('PublishRequest') })
-  @ApiQuery({
-    name: 'dryRun',
-    required: false,
-    enum: ['true', 'All', 'false'],
-    description:
-      '`true` or `All`: run every check and answer the entry and its breaking changes (200, PublishDryRun); nothing is written.',
-  })
+  @ApiDryRunQuery(
+    'run every check and answer the entry and its breaking changes (200, PublishDryRun); nothing is written',
+  )
   @ApiResponse({ status: 201, description: 'published', schema: ref('CatalogVersion') })
   @ApiResponse({
     status: 200,
@@ -324,13 +320,7 @@ export class EnvironmentController {
     schema: ERROR_SCHEMA,
     description: 'invalid: every problem with its JSON pointer',
   })
-  @ApiQuery({
-    name: 'dryRun',
-    required: false,
-    enum: ['true', 'All', 'false'],
-    description:
-      '`true` or `All`: validate and plan only (200 with the plan and the files); absent or `false`: create. Any other value is a 400.',
-  })
+  @ApiDryRunQuery('validate and plan only (200 with the plan and the files)')
   @ApiResponse({ status: 400, schema: ERROR_SCHEMA, description: 'malformed JSON, or a bad dryRun value' })
   @ApiResponse({ status: 415, schema: ERROR_SCHEMA, description: 'no Content-Type, or not JSON or YAML' })
   async create(
@@ -428,13 +418,7 @@ export class EnvironmentController {
     schema: ERROR_SCHEMA,
     description: 'invalid: every problem with its JSON pointer',
   })
-  @ApiQuery({
-    name: 'dryRun',
-    required: false,
-    enum: ['true', 'All', 'false'],
-    description:
-      '`true` or `All`: the plan and, per repo, every file added, changed or removed with a unified diff',
-  })
+  @ApiDryRunQuery('the plan and, per repo, every file added, changed or removed with a unified diff')
   async update(
     @Param('name') name: string,
     @Body() body: unknown,

@@ -6,6 +6,8 @@
  * request. Anything else (`1`, `yes`, `TRUE`, repeated) is refused rather than guessed: a guess
  * the wrong way creates for real.
  */
+import { ApiQuery } from '@nestjs/swagger';
+
 export const DRY_RUN_VALUES = ['true', 'All'] as const;
 
 export type DryRunFlag = { ok: true; dryRun: boolean } | { ok: false; message: string };
@@ -18,4 +20,14 @@ export function dryRunFlag(value: unknown): DryRunFlag {
     message:
       'query parameter dryRun must be "true" or "All" for a dry run, "false" or left out for a real request',
   };
+}
+
+/** The OpenAPI description of a route's `dryRun` query parameter: what a dry run of it answers. */
+export function ApiDryRunQuery(answers: string): MethodDecorator {
+  return ApiQuery({
+    name: 'dryRun',
+    required: false,
+    enum: ['true', 'All', 'false'],
+    description: `\`true\` or \`All\`: ${answers}; absent or \`false\`: the real request. Any other value is a 400.`,
+  });
 }

@@ -14,20 +14,12 @@ import {
   Query,
   Req,
 } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiOperation,
-  ApiParam,
-  ApiQuery,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InputError } from '../core/index.js';
 import type { EnvironmentService } from '../engine/service.js';
 import type { EnvironmentView, UpdateDryRun, UpgradeRequest } from './contract.js';
 import { authorizeView, clusterKindOf, principalOf, type AuthenticatedRequest } from './controllers.js';
-import { dryRunFlag } from './dry-run.js';
+import { ApiDryRunQuery, dryRunFlag } from './dry-run.js';
 import { ref } from './openapi.js';
 import { RUNTIME, SERVICE, type RuntimeInfo } from './tokens.js';
 
@@ -87,13 +79,7 @@ export class UpgradeController {
     description:
       'a version that cannot be taken (/to), an unknown instance (/instance), or a parameter the target version does not accept (/spec/catalogs/<i>/parameters/<p>)',
   })
-  @ApiQuery({
-    name: 'dryRun',
-    required: false,
-    enum: ['true', 'All', 'false'],
-    description:
-      '`true` or `All`: the plan, the versions, and per repo every file changed with a unified diff',
-  })
+  @ApiDryRunQuery('the plan, the versions, and per repo every file changed with a unified diff')
   async upgrade(
     @Param('name') name: string,
     @Body() body: unknown,
