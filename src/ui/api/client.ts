@@ -22,6 +22,7 @@ import type {
   CatalogVersion,
   UpdateDryRun,
   VersionStatePatch,
+  TtlPatch,
   RefreshAccepted,
 } from '../../api/contract.js';
 
@@ -218,6 +219,22 @@ export class ApiClient {
         method: 'PUT',
         path: `/api/v1/environments/${encodeURIComponent(name)}`,
         body: document,
+        expect: [200],
+      },
+      options,
+    );
+  }
+
+  /**
+   * Sets the ttl alone (`PATCH …/{name}`, a merge patch of `spec.ttl`); with
+   * `metadata.resourceVersion`, a request changed since it was read is a 409 (`CONFLICT`).
+   */
+  patchTtl(name: string, patch: TtlPatch, options: CallOptions = {}): Promise<EnvironmentView> {
+    return this.call(
+      {
+        method: 'PATCH',
+        path: `/api/v1/environments/${encodeURIComponent(name)}`,
+        body: patch,
         expect: [200],
       },
       options,

@@ -2,7 +2,8 @@
  * One environment: each instance's pinned entry version (and the update available), its phase
  * timeline, each step's live state, conditions, outputs (non-sensitive
  * only: the API never returns the others), the commits made, live over server-sent events, and
- * Retry when Failed (once the cause is fixed); delete with confirmation.
+ * Retry when Failed (once the cause is fixed); the ttl's countdown, a warning in its last hour and
+ * Extend; delete with confirmation.
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { ApiError } from '../api/client.js';
@@ -16,7 +17,8 @@ import { ErrorAlert, Loading, PhaseBadge } from '../components/common.js';
 import { History } from '../components/History.js';
 import { ConditionTable, PhaseTimeline, StepTable } from '../components/Timeline.js';
 import { href } from '../logic/router.js';
-import { age, expiry, shortSha } from '../logic/format.js';
+import { age, shortSha } from '../logic/format.js';
+import { ExpiryCountdown, ExpiryWarning, ExtendTtl } from '../components/Expiry.js';
 import { furthestDeletionStage } from '../logic/timeline.js';
 import { describeUpdate } from '../../core/browser.js';
 
@@ -43,6 +45,9 @@ export function EnvironmentPage(props: { name: string }) {
   const [retrying, setRetrying] = useState(false);
   const [retryError, setRetryError] = useState<ApiError>();
   const [deletionFloor, setDeletionFloor] = useState<number>();
+  // The answer to Extend, shown until the environment is read again.
+  const [extended, setExtended] = useState<EnvironmentView>();
+  useEffect(() => setExtended(undefined), [view.data]);
   const now = useNow(15_000);
 
   const stream = useEnvironmentEvents(view.data && !deleted ? client.eventsUrl(name) : undefined, {
@@ -179,7 +184,8 @@ export function EnvironmentPage(props: { name: string }) {
       </div>
       {deleteError && <ErrorAlert error={deleteError} title="The environment could not be deleted." />}
       {retryError && <ErrorAlert error={retryError} title="The environment could not be retried." />}
-      <Facts view={view.data} now={now} />
+      {!isDeleting && <ExpiryWarning expiresAt={(extended ?? view.data).status.expiresAt} />}
+      <Facts view={extended ?? view.data} now={now} deleting={isDeleting} onExtended={setExtended} />
 
       <section aria-labelledby="progress-title" className="panel">
         <h2 id="progress-title">{isDeleting ? 'Deletion' : 'Progress'}</h2>
@@ -247,14 +253,18 @@ export function EnvironmentPage(props: { name: string }) {
   );
 }
 
-function Facts(props: { view: EnvironmentView; now: number }) {
+function Facts(props: {
+  view: EnvironmentView;
+  now: number;
+  deleting: boolean;
+  onExtended: (view: EnvironmentView) => void;
+}) {
   const spec = props.view.spec ?? {};
   const createdAt =
     typeof props.view.metadata.creationTimestamp === 'string'
       ? props.view.metadata.creationTimestamp
       : undefined;
   const ttl = typeof spec.ttl === 'string' ? spec.ttl : undefined;
-  const expires = expiry({ createdAt, ttl, now: props.now });
   const instances = Array.isArray(spec.catalogs) ? spec.catalogs : [];
   // Each instance's pinned version and the newer one available (the API's answer, not the live events).
   const versions = props.view.status.versions ?? [];
@@ -277,8 +287,8 @@ function Facts(props: { view: EnvironmentView; now: number }) {
       <div>
         <dt>TTL</dt>
         <dd>
-          {ttl ?? '—'}
-          {expires && ` (${expires})`}
+          {ttl ?? '—'} <ExpiryCountdown expiresAt={props.view.status.expiresAt} />
+          {ttl && !props.deleting && <ExtendTtl view={props.view} onExtended={props.onExtended} />}
         </dd>
       </div>
       {createdAt && (
