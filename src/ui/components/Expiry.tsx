@@ -2,7 +2,8 @@
  * An environment's time to live in the portal: a countdown to `expiresAt` (to the second in its
  * last hour), a warning once less than an hour is left, and Extend, which keeps the environment
  * for a duration from now. The ttl counts from creation, so Extend sets `spec.ttl` to the age plus
- * that duration (core extendedTtl), as `envcat env extend` does, with the resourceVersion read.
+ * that duration (core extendedTtl), as `envcat env extend` does: from the environment read just
+ * before, sending its resourceVersion, so a change in between is a 409 rather than overwritten.
  */
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client.js';
@@ -55,21 +56,21 @@ export function ExtendTtl(props: { view: EnvironmentView; onExtended: (view: Env
     event.preventDefault();
     setError(undefined);
     const seconds = parseDuration(duration.trim());
-    const created = Date.parse(String(view.metadata.creationTimestamp));
-    const problem =
-      seconds === undefined || seconds === 0
-        ? 'Give a duration such as 24h, 2d or 1d12h.'
-        : Number.isNaN(created)
-          ? 'Its creation time is not known yet; try again in a moment.'
-          : undefined;
-    if (problem || seconds === undefined) {
-      setError(new ApiError({ status: 0, code: 'INVALID_INPUT', message: problem ?? '' }));
+    if (seconds === undefined || seconds === 0) {
+      const message = 'Give a duration such as 24h, 2d or 1d12h.';
+      setError(new ApiError({ status: 0, code: 'INVALID_INPUT', message }));
       return;
     }
     setBusy(true);
     try {
+      const current = await client.getEnvironment(view.metadata.name);
+      const created = Date.parse(String(current.metadata.creationTimestamp));
+      if (Number.isNaN(created)) {
+        const message = 'Its creation time is not known yet; try again in a moment.';
+        throw new ApiError({ status: 0, code: 'NOT_READY', message });
+      }
       const ttl = extendedTtl({ createdAt: created, now: Date.now(), forSeconds: seconds });
-      const resourceVersion = view.metadata.resourceVersion;
+      const resourceVersion = current.metadata.resourceVersion;
       props.onExtended(
         await client.patchTtl(view.metadata.name, {
           ...(resourceVersion ? { metadata: { resourceVersion } } : {}),
