@@ -29,6 +29,7 @@ import {
   type AuthenticatedRequest,
 } from './controllers.js';
 import { UpgradeController } from './upgrade-controller.js';
+import { TtlController } from './ttl-controller.js';
 import { auditLog } from './audit.js';
 import { ResourcesController } from './resources.js';
 import { bodyReader } from './body.js';
@@ -89,6 +90,7 @@ class ApiModule {
         CatalogController,
         EnvironmentController,
         UpgradeController,
+        TtlController,
         ResourcesController,
         WhoAmIController,
         OperationsController,

@@ -201,6 +201,8 @@ export interface EnvironmentSummary {
   description?: string;
   ttl?: string;
   createdAt?: string;
+  /** When the ttl deletes it (creation + ttl), once both are known. */
+  expiresAt?: string;
   phase: EnvironmentPhase;
   message: string;
   /**
@@ -236,6 +238,11 @@ export interface EnvironmentStatus {
   versions?: InstanceVersion[];
   /** Instances that run a deprecated or yanked entry version: they keep running. */
   warnings?: Problem[];
+  /**
+   * When the ttl deletes it: `metadata.creationTimestamp` + `spec.ttl`, once both are known. In
+   * the answers of GET, create, update and retry, not in events.
+   */
+  expiresAt?: string;
   observedAt: string;
   cluster: ClusterKind;
 }
@@ -305,6 +312,16 @@ export interface UpdateDryRun {
   files: FileDiff[];
   /** An upgrade's dry run: each instance it moves, from which version to which (none: nothing to move). */
   upgrades?: InstanceUpgrade[];
+}
+
+/**
+ * The body of `PATCH /api/v1/environments/{name}`: a JSON merge patch of `spec.ttl` alone (null
+ * removes it). The ttl counts from creation: to end 48h from now, send the age plus 48h (what
+ * `envcat env extend` and the portal's Extend do). With `metadata.resourceVersion`, a stale read is a 409.
+ */
+export interface TtlPatch {
+  metadata?: { resourceVersion?: string };
+  spec: { ttl: string | null };
 }
 
 /**

@@ -82,7 +82,7 @@ export function principalOf(request: AuthenticatedRequest): Principal {
 }
 
 /** A JSON body arrives parsed; `application/yaml` arrives as text and is parsed here. */
-function documentFrom(body: unknown): unknown {
+export function documentFrom(body: unknown): unknown {
   if (typeof body !== 'string') return body;
   try {
     return parseYamlDocument(body);

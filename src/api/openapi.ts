@@ -56,6 +56,7 @@ import type {
   PublishRequest,
   VersionStatePatch,
   UpgradeRequest,
+  TtlPatch,
   InstanceUpgrade,
   RepoName,
   StepStatus,
@@ -89,6 +90,8 @@ type Others<T> = string extends keyof T ? [others: Schema<Exclude<T[string & key
 const string = (): Schema<string> => ({ type: 'string' });
 const integer = (): Schema<number> => ({ type: 'integer' });
 const boolean = (): Schema<boolean> => ({ type: 'boolean' });
+/** OpenAPI 3.0's way to allow null (a JSON merge patch's "remove this field"). */
+const nullableString = (): Schema<string | null> => ({ type: 'string', nullable: true });
 /** Any JSON value. */
 const json = (): Schema<JsonValue> => ({});
 
@@ -211,6 +214,7 @@ const environmentStatus = object<EnvironmentStatus>()({
   errors: optional(arrayOf(problem)),
   versions: optional(arrayOf(instanceVersion)),
   warnings: optional(arrayOf(problem)),
+  expiresAt: optional(string()),
   observedAt: string(),
   cluster: clusterKind,
 });
@@ -272,6 +276,7 @@ const environmentSummary = object<EnvironmentSummary>()({
   description: optional(string()),
   ttl: optional(string()),
   createdAt: optional(string()),
+  expiresAt: optional(string()),
   phase,
   message: string(),
   instances: arrayOf(
@@ -357,6 +362,7 @@ interface Named {
   PublishOutcome: CatalogVersion | PublishDryRun;
   VersionStatePatch: VersionStatePatch;
   UpgradeRequest: UpgradeRequest;
+  TtlPatch: TtlPatch;
   EnvironmentList: EnvironmentList;
   EnvironmentView: EnvironmentView;
   EnvironmentStatus: EnvironmentStatus;
@@ -401,6 +407,10 @@ const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
   PublishDryRun: publishDryRun,
   PublishOutcome: either(catalogVersion, publishDryRun),
   UpgradeRequest: object<UpgradeRequest>()({ instance: optional(string()), to: optional(string()) }),
+  TtlPatch: object<TtlPatch>()({
+    metadata: optional(object<NonNullable<TtlPatch['metadata']>>()({ resourceVersion: optional(string()) })),
+    spec: object<TtlPatch['spec']>()({ ttl: nullableString() }),
+  }),
   VersionStatePatch: object<VersionStatePatch>()({
     deprecated: optional(boolean()),
     yanked: optional(boolean()),

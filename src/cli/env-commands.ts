@@ -1,5 +1,5 @@
 /**
- * `envcat env create|apply|upgrade|status|list|delete|retry` against a running service (a stable interface: the
+ * `envcat env create|apply|upgrade|extend|status|list|delete|retry` against a running service (a stable interface: the
  * README's "Command line"). `--wait` follows the environment until it is Ready (exit 0), Failed or
  * Invalid (non-zero) or deleted, so a CI job can create an environment per branch, test against it
  * and delete it.
@@ -12,6 +12,7 @@ import {
   InputError,
   NotFoundError,
   describeInstanceVersion,
+  extendedTtl,
   parseDuration,
   parseYamlDocument,
 } from '../core/index.js';
@@ -23,6 +24,7 @@ import type {
   EnvironmentPhase,
   EnvironmentStatus,
   EnvironmentView,
+  TtlPatch,
 } from '../api/contract.js';
 import { EXIT, fsErrorText, UsageError, type Io } from './io.js';
 import { describeStatusWide, environmentRows } from './env-output.js';
@@ -187,6 +189,34 @@ export function registerEnvCommands(program: Command, io: Io): void {
         io.stdout('(cluster: simulated by envcat, not a real Kubernetes cluster)\n');
     },
   );
+
+  withServer(
+    env
+      .command('extend')
+      .description(
+        'Keep an environment for longer: its ttl ends --ttl from now (spec.ttl becomes its age plus that)',
+      )
+      .argument('<name>')
+      .requiredOption('--ttl <duration>', 'how long from now it may live (e.g. 48h, 7d, 1d12h)'),
+  ).action(async (name: string, options: ServerOptions & { ttl: string }) => {
+    const seconds = parseDuration(options.ttl);
+    if (seconds === undefined || seconds === 0)
+      throw new UsageError(`--ttl: "${options.ttl}" is not a duration such as 48h, 7d or 1d12h`);
+    const client = new ApiClient(options);
+    const path = `/api/v1/environments/${encodeURIComponent(name)}`;
+    const view = await client.request<EnvironmentView>('GET', path);
+    const created = Date.parse(String(view.metadata.creationTimestamp));
+    if (Number.isNaN(created))
+      throw new ConflictError(`environment ${name}: its creation time is not known yet; try again shortly`);
+    const ttl = extendedTtl({ createdAt: created, now: Date.now(), forSeconds: seconds });
+    // The resourceVersion read: if the request changed since, the patch is a 409, not a blind write.
+    const patch: TtlPatch = { metadata: { resourceVersion: view.metadata.resourceVersion }, spec: { ttl } };
+    const after = await client.request<EnvironmentView>('PATCH', path, {
+      body: JSON.stringify(patch),
+      contentType: 'application/merge-patch+json',
+    });
+    io.stdout(`environment ${name} extended: ttl ${ttl}, expires at ${after.status.expiresAt ?? '?'}\n`);
+  });
 
   withServer(
     env

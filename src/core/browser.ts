@@ -23,7 +23,7 @@ export type {
 } from './environment/types.js';
 export type { Problem } from './errors/index.js';
 export type { Part, Plan, PlanEdge, Step, Wave } from './plan/index.js';
-export { parseDuration } from './environment/duration.js';
+export { durationText, parseDuration } from './environment/duration.js';
 export { describeInstanceVersion, describeUpdate } from './environment/update-text.js';
 export { schemaIncompatibility } from './environment/compatibility.js';
 export { ENVCAT_KEYWORDS, isSchema, isSecretSchema } from './catalog/schema-keywords.js';
@@ -34,3 +34,4 @@ export {
   schemaErrorMessage,
   type SchemaErrorInput,
 } from './schema/messages.js';
+export { expiresAt, extendedTtl } from './status/ttl.js';

@@ -4,7 +4,9 @@
  * read.
  */
 import {
+  expiresAt,
   instanceVersions,
+  parseDuration,
   versionWarnings,
   type Catalog,
   type InstanceVersion,
@@ -34,10 +36,16 @@ export function environmentRecord(args: {
   };
   const versions = instanceVersions({ spec: document.spec, catalog, eligible: offered(catalog) });
   const warnings = versionWarnings(document, catalog);
+  const expires = expiry(document.spec?.ttl, createdAt);
   return {
     ...document,
     metadata,
-    status: { ...statusView(status, commits), versions, ...(warnings.length > 0 ? { warnings } : {}) },
+    status: {
+      ...statusView(status, commits),
+      versions,
+      ...(warnings.length > 0 ? { warnings } : {}),
+      ...(expires ? { expiresAt: expires } : {}),
+    },
   };
 }
 
@@ -60,6 +68,7 @@ export function environmentSummary(args: {
     ...optional('description', spec.description),
     ...optional('ttl', spec.ttl),
     ...optional('createdAt', createdAt),
+    ...optional('expiresAt', expiry(spec.ttl, createdAt)),
     phase: status?.phase ?? 'Creating',
     message: status?.message ?? '',
     instances: instanceSummaries(catalogs, instanceVersions({ spec, catalog, eligible: offered(catalog) })),
@@ -98,6 +107,15 @@ function offered(catalog: Catalog): (entry: string, version: string) => boolean 
     const state = catalog.state(entry, version);
     return !state.deprecated && !state.yanked;
   };
+}
+
+/** creation + ttl as an ISO time (core expiresAt), when both are known and the ttl is a duration. */
+function expiry(ttl: JsonValue | undefined, createdAt: string | undefined): string | undefined {
+  const end = expiresAt({
+    ttlSeconds: typeof ttl === 'string' ? parseDuration(ttl) : undefined,
+    createdAt: createdAt === undefined ? undefined : Date.parse(createdAt),
+  });
+  return end === undefined || Number.isNaN(end) ? undefined : new Date(end).toISOString();
 }
 
 function optional(key: string, value: JsonValue | undefined): Record<string, string> {

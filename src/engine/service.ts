@@ -31,6 +31,7 @@ import {
   describeUpgrades,
   upgradeVerb,
   type UpgradeRequest,
+  type TtlPatch,
   dns1123LabelProblem,
   reservedNamespaceProblem,
   type Problem,
@@ -138,6 +139,16 @@ export class EnvironmentService {
     const update = await this.updates.prepareUpgrade(name, request, catalog);
     const message = `envcat: ${upgradeVerb(update.upgrades)} environment ${name}: ${describeUpgrades(update.upgrades)} (by ${actor.name})`;
     return this.applyUpdate(update, actor, message);
+  }
+
+  /**
+   * Sets (or removes) the ttl alone (`PATCH …/{name}`; core parseTtlPatch), committed as an update
+   * is: a compare-and-swap on the request as read. The engine's next pass counts the new ttl.
+   */
+  async patchTtl(name: string, patch: TtlPatch, actor: Actor): Promise<EnvironmentRecord> {
+    const update = await this.updates.prepareTtl(name, patch, this.options.catalogs.current().catalog);
+    const what = patch.ttl === null ? 'remove the ttl of' : `set the ttl to ${patch.ttl} of`;
+    return this.applyUpdate(update, actor, `envcat: ${what} environment ${name} (by ${actor.name})`);
   }
 
   /** What an upgrade would do: the update's dry run, and which instance moves from which version to which. */

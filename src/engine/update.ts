@@ -35,6 +35,7 @@ import {
   type Plan,
   type RenderOptions,
   type ResolvedEnvironment,
+  type TtlPatch,
   type UpgradeRequest,
 } from '../core/index.js';
 import type { FileDiff } from '../api/contract.js';
@@ -96,6 +97,22 @@ export class EnvironmentUpdates {
     if ('problems' in plan) throw new InputError(plan.problems);
     const update = await this.build({ name, before, current, input: plan.document, catalog });
     return { ...update, upgrades: plan.upgrades };
+  }
+
+  /**
+   * A ttl patch (core parseTtlPatch): the request as the remote has it now with only `spec.ttl`
+   * changed (null removes it), checked and committed as an update.
+   */
+  async prepareTtl(name: string, patch: TtlPatch, catalog: Catalog): Promise<PreparedUpdate> {
+    const { before, current } = await this.read(name);
+    if (patch.resourceVersion !== undefined && patch.resourceVersion !== requestVersion(before))
+      throw staleVersion(name);
+    const input = structuredClone(current);
+    const spec = isRecord(input.spec) ? input.spec : {};
+    if (patch.ttl === null) delete spec.ttl;
+    else spec.ttl = patch.ttl;
+    input.spec = spec;
+    return this.build({ name, before, current, input, catalog });
   }
 
   /** The request as the remote has it now; NotFound, or 409 for one being deleted. */

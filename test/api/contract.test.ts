@@ -336,6 +336,28 @@ describe('the service answers as the document says', () => {
     await call('POST', upgrade, { colour: 'red' });
     await call('POST', '/api/v1/environments/no-such-environment/upgrade', {});
 
+    // A ttl patch: set, stale, other fields, not found; status.expiresAt is creation + ttl.
+    const env = `/api/v1/environments/${name}`;
+    const extended = await call<EditableRequest & { status: { expiresAt?: string } }>('PATCH', env, {
+      spec: { ttl: '50h' },
+    });
+    expect(extended.status).toBe(200);
+    expect(extended.body.spec.ttl).toBe('50h');
+    const created = Date.parse(String(extended.body.metadata.creationTimestamp));
+    expect(Date.parse(String(extended.body.status.expiresAt))).toBe(created + 50 * 3_600_000);
+    const listed = await call<{ items: Array<{ name: string; expiresAt?: string }> }>(
+      'GET',
+      '/api/v1/environments',
+    );
+    expect(listed.body.items.find((i) => i.name === name)?.expiresAt).toBe(extended.body.status.expiresAt);
+    const stale = await call('PATCH', env, { metadata: { resourceVersion: 'stale' }, spec: { ttl: '60h' } });
+    expect(stale.status).toBe(409);
+    const other = await call<{ errors: Array<{ path: string }> }>('PATCH', env, {
+      spec: { ttl: '60h', owner: 'mallory' },
+    });
+    expect([other.status, other.body.errors.map((e) => e.path)]).toEqual([422, ['/spec/owner']]);
+    await call('PATCH', '/api/v1/environments/no-such-environment', { spec: { ttl: '1h' } });
+
     const stream = await fetch(`${envcat.url}/api/v1/environments/${name}/events?access_token=${TEST_TOKEN}`);
     expect(stream.status).toBe(200);
     expect((await call('DELETE', `/api/v1/environments/${name}`)).status).toBe(202);

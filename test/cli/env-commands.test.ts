@@ -1,5 +1,5 @@
 /**
- * `envcat env create|status|list|delete` against a running envcat (in-process, over HTTP), as a CI
+ * `envcat env create|status|list|extend|delete` against a running envcat (in-process, over HTTP), as a CI
  * pipeline would use them: create with --wait, test, delete with --wait.
  */
 import { jest } from '@jest/globals';
@@ -115,6 +115,39 @@ describe('envcat env', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('CONFLICT');
     const missing = await cli('env', 'delete', 'no-such-env');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('NOT_FOUND');
+  });
+
+  it('extends an environment: its ttl ends --ttl from now, counted from its creation', async () => {
+    // GIVEN an environment with a ttl of 24h
+    const file = await exampleFile('ci-extended', (doc) => {
+      (doc.spec as Record<string, unknown>).ttl = '24h';
+    });
+    expect((await cli('env', 'create', '-f', file)).code).toBe(0);
+
+    // WHEN it is extended by 48h
+    const before = Date.now();
+    const extended = await cli('env', 'extend', 'ci-extended', '--ttl', '48h');
+
+    // THEN it expires 48h from now (to the minute up), and spec.ttl says so from its creation
+    expect(extended).toMatchObject({ code: 0, stderr: '' });
+    const view = await envcat.api<{
+      metadata: { creationTimestamp: string };
+      spec: { ttl: string };
+      status: { expiresAt: string };
+    }>('GET', '/api/v1/environments/ci-extended');
+    const expires = Date.parse(view.body.status.expiresAt);
+    expect(expires).toBeGreaterThanOrEqual(before + 48 * 3_600_000);
+    expect(expires).toBeLessThan(Date.now() + 48 * 3_600_000 + 61_000);
+    expect(extended.stdout).toBe(
+      `environment ci-extended extended: ttl ${view.body.spec.ttl}, expires at ${view.body.status.expiresAt}\n`,
+    );
+    expect(view.body.spec.ttl).toMatch(/^2d(\d+m)?$/);
+
+    // AND a duration that is not one, or no such environment, is refused
+    expect(await cli('env', 'extend', 'ci-extended', '--ttl', 'soon')).toMatchObject({ code: 2 });
+    const missing = await cli('env', 'extend', 'no-such-env', '--ttl', '1h');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('NOT_FOUND');
   });

@@ -1,11 +1,18 @@
 /**
  * The Engine on the in-memory twins (test/support/engine-harness.ts), taking environments down:
  * the order of a deletion (apps, then the infrastructure last wave first, the Secrets, the
- * environment's files, its Namespace, and the namespace claim last), and a ttl that runs out.
+ * environment's files, its Namespace, and the namespace claim last), and a ttl that runs out
+ * (or was extended before it did).
  * The test plays Argo CD and provider-terraform deleting what left Git; the order is read back
  * from the twins' commit history.
  */
-import { ANNOTATION, UnavailableError, environmentFile, namespaceClaimDir } from '../../src/core/index.js';
+import {
+  ANNOTATION,
+  UnavailableError,
+  environmentFile,
+  extendedTtl,
+  namespaceClaimDir,
+} from '../../src/core/index.js';
 import type { RepoName } from '../../src/gitops/types.js';
 import {
   APPLICATION,
@@ -174,4 +181,31 @@ describe('Engine on the twins: deletion', () => {
       expect(h().file('platform', environmentFile(name))).not.toContain(ANNOTATION.deletionRequested);
     },
   );
+
+  it('an environment extended before its ttl runs out is not deleted at the old expiry, but at the new one', async () => {
+    // GIVEN a Ready environment with a ttl of 24h, 23h old
+    const name = 'dev-extended';
+    await h().create(domainRequest(name));
+    await h().bringUp(name, OUTPUTS);
+    const created = Date.parse((await h().platform.log(environmentFile(name))).at(-1)!.date);
+    await h().advance(created + 23 * 3_600_000 - h().clock.now());
+
+    // WHEN it is extended by 48h from now (spec.ttl = its age + 48h, a compare-and-swap commit)
+    const ttl = extendedTtl({ createdAt: created, now: h().clock.now(), forSeconds: 48 * 3600 });
+    expect(ttl).toBe('2d23h');
+    const view = await h().service.patchTtl(name, { ttl }, { name: 'tester' });
+    expect(view.status.expiresAt).toBe(new Date(created + 71 * 3_600_000).toISOString());
+    expect(h().file('platform', environmentFile(name))).toContain(`ttl: ${ttl}`);
+    await h().settle();
+
+    // THEN a second after the old expiry it is still there
+    await h().advance(created + 24 * 3_600_000 + 1_000 - h().clock.now());
+    expect(h().status(name)?.phase).not.toBe('Deleting');
+    expect(subjects('apps')).not.toContain(`envcat: ${name}: delete applications`);
+
+    // AND a second after the new one, the ttl deletes it
+    await h().advance(created + 71 * 3_600_000 + 1_000 - h().clock.now());
+    expect(h().status(name)?.phase).toBe('Deleting');
+    expect(subjects('apps')).toContain(`envcat: ${name}: delete applications`);
+  });
 });

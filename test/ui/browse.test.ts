@@ -7,7 +7,7 @@ import {
   newestFirst,
   NO_FILTER,
 } from '../../src/ui/logic/catalog.js';
-import { age, expiry, shortDuration, shortSha } from '../../src/ui/logic/format.js';
+import { age, countdown, shortDuration, shortSha } from '../../src/ui/logic/format.js';
 import { href, parseRoute, type Route } from '../../src/ui/logic/router.js';
 
 const entry = (
@@ -117,11 +117,23 @@ describe('durations', () => {
     expect(age('not a date', now)).toBeUndefined();
   });
 
-  it('gives the expiry from the creation time and the ttl', () => {
-    expect(expiry({ createdAt: '2025-01-01T21:00:00Z', ttl: '24h', now })).toBe('expires in 21h');
-    expect(expiry({ createdAt: '2025-01-01T21:00:00Z', ttl: '1h', now })).toBe('expired');
-    expect(expiry({ createdAt: '2025-01-01T21:00:00Z', now })).toBeUndefined();
-    expect(expiry({ ttl: '1h', now })).toBeUndefined();
+  it.each([
+    ['a day left', '2025-01-03T00:00:00Z', { text: 'expires in 1d', secondsLeft: 86_400, warning: false }],
+    [
+      'exactly an hour: no warning yet',
+      '2025-01-02T01:00:00Z',
+      { text: 'expires in 1h', secondsLeft: 3600, warning: false },
+    ],
+    [
+      'under an hour: to the second, warned',
+      '2025-01-02T00:42:07Z',
+      { text: 'expires in 42m07s', secondsLeft: 2527, warning: true },
+    ],
+    ['past', '2025-01-01T23:00:00Z', { text: 'expired', secondsLeft: 0, warning: true }],
+    ['no expiry', undefined, undefined],
+    ['not a date', 'soon', undefined],
+  ])('counts down to expiresAt: %s', (_name, expiresAt, expected) => {
+    expect(countdown(expiresAt, now)).toEqual(expected);
   });
 
   it('shortens a commit SHA as Git does', () => expect(shortSha('0123456789abcdef')).toBe('0123456'));

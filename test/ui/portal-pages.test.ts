@@ -3,7 +3,8 @@
  * process (the embedded default: bare repos, the simulated cluster, the engine, the API serving
  * the built UI): the sign-in hint and the API docs link, a catalog entry's own page at desktop and
  * phone widths with every version, live updates that never read "unavailable" on a normal run,
- * the commit a synced application names, and a deletion whose stages only move forward.
+ * the commit a synced application names, a ttl's countdown, its last-hour warning and Extend, and
+ * a deletion whose stages only move forward.
  */
 import { jest } from '@jest/globals';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
@@ -51,13 +52,14 @@ interface View {
 
 async function createFromExample(
   envcat: TestEnvcat,
-  args: { entry: string; file: string; name: string },
+  args: { entry: string; file: string; name: string; ttl?: string },
 ): Promise<void> {
   const document = parse(await exampleText(args.entry, args.file));
   (document.metadata as Record<string, unknown>).name = args.name;
   const spec = document.spec as Record<string, unknown>;
   spec.namespace = args.name;
   delete spec.owner;
+  if (args.ttl) spec.ttl = args.ttl;
   const created = await envcat.api('POST', '/api/v1/environments', document);
   if (created.status !== 201) throw new Error(`create ${args.name}: ${created.status} ${created.text}`);
 }
@@ -229,6 +231,50 @@ describeInBrowser('the portal’s pages in a browser', 'test/ui/portal-pages.tes
     expect(states.some((s) => /unavailable/i.test(s))).toBe(false);
     expect(states.at(-1)).toBe('Live');
     expect(await recorded(page, 'phase')).toContain('Ready');
+  });
+
+  it('counts the ttl down, warns in its last hour, and Extend keeps the environment 48h from now', async () => {
+    // GIVEN an environment whose ttl has less than an hour left
+    await createFromExample(envcat, {
+      entry: 'sample-app',
+      file: 'standalone.yaml',
+      name: 'ui-ttl',
+      ttl: '50m',
+    });
+    await readyOf(envcat, 'ui-ttl');
+
+    // WHEN the list is open: its row counts down, to the second, marked as a warning
+    await page.evaluate(() => (window.location.hash = '#/environments'));
+    const row = page.getByRole('row', { name: /ui-ttl/ });
+    const listed = await visible(
+      row.locator('.expiry.expiry-warning', { hasText: /^expires in 4\dm\d\ds$/ }),
+    );
+    const first = await listed.textContent();
+    await eventually('the countdown to tick', async () => expect(await listed.textContent()).not.toBe(first));
+
+    // AND on its page, the warning says an hour is not left
+    await page.evaluate(() => (window.location.hash = '#/environments/ui-ttl'));
+    await visible(heading(/ui-ttl/));
+    await visible(page.getByRole('alert').filter({ hasText: 'Less than an hour left' }));
+    await visible(page.locator('.facts .expiry-warning', { hasText: /^expires in 4\dm\d\ds$/ }));
+    await shot('ttl-warning');
+
+    // WHEN it is extended by 48h
+    await page.getByLabel('Keep for').fill('48h');
+    await page.getByRole('button', { name: 'Extend', exact: true }).click();
+
+    // THEN it counts down from 2d, the warning is gone, and Git holds the ttl from its creation
+    await visible(page.locator('.facts .expiry:not(.expiry-warning)', { hasText: 'expires in 2d' }));
+    await eventually('the warning to go', async () =>
+      expect(await page.getByRole('alert').filter({ hasText: 'Less than an hour left' }).count()).toBe(0),
+    );
+    const view = await envcat.api<{ spec: { ttl: string }; status: { expiresAt: string } }>(
+      'GET',
+      '/api/v1/environments/ui-ttl',
+    );
+    expect(view.body.spec.ttl).toMatch(/^2d(\d+m)?$/);
+    expect(Date.parse(view.body.status.expiresAt) - Date.now()).toBeGreaterThan(47.9 * 3_600_000);
+    await shot('ttl-extended');
   });
 
   it('names each environment’s own commit as the one its application synced', async () => {

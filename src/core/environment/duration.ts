@@ -12,3 +12,20 @@ export function parseDuration(text: string): number | undefined {
   ];
   return ((d * 24 + h) * 60 + min) * 60 + s;
 }
+
+/** Seconds → the shortest duration `parseDuration` reads back: `2d3h`, `50h` is `2d2h`, `90s`, `0s`. */
+export function durationText(seconds: number): string {
+  let rest = Math.max(0, Math.floor(seconds));
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    if (count > 0) parts.push(`${count}${unit}`);
+  }
+  return parts.length > 0 ? parts.join('') : '0s';
+}

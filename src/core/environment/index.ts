@@ -15,12 +15,13 @@ export {
   type EnvironmentCheck,
   type CheckOptions,
 } from './validate.js';
-export { parseDuration } from './duration.js';
+export { durationText, parseDuration } from './duration.js';
 export { outputUses } from './output-uses.js';
 export { planEdges } from './plan-edges.js';
 export { versionWarnings } from './version-warnings.js';
 export { schemaIncompatibility } from './compatibility.js';
 export { mergeUpdate, type UpdateMerge } from './update.js';
+export { parseTtlPatch, type TtlPatch } from './ttl-patch.js';
 export {
   resolveInstanceVersion,
   availableUpdate,

@@ -23,6 +23,7 @@ import type {
   UpdateDryRun,
   UpgradeRequest,
   VersionStatePatch,
+  TtlPatch,
   RefreshAccepted,
 } from '../../api/contract.js';
 
@@ -249,6 +250,22 @@ export class ApiClient {
         method: 'POST',
         path: `/api/v1/environments/${encodeURIComponent(name)}/upgrade`,
         body: request,
+        expect: [200],
+      },
+      options,
+    );
+  }
+
+  /**
+   * Sets the ttl alone (`PATCH …/{name}`, a merge patch of `spec.ttl`); with
+   * `metadata.resourceVersion`, a request changed since it was read is a 409 (`CONFLICT`).
+   */
+  patchTtl(name: string, patch: TtlPatch, options: CallOptions = {}): Promise<EnvironmentView> {
+    return this.call(
+      {
+        method: 'PATCH',
+        path: `/api/v1/environments/${encodeURIComponent(name)}`,
+        body: patch,
         expect: [200],
       },
       options,

@@ -1,5 +1,4 @@
 /** Small display helpers: ages and expiry like kubectl prints them, entry type labels. */
-import { parseDuration } from '../../core/browser.js';
 import type { EntryType } from '../../api/contract.js';
 
 export const ENTRY_TYPE_LABEL: Record<EntryType, string> = { iac: 'IaC', yaml: 'YAML', hybrid: 'Hybrid' };
@@ -28,13 +27,28 @@ export function age(createdAt: string | undefined, now: number): string | undefi
   return seconds === undefined ? undefined : shortDuration(seconds);
 }
 
-/** `expires in 3h5m` / `expired`, from the creation time and the ttl; undefined without both. */
-export function expiry(args: { createdAt?: string; ttl?: string; now: number }): string | undefined {
-  const seconds = secondsSince(args.createdAt, args.now);
-  const ttl = args.ttl ? parseDuration(args.ttl) : undefined;
-  if (seconds === undefined || ttl === undefined) return undefined;
-  const left = ttl - seconds;
-  return left <= 0 ? 'expired' : `expires in ${shortDuration(left)}`;
+/** Under this much time left, the portal warns that the ttl is about to delete the environment. */
+export const EXPIRY_WARNING_SECONDS = 3600;
+
+export interface Countdown {
+  /** `expires in 2d4h`; under an hour to the second, `expires in 42m07s`; `expired`. */
+  text: string;
+  secondsLeft: number;
+  /** Less than EXPIRY_WARNING_SECONDS left (or none). */
+  warning: boolean;
+}
+
+/** The time left before `expiresAt` (the API's `expiresAt`), or undefined when there is none. */
+export function countdown(expiresAt: string | undefined, now: number): Countdown | undefined {
+  const end = expiresAt ? Date.parse(expiresAt) : Number.NaN;
+  if (Number.isNaN(end)) return undefined;
+  const left = Math.floor((end - now) / 1000);
+  if (left <= 0) return { text: 'expired', secondsLeft: 0, warning: true };
+  const text =
+    left < EXPIRY_WARNING_SECONDS
+      ? `${Math.floor(left / 60)}m${String(left % 60).padStart(2, '0')}s`
+      : shortDuration(left);
+  return { text: `expires in ${text}`, secondsLeft: left, warning: left < EXPIRY_WARNING_SECONDS };
 }
 
 /** The first 7 characters of a commit SHA, as Git shows it. */

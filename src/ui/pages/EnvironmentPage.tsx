@@ -3,7 +3,8 @@
  * timeline, each step's live state, conditions, outputs (non-sensitive
  * only: the API never returns the others), the commits made, live over server-sent events, and
  * Retry when Failed (once the cause is fixed); Upgrade an instance (or all) with an update available,
- * through its dry run; delete with confirmation.
+ * through its dry run; the ttl's countdown, a warning in its last hour and Extend; delete with
+ * confirmation.
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { ApiError } from '../api/client.js';
@@ -18,7 +19,8 @@ import { ErrorAlert, Loading, PhaseBadge } from '../components/common.js';
 import { History } from '../components/History.js';
 import { ConditionTable, PhaseTimeline, StepTable } from '../components/Timeline.js';
 import { href } from '../logic/router.js';
-import { age, expiry, shortSha } from '../logic/format.js';
+import { age, shortSha } from '../logic/format.js';
+import { ExpiryCountdown, ExpiryWarning, ExtendTtl } from '../components/Expiry.js';
 import { furthestDeletionStage } from '../logic/timeline.js';
 import { describeUpdate } from '../../core/browser.js';
 
@@ -48,6 +50,9 @@ export function EnvironmentPage(props: { name: string }) {
   // The upgrade panel: closed, one instance's, or every instance's (`instance` undefined).
   const [upgrading, setUpgrading] = useState<{ instance?: string }>();
   const [upgraded, setUpgraded] = useState<string>();
+  // The answer to Extend, shown until the environment is read again.
+  const [extended, setExtended] = useState<EnvironmentView>();
+  useEffect(() => setExtended(undefined), [view.data]);
   const now = useNow(15_000);
 
   const stream = useEnvironmentEvents(view.data && !deleted ? client.eventsUrl(name) : undefined, {
@@ -211,7 +216,14 @@ export function EnvironmentPage(props: { name: string }) {
           {upgraded}
         </p>
       )}
-      <Facts view={view.data} now={now} onUpgrade={isDeleting ? undefined : openUpgrade} />
+      {!isDeleting && <ExpiryWarning expiresAt={(extended ?? view.data).status.expiresAt} />}
+      <Facts
+        view={extended ?? view.data}
+        now={now}
+        deleting={isDeleting}
+        onExtended={setExtended}
+        onUpgrade={isDeleting ? undefined : openUpgrade}
+      />
       {upgrading && !isDeleting && (
         <UpgradePanel
           key={upgrading.instance ?? ''}
@@ -288,14 +300,19 @@ export function EnvironmentPage(props: { name: string }) {
   );
 }
 
-function Facts(props: { view: EnvironmentView; now: number; onUpgrade?: (instance: string) => void }) {
+function Facts(props: {
+  view: EnvironmentView;
+  now: number;
+  deleting: boolean;
+  onExtended: (view: EnvironmentView) => void;
+  onUpgrade?: (instance: string) => void;
+}) {
   const spec = props.view.spec ?? {};
   const createdAt =
     typeof props.view.metadata.creationTimestamp === 'string'
       ? props.view.metadata.creationTimestamp
       : undefined;
   const ttl = typeof spec.ttl === 'string' ? spec.ttl : undefined;
-  const expires = expiry({ createdAt, ttl, now: props.now });
   const instances = Array.isArray(spec.catalogs) ? spec.catalogs : [];
   // Each instance's pinned version and the newer one available (the API's answer, not the live events).
   const versions = props.view.status.versions ?? [];
@@ -318,8 +335,8 @@ function Facts(props: { view: EnvironmentView; now: number; onUpgrade?: (instanc
       <div>
         <dt>TTL</dt>
         <dd>
-          {ttl ?? '—'}
-          {expires && ` (${expires})`}
+          {ttl ?? '—'} <ExpiryCountdown expiresAt={props.view.status.expiresAt} />
+          {ttl && !props.deleting && <ExtendTtl view={props.view} onExtended={props.onExtended} />}
         </dd>
       </div>
       {createdAt && (

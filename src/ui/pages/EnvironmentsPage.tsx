@@ -1,9 +1,10 @@
-/** The environments dashboard: every environment the user may see, with state, type, owner, age and ttl. */
+/** The environments dashboard: every environment the user may see, with state, type, owner, age and ttl (counting down). */
 import type { EnvironmentSummary } from '../../api/contract.js';
 import { useDocumentTitle, useLoad, useNow, usePolling } from '../app/hooks.js';
 import { useSession } from '../app/session.js';
 import { Empty, ErrorAlert, Loading, PhaseBadge } from '../components/common.js';
-import { age, expiry } from '../logic/format.js';
+import { age } from '../logic/format.js';
+import { ExpiryCountdown } from '../components/Expiry.js';
 import { href } from '../logic/router.js';
 
 /** The list has no event stream; it is fetched again this often while the page is visible. */
@@ -77,7 +78,6 @@ export function EnvironmentsPage() {
 
 function EnvironmentRow(props: { env: EnvironmentSummary; now: number }) {
   const { env, now } = props;
-  const expires = expiry({ createdAt: env.createdAt, ttl: env.ttl, now });
   return (
     <tr>
       <th scope="row" data-label="Name">
@@ -93,7 +93,11 @@ function EnvironmentRow(props: { env: EnvironmentSummary; now: number }) {
       <td data-label="Age">{age(env.createdAt, now) ?? '—'}</td>
       <td data-label="TTL">
         {env.ttl ?? '—'}
-        {expires && <span className="row-message">{expires}</span>}
+        {env.expiresAt && (
+          <span className="row-message">
+            <ExpiryCountdown expiresAt={env.expiresAt} />
+          </span>
+        )}
       </td>
     </tr>
   );
