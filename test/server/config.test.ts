@@ -114,7 +114,10 @@ describe('loadConfig', () => {
     [{ ENVCAT_TERRAFORM_ALLOW: 'local-exec' }, '/ENVCAT_TERRAFORM_ALLOW'],
     [{ ENVCAT_ARGOCD_PROJECT: 'Envcat_{env}' }, '/ENVCAT_ARGOCD_PROJECT'],
     [{ ENVCAT_ARGOCD_URL: 'argocd.example.com' }, '/ENVCAT_ARGOCD_URL'],
-    [{ ENVCAT_NOTIFY_URL: 'http://hooks.example.com/x', ENVCAT_NOTIFY_SECRET: 's'.repeat(16) }, '/ENVCAT_NOTIFY_URL'],
+    [
+      { ENVCAT_NOTIFY_URL: 'http://hooks.example.com/x', ENVCAT_NOTIFY_SECRET: 's'.repeat(16) },
+      '/ENVCAT_NOTIFY_URL',
+    ],
     [{ ENVCAT_NOTIFY_URL: 'https://10.1.2.3/x', ENVCAT_NOTIFY_SECRET: 's'.repeat(16) }, '/ENVCAT_NOTIFY_URL'],
     [{ ENVCAT_NOTIFY_URL: 'https://hooks.example.com/x' }, '/ENVCAT_NOTIFY_SECRET'],
     [{ ENVCAT_NOTIFY_SECRET: 'short' }, '/ENVCAT_NOTIFY_SECRET'],
