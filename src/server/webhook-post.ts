@@ -12,15 +12,24 @@ import type { LookupFunction } from 'node:net';
 import { hostAllowed, internalAddress, notifyUrlProblem } from '../core/index.js';
 import { WebhookRefused, type WebhookPost } from '../engine/notifier.js';
 
-export function webhookPost(options: { allow: readonly string[]; timeoutMs?: number }): WebhookPost {
+export function webhookPost(options: {
+  allow: readonly string[];
+  timeoutMs?: number;
+  /** Name resolution (default the system's, dns.lookup); a test gives its own. */
+  resolve?: (hostname: string, callback: (error: Error | null, addresses: LookupAddress[]) => void) => void;
+}): WebhookPost {
+  const resolve =
+    options.resolve ??
+    ((hostname, callback) =>
+      dnsLookup(hostname, { all: true }, (error, addresses) => callback(error, addresses)));
   return (url, body, headers) =>
-    new Promise<number>((resolve, reject) => {
+    new Promise<number>((done, reject) => {
       const problem = notifyUrlProblem(url, options.allow);
       if (problem) return reject(new WebhookRefused(`the notification URL ${problem}`));
       const target = new URL(url);
       const allowed = hostAllowed(target.hostname, options.allow);
       const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
-        dnsLookup(hostname, { ...lookupOptions, all: true }, (error, addresses: LookupAddress[]) => {
+        resolve(hostname, (error, addresses) => {
           if (error) return callback(error, '', 0);
           const internal = addresses.find((a) => internalAddress(a.address));
           if (internal && !allowed)
@@ -48,7 +57,7 @@ export function webhookPost(options: { allow: readonly string[]; timeoutMs?: num
         },
         (res) => {
           res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('end', () => done(res.statusCode ?? 0));
           res.on('error', reject);
         },
       );

@@ -46,10 +46,10 @@ export function notifyUrlProblem(text: string, allow: readonly string[]): string
   if (shape) return shape;
   const url = new URL(text);
   const allowed = hostAllowed(url.hostname, allow);
-  if (url.protocol === 'http:' && !allowed)
-    return 'must be an https URL (or its host on ENVCAT_NOTIFY_ALLOW)';
   if (!allowed && internalHost(url.hostname))
     return `must not be an internal address (${url.hostname}) unless its host is on ENVCAT_NOTIFY_ALLOW`;
+  if (url.protocol === 'http:' && !allowed)
+    return 'must be an https URL (or its host on ENVCAT_NOTIFY_ALLOW)';
   return undefined;
 }
 

@@ -232,6 +232,11 @@ describe('where a notification may go', () => {
       'must not be an internal address (127.0.0.1) unless its host is on ENVCAT_NOTIFY_ALLOW',
     ],
     ['http://127.0.0.1:9000/hook', ['127.0.0.1'], undefined],
+    [
+      'http://169.254.169.254/latest',
+      [],
+      'must not be an internal address (169.254.169.254) unless its host is on ENVCAT_NOTIFY_ALLOW',
+    ],
   ])('notifyUrlProblem(%s, %j) is %s', (url, allow, problem) => {
     expect(notifyUrlProblem(url, allow)).toBe(problem);
   });
