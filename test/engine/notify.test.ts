@@ -250,3 +250,23 @@ describe('the sender', () => {
     expect(await allowed(`http://hooks.example.test:${port}/x`, '{}', {})).toBe(401);
   });
 });
+
+it('refuses an internal URL in spec.notify on an update and a dry run too', async () => {
+  const update = await envcat.api<{ errors: Array<{ path: string }> }>(
+    'PUT',
+    '/api/v1/environments/nt-fail',
+    await request('nt-fail', {
+      notify: [{ url: 'https://192.168.1.10/hook' }],
+      annotations: { 'simulator.envcat.io/web': '{"failApply": "image pull: no such tag"}' },
+    }),
+  );
+  expect(update.status).toBe(422);
+  expect(update.body.errors.map((e) => e.path)).toEqual(['/spec/notify/0/url']);
+  const dryRun = await envcat.api<{ errors: Array<{ path: string }> }>(
+    'POST',
+    '/api/v1/environments?dryRun=true',
+    await request('nt-dry', { notify: [{ url: 'https://[fd00::1]/hook' }] }),
+  );
+  expect(dryRun.status).toBe(422);
+  expect(dryRun.body.errors.map((e) => e.path)).toEqual(['/spec/notify/0/url']);
+});
