@@ -110,6 +110,10 @@ const SPEC_DESCRIPTIONS: Record<string, string> = {
   '/owner': 'Who owns the environment.',
   '/ttl':
     'How long the environment should live, e.g. 24h or 7d (1 minute to 90 days). Reported as status.expiresAt; deleting the composite when it runs out is up to you.',
+  '/notify':
+    "Webhooks the envcat engine tells of the environment's changes of phase (Ready, Failed, deleted, an hour before its ttl runs out); function-envcat sends none.",
+  '/notify/items/url':
+    "An https URL, or one whose host is on the engine's ENVCAT_NOTIFY_ALLOW; never an internal address unless allow-listed.",
   '/timeouts':
     'How long each step may take to be Ready after its commit (or its last retry) before the envcat engine reports it Failed with reason Timeout.',
   '/timeouts/infra': 'For an infrastructure step (a Workspace), e.g. 30m (the default); 1s to 7d.',

@@ -36,3 +36,4 @@ export {
   normalizeRelativePath,
 } from './names/index.js';
 export * from './status/index.js';
+export * from './notify/index.js';

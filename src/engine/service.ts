@@ -94,6 +94,8 @@ export class EnvironmentService {
       atBoundary?: BoundaryHook;
       /** Where the resources view links to (Argo CD, the repos' web pages). */
       links?: ResourceLinks;
+      /** ENVCAT_NOTIFY_ALLOW: a request's `spec.notify` URLs are checked against it (checkEnvironment). */
+      notifyAllow?: readonly string[];
     },
   ) {
     this.log = options.logger.child({ component: 'service' });
@@ -110,6 +112,7 @@ export class EnvironmentService {
       platform: options.platform,
       apps: options.apps,
       render: options.render,
+      notifyAllow: options.notifyAllow ?? [],
       logger: this.log,
     });
   }
@@ -259,7 +262,10 @@ export class EnvironmentService {
     // A create resumed after a cut-off (resumeStrandedCreate) resolves to the versions its first
     // attempt committed, whatever was published since; for any other request they do not apply.
     const committed = this.committedVersions(input);
-    const check = checkEnvironment(input, catalog, { rendered: (instance) => committed.get(instance) ?? [] });
+    const check = checkEnvironment(input, catalog, {
+      rendered: (instance) => committed.get(instance) ?? [],
+      notifyAllow: this.options.notifyAllow ?? [],
+    });
     if (!check.environment) throw new InputError(check.problems);
     const env = check.environment;
     const engine = this.options.engine;
@@ -315,7 +321,7 @@ export class EnvironmentService {
    */
   dryRun(input: unknown): DryRun {
     const catalog = this.options.catalogs.current().catalog.for('new');
-    const check = checkEnvironment(input, catalog);
+    const check = checkEnvironment(input, catalog, { notifyAllow: this.options.notifyAllow ?? [] });
     if (!check.environment || !check.plan) throw new InputError(check.problems);
     const env = check.environment;
     this.assertAvailable(env, input);

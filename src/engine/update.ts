@@ -64,6 +64,8 @@ export interface UpdateOptions {
   platform: Pick<GitOpsRepo, 'sync' | 'readTree' | 'commit'>;
   apps: Pick<GitOpsRepo, 'readTree'>;
   render: RenderOptions;
+  /** ENVCAT_NOTIFY_ALLOW, for the `spec.notify` URLs of the new request. */
+  notifyAllow?: readonly string[];
   logger: Logger;
 }
 
@@ -147,7 +149,7 @@ export class EnvironmentUpdates {
     const path = environmentFile(name);
     const merged = mergeUpdate({ name, current, input, catalog });
     if ('problems' in merged) throw new InputError(merged.problems);
-    const check = checkEnvironment(merged.document, catalog);
+    const check = checkEnvironment(merged.document, catalog, { notifyAllow: this.options.notifyAllow ?? [] });
     if (!check.environment) throw new InputError(check.problems);
     const env = check.environment;
     const after = renderEnvironmentFiles(env, this.options.render).find((f) => f.path === path)?.content;

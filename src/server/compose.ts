@@ -21,6 +21,9 @@ import { CatalogStore } from '../engine/catalog-store.js';
 import { Engine } from '../engine/engine.js';
 import { EnvironmentService } from '../engine/service.js';
 import { EnvironmentMetrics } from '../engine/environment-metrics.js';
+import { Notifier } from '../engine/notifier.js';
+import { webhookPost } from './webhook-post.js';
+import type { Backoff } from '../shared/index.js';
 import { createApiApp } from '../api/app.js';
 import { TokenAuthenticator, generateToken } from '../api/auth.js';
 import { Metrics } from '../api/metrics.js';
@@ -37,6 +40,8 @@ export interface RunningEnvcat {
   simulated: boolean;
   engine: Engine;
   service: EnvironmentService;
+  /** Webhooks on changes of phase (ENVCAT_NOTIFY_*). */
+  notifier: Notifier;
   cluster: ClusterClient;
   simulator?: SimulatedCluster;
   /** The simulated cluster's API server, inline or on its thread. */
@@ -51,7 +56,7 @@ export function createLogger(level: string): Logger {
     base: { service: 'envcat' },
     // Defence in depth: nothing should log these, and if something does, they are masked.
     redact: {
-      paths: ['*.token', '*.password', '*.authorization', 'headers.authorization', '*.data'],
+      paths: ['*.token', '*.password', '*.authorization', 'headers.authorization', '*.data', '*.secret'],
       censor: '[redacted]',
     },
   });
@@ -59,7 +64,13 @@ export function createLogger(level: string): Logger {
 
 export async function startEnvcat(
   config: ServiceConfig,
-  options: { logger?: Logger; uiDir?: string; now?: () => number } = {},
+  options: {
+    logger?: Logger;
+    uiDir?: string;
+    now?: () => number;
+    /** Between a notification's attempts (tests shorten it). */
+    notifyBackoff?: Backoff;
+  } = {},
 ): Promise<RunningEnvcat> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
@@ -184,6 +195,7 @@ export async function startEnvcat(
     render,
     logger,
     ...(atBoundary ? { atBoundary } : {}),
+    notifyAllow: config.notify.allow,
     links: { ...(config.argocdUrl ? { argocdUrl: config.argocdUrl } : {}), repoWebUrls: config.repoWebUrls },
   });
   const metrics = new Metrics({
@@ -195,6 +207,18 @@ export async function startEnvcat(
     isLeader: () => engine.isLeader,
   });
   observeEngine(engine, metrics, options.now ?? Date.now);
+  const notifier = new Notifier({
+    post: webhookPost({ allow: config.notify.allow }),
+    ...(config.notify.url ? { url: config.notify.url } : {}),
+    ...(config.notify.secret ? { secret: config.notify.secret } : {}),
+    isLeader: () => engine.isLeader,
+    source: (name) => engine.environmentSource(name),
+    createdAt: (name) => engine.createdAtOf(name),
+    logger,
+    ...(options.notifyBackoff ? { backoff: options.notifyBackoff } : {}),
+  });
+  engine.on('status', (name, status) => notifier.status(name, status));
+  engine.on('deleted', (name) => notifier.deleted(name));
   await engine.start();
 
   const adminToken = config.adminToken ?? generateToken();
@@ -230,6 +254,7 @@ export async function startEnvcat(
     simulated: simulator !== undefined || simulatorThread !== undefined,
     engine,
     service,
+    notifier,
     cluster,
     ...(simulator ? { simulator } : {}),
     ...(simulatorUrl ? { simulatorUrl } : {}),
@@ -237,6 +262,7 @@ export async function startEnvcat(
     async stop() {
       await app.close();
       await engine.stop();
+      notifier.stop();
       await Promise.all([platform.close(), apps.close()]);
       await simulator?.stop();
       await simulatorThread?.stop();

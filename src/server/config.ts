@@ -7,7 +7,9 @@ import { parseCrashPoints } from './crash-hook.js';
 import {
   DEFAULT_RENDER_OPTIONS,
   InputError,
+  notifyUrlProblem,
   parseDuration,
+  parseNotifyAllow,
   parseTerraformAllow,
   projectOptionProblem,
   TERRAFORM_ALLOWANCES,
@@ -71,6 +73,17 @@ export interface ServiceConfig {
   /** ENVCAT_CRASH_AT, a test hook: the step boundaries at which the process kills itself. */
   crashPoints?: ReadonlyMap<Boundary, number>;
   identity: string;
+  /** Webhooks on changes of phase (ENVCAT_NOTIFY_*); absent when nothing is configured. */
+  notify: NotifyConfig;
+}
+
+export interface NotifyConfig {
+  /** Told of every environment (ENVCAT_NOTIFY_URL). */
+  url?: string;
+  /** Signs every notification (ENVCAT_NOTIFY_SECRET); never logged. */
+  secret?: string;
+  /** Host patterns that may be http and internal (ENVCAT_NOTIFY_ALLOW). */
+  allow: string[];
 }
 
 export interface ConfigFlags {
@@ -180,6 +193,20 @@ export function loadConfig(
   const argocdUrl = webUrl('ENVCAT_ARGOCD_URL');
   const platformWeb = webUrl('ENVCAT_PLATFORM_REPO_WEB_URL');
   const appsWeb = webUrl('ENVCAT_APPS_REPO_WEB_URL');
+  const notifyAllow = parseNotifyAllow(env.ENVCAT_NOTIFY_ALLOW);
+  if (notifyAllow.invalid.length > 0)
+    at(
+      'ENVCAT_NOTIFY_ALLOW',
+      `not host patterns: ${notifyAllow.invalid.map((i) => JSON.stringify(i)).join(', ')} (use hooks.example.com, *.example.com or an IP address)`,
+    );
+  const notifyUrl = env.ENVCAT_NOTIFY_URL || undefined;
+  const notifyUrlProblemText = notifyUrl && notifyUrlProblem(notifyUrl, notifyAllow.patterns);
+  if (notifyUrlProblemText) at('ENVCAT_NOTIFY_URL', notifyUrlProblemText);
+  const notifySecret = env.ENVCAT_NOTIFY_SECRET || undefined;
+  if (notifySecret !== undefined && notifySecret.length < 16)
+    at('ENVCAT_NOTIFY_SECRET', 'must be at least 16 characters');
+  if (notifyUrl && notifySecret === undefined)
+    at('ENVCAT_NOTIFY_SECRET', 'is needed with ENVCAT_NOTIFY_URL: receivers check the signature');
   const argocdProject = env.ENVCAT_ARGOCD_PROJECT ?? DEFAULT_RENDER_OPTIONS.argocd.project;
   const projectProblem = projectOptionProblem(argocdProject);
   if (projectProblem) at('ENVCAT_ARGOCD_PROJECT', projectProblem);
@@ -220,6 +247,11 @@ export function loadConfig(
     leaseDurationMs: duration('ENVCAT_LEASE_DURATION', 15_000),
     logLevel: env.ENVCAT_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info',
     ...(crashPoints ? { crashPoints } : {}),
+    notify: {
+      ...(notifyUrl ? { url: notifyUrl } : {}),
+      ...(notifySecret ? { secret: notifySecret } : {}),
+      allow: notifyAllow.patterns,
+    },
     // The embedded default is one process per data dir (its cluster's LOCK): a stable name lets a
     // restart after a kill -9 lead at once instead of waiting for its own old Lease to expire.
     identity:

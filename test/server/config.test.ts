@@ -64,6 +64,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ ENVCAT_SIMULATOR_STATE: 'memory' }).simulatorState).toBe('memory');
   });
 
+  it('reads the notification settings; an allow-listed host may be http and internal', () => {
+    const config = loadConfig({
+      ENVCAT_NOTIFY_URL: 'http://10.0.0.5:9000/hook',
+      ENVCAT_NOTIFY_SECRET: 'a-secret-of-16-chars',
+      ENVCAT_NOTIFY_ALLOW: ' 10.0.0.5 , *.internal.example.com',
+    });
+    expect(config.notify).toEqual({
+      url: 'http://10.0.0.5:9000/hook',
+      secret: 'a-secret-of-16-chars',
+      allow: ['10.0.0.5', '*.internal.example.com'],
+    });
+    expect(loadConfig({}).notify).toEqual({ allow: [] });
+  });
+
   it('reads the web URLs the portal links to, without a trailing slash', () => {
     const config = loadConfig({
       ENVCAT_ARGOCD_URL: 'https://argocd.example.com/',
@@ -100,6 +114,14 @@ describe('loadConfig', () => {
     [{ ENVCAT_TERRAFORM_ALLOW: 'local-exec' }, '/ENVCAT_TERRAFORM_ALLOW'],
     [{ ENVCAT_ARGOCD_PROJECT: 'Envcat_{env}' }, '/ENVCAT_ARGOCD_PROJECT'],
     [{ ENVCAT_ARGOCD_URL: 'argocd.example.com' }, '/ENVCAT_ARGOCD_URL'],
+    [
+      { ENVCAT_NOTIFY_URL: 'http://hooks.example.com/x', ENVCAT_NOTIFY_SECRET: 's'.repeat(16) },
+      '/ENVCAT_NOTIFY_URL',
+    ],
+    [{ ENVCAT_NOTIFY_URL: 'https://10.1.2.3/x', ENVCAT_NOTIFY_SECRET: 's'.repeat(16) }, '/ENVCAT_NOTIFY_URL'],
+    [{ ENVCAT_NOTIFY_URL: 'https://hooks.example.com/x' }, '/ENVCAT_NOTIFY_SECRET'],
+    [{ ENVCAT_NOTIFY_SECRET: 'short' }, '/ENVCAT_NOTIFY_SECRET'],
+    [{ ENVCAT_NOTIFY_ALLOW: 'hooks.example.com,http://x/' }, '/ENVCAT_NOTIFY_ALLOW'],
     [{ ENVCAT_APPS_REPO_WEB_URL: 'https://user:token@github.com/acme/apps' }, '/ENVCAT_APPS_REPO_WEB_URL'],
     [{ ENVCAT_PLATFORM_REPO_WEB_URL: 'git@github.com:acme/platform.git' }, '/ENVCAT_PLATFORM_REPO_WEB_URL'],
   ])('rejects %j naming %s', (env, path) => {

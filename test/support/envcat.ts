@@ -39,6 +39,8 @@ export async function startTestEnvcat(
     uiDir?: string;
     /** The engine's clock (ttl expiry), for tests that move time forward. */
     now?: () => number;
+    /** Between a notification's attempts. */
+    notifyBackoff?: { initialMs: number; maxMs: number };
   } = {},
 ): Promise<TestEnvcat> {
   const dir = await mkdtemp(join(tmpdir(), 'envcat-e2e-'));
@@ -70,6 +72,7 @@ export async function startTestEnvcat(
     logger,
     ...(options.uiDir ? { uiDir: options.uiDir } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.notifyBackoff ? { notifyBackoff: options.notifyBackoff } : {}),
   });
   return {
     ...envcat,

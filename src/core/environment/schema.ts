@@ -39,6 +39,16 @@ export const environmentSchema: JsonSchema = {
         description: { type: 'string', maxLength: 2000 },
         owner: { type: 'string', maxLength: 253 },
         ttl: { type: 'string', maxLength: 32 },
+        notify: {
+          type: 'array',
+          maxItems: 10,
+          items: {
+            type: 'object',
+            required: ['url'],
+            additionalProperties: false,
+            properties: { url: { type: 'string', minLength: 1, maxLength: 2048 } },
+          },
+        },
         timeouts: {
           type: 'object',
           additionalProperties: false,

@@ -48,11 +48,17 @@ export interface EnvironmentDocument {
     description?: string;
     owner?: string;
     ttl?: string;
+    /** Webhooks told of this environment's changes of phase, besides ENVCAT_NOTIFY_URL. */
+    notify?: NotifyTarget[];
     /** How long a step may take to be Ready after its commit (or last retry), per part (then: Timeout). */
     timeouts?: { infra?: string; apps?: string };
     isolation?: IsolationSpec;
     catalogs: InstanceRequest[];
   };
+}
+
+export interface NotifyTarget {
+  url: string;
 }
 
 /** Where a parameter value comes from once validated. */
@@ -102,6 +108,8 @@ export interface ResolvedEnvironment {
   owner?: string;
   ttl?: string;
   ttlSeconds?: number;
+  /** `spec.notify`: the environment's own webhooks. */
+  notify: NotifyTarget[];
   /** `spec.timeouts` with its defaults (30m for infra, 10m for apps), in seconds. */
   timeouts: { infra: number; apps: number };
   labels: Record<string, string>;

@@ -22,6 +22,7 @@ import { ajvProblems, createAjv } from '../schema/index.js';
 import { schemaIncompatibility } from './compatibility.js';
 import { resolveInstanceVersion } from './versions.js';
 import { parseDuration } from './duration.js';
+import { notifyUrlProblem, notifyUrlShapeProblem } from '../notify/policy.js';
 import { copyJson } from './json-copy.js';
 import { asOutputReference, asSecretReference, environmentSchema } from './schema.js';
 import type {
@@ -131,6 +132,12 @@ export interface CheckOptions {
    * its files in Git carry, if it has any. It is pinned to that version rather than the newest.
    */
   rendered?: (instance: string) => readonly string[];
+  /**
+   * ENVCAT_NOTIFY_ALLOW's host patterns: given, `spec.notify` URLs are held to the send policy
+   * (https, no internal address unless allow-listed); without it only to being http(s) URLs (a
+   * request read from Git is not made Invalid by the service's settings; the sender checks again).
+   */
+  notifyAllow?: readonly string[];
 }
 
 const byteLength = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '');
@@ -203,6 +210,12 @@ export function checkEnvironment(
       at('/spec/ttl', `must be between ${limits.minTtlSeconds}s and ${limits.maxTtlSeconds / 86400}d`);
     }
   }
+  (spec.notify ?? []).forEach((target, i) => {
+    const problem = options.notifyAllow
+      ? notifyUrlProblem(target.url, options.notifyAllow)
+      : notifyUrlShapeProblem(target.url);
+    if (problem) at(`/spec/notify/${i}/url`, problem);
+  });
   const timeouts: { infra: number; apps: number } = { ...DEFAULT_STEP_TIMEOUTS };
   for (const part of ['infra', 'apps'] as const) {
     const text = spec.timeouts?.[part];
@@ -374,6 +387,7 @@ export function checkEnvironment(
     owner: spec.owner,
     ttl: spec.ttl,
     ttlSeconds,
+    notify: (spec.notify ?? []).map((t) => ({ url: t.url })),
     timeouts,
     labels: metadata.labels ?? {},
     annotations: metadata.annotations ?? {},
