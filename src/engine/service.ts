@@ -16,18 +16,14 @@ import {
   RETRY_AT_ANNOTATION,
   checkEnvironment,
   environmentFile,
-  labelSafeVersion,
-  pinnedVersions,
   namespaceClaim,
   namespaceClaimDir,
-  parameterSecretName,
   renderEnvironment,
   renderEnvironmentFiles,
   toYaml,
   type RenderOptions,
   type JsonValue,
   type ResolvedEnvironment,
-  describeError,
   describeUpgrades,
   upgradeVerb,
   type UpgradeRequest,
@@ -55,9 +51,10 @@ import type { EnvironmentStatusView } from './status-board.js';
 import { EnvironmentUpdates, updateDiff, type PreparedUpdate } from './update.js';
 import { createTwoFilesPatch } from 'diff';
 import { CatalogService } from './catalog-service.js';
+import { CreateRecovery } from './create-recovery.js';
 import { environmentRecord, environmentSummary } from './environment-views.js';
 import { EnvironmentDocuments, parseDocument } from './documents.js';
-import { ParameterSecrets, secretParameters } from './parameter-secrets.js';
+import { ParameterSecrets } from './parameter-secrets.js';
 import { environmentResources, type ResourceLinks } from './resources.js';
 
 /**
@@ -78,6 +75,7 @@ export class EnvironmentService {
   private readonly updates: EnvironmentUpdates;
   private readonly documents: EnvironmentDocuments;
   private readonly secrets: ParameterSecrets;
+  private readonly recovery: CreateRecovery;
   /** Reading and publishing catalog entries (catalog-service.ts). */
   readonly catalog: CatalogService;
 
@@ -102,6 +100,14 @@ export class EnvironmentService {
     this.documents = new EnvironmentDocuments();
     options.engine.on('deleted', (name) => this.documents.forget(name));
     this.secrets = new ParameterSecrets({ cluster: options.cluster, logger: this.log });
+    this.recovery = new CreateRecovery({
+      engine: options.engine,
+      platform: options.platform,
+      cluster: options.cluster,
+      secrets: this.secrets,
+      documents: this.documents,
+      logger: this.log,
+    });
     this.catalog = new CatalogService({
       engine: options.engine,
       catalogs: options.catalogs,
@@ -261,7 +267,7 @@ export class EnvironmentService {
     const catalog = this.options.catalogs.current().catalog.for('new');
     // A create resumed after a cut-off (resumeStrandedCreate) resolves to the versions its first
     // attempt committed, whatever was published since; for any other request they do not apply.
-    const committed = this.committedVersions(input);
+    const committed = this.recovery.committedVersions(input);
     const check = checkEnvironment(input, catalog, {
       rendered: (instance) => committed.get(instance) ?? [],
       notifyAllow: this.options.notifyAllow ?? [],
@@ -274,7 +280,7 @@ export class EnvironmentService {
       ...renderEnvironmentFiles(env, this.options.render).map((f) => ({ path: f.path, content: f.content })),
       namespaceClaim(env.namespace, env.name),
     ];
-    if (await this.resumeStrandedCreate(env, files, actor)) return this.get(env.name);
+    if (await this.recovery.resumeStrandedCreate(env, files, actor)) return this.get(env.name);
     this.assertAvailable(env, input);
 
     const instances = env.instances.map((i) => `${i.name} (${i.entry.name}@${i.entry.version})`).join(', ');
@@ -303,7 +309,7 @@ export class EnvironmentService {
     } catch (error) {
       // A conflict is the same request resumed by another call with other secret values, which
       // won the Secrets: the environment is that call's now, not ours to withdraw.
-      if (!(error instanceof ConflictError)) await this.withdraw(env, actor);
+      if (!(error instanceof ConflictError)) await this.recovery.withdraw(env, actor);
       throw error;
     }
     this.options.atBoundary?.('create:secrets-written');
@@ -500,84 +506,12 @@ export class EnvironmentService {
     return typeof namespace === 'string' ? namespace : name;
   }
 
-  /** The versions, as labels carry them, of the committed request named like `input`, by instance. */
-  private committedVersions(input: unknown): Map<string, string[]> {
-    const name = (input as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-    if (typeof name !== 'string') return new Map();
-    const document = this.documents.of(name, this.options.engine.environmentSource(name));
-    const pinned = [...pinnedVersions(document?.spec)];
-    return new Map(pinned.map(([instance, version]) => [instance, [labelSafeVersion(version)]]));
-  }
-
   /** The ConflictError of a lost race, told as the early check would have told it. */
   private takenError(error: ConflictError, env: ResolvedEnvironment, input: unknown): ConflictError {
     const which = /^\/mustNotExist\/(\d+)$/.exec(error.path ?? '')?.[1];
     if (which === '0' || which === '1') return nameTaken(env.name);
     if (which === '2') return namespaceTaken(env.namespace, input);
     return error;
-  }
-
-  /**
-   * Undoes a create whose Secrets could not be written: this request's Secrets and Namespace are
-   * gone already (writeSecretParameters); the environment file is removed, and the engine deletes
-   * whatever it may have committed meanwhile in reverse order, then the namespace claim.
-   */
-  private async withdraw(env: ResolvedEnvironment, actor: Actor): Promise<void> {
-    const file = environmentFile(env.name);
-    try {
-      const result = await this.options.platform.commit({
-        write: [],
-        remove: [file],
-        message: `envcat: withdraw environment ${env.name}: its Secrets could not be written (by ${actor.name})`,
-      });
-      this.options.engine.noteCommit('platform', { write: [], remove: [file] }, result);
-      this.options.engine.enqueue(env.name);
-    } catch (error) {
-      this.log.error(
-        { environment: env.name, err: describeError(error) },
-        'withdrawing a create whose Secrets failed did not commit; the environment stays, its step reports the missing Secret',
-      );
-    }
-  }
-
-  /**
-   * Completes a create that was cut off after its commit and before its Secrets: when this request
-   * renders exactly the committed environment.yaml, holds its namespace claim, and at least one
-   * of its `-params` Secrets is missing, the Secrets are written now and the create succeeds. The
-   * secret values are not in Git, so nothing else could finish it. Two such calls at once (or this
-   * one and the original still running) are settled by the Secrets' own create: the first Secret
-   * decides, and a loser with other values gets a 409 (writeSecretParameters).
-   */
-  private async resumeStrandedCreate(
-    env: ResolvedEnvironment,
-    files: Array<{ path: string; content: string }>,
-    actor: Actor,
-  ): Promise<boolean> {
-    const engine = this.options.engine;
-    const committed = engine.environmentSource(env.name);
-    const rendered = files.find((f) => f.path === environmentFile(env.name))?.content;
-    if (committed === undefined || committed !== rendered) return false;
-    if (engine.namespaceOwner(env.namespace) !== env.name) return false;
-    const expected = secretParameters(env);
-    if (expected.length === 0) return false;
-    const present = await Promise.all(
-      expected.map(({ instance }) =>
-        this.options.cluster.get({
-          apiVersion: 'v1',
-          kind: 'Secret',
-          name: parameterSecretName(env.name, instance.name),
-          namespace: env.namespace,
-        }),
-      ),
-    );
-    if (present.every((secret) => secret !== undefined)) return false;
-    const written = await this.secrets.write(env);
-    this.log.info(
-      { environment: env.name, actor: actor.name, secrets: written },
-      'environment create resumed: the Secrets a cut-off create did not write are written',
-    );
-    engine.enqueue(env.name);
-    return true;
   }
 
   /**
