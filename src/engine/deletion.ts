@@ -111,6 +111,10 @@ export class Deletion {
       liveWorkspaces.length === 0 &&
       secrets.length === 0;
     const namespaceLeft = belowGone && !environmentFilesLeft ? await this.ownNamespaceLeft(name) : undefined;
+    const folderApplicationsLeft = this.options
+      .applications()
+      .filter((o) => environmentOf(o) === name && !o.metadata.labels?.[LABEL.instance])
+      .map((o) => o.metadata.name);
     const action = nextDeletionAction({
       committedApps,
       committedInfra,
@@ -119,6 +123,7 @@ export class Deletion {
       secretsLeft: secrets.length > 0,
       environmentFilesLeft,
       ...(namespaceLeft ? { namespaceLeft } : {}),
+      folderApplicationsLeft,
       ...(desired?.valid ? { plan: desired.plan } : {}),
     });
     const steps = desired?.valid
@@ -186,6 +191,11 @@ export class Deletion {
         this.options.queue.add(name);
         return;
       case 'waitForNamespace':
+        publishDeleting(action.message);
+        this.options.refresher.ifStillWaiting(name, 'platform');
+        this.options.queue.addAfter(name, NAMESPACE_POLL_MS);
+        return;
+      case 'waitForFolderApplications':
         publishDeleting(action.message);
         this.options.refresher.ifStillWaiting(name, 'platform');
         this.options.queue.addAfter(name, NAMESPACE_POLL_MS);

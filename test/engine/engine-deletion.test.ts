@@ -126,9 +126,24 @@ describe('Engine on the twins: deletion', () => {
         then: () => expect(h().deleted).toEqual([]),
       },
       {
-        when: 'Argo CD has deleted the Namespace',
+        when: 'Argo CD has deleted the Namespace, and the Application of the folder is still finishing',
         act: async () => {
           await h().deleteObject({ ...NAMESPACE, name: ENV });
+          await h().advance(2_000);
+        },
+        platform: [],
+        apps: [],
+        then: () => {
+          expect(h().deleted).toEqual([]);
+          expect(h().status(ENV)?.message).toBe(
+            `waiting for Argo CD to delete envcat-platform-${ENV} before releasing the namespace claim`,
+          );
+        },
+      },
+      {
+        when: 'the ApplicationSet has deleted the Application of the removed folder',
+        act: async () => {
+          await h().deleteObject({ ...APPLICATION, name: `envcat-platform-${ENV}`, namespace: 'argocd' });
           await h().advance(2_000);
         },
         platform: [`envcat: ${ENV}: release namespace ${ENV}`],

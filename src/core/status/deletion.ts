@@ -26,6 +26,8 @@ export type DeletionAction =
   | { kind: 'removeEnvironmentFiles' }
   /** Wait until the environment's Namespace is gone before releasing its claim. */
   | { kind: 'waitForNamespace'; namespace: string; message: string }
+  /** Wait until Argo CD has deleted the Applications of the environment's folders (their finalizers ran). */
+  | { kind: 'waitForFolderApplications'; remaining: string[]; message: string }
   /** Release the namespace claim (if any) and forget the environment. */
   | { kind: 'removeEnvironment' };
 
@@ -45,6 +47,13 @@ export interface DeletionState {
    * one labelled as this environment's counts: a namespace it never created is not its to wait for.
    */
   namespaceLeft?: { name: string; terminating: boolean };
+  /**
+   * The Applications the bootstrap ApplicationSets generated for the environment's folders
+   * (`envcat-<repo>-<env>`), still in the cluster: Argo CD deletes them once the folders are gone,
+   * and their finalizer prunes what they synced (the Namespace among it) first, so they can
+   * outlive the Namespace by a moment.
+   */
+  folderApplicationsLeft?: readonly string[];
   /** The environment's plan; undefined when its request is gone or invalid. */
   plan?: Plan;
 }
@@ -86,6 +95,14 @@ export function nextDeletionAction(state: DeletionState): DeletionAction {
       message: terminating
         ? `waiting for the namespace "${name}" to finish terminating before releasing its claim`
         : `waiting for Argo CD to delete the namespace "${name}" before releasing its claim`,
+    };
+  }
+  if (state.folderApplicationsLeft && state.folderApplicationsLeft.length > 0) {
+    const remaining = sorted(state.folderApplicationsLeft);
+    return {
+      kind: 'waitForFolderApplications',
+      remaining,
+      message: `waiting for Argo CD to delete ${remaining.join(', ')} before releasing the namespace claim`,
     };
   }
   return { kind: 'removeEnvironment' };

@@ -198,6 +198,28 @@ describe('nextDeletionAction', () => {
         message: 'waiting for the namespace "team-a" to finish terminating before releasing its claim',
       },
     ],
+    [
+      "the Namespace gone, an Application of the environment's folders still there (its finalizer running): the claim waits",
+      { folderApplicationsLeft: ['envcat-platform-dev', 'envcat-apps-dev'] },
+      {
+        kind: 'waitForFolderApplications',
+        remaining: ['envcat-apps-dev', 'envcat-platform-dev'],
+        message:
+          'waiting for Argo CD to delete envcat-apps-dev, envcat-platform-dev before releasing the namespace claim',
+      },
+    ],
+    [
+      "the Namespace first, then the folders' Applications",
+      {
+        namespaceLeft: { name: 'team-a', terminating: true },
+        folderApplicationsLeft: ['envcat-platform-dev'],
+      },
+      {
+        kind: 'waitForNamespace',
+        namespace: 'team-a',
+        message: 'waiting for the namespace "team-a" to finish terminating before releasing its claim',
+      },
+    ],
     ['nothing left', {}, { kind: 'removeEnvironment' }],
     ['nothing left and no plan', { plan: undefined }, { kind: 'removeEnvironment' }],
   ])('%s', (_name, given, expected) => {
