@@ -524,7 +524,7 @@ function portalSuite() {
     expect((await fact('Namespace').textContent())?.trim()).toBe(NAME);
     expect((await fact('Type').textContent())?.trim()).toBe('pre-release');
     expect((await fact('Owner').textContent())?.trim()).toBe('admin');
-    expect(await fact('TTL').textContent()).toMatch(/^24h \(expires in 2[34]h/);
+    expect(await fact('TTL').textContent()).toMatch(/^24h\s*expires in 2[34]h/);
     expect((await (await visible(fact('Age'))).textContent())?.trim()).toMatch(/^\d+[smh]/);
 
     await tablesFit(page);
