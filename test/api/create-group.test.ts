@@ -49,9 +49,10 @@ function database(name: string, options: { namespace?: string; description: stri
 }
 
 /** The platform repo's commits that hold a file of `name`. */
+/** The commits that wrote the environment's request: its create (the engine's waves follow on their own). */
 async function commitsOf(name: string): Promise<LoggedCommit[]> {
   return (await commits(envcat.repoUrls.platform)).filter((c) =>
-    c.files.some((file) => file.startsWith(`environments/${name}/`)),
+    c.files.includes(`environments/${name}/environment.yaml`),
   );
 }
 
