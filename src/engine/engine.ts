@@ -35,7 +35,7 @@ import { DesiredStateParser, parseEnvironment } from './desired-state.js';
 import { RemovedRequests } from './removed-request.js';
 import { BlockedSteps } from './blocked.js';
 import { LeaderElector } from './leader.js';
-import { projectInPlace } from './project-gate.js';
+import { ProjectGate } from './project-gate.js';
 import { WorkQueue } from '../shared/index.js';
 import { StepClocks } from './step-clock.js';
 import { PassWaiters } from './pass-waiters.js';
@@ -80,6 +80,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly clocks: StepClocks;
   private readonly passes: PassWaiters;
   private readonly retries: RetryNudger;
+  private readonly projects: ProjectGate;
   /** Environments whose committed files were found to be what they render to, and from what. */
   private readonly renderedClean = new Map<
     string,
@@ -208,6 +209,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       workspaceApiVersion: WORKSPACE_API[options.render.workspaceApi],
       logger: log,
     });
+    this.projects = new ProjectGate({ cluster: options.cluster, render: options.render, logger: log });
     this.leader = new LeaderElector({
       cluster: options.cluster,
       namespace: options.namespace ?? 'envcat-system',
@@ -233,6 +235,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       },
     });
     ({ workspaces: this.workspaces, applications: this.applications, secrets: this.secrets } = watches);
+    this.projects.onChange((project) => this.onObjectEvent(project));
+    this.projects.start();
     await Promise.all([this.workspaces.start(), this.applications.start(), this.secrets.start()]);
     this.started = true;
     // First the commit dates of the steps still converging (a pass that publishes nothing starts
@@ -264,6 +268,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.workspaces?.stop();
     this.applications?.stop();
     this.secrets?.stop();
+    this.projects.stop();
     this.started = false;
   }
 
@@ -574,8 +579,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Apps wait until the environment's AppProject is in the cluster as rendered (project-gate.ts). */
   private async projectReady(name: string, env: ResolvedEnvironment, log: Logger): Promise<boolean> {
-    const { cluster, render } = this.options;
-    if (await projectInPlace({ cluster, env, render, logger: log })) return true;
+    if (await this.projects.ready(env, log)) return true;
     log.debug('waiting for the AppProject of the environment');
     this.refresher.whileProjectMissing(name);
     return false;

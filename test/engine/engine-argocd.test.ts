@@ -4,7 +4,7 @@
  * cluster, and which revision an Application must have synced to count as Ready. The fake clock
  * moves only when a test says so.
  */
-import { ARGOCD_ANNOTATION, stepFile } from '../../src/core/index.js';
+import { ARGOCD_ANNOTATION, namespaceFile, stepFile } from '../../src/core/index.js';
 import type { RepoName } from '../../src/gitops/types.js';
 import {
   APPLICATION,
@@ -31,10 +31,10 @@ describe('Engine on the twins: Argo CD', () => {
 
   describe('waiting for the AppProject', () => {
     it.each([10_000, 60_000])(
-      'looks for it once or twice per 10 s over %i ms, not on every turn, then commits the apps when it comes',
+      "reads it from its watch, never with a GET, asks the platform Application to refresh once per 10 s over %i ms, and commits the apps on the AppProject's own event",
       async (ms) => {
         // GIVEN the apps wave is due (the Workspace is Available) but the AppProject is not synced;
-        // the Argo CD Applications of the environment's folders exist (a refresh of one wakes it)
+        // the Argo CD Applications of the environment's folders exist
         await h().create(domainRequest(ENV));
         await h().parentApplication('platform', ENV);
         await h().parentApplication('apps', ENV);
@@ -47,21 +47,48 @@ describe('Engine on the twins: Argo CD', () => {
         // WHEN time passes
         await h().advance(ms);
 
-        // THEN the project was looked for again, a bounded number of times (each 10 s: the timer's
-        // pass, and the one the platform Application's refresh wakes), and nothing committed
-        const gets = calls('get', APP_PROJECT.kind, `envcat-${ENV}`);
-        expect(gets).toBeGreaterThanOrEqual(ms / 10_000);
-        expect(gets).toBeLessThanOrEqual(2 * (ms / 10_000) + 1);
+        // THEN the gate decided from its informer's cache (100 databases turning Available at once
+        // sent 100 GETs before, and their apps waited ~1.4 s for the answers); the platform
+        // Application was asked to refresh once per 10 s; nothing committed
+        expect(calls('get', APP_PROJECT.kind, `envcat-${ENV}`)).toBe(0);
         expect(calls('mergePatch', APPLICATION.kind, `envcat-platform-${ENV}`)).toBe(ms / 10_000);
         expect(h().commits('apps')).toEqual([]);
         expect(h().status(ENV)?.phase).toBe('InfrastructureReady');
 
-        // WHEN the platform Application syncs it THEN the apps are committed without waiting for a timer
-        await h().createAppProject(ENV);
+        // WHEN the AppProject alone appears (the platform Application's status does not change)
+        // THEN its watch event wakes the environment and the apps are committed without a timer
+        const [project] = h()
+          .objectsIn('platform', namespaceFile(ENV))
+          .filter((o) => o.kind === 'AppProject');
+        await h().cluster.apply(project!, { fieldManager: 'argocd-controller' });
         await h().settle();
         expect(subjects('apps')).toEqual([APPS_WAVE]);
       },
     );
+
+    it('an AppProject that permits less than the rendered one holds the apps until it is updated', async () => {
+      // GIVEN the AppProject is in the cluster without the Datadog chart repo the environment needs
+      await h().create(domainRequest(ENV));
+      await h().parentApplication('platform', ENV);
+      await h().parentApplication('apps', ENV);
+      await h().settle();
+      const [project] = h()
+        .objectsIn('platform', namespaceFile(ENV))
+        .filter((o) => o.kind === 'AppProject');
+      const spec = project!.spec as { sourceRepos: string[] };
+      await h().cluster.apply(
+        { ...project!, spec: { ...spec, sourceRepos: spec.sourceRepos.slice(0, 1) } },
+        { fieldManager: 'argocd-controller' },
+      );
+      await h().markWorkspaceAvailable(ENV, 'db', OUTPUTS.db);
+      await h().settle();
+      expect(h().commits('apps')).toEqual([]);
+
+      // WHEN Argo CD syncs the rendered one THEN the apps go
+      await h().cluster.apply(project!, { fieldManager: 'argocd-controller' });
+      await h().settle();
+      expect(subjects('apps')).toEqual([APPS_WAVE]);
+    });
   });
 
   describe('asking Argo CD to refresh again', () => {
