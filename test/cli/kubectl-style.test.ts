@@ -1,21 +1,18 @@
 /**
  * The CLI as kubectl users expect it, against a running envcat (in-process, over HTTP): `-o
- * json|yaml|wide` on env status/list and catalog list/show, `env logs [--follow]`, and the
- * completion script run by a real bash.
+ * json|yaml|wide` on env status/list and catalog list/show, and `env logs [--follow]`. The completion
+ * scripts are in completion.test.ts.
  */
 import { jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parseYamlDocument, toYaml } from '../../src/core/index.js';
 import type { CatalogDetail, CatalogList, EnvironmentList, EnvironmentView } from '../../src/api/contract.js';
 import { main } from '../../src/cli/main.js';
 import { exampleText, parse, startTestEnvcat, TEST_TOKEN, type TestEnvcat } from '../support/envcat.js';
 
 jest.setTimeout(90_000);
-const run = promisify(execFile);
 
 let envcat: TestEnvcat;
 let work: string;
@@ -232,57 +229,6 @@ describe('env logs', () => {
     const follow = await cli('env', 'logs', 'no-such-env', '--follow');
     expect(follow.code).toBe(1);
     expect(follow.stderr).toContain('NOT_FOUND');
-  });
-});
-
-describe('envcat completion', () => {
-  async function script(shell: string): Promise<string> {
-    const result = await local('completion', shell);
-    expect(result.code).toBe(0);
-    const path = join(work, `envcat.${shell}`);
-    writeFileSync(path, result.stdout);
-    return path;
-  }
-
-  /** What bash completes for these words, the last one being the word under the cursor. */
-  async function complete(path: string, ...words: string[]): Promise<string[]> {
-    const array = words.map((w) => `'${w}'`).join(' ');
-    const { stdout } = await run('bash', [
-      '-c',
-      `source '${path}'; COMP_WORDS=(${array}); COMP_CWORD=${words.length - 1}; _envcat; printf '%s\\n' "\${COMPREPLY[@]}"`,
-    ]);
-    return stdout.split('\n').filter((l) => l !== '');
-  }
-
-  it('prints a bash script that bash accepts and that completes commands, flags and their values', async () => {
-    const path = await script('bash');
-    await run('bash', ['-n', path]);
-    expect(await complete(path, 'envcat', 'env', 'st')).toEqual(['status']);
-    expect(await complete(path, 'envcat', 'env', '')).toEqual(
-      expect.arrayContaining(['create', 'status', 'list', 'delete', 'retry', 'logs']),
-    );
-    expect(await complete(path, 'envcat', 'ca')).toEqual(['catalog']);
-    expect(await complete(path, 'envcat', 'catalog', 's')).toEqual(['show']);
-    expect(await complete(path, 'envcat', 'env', 'list', '-o', '')).toEqual(['json', 'yaml', 'wide']);
-    expect(await complete(path, 'envcat', 'env', 'logs', 'x', '--f')).toEqual(['--follow']);
-    // A flag's value is skipped on the way to the command.
-    expect(await complete(path, 'envcat', 'env', 'status', '--server', 'env', '--o')).toEqual(['--output']);
-    expect(await complete(path, 'envcat', 'completion', '')).toEqual(['bash', 'zsh']);
-  });
-
-  it('prints a zsh script that runs the same completion through bashcompinit', async () => {
-    const path = await script('zsh');
-    const text = readFileSync(path, 'utf8');
-    expect(text.split('\n')[0]).toBe('#compdef envcat');
-    expect(text).toContain('autoload -U +X bashcompinit && bashcompinit');
-    expect(text).toContain('complete -F _envcat envcat');
-    await run('bash', ['-n', path]);
-  });
-
-  it('refuses another shell with exit 2', async () => {
-    const result = await local('completion', 'fish');
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('Allowed choices are bash, zsh');
   });
 });
 

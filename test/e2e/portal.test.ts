@@ -9,7 +9,7 @@ import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -198,8 +198,11 @@ function portalSuite() {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    await rm(OUT_DIR, { recursive: true, force: true });
+    // Only this file's own screenshots: others (the plan graph's, test/ui/phone-pages') share the
+    // folder and may be writing to it at this moment.
     await mkdir(OUT_DIR, { recursive: true });
+    for (const file of await readdir(OUT_DIR))
+      if (/^(\d\d-[\w-]+|failure-\d+)\.png$/.test(file)) await rm(join(OUT_DIR, file), { force: true });
     const uiDir = await buildUi();
     envcat = await startTestEnvcat({ uiDir, env: { ENVCAT_SIMULATOR_DELAY: SIMULATOR_DELAY } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

@@ -357,13 +357,13 @@ export function NewEnvironmentPage(props: {
           />
         )}
       </div>
-      <AddedToast announcement={state.step === 'entries' ? announcement : undefined} onDismiss={dismiss} />
       <WizardButtons
         stepIndex={stepIndex}
         onBack={(step) => void goTo(step)}
         onNext={next}
         cancel={edit ? href({ page: 'environment', name: edit.view.metadata.name }) : '#/environments'}
       />
+      <AddedToast announcement={state.step === 'entries' ? announcement : undefined} onDismiss={dismiss} />
     </section>
   );
 }

@@ -2,7 +2,7 @@
  * Step 4: what will happen, from the server's dry run: the plan (phases and waves) and the files each
  * repository will receive. Nothing is written until "Create environment".
  */
-import { useEffect, useMemo, useState, type Dispatch } from 'react';
+import { Fragment, useEffect, useMemo, useState, type Dispatch } from 'react';
 import type { ApiError } from '../api/client.js';
 import type { DryRun, EnvironmentView, RepoName, UpdateDryRun } from '../../api/contract.js';
 import { asApiError } from '../app/hooks.js';
@@ -182,11 +182,31 @@ function ParameterRow(props: { row: ReviewRow }) {
     <div>
       <dt title={row.name}>{row.title}</dt>
       <dd className="mono">
-        {row.kind === 'reference' ? <span className="chip">⇐ {row.value}</span> : row.value}
+        {row.kind === 'reference' ? (
+          <span className="chip">
+            ⇐ <OutputName name={row.value} />
+          </span>
+        ) : (
+          row.value
+        )}
         {row.kind === 'default' && <span className="default-mark"> (default)</span>}
       </dd>
     </div>
   );
+}
+
+/** `instance.output`, which wraps after the dot rather than inside either name. */
+function OutputName(props: { name: string }) {
+  return props.name.split('.').map((part, i) => (
+    <Fragment key={i}>
+      {i > 0 && (
+        <>
+          .<wbr />
+        </>
+      )}
+      {part}
+    </Fragment>
+  ));
 }
 
 /**
