@@ -5,11 +5,12 @@
  * status from scratch. Nothing is kept that a restart could lose: Git and the cluster are the state.
  *
  * This file is the loop: start/stop, the queue, reconcile and the provisioning pass; the deletion
- * pass is deletion.ts. What they ask of others: the view of both repos (repo-view.ts), what the
- * cluster says about each step (step-observer.ts), commits (committer.ts), Argo CD refresh requests
- * (refresh.ts), which revisions hold a step (revisions.ts), the Secrets steps read
- * (secret-writer.ts, blocked.ts), an environment's age (ttl.ts) and the statuses
- * (status-board.ts); the decisions are core's (src/core/status).
+ * pass is deletion.ts. What they ask of others: the view of both repos (repo-view.ts) and its Git
+ * poll (git-poll.ts), what the cluster says about each step (step-observer.ts), commits
+ * (committer.ts), Argo CD refresh requests (refresh.ts), which revisions hold a step
+ * (revisions.ts), the Secrets steps read (secret-writer.ts, blocked.ts), an environment's age
+ * (ttl.ts), and the statuses (status-board.ts; between passes, known-state.ts); the decisions are
+ * core's (src/core/status).
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -52,6 +53,8 @@ import { Deletion } from './deletion.js';
 import { pinVersions } from './pinning.js';
 import { watchEnvcatObjects } from './watches.js';
 import { StatusBoard, namespaceTaken, type EnvironmentStatusView } from './status-board.js';
+import { KnownState } from './known-state.js';
+import { GitPoll } from './git-poll.js';
 
 export type { EnvironmentStatusView } from './status-board.js';
 export { DEFAULT_APPLICATION_SETS, defaultParentApplication } from './refresh.js';
@@ -90,8 +93,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   private applications!: Informer;
   /** envcat's Secrets, key names only (secretForCache): a committed step's parameter Secret must stay. */
   private secrets!: Informer;
+  private readonly known: KnownState;
+  private readonly gitPoll: GitPoll;
   private timers: NodeJS.Timeout[] = [];
-  private polling = false;
   private started = false;
 
   constructor(private readonly options: EngineOptions) {
@@ -219,6 +223,26 @@ export class Engine extends EventEmitter<EngineEvents> {
       logger: log,
       onStartedLeading: () => this.enqueueAll(),
     });
+    this.known = new KnownState({
+      view: this.view,
+      parser: this.parser,
+      observer: this.observer,
+      blocked: this.blocked,
+      board: this.board,
+      clocks: this.clocks,
+      parentApplication: options.parentApplication ?? defaultParentApplication,
+    });
+    this.gitPoll = new GitPoll({
+      view: this.view,
+      catalog: options.catalog,
+      isLeader: () => this.leader.isLeader,
+      refresher: this.refresher,
+      changed: (name) => {
+        this.refreshStatus(name);
+        queue.add(name);
+      },
+      logger: log,
+    });
   }
 
   /** Loads both repos, starts the watches, then reconciles every environment while this replica leads. */
@@ -313,33 +337,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.retries.idle();
   }
 
-  /** Fetch both repos now and reconcile what changed. */
-  async pollGit(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
-    try {
-      const changed = new Set<string>();
-      for (const repo of ['platform', 'apps'] as const) {
-        for (const name of await this.view.refresh(repo)) {
-          changed.add(name);
-          // Someone else's commit (a person, another tool): Argo CD looks at it now, as after the
-          // engine's own commits, instead of at its next poll minutes later.
-          if (this.leader.isLeader) this.refresher.request(name, repo);
-        }
-      }
-      // Environments that were Invalid for want of an entry may be valid now, and the others
-      // show which of their versions are deprecated or yanked.
-      if (await this.options.catalog.refresh?.(this.view.head('platform')))
-        for (const name of this.knownEnvironments()) changed.add(name);
-      for (const name of changed) {
-        this.refreshStatus(name);
-        this.queue.add(name);
-      }
-    } catch (error) {
-      this.log.warn({ err: describeError(error) }, 'git poll failed');
-    } finally {
-      this.polling = false;
-    }
+  /** Fetch both repos now and reconcile what changed (git-poll.ts). */
+  pollGit(): Promise<void> {
+    return this.gitPoll.poll();
   }
 
   /** Every environment that has files in either repo. */
@@ -370,21 +370,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Each step's Workspace or Application as the caches have it, and its commit when known (resources.ts). */
   stepObjects(name: string): StepObjects | undefined {
-    const source = this.environmentSource(name);
-    const desired = source === undefined ? undefined : this.parser.parse(name, source);
-    if (!desired?.valid) return undefined;
-    const { environment: env, plan } = desired;
-    const parent = this.options.parentApplication ?? defaultParentApplication;
-    return {
-      env,
-      plan,
-      steps: plan.steps.map((step) => ({
-        step,
-        object: this.observer.object(env, step),
-        commit: this.clocks.commitOf(env, step, this.view.stepFilesVersion(name, step)),
-      })),
-      parents: { platform: parent('platform', name), apps: parent('apps', name) },
-    };
+    return this.known.stepObjects(name);
   }
 
   /** Asks Argo CD to look at the environment's folders in both repos now, as after a commit; the objects asked. */
@@ -599,38 +585,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.ages.forget(name);
   }
 
-  /** Status from what is known now, without writing anything (any replica may do this). */
+  /** Status from what is known now, without writing anything (any replica may do this; known-state.ts). */
   private refreshStatus(name: string): void {
-    if (!this.started) return;
-    const source = this.environmentSource(name);
-    const desired = source === undefined ? undefined : this.parser.parse(name, source);
-    if (!desired) {
-      if (this.board.has(name)) this.board.publishDeleting(name, []);
-      return;
-    }
-    if (!desired.valid) {
-      this.board.publishInvalid(name, desired.problems);
-      return;
-    }
-    const taken = namespaceTaken(
-      name,
-      desired.environment,
-      this.view.namespaceOwner(desired.environment.namespace),
-    );
-    if (taken) {
-      this.board.publishInvalid(name, [taken]);
-      return;
-    }
-    const blocked = this.blocked.of(name);
-    const steps = desired.plan.steps.map((step) =>
-      this.observer.observe(desired.environment, step, blocked?.get(step.id)),
-    );
-    const outputs = this.observer.outputs(desired.environment);
-    this.board.publishObserved(name, {
-      env: desired.environment,
-      steps,
-      outputs,
-      deleting: desired.deletionRequested,
-    });
+    if (this.started) this.known.publishStatus(name);
   }
 }

@@ -22,7 +22,7 @@ const RECEIVE_HOOKS = [
 ];
 
 /**
- * Whether GitRepo may commit straight into the repository at `path` (see repo.ts): it is a bare
+ * Whether GitRepo may commit straight into the repository at `path` (see commit-writer.ts): it is a bare
  * repository on this machine and has no receive hook that a push would run (in `hooks/` or
  * `core.hooksPath`). Anything unexpected leaves it to a working clone, whose fetch reports the
  * problem.

@@ -1,13 +1,51 @@
 /**
  * GitRepo's working clone (used when the remote is not a hook-free bare repository on this
- * machine): whether an existing one can be used, and the locks a killed git left in it.
+ * machine): made, or checked and made again when it cannot be used, and the locks a killed git
+ * left in it. A directory that holds anything else is never touched.
  */
 import { existsSync } from 'node:fs';
-import { realpath, rm } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ConflictError } from '../core/index.js';
 import { GitCommandError } from './git.js';
 import type { GitOpsLogger } from './options.js';
 import type { RepoName } from './types.js';
+
+/**
+ * Makes `workdir` a clone of `url` that GitRepo can use: an existing one is checked (cloneProblem)
+ * and its stale locks removed, or deleted and made again when it cannot be used; a missing or
+ * empty directory is made one (without fetching). A non-empty directory that is not a clone is a
+ * ConflictError, and is left as it is. `git` runs a command in `workdir`.
+ */
+export async function openClone(options: {
+  repo: RepoName;
+  logger: GitOpsLogger;
+  git: (args: string[]) => Promise<string>;
+  workdir: string;
+  branch: string;
+  url: string;
+  displayUrl: string;
+}): Promise<void> {
+  const { repo, logger, git, workdir, branch, url, displayUrl } = options;
+  if (existsSync(join(workdir, '.git'))) {
+    const problem = await cloneProblem({ git, workdir, url });
+    if (problem === undefined) {
+      await removeCloneLocks({ repo, logger, workdir, branch });
+      return;
+    }
+    logger.warn({ repo, url: displayUrl, workdir, problem }, 'recreating the working clone');
+    await rm(workdir, { recursive: true, force: true });
+  } else if (existsSync(workdir) && (await readdir(workdir)).length > 0) {
+    throw new ConflictError(
+      `workdir ${workdir} of the ${repo} repo is not empty and not a git clone; refusing to overwrite it`,
+      { path: '/workdir' },
+    );
+  }
+  await mkdir(workdir, { recursive: true });
+  await git(['init', '--quiet', `--initial-branch=${branch}`]);
+  await git(['remote', 'add', 'origin', url]);
+  logger.info({ repo, url: displayUrl, workdir }, 'created working clone');
+}
 
 /**
  * Why the clone in `workdir` is not one of `url` GitRepo can use, or undefined when it is. `git`

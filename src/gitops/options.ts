@@ -37,7 +37,7 @@ export interface GitRepoOptions {
   commandTimeoutMs?: number;
   /**
    * How commits reach a bare repository on this machine: `direct` (default) imports them into it
-   * when it has no receive hooks (see repo.ts); `push` always uses a working clone and `git push`,
+   * when it has no receive hooks (see bare.ts); `push` always uses a working clone and `git push`,
    * as for a network remote.
    */
   localWrites?: 'direct' | 'push';

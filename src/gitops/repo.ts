@@ -1,12 +1,12 @@
 /**
- * GitRepo, the GitOpsRepo adapter for one remote (ARCHITECTURE.md, The ports). It runs the git CLI: one-shot
- * commands (fetch, push, log, …) through simple-git (git.ts), every commit through one
- * long-running `git fast-import` (fast-import.ts) and every read of objects (heads, blobs, trees)
- * through one long-running `git cat-file --batch` (cat-file.ts), both spawned by itself. The files
- * of the head are kept in memory (paths and blob ids, and recently read contents by blob id), so
- * reading a tree needs git only for blobs not read before. What a commit does to the tree is
- * decided in memory, without git (plan.ts), and the compare-and-swap loop around it is
- * commit-loop.ts; this file only reads and writes git.
+ * GitRepo, the GitOpsRepo adapter for one remote (ARCHITECTURE.md, The ports). It runs the git
+ * CLI: one-shot commands (fetch, push, log, …) through simple-git (git.ts), every commit through
+ * one long-running `git fast-import` (commit-writer.ts) and every read of objects (heads, blobs,
+ * trees) through one long-running `git cat-file --batch` (object-reader.ts). The files of the
+ * head are kept in memory (paths and blob ids), so reading a tree needs git only for blobs not
+ * read before. What a commit does to the tree is decided in memory, without git (plan.ts), and
+ * the compare-and-swap loop around it is commit-loop.ts. This file holds what they share: where
+ * git runs, the head as last seen, and which calls wait for which.
  *
  * Every public method runs under a per-instance lock, because the working clone is shared state.
  * Two instances (two engine replicas) must use different workdirs; they race only through push,
@@ -20,10 +20,7 @@
  * over the local transport; a branch that moved is handled exactly as a rejected push. No working
  * clone is made then.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ConflictError, EnvcatError, ExternalError, NotFoundError } from '../core/index.js';
+import { EnvcatError, ExternalError, NotFoundError } from '../core/index.js';
 import { directlyWritable } from './bare.js';
 import {
   checkAncestry,
@@ -34,19 +31,19 @@ import {
   checkPrefix,
 } from './checks.js';
 import { commitWithRetry, type CommitTarget, type PushOutcome } from './commit-loop.js';
-import { BlobCache } from './blob-cache.js';
-import { CatFileSession, type GitObject, type TreeObjectEntry } from './cat-file.js';
-import { commitCommand, FastImportSession } from './fast-import.js';
+import { CommitWriter, type Place } from './commit-writer.js';
+import { CatFileSession } from './cat-file.js';
+import { FastImportSession } from './fast-import.js';
 import { baseGitEnv, GitCommandError, runGit } from './git.js';
-import { parseCommitObject, parseLog, parseRemoteHead, pushRejection } from './git-output.js';
+import { parseLog, parseRemoteHead } from './git-output.js';
 import { GroupCommit } from './group-commit.js';
-import { filesUnder, readCommitTree } from './tree-read.js';
+import { filesUnder } from './tree-read.js';
 import { LogBatch, logArgs } from './log-batch.js';
 import { RepoLock } from './lock.js';
-import { cloneProblem, removeCloneLocks } from './clone.js';
-import { releaseAbandonedPacks, removeStaleBranchLock } from './maintenance.js';
+import { openClone } from './clone.js';
 import { gitRepoSettings, type GitOpsLogger, type GitRepoOptions, type GitRepoSettings } from './options.js';
-import { planMessage, type ObjectFormat, type Outcome, type Plan, type Tree } from './plan.js';
+import { ObjectReader } from './object-reader.js';
+import type { ObjectFormat, Outcome, Plan, Tree } from './plan.js';
 import { networkAuth } from './remote.js';
 import type { CommitInfo, CommitResult, FileChange, GitOpsRepo, RepoName } from './types.js';
 
@@ -55,16 +52,6 @@ export { batchMessage } from './plan.js';
 
 /** Reads of fetched commits running at once beside the lock. */
 const MAX_CONCURRENT_READS = 4;
-/** Commits (each a small pack) between two geometric repacks; see maintain. */
-const REPACK_EVERY = 50;
-
-/** A direct writer's fast-import ends after this long without a commit, or after this many commits. */
-const IMPORTER_IDLE_MS = 10_000;
-const IMPORTER_MAX_COMMITS = 1_000;
-/** The cat-file reader ends after this long without a read. */
-const READER_IDLE_MS = 10_000;
-/** Blob contents kept by id, in UTF-16 code units (a little over that in bytes of heap). */
-const BLOB_CACHE_CHARS = 8 * 1024 * 1024;
 
 export class GitRepo implements GitOpsRepo {
   readonly name: RepoName;
@@ -77,13 +64,10 @@ export class GitRepo implements GitOpsRepo {
   private readonly baseEnv: Record<string, string>;
   /** Commits go straight into the local remote (decided by prepare); git then runs in it, not in workdir. */
   private direct = false;
-  /** The fast-import kept running between direct commits. */
-  private importer: FastImportSession | undefined;
-  /** The cat-file kept running for reads (where git runs: see gitDir). */
-  private reader: CatFileSession | undefined;
-  private readonly blobs = new BlobCache(BLOB_CACHE_CHARS);
-  /** The tree objects of the last tree read from git, by id: a head read next reads only the ones that changed. */
-  private treeObjects = new Map<string, TreeObjectEntry[]>();
+  /** Reads of objects where git runs (see gitDir). */
+  private readonly reader: ObjectReader;
+  /** Writes commits where git runs, and publishes them. */
+  private readonly writer: CommitWriter;
   private readonly lock = new RepoLock({ maxConcurrentReads: MAX_CONCURRENT_READS });
   /** Change sets waiting for the next commit (see commit). */
   private readonly group: GroupCommit;
@@ -100,7 +84,6 @@ export class GitRepo implements GitOpsRepo {
    */
   private tree: Tree | undefined;
   private objectFormat: ObjectFormat = 'sha1';
-  private commitsSinceMaintenance = 0;
   /** The remote branch head as of our last fetch or push: what `log` reads without the lock. */
   private publishedHead: string | undefined;
 
@@ -113,6 +96,34 @@ export class GitRepo implements GitOpsRepo {
     this.workdir = settings.workdir;
     this.logger = settings.logger;
     this.baseEnv = baseGitEnv();
+    this.reader = new ObjectReader({
+      repo: this.name,
+      open: (limits) =>
+        new CatFileSession({
+          cwd: this.gitDir(),
+          env: this.baseEnv,
+          gitArgs: this.configArgs(),
+          timeoutMs: this.settings.timeoutMs,
+          ...limits,
+        }),
+    });
+    this.writer = new CommitWriter({
+      repo: this.name,
+      branch: this.branch,
+      author: settings.author,
+      logger: this.logger,
+      place: () => this.place(),
+      startImporter: (limits) =>
+        new FastImportSession({
+          cwd: this.gitDir(),
+          env: this.baseEnv,
+          gitArgs: [...this.configArgs(), '-c', 'fastimport.unpackLimit=0'],
+          timeoutMs: this.settings.timeoutMs,
+          ...limits,
+        }),
+      git: (args, options) => this.git(args, options),
+      closeReads: () => this.reader.close(),
+    });
     this.group = new GroupCommit({
       exclusive: (task) => this.exclusive(task),
       commit: (changes) => this.commitChanges(changes),
@@ -136,7 +147,7 @@ export class GitRepo implements GitOpsRepo {
   /** Ends the git processes kept running between commits and reads (the next one starts another). */
   async close(): Promise<void> {
     await this.exclusive(async () => {
-      await Promise.all([this.importer?.close(), this.reader?.close()]);
+      await Promise.all([this.writer.close(), this.reader.close()]);
     });
   }
 
@@ -154,7 +165,7 @@ export class GitRepo implements GitOpsRepo {
 
   /** The branch head on the remote (undefined when it has no such branch), without fetching. */
   private async remoteHead(): Promise<string | undefined> {
-    if (this.direct) return this.revParse(this.trackingRef());
+    if (this.direct) return this.reader.commitId(this.trackingRef());
     const output = await this.git(['ls-remote', '--quiet', 'origin', `refs/heads/${this.branch}`], {
       network: true,
     });
@@ -171,7 +182,7 @@ export class GitRepo implements GitOpsRepo {
       // Symbolic links and submodules are not files envcat reads or writes.
       const blobs = filesUnder(tree, path[0] ?? '');
       if (blobs.length === 0) return files;
-      const contents = await this.readBlobs(blobs.map(([, id]) => id));
+      const contents = await this.reader.blobs(blobs.map(([, id]) => id));
       for (const [file, id] of blobs) files.set(file, contents.get(id)!);
       return files;
     });
@@ -212,7 +223,7 @@ export class GitRepo implements GitOpsRepo {
   async objectIds(specs: readonly string[]): Promise<Array<string | undefined>> {
     checkObjectSpecs(specs);
     if (specs.length === 0) return [];
-    const read = async () => (await this.objects(specs)).map((object) => object?.id);
+    const read = async () => (await this.reader.read(specs)).map((object) => object?.id);
     if (this.publishedReadable() !== undefined) return this.concurrently(read);
     return this.exclusive(async () => {
       await this.head();
@@ -223,7 +234,7 @@ export class GitRepo implements GitOpsRepo {
   async readFileBefore(commit: string, path: string): Promise<string | undefined> {
     checkFileBefore(commit, path);
     const read = async (): Promise<string | undefined> => {
-      const [known, before] = await this.objects([`${commit}^{commit}`, `${commit}^:${path}`]);
+      const [known, before] = await this.reader.read([`${commit}^{commit}`, `${commit}^:${path}`]);
       if (known?.type !== 'commit')
         throw new NotFoundError(`commit ${commit} is not in the ${this.name} repo (${this.displayUrl})`);
       return before?.type === 'blob' ? before.content.toString('utf8') : undefined;
@@ -248,15 +259,15 @@ export class GitRepo implements GitOpsRepo {
     };
     // Both commits already here: the answer needs no fetch, so it need not wait for the clone.
     if (this.publishedReadable() !== undefined) {
-      const known = await this.concurrently(() => this.hasCommits(ancestor, descendant));
+      const known = await this.concurrently(() => this.reader.hasCommits([ancestor, descendant]));
       if (known) return this.concurrently(decide);
     }
     return this.exclusive(async () => {
       await this.head();
       // A revision reported by someone else (Argo CD) may be newer than our last fetch.
-      if (!(await this.hasCommits(ancestor, descendant))) {
+      if (!(await this.reader.hasCommits([ancestor, descendant]))) {
         await this.fetch();
-        if (!(await this.hasCommits(ancestor, descendant))) {
+        if (!(await this.reader.hasCommits([ancestor, descendant]))) {
           throw new NotFoundError(
             `commit ${ancestor} or ${descendant} is not in the ${this.name} repo (${this.displayUrl})`,
           );
@@ -286,8 +297,8 @@ export class GitRepo implements GitOpsRepo {
         // Whatever failed, the next call re-checks the clone before trusting it.
         this.ready = false;
         this.tree = undefined;
-        void this.importer?.close();
-        void this.reader?.close();
+        void this.writer.close();
+        void this.reader.close();
         throw this.external(error);
       }
     });
@@ -338,6 +349,12 @@ export class GitRepo implements GitOpsRepo {
     return this.direct ? this.settings.localPath! : this.workdir;
   }
 
+  private place(): Place {
+    return this.direct
+      ? { direct: true, gitDir: this.settings.localPath! }
+      : { direct: false, workdir: this.workdir };
+  }
+
   /** The ref holding the remote branch head as we last saw it. */
   private trackingRef(): string {
     return this.direct ? `refs/heads/${this.branch}` : `refs/remotes/origin/${this.branch}`;
@@ -357,59 +374,16 @@ export class GitRepo implements GitOpsRepo {
     ];
   }
 
-  /** The objects `names` resolve to where git runs, through the long-running reader. */
-  private objects(names: readonly string[]): Promise<Array<GitObject | undefined>> {
-    this.reader ??= new CatFileSession({
-      cwd: this.gitDir(),
-      env: this.baseEnv,
-      gitArgs: this.configArgs(),
-      timeoutMs: this.settings.timeoutMs,
-      idleMs: READER_IDLE_MS,
-    });
-    return this.reader.read(names);
-  }
+  // ---- where git runs, and the head ----
 
-  private async revParse(ref: string): Promise<string | undefined> {
-    const [object] = await this.objects([`${ref}^{commit}`]);
-    return object?.type === 'commit' ? object.id : undefined;
-  }
-
-  private async hasCommits(...shas: string[]): Promise<boolean> {
-    const objects = await this.objects(shas.map((sha) => `${sha}^{commit}`));
-    return objects.every((object) => object?.type === 'commit');
-  }
-
-  /** The contents of blobs by id: from the cache, else read (and kept). */
-  private async readBlobs(ids: string[]): Promise<Map<string, string>> {
-    const contents = new Map<string, string>();
-    const wanted: string[] = [];
-    for (const id of new Set(ids)) {
-      const cached = this.blobs.get(id);
-      if (cached === undefined) wanted.push(id);
-      else contents.set(id, cached);
-    }
-    const objects = await this.objects(wanted);
-    wanted.forEach((id, index) => {
-      const object = objects[index];
-      if (!object) throw new ExternalError(`${this.name} repo: object ${id} could not be read`);
-      if (object.type !== 'blob')
-        throw new ExternalError(`${this.name} repo: git cat-file returned '${object.type}' for ${id}`);
-      const text = object.content.toString('utf8');
-      this.blobs.set(id, text);
-      contents.set(id, text);
-    });
-    return contents;
-  }
-
-  // ---- the working clone ----
-
-  /** Makes sure the workdir is a usable clone of our remote: checked once, (re)created when not. */
+  /**
+   * Decides where git runs (once, and again after any failure): in the local remote itself when
+   * it may be written directly (bare.ts), else in a working clone, checked or (re)made.
+   */
   private async prepare(): Promise<void> {
     if (this.ready) return;
     this.direct = false;
-    await Promise.all([this.importer?.close(), this.reader?.close()]);
-    this.importer = undefined;
-    this.reader = undefined;
+    await Promise.all([this.writer.close(), this.reader.close()]);
     // What was read may come from the other place git ran in (the local remote or the clone).
     this.synced = false;
     this.publishedHead = undefined;
@@ -423,68 +397,23 @@ export class GitRepo implements GitOpsRepo {
       }))
     ) {
       this.direct = true;
-      await this.readObjectFormat();
-      this.synced = false;
-      this.ready = true;
-      this.importer = this.newImporter();
       this.logger.info(
         { repo: this.name, url: this.displayUrl },
         'committing directly into the local repository',
       );
-      return;
-    }
-    if (existsSync(join(this.workdir, '.git'))) {
-      const problem = await cloneProblem({
+    } else {
+      await openClone({
+        repo: this.name,
+        logger: this.logger,
         git: (args) => this.git(args),
         workdir: this.workdir,
+        branch: this.branch,
         url: this.settings.remote.url,
+        displayUrl: this.displayUrl,
       });
-      if (problem === undefined) {
-        await removeCloneLocks({
-          repo: this.name,
-          logger: this.logger,
-          workdir: this.workdir,
-          branch: this.branch,
-        });
-        await this.readObjectFormat();
-        this.importer = this.newImporter();
-        this.ready = true;
-        return;
-      }
-      this.logger.warn(
-        { repo: this.name, url: this.displayUrl, workdir: this.workdir, problem },
-        'recreating the working clone',
-      );
-      await rm(this.workdir, { recursive: true, force: true });
-    } else if (existsSync(this.workdir) && (await readdir(this.workdir)).length > 0) {
-      throw new ConflictError(
-        `workdir ${this.workdir} of the ${this.name} repo is not empty and not a git clone; refusing to overwrite it`,
-        { path: '/workdir' },
-      );
     }
-    await mkdir(this.workdir, { recursive: true });
-    await this.git(['init', '--quiet', `--initial-branch=${this.branch}`]);
-    await this.git(['remote', 'add', 'origin', this.settings.remote.url]);
     await this.readObjectFormat();
-    this.importer = this.newImporter();
-    this.synced = false;
     this.ready = true;
-    this.logger.info(
-      { repo: this.name, url: this.displayUrl, workdir: this.workdir },
-      'created working clone',
-    );
-  }
-
-  /** The fast-import kept running where commits are written (see FastImportSession). */
-  private newImporter(): FastImportSession {
-    return new FastImportSession({
-      cwd: this.gitDir(),
-      env: this.baseEnv,
-      gitArgs: [...this.configArgs(), '-c', 'fastimport.unpackLimit=0'],
-      timeoutMs: this.settings.timeoutMs,
-      idleMs: IMPORTER_IDLE_MS,
-      maxRequests: IMPORTER_MAX_COMMITS,
-    });
   }
 
   /** SHA-1 or SHA-256: how blob ids are computed in memory (see plan.ts). */
@@ -504,28 +433,15 @@ export class GitRepo implements GitOpsRepo {
   private async refresh(): Promise<string> {
     await this.prepare();
     await this.fetch();
-    const remoteHead = (await this.revParse(this.trackingRef())) ?? '';
+    const remoteHead = (await this.reader.commitId(this.trackingRef())) ?? '';
     this.tree = await this.loadTree(remoteHead);
     this.synced = true;
     this.publishedHead = remoteHead;
     return remoteHead;
   }
 
-  /**
-   * The files of `head`, from its tree objects: those of the tree read last are known by id
-   * already (objects never change), so after a commit only the few trees on the paths it changed
-   * are read, level by level.
-   */
-  private async loadTree(head: string): Promise<Tree> {
-    const { tree, trees } = await readCommitTree({
-      head,
-      objectFormat: this.objectFormat,
-      known: this.treeObjects,
-      objects: (names) => this.objects(names),
-      repo: this.name,
-    });
-    this.treeObjects = trees;
-    return tree;
+  private loadTree(head: string): Promise<Tree> {
+    return this.reader.tree(head, this.objectFormat);
   }
 
   private async fetch(): Promise<void> {
@@ -566,17 +482,9 @@ export class GitRepo implements GitOpsRepo {
           { ...logFields, sha: tree.head, attempts, changes, via: this.direct ? 'direct' : 'push' },
           'published commit',
         );
-        await this.maintain();
+        await this.writer.published(this.group.waiting);
       },
-      beforeRetry: async (reason) => {
-        if (this.direct && /cannot lock ref/.test(reason))
-          await removeStaleBranchLock({
-            repo: this.name,
-            logger: this.logger,
-            gitDir: this.settings.localPath!,
-            branch: this.branch,
-          });
-      },
+      beforeRetry: (reason) => this.writer.beforeRetry(reason),
       gaveUp: ({ attempts, reason }) =>
         new ExternalError(
           `${this.direct ? 'commit into' : 'push to'} the ${this.name} repo (${this.displayUrl}) failed after ${attempts} attempt(s): ${reason}`,
@@ -592,92 +500,20 @@ export class GitRepo implements GitOpsRepo {
     base: Tree,
     plan: Plan,
   ): Promise<{ sha: string; pushed: PushOutcome; commit?: CommitInfo }> {
-    const written = this.direct
-      ? await this.writeCommit(base, plan, `refs/heads/${this.branch}`)
-      : await this.writeCommit(base, plan, 'refs/envcat/commit');
-    const { sha } = written;
-    const pushed = this.direct ? written.pushed : await this.push(sha);
+    const { sha, pushed } = await this.writer.write(base, plan);
     if (!pushed.ok) return { sha, pushed };
     const commit = await this.describeCommit(sha);
     return { sha, pushed, ...(commit ? { commit } : {}) };
   }
 
-  /**
-   * The commit as `log` lists it, read back from git (its date is the one fast-import gave it).
-   * It is published already: a failure to read it only leaves it undescribed.
-   */
+  /** The commit read back from git. It is published already: a failure to read it only leaves it undescribed. */
   private async describeCommit(sha: string): Promise<CommitInfo | undefined> {
     try {
-      const [object] = await this.objects([sha]);
-      return object?.type === 'commit' ? parseCommitObject(sha, object.content.toString('utf8')) : undefined;
+      return await this.reader.commit(sha);
     } catch (error) {
       this.logger.warn({ repo: this.name, sha, err: String(error) }, 'could not read back the commit made');
       return undefined;
     }
-  }
-
-  /**
-   * The commit of `plan` on `base`, with its blobs and trees, written by the long-running `git
-   * fast-import` (see FastImportSession). Into the local remote directly, `ref` is the branch: it
-   * is moved only if the commit contains its head (it moved since `base`: no); when it was not,
-   * that is the answer, as a rejected push would be. Into the working clone, `ref` only keeps the
-   * commit reachable until it is pushed; whether it moved does not matter.
-   */
-  private async writeCommit(
-    base: Tree,
-    plan: Plan,
-    ref: string,
-  ): Promise<{ sha: string; pushed: PushOutcome }> {
-    const command = commitCommand({
-      ref,
-      author: this.settings.author,
-      message: planMessage(plan),
-      parent: base.head,
-      files: [...plan.changed].map((path) => ({ path, content: plan.contents.get(path) })),
-    });
-    const answer = await this.importer!.commit(command, ref);
-    if (this.direct && answer.refused)
-      return { sha: answer.sha, pushed: { ok: false, reason: answer.refused } };
-    return { sha: answer.sha, pushed: { ok: true } };
-  }
-
-  private async push(sha: string): Promise<PushOutcome> {
-    try {
-      await this.git(['push', '--porcelain', '--no-verify', 'origin', `${sha}:refs/heads/${this.branch}`], {
-        network: true,
-      });
-      return { ok: true };
-    } catch (error) {
-      // A rejected ref (another writer got there first, or a hook declined) is a race to retry;
-      // anything else (network, auth) is not retried here.
-      if (error instanceof GitCommandError) {
-        const reason = pushRejection(error.stdout);
-        if (reason !== undefined) return { ok: false, reason };
-      }
-      throw error;
-    }
-  }
-
-  /**
-   * Each fast-import checkpoint leaves a small pack (writing its objects loose instead costs 5–10
-   * times as long): every REPACK_EVERY commits, when no commit is waiting (or after twice as many
-   * in any case, so a repo under constant load is maintained too), the small packs are merged
-   * geometrically (cheap, proportional to the new packs), and `git gc --auto` takes care of the
-   * loose objects small fetches leave.
-   */
-  private async maintain(): Promise<void> {
-    const due = ++this.commitsSinceMaintenance;
-    if (due < REPACK_EVERY || (this.group.waiting > 0 && due < 2 * REPACK_EVERY)) return;
-    this.commitsSinceMaintenance = 0;
-    // The packs it wrote are merged and deleted: it must not read them afterwards, nor the reader.
-    await Promise.all([this.importer?.close(), this.reader?.close()]);
-    await releaseAbandonedPacks({
-      repo: this.name,
-      logger: this.logger,
-      gitDir: this.direct ? this.settings.localPath! : join(this.workdir, '.git'),
-    });
-    await this.git(['repack', '-d', '-q', '--geometric=2']);
-    await this.git(['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet']);
   }
 }
 
