@@ -180,9 +180,11 @@ export class EnvironmentService {
         { write: [{ path: environmentFile(name), content: update.after }], remove: [] },
         result,
       );
+      this.options.atBoundary?.('update:committed');
     }
     // New instances' Secrets, as a create writes them; those of running ones are references.
-    await this.secrets.write(update.env);
+    const secretsWritten = await this.secrets.write(update.env);
+    this.options.atBoundary?.('update:secrets-written');
     this.log.info(
       {
         environment: name,
@@ -190,6 +192,7 @@ export class EnvironmentService {
         added: update.added,
         removed: update.removed,
         changed: !!result,
+        secretsWritten,
       },
       'environment updated',
     );
