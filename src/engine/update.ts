@@ -4,7 +4,10 @@
  * pinned versions), validated as a create is, and committed as a compare-and-swap on the file it
  * was read from, so of two updates from the same read exactly one lands and the other is a 409.
  * A client that sends `metadata.resourceVersion` (from a GET) gets a 409 when the environment
- * changed since, unless its request is exactly what is committed now (see `prepare`). The engine applies the change in phases (core updatableSteps): changed
+ * changed since (the REST contract, as the Kubernetes API server: even when the request equals what is
+ * committed now). A request without a resourceVersion that equals what is committed is a no-op (a
+ * retry of an update whose answer was lost: update-recovery.ts writes the Secrets it brings). The
+ * engine applies the change in phases (core updatableSteps): changed
  * infrastructure first, then the apps that read it; a removed instance loses its apps, then its
  * infrastructure. An upgrade (`POST …/upgrade`, `envcat env upgrade`) is an update whose new request
  * core planUpgrade writes from the one read: the same checks, the same compare-and-swap.
@@ -80,12 +83,8 @@ export class EnvironmentUpdates {
   async prepare(name: string, input: unknown, catalog: Catalog): Promise<PreparedUpdate> {
     const { before, current } = await this.read(name);
     const sent = isRecord(input) && isRecord(input.metadata) ? input.metadata.resourceVersion : undefined;
-    return notStale({
-      name,
-      before,
-      stale: sent !== undefined && sent !== requestVersion(before),
-      update: this.build({ name, before, current, input, catalog }),
-    });
+    if (sent !== undefined && sent !== requestVersion(before)) throw staleVersion(name);
+    return this.build({ name, before, current, input, catalog });
   }
 
   /**
@@ -116,12 +115,9 @@ export class EnvironmentUpdates {
     if (patch.ttl === null) delete spec.ttl;
     else spec.ttl = patch.ttl;
     input.spec = spec;
-    return notStale({
-      name,
-      before,
-      stale: patch.resourceVersion !== undefined && patch.resourceVersion !== requestVersion(before),
-      update: this.build({ name, before, current, input, catalog }),
-    });
+    if (patch.resourceVersion !== undefined && patch.resourceVersion !== requestVersion(before))
+      throw staleVersion(name);
+    return this.build({ name, before, current, input, catalog });
   }
 
   /** The request as the remote has it now; NotFound, or 409 for one being deleted. */
@@ -262,30 +258,6 @@ export async function updateDiff(args: {
     }
   }
   return [...diffs, ...pending];
-}
-
-/**
- * An update sent with a stale resourceVersion is a 409, unless it changes nothing: a request that
- * renders exactly the environment.yaml committed now (the client's own update landed but its
- * answer was lost, as to a crash, and it sends it again; or someone made the same change) writes
- * nothing, so it cannot lose anyone's update, and it goes on as the no-op it is (the service then
- * writes any Secret a cut-off update left missing: update-recovery.ts). The apiserver would answer
- * 409 here, as it compares resourceVersions before contents; envcat's PUT carries the whole request,
- * so it can tell, and a client retrying a write that landed is not told its own write conflicts.
- * A stale request that is invalid is a 409 too, as before: get it again first.
- */
-async function notStale(args: {
-  name: string;
-  before: string;
-  stale: boolean;
-  update: Promise<PreparedUpdate>;
-}): Promise<PreparedUpdate> {
-  const { name, before, stale } = args;
-  const update = await args.update.catch((error: unknown) => {
-    throw stale ? staleVersion(name) : error;
-  });
-  if (stale && update.after !== before) throw staleVersion(name);
-  return update;
 }
 
 function staleVersion(name: string): ConflictError {

@@ -1,9 +1,10 @@
 /**
  * An update, upgrade or ttl patch cut off at one of its step boundaries (src/engine/boundaries.ts),
  * here by a boundary hook that throws where the kill -9 tests' hook kills the process, and the
- * client that got no answer sending the same request again, with the resourceVersion it read
- * before: the retry commits nothing, is no 409, and writes the Secret of an instance the cut-off
- * update added but did not get to write. The boundaries an update passes, in order. On the
+ * client that got no answer sending the same request again. Sent with the resourceVersion it read
+ * before, the retry is a 409 as the REST contract says (the request changed since: by the client's
+ * own update); sent without one (as `envcat env apply` sends a file without it), it commits
+ * nothing and writes the Secret of an instance the cut-off update added but did not get to write. The boundaries an update passes, in order. On the
  * in-memory twins (test/support/engine-harness.ts); test/server/crash-points-update.test.ts does
  * the same with `npm start` killed for real.
  */
@@ -64,7 +65,7 @@ describe('Engine on the twins: an update cut off at a step boundary, sent again'
     passed = [];
   });
 
-  it('a PUT cut off after its commit is completed by the same request again: no second commit, no 409, the new Secret written', async () => {
+  it('a PUT cut off after its commit is completed by the same request again without its stale resourceVersion: no second commit, the new Secret written', async () => {
     // GIVEN a PUT that adds db2 (a secret masterPassword), cut off right after its commit
     const sent = await read();
     sent.spec.catalogs.push({
@@ -81,7 +82,14 @@ describe('Engine on the twins: an update cut off at a step boundary, sent again'
     expect(h().file('platform', stepFile(ENV, 'infra', 'db2'))).toBeUndefined();
     expect(subjects(`envcat: update environment ${ENV}`)).toHaveLength(1);
 
-    // WHEN the client sends the same request again, with the resourceVersion it read before
+    // WHEN the client sends the same request again with the resourceVersion it read before THEN
+    // that is a 409, as any stale resourceVersion is (the contract), and nothing is written
+    await expect(h().service.update(ENV, structuredClone(sent) as JsonValue, TESTER)).rejects.toMatchObject({
+      path: '/metadata/resourceVersion',
+    });
+    expect(await passwordOf('db2')).toBeUndefined();
+    // WHEN it sends it again without a resourceVersion (as `env apply` sends a file)
+    delete sent.metadata.resourceVersion;
     const record = await h().service.update(ENV, structuredClone(sent) as JsonValue, TESTER);
     await h().settle();
 
@@ -112,8 +120,11 @@ describe('Engine on the twins: an update cut off at a step boundary, sent again'
       },
     ]);
     expect(await passwordOf('db2')).toBe(PASSWORD);
-    // …and a stale resourceVersion with a change in it is still a 409
+    // …and a stale resourceVersion with a change in it is a 409
     const changed = structuredClone(sent);
+    changed.metadata.resourceVersion = (await read()).metadata.resourceVersion!.replace(/^./, (c) =>
+      c === '0' ? '1' : '0',
+    );
     delete changed.spec.catalogs.find((c) => c.name === 'db2')!.parameters.masterPassword;
     changed.spec.catalogs.find((c) => c.name === 'db2')!.parameters.allocatedStorage = 40;
     await expect(h().service.update(ENV, changed as JsonValue, TESTER)).rejects.toMatchObject({
@@ -131,6 +142,7 @@ describe('Engine on the twins: an update cut off at a step boundary, sent again'
     cutAt = 'update:secrets-written';
     await expect(h().service.update(ENV, structuredClone(sent) as JsonValue, TESTER)).rejects.toThrow(CutOff);
     expect(await passwordOf('db2')).toBe(PASSWORD);
+    delete sent.metadata.resourceVersion;
     await h().service.update(ENV, structuredClone(sent) as JsonValue, TESTER);
     expect(subjects(`envcat: update environment ${ENV}`)).toHaveLength(1);
     expect(await passwordOf('db2')).toBe(PASSWORD);
@@ -173,15 +185,15 @@ describe('Engine on the twins: an update cut off at a step boundary, sent again'
     expect(passed).toEqual(['update:committed', 'update:secrets-written']);
   });
 
-  it('a ttl patch cut off after its commit, sent again with the resourceVersion read before, is a no-op', async () => {
+  it('a ttl patch cut off after its commit: sent again with the resourceVersion read before, a 409; without one, a no-op', async () => {
     const { metadata } = await read();
     cutAt = 'update:committed';
     const patch = { ttl: '48h', resourceVersion: metadata.resourceVersion! };
     await expect(h().service.patchTtl(ENV, patch, TESTER)).rejects.toThrow(CutOff);
-    await h().service.patchTtl(ENV, patch, TESTER);
-    expect(subjects(`envcat: set the ttl to 48h of environment ${ENV}`)).toHaveLength(1);
-    await expect(h().service.patchTtl(ENV, { ...patch, ttl: '72h' }, TESTER)).rejects.toMatchObject({
+    await expect(h().service.patchTtl(ENV, patch, TESTER)).rejects.toMatchObject({
       path: '/metadata/resourceVersion',
     });
+    await h().service.patchTtl(ENV, { ttl: '48h' }, TESTER);
+    expect(subjects(`envcat: set the ttl to 48h of environment ${ENV}`)).toHaveLength(1);
   });
 });
