@@ -398,7 +398,7 @@ export class EnvironmentController {
   @ApiOperation({
     summary: 'Update an environment: the whole request, as kubectl apply',
     description:
-      "Parameters can change, instances be added or removed, the ttl change; the name, the namespace and an instance's entry cannot. A secret parameter left out keeps its value; each instance keeps its pinned version (an upgrade moves it). With `metadata.resourceVersion` (from a GET), a request that changed since is a 409. The engine applies it in phases: changed infrastructure first, then the apps that read it.",
+      "Parameters can change, instances be added or removed, the ttl change; the name, the namespace and an instance's entry cannot. A secret parameter left out keeps its value; each instance keeps its pinned version (an upgrade moves it). With `metadata.resourceVersion` (from a GET), a request that changed since is a 409, even when it equals what is committed now. Without one, a request equal to what is committed is a 200 that commits nothing (the same request sent again after a lost answer; it writes the Secrets of instances the first attempt added). The engine applies it in phases: changed infrastructure first, then the apps that read it.",
   })
   @ApiParam({ name: 'name' })
   @ApiBody({ schema: environmentSchema as never })

@@ -35,7 +35,7 @@ export class TtlController {
   @ApiOperation({
     summary: "Change an environment's ttl (a JSON merge patch of spec.ttl)",
     description:
-      'The body is `{"spec": {"ttl": "48h"}}` (null removes the ttl), as `application/merge-patch+json` or `application/json`. The ttl counts from the creation of the environment (`metadata.creationTimestamp`); `status.expiresAt` shows when it ends. To end 48h from now, send the age plus 48h (`envcat env extend --ttl 48h` does). Any other field is a 422 naming it. With `metadata.resourceVersion` (from a GET), a request that changed since is a 409; the commit is a compare-and-swap on the request as read either way.',
+      'The body is `{"spec": {"ttl": "48h"}}` (null removes the ttl), as `application/merge-patch+json` or `application/json`. The ttl counts from the creation of the environment (`metadata.creationTimestamp`); `status.expiresAt` shows when it ends. To end 48h from now, send the age plus 48h (`envcat env extend --ttl 48h` does). Any other field is a 422 naming it. With `metadata.resourceVersion` (from a GET), a request that changed since is a 409; without one, the same patch sent again is a 200 that commits nothing; the commit is a compare-and-swap on the request as read either way.',
   })
   @ApiParam({ name: 'name' })
   @ApiBody({ schema: ref('TtlPatch') })

@@ -23,6 +23,7 @@ import {
 import type { KubeObject } from '../cluster/types.js';
 import type { GitOpsRepo, RepoName } from '../gitops/types.js';
 import type { Blocked } from './blocked.js';
+import type { BoundaryHook } from './boundaries.js';
 import type { ArgoRefresher } from './refresh.js';
 import type { RepoView } from './repo-view.js';
 import type { RevisionAcceptance } from './revisions.js';
@@ -64,6 +65,8 @@ export interface CommitterOptions {
   applications: () => readonly KubeObject[];
   onCommitted: (event: CommittedEvent) => void;
   now: () => number;
+  /** Told as an update's boundaries in the engine are passed (the kill -9 tests stop there). */
+  atBoundary?: BoundaryHook;
   logger: Logger;
 }
 
@@ -176,6 +179,7 @@ export class Committer {
               sha,
             });
     }
+    if (args.update && made.length > 0) this.options.atBoundary?.('update:steps-committed');
     return made;
   }
 
@@ -198,12 +202,13 @@ export class Committer {
     const apps = dropped('apps', 'apps');
     if (apps.length > 0) {
       const remove = apps.flatMap((i) => [stepFile(name, 'apps', i), `${manifestsDir(name, i)}/`]);
-      await this.commit({
+      const sha = await this.commit({
         environment: name,
         repo: 'apps',
         remove,
         message: `envcat: ${name}: remove applications of ${apps.join(', ')}`,
       });
+      if (sha) this.options.atBoundary?.('update:apps-removed');
     }
     const liveApps = new Set(
       this.options
@@ -213,12 +218,13 @@ export class Committer {
     );
     const infra = dropped('platform', 'infra').filter((i) => !liveApps.has(i));
     if (infra.length > 0) {
-      await this.commit({
+      const sha = await this.commit({
         environment: name,
         repo: 'platform',
         remove: infra.map((i) => stepFile(name, 'infra', i)),
         message: `envcat: ${name}: remove infrastructure of ${infra.join(', ')}`,
       });
+      if (sha) this.options.atBoundary?.('update:infra-removed');
     }
   }
 }

@@ -179,6 +179,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       applications: () => this.applications.list(),
       onCommitted: (event) => this.emit('committed', event),
       now,
+      ...(options.atBoundary ? { atBoundary: options.atBoundary } : {}),
       logger: log,
     });
     this.deletion = new Deletion({

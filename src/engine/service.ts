@@ -56,6 +56,7 @@ import { environmentRecord, environmentSummary } from './environment-views.js';
 import { EnvironmentDocuments, parseDocument } from './documents.js';
 import { ParameterSecrets } from './parameter-secrets.js';
 import { environmentResources, type ResourceLinks } from './resources.js';
+import { resentSecretInstances } from './update-recovery.js';
 
 /**
  * An environment as the service knows it: the contract's view without `status.cluster`, which the
@@ -127,7 +128,9 @@ export class EnvironmentService {
    * Replaces a running environment's request (see update.ts): 409 when it changed since the client
    * read it, 422 for an invalid one or a change that is not allowed. A secret parameter left out
    * keeps its value; a new instance's secret values go to its Secret as in a create. Answers once
-   * the change is committed; the engine applies it in phases.
+   * the change is committed; the engine applies it in phases. The same request again (its answer
+   * was lost) commits nothing, whatever its resourceVersion, and writes the Secrets a cut-off first
+   * attempt left missing (update.ts notStale, update-recovery.ts).
    */
   async update(name: string, input: unknown, actor: Actor): Promise<EnvironmentRecord> {
     return this.applyUpdate(await this.prepareUpdate(name, input), actor);
@@ -180,9 +183,12 @@ export class EnvironmentService {
         { write: [{ path: environmentFile(name), content: update.after }], remove: [] },
         result,
       );
+      this.options.atBoundary?.('update:committed');
     }
     // New instances' Secrets, as a create writes them; those of running ones are references.
-    await this.secrets.write(update.env);
+    // (The same request again after a cut-off update writes those it left missing: update-recovery.ts.)
+    const secretsWritten = await this.secrets.write(update.env);
+    this.options.atBoundary?.('update:secrets-written');
     this.log.info(
       {
         environment: name,
@@ -190,6 +196,7 @@ export class EnvironmentService {
         added: update.added,
         removed: update.removed,
         changed: !!result,
+        secretsWritten,
       },
       'environment updated',
     );
@@ -235,10 +242,12 @@ export class EnvironmentService {
   private async prepareUpdate(name: string, input: unknown): Promise<PreparedUpdate> {
     const { catalog } = this.options.catalogs.current();
     const update = await this.updates.prepare(name, input, catalog);
+    // The same request again after a cut-off update may carry its new instances' secret values.
+    const resent = await resentSecretInstances({ update, cluster: this.options.cluster });
     // A running instance's secret values are in its Secret, not in this request: changing them is
     // not an update envcat can apply in phases yet (the Workspace would read them at its next poll).
     const problems = update.env.instances
-      .filter((instance) => !update.added.includes(instance.name))
+      .filter((instance) => !update.added.includes(instance.name) && !resent.has(instance.name))
       .flatMap((instance) =>
         Object.entries(instance.secrets)
           .filter(([, source]) => source.kind === 'literal')

@@ -4,7 +4,10 @@
  * pinned versions), validated as a create is, and committed as a compare-and-swap on the file it
  * was read from, so of two updates from the same read exactly one lands and the other is a 409.
  * A client that sends `metadata.resourceVersion` (from a GET) gets a 409 when the environment
- * changed since. The engine applies the change in phases (core updatableSteps): changed
+ * changed since (the REST contract, as the Kubernetes API server: even when the request equals what is
+ * committed now). A request without a resourceVersion that equals what is committed is a no-op (a
+ * retry of an update whose answer was lost: update-recovery.ts writes the Secrets it brings). The
+ * engine applies the change in phases (core updatableSteps): changed
  * infrastructure first, then the apps that read it; a removed instance loses its apps, then its
  * infrastructure. An upgrade (`POST …/upgrade`, `envcat env upgrade`) is an update whose new request
  * core planUpgrade writes from the one read: the same checks, the same compare-and-swap.
@@ -107,13 +110,13 @@ export class EnvironmentUpdates {
    */
   async prepareTtl(name: string, patch: TtlPatch, catalog: Catalog): Promise<PreparedUpdate> {
     const { before, current } = await this.read(name);
-    if (patch.resourceVersion !== undefined && patch.resourceVersion !== requestVersion(before))
-      throw staleVersion(name);
     const input = structuredClone(current);
     const spec = isRecord(input.spec) ? input.spec : {};
     if (patch.ttl === null) delete spec.ttl;
     else spec.ttl = patch.ttl;
     input.spec = spec;
+    if (patch.resourceVersion !== undefined && patch.resourceVersion !== requestVersion(before))
+      throw staleVersion(name);
     return this.build({ name, before, current, input, catalog });
   }
 

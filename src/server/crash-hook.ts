@@ -2,7 +2,7 @@
  * ENVCAT_CRASH_AT, a test hook: a comma-separated list of step boundaries (src/engine/boundaries.ts),
  * each optionally `#n` for its n-th passing (default the first). At each, the process says so on
  * stderr and kills itself with SIGKILL, as `kill -9` would: no exit handlers, no flushing, sockets
- * left unanswered. test/server/crash-points.test.ts drives a whole lifecycle through every
+ * left unanswered. test/server/crash-points*.test.ts drive a whole lifecycle through every
  * boundary this way. Unset in production, where nothing is hooked.
  */
 import { writeSync } from 'node:fs';

@@ -11,17 +11,9 @@ import { jest } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeClusterClient } from '../../src/cluster/client.js';
-import type { Boundary } from '../../src/engine/boundaries.js';
-import { commits, exampleText, git, parse, waitFor, type LoggedCommit } from '../support/envcat.js';
-import {
-  buildServer,
-  freePort,
-  kill9,
-  removeServerBuild,
-  startServer,
-  type ServerProcess,
-} from '../support/server-process.js';
+import { commits, exampleText, parse, waitFor } from '../support/envcat.js';
+import { crashLifecycle, duplicates, leftInCluster, lsTree, touches } from '../support/crash-lifecycle.js';
+import { buildServer, freePort, kill9, removeServerBuild } from '../support/server-process.js';
 
 jest.setTimeout(600_000);
 
@@ -30,7 +22,11 @@ const API_KEY = 'fedcba9876543210fedcba9876543210';
 
 let dir: string;
 let port: number;
-let running: ServerProcess | undefined;
+const { running, start, crashedAt, api, phaseOf, cluster, repo } = crashLifecycle({
+  dir: () => dir,
+  port: () => port,
+  token: TOKEN,
+});
 
 beforeAll(async () => {
   await buildServer();
@@ -38,7 +34,8 @@ beforeAll(async () => {
   port = await freePort();
 });
 afterAll(async () => {
-  if (running) await kill9(running);
+  const server = running();
+  if (server) await kill9(server);
   await rm(dir, { recursive: true, force: true });
   await removeServerBuild();
 });
@@ -60,92 +57,6 @@ async function environment(name: string): Promise<Record<string, unknown>> {
   monitoring.parameters.clusterName = name;
   monitoring.parameters.apiKey = API_KEY;
   return document as unknown as Record<string, unknown>;
-}
-
-/** A request as a client sends it: no answer (the server died) is status 0. */
-async function api(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body?: unknown }> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  } catch {
-    return { status: 0 };
-  }
-}
-
-async function phaseOf(name: string): Promise<string | undefined> {
-  const { status, body } = await api('GET', `/api/v1/environments/${name}`);
-  return status === 200 ? (body as { status: { phase: string } }).status.phase : undefined;
-}
-
-/** Starts the server with a crash hook at `boundary` (or none). */
-async function start(boundary?: Boundary): Promise<ServerProcess> {
-  running = await startServer({
-    dir,
-    port,
-    token: TOKEN,
-    mayExitEarly: true,
-    env: boundary ? { ENVCAT_CRASH_AT: boundary } : {},
-  });
-  return running;
-}
-
-/** Waits until the server killed itself at `boundary`, and checks that it was there. */
-async function crashedAt(server: ServerProcess, boundary: Boundary): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const signal = await Promise.race([
-    server.exited,
-    new Promise((resolve) => (timer = setTimeout(() => resolve('still running'), 120_000))),
-  ]).finally(() => clearTimeout(timer));
-  expect({ boundary, signal }).toEqual({ boundary, signal: 'SIGKILL' });
-  expect(server.output()).toContain(`crash point ${boundary}#1 reached`);
-  running = undefined;
-}
-
-const repo = (name: 'platform' | 'apps') => join(dir, 'repos', `${name}.git`);
-
-/** Subjects that occur more than once among the commits that mention `name`. */
-function duplicates(log: LoggedCommit[], name: string): string[] {
-  const seen = new Set<string>();
-  const twice: string[] = [];
-  for (const { message } of log) {
-    const subject = message.split('\n')[0]!;
-    if (!subject.includes(name)) continue;
-    if (seen.has(subject)) twice.push(subject);
-    seen.add(subject);
-  }
-  return twice;
-}
-
-/** How many commits touched each file under environments/<name>/ (a step file: added once, removed once). */
-function touches(log: LoggedCommit[], name: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const commit of log)
-    for (const file of commit.files)
-      if (file.startsWith(`environments/${name}/`)) counts.set(file, (counts.get(file) ?? 0) + 1);
-  return counts;
-}
-
-async function leftInCluster(cluster: KubeClusterClient, name: string): Promise<string[]> {
-  const selector = { labelSelector: `envcat.io/environment=${name}` };
-  const left: string[] = [];
-  for (const type of [
-    { apiVersion: 'tf.m.upbound.io/v1beta1', kind: 'Workspace' },
-    { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' },
-    { apiVersion: 'v1', kind: 'Secret' },
-  ])
-    for (const object of await cluster.list(type, selector))
-      left.push(`${type.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`);
-  if (await cluster.get({ apiVersion: 'v1', kind: 'Namespace', name })) left.push(`Namespace ${name}`);
-  return left;
 }
 
 it('converges after a kill -9 at every step boundary of a create and a delete', async () => {
@@ -191,7 +102,6 @@ it('converges after a kill -9 at every step boundary of a create and a delete', 
   // THEN at least one wave commit was interrupted, and both environments are Ready with their Secrets
   expect(waveCrashes).toBeGreaterThanOrEqual(1);
   expect(retryOfB).toBe(409);
-  const cluster = () => KubeClusterClient.forServer({ url: running!.clusterUrl });
   for (const name of ['crash-a', 'crash-b']) {
     const secret = await cluster().get({
       apiVersion: 'v1',
@@ -202,7 +112,7 @@ it('converges after a kill -9 at every step boundary of a create and a delete', 
     const apiKey = (secret?.data as Record<string, string> | undefined)?.['api-key'];
     expect(Buffer.from(apiKey ?? '', 'base64').toString()).toBe(API_KEY);
   }
-  await kill9(running!);
+  await kill9(running()!);
 
   // WHEN the deletion of crash-a is cut off at each of its boundaries in turn
   server = await start('delete:requested');
@@ -251,7 +161,3 @@ it('converges after a kill -9 at every step boundary of a create and a delete', 
   ).toEqual([]);
   expect((await tree('apps')).filter((p) => p.startsWith('environments/'))).toEqual([]);
 });
-
-async function lsTree(repoPath: string): Promise<string[]> {
-  return (await git(repoPath, ['ls-tree', '-r', '--name-only', 'main'])).split('\n').filter(Boolean);
-}

@@ -35,6 +35,7 @@ import {
   type Catalog,
   type JsonValue,
 } from '../../src/core/index.js';
+import type { BoundaryHook } from '../../src/engine/boundaries.js';
 import { CatalogStore } from '../../src/engine/catalog-store.js';
 import { Engine, type EnvironmentStatusView } from '../../src/engine/engine.js';
 import { EnvironmentService } from '../../src/engine/service.js';
@@ -139,6 +140,8 @@ class ClusterOverNetwork implements ClusterClient {
 export interface EngineHarnessOptions {
   /** The engine's logger (default: silent; a debug one shows what each pass decided). */
   logger?: Logger;
+  /** Told as the engine and the service pass each step boundary (src/engine/boundaries.ts). */
+  atBoundary?: BoundaryHook;
 }
 
 export class EngineHarness {
@@ -181,6 +184,7 @@ export class EngineHarness {
       resyncMs: NEVER_MS,
       now: () => clock.now(),
       clock,
+      ...(options.atBoundary ? { atBoundary: options.atBoundary } : {}),
     });
     this.engine.on('status', () => this.statusEvents++);
     this.engine.on('deleted', (name) => this.deleted.push(name));
@@ -192,6 +196,7 @@ export class EngineHarness {
       cluster: this.cluster,
       render: this.render,
       logger,
+      ...(options.atBoundary ? { atBoundary: options.atBoundary } : {}),
     });
   }
 
