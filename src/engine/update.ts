@@ -7,7 +7,9 @@
  * changed since. The engine applies the change in phases (core updatableSteps): changed
  * infrastructure first, then the apps that read it; a removed instance loses its apps, then its
  * infrastructure. An upgrade (`POST …/upgrade`, `envcat env upgrade`) is an update whose new request
- * core planUpgrade writes from the one read: the same checks, the same compare-and-swap.
+ * core planUpgrade writes from the one read: the same checks, the same compare-and-swap. A literal
+ * secret value for a running instance is a new value (secret-values.ts): the commit names its
+ * revision, and the service writes it to the instance's Secret once the commit landed.
  */
 import { createHash } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
@@ -18,6 +20,7 @@ import {
   InputError,
   NotFoundError,
   checkEnvironment,
+  describeSecretChanges,
   environmentFile,
   isRecord,
   environmentPrefix,
@@ -28,6 +31,7 @@ import {
   renderEnvironmentFiles,
   renderStep,
   stepFiles,
+  withSecretRevisions,
   type Catalog,
   type InstanceUpgrade,
   type JsonValue,
@@ -39,7 +43,9 @@ import {
   type UpgradeRequest,
 } from '../core/index.js';
 import type { FileDiff } from '../api/contract.js';
+import type { ClusterClient } from '../cluster/types.js';
 import type { CommitResult, GitOpsRepo, RepoName } from '../gitops/types.js';
+import { SecretValues, type SecretValuesRead } from './secret-values.js';
 
 /** The resourceVersion of an environment: git's blob id of its environment.yaml (it changes with every edit). */
 export function requestVersion(source: string): string {
@@ -58,11 +64,15 @@ export interface PreparedUpdate {
   /** Instances added and removed, by name. */
   added: string[];
   removed: string[];
+  /** New secret values of running instances (names in `changes`; the values stay in `env`). */
+  secretValues: SecretValuesRead;
 }
 
 export interface UpdateOptions {
   platform: Pick<GitOpsRepo, 'sync' | 'readTree' | 'commit'>;
   apps: Pick<GitOpsRepo, 'readTree'>;
+  /** The running instances' `-params` Secrets, for new secret values (secret-values.ts). */
+  cluster: Pick<ClusterClient, 'get' | 'create' | 'replace'>;
   render: RenderOptions;
   /** ENVCAT_NOTIFY_ALLOW, for the `spec.notify` URLs of the new request. */
   notifyAllow?: readonly string[];
@@ -70,18 +80,32 @@ export interface UpdateOptions {
 }
 
 export class EnvironmentUpdates {
-  constructor(private readonly options: UpdateOptions) {}
+  private readonly values: SecretValues;
+
+  constructor(private readonly options: UpdateOptions) {
+    this.values = new SecretValues({ cluster: options.cluster });
+  }
 
   /**
    * Everything an update checks, reading the request as the remote has it now; nothing is written.
    * NotFound for an environment that is not there, 409 for one being deleted or changed since the
-   * client read it, 422 with every problem for a request that is not valid.
+   * client read it, 422 with every problem for a request that is not valid. One exception to the
+   * 409: the same update sent again after its commit landed but before its new secret values were
+   * written (a crash, a lost answer) reads as changed since, and completes them.
    */
   async prepare(name: string, input: unknown, catalog: Catalog): Promise<PreparedUpdate> {
     const { before, current } = await this.read(name);
     const sent = isRecord(input) && isRecord(input.metadata) ? input.metadata.resourceVersion : undefined;
-    if (sent !== undefined && sent !== requestVersion(before)) throw staleVersion(name);
-    return this.build({ name, before, current, input, catalog });
+    const update = await this.build({ name, before, current, input, catalog });
+    const { changes } = update.secretValues;
+    const completes = update.after === before && changes.length > 0 && changes.every((c) => c.completes);
+    if (sent !== undefined && sent !== requestVersion(before) && !completes) throw staleVersion(name);
+    return update;
+  }
+
+  /** Writes the update's new secret values, once its commit landed (secret-values.ts). */
+  async writeSecretValues(update: PreparedUpdate): Promise<void> {
+    await this.values.write(update.env, update.secretValues);
   }
 
   /**
@@ -151,9 +175,6 @@ export class EnvironmentUpdates {
     if ('problems' in merged) throw new InputError(merged.problems);
     const check = checkEnvironment(merged.document, catalog, { notifyAllow: this.options.notifyAllow ?? [] });
     if (!check.environment) throw new InputError(check.problems);
-    const env = check.environment;
-    const after = renderEnvironmentFiles(env, this.options.render).find((f) => f.path === path)?.content;
-    if (after === undefined) throw new Error(`rendering ${name} gave no ${path}`);
     const names = (document: unknown) =>
       new Set(
         (isRecord(document) && isRecord(document.spec) && Array.isArray(document.spec.catalogs)
@@ -162,14 +183,21 @@ export class EnvironmentUpdates {
         ).flatMap((i) => (isRecord(i) && typeof i.name === 'string' ? [i.name] : [])),
       );
     const was = names(current);
-    const is = new Set(env.instances.map((i) => i.name));
+    const is = new Set(check.environment.instances.map((i) => i.name));
+    const added = [...is].filter((i) => !was.has(i));
+    // New values of running instances' secrets count as a new revision, which environment.yaml names.
+    const secretValues = await this.values.changes(check.environment, added);
+    const env = withSecretRevisions(check.environment, secretValues.changes);
+    const after = renderEnvironmentFiles(env, this.options.render).find((f) => f.path === path)?.content;
+    if (after === undefined) throw new Error(`rendering ${name} gave no ${path}`);
     return {
       env,
       plan: check.plan as Plan,
       before,
       after,
-      added: [...is].filter((i) => !was.has(i)),
+      added,
       removed: [...was].filter((i) => !is.has(i)),
+      secretValues,
     };
   }
 
@@ -181,9 +209,11 @@ export class EnvironmentUpdates {
     if (update.after === update.before) return undefined;
     const { env } = update;
     const path = environmentFile(env.name);
+    const secrets = update.secretValues.changes;
     const what = [
       ...(update.added.length > 0 ? [`add ${update.added.join(', ')}`] : []),
       ...(update.removed.length > 0 ? [`remove ${update.removed.join(', ')}`] : []),
+      ...(secrets.length > 0 ? [`new secret values: ${describeSecretChanges(secrets)}`] : []),
     ];
     const instances = env.instances.map((i) => `${i.name} (${i.entry.name}@${i.entry.version})`).join(', ');
     try {
