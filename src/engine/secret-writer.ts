@@ -121,7 +121,9 @@ function pendingRevision(plan: SecretPlan, held: number): Blocked {
     message:
       `waiting for the new secret values of instance ${instance} (revision ${plan.revision}): Secret ` +
       `${plan.namespace}/${plan.name} holds revision ${held}. The update that changed them writes them ` +
-      'once its commit landed; if it was cut off, send the same update again',
+      'once its commit landed; if it was cut off, send the same update again (a Secret written by ' +
+      `hand: kubectl annotate secret ${plan.name} -n ${plan.namespace} ` +
+      `${ANNOTATION.secretRevision}=${plan.revision} --overwrite, once it holds those values)`,
   };
 }
 

@@ -17,6 +17,7 @@ import {
   manifestsDir,
   parseYamlDocument,
   stepFile,
+  toYaml,
   type JsonValue,
 } from '../../src/core/index.js';
 import type { KubeObject } from '../../src/cluster/types.js';
@@ -244,6 +245,38 @@ describe('Engine on the twins: new secret values for a running environment', () 
     expect(JSON.stringify(dry)).not.toContain(DB_OLD);
     expect(subjects('platform')).toHaveLength(commits);
     expect(value(await paramsSecret('db'), 'masterPassword')).toBe(DB_OLD);
+  });
+
+  it('by hand through Git: a revision committed before the Secret holds it waits, and goes on once it does', async () => {
+    // WHEN a person commits the next revision of db's secret values, before writing them
+    const request = parseYamlDocument(h().file('platform', environmentFile(ENV))!) as EditableRequest;
+    request.metadata.annotations = { 'secret-revision.envcat.io/db': '1' };
+    await h().outsideCommit('platform', {
+      write: [{ path: environmentFile(ENV), content: toYaml(request) }],
+      message: `rotate the db password of ${ENV}`,
+    });
+    await h().pollGit();
+
+    // THEN the Workspace waits, and says how to go on
+    expect(workspaceFile()).not.toContain(SECRET_REVISION_ENV);
+    expect(stepOf('db', 'infra')).toMatchObject({ phase: 'Progressing', reason: 'SecretPending' });
+    expect(stepOf('db', 'infra')?.message).toContain(
+      `kubectl annotate secret ${ENV}-db-params -n ${ENV} envcat.io/secret-revision=1 --overwrite`,
+    );
+
+    // WHEN they write the value to the Secret, and the revision it holds
+    const secret = (await paramsSecret('db'))!;
+    await h().cluster.replace({
+      ...secret,
+      metadata: { ...secret.metadata, annotations: { [ANNOTATION.secretRevision]: '1' } },
+      data: { ...(secret.data as object), masterPassword: Buffer.from(DB_NEW).toString('base64') },
+    });
+    await h().settle();
+
+    // THEN the engine writes the tfvars from it and commits the Workspace at the revision
+    expect(value(await paramsSecret('db'), TFVARS_KEY)).toContain(DB_NEW);
+    expect(workspaceFile()).toContain(SECRET_REVISION_ENV);
+    expect(stepOf('db', 'infra')).toMatchObject({ phase: 'Progressing', reason: 'NotApplied' });
   });
 
   it('refuses a new value that does not fit the schema with a 422 at its pointer, without quoting it', async () => {
