@@ -96,11 +96,20 @@ export class EnvironmentUpdates {
   async prepare(name: string, input: unknown, catalog: Catalog): Promise<PreparedUpdate> {
     const { before, current } = await this.read(name);
     const sent = isRecord(input) && isRecord(input.metadata) ? input.metadata.resourceVersion : undefined;
-    const update = await this.build({ name, before, current, input, catalog });
+    if (sent === undefined || sent === requestVersion(before))
+      return this.build({ name, before, current, input, catalog });
+    // A stale read is a 409 whatever else is wrong with it, unless it is exactly what is committed
+    // and only completes secret values that its first attempt committed.
+    let update: PreparedUpdate;
+    try {
+      update = await this.build({ name, before, current, input, catalog });
+    } catch (error) {
+      if (error instanceof InputError) throw staleVersion(name, { cause: error });
+      throw error;
+    }
     const { changes } = update.secretValues;
-    const completes = update.after === before && changes.length > 0 && changes.every((c) => c.completes);
-    if (sent !== undefined && sent !== requestVersion(before) && !completes) throw staleVersion(name);
-    return update;
+    if (update.after === before && changes.length > 0 && changes.every((c) => c.completes)) return update;
+    throw staleVersion(name);
   }
 
   /** Writes the update's new secret values, once its commit landed (secret-values.ts). */
@@ -287,9 +296,9 @@ export async function updateDiff(args: {
   return [...diffs, ...pending];
 }
 
-function staleVersion(name: string): ConflictError {
+function staleVersion(name: string, options: { cause?: unknown } = {}): ConflictError {
   return new ConflictError(
     `environment "${name}" changed since it was read: get it again, and apply your change to what it is now`,
-    { path: '/metadata/resourceVersion' },
+    { path: '/metadata/resourceVersion', ...options },
   );
 }
