@@ -16,8 +16,11 @@ import {
   LABEL,
   MANAGED_BY,
   UnavailableError,
+  asSecretReference,
+  isRecord,
   parameterSecretName,
   secretValueChanges,
+  type JsonValue,
   type ResolvedEnvironment,
   type SecretValueChange,
 } from '../core/index.js';
@@ -36,8 +39,15 @@ const ATTEMPTS = 5;
 export class SecretValues {
   constructor(private readonly options: { cluster: Pick<ClusterClient, 'get' | 'create' | 'replace'> }) {}
 
-  /** The secret values the update changes, from the Secrets of the running instances it gives values for. */
-  async changes(env: ResolvedEnvironment, added: readonly string[]): Promise<SecretValuesRead> {
+  /**
+   * The secret values the update changes, from the Secrets of the running instances it gives
+   * values for; `committed` is the request as Git holds it (parsed environment.yaml).
+   */
+  async changes(
+    env: ResolvedEnvironment,
+    added: readonly string[],
+    committed: unknown,
+  ): Promise<SecretValuesRead> {
     const read = new Map<string, KubeObject | undefined>();
     for (const instance of env.instances) {
       if (added.includes(instance.name)) continue;
@@ -51,6 +61,7 @@ export class SecretValues {
         const secret = read.get(instance);
         return secret ? { revision: secretRevisionOf(secret), values: decodeSecretData(secret) } : undefined;
       },
+      referenced: (instance) => ownSecretReferences(env, committed, instance),
     });
     return { changes, read };
   }
@@ -73,7 +84,8 @@ export class SecretValues {
       const source = instance.secrets[secret.name];
       if (source?.kind === 'literal') data[secret.key] = Buffer.from(source.value).toString('base64');
     }
-    const revision = { [ANNOTATION.secretRevision]: String(change.revision) };
+    const revision: Record<string, string> =
+      change.revision > 0 ? { [ANNOTATION.secretRevision]: String(change.revision) } : {};
     let current = read;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -90,7 +102,7 @@ export class SecretValues {
                 [LABEL.environment]: env.name,
                 [LABEL.instance]: instance.name,
               },
-              annotations: revision,
+              ...(change.revision > 0 ? { annotations: revision } : {}),
             },
             type: 'Opaque',
             data,
@@ -114,6 +126,22 @@ export class SecretValues {
       }
     }
   }
+}
+
+/** The parameters of an instance of the committed request that refer to its own `-params` Secret. */
+function ownSecretReferences(env: ResolvedEnvironment, committed: unknown, instance: string): Set<string> {
+  const own = parameterSecretName(env.name, instance);
+  const catalogs = isRecord(committed) && isRecord(committed.spec) ? committed.spec.catalogs : undefined;
+  const request = (Array.isArray(catalogs) ? catalogs : []).find(
+    (i): i is Record<string, JsonValue> => isRecord(i) && i.name === instance,
+  );
+  const parameters = request && isRecord(request.parameters) ? request.parameters : {};
+  return new Set(
+    Object.entries(parameters).flatMap(([name, value]) => {
+      const ref = asSecretReference(value);
+      return ref && ref.name === own ? [name] : [];
+    }),
+  );
 }
 
 function secretRef(env: ResolvedEnvironment, instance: string) {

@@ -195,7 +195,7 @@ export class EnvironmentUpdates {
     const is = new Set(check.environment.instances.map((i) => i.name));
     const added = [...is].filter((i) => !was.has(i));
     // New values of running instances' secrets count as a new revision, which environment.yaml names.
-    const secretValues = await this.values.changes(check.environment, added);
+    const secretValues = await this.values.changes(check.environment, added, current);
     const env = withSecretRevisions(check.environment, secretValues.changes);
     const after = renderEnvironmentFiles(env, this.options.render).find((f) => f.path === path)?.content;
     if (after === undefined) throw new Error(`rendering ${name} gave no ${path}`);

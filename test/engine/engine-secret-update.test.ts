@@ -204,6 +204,36 @@ describe('Engine on the twins: new secret values for a running environment', () 
     expect(stepOf('db', 'infra')).toMatchObject({ phase: 'Progressing', reason: 'NotApplied' });
   });
 
+  it('an update that added an instance, cut off before its Secret: the same update sent again writes it, commits nothing', async () => {
+    const request = await edited({});
+    request.spec.catalogs.push({
+      name: 'worker',
+      entry: 'sample-app',
+      parameters: { databasePassword: APP_NEW },
+    } as EditableRequest['spec']['catalogs'][number]);
+    h().cluster.failNext('create', new ExternalError('connection reset'), {
+      where: { kind: 'Secret', name: `${ENV}-worker-params` },
+    });
+    await expect(h().service.update(ENV, request, TESTER)).rejects.toThrow();
+    const commits = subjects('platform').length;
+    expect(await paramsSecret('worker')).toBeUndefined();
+
+    // WHEN the same update is sent again: Git refers to the Secret already, which is missing
+    await h().service.update(ENV, request, TESTER);
+    await h().settle();
+
+    // THEN the Secret is written as a create writes it (no revision), and nothing more is committed to the request
+    const worker = await paramsSecret('worker');
+    expect(value(worker, 'databasePassword')).toBe(APP_NEW);
+    expect(revisionOf(worker)).toBeUndefined();
+    expect(
+      subjects('platform')
+        .slice(commits)
+        .filter((s) => s.startsWith('envcat: update environment')),
+    ).toEqual([]);
+    expect(h().file('platform', environmentFile(ENV))).not.toContain('secret-revision');
+  });
+
   it('the same value again changes nothing; a stale read with a new value is a 409', async () => {
     const commits = { platform: subjects('platform').length, apps: subjects('apps').length };
     const stale = await edited({ db: DB_NEW });

@@ -75,9 +75,11 @@ async function readThenWrite(
   cluster: MemoryClusterClient,
   env: ResolvedEnvironment,
   between?: () => Promise<void>,
+  /** The request as Git holds it (default: one that refers to no Secret). */
+  committed: unknown = {},
 ) {
   const values = new SecretValues({ cluster });
-  const read = await values.changes(env, []);
+  const read = await values.changes(env, [], committed);
   await between?.();
   await values.write(withSecretRevisions(env, read.changes), read);
   return read.changes;
@@ -139,6 +141,19 @@ describe('SecretValues', () => {
       'envcat.io/instance': 'db',
     });
     expect(secret?.metadata.annotations).toEqual({ [ANNOTATION.secretRevision]: '1' });
+  });
+
+  it('creates the Secret that an update which added the instance never wrote as a create does, without a revision', async () => {
+    const cluster = new MemoryClusterClient({ namespaces: ['default', 'dev'] });
+    // GIVEN Git refers to the Secret already (the cut-off update committed its reference)
+    const env = update(NEW);
+    const changes = await readThenWrite(cluster, env, undefined, env.document);
+    expect(changes).toEqual([
+      { instance: 'db', index: 0, parameters: ['masterPassword'], revision: 0, completes: true },
+    ]);
+    const secret = await cluster.get(REF);
+    expect(decodeSecretData(secret!)).toEqual({ masterPassword: NEW });
+    expect(secret?.metadata.annotations).toBeUndefined();
   });
 
   it('a write the cluster refuses says the update is committed and how to finish it, without the value', async () => {

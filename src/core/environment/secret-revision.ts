@@ -68,11 +68,14 @@ export interface SecretValueChange {
   index: number;
   /** The secret parameters written, by name. */
   parameters: string[];
-  /** The revision the Secret is written at, which environment.yaml names. */
+  /**
+   * The revision the Secret is written at, which environment.yaml names; 0 for the Secret of an
+   * instance a cut-off update added, which never got it: it is written as a create writes it.
+   */
   revision: number;
   /**
-   * The revision is committed already, by an update that was cut off before it wrote the Secret:
-   * this one writes it (a retry of the same request completes it).
+   * Git holds this already, committed by an update that was cut off before it wrote the Secret:
+   * this one writes it (the same request again completes it).
    */
   completes: boolean;
 }
@@ -81,7 +84,9 @@ export interface SecretValueChange {
  * The secret values an update changes: for each running instance it gives a literal secret value,
  * compared with what its Secret holds. A value equal to the stored one changes nothing. A
  * revision committed but never written (the Secret holds an older one) is completed, not counted
- * again; otherwise the count goes one up, above both the committed and the stored revision.
+ * again; so is the Secret of an instance that a cut-off update added (Git already refers to it
+ * for these parameters, and there is none); otherwise the count goes one up, above both the
+ * committed and the stored revision.
  */
 export function secretValueChanges(args: {
   env: ResolvedEnvironment;
@@ -89,6 +94,8 @@ export function secretValueChanges(args: {
   added: readonly string[];
   /** The instance's `-params` Secret as it is now; undefined when there is none. */
   stored: (instance: string) => StoredSecretValues | undefined;
+  /** The secret parameters the committed request refers to the instance's own Secret for. */
+  referenced: (instance: string) => ReadonlySet<string>;
 }): SecretValueChange[] {
   const changes: SecretValueChange[] = [];
   for (const instance of args.env.instances) {
@@ -99,6 +106,18 @@ export function secretValueChanges(args: {
     });
     if (literals.length === 0) continue;
     const stored = args.stored(instance.name);
+    const names = literals.map((l) => l.name);
+    const referenced = args.referenced(instance.name);
+    if (!stored && instance.secretRevision === 0 && names.every((n) => referenced.has(n))) {
+      changes.push({
+        instance: instance.name,
+        index: instance.index,
+        parameters: names,
+        revision: 0,
+        completes: true,
+      });
+      continue;
+    }
     const storedRevision = stored?.revision ?? 0;
     const differing = literals.filter((l) => stored?.values[l.key] !== l.value).map((l) => l.name);
     const completes = storedRevision < instance.secretRevision;
@@ -106,7 +125,7 @@ export function secretValueChanges(args: {
     changes.push({
       instance: instance.name,
       index: instance.index,
-      parameters: differing.length > 0 ? differing : literals.map((l) => l.name),
+      parameters: differing.length > 0 ? differing : names,
       revision: completes ? instance.secretRevision : Math.max(instance.secretRevision, storedRevision) + 1,
       completes,
     });
@@ -119,8 +138,8 @@ export function withSecretRevisions(
   env: ResolvedEnvironment,
   changes: readonly SecretValueChange[],
 ): ResolvedEnvironment {
-  if (changes.length === 0) return env;
-  const revisions = new Map(changes.map((c) => [c.instance, c.revision]));
+  const revisions = new Map(changes.filter((c) => c.revision > 0).map((c) => [c.instance, c.revision]));
+  if (revisions.size === 0) return env;
   const document = structuredClone(env.document);
   const annotations = { ...document.metadata.annotations };
   for (const [instance, revision] of revisions) annotations[secretRevisionKey(instance)] = String(revision);

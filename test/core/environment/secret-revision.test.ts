@@ -60,6 +60,8 @@ describe('secretValueChanges', () => {
     given: { db?: string; app?: string };
     committed?: Record<string, string>;
     stored: Record<string, StoredSecretValues | undefined>;
+    /** The parameters the committed request refers to the instance's own Secret for. */
+    referenced?: Record<string, string[]>;
     added?: string[];
     changes: Array<{ instance: string; parameters: string[]; revision: number; completes: boolean }>;
   }>([
@@ -110,6 +112,21 @@ describe('secretValueChanges', () => {
       changes: [{ instance: 'app', parameters: ['databasePassword'], revision: 1, completes: false }],
     },
     {
+      case: 'a Secret an update that added the instance never wrote (cut off): written as a create, no revision',
+      given: { db: NEW },
+      stored: {},
+      referenced: { db: ['masterPassword'] },
+      changes: [{ instance: 'db', parameters: ['masterPassword'], revision: 0, completes: true }],
+    },
+    {
+      case: 'a Secret gone while Git holds a revision: completed at that revision',
+      given: { db: NEW },
+      committed: { 'secret-revision.envcat.io/db': '3' },
+      stored: {},
+      referenced: { db: ['masterPassword'] },
+      changes: [{ instance: 'db', parameters: ['masterPassword'], revision: 3, completes: true }],
+    },
+    {
       case: 'an added instance: its Secret is written as a create writes it',
       given: { app: NEW },
       stored: {},
@@ -129,7 +146,7 @@ describe('secretValueChanges', () => {
         { instance: 'app', parameters: ['databasePassword'], revision: 8, completes: false },
       ],
     },
-  ])('$case', ({ given, committed, stored, added, changes }) => {
+  ])('$case', ({ given, committed, stored, referenced, added, changes }) => {
     // GIVEN the request an update makes, with the revisions it carries over from Git
     const env = resolved(
       request(
@@ -141,7 +158,12 @@ describe('secretValueChanges', () => {
       ),
     );
     // WHEN compared with what the Secrets hold
-    const result = secretValueChanges({ env, added: added ?? [], stored: (i) => stored[i] });
+    const result = secretValueChanges({
+      env,
+      added: added ?? [],
+      stored: (i) => stored[i],
+      referenced: (i) => new Set(referenced?.[i] ?? []),
+    });
     // THEN only real changes count, by name
     expect(result.map(({ index: _index, ...c }) => c)).toEqual(changes);
     expect(JSON.stringify(result)).not.toContain(NEW);
@@ -156,6 +178,7 @@ describe('secretValueChanges', () => {
         env,
         added: [],
         stored: () => ({ revision: 0, values: { masterPassword: OLD } }),
+        referenced: () => new Set(['masterPassword']),
       }),
     ).toEqual([]);
   });
@@ -173,6 +196,11 @@ describe('withSecretRevisions', () => {
     // the environment it was made from is unchanged
     expect(env.document.metadata.annotations).toBeUndefined();
     expect(env.instances[0]?.secretRevision).toBe(0);
+    // a Secret written as a create writes it names no revision
+    const created = withSecretRevisions(env, [
+      { instance: 'db', index: 0, parameters: ['masterPassword'], revision: 0, completes: true },
+    ]);
+    expect(created).toBe(env);
   });
 });
 
