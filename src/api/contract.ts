@@ -312,6 +312,11 @@ export interface UpdateDryRun {
   files: FileDiff[];
   /** An upgrade's dry run: each instance it moves, from which version to which (none: nothing to move). */
   upgrades?: InstanceUpgrade[];
+  /**
+   * The running instances whose secret parameters get new values, by name (the values are never
+   * shown): written to their Secrets once the update is committed. Absent when none.
+   */
+  secrets?: Array<{ instance: string; parameters: string[] }>;
 }
 
 /**

@@ -459,6 +459,14 @@ const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
       }),
     ),
     upgrades: optional(arrayOf(instanceUpgrade)),
+    secrets: optional(
+      arrayOf(
+        object<NonNullable<UpdateDryRun['secrets']>[number]>()({
+          instance: string(),
+          parameters: arrayOf(string()),
+        }),
+      ),
+    ),
   }),
   Availability: object<Availability>()({
     name: string(),

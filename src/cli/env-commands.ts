@@ -285,9 +285,11 @@ function describeDryRun(name: string, created: boolean, dry: UpdateDryRun | DryR
     return `environment ${name} would be created, in ${dry.plan.waves.length} wave(s):\n${files.join('')}`;
   }
   const update = dry as UpdateDryRun;
+  const secrets = (update.secrets ?? []).map((s) => `${s.instance} (${s.parameters.join(', ')})`);
   const what = [
     ...(update.added.length > 0 ? [`adds ${update.added.join(', ')}`] : []),
     ...(update.removed.length > 0 ? [`removes ${update.removed.join(', ')}`] : []),
+    ...(secrets.length > 0 ? [`new secret values for ${secrets.join(', ')}`] : []),
   ];
   const changed = update.files.filter((f) => f.change !== 'pending');
   if (changed.length === 0 && what.length === 0) return `environment ${name}: nothing would change\n`;

@@ -8,6 +8,11 @@
 export interface Blocked {
   reason: string;
   message: string;
+  /**
+   * Progressing: the step waits for something under way rather than for someone to fix it (new
+   * secret values an update writes once its commit landed). Failed when absent.
+   */
+  phase?: 'Progressing';
 }
 
 export type BlockedChange =

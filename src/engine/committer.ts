@@ -132,7 +132,7 @@ export class Committer {
       }
     }
     for (const secret of secrets) {
-      const problem = await this.options.secrets.ensure(env, secret);
+      const problem = await this.options.secrets.ensure(env, secret, { revision: true });
       if (problem) {
         for (const step of committed) blocked.set(step.id, problem);
         return made;

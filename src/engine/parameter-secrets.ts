@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import {
+  ANNOTATION,
   ConflictError,
   describeError,
   parameterSecretName,
@@ -23,10 +24,14 @@ export class ParameterSecrets {
    * its earlier attempt) is kept; one with other values means another call of the same request
    * won, and this one is a ConflictError. On failure, the objects this call created are deleted by
    * uid (so never one that another request wrote since); after a conflict the Namespace stays, as
-   * the winner's Secrets are in it. Returns how many Secrets this call created.
+   * the winner's Secrets are in it. Returns how many Secrets this call created. `only`: the
+   * instances to write (an update's new ones; a running instance's new values are
+   * secret-values.ts's).
    */
-  async write(env: ResolvedEnvironment): Promise<number> {
-    const secrets = secretParameters(env);
+  async write(env: ResolvedEnvironment, options: { only?: readonly string[] } = {}): Promise<number> {
+    const secrets = secretParameters(env).filter(
+      (s) => options.only === undefined || options.only.includes(s.instance.name),
+    );
     if (secrets.length === 0) return 0;
     const cluster = this.options.cluster;
     const labels = { 'app.kubernetes.io/managed-by': 'envcat', 'envcat.io/environment': env.name };
@@ -46,6 +51,10 @@ export class ParameterSecrets {
             name: parameterSecretName(env.name, instance.name),
             namespace: env.namespace,
             labels: { ...labels, 'envcat.io/instance': instance.name },
+            // A request that names a revision (a GET's document sent as a create) holds its values.
+            ...(instance.secretRevision > 0
+              ? { annotations: { [ANNOTATION.secretRevision]: String(instance.secretRevision) } }
+              : {}),
           },
           type: 'Opaque',
           data,

@@ -5,8 +5,10 @@
  * can derive it, or blocks the step when only the user can give it back (secrets.ts decides).
  */
 import {
+  ANNOTATION,
   LABEL,
   outputSecretName,
+  parseSecretRevision,
   secretData,
   type ResolvedEnvironment,
   type SecretPlan,
@@ -26,14 +28,25 @@ export interface SecretWriterOptions {
 export class SecretWriter {
   constructor(private readonly options: SecretWriterOptions) {}
 
-  /** Creates or updates a planned Secret from the values it refers to; returns why not when one is missing. */
-  async ensure(env: ResolvedEnvironment, plan: SecretPlan): Promise<Blocked | undefined> {
+  /**
+   * Creates or updates a planned Secret from the values it refers to; returns why not when one is
+   * missing. With `revision` (before a step is committed), also why the step waits when the plan is
+   * at a revision of the secret values that the Secret does not hold yet: the update that changed
+   * them writes them once its commit landed (core environment/secret-revision.ts).
+   */
+  async ensure(
+    env: ResolvedEnvironment,
+    plan: SecretPlan,
+    options: { revision?: boolean } = {},
+  ): Promise<Blocked | undefined> {
     const { cluster } = this.options;
+    const objects = new Map<string, KubeObject | undefined>();
     const cache = new Map<string, Record<string, string> | undefined>();
     const readSecret = async (namespace: string, secretName: string) => {
       const key = `${namespace}/${secretName}`;
       if (!cache.has(key)) {
         const secret = await cluster.get({ apiVersion: 'v1', kind: 'Secret', name: secretName, namespace });
+        objects.set(key, secret);
         cache.set(key, secret ? decodeSecretData(secret) : undefined);
       }
       return cache.get(key);
@@ -60,6 +73,10 @@ export class SecretWriter {
     const data = secretData(plan, (source) => values.get(source) ?? '');
     const ref = { apiVersion: 'v1', kind: 'Secret', name: plan.name, namespace: plan.namespace };
     const existing = await readSecret(plan.namespace, plan.name);
+    if (options.revision && (plan.revision ?? 0) > 0) {
+      const held = secretRevisionOf(objects.get(`${plan.namespace}/${plan.name}`));
+      if (held < plan.revision!) return pendingRevision(plan, held);
+    }
     if (existing && Object.entries(data).every(([k, v]) => existing[k] === v)) return undefined;
     const encoded = Object.fromEntries(
       Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
@@ -89,6 +106,26 @@ export class SecretWriter {
       rewrite: (secret) => this.ensure(env, secret),
     });
   }
+}
+
+/** The revision of the secret values a `-params` Secret holds (ANNOTATION.secretRevision; 0: none). */
+export function secretRevisionOf(secret: KubeObject | undefined): number {
+  return parseSecretRevision(secret?.metadata.annotations?.[ANNOTATION.secretRevision]) ?? 0;
+}
+
+function pendingRevision(plan: SecretPlan, held: number): Blocked {
+  const instance = plan.labels[LABEL.instance] ?? '';
+  return {
+    phase: 'Progressing',
+    reason: 'SecretPending',
+    message:
+      `waiting for the new secret values of instance ${instance} (revision ${plan.revision}): Secret ` +
+      `${plan.namespace}/${plan.name} holds revision ${held}. The update that changed them writes them ` +
+      'once its commit landed; if it was cut off, send the same update again without its ' +
+      'metadata.resourceVersion (a Secret written by ' +
+      `hand: kubectl annotate secret ${plan.name} -n ${plan.namespace} ` +
+      `${ANNOTATION.secretRevision}=${plan.revision} --overwrite, once it holds those values)`,
+  };
 }
 
 /** Where a value comes from: a key of the user's Secret, or of another instance's output Secret. */

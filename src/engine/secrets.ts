@@ -9,6 +9,7 @@
  * their values (secretForCache), and decides here. Pure: no I/O.
  */
 import {
+  ANNOTATION,
   TFVARS_KEY,
   stepSecretPlans,
   type ResolvedEnvironment,
@@ -54,9 +55,14 @@ export function checkParameterSecret(args: {
   const { plan, secret } = args;
   const { given, derived } = plannedKeys(plan);
   const where = `Secret ${plan.namespace}/${plan.name}`;
+  // Values an update changed carry their revision: a Secret re-created by hand says which it holds.
+  const revision =
+    (plan.revision ?? 0) > 0
+      ? `, then kubectl annotate secret ${plan.name} -n ${plan.namespace} ${ANNOTATION.secretRevision}=${plan.revision}`
+      : '';
   const howBack =
     given.length > 0
-      ? `re-create it with the key${given.length > 1 ? 's' : ''} ${given.join(', ')} and the secret values (kubectl create secret generic ${plan.name} -n ${plan.namespace} --from-literal=<key>=<value>); if the create was cut off before writing it, send the same create request again; or delete the environment and create it again through the API with its secret parameters`
+      ? `re-create it with the key${given.length > 1 ? 's' : ''} ${given.join(', ')} and the secret values (kubectl create secret generic ${plan.name} -n ${plan.namespace} --from-literal=<key>=<value>${revision}); if the create was cut off before writing it, send the same create request again; or delete the environment and create it again through the API with its secret parameters`
       : 'envcat writes it again on its next pass';
   if (!secret) {
     if (given.length === 0) return { kind: 'rewrite' };

@@ -56,7 +56,6 @@ import { environmentRecord, environmentSummary } from './environment-views.js';
 import { EnvironmentDocuments, parseDocument } from './documents.js';
 import { ParameterSecrets } from './parameter-secrets.js';
 import { environmentResources, type ResourceLinks } from './resources.js';
-import { resentSecretInstances } from './update-recovery.js';
 
 /**
  * An environment as the service knows it: the contract's view without `status.cluster`, which the
@@ -118,6 +117,7 @@ export class EnvironmentService {
     this.updates = new EnvironmentUpdates({
       platform: options.platform,
       apps: options.apps,
+      cluster: options.cluster,
       render: options.render,
       notifyAllow: options.notifyAllow ?? [],
       logger: this.log,
@@ -127,10 +127,9 @@ export class EnvironmentService {
   /**
    * Replaces a running environment's request (see update.ts): 409 when it changed since the client
    * read it, 422 for an invalid one or a change that is not allowed. A secret parameter left out
-   * keeps its value; a new instance's secret values go to its Secret as in a create. Answers once
-   * the change is committed; the engine applies it in phases. The same request again (its answer
-   * was lost) commits nothing, whatever its resourceVersion, and writes the Secrets a cut-off first
-   * attempt left missing (update.ts notStale, update-recovery.ts).
+   * keeps its value; a new instance's secret values go to its Secret as in a create, a running
+   * one's once the commit landed (update.ts). Answers once the change is committed; the engine
+   * applies it in phases.
    */
   async update(name: string, input: unknown, actor: Actor): Promise<EnvironmentRecord> {
     return this.applyUpdate(await this.prepareUpdate(name, input), actor);
@@ -185,9 +184,7 @@ export class EnvironmentService {
       );
       this.options.atBoundary?.('update:committed');
     }
-    // New instances' Secrets, as a create writes them; those of running ones are references.
-    // (The same request again after a cut-off update writes those it left missing: update-recovery.ts.)
-    const secretsWritten = await this.secrets.write(update.env);
+    await this.writeUpdateSecrets(update, !!result);
     this.options.atBoundary?.('update:secrets-written');
     this.log.info(
       {
@@ -195,8 +192,11 @@ export class EnvironmentService {
         actor: actor.name,
         added: update.added,
         removed: update.removed,
+        secretValues: update.secretValues.changes.map((c) => ({
+          instance: c.instance,
+          parameters: c.parameters,
+        })),
         changed: !!result,
-        secretsWritten,
       },
       'environment updated',
     );
@@ -204,6 +204,21 @@ export class EnvironmentService {
     if (result) await this.options.engine.planned(name);
     else this.options.engine.enqueue(name);
     return this.get(name);
+  }
+
+  /**
+   * New instances' Secrets, as a create writes them; then the new values of running ones. When a
+   * write fails after the commit landed, the engine looks at once: the steps that read the Secret
+   * show that they wait for it (the same update sent again writes it).
+   */
+  private async writeUpdateSecrets(update: PreparedUpdate, committed: boolean): Promise<void> {
+    try {
+      await this.secrets.write(update.env, { only: update.added });
+      await this.updates.writeSecretValues(update);
+    } catch (error) {
+      if (committed) this.options.engine.enqueue(update.env.name);
+      throw error;
+    }
   }
 
   private async dryRunOf(update: PreparedUpdate): Promise<UpdateDryRun> {
@@ -219,10 +234,14 @@ export class EnvironmentService {
       update.before,
       update.after,
     );
+    const secrets = update.secretValues.changes;
     return {
       plan: update.plan,
       added: update.added,
       removed: update.removed,
+      ...(secrets.length > 0
+        ? { secrets: secrets.map((c) => ({ instance: c.instance, parameters: c.parameters })) }
+        : {}),
       files: [
         ...(update.after === update.before
           ? []
@@ -240,25 +259,7 @@ export class EnvironmentService {
   }
 
   private async prepareUpdate(name: string, input: unknown): Promise<PreparedUpdate> {
-    const { catalog } = this.options.catalogs.current();
-    const update = await this.updates.prepare(name, input, catalog);
-    // The same request again after a cut-off update may carry its new instances' secret values.
-    const resent = await resentSecretInstances({ update, cluster: this.options.cluster });
-    // A running instance's secret values are in its Secret, not in this request: changing them is
-    // not an update envcat can apply in phases yet (the Workspace would read them at its next poll).
-    const problems = update.env.instances
-      .filter((instance) => !update.added.includes(instance.name) && !resent.has(instance.name))
-      .flatMap((instance) =>
-        Object.entries(instance.secrets)
-          .filter(([, source]) => source.kind === 'literal')
-          .map(([parameter]) => ({
-            path: `/spec/catalogs/${instance.index}/parameters/${parameter}`,
-            message:
-              'is a secret of a running instance: leave it out to keep its value (changing a secret value is not supported by an update yet)',
-          })),
-      );
-    if (problems.length > 0) throw new InputError(problems);
-    return update;
+    return this.updates.prepare(name, input, this.options.catalogs.current().catalog);
   }
 
   /**

@@ -46,11 +46,16 @@ const RECHECK_MARGIN_MS = 250;
 export class StepObserver {
   constructor(private readonly options: StepObserverOptions) {}
 
-  /** The step as Git and the cluster have it; a step the last pass found blocked is Failed with why. */
+  /** The step as Git and the cluster have it; a step the last pass found blocked is Failed (or waits) with why. */
   observe(env: ResolvedEnvironment, step: Step, blocked: Blocked | undefined): StepObservation {
     const { view } = this.options;
     const committed = view.isCommitted(env, step);
-    if (blocked) return { step, committed, state: { phase: 'Failed', ...blocked } };
+    if (blocked)
+      return {
+        step,
+        committed,
+        state: { phase: blocked.phase ?? 'Failed', reason: blocked.reason, message: blocked.message },
+      };
     const object = this.object(env, step);
     // Time counts only for a committed step that is not there yet (see step-clock.ts).
     const judge = (clock?: StepClock): Verdict => {

@@ -6,11 +6,13 @@
  * A client that sends `metadata.resourceVersion` (from a GET) gets a 409 when the environment
  * changed since (the REST contract, as the Kubernetes API server: even when the request equals what is
  * committed now). A request without a resourceVersion that equals what is committed is a no-op (a
- * retry of an update whose answer was lost: update-recovery.ts writes the Secrets it brings). The
+ * retry of an update whose answer was lost: secret-values.ts writes the Secrets it brings). The
  * engine applies the change in phases (core updatableSteps): changed
  * infrastructure first, then the apps that read it; a removed instance loses its apps, then its
  * infrastructure. An upgrade (`POST …/upgrade`, `envcat env upgrade`) is an update whose new request
- * core planUpgrade writes from the one read: the same checks, the same compare-and-swap.
+ * core planUpgrade writes from the one read: the same checks, the same compare-and-swap. A literal
+ * secret value for a running instance is a new value (secret-values.ts): the commit names its
+ * revision, and the service writes it to the instance's Secret once the commit landed.
  */
 import { createHash } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
@@ -21,6 +23,7 @@ import {
   InputError,
   NotFoundError,
   checkEnvironment,
+  describeSecretChanges,
   environmentFile,
   isRecord,
   environmentPrefix,
@@ -31,6 +34,7 @@ import {
   renderEnvironmentFiles,
   renderStep,
   stepFiles,
+  withSecretRevisions,
   type Catalog,
   type InstanceUpgrade,
   type JsonValue,
@@ -42,7 +46,9 @@ import {
   type UpgradeRequest,
 } from '../core/index.js';
 import type { FileDiff } from '../api/contract.js';
+import type { ClusterClient } from '../cluster/types.js';
 import type { CommitResult, GitOpsRepo, RepoName } from '../gitops/types.js';
+import { SecretValues, type SecretValuesRead } from './secret-values.js';
 
 /** The resourceVersion of an environment: git's blob id of its environment.yaml (it changes with every edit). */
 export function requestVersion(source: string): string {
@@ -61,11 +67,15 @@ export interface PreparedUpdate {
   /** Instances added and removed, by name. */
   added: string[];
   removed: string[];
+  /** New secret values of running instances (names in `changes`; the values stay in `env`). */
+  secretValues: SecretValuesRead;
 }
 
 export interface UpdateOptions {
   platform: Pick<GitOpsRepo, 'sync' | 'readTree' | 'commit'>;
   apps: Pick<GitOpsRepo, 'readTree'>;
+  /** The running instances' `-params` Secrets, for new secret values (secret-values.ts). */
+  cluster: Pick<ClusterClient, 'get' | 'create' | 'replace'>;
   render: RenderOptions;
   /** ENVCAT_NOTIFY_ALLOW, for the `spec.notify` URLs of the new request. */
   notifyAllow?: readonly string[];
@@ -73,18 +83,30 @@ export interface UpdateOptions {
 }
 
 export class EnvironmentUpdates {
-  constructor(private readonly options: UpdateOptions) {}
+  private readonly values: SecretValues;
+
+  constructor(private readonly options: UpdateOptions) {
+    this.values = new SecretValues({ cluster: options.cluster });
+  }
 
   /**
    * Everything an update checks, reading the request as the remote has it now; nothing is written.
    * NotFound for an environment that is not there, 409 for one being deleted or changed since the
-   * client read it, 422 with every problem for a request that is not valid.
+   * client read it (a stale resourceVersion is a 409 whatever else the request holds, as the API
+   * server's), 422 with every problem for a request that is not valid. The same update sent again
+   * without a resourceVersion after its commit landed but before its secret values were written (a
+   * crash, a lost answer) commits nothing and completes them.
    */
   async prepare(name: string, input: unknown, catalog: Catalog): Promise<PreparedUpdate> {
     const { before, current } = await this.read(name);
     const sent = isRecord(input) && isRecord(input.metadata) ? input.metadata.resourceVersion : undefined;
     if (sent !== undefined && sent !== requestVersion(before)) throw staleVersion(name);
     return this.build({ name, before, current, input, catalog });
+  }
+
+  /** Writes the update's new secret values, once its commit landed (secret-values.ts). */
+  async writeSecretValues(update: PreparedUpdate): Promise<void> {
+    await this.values.write(update.env, update.secretValues);
   }
 
   /**
@@ -154,9 +176,6 @@ export class EnvironmentUpdates {
     if ('problems' in merged) throw new InputError(merged.problems);
     const check = checkEnvironment(merged.document, catalog, { notifyAllow: this.options.notifyAllow ?? [] });
     if (!check.environment) throw new InputError(check.problems);
-    const env = check.environment;
-    const after = renderEnvironmentFiles(env, this.options.render).find((f) => f.path === path)?.content;
-    if (after === undefined) throw new Error(`rendering ${name} gave no ${path}`);
     const names = (document: unknown) =>
       new Set(
         (isRecord(document) && isRecord(document.spec) && Array.isArray(document.spec.catalogs)
@@ -165,14 +184,21 @@ export class EnvironmentUpdates {
         ).flatMap((i) => (isRecord(i) && typeof i.name === 'string' ? [i.name] : [])),
       );
     const was = names(current);
-    const is = new Set(env.instances.map((i) => i.name));
+    const is = new Set(check.environment.instances.map((i) => i.name));
+    const added = [...is].filter((i) => !was.has(i));
+    // New values of running instances' secrets count as a new revision, which environment.yaml names.
+    const secretValues = await this.values.changes(check.environment, added, current);
+    const env = withSecretRevisions(check.environment, secretValues.changes);
+    const after = renderEnvironmentFiles(env, this.options.render).find((f) => f.path === path)?.content;
+    if (after === undefined) throw new Error(`rendering ${name} gave no ${path}`);
     return {
       env,
       plan: check.plan as Plan,
       before,
       after,
-      added: [...is].filter((i) => !was.has(i)),
+      added,
       removed: [...was].filter((i) => !is.has(i)),
+      secretValues,
     };
   }
 
@@ -184,9 +210,11 @@ export class EnvironmentUpdates {
     if (update.after === update.before) return undefined;
     const { env } = update;
     const path = environmentFile(env.name);
+    const secrets = update.secretValues.changes;
     const what = [
       ...(update.added.length > 0 ? [`add ${update.added.join(', ')}`] : []),
       ...(update.removed.length > 0 ? [`remove ${update.removed.join(', ')}`] : []),
+      ...(secrets.length > 0 ? [`new secret values: ${describeSecretChanges(secrets)}`] : []),
     ];
     const instances = env.instances.map((i) => `${i.name} (${i.entry.name}@${i.entry.version})`).join(', ');
     try {
@@ -260,9 +288,9 @@ export async function updateDiff(args: {
   return [...diffs, ...pending];
 }
 
-function staleVersion(name: string): ConflictError {
+function staleVersion(name: string, options: { cause?: unknown } = {}): ConflictError {
   return new ConflictError(
     `environment "${name}" changed since it was read: get it again, and apply your change to what it is now`,
-    { path: '/metadata/resourceVersion' },
+    { path: '/metadata/resourceVersion', ...options },
   );
 }

@@ -80,8 +80,8 @@ describe('Engine on the twins: PUT of a running environment', () => {
 
   it.each<[string, (r: EditableRequest) => void, string]>([
     [
-      'a secret value of a running instance',
-      (r) => (r.spec.catalogs[2]!.parameters.apiKey = 'f'.repeat(32)),
+      'a new secret value that does not fit its schema',
+      (r) => (r.spec.catalogs[2]!.parameters.apiKey = 'not-32-hex-digits'),
       '/spec/catalogs/2/parameters/apiKey',
     ],
     ['another namespace', (r) => (r.spec.namespace = 'elsewhere'), '/spec/namespace'],

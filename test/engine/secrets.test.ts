@@ -89,6 +89,17 @@ describe('checkParameterSecret', () => {
     });
   });
 
+  it('for values an update changed, says to annotate the re-created Secret with their revision', () => {
+    const check = checkParameterSecret({
+      plan: { ...fromApi, revision: 3 },
+      instance: 'db',
+      secret: undefined,
+    });
+    expect(check.kind === 'missing' && check.message).toContain(
+      '--from-literal=<key>=<value>, then kubectl annotate secret shop-db-params -n shop envcat.io/secret-revision=3)',
+    );
+  });
+
   it('names the missing key, never a value', () => {
     const check = checkParameterSecret({ plan: fromApi, instance: 'db', secret: { keys: ['other'] } });
     expect(check.kind === 'missing' && check.message).toMatch(/has no key password/);

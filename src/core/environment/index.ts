@@ -21,6 +21,16 @@ export { planEdges } from './plan-edges.js';
 export { versionWarnings } from './version-warnings.js';
 export { schemaIncompatibility } from './compatibility.js';
 export { mergeUpdate, type UpdateMerge } from './update.js';
+export {
+  carrySecretRevisions,
+  describeSecretChanges,
+  parseSecretRevision,
+  secretRevisionKey,
+  secretValueChanges,
+  withSecretRevisions,
+  type SecretValueChange,
+  type StoredSecretValues,
+} from './secret-revision.js';
 export { parseTtlPatch, type TtlPatch } from './ttl-patch.js';
 export {
   resolveInstanceVersion,

@@ -98,6 +98,11 @@ export interface ResolvedInstance {
   secrets: Record<string, SecretSource>;
   /** Non-secret parameters fed by another instance's output, by parameter name. */
   references: Record<string, OutputReference>;
+  /**
+   * How many times an update changed its secret values (environment.yaml's
+   * `secret-revision.envcat.io/<instance>`; 0: never): the steps that read them render it.
+   */
+  secretRevision: number;
 }
 
 export interface ResolvedEnvironment {

@@ -3,14 +3,16 @@
  * from the request that runs: a secret parameter the update leaves out keeps its value (the
  * committed request holds a `fromSecret` reference to it, never the value); an instance keeps
  * the version it is pinned to (only an upgrade moves it); and envcat's own annotations (a retry's
- * time) stay. What may not change is refused with a pointer: the name, the namespace, and an
- * instance's entry. Pure: validation of the result is checkEnvironment's, as for a create.
+ * time; the revisions of the instances' secret values, secret-revision.ts) stay. What may not
+ * change is refused with a pointer: the name, the namespace, and an instance's entry. Pure:
+ * validation of the result is checkEnvironment's, as for a create.
  */
 import { isRecord } from '../json/index.js';
 import { parseEntryReference, type Catalog } from '../catalog/catalog.js';
 import type { JsonValue } from '../catalog/types.js';
 import type { Problem } from '../errors/index.js';
-import { ANNOTATION } from '../layout/index.js';
+import { ANNOTATION, SECRET_REVISION_PREFIX } from '../layout/index.js';
+import { carrySecretRevisions } from './secret-revision.js';
 
 /** Metadata a client reads back (GET) and sends again; it is not part of the request. */
 const READ_ONLY_METADATA = ['resourceVersion', 'creationTimestamp', 'uid', 'generation'] as const;
@@ -87,7 +89,34 @@ export function mergeUpdate(args: {
     carrySecrets({ instance, before, catalog });
   });
 
+  if (metadata) carryRevisions({ metadata, current, instances, running });
   return problems.length > 0 ? { problems } : { document };
+}
+
+/** The secret revisions are envcat's (secret-revision.ts): those of the instances kept are carried over. */
+function carryRevisions(args: {
+  metadata: Record<string, JsonValue>;
+  current: Record<string, JsonValue>;
+  instances: JsonValue[];
+  running: ReadonlyMap<string, unknown>;
+}): void {
+  const { metadata, current, instances, running } = args;
+  const currentAnnotations = isRecord(current.metadata) ? current.metadata.annotations : undefined;
+  const revisionsIn = (annotations: unknown) =>
+    isRecord(annotations) && Object.keys(annotations).some((k) => k.startsWith(SECRET_REVISION_PREFIX));
+  if (!revisionsIn(metadata.annotations) && !revisionsIn(currentAnnotations)) return;
+  const kept = new Set(
+    instances.flatMap((i) =>
+      isRecord(i) && typeof i.name === 'string' && running.has(i.name) ? [i.name] : [],
+    ),
+  );
+  const annotations = carrySecretRevisions({
+    annotations: metadata.annotations,
+    current: currentAnnotations,
+    kept,
+  });
+  if (annotations) metadata.annotations = annotations;
+  else delete metadata.annotations;
 }
 
 /** Secret parameters the update leaves out keep the reference the running request has. */

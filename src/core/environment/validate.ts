@@ -24,6 +24,7 @@ import { resolveInstanceVersion } from './versions.js';
 import { parseDuration } from './duration.js';
 import { notifyUrlProblem, notifyUrlShapeProblem } from '../notify/policy.js';
 import { copyJson } from './json-copy.js';
+import { SECRET_REVISION_PROBLEM, parseSecretRevision, secretRevisionKey } from './secret-revision.js';
 import { asOutputReference, asSecretReference, environmentSchema } from './schema.js';
 import type {
   EnvironmentDocument,
@@ -362,7 +363,20 @@ export function checkEnvironment(
         if (typeof value === 'string') secrets[param] = { kind: 'literal', value };
       } else values[param] = value;
     }
-    instances.push({ name: r.name, index, entry, pinnedFrom: r.pinnedFrom, values, secrets, references });
+    const revisionKey = secretRevisionKey(r.name);
+    const secretRevision = parseSecretRevision(metadata.annotations?.[revisionKey]);
+    if (secretRevision === undefined)
+      at(pointer('metadata', 'annotations', revisionKey), SECRET_REVISION_PROBLEM);
+    instances.push({
+      name: r.name,
+      index,
+      entry,
+      pinnedFrom: r.pinnedFrom,
+      values,
+      secrets,
+      references,
+      secretRevision: secretRevision ?? 0,
+    });
     planInput.push({ name: r.name, infra: type !== 'yaml', apps: type !== 'iac', consumes });
   }
 

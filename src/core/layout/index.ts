@@ -45,7 +45,25 @@ export const ANNOTATION = {
   retryAt: 'envcat.io/retry-at',
   /** On a Workspace or Application: the retry (retryAt) its controller was last asked for. */
   retriedAt: 'envcat.io/retried-at',
+  /**
+   * On an instance's `-params` Secret: the revision of the secret values it holds. On the
+   * Application and the pod templates of a step that reads them: the revision it was committed at
+   * (core environment/secret-revision.ts).
+   */
+  secretRevision: 'envcat.io/secret-revision',
 } as const;
+
+/**
+ * On environment.yaml, one per instance whose secret values were changed by an update:
+ * `secret-revision.envcat.io/<instance>: "<n>"` (core environment/secret-revision.ts).
+ */
+export const SECRET_REVISION_PREFIX = 'secret-revision.envcat.io/';
+
+/**
+ * The environment variable a Workspace that reads secret values carries their revision in: a
+ * change of `spec.forProvider` moves the Workspace's generation, which an annotation does not.
+ */
+export const SECRET_REVISION_ENV = 'ENVCAT_SECRET_REVISION';
 
 /** Argo CD's own annotations that envcat sets, as its Git webhook would. */
 export const ARGOCD_ANNOTATION = {

@@ -13,9 +13,12 @@ export function renderApplication(args: {
   instance: ResolvedInstance;
   /** Rendered Helm values (Helm entries). */
   values?: JsonValue;
+  /** The revision of the secret values the apps read (0: none; core environment/secret-revision.ts). */
+  secretRevision?: number;
   options: RenderOptions;
 }): Record<string, unknown> {
   const { env, instance, values, options } = args;
+  const revision = args.secretRevision ?? 0;
   const apps = instance.entry.document.spec.apps;
   if (!apps) throw new Error(`${instance.entry.name} has no apps part`);
   const source = apps.helm
@@ -40,7 +43,10 @@ export function renderApplication(args: {
       name: qualifiedName(env, instance),
       namespace: options.argocd.namespace,
       labels: instanceLabels(env, instance, 'apps'),
-      annotations: { [ANNOTATION.entryDigest]: instance.entry.digest },
+      annotations: {
+        [ANNOTATION.entryDigest]: instance.entry.digest,
+        ...(revision > 0 ? { [ANNOTATION.secretRevision]: String(revision) } : {}),
+      },
       finalizers: [RESOURCES_FINALIZER],
     },
     spec: {

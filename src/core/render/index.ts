@@ -18,6 +18,7 @@ import {
 } from '../template/index.js';
 import { toYaml } from '../yaml/index.js';
 import {
+  ANNOTATION,
   LABEL,
   MANAGED_BY,
   environmentFile,
@@ -307,10 +308,12 @@ export function renderStep(args: {
       renderTemplate(template.documents[0] ?? {}, ctx),
     );
   }
+  // The apps read the instance's Secret: new values in it change these files (secret-revision.ts).
+  const revision = (secret?.keys.length ?? 0) > 0 ? instance.secretRevision : 0;
   for (const template of instance.entry.manifests ?? []) {
     const file = `${instance.entry.source}:${template.path}`;
     const docs = withTemplateErrors(file, () =>
-      template.documents.map((d, i) => renderTemplate(d, ctx, `/${i}`)),
+      template.documents.map((d, i) => markWorkload(renderTemplate(d, ctx, `/${i}`), revision)),
     );
     checkRenderedNamespaces(env, file, docs);
     files.push({
@@ -320,7 +323,13 @@ export function renderStep(args: {
       step: step.id,
     });
   }
-  const application = renderApplication({ env, instance, values: helmValues, options });
+  const application = renderApplication({
+    env,
+    instance,
+    values: helmValues,
+    secretRevision: revision,
+    options,
+  });
   files.unshift({
     repo: 'apps',
     path: stepFile(env.name, 'apps', instance.name),
@@ -328,6 +337,40 @@ export function renderStep(args: {
     step: step.id,
   });
   return { step: step.id, secrets, files };
+}
+
+/** The workload kinds whose pods `kubectl rollout restart` restarts, by a pod template annotation. */
+const WORKLOADS = new Set(['apps/v1:Deployment', 'apps/v1:StatefulSet', 'apps/v1:DaemonSet']);
+
+/**
+ * A workload whose pods read the instance's Secret, with the revision of its values on its pod
+ * template, so that new values restart them as `kubectl rollout restart` does (kubectl
+ * pkg/polymorphichelpers/objectrestarter.go sets an annotation there): a pod reads a Secret in its
+ * environment only when it starts. Anything else, or revision 0, is returned as it is.
+ */
+function markWorkload(doc: JsonValue, revision: number): JsonValue {
+  if (revision === 0 || !isJsonObject(doc) || !isJsonObject(doc.spec)) return doc;
+  if (!WORKLOADS.has(`${String(doc.apiVersion)}:${String(doc.kind)}`)) return doc;
+  const template = isJsonObject(doc.spec.template) ? doc.spec.template : {};
+  const metadata = isJsonObject(template.metadata) ? template.metadata : {};
+  const annotations = isJsonObject(metadata.annotations) ? metadata.annotations : {};
+  return {
+    ...doc,
+    spec: {
+      ...doc.spec,
+      template: {
+        ...template,
+        metadata: {
+          ...metadata,
+          annotations: { ...annotations, [ANNOTATION.secretRevision]: String(revision) },
+        },
+      },
+    },
+  };
+}
+
+function isJsonObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**

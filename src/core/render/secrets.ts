@@ -18,6 +18,11 @@ export interface SecretPlan {
   keys: Array<{ key: string; source: SecretSource }>;
   /** Terraform variables collected into one JSON tfvars key (secret parameters of an infra part). */
   tfvars: Array<{ variable: string; source: SecretSource }>;
+  /**
+   * The revision of the instance's secret values the steps are rendered at (0 or absent: never
+   * changed by an update): the Secret must hold it before they are committed.
+   */
+  revision?: number;
 }
 
 /** Where an app template finds a secret parameter: envcat's Secret, the user's, or the producer's connection Secret. */
@@ -73,6 +78,7 @@ export function planSecret(
     labels,
     keys,
     tfvars,
+    ...(instance.secretRevision > 0 ? { revision: instance.secretRevision } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { JsonValue } from '../catalog/types.js';
 import { outputSecretName, parameterSecretName } from '../environment/validate.js';
 import type { ResolvedEnvironment, ResolvedInstance } from '../environment/types.js';
-import { ANNOTATION } from '../layout/index.js';
+import { ANNOTATION, SECRET_REVISION_ENV } from '../layout/index.js';
 import { instanceLabels, qualifiedName } from './labels.js';
 import type { RenderOptions } from './options.js';
 import { TFVARS_KEY } from './secrets.js';
@@ -22,6 +22,7 @@ export function renderWorkspace(args: {
   options: RenderOptions;
 }): Record<string, unknown> {
   const { env, instance, variables, hasSecretVariables, options } = args;
+  const revision = hasSecretVariables ? instance.secretRevision : 0;
   const module = instance.entry.module;
   if (!module) throw new Error(`${instance.entry.name} has no Terraform module`);
   const namespaced = options.workspaceApi === 'namespaced';
@@ -54,6 +55,13 @@ export function renderWorkspace(args: {
       },
     ];
   }
+  // New secret values (core environment/secret-revision.ts): in the spec, so that the generation
+  // moves and the Ready condition tells when provider-terraform applied them. It reads the varFiles
+  // Secret on every reconcile (crossplane-contrib/provider-terraform
+  // internal/controller/namespaced/workspace/workspace.go, external.options), so the Secret is
+  // written before this file is committed. Terraform reads only its own variables (TF_*) from its
+  // environment: this one changes nothing it does.
+  if (revision > 0) forProvider.env = [{ name: SECRET_REVISION_ENV, value: String(revision) }];
   const spec = {
     forProvider,
     providerConfigRef: namespaced

@@ -11,14 +11,18 @@ export const REPO_LABEL: Record<RepoName, string> = {
   apps: 'Application repository (Argo CD)',
 };
 
-/** An update's dry run: the instances added and removed, the plan, and every file's diff, per repo. */
+/**
+ * An update's dry run: the instances added and removed, the secret parameters given new values (by
+ * name: the values are never shown), the plan, and every file's diff, per repo.
+ */
 export function UpdatePlanView(props: { result: UpdateDryRun }) {
   const { plan, files, added, removed } = props.result;
+  const secrets = props.result.secrets ?? [];
   const repos: RepoName[] = ['platform', 'apps'];
-  if (files.length === 0) return <p>Nothing changes: the request is as it runs.</p>;
+  if (files.length === 0 && secrets.length === 0) return <p>Nothing changes: the request is as it runs.</p>;
   return (
     <>
-      {(added.length > 0 || removed.length > 0) && (
+      {(added.length > 0 || removed.length > 0 || secrets.length > 0) && (
         <ul className="instance-changes">
           {added.map((name) => (
             <li key={`+${name}`}>
@@ -28,6 +32,14 @@ export function UpdatePlanView(props: { result: UpdateDryRun }) {
           {removed.map((name) => (
             <li key={`-${name}`}>
               Removes <span className="mono">{name}</span> (its applications and infrastructure are deleted)
+            </li>
+          ))}
+          {secrets.map(({ instance, parameters }) => (
+            <li key={`secret:${instance}`}>
+              New {parameters.length > 1 ? 'values' : 'value'} for{' '}
+              <span className="mono">{parameters.join(', ')}</span> of{' '}
+              <span className="mono">{instance}</span> (written to its Kubernetes Secret once the change is
+              committed; the steps that read it are applied again)
             </li>
           ))}
         </ul>

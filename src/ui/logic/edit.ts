@@ -2,7 +2,8 @@
  * Editing a running environment with the wizard: its state prefilled from `GET
  * /api/v1/environments/{name}`, and the document a `PUT` sends back. The committed request holds a
  * `fromSecret` reference where a secret value is, never the value: the form leaves those fields
- * empty, and the server keeps the value of a secret the update leaves out.
+ * empty, and the server keeps the value of a secret the update leaves out; a value typed there is
+ * a new one, which the server writes to the instance's Secret.
  */
 import type { CatalogVersion, EnvironmentDocument, EnvironmentView, JsonValue } from '../../api/contract.js';
 import { isSchema, isSecretSchema } from '../../core/browser.js';

@@ -48,13 +48,14 @@ export interface UiSchemaOptions {
   secretParameters?: readonly string[];
   /**
    * Secret parameters of a running instance being edited: the form never has their values (Git
-   * holds a reference, the value is in a Secret), and left empty they keep them. Not required, and
-   * their help says so.
+   * holds a reference, the value is in a Secret); left empty they keep them, typed they change
+   * them. Not required, and their help says so.
    */
   kept?: readonly string[];
 }
 
-export const KEPT_SECRET_HELP = 'Leave empty to keep the current value (it is not shown).';
+export const KEPT_SECRET_HELP =
+  'Leave empty to keep the current value (it is not shown); type a new one to change it.';
 
 /**
  * The uiSchema for an entry's parameters: secrets as password inputs that browsers do not offer to
