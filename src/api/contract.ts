@@ -182,6 +182,37 @@ export interface CatalogDetail extends CatalogSummary {
   items: CatalogVersion[];
 }
 
+/** One file of an entry version, without its content. */
+export interface EntryFileSummary {
+  /** Relative to the entry's folder, '/'-separated (`catalog.yaml`, `terraform/main.tf`). */
+  path: string;
+  /** In bytes (UTF-8). */
+  size: number;
+  /** `sha256:<hex>` of the content: two versions hold the same file when these are equal. */
+  sha256: string;
+}
+
+/**
+ * `GET /api/v1/catalogs/{name}/versions/{version}/files`: every file of the version as it was
+ * published (catalog.yaml and examples included), by path. Read-only: a version never changes.
+ */
+export interface EntryFileList {
+  name: string;
+  version: string;
+  digest: string;
+  items: EntryFileSummary[];
+}
+
+/**
+ * `GET /api/v1/catalogs/{name}/versions/{version}/files/{path}`: one file with its content (the
+ * path URL-encoded as one segment, `terraform%2Fmain.tf`, or as segments, `terraform/main.tf`).
+ */
+export interface EntryFileContent extends EntryFileSummary {
+  name: string;
+  version: string;
+  content: string;
+}
+
 /** `POST /api/v1/catalogs` as JSON: `catalog.yaml` and the files it names. */
 export interface PublishRequest {
   files: Array<{ path: string; content: string }>;

@@ -28,6 +28,9 @@ import type {
   FileDiff,
   UpdateDryRun,
   EntryType,
+  EntryFileContent,
+  EntryFileList,
+  EntryFileSummary,
   EnvironmentEvents,
   EnvironmentList,
   EnvironmentMetadata,
@@ -268,6 +271,8 @@ const publishDryRun = object<PublishDryRun>()({
   alreadyPublished: boolean(),
 });
 
+const entryFileFields = { path: string(), size: integer(), sha256: string() };
+
 const environmentSummary = object<EnvironmentSummary>()({
   name: string(),
   namespace: optional(string()),
@@ -361,6 +366,8 @@ interface Named {
   PublishDryRun: PublishDryRun;
   PublishOutcome: CatalogVersion | PublishDryRun;
   VersionStatePatch: VersionStatePatch;
+  EntryFileList: EntryFileList;
+  EntryFileContent: EntryFileContent;
   UpgradeRequest: UpgradeRequest;
   TtlPatch: TtlPatch;
   EnvironmentList: EnvironmentList;
@@ -406,6 +413,18 @@ const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
   CatalogVersion: catalogVersion,
   PublishDryRun: publishDryRun,
   PublishOutcome: either(catalogVersion, publishDryRun),
+  EntryFileList: object<EntryFileList>()({
+    name: string(),
+    version: string(),
+    digest: string(),
+    items: arrayOf(object<EntryFileSummary>()(entryFileFields)),
+  }),
+  EntryFileContent: object<EntryFileContent>()({
+    name: string(),
+    version: string(),
+    ...entryFileFields,
+    content: string(),
+  }),
   UpgradeRequest: object<UpgradeRequest>()({ instance: optional(string()), to: optional(string()) }),
   TtlPatch: object<TtlPatch>()({
     metadata: optional(object<NonNullable<TtlPatch['metadata']>>()({ resourceVersion: optional(string()) })),
