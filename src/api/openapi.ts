@@ -26,6 +26,8 @@ import type {
   Availability,
   DryRun,
   FileDiff,
+  HistoryChange,
+  PhaseSpan,
   UpdateDryRun,
   EntryType,
   EntryFileContent,
@@ -181,6 +183,7 @@ const stepStatus = object<StepStatus>()({
   phase: oneOf<StepStatus['phase']>()(['Pending', 'Progressing', 'Ready', 'Failed', 'Deleting']),
   reason: string(),
   message: string(),
+  lastTransitionTime: optional(string()),
 });
 
 const commit = object<Commit>()({ repo: repoName, sha: string(), message: string(), date: string() });
@@ -207,6 +210,18 @@ const instanceUpgrade = object<InstanceUpgrade>()({
   reference: optional(object<NonNullable<InstanceUpgrade['reference']>>()({ from: string(), to: string() })),
 });
 
+const phaseSpan = object<PhaseSpan>()({ phase, at: string(), seconds: optional(integer()) });
+
+const historyChange = object<HistoryChange>()({
+  title: string(),
+  actor: optional(string()),
+  start: string(),
+  end: string(),
+  seconds: integer(),
+  commits: arrayOf(object<HistoryChange['commits'][number]>()({ repo: repoName, sha: string() })),
+  phases: arrayOf(phaseSpan),
+});
+
 const environmentStatus = object<EnvironmentStatus>()({
   phase,
   message: string(),
@@ -214,6 +229,8 @@ const environmentStatus = object<EnvironmentStatus>()({
   steps: arrayOf(stepStatus),
   outputs: mapOf(mapOf(json())),
   commits: arrayOf(commit),
+  transitions: optional(arrayOf(phaseSpan)),
+  history: optional(arrayOf(historyChange)),
   errors: optional(arrayOf(problem)),
   versions: optional(arrayOf(instanceVersion)),
   warnings: optional(arrayOf(problem)),

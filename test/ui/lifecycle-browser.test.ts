@@ -176,7 +176,13 @@ describeInBrowser('the portal’s lifecycle pages in a browser', 'test/ui/lifecy
     expect(after.spec.catalogs[0]!.parameters?.masterPassword).toEqual({ fromSecret: expect.anything() });
   });
 
-  it('shows the history: each change newest first, with its time and commits', async () => {
+  it('shows the history: each change newest first, with its time, the phases it went through and how long each lasted, and its commits', async () => {
+    // Once the update above has been applied
+    await eventually(
+      'the environment Ready',
+      async () => expect((await get()).status.phase).toBe('Ready'),
+      60_000,
+    );
     await page.goto(`${envcat.url}/#/environments/${NAME}`);
     const history = await visible(page.getByRole('list', { name: 'Changes, newest first' }));
     const titles = await history.locator('> li .history-title strong').allTextContents();
@@ -185,6 +191,27 @@ describeInBrowser('the portal’s lifecycle pages in a browser', 'test/ui/lifecy
     expect(await history.locator('> li').first().locator('time').first().getAttribute('datetime')).toMatch(
       /^\d{4}-\d\d-\d\dT/,
     );
+    // The phases of each change, as the API derives them: the latest ends Ready "since" a time…
+    const view = (
+      await envcat.api<{
+        status: {
+          phase: string;
+          history: Array<{ title: string; phases: Array<{ phase: string; seconds?: number }> }>;
+        };
+      }>('GET', `/api/v1/environments/${NAME}`)
+    ).body.status;
+    expect(view.phase).toBe('Ready');
+    const latest = history.getByRole('list', { name: `Phases of ${view.history[0]!.title}` });
+    await visible(latest);
+    const items = await latest.locator('> li').allTextContents();
+    expect(items).toHaveLength(view.history[0]!.phases.length);
+    expect(items.at(-1)).toMatch(/^Ready since \d/);
+    // …each earlier phase with its duration, as the API gives it
+    for (const [i, span] of view.history[0]!.phases.slice(0, -1).entries())
+      expect(items[i]).toMatch(new RegExp(`\\b${span.seconds}s$`));
+    // …and the create began Creating, with how long it lasted
+    const created = await visible(history.getByRole('list', { name: 'Phases of Created' }));
+    expect(await created.locator('> li').first().textContent()).toMatch(/^Creating \d+s$/);
     await shot('02-history');
   });
 
