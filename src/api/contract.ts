@@ -84,6 +84,11 @@ export interface StepStatus {
   phase: StepPhase;
   reason: string;
   message: string;
+  /**
+   * When the step entered its phase: the controller's condition or sync time (Ready, Failed), the
+   * step's commit (Progressing), the deadline that failed it (Timeout); absent when nothing says.
+   */
+  lastTransitionTime?: string;
 }
 
 export type RepoName = 'platform' | 'apps';
@@ -182,6 +187,37 @@ export interface CatalogDetail extends CatalogSummary {
   items: CatalogVersion[];
 }
 
+/** One file of an entry version, without its content. */
+export interface EntryFileSummary {
+  /** Relative to the entry's folder, '/'-separated (`catalog.yaml`, `terraform/main.tf`). */
+  path: string;
+  /** In bytes (UTF-8). */
+  size: number;
+  /** `sha256:<hex>` of the content: two versions hold the same file when these are equal. */
+  sha256: string;
+}
+
+/**
+ * `GET /api/v1/catalogs/{name}/versions/{version}/files`: every file of the version as it was
+ * published (catalog.yaml and examples included), by path. Read-only: a version never changes.
+ */
+export interface EntryFileList {
+  name: string;
+  version: string;
+  digest: string;
+  items: EntryFileSummary[];
+}
+
+/**
+ * `GET /api/v1/catalogs/{name}/versions/{version}/files/{path}`: one file with its content (the
+ * path URL-encoded as one segment, `terraform%2Fmain.tf`, or as segments, `terraform/main.tf`).
+ */
+export interface EntryFileContent extends EntryFileSummary {
+  name: string;
+  version: string;
+  content: string;
+}
+
 /** `POST /api/v1/catalogs` as JSON: `catalog.yaml` and the files it names. */
 export interface PublishRequest {
   files: Array<{ path: string; content: string }>;
@@ -220,6 +256,39 @@ export interface Commit {
   date: string;
 }
 
+/** A phase the environment went through. */
+export interface PhaseSpan {
+  phase: EnvironmentPhase;
+  /** When it entered the phase. */
+  at: string;
+  /**
+   * How long it stayed, in whole seconds. Absent for the phase it is in now, and for the last phase
+   * Git shows of an earlier change (the cluster keeps the times of the latest change only).
+   */
+  seconds?: number;
+}
+
+/**
+ * A change: one someone asked for (create, update, upgrade, retry, delete: the commits envcat makes
+ * for a request end in `(by <who>)`), or a commit made by hand, with the commits the engine then
+ * made for it and the phases the environment went through.
+ */
+export interface HistoryChange {
+  /** What was asked for, in words (`Created`, `Updated (ttl)`, `Committed to Git by hand`). */
+  title: string;
+  /** Who asked, when the commit says. */
+  actor?: string;
+  /** The first commit's date (the request), and the last one made for it. */
+  start: string;
+  end: string;
+  /** From the first commit to the last one made for it; 0 for a single commit. */
+  seconds: number;
+  /** Newest first; each is in `status.commits`. */
+  commits: Array<{ repo: RepoName; sha: string }>;
+  /** Oldest first. */
+  phases: PhaseSpan[];
+}
+
 export interface EnvironmentStatus {
   phase: EnvironmentPhase;
   message: string;
@@ -229,6 +298,15 @@ export interface EnvironmentStatus {
   outputs: Record<string, Record<string, JsonValue>>;
   /** Newest first. */
   commits: Commit[];
+  /**
+   * When the environment entered each phase of its latest change, oldest first; the last is the
+   * phase it is in now. Derived, never stored: from the commit times in Git (the request, each
+   * step's commit) and the controllers' own transition times (each step's lastTransitionTime), so
+   * a restart or another replica answers the same.
+   */
+  transitions?: PhaseSpan[];
+  /** Every change in `commits`, newest first, with the phases it went through and their durations. */
+  history?: HistoryChange[];
   /** Why an Invalid environment is invalid. */
   errors?: Problem[];
   /**

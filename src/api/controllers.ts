@@ -49,6 +49,8 @@ import type {
   CatalogSummary,
   CatalogVersion,
   ClusterKind,
+  EntryFileContent,
+  EntryFileList,
   PublishDryRun,
   VersionStatePatch,
   DeleteAccepted,
@@ -187,6 +189,39 @@ export class CatalogController {
       metadata: latest.document.metadata,
       items: versions.map((v) => catalogVersion(v, this.service.catalog.versionState(name, v.version))),
     };
+  }
+
+  @Get(':name/versions/:version/files')
+  @ApiOperation({
+    summary:
+      "A version's files as published (catalog.yaml and examples included), by path, with size and sha256",
+  })
+  @ApiParam({ name: 'name' })
+  @ApiParam({ name: 'version' })
+  @ApiResponse({ status: 200, schema: ref('EntryFileList') })
+  @ApiResponse({ status: 404, schema: ERROR_SCHEMA, description: 'no such entry or version' })
+  files(@Param('name') name: string, @Param('version') version: string): EntryFileList {
+    return this.service.catalog.files(name, version);
+  }
+
+  @Get(':name/versions/:version/files/*path')
+  @ApiOperation({
+    summary: 'One file of a version, with its content',
+    description:
+      'The path relative to the entry folder, URL-encoded as one segment (`terraform%2Fmain.tf`) or as segments (`terraform/main.tf`).',
+  })
+  @ApiParam({ name: 'name' })
+  @ApiParam({ name: 'version' })
+  @ApiParam({ name: 'path' })
+  @ApiResponse({ status: 200, schema: ref('EntryFileContent') })
+  @ApiResponse({ status: 404, schema: ERROR_SCHEMA, description: 'no such entry, version or file' })
+  file(
+    @Param('name') name: string,
+    @Param('version') version: string,
+    @Param('path') path: string | string[],
+  ): EntryFileContent {
+    // Express 5 hands a wildcard over as its decoded segments.
+    return this.service.catalog.file(name, version, Array.isArray(path) ? path.join('/') : path);
   }
 
   @Post()

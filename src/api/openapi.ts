@@ -26,8 +26,13 @@ import type {
   Availability,
   DryRun,
   FileDiff,
+  HistoryChange,
+  PhaseSpan,
   UpdateDryRun,
   EntryType,
+  EntryFileContent,
+  EntryFileList,
+  EntryFileSummary,
   EnvironmentEvents,
   EnvironmentList,
   EnvironmentMetadata,
@@ -178,6 +183,7 @@ const stepStatus = object<StepStatus>()({
   phase: oneOf<StepStatus['phase']>()(['Pending', 'Progressing', 'Ready', 'Failed', 'Deleting']),
   reason: string(),
   message: string(),
+  lastTransitionTime: optional(string()),
 });
 
 const commit = object<Commit>()({ repo: repoName, sha: string(), message: string(), date: string() });
@@ -204,6 +210,18 @@ const instanceUpgrade = object<InstanceUpgrade>()({
   reference: optional(object<NonNullable<InstanceUpgrade['reference']>>()({ from: string(), to: string() })),
 });
 
+const phaseSpan = object<PhaseSpan>()({ phase, at: string(), seconds: optional(integer()) });
+
+const historyChange = object<HistoryChange>()({
+  title: string(),
+  actor: optional(string()),
+  start: string(),
+  end: string(),
+  seconds: integer(),
+  commits: arrayOf(object<HistoryChange['commits'][number]>()({ repo: repoName, sha: string() })),
+  phases: arrayOf(phaseSpan),
+});
+
 const environmentStatus = object<EnvironmentStatus>()({
   phase,
   message: string(),
@@ -211,6 +229,8 @@ const environmentStatus = object<EnvironmentStatus>()({
   steps: arrayOf(stepStatus),
   outputs: mapOf(mapOf(json())),
   commits: arrayOf(commit),
+  transitions: optional(arrayOf(phaseSpan)),
+  history: optional(arrayOf(historyChange)),
   errors: optional(arrayOf(problem)),
   versions: optional(arrayOf(instanceVersion)),
   warnings: optional(arrayOf(problem)),
@@ -267,6 +287,8 @@ const publishDryRun = object<PublishDryRun>()({
   ),
   alreadyPublished: boolean(),
 });
+
+const entryFileFields = { path: string(), size: integer(), sha256: string() };
 
 const environmentSummary = object<EnvironmentSummary>()({
   name: string(),
@@ -361,6 +383,8 @@ interface Named {
   PublishDryRun: PublishDryRun;
   PublishOutcome: CatalogVersion | PublishDryRun;
   VersionStatePatch: VersionStatePatch;
+  EntryFileList: EntryFileList;
+  EntryFileContent: EntryFileContent;
   UpgradeRequest: UpgradeRequest;
   TtlPatch: TtlPatch;
   EnvironmentList: EnvironmentList;
@@ -406,6 +430,18 @@ const CONTRACT_SCHEMAS: { [K in SchemaName]: Schema<Named[K]> } = {
   CatalogVersion: catalogVersion,
   PublishDryRun: publishDryRun,
   PublishOutcome: either(catalogVersion, publishDryRun),
+  EntryFileList: object<EntryFileList>()({
+    name: string(),
+    version: string(),
+    digest: string(),
+    items: arrayOf(object<EntryFileSummary>()(entryFileFields)),
+  }),
+  EntryFileContent: object<EntryFileContent>()({
+    name: string(),
+    version: string(),
+    ...entryFileFields,
+    content: string(),
+  }),
   UpgradeRequest: object<UpgradeRequest>()({ instance: optional(string()), to: optional(string()) }),
   TtlPatch: object<TtlPatch>()({
     metadata: optional(object<NonNullable<TtlPatch['metadata']>>()({ resourceVersion: optional(string()) })),

@@ -3,7 +3,8 @@
  * runs an older version of the entry (core rolloutTargets), one at a time or `--max-parallel N`
  * at once. Each environment is upgraded and followed until it is Ready; the first that is refused,
  * fails or times out stops the rollout (the ones under way are still followed to their end; none
- * is started after), and the command says where, and exits non-zero.
+ * is started after), and the command says where, and exits non-zero. An environment deleted while
+ * it is upgraded, or one that can no longer be read, is a failure too.
  */
 import type { Command } from 'commander';
 import semver from 'semver';
@@ -181,11 +182,20 @@ class Rollout {
       try {
         await this.upgrade<EnvironmentView>(name, instance, false);
       } catch (error) {
-        if (!(error instanceof EnvcatError)) throw error;
-        return this.finish(name, { environment: name, reason: `upgrade refused: ${refusal(error)}` });
+        const what = error instanceof EnvcatError ? 'upgrade refused' : 'upgrade failed';
+        return this.finish(name, { environment: name, reason: `${what}: ${refusal(error)}` });
       }
     }
-    return this.finish(name, await this.follow(name));
+    // Any error while following it (the environment vanished, the service went away) is this
+    // environment's failure: with --max-parallel the other workers must see it and start no other,
+    // and the ones under way are still followed to their end before the command answers.
+    let failure: Failure | undefined;
+    try {
+      failure = await this.follow(name);
+    } catch (error) {
+      failure = { environment: name, reason: `lost while following it: ${refusal(error)}` };
+    }
+    return this.finish(name, failure);
   }
 
   private finish(name: string, failure: Failure | undefined): Failure | undefined {
@@ -210,13 +220,15 @@ class Rollout {
     );
   }
 
-  /** Polls the environment until it is Ready (undefined), Failed or Invalid, or the timeout passes. */
+  /** Polls the environment until it is Ready (undefined), Failed, Invalid or Deleting, or the timeout passes. */
   private async follow(name: string): Promise<Failure | undefined> {
     const deadline = Date.now() + this.options.timeoutMs;
     for (;;) {
       const view = await this.options.client.request<EnvironmentView>('GET', environmentPath(name));
       const { status } = view;
       if (status.phase === 'Ready') return undefined;
+      if (status.phase === 'Deleting')
+        return { environment: name, reason: `deleted while it was upgraded (${status.message})` };
       if (status.phase === 'Failed' || status.phase === 'Invalid') {
         const step = status.steps.find((s) => s.phase === 'Failed');
         const where = step

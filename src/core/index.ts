@@ -37,3 +37,4 @@ export {
 } from './names/index.js';
 export * from './status/index.js';
 export * from './notify/index.js';
+export * from './history/index.js';

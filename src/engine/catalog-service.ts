@@ -2,8 +2,18 @@
  * Reading the catalog and changing it (publishing a version, deprecating or yanking one): what the
  * REST API's catalog routes call. The catalog itself lives in Git (catalog-store.ts).
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { NotFoundError, outputUses, type CatalogEntry, type VersionState } from '../core/index.js';
+import {
+  ENTRY_FILE,
+  NotFoundError,
+  outputUses,
+  toYaml,
+  type CatalogEntry,
+  type EntryFile,
+  type VersionState,
+} from '../core/index.js';
+import type { EntryFileContent, EntryFileList, EntryFileSummary } from '../api/contract.js';
 import type { CatalogStore, PublishResult } from './catalog-store.js';
 import type { EnvironmentDocuments } from './documents.js';
 import type { Engine } from './engine.js';
@@ -41,6 +51,32 @@ export class CatalogService {
     const versions = this.options.catalogs.current().catalog.versions(name);
     if (versions.length === 0) throw new NotFoundError(`no catalog entry named "${name}"`);
     return versions;
+  }
+
+  /** One version of an entry; a NotFoundError naming what is missing. */
+  version(name: string, version: string): CatalogEntry {
+    const entry = this.versions(name).find((v) => v.version === version);
+    if (!entry) throw new NotFoundError(`${name} has no version ${version}`, { path: '/version' });
+    return entry;
+  }
+
+  /** Every file of a version, by path, without content. */
+  files(name: string, version: string): EntryFileList {
+    const entry = this.version(name, version);
+    return {
+      name,
+      version,
+      digest: entry.digest,
+      items: filesOf(entry).map((file) => summary(file)),
+    };
+  }
+
+  /** One file of a version, with its content. */
+  file(name: string, version: string, path: string): EntryFileContent {
+    const file = filesOf(this.version(name, version)).find((f) => f.path === path);
+    if (!file)
+      throw new NotFoundError(`${name}@${version} has no file ${JSON.stringify(path)}`, { path: '/path' });
+    return { name, version, ...summary(file), content: file.content };
   }
 
   /**
@@ -91,4 +127,17 @@ export class CatalogService {
     );
     return result;
   }
+}
+
+/** An entry's files; one built in code rather than from files has its document only. */
+function filesOf(entry: CatalogEntry): readonly EntryFile[] {
+  return entry.files ?? [{ path: ENTRY_FILE, content: toYaml(entry.document) }];
+}
+
+function summary(file: EntryFile): EntryFileSummary {
+  return {
+    path: file.path,
+    size: Buffer.byteLength(file.content, 'utf8'),
+    sha256: `sha256:${createHash('sha256').update(file.content).digest('hex')}`,
+  };
 }

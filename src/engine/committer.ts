@@ -13,6 +13,8 @@ import {
   renderStep,
   repoOf,
   stepFile,
+  stepsCommitMessage,
+  type Part,
   type OutputValues,
   type RenderOptions,
   type RenderedFile,
@@ -138,17 +140,20 @@ export class Committer {
         return made;
       }
     }
-    const described = committed
-      .map((s) => {
-        const instance = env.instances.find((i) => i.name === s.instance);
-        return `${s.instance} (${instance?.entry.name}@${instance?.entry.version})`;
-      })
-      .join(', ');
-    const what = args.update ? 'update' : `wave ${args.wave ?? '?'}`;
+    // The message names each step it commits: the history reads them back (core stepsCommitMessage).
+    const message = (part: Part) =>
+      stepsCommitMessage({
+        environment: name,
+        wave: args.update ? 'update' : args.wave,
+        part,
+        instances: committed.map((s) => {
+          const instance = env.instances.find((i) => i.name === s.instance);
+          return { name: s.instance, entry: instance?.entry.name, version: instance?.entry.version };
+        }),
+      });
     for (const repo of ['platform', 'apps'] as const) {
       const files = byRepo[repo];
       if (files.length === 0) continue;
-      const part = repo === 'platform' ? 'infrastructure' : 'applications';
       // An apps step's manifests directory is replaced whole, so a manifest dropped from the entry goes too.
       const remove =
         repo === 'apps'
@@ -162,7 +167,7 @@ export class Committer {
         repo,
         write: files,
         remove,
-        message: `envcat: ${name}: ${what}, ${part}: ${described}`,
+        message: message(repo === 'platform' ? 'infra' : 'apps'),
         wave: args.wave,
       });
       if (sha) made.push({ repo, sha });

@@ -1,9 +1,10 @@
 /**
  * The shapes the REST API answers with for environments (one, and the list), from the committed
- * request, the engine's derived status, the history and the catalog: pure, given what the service
- * read.
+ * request, the engine's derived status, the history (its changes and the phases of each, core
+ * environmentHistory) and the catalog: pure, given what the service read.
  */
 import {
+  environmentHistory,
   expiresAt,
   instanceVersions,
   parseDuration,
@@ -37,11 +38,19 @@ export function environmentRecord(args: {
   const versions = instanceVersions({ spec: document.spec, catalog, eligible: offered(catalog) });
   const warnings = versionWarnings(document, catalog);
   const expires = expiry(document.spec?.ttl, createdAt);
+  const view = statusView(status, commits);
+  const { changes, transitions } = environmentHistory({
+    commits,
+    status: view,
+    ...(expires ? { expiresAt: expires } : {}),
+  });
   return {
     ...document,
     metadata,
     status: {
-      ...statusView(status, commits),
+      ...view,
+      transitions,
+      history: changes,
       versions,
       ...(warnings.length > 0 ? { warnings } : {}),
       ...(expires ? { expiresAt: expires } : {}),

@@ -345,11 +345,19 @@ function applyChange(tree: RepoTree, claims: NamespaceClaims, repo: RepoName, ch
 
 /**
  * A commit that carries several environments' changes (see GitRepo.commit) holds each one's
- * message as a paragraph of its body: the paragraphs about `environment`, or the whole message.
+ * message as a paragraph of its body: the paragraphs about `environment` (the engine's
+ * `envcat: <env>: …`, or a request's `envcat: <verb> environment <env>…`), or the whole message.
  */
 export function messageAbout(environment: string, message: string): string {
   const [subject, ...body] = message.split('\n\n');
   if (!/ \(and \d+ more\)$/.test(subject ?? '') || body.length === 0) return message;
-  const own = body.filter((paragraph) => paragraph.startsWith(`envcat: ${environment}: `));
+  const request = new RegExp(`^envcat: [a-z][a-z0-9. ]* environment ${escapeRegExp(environment)}(?=[ :]|$)`);
+  const own = body.filter(
+    (paragraph) => paragraph.startsWith(`envcat: ${environment}: `) || request.test(paragraph),
+  );
   return own.length > 0 ? own.map((paragraph) => paragraph.trimEnd()).join('\n\n') : message;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -84,7 +84,12 @@ export class StepObserver {
         env.name,
         Math.max(0, verdict.recheckAt - this.options.now()) + RECHECK_MARGIN_MS,
       );
-    return { step, committed, state: verdict.state };
+    return {
+      step,
+      committed,
+      state: verdict.state,
+      ...(verdict.since === undefined ? {} : { since: verdict.since }),
+    };
   }
 
   /** The Workspace or Application of a step, as the cache has it. */

@@ -210,6 +210,15 @@ describe('the service answers as the document says', () => {
     expect((await call('POST', '/api/v1/catalogs', entry)).status).toBe(201);
     expect((await call('POST', '/api/v1/catalogs', entry)).status).toBe(200);
     await call('GET', '/api/v1/catalogs/contract-cache');
+    // Its files, one of them, and what is not there
+    const files = await call<{ items: Array<{ path: string }> }>(
+      'GET',
+      '/api/v1/catalogs/contract-cache/versions/1.0.0/files',
+    );
+    expect(files.body.items.map((f) => f.path)).toEqual(['catalog.yaml']);
+    await call('GET', '/api/v1/catalogs/contract-cache/versions/1.0.0/files/catalog.yaml');
+    await call('GET', '/api/v1/catalogs/contract-cache/versions/1.0.0/files/nope.yaml');
+    await call('GET', '/api/v1/catalogs/contract-cache/versions/9.9.9/files');
     await call('POST', '/api/v1/catalogs', entry, { token: 'alice-token-123' });
     await call('POST', '/api/v1/catalogs', { files: [] });
 

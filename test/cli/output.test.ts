@@ -169,6 +169,61 @@ describe('logLines', () => {
     expect(logLines(next, next)).toEqual([]);
   });
 
+  it('with the history: each phase when it began and for how long, the one now with its message, each step when it entered its phase', () => {
+    // GIVEN a Ready environment whose status carries its history and its steps' transition times
+    const ready: EnvironmentStatus = {
+      ...base,
+      phase: 'Ready',
+      message: 'all steps are ready',
+      steps: [
+        {
+          instance: 'db',
+          part: 'infra',
+          phase: 'Ready',
+          reason: 'Available',
+          message: '',
+          lastTransitionTime: '2025-01-01T00:00:09Z',
+        },
+      ],
+      commits: [
+        { repo: 'platform', sha: 'cccccccccc', message: 'wave 1', date: '2025-01-01T00:00:02Z' },
+        { repo: 'platform', sha: 'bbbbbbbbbb', message: 'create', date: '2025-01-01T00:00:01Z' },
+      ],
+      transitions: [
+        { phase: 'Creating', at: '2025-01-01T00:00:01Z', seconds: 1 },
+        { phase: 'ProvisioningInfrastructure', at: '2025-01-01T00:00:02Z', seconds: 7 },
+        { phase: 'Ready', at: '2025-01-01T00:00:09Z' },
+      ],
+      history: [
+        {
+          title: 'Created',
+          start: '2025-01-01T00:00:01Z',
+          end: '2025-01-01T00:00:02Z',
+          seconds: 1,
+          commits: [
+            { repo: 'platform', sha: 'cccccccccc' },
+            { repo: 'platform', sha: 'bbbbbbbbbb' },
+          ],
+          phases: [
+            { phase: 'Creating', at: '2025-01-01T00:00:01Z', seconds: 1 },
+            { phase: 'ProvisioningInfrastructure', at: '2025-01-01T00:00:02Z', seconds: 7 },
+            { phase: 'Ready', at: '2025-01-01T00:00:09Z' },
+          ],
+        },
+      ],
+      observedAt: '2025-01-01T00:00:30Z',
+    };
+    // WHEN it is logged THEN all of it, oldest first, at the times things happened
+    expect(logLines(undefined, ready)).toEqual([
+      '2025-01-01T00:00:01Z commit platform@bbbbbbb create',
+      '2025-01-01T00:00:01Z Creating for 1s',
+      '2025-01-01T00:00:02Z commit platform@ccccccc wave 1',
+      '2025-01-01T00:00:02Z ProvisioningInfrastructure for 7s',
+      '2025-01-01T00:00:09Z Ready all steps are ready',
+      '2025-01-01T00:00:09Z db/infra Ready Available',
+    ]);
+  });
+
   it('shows a time it cannot read as it is', () => {
     expect(timeOf('yesterday')).toBe('yesterday');
   });

@@ -19,6 +19,28 @@ describe('messageAbout', () => {
     ['a name that prefixes another', 'qa-2', grouped, 'envcat: qa-2: delete applications'],
     ['a group without it (a hand commit)', 'uat', grouped, grouped],
     [
+      'a request of a group',
+      'qa',
+      batchMessage([
+        {
+          write: [],
+          remove: [],
+          message: 'envcat: upgrade environment dev: db rds-postgres 1.0.0 → 1.1.0 (by admin)',
+        },
+        {
+          write: [],
+          remove: [],
+          message: 'envcat: upgrade environment qa: db rds-postgres 1.0.0 → 1.1.0 (by admin)',
+        },
+        {
+          write: [],
+          remove: [],
+          message: 'envcat: upgrade environment qa-2: db rds-postgres 1.0.0 → 1.1.0 (by admin)',
+        },
+      ]),
+      'envcat: upgrade environment qa: db rds-postgres 1.0.0 → 1.1.0 (by admin)',
+    ],
+    [
       'a hand-written message with paragraphs',
       'dev',
       'envcat: dev: tweak\n\nenvcat: dev: more',

@@ -7,7 +7,7 @@ import {
   newestFirst,
   NO_FILTER,
 } from '../../src/ui/logic/catalog.js';
-import { age, countdown, shortDuration, shortSha } from '../../src/ui/logic/format.js';
+import { age, countdown, phaseDuration, shortDuration, shortSha } from '../../src/ui/logic/format.js';
 import { href, parseRoute, type Route } from '../../src/ui/logic/router.js';
 
 const entry = (
@@ -109,6 +109,16 @@ describe('durations', () => {
     [12 * 86400 + 3600, '12d'],
     [-5, '0s'],
   ])('shortDuration(%d) is %s', (seconds, text) => expect(shortDuration(seconds)).toBe(text));
+
+  it.each([
+    [0, '0s'],
+    [59.4, '59s'],
+    [60, '1m'],
+    [200, '3m20s'],
+    [3599, '59m59s'],
+    [3600, '1h'],
+    [-1, '0s'],
+  ])('phaseDuration(%d) is %s', (seconds, text) => expect(phaseDuration(seconds)).toBe(text));
 
   const now = Date.parse('2025-01-02T00:00:00Z');
   it('gives the age from the creation time, when there is one', () => {

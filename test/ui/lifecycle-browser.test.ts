@@ -2,7 +2,8 @@
  * The portal's lifecycle pages in Debian's chromium against the whole of envcat in this process:
  * editing a running environment (prefilled wizard, the update's diffs, a 409 and its reload, the
  * PUT), publishing an entry as the platform role (checks first, then Confirm), an entry's version
- * states, their diff and who runs them, and an environment's history.
+ * states, their diff (schema, and each changed file's content) and who runs them, and an
+ * environment's history.
  */
 import { jest } from '@jest/globals';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -175,7 +176,13 @@ describeInBrowser('the portal’s lifecycle pages in a browser', 'test/ui/lifecy
     expect(after.spec.catalogs[0]!.parameters?.masterPassword).toEqual({ fromSecret: expect.anything() });
   });
 
-  it('shows the history: each change newest first, with its time and commits', async () => {
+  it('shows the history: each change newest first, with its time, the phases it went through and how long each lasted, and its commits', async () => {
+    // Once the update above has been applied
+    await eventually(
+      'the environment Ready',
+      async () => expect((await get()).status.phase).toBe('Ready'),
+      60_000,
+    );
     await page.goto(`${envcat.url}/#/environments/${NAME}`);
     const history = await visible(page.getByRole('list', { name: 'Changes, newest first' }));
     const titles = await history.locator('> li .history-title strong').allTextContents();
@@ -184,11 +191,32 @@ describeInBrowser('the portal’s lifecycle pages in a browser', 'test/ui/lifecy
     expect(await history.locator('> li').first().locator('time').first().getAttribute('datetime')).toMatch(
       /^\d{4}-\d\d-\d\dT/,
     );
+    // The phases of each change, as the API derives them: the latest ends Ready "since" a time…
+    const view = (
+      await envcat.api<{
+        status: {
+          phase: string;
+          history: Array<{ title: string; phases: Array<{ phase: string; seconds?: number }> }>;
+        };
+      }>('GET', `/api/v1/environments/${NAME}`)
+    ).body.status;
+    expect(view.phase).toBe('Ready');
+    const latest = history.getByRole('list', { name: `Phases of ${view.history[0]!.title}` });
+    await visible(latest);
+    const items = await latest.locator('> li').allTextContents();
+    expect(items).toHaveLength(view.history[0]!.phases.length);
+    expect(items.at(-1)).toMatch(/^Ready since \d/);
+    // …each earlier phase with its duration, as the API gives it
+    for (const [i, span] of view.history[0]!.phases.slice(0, -1).entries())
+      expect(items[i]).toMatch(new RegExp(`\\b${span.seconds}s$`));
+    // …and the create began Creating, with how long it lasted
+    const created = await visible(history.getByRole('list', { name: 'Phases of Created' }));
+    expect(await created.locator('> li').first().textContent()).toMatch(/^Creating \d+s$/);
     await shot('02-history');
   });
 
   it('publishes an entry as the platform role, after every check, and hides the page from developers', async () => {
-    // GIVEN sample-app 1.1.0 with another replicas default
+    // GIVEN sample-app 1.1.0 with another replicas default and a label more on its Service
     const catalog = (await readFile(join(CATALOGS, 'sample-app', 'catalog.yaml'), 'utf8'))
       .replace(/^ {2}version: .*$/m, '  version: 1.1.0')
       .replace(/(replicas:[\s\S]*?default: )1\b/, '$12');
@@ -210,6 +238,15 @@ describeInBrowser('the portal’s lifecycle pages in a browser', 'test/ui/lifecy
     const folder = join(OUT_DIR, 'sample-app');
     await cp(join(CATALOGS, 'sample-app'), folder, { recursive: true });
     await writeFile(join(folder, 'catalog.yaml'), catalog);
+    // …and its Service names the version it comes from
+    const service = await readFile(join(folder, 'manifests', 'service.yaml'), 'utf8');
+    await writeFile(
+      join(folder, 'manifests', 'service.yaml'),
+      service.replace(
+        '    app.kubernetes.io/managed-by: envcat\n',
+        '    app.kubernetes.io/managed-by: envcat\n    app.kubernetes.io/version: "1.1.0"\n',
+      ),
+    );
     await page.getByLabel('Entry folder').setInputFiles(folder);
     await visible(page.getByRole('list', { name: 'Files to publish' }).getByText('manifests/service.yaml'));
     const checks = await visible(page.getByRole('list', { name: 'Check results' }));
@@ -257,6 +294,32 @@ describeInBrowser('the portal’s lifecycle pages in a browser', 'test/ui/lifecy
     const diff = await visible(compare.getByLabel('Changes from 1.0.0 to 1.1.0'));
     await visible(diff.locator('.diff-del', { hasText: '"default": 1' }));
     await visible(diff.locator('.diff-add', { hasText: '"default": 2' }));
+    // …and the files that changed, each with a unified diff of its content; the others not at all
+    const files = await visible(compare.getByRole('list', { name: 'Files changed from 1.0.0 to 1.1.0' }));
+    await eventually('the two changed files listed', async () =>
+      expect(await files.locator('> li summary code').allTextContents()).toEqual([
+        'catalog.yaml',
+        'manifests/service.yaml',
+      ]),
+    );
+    const serviceDiff = await visible(files.getByLabel('Diff of manifests/service.yaml from 1.0.0 to 1.1.0'));
+    expect(await serviceDiff.locator('.diff-file').allTextContents()).toEqual([
+      '--- 1.0.0/manifests/service.yaml\n',
+      '+++ 1.1.0/manifests/service.yaml\n',
+    ]);
+    expect(await serviceDiff.locator('.diff-add').allTextContents()).toEqual([
+      '+    app.kubernetes.io/version: "1.1.0"\n',
+    ]);
+    expect(await serviceDiff.locator('.diff-del').count()).toBe(0);
+    await visible(serviceDiff.locator('.diff-hunk', { hasText: /^@@ -\d+,\d+ \+\d+,\d+ @@/ }));
+    const catalogDiff = files.getByLabel('Diff of catalog.yaml from 1.0.0 to 1.1.0');
+    await visible(catalogDiff.locator('.diff-del', { hasText: 'version: 1.0.0' }));
+    await visible(catalogDiff.locator('.diff-add', { hasText: 'version: 1.1.0' }));
+    await shot('05-entry-file-diff');
+    // The same version on both sides: nothing to compare, no file list
+    await compare.getByLabel('Compare from').selectOption('1.1.0');
+    await visible(compare.getByText('Parameters, outputs and sources are the same.'));
+    expect(await compare.getByRole('list', { name: /^Files changed/ }).count()).toBe(0);
 
     // Used by: the environment edited above runs sample-app 1.0.0, with its owner
     const used = page.getByRole('region', { name: 'Used by' });

@@ -1,5 +1,5 @@
-import { lineDiff, versionDiff } from '../../src/ui/logic/version-diff.js';
-import type { CatalogVersion } from '../../src/api/contract.js';
+import { fileChanges, fileDiff, lineDiff, versionDiff } from '../../src/ui/logic/version-diff.js';
+import type { CatalogVersion, EntryFileList } from '../../src/api/contract.js';
 
 const version = (overrides: Partial<CatalogVersion>): CatalogVersion => ({
   version: '1.0.0',
@@ -38,7 +38,7 @@ describe('lineDiff', () => {
 });
 
 describe('versionDiff', () => {
-  it('shows a changed default, and the files as differing when the digest does', () => {
+  it('shows a changed default', () => {
     // GIVEN two versions whose size default differs
     const from = version({});
     const to = version({
@@ -48,14 +48,67 @@ describe('versionDiff', () => {
     });
     // WHEN diffed
     const diff = versionDiff(from, to);
-    // THEN only the default's line changes (key order does not matter), and the files differ
+    // THEN only the default's line changes (key order does not matter)
     const changed = diff.schema.split('\n').filter((l) => /^[+-][^+-]/.test(l));
     expect(changed).toEqual(['-        "default": 20,', '+        "default": 50,']);
-    expect(diff.filesDiffer).toBe(true);
   });
 
   it('says nothing changed for the same content', () => {
     const diff = versionDiff(version({}), version({ version: '1.0.1' }));
-    expect(diff).toEqual({ schema: '', filesDiffer: false });
+    expect(diff).toEqual({ schema: '' });
+  });
+});
+
+const files = (version: string, items: Array<[string, string]>): EntryFileList => ({
+  name: 'e',
+  version,
+  digest: `sha256:${version}`,
+  items: items.map(([path, sha256]) => ({ path, size: 1, sha256 })),
+});
+
+describe('fileChanges', () => {
+  it('names each file added, removed or changed (by sha256), by path; the same ones not at all', () => {
+    // GIVEN two versions' file lists
+    const from = files('1.0.0', [
+      ['catalog.yaml', 'sha256:1'],
+      ['manifests/a.yaml', 'sha256:a'],
+      ['manifests/gone.yaml', 'sha256:g'],
+    ]);
+    const to = files('1.1.0', [
+      ['manifests/new.yaml', 'sha256:n'],
+      ['catalog.yaml', 'sha256:2'],
+      ['manifests/a.yaml', 'sha256:a'],
+    ]);
+    // WHEN compared THEN the differences, sorted by path
+    expect(fileChanges(from, to)).toEqual([
+      { path: 'catalog.yaml', change: 'changed' },
+      { path: 'manifests/gone.yaml', change: 'removed' },
+      { path: 'manifests/new.yaml', change: 'added' },
+    ]);
+  });
+});
+
+describe('fileDiff', () => {
+  it.each([
+    {
+      name: 'a changed line, with three lines of context, sides named by version',
+      from: '1\n2\n3\n4\n5\n6\n7\n8\n',
+      to: '1\n2\n3\n4\nfive\n6\n7\n8\n',
+      expected: '--- 1.0.0/f.yaml\n+++ 1.1.0/f.yaml\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n',
+    },
+    {
+      name: 'an added file, against nothing',
+      from: undefined,
+      to: 'a: 1\n',
+      expected: '--- /dev/null\n+++ 1.1.0/f.yaml\n@@ -0,0 +1,1 @@\n+a: 1\n',
+    },
+    {
+      name: 'a removed file, against nothing',
+      from: 'a: 1\n',
+      to: undefined,
+      expected: '--- 1.0.0/f.yaml\n+++ /dev/null\n@@ -1,1 +0,0 @@\n-a: 1\n',
+    },
+  ])('$name', ({ from, to, expected }) => {
+    expect(fileDiff({ path: 'f.yaml', from, to, fromLabel: '1.0.0', toLabel: '1.1.0' })).toBe(expected);
   });
 });

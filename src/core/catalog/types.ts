@@ -124,4 +124,10 @@ export interface CatalogEntry {
    * validate`. Not part of the digest: they show how to use the version, they do not change what it runs.
    */
   examples?: EntryFile[];
+  /**
+   * Every file of the version as it was loaded or published (catalog.yaml and examples included),
+   * by path: what `GET /api/v1/catalogs/{name}/versions/{version}/files` serves. Absent for an
+   * entry built in code rather than from files.
+   */
+  files?: readonly EntryFile[];
 }

@@ -224,6 +224,7 @@ export async function validateEntry(source: EntrySource): Promise<EntryCheck> {
     terraform,
     values,
     manifests,
+    files: [...source.files].sort((a, b) => (a.path < b.path ? -1 : 1)),
   };
   const examples = source.files.filter((f) => isExampleFile(f.path));
   if (examples.length > 0) entry.examples = [...examples].sort((a, b) => (a.path < b.path ? -1 : 1));

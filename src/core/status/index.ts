@@ -8,6 +8,7 @@ import type { JsonValue } from '../catalog/types.js';
 import type { Part, Plan, Step } from '../plan/index.js';
 import { deletingStepState, deletionSummary } from './deletion-status.js';
 import { judgeApplication, judgeWorkspace, type StepClock } from './judge.js';
+import { phaseOfSteps, type EnvironmentPhase, type StepPhase } from './phase.js';
 
 export * from './judge.js';
 export * from './retry.js';
@@ -16,29 +17,7 @@ export * from './ttl.js';
 export * from './dropped.js';
 export { DELETION_CONDITIONS, REMOVED_REASON, REMOVING_REASON } from './deletion-status.js';
 
-export type EnvironmentPhase =
-  | 'Creating'
-  | 'ProvisioningInfrastructure'
-  | 'InfrastructureReady'
-  | 'DeployingApplications'
-  | 'Ready'
-  | 'Failed'
-  | 'Invalid'
-  | 'Deleting';
-
-export const ENVIRONMENT_PHASES: readonly EnvironmentPhase[] = [
-  'Creating',
-  'ProvisioningInfrastructure',
-  'InfrastructureReady',
-  'DeployingApplications',
-  'Ready',
-  'Failed',
-  'Invalid',
-  'Deleting',
-];
-
-/** A step: not yet in Git, in Git and converging, converged, failed, or on its way out. */
-export type StepPhase = 'Pending' | 'Progressing' | 'Ready' | 'Failed' | 'Deleting';
+export { ENVIRONMENT_PHASES, phaseOfSteps, type EnvironmentPhase, type StepPhase } from './phase.js';
 
 export interface StepState {
   phase: StepPhase;
@@ -49,6 +28,11 @@ export interface StepState {
 export interface StepStatus extends StepState {
   instance: string;
   part: Part;
+  /**
+   * When the step entered its phase (ISO 8601), as the controller's conditions, its sync or the
+   * step's commit say (judge.ts Verdict.since); absent when nothing says.
+   */
+  lastTransitionTime?: string;
 }
 
 export interface Condition {
@@ -98,6 +82,8 @@ export interface StepObservation {
   /** Its files are in Git. */
   committed: boolean;
   state: StepState;
+  /** When it entered that state, ms since the epoch, when known (judge.ts Verdict.since). */
+  since?: number;
 }
 
 export interface EnvironmentStatusSummary {
@@ -130,16 +116,18 @@ export function environmentStatus(args: {
   }
   const failedIds = args.steps.filter((s) => s.state.phase === 'Failed').map((s) => s.step.id);
   const infraIds = args.steps.filter((s) => s.step.part === 'infra').map((s) => s.step.id);
-  const steps: StepStatus[] = args.steps.map(({ step, committed, state }) => ({
-    instance: step.instance,
-    part: step.part,
-    ...(committed || state.phase === 'Deleting' || state.phase === 'Failed'
-      ? state
-      : waiting(step, infraIds, failedIds)),
-  }));
+  const steps: StepStatus[] = args.steps.map(({ step, committed, state, since }) =>
+    committed || state.phase === 'Deleting' || state.phase === 'Failed'
+      ? {
+          instance: step.instance,
+          part: step.part,
+          ...state,
+          ...(since === undefined ? {} : { lastTransitionTime: new Date(since).toISOString() }),
+        }
+      : { instance: step.instance, part: step.part, ...waiting(step, infraIds, failedIds) },
+  );
   const infra = steps.filter((s) => s.part === 'infra');
   const apps = steps.filter((s) => s.part === 'apps');
-  const allReady = (list: StepStatus[]) => list.every((s) => s.phase === 'Ready');
   const conditions = [partCondition('InfrastructureReady', infra), partCondition('ApplicationsReady', apps)];
   const summary = (
     phase: EnvironmentPhase,
@@ -161,22 +149,28 @@ export function environmentStatus(args: {
     ...(failed ? { failed } : {}),
   });
 
-  const failed = steps.find((s) => s.phase === 'Failed');
-  if (failed)
-    return summary('Failed', `${failed.instance}/${failed.part}: ${failed.message || failed.reason}`, failed);
-  if (steps.every((s) => s.phase === 'Pending')) return summary('Creating', 'nothing provisioned yet');
-  if (!allReady(infra)) {
-    const waiting = infra.filter((s) => s.phase !== 'Ready').map((s) => s.instance);
-    return summary('ProvisioningInfrastructure', `waiting for ${waiting.join(', ')}`);
+  const waitingFor = (list: StepStatus[]) =>
+    list
+      .filter((s) => s.phase !== 'Ready')
+      .map((s) => s.instance)
+      .join(', ');
+  const phase = phaseOfSteps(steps);
+  switch (phase) {
+    case 'Failed': {
+      const failed = steps.find((s) => s.phase === 'Failed')!;
+      return summary(phase, `${failed.instance}/${failed.part}: ${failed.message || failed.reason}`, failed);
+    }
+    case 'Creating':
+      return summary(phase, 'nothing provisioned yet');
+    case 'ProvisioningInfrastructure':
+      return summary(phase, `waiting for ${waitingFor(infra)}`);
+    case 'InfrastructureReady':
+      return summary(phase, 'infrastructure available; applications next');
+    case 'DeployingApplications':
+      return summary(phase, `waiting for ${waitingFor(apps)}`);
+    default:
+      return summary('Ready', apps.length === 0 ? 'all infrastructure is available' : 'all steps are ready');
   }
-  if (apps.length === 0) return summary('Ready', 'all infrastructure is available');
-  if (apps.every((s) => s.phase === 'Pending'))
-    return summary('InfrastructureReady', 'infrastructure available; applications next');
-  if (!allReady(apps)) {
-    const waiting = apps.filter((s) => s.phase !== 'Ready').map((s) => s.instance);
-    return summary('DeployingApplications', `waiting for ${waiting.join(', ')}`);
-  }
-  return summary('Ready', 'all steps are ready');
 }
 
 /** An uncommitted step: blocked by a failed step it waits for (and names it), or waiting. */

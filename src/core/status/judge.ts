@@ -35,6 +35,13 @@ export interface Verdict {
   state: StepState;
   /** When the verdict may change by time alone (a grace or a timeout runs out), ms since the epoch. */
   recheckAt?: number;
+  /**
+   * When the step entered the state reported (ms since the epoch), as the controller's own times
+   * say (a condition's `lastTransitionTime`, a sync's `finishedAt`), or the step's commit for one
+   * still converging, or the deadline that failed it; undefined when nothing says. Derived, as
+   * Crossplane and Argo CD derive `lastTransitionTime`: a restart computes the same.
+   */
+  since?: number;
 }
 
 /** How long a transient controller error may last, by default. */
@@ -113,18 +120,24 @@ function transient(
       return {
         // A stable message (not "for 73s"): the status does not change at every look.
         state: { ...failed, message: `${failed.message} (for more than ${formatDuration(clock.graceMs)})` },
+        since: deadline,
       };
     return {
       state: { phase: 'Progressing', reason: failed.reason, message: `${failed.message} (${retrying})` },
       recheckAt: deadline,
+      ...sinceOf(clock.since),
     };
   }
   return {
     state: { phase: 'Progressing', reason: failed.reason, message: `${failed.message} (${retrying})` },
+    ...sinceOf(clock?.since),
   };
 }
 
-/** A step still converging fails once `timeoutMs` has passed since its attempt began. */
+/**
+ * A step still converging fails once `timeoutMs` has passed since its attempt began; until then it
+ * has been Progressing since that attempt began (its commit or retry).
+ */
 function withTimeout(verdict: Verdict, clock: StepClock | undefined, part: 'infra' | 'apps'): Verdict {
   if (verdict.state.phase !== 'Progressing' || clock?.since === undefined) return verdict;
   const deadline = clock.since + clock.timeoutMs;
@@ -138,10 +151,21 @@ function withTimeout(verdict: Verdict, clock: StepClock | undefined, part: 'infr
           `not Ready ${formatDuration(clock.timeoutMs)} after its commit or last retry${last}` +
           ` (to fix: see the message; if it only needs longer, raise spec.timeouts.${part})`,
       },
+      since: deadline,
     };
   }
   const recheckAt = verdict.recheckAt === undefined ? deadline : Math.min(verdict.recheckAt, deadline);
-  return { ...verdict, recheckAt };
+  return { since: clock.since, ...verdict, recheckAt };
+}
+
+function sinceOf(at: number | undefined): { since?: number } {
+  return at === undefined ? {} : { since: at };
+}
+
+/** The latest of the times given that are known. */
+function latest(...times: Array<number | undefined>): number | undefined {
+  const known = times.filter((t): t is number => t !== undefined);
+  return known.length > 0 ? Math.max(...known) : undefined;
 }
 
 // ---- remedies ----
@@ -238,6 +262,7 @@ export function judgeWorkspace(
         reason: ready?.reason ?? 'Deleting',
         message: ready?.message ?? 'being destroyed',
       },
+      ...sinceOf(time(workspace.metadata.deletionTimestamp)),
     };
   }
   const synced = conditionOf(workspace, 'Synced');
@@ -250,7 +275,8 @@ export function judgeWorkspace(
       message: withRemedy(message),
     };
     const appeared = time(synced.lastTransitionTime);
-    if (isTerminalWorkspaceError(message) && !before(appeared, clock)) return { state: failed };
+    if (isTerminalWorkspaceError(message) && !before(appeared, clock))
+      return { state: failed, ...sinceOf(appeared) };
     return withTimeout(
       transient(failed, appeared, clock, 'provider-terraform retries on its poll'),
       clock,
@@ -264,7 +290,14 @@ export function judgeWorkspace(
     current(workspace, ready) &&
     current(workspace, synced)
   )
-    return { state: { phase: 'Ready', reason: 'Available', message: ready.message ?? '' } };
+    return {
+      state: { phase: 'Ready', reason: 'Available', message: ready.message ?? '' },
+      // Both conditions are of this generation, and crossplane-runtime gives a condition a new
+      // lastTransitionTime when its observedGeneration changes (apis/common/v1/condition.go:
+      // Condition.Equal compares it, SetConditions keeps only an equal one's time): the later of
+      // the two is when it became Ready at this spec.
+      ...sinceOf(latest(time(ready.lastTransitionTime), time(synced.lastTransitionTime))),
+    };
   let state: StepState;
   if (!ready && !synced)
     state = { phase: 'Progressing', reason: 'Pending', message: 'waiting for provider-terraform' };
@@ -384,7 +417,10 @@ export function judgeApplication(
       'apps',
     );
   if (application.metadata.deletionTimestamp)
-    return { state: { phase: 'Deleting', reason: 'Deleting', message: 'Argo CD is deleting the resources' } };
+    return {
+      state: { phase: 'Deleting', reason: 'Deleting', message: 'Argo CD is deleting the resources' },
+      ...sinceOf(time(application.metadata.deletionTimestamp)),
+    };
   const status = (application.status ?? {}) as ApplicationStatus;
   const conditions = Array.isArray(status.conditions) ? status.conditions : [];
 
@@ -396,7 +432,8 @@ export function judgeApplication(
       message: withRemedy(invalid.message ?? ''),
     };
     // At once, unless it was there before the last retry: Argo CD may not have looked again yet.
-    if (!before(time(invalid.lastTransitionTime), clock)) return { state: failed };
+    const appeared = time(invalid.lastTransitionTime);
+    if (!before(appeared, clock)) return { state: failed, ...sinceOf(appeared) };
     return withTimeout(transient(failed, undefined, clock, 'Argo CD was asked to look again'), clock, 'apps');
   }
 
@@ -408,7 +445,7 @@ export function judgeApplication(
       message: withRemedy(operation.message ?? ''),
     };
     const finished = time(operation.finishedAt);
-    if (!before(finished, clock)) return { state: failed };
+    if (!before(finished, clock)) return { state: failed, ...sinceOf(finished) };
     return withTimeout(transient(failed, undefined, clock, 'a new sync was asked for'), clock, 'apps');
   }
   if (status.health?.status === 'Degraded') {
@@ -417,7 +454,8 @@ export function judgeApplication(
       reason: 'Degraded',
       message: withRemedy(status.health.message ?? operation?.message ?? ''),
     };
-    if (!before(time(status.health.lastTransitionTime), clock)) return { state: failed };
+    const degraded = time(status.health.lastTransitionTime);
+    if (!before(degraded, clock)) return { state: failed, ...sinceOf(degraded) };
     return withTimeout(transient(failed, undefined, clock, 'a new sync was asked for'), clock, 'apps');
   }
   const comparison = conditions.find((c) => c.type === 'ComparisonError');
@@ -458,6 +496,10 @@ export function judgeApplication(
         reason: 'Healthy',
         message: options.commit ? `synced at ${options.commit.slice(0, 12)}` : 'synced and healthy',
       },
+      // Healthy since its health's last transition, synced since its last sync finished
+      // (argo-cd persistAppStatus keeps health.lastTransitionTime while the status holds): Ready
+      // since the later of the two.
+      ...sinceOf(latest(time(status.health?.lastTransitionTime), time(operation?.finishedAt))),
     };
   else if (sync === 'Synced' && health === 'Healthy')
     state = { phase: 'Progressing', reason: 'OutdatedRevision', message: 'synced to an older revision' };

@@ -9,6 +9,8 @@ import type {
   CatalogList,
   DeleteAccepted,
   DryRun,
+  EntryFileContent,
+  EntryFileList,
   EnvironmentDocument,
   EnvironmentList,
   EnvironmentResources,
@@ -150,6 +152,21 @@ export class ApiClient {
 
   getCatalog(name: string, options: CallOptions = {}): Promise<CatalogDetail> {
     return this.get(`/api/v1/catalogs/${encodeURIComponent(name)}`, options);
+  }
+
+  /** A version's files as published: path, size and sha256 of each. */
+  entryFiles(name: string, version: string, options: CallOptions = {}): Promise<EntryFileList> {
+    return this.get(`${versionPath(name, version)}/files`, options);
+  }
+
+  /** One file of a version, with its content (the path encoded as one segment). */
+  entryFile(
+    name: string,
+    version: string,
+    path: string,
+    options: CallOptions = {},
+  ): Promise<EntryFileContent> {
+    return this.get(`${versionPath(name, version)}/files/${encodeURIComponent(path)}`, options);
   }
 
   listEnvironments(options: CallOptions = {}): Promise<EnvironmentList> {
@@ -297,7 +314,7 @@ export class ApiClient {
     return this.call(
       {
         method: 'PATCH',
-        path: `/api/v1/catalogs/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`,
+        path: versionPath(name, version),
         body: patch,
         expect: [200],
       },
@@ -352,4 +369,8 @@ export class ApiClient {
       expect: request.expect,
     });
   }
+}
+
+function versionPath(name: string, version: string): string {
+  return `/api/v1/catalogs/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`;
 }

@@ -15,6 +15,13 @@ export function shortDuration(seconds: number): string {
   return d < 10 && h % 24 !== 0 ? `${d}d${h % 24}h` : `${d}d`;
 }
 
+/** `45s`, `3m20s`: how long a phase lasted, to the second below an hour; then as shortDuration. */
+export function phaseDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60 || s >= 3600) return shortDuration(s);
+  return s % 60 === 0 ? `${s / 60}m` : `${Math.floor(s / 60)}m${s % 60}s`;
+}
+
 function secondsSince(timestamp: string | undefined, now: number): number | undefined {
   if (!timestamp) return undefined;
   const t = Date.parse(timestamp);

@@ -1,10 +1,11 @@
 /**
- * What changed between two versions of a catalog entry, computed in the browser from
- * `GET /api/v1/catalogs/{name}`: each version as stable, pretty JSON (parameters, outputs, secrets,
- * module, chart), and a line diff of the two. The entry's other files are not in that answer: their
- * digest says whether they differ.
+ * What changed between two versions of a catalog entry, computed in the browser: from
+ * `GET /api/v1/catalogs/{name}`, each version as stable, pretty JSON (parameters, outputs, secrets,
+ * module, chart) and a line diff of the two; from `GET …/versions/{version}/files`, the files the
+ * two do not share (by sha256), each with a unified diff of its content (jsdiff).
  */
-import type { CatalogVersion, JsonValue } from '../../api/contract.js';
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
+import type { CatalogVersion, EntryFileList, JsonValue } from '../../api/contract.js';
 
 /** Objects with their keys sorted, so that the same schema prints the same way. */
 function sorted(value: unknown): JsonValue {
@@ -66,8 +67,6 @@ export function lineDiff(args: { from: string; to: string; fromLabel: string; to
 export interface VersionDiff {
   /** The unified diff of the two versions' schemas and outputs; '' when they are the same. */
   schema: string;
-  /** Whether the entry's content differs at all (its digest covers every file). */
-  filesDiffer: boolean;
 }
 
 export function versionDiff(from: CatalogVersion, to: CatalogVersion): VersionDiff {
@@ -78,6 +77,48 @@ export function versionDiff(from: CatalogVersion, to: CatalogVersion): VersionDi
       fromLabel: from.version,
       toLabel: to.version,
     }),
-    filesDiffer: from.digest !== to.digest,
   };
+}
+
+export interface EntryFileChange {
+  path: string;
+  change: 'added' | 'removed' | 'changed';
+}
+
+/** The files two versions do not share, by path: added, removed, or with another content (sha256). */
+export function fileChanges(from: EntryFileList, to: EntryFileList): EntryFileChange[] {
+  const before = new Map(from.items.map((f) => [f.path, f.sha256]));
+  const after = new Map(to.items.map((f) => [f.path, f.sha256]));
+  const changes: EntryFileChange[] = [];
+  for (const path of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+    const a = before.get(path);
+    const b = after.get(path);
+    if (a === undefined) changes.push({ path, change: 'added' });
+    else if (b === undefined) changes.push({ path, change: 'removed' });
+    else if (a !== b) changes.push({ path, change: 'changed' });
+  }
+  return changes;
+}
+
+/**
+ * A unified diff of one file between two versions, three lines of context, its sides named
+ * `<version>/<path>`; an added or removed file is diffed against nothing.
+ */
+export function fileDiff(args: {
+  path: string;
+  from: string | undefined;
+  to: string | undefined;
+  fromLabel: string;
+  toLabel: string;
+}): string {
+  const { path } = args;
+  return createTwoFilesPatch(
+    args.from === undefined ? '/dev/null' : `${args.fromLabel}/${path}`,
+    args.to === undefined ? '/dev/null' : `${args.toLabel}/${path}`,
+    args.from ?? '',
+    args.to ?? '',
+    undefined,
+    undefined,
+    { context: 3, headerOptions: FILE_HEADERS_ONLY },
+  );
 }

@@ -132,7 +132,7 @@ function Entry(props: { detail: CatalogDetail; onChanged: () => void }) {
           </div>
           <VersionDetails version={shown} />
           <VersionStates name={detail.name} versions={versions} onChanged={props.onChanged} />
-          <VersionDiffPanel versions={versions} />
+          <VersionDiffPanel name={detail.name} versions={versions} />
           <UsedBy name={detail.name} />
         </>
       )}

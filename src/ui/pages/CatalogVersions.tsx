@@ -12,7 +12,7 @@ import { DiffText } from '../components/Diff.js';
 import { ErrorAlert, Loading } from '../components/common.js';
 import { entryNameOf } from '../logic/edit.js';
 import { href } from '../logic/router.js';
-import { versionDiff } from '../logic/version-diff.js';
+import { fileChanges, fileDiff, versionDiff, type EntryFileChange } from '../logic/version-diff.js';
 
 function StateTags(props: { version: CatalogVersion }) {
   const { version } = props;
@@ -126,7 +126,7 @@ export function VersionStates(props: {
   );
 }
 
-export function VersionDiffPanel(props: { versions: readonly CatalogVersion[] }) {
+export function VersionDiffPanel(props: { name: string; versions: readonly CatalogVersion[] }) {
   const { versions } = props;
   const fromId = useId();
   const toId = useId();
@@ -162,14 +162,65 @@ export function VersionDiffPanel(props: { versions: readonly CatalogVersion[] })
           ) : (
             <DiffText diff={diff.schema} label={`Changes from ${from} to ${to}`} />
           )}
-          <p className="help">
-            {diff.filesDiffer
-              ? 'The entry’s files differ (their digests do).'
-              : 'The entry’s files are the same (same digest).'}
-          </p>
+          {from !== to && <FilesDiff name={props.name} from={from} to={to} />}
         </>
       )}
     </section>
+  );
+}
+
+const CHANGE_TEXT: Record<EntryFileChange['change'], string> = {
+  added: 'added',
+  removed: 'removed',
+  changed: 'changed',
+};
+
+/** Each file the two versions do not share, with a unified diff of its content. */
+function FilesDiff(props: { name: string; from: string; to: string }) {
+  const { client } = useSession();
+  const { name, from, to } = props;
+  const files = useLoad(`entry-files:${name}:${from}:${to}`, async (signal) => {
+    const [a, b] = await Promise.all([
+      client.entryFiles(name, from, { signal }),
+      client.entryFiles(name, to, { signal }),
+    ]);
+    const read = (version: string, path: string) =>
+      client.entryFile(name, version, path, { signal }).then((f) => f.content);
+    return Promise.all(
+      fileChanges(a, b).map(async (change) => {
+        const [before, after] = await Promise.all([
+          change.change === 'added' ? undefined : read(from, change.path),
+          change.change === 'removed' ? undefined : read(to, change.path),
+        ]);
+        const diff = fileDiff({ path: change.path, from: before, to: after, fromLabel: from, toLabel: to });
+        return { ...change, diff };
+      }),
+    );
+  });
+  if (!files.data)
+    return files.state === 'error' ? (
+      <ErrorAlert error={files.error} title="The entry’s files could not be compared." />
+    ) : (
+      <Loading label="Comparing the entry’s files…" />
+    );
+  if (files.data.length === 0) return <p>The entry’s files are the same.</p>;
+  return (
+    <>
+      <h3>Files</h3>
+      <ul className="file-list" aria-label={`Files changed from ${from} to ${to}`}>
+        {files.data.map((file) => (
+          <li key={file.path}>
+            <details className="file" open>
+              <summary className="file-name">
+                <code>{file.path}</code>{' '}
+                <span className={`tag change-${file.change}`}>{CHANGE_TEXT[file.change]}</span>
+              </summary>
+              <DiffText diff={file.diff} label={`Diff of ${file.path} from ${from} to ${to}`} />
+            </details>
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 

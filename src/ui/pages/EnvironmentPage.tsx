@@ -274,7 +274,7 @@ export function EnvironmentPage(props: { name: string }) {
 
       <section aria-labelledby="history-title" className="panel">
         <h2 id="history-title">History</h2>
-        <History commits={status.commits} />
+        <History status={status} />
       </section>
 
       <section aria-labelledby="commits-title" className="panel">

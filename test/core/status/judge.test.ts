@@ -463,6 +463,76 @@ describe('judgeApplication', () => {
   });
 });
 
+describe('when a step entered its state (Verdict.since), from the controller’s own times', () => {
+  const ready = (readySince: number, syncedSince: number) =>
+    ws([
+      { type: 'Ready', status: 'True', reason: 'Available', lastTransitionTime: at(readySince) },
+      synced('True', '', syncedSince),
+    ]);
+  const options = { revisionAccepted: (r: string) => r === 'r1' };
+  it.each<[string, () => { since?: number }, number | undefined]>([
+    [
+      'a Ready Workspace: the later of its Ready and Synced transitions',
+      () => judgeWorkspace(ready(40, 35)),
+      40,
+    ],
+    [
+      'a Ready Workspace whose Synced moved last (a new generation applied)',
+      () => judgeWorkspace(ready(10, 52)),
+      52,
+    ],
+    [
+      'a Workspace that failed to apply: when Synced turned False',
+      () => judgeWorkspace(ws([creating, synced('False', 'create failed: x', 5)]), clock(6)),
+      5,
+    ],
+    [
+      'a Workspace with a transient error past its grace: when the grace ran out',
+      () => judgeWorkspace(ws([creating, synced('False', 'connect failed: x', 5)]), clock(70)),
+      65,
+    ],
+    ['a Workspace still converging: its commit', () => judgeWorkspace(ws([creating]), clock(30)), 0],
+    ['a Workspace past its timeout: the deadline', () => judgeWorkspace(ws([creating]), clock(601)), 600],
+    ['a Workspace converging, no clock yet: nothing says', () => judgeWorkspace(ws([creating])), undefined],
+    [
+      'a Ready Application: the later of its health’s transition and its last sync',
+      () =>
+        judgeApplication(
+          app({
+            ...healthy,
+            health: { status: 'Healthy', lastTransitionTime: at(20) },
+            operationState: { phase: 'Succeeded', finishedAt: at(25) },
+          }),
+          options,
+        ),
+      25,
+    ],
+    [
+      'a Degraded Application: when its health turned Degraded',
+      () =>
+        judgeApplication(
+          app({
+            sync: { status: 'Synced', revision: 'r1' },
+            health: { status: 'Degraded', message: 'x', lastTransitionTime: at(44) },
+          }),
+          { ...options, clock: clock(50) },
+        ),
+      44,
+    ],
+    [
+      'an Application whose sync failed for good: when it finished',
+      () =>
+        judgeApplication(app({ operationState: failedOp({ retryCount: 2 }) }), {
+          ...options,
+          clock: clock(40),
+        }),
+      30,
+    ],
+  ])('%s', (_case, verdict, seconds) => {
+    expect(verdict().since).toBe(seconds === undefined ? undefined : T0 + seconds * 1000);
+  });
+});
+
 describe('a step that waits on a failed step', () => {
   it('says it is blocked, not waiting', () => {
     // GIVEN db (infra) failed and app (apps) consumes it
