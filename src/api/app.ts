@@ -21,8 +21,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import type { EnvironmentService } from '../engine/service.js';
 import type { TokenAuthenticator } from './auth.js';
+import { CatalogController } from './catalog-controller.js';
 import {
-  CatalogController,
   EnvironmentController,
   OperationsController,
   WhoAmIController,
