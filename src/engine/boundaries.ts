@@ -26,6 +26,8 @@ export const BOUNDARIES = [
   'update:apps-removed',
   /** The infra files of instances an update removed are removed from Git. */
   'update:infra-removed',
+  /** The Secrets of instances an update removed are deleted, their steps being gone (dropped-secrets.ts). */
+  'update:secrets-deleted',
   /** The deletion mark is committed; the request is not answered. */
   'delete:requested',
   /** The app files are removed from Git. */

@@ -8,9 +8,9 @@
  * pass is deletion.ts. What they ask of others: the view of both repos (repo-view.ts) and its Git
  * poll (git-poll.ts), what the cluster says about each step (step-observer.ts), commits
  * (committer.ts), Argo CD refresh requests (refresh.ts), which revisions hold a step
- * (revisions.ts), the Secrets steps read (secret-writer.ts, blocked.ts), an environment's age
- * (ttl.ts), and the statuses (status-board.ts; between passes, known-state.ts); the decisions are
- * core's (src/core/status).
+ * (revisions.ts), the Secrets steps read and those of removed instances (secret-writer.ts,
+ * blocked.ts, dropped-secrets.ts), an environment's age (ttl.ts), and the statuses
+ * (status-board.ts; between passes, known-state.ts); the decisions are core's (src/core/status).
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -50,6 +50,7 @@ import { SecretWriter } from './secret-writer.js';
 import { EnvironmentAges } from './ttl.js';
 import { Committer } from './committer.js';
 import { Deletion } from './deletion.js';
+import { DroppedSecrets } from './dropped-secrets.js';
 import { pinVersions } from './pinning.js';
 import { watchEnvcatObjects } from './watches.js';
 import { StatusBoard, namespaceTaken, type EnvironmentStatusView } from './status-board.js';
@@ -77,6 +78,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly secretWriter: SecretWriter;
   private readonly committer: Committer;
   private readonly deletion: Deletion;
+  private readonly droppedSecrets: DroppedSecrets;
   private readonly removedRequests: RemovedRequests;
   private readonly blocked = new BlockedSteps();
   private readonly ages: EnvironmentAges;
@@ -202,6 +204,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       },
       removedRequest: (name) => this.removedRequests.of(name),
       ...(options.atBoundary ? { atBoundary: options.atBoundary } : {}),
+      logger: log,
+    });
+    this.droppedSecrets = new DroppedSecrets({
+      ...options,
+      view: this.view,
+      cached: (source) => this[source].list(),
       logger: log,
     });
     this.removedRequests = new RemovedRequests({
@@ -511,6 +519,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const { step, on } of update?.waiting ?? [])
       log.debug({ step: step.id, waitingFor: on }, 'changed step waits for the infrastructure it reads');
     await this.committer.removeDroppedInstances(name, env);
+    await this.droppedSecrets.reconcile(name, env);
     if (stale.length === 0 && blocked.size === 0)
       this.renderedClean.set(name, { env, outputs: outputsKey, files: this.view.fileVersion(name) });
     else this.renderedClean.delete(name);

@@ -10,7 +10,13 @@
  */
 import { environmentFile, stepFile, type JsonValue } from '../../src/core/index.js';
 import type { Boundary } from '../../src/engine/boundaries.js';
-import { OUTPUTS, WORKSPACE, stackRequest, useEngineHarness } from '../support/engine-harness.js';
+import {
+  APPLICATION,
+  OUTPUTS,
+  WORKSPACE,
+  stackRequest,
+  useEngineHarness,
+} from '../support/engine-harness.js';
 import type { EditableRequest } from '../support/editable-request.js';
 import { rdsPostgresFiles } from '../support/examples.js';
 
@@ -141,7 +147,7 @@ describe('Engine on the twins: an update cut off at a step boundary, sent again'
     expect(await passwordOf('db2')).toBe(PASSWORD);
   });
 
-  it('an update passes its boundaries in order: its commit, its Secrets, the changed steps, the removed apps, then infrastructure, the new wave', async () => {
+  it('an update passes its boundaries in order: its commit, its Secrets, the changed steps, the removed apps, then infrastructure, the new wave, the removed Secrets', async () => {
     // GIVEN a PUT that changes db, adds db2, and removes monitoring (apps) and bucket (infrastructure)
     const sent = await read();
     sent.spec.catalogs = sent.spec.catalogs.filter((c) => c.name !== 'monitoring' && c.name !== 'bucket');
@@ -166,6 +172,26 @@ describe('Engine on the twins: an update cut off at a step boundary, sent again'
     expect(h().file('platform', stepFile(ENV, 'infra', 'db2'))).toBeDefined();
     // (removing bucket's infrastructure did not wait for Argo CD: bucket had no Application)
     expect(await h().cluster.get({ ...WORKSPACE, name: `${ENV}-bucket`, namespace: ENV })).toBeDefined();
+    // …and monitoring's Secret (its apiKey) stays while its Application is in the cluster
+    const monitoringSecret = h().parameterSecretRef(ENV, 'monitoring');
+    expect(await h().cluster.get(monitoringSecret)).toBeDefined();
+
+    // WHEN Argo CD has deleted monitoring's Application, and provider-terraform destroyed bucket
+    const application = { ...APPLICATION, name: `${ENV}-monitoring`, namespace: h().render.argocd.namespace };
+    expect(await h().deleteObject(application)).toBe(true);
+    expect(await h().deleteObject({ ...WORKSPACE, name: `${ENV}-bucket`, namespace: ENV })).toBe(true);
+    await h().settle();
+    // THEN the Secret of the removed instance goes, last
+    expect(passed.at(-1)).toBe('update:secrets-deleted');
+    expect(passed.filter((b) => b.startsWith('update:'))).toEqual([
+      'update:committed',
+      'update:secrets-written',
+      'update:steps-committed',
+      'update:apps-removed',
+      'update:infra-removed',
+      'update:secrets-deleted',
+    ]);
+    expect(await h().cluster.get(monitoringSecret)).toBeUndefined();
   });
 
   it('an upgrade cut off after its commit, sent again, is a no-op: the version is pinned already', async () => {
