@@ -26,12 +26,25 @@ export class ParameterSecrets {
    * uid (so never one that another request wrote since); after a conflict the Namespace stays, as
    * the winner's Secrets are in it. Returns how many Secrets this call created. `only`: the
    * instances to write (an update's new ones; a running instance's new values are
-   * secret-values.ts's).
+   * secret-values.ts's). `leftovers`: the Secrets an update's new instances found left over by a
+   * removed instance of the same name, as read before its commit (secret-values.ts): an instance
+   * the request did not name owns no Secret, so each is deleted first, with its uid as a
+   * precondition (one written since, by another request, stays), then created with the new values
+   * (if the instance has any).
    */
-  async write(env: ResolvedEnvironment, options: { only?: readonly string[] } = {}): Promise<number> {
+  async write(
+    env: ResolvedEnvironment,
+    options: {
+      only?: readonly string[];
+      leftovers?: ReadonlyArray<{ instance: string; secret: KubeObject }>;
+    } = {},
+  ): Promise<number> {
     const secrets = secretParameters(env).filter(
       (s) => options.only === undefined || options.only.includes(s.instance.name),
     );
+    const written = new Set(secrets.map((s) => s.instance.name));
+    for (const leftover of options.leftovers ?? [])
+      if (!written.has(leftover.instance)) await this.deleteLeftover(leftover.secret);
     if (secrets.length === 0) return 0;
     const cluster = this.options.cluster;
     const labels = { 'app.kubernetes.io/managed-by': 'envcat', 'envcat.io/environment': env.name };
@@ -59,6 +72,8 @@ export class ParameterSecrets {
           type: 'Opaque',
           data,
         };
+        const leftover = options.leftovers?.find((l) => l.instance === instance.name);
+        if (leftover) await this.deleteLeftover(leftover.secret);
         const secret = await createIfAbsent(cluster, object);
         if (secret) {
           created.unshift(secret);
@@ -86,6 +101,22 @@ export class ParameterSecrets {
       throw error;
     }
     return created.filter((o) => o.kind === 'Secret').length;
+  }
+
+  /**
+   * Deletes a Secret left over by a removed instance, by uid: the engine may have deleted it
+   * already (dropped-secrets.ts), and one written since is not this one (the create finds it).
+   */
+  private async deleteLeftover(secret: KubeObject): Promise<void> {
+    const { name, namespace, uid } = secret.metadata;
+    try {
+      await this.options.cluster.delete(
+        { apiVersion: 'v1', kind: 'Secret', name, ...(namespace ? { namespace } : {}) },
+        { preconditions: { uid: String(uid) } },
+      );
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
   }
 
   /** Deletes objects by uid: a newer object of the same name (another request's) is left alone. */

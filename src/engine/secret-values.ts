@@ -31,6 +31,16 @@ import { decodeSecretData, secretRevisionOf } from './secret-writer.js';
 export interface SecretValuesRead {
   changes: SecretValueChange[];
   read: ReadonlyMap<string, KubeObject | undefined>;
+  /**
+   * The Secrets of instances the update adds, left over by a removed instance of the same name
+   * (dropped-secrets.ts deletes one only once its steps are gone). An added instance owns none:
+   * once the commit landed, parameter-secrets.ts deletes each by uid, and writes the instance's
+   * values anew. One given values gets a revision one above the leftover's, which the update
+   * commits, so that its steps wait until the Secret holds the new values (an update cut off
+   * before that is completed by the same update sent again, as any cut-off revision is); one
+   * given none reads no value from it, and gets none (0).
+   */
+  leftovers: ReadonlyArray<{ instance: string; revision: number; secret: KubeObject }>;
 }
 
 /** How often a write tries again after the engine alone changed the Secret under it. */
@@ -49,10 +59,19 @@ export class SecretValues {
     committed: unknown,
   ): Promise<SecretValuesRead> {
     const read = new Map<string, KubeObject | undefined>();
+    const leftovers: SecretValuesRead['leftovers'][number][] = [];
     for (const instance of env.instances) {
-      if (added.includes(instance.name)) continue;
-      if (!Object.values(instance.secrets).some((s) => s.kind === 'literal')) continue;
-      read.set(instance.name, await this.options.cluster.get(secretRef(env, instance.name)));
+      const isAdded = added.includes(instance.name);
+      const literal = Object.values(instance.secrets).some((s) => s.kind === 'literal');
+      if (!literal && !isAdded) continue;
+      const secret = await this.options.cluster.get(secretRef(env, instance.name));
+      if (!isAdded) read.set(instance.name, secret);
+      else if (secret && isEnvcatsFor(secret, env.name, instance.name))
+        leftovers.push({
+          instance: instance.name,
+          revision: literal ? secretRevisionOf(secret) + 1 : 0,
+          secret,
+        });
     }
     const changes = secretValueChanges({
       env,
@@ -63,7 +82,7 @@ export class SecretValues {
       },
       referenced: (instance) => ownSecretReferences(env, committed, instance),
     });
-    return { changes, read };
+    return { changes, read, leftovers };
   }
 
   /** Writes each change's values and revision, once the update's commit landed. */
@@ -141,6 +160,16 @@ function ownSecretReferences(env: ResolvedEnvironment, committed: unknown, insta
       const ref = asSecretReference(value);
       return ref && ref.name === own ? [name] : [];
     }),
+  );
+}
+
+/** The Secret is labelled as envcat's, for this environment and instance. */
+export function isEnvcatsFor(secret: KubeObject, environment: string, instance: string): boolean {
+  const labels = secret.metadata.labels ?? {};
+  return (
+    labels[LABEL.managedBy] === MANAGED_BY &&
+    labels[LABEL.environment] === environment &&
+    labels[LABEL.instance] === instance
   );
 }
 

@@ -213,7 +213,7 @@ export class EnvironmentService {
    */
   private async writeUpdateSecrets(update: PreparedUpdate, committed: boolean): Promise<void> {
     try {
-      await this.secrets.write(update.env, { only: update.added });
+      await this.secrets.write(update.env, { only: update.added, leftovers: update.secretValues.leftovers });
       await this.updates.writeSecretValues(update);
     } catch (error) {
       if (committed) this.options.engine.enqueue(update.env.name);

@@ -186,9 +186,10 @@ export class EnvironmentUpdates {
     const was = names(current);
     const is = new Set(check.environment.instances.map((i) => i.name));
     const added = [...is].filter((i) => !was.has(i));
-    // New values of running instances' secrets count as a new revision, which environment.yaml names.
+    // New values of running instances' secrets count as a new revision, which environment.yaml
+    // names; so do those of an added instance whose old Secret is still there (secret-values.ts).
     const secretValues = await this.values.changes(check.environment, added, current);
-    const env = withSecretRevisions(check.environment, secretValues.changes);
+    const env = withSecretRevisions(check.environment, [...secretValues.changes, ...secretValues.leftovers]);
     const after = renderEnvironmentFiles(env, this.options.render).find((f) => f.path === path)?.content;
     if (after === undefined) throw new Error(`rendering ${name} gave no ${path}`);
     return {

@@ -133,10 +133,14 @@ export function secretValueChanges(args: {
   return changes;
 }
 
-/** The environment with the changes' revisions: on its instances and in its document (environment.yaml). */
-export function withSecretRevisions(
+/**
+ * The environment with the changes' revisions: on its instances and in its document
+ * (environment.yaml). Besides an update's changes, the revision of an instance it adds whose old
+ * Secret is still there (secret-values.ts): its steps wait until the Secret holds the new values.
+ */
+export function withSecretRevisions<Change extends Pick<SecretValueChange, 'instance' | 'revision'>>(
   env: ResolvedEnvironment,
-  changes: readonly SecretValueChange[],
+  changes: readonly Change[],
 ): ResolvedEnvironment {
   const revisions = new Map(changes.filter((c) => c.revision > 0).map((c) => [c.instance, c.revision]));
   if (revisions.size === 0) return env;
