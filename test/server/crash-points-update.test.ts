@@ -4,11 +4,12 @@
  * one boundary (ENVCAT_CRASH_AT, src/server/crash-hook.ts) and starts again on the same data
  * directory. One PUT changes a parameter of a running Workspace, adds an instance with a secret
  * parameter and removes two (one Application, one Workspace): it is cut off after its commit, the
- * engine after its changed step, after the removed apps, after the removed infrastructure, and the
- * client's retry (the same request, without the resourceVersion it read before) after the Secrets,
- * then the new wave. An upgrade is cut off after its commit and after its changed steps, and sent
- * again. Then a delete. In the end: no commit twice, each step file touched as expected, the new
- * instance's Secret with the value sent, nothing left in the cluster or the repos.
+ * engine after its changed step, after the removed apps, after the removed infrastructure, after
+ * the removed instances' Secrets, and the client's retry (the same request, without the
+ * resourceVersion it read before) after the Secrets, then the new wave. An upgrade is cut off after
+ * its commit and after its changed steps, and sent again. Then a delete. In the end: no commit
+ * twice, each step file touched as expected, the new instance's Secret with the value sent, the
+ * removed instances' Secrets gone, nothing left in the cluster or the repos.
  */
 import { jest } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -134,7 +135,12 @@ it('converges after a kill -9 at every step boundary of an update and an upgrade
   // The client got no answer. Its resourceVersion is stale now (its own update landed), so it sends
   // the request again as `envcat env apply` sends a file: without one (with it, a 409).
   delete sent.metadata.resourceVersion;
-  for (const boundary of ['update:steps-committed', 'update:apps-removed', 'update:infra-removed'] as const) {
+  for (const boundary of [
+    'update:steps-committed',
+    'update:apps-removed',
+    'update:infra-removed',
+    'update:secrets-deleted',
+  ] as const) {
     server = await start(boundary);
     await crashedAt(server, boundary);
   }
@@ -157,7 +163,8 @@ it('converges after a kill -9 at every step boundary of an update and an upgrade
   expect(updateCommits.map((c) => c.message.split('\n')[0])).toEqual([
     expect.stringContaining('(add db2; remove monitoring, bucket)'),
   ]);
-  // …db2's Secret holds the value sent, and the removed instances are gone from the cluster
+  // …db2's Secret holds the value sent, and the removed instances are gone from the cluster, their
+  // Secrets too (monitoring's held its apiKey)
   const secret = await cluster().get({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -166,9 +173,9 @@ it('converges after a kill -9 at every step boundary of an update and an upgrade
   });
   const stored = (secret?.data as Record<string, string> | undefined)?.masterPassword;
   expect(Buffer.from(stored ?? '', 'base64').toString()).toBe(PASSWORD);
-  await waitFor('the removed Application and Workspace to be gone', async () => {
+  await waitFor('the removed Application and Workspace, and their Secrets, to be gone', async () => {
     const left = (await leftInCluster(cluster(), NAME)).filter((o) => /monitoring|bucket/.test(o));
-    return left.filter((o) => !o.startsWith('Secret ')).length === 0 ? true : undefined;
+    return left.length === 0 ? true : undefined;
   });
 
   // GIVEN rds-postgres 1.1.0 published, and envcat that dies right after an upgrade's commit
