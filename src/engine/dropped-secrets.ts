@@ -48,7 +48,10 @@ const instanceOf = (object: KubeObject) => object.metadata.labels?.[LABEL.instan
 export class DroppedSecrets {
   constructor(private readonly options: DroppedSecretsOptions) {}
 
-  /** Deletes the Secrets of the instances `env` (the request of this pass) no longer names, once their steps are gone. */
+  /**
+   * Deletes the Secrets of the instances `env` (the request of this pass, on the leader) no longer
+   * names, once their steps are gone.
+   */
   async reconcile(name: string, env: ResolvedEnvironment): Promise<void> {
     const { view, logger } = this.options;
     const kept = new Set(env.instances.map((i) => i.name));

@@ -164,7 +164,7 @@ function ownSecretReferences(env: ResolvedEnvironment, committed: unknown, insta
 }
 
 /** The Secret is labelled as envcat's, for this environment and instance. */
-export function isEnvcatsFor(secret: KubeObject, environment: string, instance: string): boolean {
+function isEnvcatsFor(secret: KubeObject, environment: string, instance: string): boolean {
   const labels = secret.metadata.labels ?? {};
   return (
     labels[LABEL.managedBy] === MANAGED_BY &&
