@@ -63,6 +63,7 @@ export type { CatalogSource, EngineEvents, EngineOptions } from './engine-option
 import type { EngineEvents, EngineOptions } from './engine-options.js';
 
 const environmentOf = (object: KubeObject) => object.metadata.labels?.[LABEL.environment] ?? '';
+type RenderedClean = { env: ResolvedEnvironment; outputs: string; files: number };
 
 export class Engine extends EventEmitter<EngineEvents> {
   private readonly parser: DesiredStateParser;
@@ -87,10 +88,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly retries: RetryNudger;
   private readonly projects: ProjectGate;
   /** Environments whose committed files were found to be what they render to, and from what. */
-  private readonly renderedClean = new Map<
-    string,
-    { env: ResolvedEnvironment; outputs: string; files: number }
-  >();
+  private readonly renderedClean = new Map<string, RenderedClean>();
   private workspaces!: Informer;
   private applications!: Informer;
   /** envcat's Secrets, key names only (secretForCache): a committed step's parameter Secret must stay. */
