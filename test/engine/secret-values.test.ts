@@ -163,7 +163,7 @@ describe('SecretValues', () => {
     expect(error).toBeInstanceOf(UnavailableError);
     expect(error).toMatchObject({ path: '/spec/catalogs/0/parameters/masterPassword' });
     expect((error as Error).message).toBe(
-      'the update is committed, but the new secret values of instance db could not be written to its Secret (EXTERNAL): its steps wait for them; send the same update again',
+      'the update is committed, but the new secret values of instance db could not be written to its Secret (EXTERNAL): its steps wait for them; send the same update again, without its metadata.resourceVersion',
     );
     expect(decodeSecretData((await cluster.get(REF))!).masterPassword).toBe(OLD);
   });
