@@ -9,6 +9,7 @@ export class Metrics {
   readonly commits: Counter<'repo'>;
   readonly reconcilePasses: Counter<'result'>;
   readonly argocdRefreshes: Counter<'kind' | 'result'>;
+  readonly argocdSyncs: Counter<'result'>;
   readonly readySeconds: Histogram<'entry'>;
   readonly stepFailures: Counter<'part' | 'reason'>;
 
@@ -43,6 +44,12 @@ export class Metrics {
       name: 'envcat_argocd_refresh_requests_total',
       help: 'Requests to Argo CD to read Git now, by object kind and result (sent, not_found, failed)',
       labelNames: ['kind', 'result'],
+      registers: [this.registry],
+    });
+    this.argocdSyncs = new Counter({
+      name: 'envcat_argocd_sync_requests_total',
+      help: "Requests to Argo CD for a new sync of an environment's folder whose sync failed for good, by result (sent, not_found, conflict, failed)",
+      labelNames: ['result'],
       registers: [this.registry],
     });
     // Labelled by catalog entry only: entries are few, environment names are not.

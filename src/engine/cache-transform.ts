@@ -41,6 +41,7 @@ export function workspaceForCache(workspace: KubeObject): KubeObject {
 
 interface ApplicationFields {
   spec?: { source?: { chart?: unknown } };
+  operation?: unknown;
   status?: {
     sync?: {
       status?: unknown;
@@ -54,16 +55,18 @@ interface ApplicationFields {
       message?: unknown;
       finishedAt?: unknown;
       retryCount?: unknown;
-      operation?: { retry?: { limit?: unknown } };
+      operation?: { sync?: { revision?: unknown }; retry?: { limit?: unknown } };
+      syncResult?: { revision?: unknown };
     };
     conditions?: Array<{ type?: unknown; message?: unknown; lastTransitionTime?: unknown }>;
   };
 }
 
 /**
- * Sync, health, operation phase and retries, conditions (with when they appeared), whether the
- * source is a Helm chart, and a digest of what Argo CD compared (`status.sync.comparedTo`, Helm
- * values included: a few dozen bytes instead of the values).
+ * Sync, health, operation phase, retries and revision, conditions (with when they appeared),
+ * whether the source is a Helm chart, a digest of what Argo CD compared (`status.sync.comparedTo`,
+ * Helm values included: a few dozen bytes instead of the values), and whether an operation is
+ * requested (`operation`: an empty object stands for it; core folderSync asks none meanwhile).
  */
 export function applicationForCache(application: KubeObject): KubeObject {
   const { spec, status } = application as KubeObject & ApplicationFields;
@@ -73,6 +76,8 @@ export function applicationForCache(application: KubeObject): KubeObject {
     metadata: slimMetadata(application.metadata),
   };
   if (spec?.source?.chart !== undefined) slim.spec = { source: { chart: spec.source.chart } };
+  const { operation } = application as KubeObject & ApplicationFields;
+  if (operation !== undefined && operation !== null) slim.operation = {};
   if (status) {
     const kept: NonNullable<ApplicationFields['status']> = {};
     if (status.sync) {
@@ -85,8 +90,16 @@ export function applicationForCache(application: KubeObject): KubeObject {
     if (status.operationState) {
       const op = status.operationState;
       kept.operationState = pick(op, ['phase', 'message', 'finishedAt', 'retryCount']);
+      // The revision it synced (or was asked to), for core folderSync; not the resources it applied.
+      const revision = op.operation?.sync?.revision;
       const limit = op.operation?.retry?.limit;
-      if (limit !== undefined) kept.operationState.operation = { retry: { limit } };
+      if (revision !== undefined || limit !== undefined)
+        kept.operationState.operation = {
+          ...(revision !== undefined ? { sync: { revision } } : {}),
+          ...(limit !== undefined ? { retry: { limit } } : {}),
+        };
+      const synced = op.syncResult?.revision;
+      if (synced !== undefined) kept.operationState.syncResult = { revision: synced };
     }
     if (status.conditions)
       kept.conditions = status.conditions.map((c) => pick(c, ['type', 'message', 'lastTransitionTime']));

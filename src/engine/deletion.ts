@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { BoundaryHook } from './boundaries.js';
 import {
   LABEL,
+  deletionWaitMessage,
   environmentPrefix,
   managedSelector,
   nextDeletionAction,
@@ -131,6 +132,10 @@ export class Deletion {
       : [];
     const publishDeleting = (message: string) =>
       this.options.board.publishDeleting(name, steps, orderNote ? `${message}. ${orderNote}` : message);
+    // A wait on Argo CD: it is asked to look again, and its folder Application to sync again if its
+    // last sync failed for good (refresh.ts); then the status says that, not what it waits for.
+    const waitOn = (repo: RepoName, waiting: string) =>
+      publishDeleting(deletionWaitMessage(waiting, this.options.refresher.ifStillWaiting(name, repo)));
     switch (action.kind) {
       case 'removeApps':
         await this.options.committer.commit({
@@ -144,8 +149,7 @@ export class Deletion {
         this.options.queue.add(name);
         return;
       case 'waitForApps':
-        publishDeleting(`waiting for Argo CD to delete ${action.remaining.join(', ')}`);
-        this.options.refresher.ifStillWaiting(name, 'apps');
+        waitOn('apps', `waiting for Argo CD to delete ${action.remaining.join(', ')}`);
         this.options.queue.addAfter(name, 10_000);
         return;
       case 'removeInfra':
@@ -161,8 +165,7 @@ export class Deletion {
         this.options.queue.add(name);
         return;
       case 'waitForInfra':
-        publishDeleting(action.message);
-        this.options.refresher.ifStillWaiting(name, 'platform');
+        waitOn('platform', action.message);
         this.options.queue.addAfter(name, 10_000);
         return;
       case 'deleteSecrets':
@@ -191,13 +194,11 @@ export class Deletion {
         this.options.queue.add(name);
         return;
       case 'waitForNamespace':
-        publishDeleting(action.message);
-        this.options.refresher.ifStillWaiting(name, 'platform');
+        waitOn('platform', action.message);
         this.options.queue.addAfter(name, NAMESPACE_POLL_MS);
         return;
       case 'waitForFolderApplications':
-        publishDeleting(action.message);
-        this.options.refresher.ifStillWaiting(name, 'platform');
+        waitOn('platform', action.message);
         this.options.queue.addAfter(name, NAMESPACE_POLL_MS);
         return;
       case 'removeEnvironment': {

@@ -7,6 +7,7 @@ import type { Clock } from '../shared/index.js';
 import type { BoundaryHook } from './boundaries.js';
 import type { CommittedEvent } from './committer.js';
 import type { RefreshOutcome } from './refresh.js';
+import type { SyncRequestOutcome } from './folder-resync.js';
 import type { EnvironmentStatusView } from './status-board.js';
 
 export interface CatalogSource {
@@ -57,4 +58,6 @@ export interface EngineEvents {
   reconciled: [name: string, result: 'success' | 'error'];
   /** A request to Argo CD to look at Git now (refresh.ts) was answered. */
   refreshRequested: [outcome: RefreshOutcome];
+  /** A request to Argo CD for a new sync of an environment's folder whose sync failed for good (folder-resync.ts) was answered. */
+  syncRequested: [outcome: SyncRequestOutcome];
 }

@@ -152,6 +152,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       revisions: this.revisions,
       queue,
       now,
+      folder: (environment, repo) => this.refresher.folderSync(environment, repo),
     });
     this.refresher = new ArgoRefresher({
       cluster: options.cluster,
@@ -159,10 +160,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       ...(options.applicationSets ? { applicationSets: options.applicationSets } : {}),
       ...(options.parentApplication ? { parentApplication: options.parentApplication } : {}),
       applications: () => this.applications.list(),
+      application: (name) => this.applications.get(name, options.render.argocd.namespace),
+      head: (repo) => this.view.head(repo),
       now,
       queue,
       logger: log,
       onRequested: (outcome) => this.emit('refreshRequested', outcome),
+      onSyncRequested: (outcome) => this.emit('syncRequested', outcome),
     });
     this.secretWriter = new SecretWriter({
       cluster: options.cluster,

@@ -3,7 +3,8 @@
  * Git every 3 minutes; instead, the engine does what Argo CD's Git webhook does: the
  * bootstrap ApplicationSet regenerates now (a new or removed environment directory), and the
  * environment's Applications re-read Git now. The requests go out beside the reconcile, which
- * does not wait for them; and while a committed step waits for Argo CD, it is asked again.
+ * does not wait for them; and while a committed step waits for Argo CD, it is asked again, and the
+ * environment's folder Application is synced again if its last sync failed for good (folder-resync.ts).
  */
 import type { Logger } from 'pino';
 import {
@@ -13,6 +14,7 @@ import {
   refreshAgainDue,
   refreshTargets,
   waitsForArgo,
+  type FolderSync,
   type RefreshTarget,
   type StepObservation,
   describeError,
@@ -21,6 +23,7 @@ import type { ClusterClient, KubeObject } from '../cluster/types.js';
 import { KindNotServedError } from '../cluster/index.js';
 import type { RepoName } from '../gitops/types.js';
 import { Coalescer } from './coalescer.js';
+import { FolderResync, type SyncRequestOutcome } from './folder-resync.js';
 import type { Requeue } from '../shared/index.js';
 
 export const DEFAULT_APPLICATION_SETS: Record<RepoName, string> = {
@@ -33,7 +36,7 @@ export function defaultParentApplication(repo: RepoName, environment: string): s
 }
 
 export interface ArgoRefresherOptions {
-  cluster: Pick<ClusterClient, 'mergePatch'>;
+  cluster: Pick<ClusterClient, 'mergePatch' | 'get'>;
   /** Argo CD's namespace, where its ApplicationSets and Applications are. */
   namespace: string;
   /** Names of the bootstrap ApplicationSets (gitops/bootstrap) that watch each repo. */
@@ -42,11 +45,20 @@ export interface ArgoRefresherOptions {
   parentApplication?: (repo: RepoName, environment: string) => string;
   /** The Applications as the engine's cache has them. */
   applications: () => readonly KubeObject[];
+  /** One Application (in `namespace`) as the cache has it (default: found in `applications`). */
+  application?: (name: string) => KubeObject | undefined;
+  /**
+   * The head of each repo as the engine knows it: a folder Application whose last sync failed for
+   * good at it is asked to sync again (folder-resync.ts). Without it, none is.
+   */
+  head?: (repo: RepoName) => string;
   now: () => number;
   queue: Requeue;
   logger: Logger;
   /** Told how each request went (metrics). */
   onRequested?: (outcome: RefreshOutcome) => void;
+  /** Told how each request for a new sync of a folder went (metrics). */
+  onSyncRequested?: (outcome: SyncRequestOutcome) => void;
 }
 
 /** How a refresh request went: sent, its object not there (yet), or failed. */
@@ -62,8 +74,26 @@ export class ArgoRefresher {
   private readonly waitingSince = new Map<string, number>();
   /** Refresh requests, one under way per object (see refreshTarget). */
   private readonly refreshes = new Coalescer();
+  private readonly resync: FolderResync;
 
-  constructor(private readonly options: ArgoRefresherOptions) {}
+  constructor(private readonly options: ArgoRefresherOptions) {
+    this.resync = new FolderResync({
+      cluster: options.cluster,
+      namespace: options.namespace,
+      parentApplication: options.parentApplication ?? defaultParentApplication,
+      application:
+        options.application ??
+        ((name) =>
+          options
+            .applications()
+            .find((a) => a.metadata.name === name && a.metadata.namespace === options.namespace)),
+      head: options.head ?? (() => ''),
+      now: options.now,
+      queue: options.queue,
+      logger: options.logger,
+      ...(options.onSyncRequested ? { onRequested: options.onSyncRequested } : {}),
+    });
+  }
 
   /**
    * After a commit to `repo` for the environment (or when someone asks): the repo's ApplicationSet and
@@ -115,9 +145,11 @@ export class ArgoRefresher {
    * While a commit (or a removal, in a deletion) waits for Argo CD, ask it to look again once the
    * wait has lasted REFRESH_AGAIN_MS with no refresh asked meanwhile: the first request may have
    * been lost (refused by a busy API server, or set while another was pending), and Argo CD's own
-   * poll is minutes away.
+   * poll is minutes away. A refresh does not make Argo CD sync again a revision whose sync failed
+   * for good: then the folder Application gets a new sync (folder-resync.ts). Answers what the
+   * folder Application says, for the status.
    */
-  ifStillWaiting(environment: string, repo: RepoName): void {
+  ifStillWaiting(environment: string, repo: RepoName): FolderSync {
     const key = `${repo}/${environment}`;
     const now = this.options.now();
     const since = this.waitingSince.get(key) ?? now;
@@ -126,6 +158,12 @@ export class ArgoRefresher {
       this.options.logger.info({ environment, repo }, 'asking Argo CD to refresh again');
       this.request(environment, repo);
     }
+    return this.resync.whileWaiting(environment, repo);
+  }
+
+  /** What the environment's folder Application of `repo` says of its last sync (any replica; nothing is sent). */
+  folderSync(environment: string, repo: RepoName): FolderSync {
+    return this.resync.state(environment, repo);
   }
 
   /** Forget an environment (deleted). */
@@ -134,16 +172,19 @@ export class ArgoRefresher {
       this.refreshedAt.delete(`${repo}/${environment}`);
       this.waitingSince.delete(`${repo}/${environment}`);
     }
+    this.resync.forget(environment);
   }
 
   /** Resolves when no request is under way. */
   async idle(): Promise<void> {
     await this.refreshes.idle();
+    await this.resync.idle();
   }
 
   /** Lets the requests under way finish, without asking again. */
   async stop(): Promise<void> {
     await this.refreshes.stop();
+    await this.resync.stop();
   }
 
   /**

@@ -11,6 +11,7 @@ import {
   NotFoundError,
   RETRIED_AT_ANNOTATION,
   RETRY_AT_ANNOTATION,
+  newSyncOperation,
   retryNudge,
   type Part,
   type ResolvedEnvironment,
@@ -109,22 +110,7 @@ export class RetryNudger {
         annotations[ARGOCD_ANNOTATION.refreshTimestamp] = args.retryAt;
       }
       const patch: Record<string, unknown> = { metadata: { annotations } };
-      if (nudge.kind === 'sync') {
-        const spec = (live.spec ?? {}) as {
-          source?: { targetRevision?: string };
-          syncPolicy?: { retry?: unknown; automated?: { prune?: boolean }; syncOptions?: string[] };
-        };
-        patch.operation = {
-          sync: {
-            revision: spec.source?.targetRevision ?? 'HEAD',
-            ...(spec.syncPolicy?.automated?.prune ? { prune: true } : {}),
-            ...(spec.syncPolicy?.syncOptions ? { syncOptions: spec.syncPolicy.syncOptions } : {}),
-          },
-          initiatedBy: { username: 'envcat' },
-          ...(spec.syncPolicy?.retry ? { retry: spec.syncPolicy.retry } : {}),
-        };
-        patch.status = { operationState: null };
-      }
+      if (nudge.kind === 'sync') Object.assign(patch, newSyncOperation(live.spec));
       await cluster.mergePatch(args.ref, patch);
       logger.info(
         { environment: args.environment, kind: args.ref.kind, name: args.ref.name, nudge: nudge.kind },

@@ -2,15 +2,20 @@
  * What the cluster says about each step of an environment, as the engine's caches have it: its
  * Workspace or Application judged by core (status/judge.ts), with the step's clock once it is
  * committed and not there yet (step-clock.ts), and the outputs of the Workspaces that are Ready.
- * A verdict that time alone will change has the environment looked at again then.
+ * A verdict that time alone will change has the environment looked at again then. A step waiting
+ * for Argo CD to apply its folder, whose folder Application's sync failed for good, says so.
  */
 import {
+  NOT_CAUGHT_UP_REASONS,
   judgeApplication,
+  repoOf,
+  waitingOnFolder,
   judgeWorkspace,
   qualifiedName,
   stepFile,
   workspaceOutputs,
   workspaceState,
+  type FolderSync,
   type JsonValue,
   type OutputValues,
   type RenderOptions,
@@ -38,6 +43,8 @@ export interface StepObserverOptions {
   revisions: Pick<RevisionAcceptance, 'accepted'>;
   queue: Requeue;
   now: () => number;
+  /** What the environment's folder Application of a repo says of its last sync (refresh.ts folderSync). */
+  folder?: (environment: string, repo: 'platform' | 'apps') => FolderSync;
 }
 
 /** Looked at again this long after a verdict's recheckAt, so that the time has surely passed. */
@@ -84,10 +91,15 @@ export class StepObserver {
         env.name,
         Math.max(0, verdict.recheckAt - this.options.now()) + RECHECK_MARGIN_MS,
       );
+    const { folder } = this.options;
+    const state =
+      committed && folder && NOT_CAUGHT_UP_REASONS.has(verdict.state.reason)
+        ? waitingOnFolder(verdict.state, folder(env.name, repoOf(step.part)))
+        : verdict.state;
     return {
       step,
       committed,
-      state: verdict.state,
+      state,
       ...(verdict.since === undefined ? {} : { since: verdict.since }),
     };
   }

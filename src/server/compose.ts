@@ -290,4 +290,5 @@ function observeEngine(engine: Engine, metrics: Metrics, now: () => number): voi
   engine.on('committed', (event) => metrics.commits.inc({ repo: event.repo }));
   engine.on('reconciled', (_name, result) => metrics.reconcilePasses.inc({ result }));
   engine.on('refreshRequested', (outcome) => metrics.argocdRefreshes.inc(outcome));
+  engine.on('syncRequested', (outcome) => metrics.argocdSyncs.inc(outcome));
 }

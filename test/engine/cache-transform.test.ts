@@ -5,6 +5,8 @@
 import type { KubeObject } from '../../src/cluster/types.js';
 import {
   applicationState,
+  folderSync,
+  type FolderResyncAsks,
   sourceDigest,
   workspaceOutputs,
   workspaceState,
@@ -225,6 +227,53 @@ describe('applicationForCache', () => {
     expect(cached.status).not.toHaveProperty('resources');
     expect(cached.status).not.toHaveProperty('history');
     expect(cached.metadata).not.toHaveProperty('managedFields');
+  });
+
+  it.each<[string, KubeObject]>([
+    [
+      'a folder Application whose sync failed for good',
+      application({
+        ...heavy,
+        sync: { status: 'OutOfSync', revision: REV },
+        operationState: {
+          phase: 'Failed',
+          message: 'one or more objects failed to apply (retried 5 times).',
+          retryCount: 5,
+          finishedAt: '2026-03-01T10:00:30Z',
+          operation: {
+            sync: { revision: REV, syncOptions: ['ServerSideApply=true'] },
+            initiatedBy: { automated: true },
+            retry: { limit: 5, backoff: { duration: '10s' } },
+          },
+          syncResult: { revision: REV, resources: heavy.resources, source: { path: 'x' } },
+        },
+      }),
+    ],
+    [
+      'a folder Application with a sync requested',
+      {
+        ...application({ ...heavy, operationState: { phase: 'Failed', retryCount: 5 } }),
+        operation: { sync: { revision: 'main' }, initiatedBy: { username: 'envcat' } },
+      },
+    ],
+  ])('%s: the same folder decision from the cached copy', (_name, object) => {
+    const decide = (app: KubeObject, asks?: FolderResyncAsks) =>
+      folderSync({
+        environment: 'dev',
+        repo: 'platform',
+        application: app,
+        holds: (revision) => revision === REV,
+        asks,
+        now: CLOCK.now,
+        delayAfter: () => 30_000,
+      });
+    const cached = applicationForCache(object);
+    expect(decide(cached)).toEqual(decide(object));
+    const asks = { count: 1, lastAt: CLOCK.now, failure: 'f' };
+    expect(decide(cached, asks)).toEqual(decide(object, asks));
+    expect(decide(object, asks).kind).not.toBe('none');
+    expect(cached.status).not.toHaveProperty('resources');
+    expect(JSON.stringify(cached).length).toBeLessThan(JSON.stringify(object).length / 5);
   });
 
   it('keeps whether the source is a Helm chart, and nothing else of the spec', () => {

@@ -89,7 +89,12 @@ function setup(world: World) {
         return 'sha';
       },
     },
-    refresher: { ifStillWaiting: (env, repo) => void refreshed.push(`${repo}/${env}`) },
+    refresher: {
+      ifStillWaiting: (env, repo) => {
+        refreshed.push(`${repo}/${env}`);
+        return { kind: 'none', synced: false };
+      },
+    },
     queue,
     onDeleted: (name) => void gone.push(name),
     logger: log.logger,

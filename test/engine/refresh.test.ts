@@ -14,6 +14,7 @@ function setup(options: { fail?: (ref: ObjectRef) => Error | undefined; applicat
   let now = T0;
   const patches: string[] = [];
   const cluster = {
+    get: async () => undefined,
     mergePatch: async (ref: ObjectRef, patch: Record<string, unknown>) => {
       const error = options.fail?.(ref);
       if (error) throw error;

@@ -7,6 +7,7 @@
  * its live object's verdict, which is all this needs to tell the two apart.
  */
 import type { Condition, StepObservation, StepState, StepStatus } from './index.js';
+import type { FolderSync } from './folder-sync.js';
 
 /** The reason of a step whose Workspace or Application is gone from Git and from the cluster. */
 export const REMOVED_REASON = 'Removed';
@@ -67,4 +68,13 @@ export function deletionSummary(steps: readonly StepStatus[]): { message: string
         ? `destroying the infrastructure: ${infra.join(', ')}`
         : 'removing the secrets and the environment files';
   return { message, conditions };
+}
+
+/**
+ * What a deletion waiting on Argo CD says: `waiting` (nextDeletionAction's message), unless the
+ * Application of the folder it waits on failed to sync for good (folder-sync.ts): then what Argo
+ * CD said and what envcat does about it, not a wait for something that cannot happen yet.
+ */
+export function deletionWaitMessage(waiting: string, folder: FolderSync | undefined): string {
+  return folder === undefined || folder.kind === 'none' ? waiting : folder.message;
 }

@@ -9,13 +9,20 @@ import type { Part, Plan, Step } from '../plan/index.js';
 import { deletingStepState, deletionSummary } from './deletion-status.js';
 import { judgeApplication, judgeWorkspace, type StepClock } from './judge.js';
 import { phaseOfSteps, type EnvironmentPhase, type StepPhase } from './phase.js';
+import { FOLDER_SYNC_FAILED_REASON } from './folder-sync.js';
 
 export * from './judge.js';
 export * from './retry.js';
 export * from './refresh.js';
+export * from './folder-sync.js';
 export * from './ttl.js';
 export * from './dropped.js';
-export { DELETION_CONDITIONS, REMOVED_REASON, REMOVING_REASON } from './deletion-status.js';
+export {
+  DELETION_CONDITIONS,
+  REMOVED_REASON,
+  REMOVING_REASON,
+  deletionWaitMessage,
+} from './deletion-status.js';
 
 export { ENVIRONMENT_PHASES, phaseOfSteps, type EnvironmentPhase, type StepPhase } from './phase.js';
 
@@ -149,11 +156,6 @@ export function environmentStatus(args: {
     ...(failed ? { failed } : {}),
   });
 
-  const waitingFor = (list: StepStatus[]) =>
-    list
-      .filter((s) => s.phase !== 'Ready')
-      .map((s) => s.instance)
-      .join(', ');
   const phase = phaseOfSteps(steps);
   switch (phase) {
     case 'Failed': {
@@ -163,14 +165,21 @@ export function environmentStatus(args: {
     case 'Creating':
       return summary(phase, 'nothing provisioned yet');
     case 'ProvisioningInfrastructure':
-      return summary(phase, `waiting for ${waitingFor(infra)}`);
+      return summary(phase, waitingFor(infra));
     case 'InfrastructureReady':
       return summary(phase, 'infrastructure available; applications next');
     case 'DeployingApplications':
-      return summary(phase, `waiting for ${waitingFor(apps)}`);
+      return summary(phase, waitingFor(apps));
     default:
       return summary('Ready', apps.length === 0 ? 'all infrastructure is available' : 'all steps are ready');
   }
+}
+
+/** The steps of a part that are not Ready; and why, when it is their folder's failed sync (folder-sync.ts). */
+function waitingFor(steps: readonly StepStatus[]): string {
+  const waiting = steps.filter((s) => s.phase !== 'Ready');
+  const folder = waiting.find((s) => s.reason === FOLDER_SYNC_FAILED_REASON);
+  return `waiting for ${waiting.map((s) => s.instance).join(', ')}${folder ? `: ${folder.message}` : ''}`;
 }
 
 /** An uncommitted step: blocked by a failed step it waits for (and names it), or waiting. */

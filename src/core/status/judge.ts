@@ -333,10 +333,14 @@ interface ApplicationStatus {
     finishedAt?: string;
     startedAt?: string;
     retryCount?: number;
-    operation?: { retry?: { limit?: number } };
+    operation?: { sync?: { revision?: string }; retry?: { limit?: number } };
+    syncResult?: { revision?: string };
   };
   conditions?: ObservedCondition[];
 }
+
+/** An Application's last sync operation, as its status reports it (the fields envcat reads). */
+export type SyncOperationState = NonNullable<ApplicationStatus['operationState']>;
 
 /** Drops what Go's `omitempty` leaves out (null, "", {} and []), so both sides compare alike. */
 function pruneEmpty(value: unknown): unknown {
@@ -379,9 +383,16 @@ export function comparedDigest(application: ObservedObject): string | undefined 
  * (argo-cd controller/appcontroller.go processRequestedAppOperation): a `Failed`/`Error` phase is
  * then final, and so is any failure without a retry policy (limit 0).
  */
-function retriesExhausted(operation: NonNullable<ApplicationStatus['operationState']>): boolean {
+export function retriesExhausted(operation: SyncOperationState): boolean {
   const limit = operation.operation?.retry?.limit ?? 0;
   return limit >= 0 && (operation.retryCount ?? 0) >= limit;
+}
+
+/** A sync operation that failed and that Argo CD will not retry (see retriesExhausted). */
+export function syncFailedForGood(
+  operation: SyncOperationState | undefined,
+): operation is SyncOperationState & { phase: 'Failed' | 'Error' } {
+  return (operation?.phase === 'Failed' || operation?.phase === 'Error') && retriesExhausted(operation);
 }
 
 /**
@@ -438,7 +449,7 @@ export function judgeApplication(
   }
 
   const operation = status.operationState;
-  if ((operation?.phase === 'Failed' || operation?.phase === 'Error') && retriesExhausted(operation)) {
+  if (syncFailedForGood(operation)) {
     const failed: StepState = {
       phase: 'Failed',
       reason: `Sync${operation.phase}`,

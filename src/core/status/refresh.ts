@@ -9,6 +9,7 @@
 import { ARGOCD_ANNOTATION, LABEL, type Repo } from '../layout/index.js';
 import type { Part } from '../plan/index.js';
 import type { StepObservation } from './index.js';
+import { FOLDER_SYNC_FAILED_REASON, NOT_CAUGHT_UP_REASONS } from './folder-sync.js';
 
 /** How long a committed step may wait for Argo CD before it is asked again. */
 export const REFRESH_AGAIN_MS = 10_000;
@@ -58,12 +59,17 @@ export function refreshTargets(args: {
   return targets;
 }
 
-/** Reasons of a committed step Argo CD has not caught up with: not applied, or at an older revision or source. */
-const WAITING_FOR_ARGO = new Set(['NotApplied', 'OutdatedRevision', 'OutdatedSource']);
-
-/** True when a committed step of the part is not in the cluster yet as committed. */
+/**
+ * True when a committed step of the part is not in the cluster yet as committed (also when its
+ * folder's sync failed for good: envcat asks for a new one while it waits).
+ */
 export function waitsForArgo(observed: readonly StepObservation[], part: Part): boolean {
-  return observed.some((o) => o.committed && o.step.part === part && WAITING_FOR_ARGO.has(o.state.reason));
+  return observed.some(
+    (o) =>
+      o.committed &&
+      o.step.part === part &&
+      (NOT_CAUGHT_UP_REASONS.has(o.state.reason) || o.state.reason === FOLDER_SYNC_FAILED_REASON),
+  );
 }
 
 /**

@@ -60,3 +60,35 @@ export function retryNudge(args: {
   const syncFailed = /^Sync(Failed|Error)$|^Degraded$|^SyncRetrying$/.test(args.state.reason);
   return syncFailed && !args.operationInProgress ? { kind: 'sync' } : { kind: 'annotate' };
 }
+
+/** Who envcat's sync operations are initiated by (`operation.initiatedBy.username`). */
+export const SYNC_INITIATOR = 'envcat';
+
+/**
+ * The merge patch that starts a new sync operation of an Application, as `argocd app sync` does
+ * (argo-cd server/application/application.go Sync → util/argo/argo.go SetAppOperation): `operation`
+ * set to sync the Application's target revision with its automated policy's prune, its sync options
+ * and its retry policy, and `status.operationState` cleared. Argo CD refuses it while another
+ * operation is set (ErrAnotherOperationInProgress): the caller checks that first.
+ */
+export function newSyncOperation(spec: unknown): {
+  operation: Record<string, unknown>;
+  status: { operationState: null };
+} {
+  const { source, syncPolicy } = (spec ?? {}) as {
+    source?: { targetRevision?: string };
+    syncPolicy?: { retry?: unknown; automated?: { prune?: boolean }; syncOptions?: string[] };
+  };
+  return {
+    operation: {
+      sync: {
+        revision: source?.targetRevision ?? 'HEAD',
+        ...(syncPolicy?.automated?.prune ? { prune: true } : {}),
+        ...(syncPolicy?.syncOptions ? { syncOptions: syncPolicy.syncOptions } : {}),
+      },
+      initiatedBy: { username: SYNC_INITIATOR },
+      ...(syncPolicy?.retry ? { retry: syncPolicy.retry } : {}),
+    },
+    status: { operationState: null },
+  };
+}
