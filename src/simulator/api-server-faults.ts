@@ -15,6 +15,12 @@ export interface FaultPlan {
    * conflict does (a stale resourceVersion); other requests get one of the others.
    */
   statuses?: ReadonlyArray<409 | 429 | 500>;
+  /**
+   * Only requests with one of these methods (`DELETE`, …) to one of these resources
+   * (`<group>/<plural>`, or `<plural>` for the core group: `tf.m.upbound.io/workspaces`, `secrets`);
+   * every request when absent. An outage of one kind of write, as a webhook or an etcd range can make one.
+   */
+  only?: { methods?: readonly string[]; resources?: readonly string[] };
   /** End every open watch this often (ms); clients resume from their last resourceVersion. */
   dropWatchesEveryMs?: number;
   seed?: number;
@@ -36,6 +42,9 @@ export class FaultInjector {
 
   /** The error to answer this request with, or undefined to serve it. */
   decide(method: string, resource: string): ApiStatusError | undefined {
+    const { only } = this.plan;
+    if (only?.methods && !only.methods.includes(method)) return undefined;
+    if (only?.resources && !only.resources.includes(resource)) return undefined;
     if (this.random() >= this.plan.errorRate) return undefined;
     const allowed = (this.plan.statuses ?? [500, 409, 429]).filter((s) => s !== 409 || method === 'PUT');
     if (allowed.length === 0) return undefined;

@@ -169,6 +169,53 @@ describe('a Kubernetes API that misbehaves', () => {
     expect(Object.keys(counts.injected).length).toBeGreaterThan(0);
   });
 
+  it("refusing every deletion of a Workspace for longer than Argo CD's retries: envcat asks for a new sync of the folder, and the deletion completes once the API is back", async () => {
+    // GIVEN a Ready environment
+    const name = 'outage-a';
+    const document = parse(await exampleText('sample-app', 'dev-feature-auth.yaml'));
+    document.metadata = { name };
+    (document.spec as { namespace: string }).namespace = name;
+    expect((await envcat.api('POST', '/api/v1/environments', document)).status).toBe(201);
+    await until(`${name} to be Ready`, async () => ((await phaseOf(name)) === 'Ready' ? true : undefined));
+    const server = envcat.simulator!.server;
+    const message = async () =>
+      (await envcat.api<{ status: { message: string } }>('GET', `/api/v1/environments/${name}`)).body.status
+        .message;
+
+    // WHEN the API server answers every DELETE of a Workspace with a 500 (an etcd leader change that
+    // lasts) and the environment is deleted
+    server.injectFaults({
+      errorRate: 1,
+      statuses: [500],
+      only: { methods: ['DELETE'], resources: ['tf.m.upbound.io/workspaces'] },
+    });
+    const asked =
+      /^Argo CD's sync of environments\/outage-a in the platform repo failed: .*leader changed.*; envcat asked for a new sync \(attempt 1, /;
+    let said: string | undefined;
+    try {
+      expect((await envcat.api('DELETE', `/api/v1/environments/${name}`)).status).toBe(202);
+      // THEN the prune of db's Workspace fails on every attempt of the folder's sync, Argo CD gives
+      // up on that revision, and envcat asks for a new sync; the status says so (without envcat's
+      // ask it never does: the outage ends after 30 s all the same)
+      await waitFor(
+        `${name} to say that its folder's sync failed and envcat asked again`,
+        async () => {
+          const now = await message();
+          if (asked.test(now)) said = now;
+          return said;
+        },
+        { timeoutMs: 30_000, intervalMs: 100 },
+      ).catch(() => undefined);
+    } finally {
+      server.injectFaults(undefined);
+    }
+    // AND once the API server is back, the deletion completes (without envcat's ask, it waited forever)
+    await until(`${name} to be gone`, async () => ((await phaseOf(name)) === 'Gone' ? true : undefined));
+    expect(said).toMatch(asked);
+    expect(envcat.logs()).toContain('asked Argo CD for a new sync of the folder');
+    expect(await labelled('tf.m.upbound.io/v1beta1', 'Workspace', name)).toEqual([]);
+  });
+
   it('ending every watch every 700 ms: the same, with the informers resuming from their resourceVersion', async () => {
     const counts = await provisionAndDeleteUnder({ errorRate: 0, dropWatchesEveryMs: 700 }, [
       'dropped-a',
