@@ -60,7 +60,10 @@ export class FolderResync {
   /** What the environment's folder Application of `repo` says, as the cache has it; nothing is sent. */
   state(environment: string, repo: RepoName): FolderSync {
     const name = this.options.parentApplication(repo, environment);
-    return this.decide(environment, repo, this.options.application(name), this.asks.get(name));
+    const decision = this.decide(environment, repo, this.options.application(name), this.asks.get(name));
+    // Synced since: a later failure is a new one, asked for at once.
+    if (decision.kind === 'none' && decision.synced) this.asks.delete(name);
+    return decision;
   }
 
   /**
@@ -71,7 +74,6 @@ export class FolderResync {
     const { now, queue } = this.options;
     const name = this.options.parentApplication(repo, environment);
     const decision = this.state(environment, repo);
-    if (decision.kind === 'none' && decision.synced) this.asks.delete(name);
     if (decision.kind !== 'failed') return decision;
     if (!decision.due) {
       queue.addAfter(environment, decision.nextAt - now());

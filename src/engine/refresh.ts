@@ -116,12 +116,13 @@ export class ArgoRefresher {
   /**
    * Apps wait until the environment's AppProject is in the cluster as rendered (project-gate.ts).
    * Meanwhile Argo CD is asked to sync the platform folder (the request may have been committed by
-   * the API, which asks for no refresh), again every REFRESH_AGAIN_MS; the platform Application's
-   * status changes trigger the next pass.
+   * the API, which asks for no refresh), again every REFRESH_AGAIN_MS, and to sync it anew if its
+   * last sync failed for good; the platform Application's status changes trigger the next pass.
    */
   whileProjectMissing(environment: string): void {
     if (this.options.now() - (this.refreshedAt.get(`platform/${environment}`) ?? 0) >= REFRESH_AGAIN_MS)
       this.request(environment, 'platform');
+    this.resync.whileWaiting(environment, 'platform');
     this.options.queue.addAfter(environment, REFRESH_AGAIN_MS);
   }
 
