@@ -41,7 +41,7 @@ import { WorkQueue } from '../shared/index.js';
 import { StepClocks } from './step-clock.js';
 import { PassWaiters } from './pass-waiters.js';
 import { RetryNudger } from './retry-nudge.js';
-import { RepoView, type ChangeToTree } from './repo-view.js';
+import { RepoView, type ChangeToTree, type EnvironmentCommit } from './repo-view.js';
 import { StepObserver } from './step-observer.js';
 import { ArgoRefresher, defaultParentApplication } from './refresh.js';
 import type { StepObjects } from './resources.js';
@@ -155,10 +155,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       folder: (environment, repo) => this.refresher.folderSync(environment, repo),
     });
     this.refresher = new ArgoRefresher({
-      cluster: options.cluster,
+      ...options, // the cluster, applicationSets and parentApplication
       namespace: options.render.argocd.namespace,
-      ...(options.applicationSets ? { applicationSets: options.applicationSets } : {}),
-      ...(options.parentApplication ? { parentApplication: options.parentApplication } : {}),
       applications: () => this.applications.list(),
       application: (name) => this.applications.get(name, options.render.argocd.namespace),
       head: (repo) => this.view.head(repo),
@@ -390,10 +388,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /** The commits that touched an environment, newest first, in both repos. */
-  async commits(
-    name: string,
-    limit = 50,
-  ): Promise<Array<{ repo: RepoName; sha: string; message: string; date: string }>> {
+  async commits(name: string, limit = 50): Promise<EnvironmentCommit[]> {
     return this.view.commits(name, limit);
   }
 

@@ -238,6 +238,7 @@ describe('Engine on the twins: a folder Application whose sync failed for good',
       phase: 'Progressing',
       reason: FOLDER_SYNC_FAILED_REASON,
       message,
+      lastTransitionTime: expect.any(String),
     });
     expect(h().status(ENV)?.message).toBe(`waiting for db: ${message}`);
 
