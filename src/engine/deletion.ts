@@ -9,6 +9,7 @@ import type { BoundaryHook } from './boundaries.js';
 import {
   LABEL,
   deletionWaitMessage,
+  environmentFile,
   environmentPrefix,
   managedSelector,
   nextDeletionAction,
@@ -18,7 +19,7 @@ import {
   stepFile,
 } from '../core/index.js';
 import type { ClusterClient, KubeObject } from '../cluster/types.js';
-import type { RepoName } from '../gitops/types.js';
+import type { GitOpsRepo, RepoName } from '../gitops/types.js';
 import type { Committer } from './committer.js';
 import type { DesiredEnvironment } from './desired-state.js';
 import type { RemovedRequest } from './removed-request.js';
@@ -38,6 +39,8 @@ export interface DeletionOptions {
   applications: () => readonly KubeObject[];
   workspaces: () => readonly KubeObject[];
   cluster: Pick<ClusterClient, 'list' | 'delete' | 'get'>;
+  /** The platform repo, read again at its remote before Secrets are deleted (see 'deleteSecrets'). */
+  platform: Pick<GitOpsRepo, 'sync' | 'readTree'>;
   observer: Pick<StepObserver, 'observe'>;
   board: Pick<StatusBoard, 'publishDeleting'>;
   committer: Pick<Committer, 'commit'>;
@@ -61,13 +64,31 @@ export class Deletion {
 
   constructor(private readonly options: DeletionOptions) {}
 
+  private async requestStillAsRead(name: string, source: string | undefined): Promise<boolean> {
+    const { platform } = this.options;
+    await platform.sync();
+    const path = environmentFile(name);
+    return (await platform.readTree(path)).get(path) === source;
+  }
+
   /** The environment is gone: nothing more to say about it. */
   forget(name: string): void {
     this.orderLossLogged.delete(name);
   }
 
-  async reconcile(name: string, requested: DesiredEnvironment | undefined): Promise<void> {
+  /**
+   * `source` is the environment.yaml this pass read (undefined when there is none). Every commit to
+   * the platform repo is a compare-and-swap on it: a deletion decided on an old read (a request
+   * removed, then a new environment of the same name created meanwhile) must not remove the new
+   * one's files; the conflict ends the pass and the next one reads the new request.
+   */
+  async reconcile(name: string, requested: DesiredEnvironment | undefined, source?: string): Promise<void> {
     const prefix = environmentPrefix(name);
+    const request = environmentFile(name);
+    const asRead =
+      source === undefined
+        ? { mustNotExist: [request] }
+        : { mustMatch: [{ path: request, content: source }] };
     const has = (repo: RepoName, dir: string) => this.options.view.hasUnder(repo, name, dir);
     const live = (objects: readonly KubeObject[]) =>
       objects
@@ -159,6 +180,7 @@ export class Deletion {
           repo: 'platform',
           remove: action.instances.map((i) => stepFile(name, 'infra', i)),
           message: `envcat: ${name}: delete infrastructure of ${action.instances.join(', ')}`,
+          ...asRead,
         });
         this.options.atBoundary?.('deletion:infra-removed');
         publishDeleting(action.message);
@@ -169,13 +191,24 @@ export class Deletion {
         this.options.queue.addAfter(name, 10_000);
         return;
       case 'deleteSecrets':
+        // A create of the same name commits its request before it writes its Secrets, maybe on
+        // another replica whose commit this one has not fetched: the request is read again at the
+        // remote, and nothing is deleted unless it is still the one this pass read. The Secrets go
+        // by uid: only those listed, never one written since.
+        if (!(await this.requestStillAsRead(name, source))) {
+          this.options.queue.add(name);
+          return;
+        }
         for (const secret of secrets)
-          await this.options.cluster.delete({
-            apiVersion: 'v1',
-            kind: 'Secret',
-            name: secret.metadata.name,
-            ...(secret.metadata.namespace ? { namespace: secret.metadata.namespace } : {}),
-          });
+          await this.options.cluster.delete(
+            {
+              apiVersion: 'v1',
+              kind: 'Secret',
+              name: secret.metadata.name,
+              ...(secret.metadata.namespace ? { namespace: secret.metadata.namespace } : {}),
+            },
+            secret.metadata.uid ? { preconditions: { uid: secret.metadata.uid } } : {},
+          );
         this.options.atBoundary?.('deletion:secrets-deleted');
         publishDeleting('deleting the secrets');
         this.options.queue.add(name);
@@ -188,6 +221,7 @@ export class Deletion {
           repo: 'platform',
           remove: [prefix],
           message: `envcat: ${name}: delete environment`,
+          ...asRead,
         });
         this.options.atBoundary?.('deletion:files-removed');
         publishDeleting('removing the environment files; its namespace goes next');
@@ -209,6 +243,7 @@ export class Deletion {
             repo: 'platform',
             remove,
             message: `envcat: ${name}: release namespace ${remove.map((c) => parseNamespaceClaim(c)?.namespace).join(', ')}`,
+            ...asRead,
           });
         this.options.atBoundary?.('deletion:claim-released');
         this.options.onDeleted(name);

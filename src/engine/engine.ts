@@ -189,6 +189,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       applications: () => this.applications.list(),
       workspaces: () => this.workspaces.list(),
       cluster: options.cluster,
+      platform: options.platform,
       observer: this.observer,
       board: this.board,
       committer: this.committer,
@@ -434,7 +435,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       desired.deletionRequested ||
       (desired.valid && this.ages.expired(name, desired.environment))
     ) {
-      await this.deletion.reconcile(name, desired);
+      await this.deletion.reconcile(name, desired, source);
       return;
     }
     if (!desired.valid) {

@@ -12,6 +12,8 @@ import { recordingLogger, recordingQueue } from './fakes.js';
 
 interface World {
   platform?: readonly string[];
+  /** environment.yaml at the platform remote when the pass reads it again (default: none). */
+  remoteRequest?: string;
   apps?: readonly string[];
   claims?: readonly string[];
   applications?: readonly string[];
@@ -46,6 +48,15 @@ function setup(world: World) {
       pathsOf: (repo) => new Set(files[repo]),
       claimsOf: () => [...(world.claims ?? [])],
     },
+    platform: {
+      sync: async () => ({ head: 'head', changed: false }) as never,
+      readTree: async () =>
+        new Map(
+          world.remoteRequest === undefined
+            ? []
+            : [['environments/dev/environment.yaml', world.remoteRequest]],
+        ),
+    },
     applications: () => (world.applications ?? []).map((i) => labelled('Application', i)),
     workspaces: () => (world.workspaces ?? []).map((i) => labelled('Workspace', i)),
     cluster: {
@@ -53,11 +64,13 @@ function setup(world: World) {
         listed.push(options?.labelSelector ?? '');
         return (world.secrets ?? []).map((name) => ({
           ...labelled('Secret', name),
-          metadata: { name, namespace: 'dev' },
+          metadata: { name, namespace: 'dev', uid: `uid-${name}` },
         }));
       },
-      delete: async (ref: ObjectRef) => {
-        deletedObjects.push(`${ref.kind}/${ref.namespace}/${ref.name}`);
+      delete: async (ref: ObjectRef, options?: { preconditions?: { uid?: string } }) => {
+        deletedObjects.push(
+          `${ref.kind}/${ref.namespace}/${ref.name}${options?.preconditions?.uid ? ` if uid ${options.preconditions.uid}` : ''}`,
+        );
         return true;
       },
       get: async (ref: ObjectRef) =>
@@ -128,6 +141,7 @@ describe('Deletion.reconcile', () => {
         repo: 'platform',
         remove: ['environments/dev/infra/db.yaml', 'environments/dev/infra/vpc.yaml'],
         message: 'envcat: dev: delete infrastructure of db, vpc',
+        mustNotExist: ['environments/dev/environment.yaml'],
       },
       '0 step(s): the environment has no valid plan, so all infrastructure is removed at once: db, vpc',
       { added: ['dev'], after: [], refreshed: [] },
@@ -142,7 +156,12 @@ describe('Deletion.reconcile', () => {
     [
       'the environment files: removed, the claim kept',
       { platform: ENV_FILES, claims: [CLAIM] },
-      { repo: 'platform', remove: ['environments/dev/'], message: 'envcat: dev: delete environment' },
+      {
+        repo: 'platform',
+        remove: ['environments/dev/'],
+        message: 'envcat: dev: delete environment',
+        mustNotExist: ['environments/dev/environment.yaml'],
+      },
       '0 step(s): removing the environment files; its namespace goes next',
       { added: ['dev'], after: [], refreshed: [] },
     ],
@@ -180,8 +199,23 @@ describe('Deletion.reconcile', () => {
     const fixture = setup({ platform: ENV_FILES, secrets: ['dev-db-params', 'dev-app-params'] });
     await fixture.deletion.reconcile('dev', undefined);
     expect(fixture.listed).toEqual(['app.kubernetes.io/managed-by=envcat,envcat.io/environment=dev']);
-    expect(fixture.deletedObjects).toEqual(['Secret/dev/dev-db-params', 'Secret/dev/dev-app-params']);
+    // …each by its uid: a Secret written since (by a create of the same name) is not the one listed
+    expect(fixture.deletedObjects).toEqual([
+      'Secret/dev/dev-db-params if uid uid-dev-db-params',
+      'Secret/dev/dev-app-params if uid uid-dev-app-params',
+    ]);
     expect(fixture.published).toEqual(['0 step(s): deleting the secrets']);
+  });
+
+  it('deletes no Secret when the request at the remote is not the one the pass read (a create of the same name)', async () => {
+    const fixture = setup({
+      platform: ENV_FILES,
+      secrets: ['dev-db-params'],
+      remoteRequest: 'apiVersion: envcat.io/v1alpha1\nkind: Environment\nmetadata: {name: dev}\n',
+    });
+    await fixture.deletion.reconcile('dev', undefined);
+    expect(fixture.deletedObjects).toEqual([]);
+    expect(fixture.queue.added).toEqual(['dev']);
   });
 
   it.each([
@@ -196,10 +230,26 @@ describe('Deletion.reconcile', () => {
         repo: 'platform',
         remove: [CLAIM],
         message: 'envcat: dev: release namespace dev',
+        mustNotExist: ['environments/dev/environment.yaml'],
       },
     ]);
     // (the engine logs "environment deleted" as it forgets it, once: onDeleted)
     expect(fixture.gone).toEqual(['dev']);
+  });
+
+  it('with a request read (deletion asked for, ttl run out), each platform commit holds only if the request is still what was read', async () => {
+    const fixture = setup({ platform: ENV_FILES, claims: [CLAIM] });
+    const source = 'apiVersion: envcat.io/v1alpha1\nkind: Environment\nmetadata: {name: dev}\n';
+    await fixture.deletion.reconcile('dev', undefined, source);
+    expect(fixture.commits).toEqual([
+      {
+        environment: 'dev',
+        repo: 'platform',
+        remove: ['environments/dev/'],
+        message: 'envcat: dev: delete environment',
+        mustMatch: [{ path: 'environments/dev/environment.yaml', content: source }],
+      },
+    ]);
   });
 
   it('forgets an environment with nothing left and no claim, without a commit', async () => {
