@@ -102,6 +102,8 @@ export interface BurstResult {
   simulatorDelay: string;
   timeoutSeconds: number;
   create: Phase & {
+    /** CPU seconds from sending the POSTs to the last answer: the server's main thread (its event loop), the whole server, its git processes. */
+    postsCpu: { main: number; server: number; git: number };
     /** Seconds from sending the POSTs to each environment first listed Ready (list resolution ~1 s). */
     readySeconds?: Distribution;
     /** A few environments that did not get Ready, with their phase and message. */
@@ -343,6 +345,10 @@ export async function benchBurst(args: {
     const commitsBefore = { platform: await commitCount(bare.platform), apps: await commitCount(bare.apps) };
     const createLoopStart = await server.request<LoopReport>({ op: 'loop' });
     const createCpuStart = await server.cpuSeconds();
+    // ENVCAT_BENCH_BURST_PROFILE=<file>: a CPU profile of the server's event loop over the POSTs.
+    const profilePath = process.env.ENVCAT_BENCH_BURST_PROFILE;
+    if (profilePath) await server.request({ op: 'profile', action: 'start' });
+    const postCpuStart = { ...(await server.cpuSeconds()), main: await server.mainThreadCpuSeconds() };
     log(`      ${n} POSTs at once …`);
     let poller = startPoller({ api, names, expect: [200, 404], onList });
     const createSent = clock();
@@ -350,6 +356,11 @@ export async function benchBurst(args: {
       bodies.map((body) => api.call('POST', '/api/v1/environments', { body, expect: [201] })),
     );
     const postsSeconds = (clock() - createSent) / 1000;
+    const postCpuEnd = { ...(await server.cpuSeconds()), main: await server.mainThreadCpuSeconds() };
+    if (profilePath)
+      log(
+        `      profile of the POSTs: ${await server.request({ op: 'profile', action: 'stop', path: profilePath })}`,
+      );
     const created = names.filter((_, k) => posts[k]!.sample.status === 201);
     log(`      ${created.length}/${n} created (201) in ${postsSeconds.toFixed(1)} s; waiting for Ready …`);
     const createDeadline = createSent + config.timeoutSeconds * 1000;
@@ -498,6 +509,10 @@ export async function benchBurst(args: {
           201,
         ),
         answeredSeconds: postsSeconds,
+        postsCpu: {
+          main: postCpuEnd.main - postCpuStart.main,
+          ...cpuBetween(postCpuStart, postCpuEnd),
+        },
         gets: ok(createPolls.gets),
         getStatuses: getStatuses(createPolls.gets),
         lists: summarizeRequests(createPolls.lists, 200),
@@ -601,6 +616,13 @@ export function burstReport(result: BurstResult, nsPerOp: number): { figures: Fi
       summary: create.requests,
       target: POST_P95_TARGET_MS,
       which: ['p50', 'p95', 'max'],
+    }),
+    figure({
+      id: 'api.burst.post.cpu',
+      label: '  server CPU, POSTs sent → all answered: event-loop thread',
+      value: create.postsCpu.main,
+      unit: 's',
+      details: { ...create.postsCpu },
     }),
     ...latencyFigures({
       id: 'api.burst.get',
@@ -718,6 +740,7 @@ export function burstReport(result: BurstResult, nsPerOp: number): { figures: Fi
       `default (its own process; simulator delay ${result.simulatorDelay}, cluster in memory). All POSTs answered after ${create.answeredSeconds.toFixed(1)} s ` +
       `(${statuses(create.requests.byStatus)}); ${create.done}/${created} Ready after ${create.doneSeconds.toFixed(1)} s ` +
       `(per environment, POST → first listed Ready, p50 / p95 / max: ${d(create.readySeconds, 's', 1)}).`,
+    `    CPU from sending the POSTs to the last answer: the server's event-loop thread ${create.postsCpu.main.toFixed(2)} s, the whole server ${create.postsCpu.server.toFixed(2)} s, its git processes ${create.postsCpu.git.toFixed(2)} s.`,
     `    poller meanwhile: ${create.gets.count} GETs answered 200 (all statuses: ${statuses(create.getStatuses)}), p50 / p95 / max ${d(create.gets.latencyMs, 'ms', 1)}; ` +
       `${create.lists.count} lists, ${d(create.lists.latencyMs, 'ms', 1)}.`,
     `    server: ${loop(create.loop)}; ${cpu(create.cpu)}; commits ${commits(create.commits)}; objects labelled with them when Ready: ` +

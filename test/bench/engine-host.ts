@@ -32,7 +32,10 @@ export type EngineRequest =
   | { op: 'memory'; gc?: boolean }
   | { op: 'timings' }
   /** Event-loop utilization since the start, and the loop delay since the last `loop` request. */
-  | { op: 'loop' };
+  | { op: 'loop' }
+  /** A CPU profile of the event loop's thread (node:inspector), started, or stopped and written to `path`. */
+  | { op: 'profile'; action: 'start' }
+  | { op: 'profile'; action: 'stop'; path: string };
 
 export interface PhaseSummary {
   /** Environments by phase (`Unknown` when the engine has no status yet). */
@@ -281,6 +284,19 @@ export class BenchProcess {
     if (![utime, stime, cutime, cstime].every(Number.isFinite))
       fail(`unexpected /proc/${this.pid}/stat: ${stat}`);
     return { own: (utime + stime) / 100, children: (cutime + cstime) / 100 };
+  }
+
+  /**
+   * CPU seconds of the process's main thread alone (the event loop: /proc/<pid>/task/<pid>/stat),
+   * beside cpuSeconds()'s: what the service's own loop spent, without the simulated cluster's
+   * worker thread, the garbage collector's helpers or libuv's pool.
+   */
+  async mainThreadCpuSeconds(): Promise<number> {
+    const stat = await readFile(`/proc/${this.pid}/task/${this.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(fields[14 - 3]) + Number(fields[15 - 3])) / 100;
+    if (!Number.isFinite(seconds)) fail(`unexpected /proc/${this.pid}/task/${this.pid}/stat: ${stat}`);
+    return seconds;
   }
 
   /**

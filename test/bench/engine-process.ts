@@ -5,6 +5,8 @@
  * by the same ENVCAT_* variables as `npm start`, driven over the IPC channel. It stops on SIGTERM
  * or when the benchmark goes away.
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { loadCatalog } from '../../src/catalog-source/index.js';
@@ -109,6 +111,8 @@ function phases(host: Host, names: string[]): PhaseSummary {
   return { counts, problems, waiting };
 }
 
+let profiler: Session | undefined;
+
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 
@@ -138,6 +142,21 @@ async function answer(host: Host, request: EngineRequest): Promise<unknown> {
     }
     case 'timings':
       return host.timings?.() ?? { git: [], cluster: [] };
+    case 'profile': {
+      if (request.action === 'start') {
+        profiler ??= new Session();
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.setSamplingInterval', { interval: 500 });
+        await profiler.post('Profiler.start');
+        return true;
+      }
+      if (!profiler) throw new Error('no profile was started');
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      await writeFile(request.path, JSON.stringify(profile));
+      return request.path;
+    }
     case 'loop': {
       const report = {
         utilization: performance.eventLoopUtilization(),
