@@ -23,6 +23,7 @@ import { describeRef, errorFromStatus, type StatusLike } from './errors.js';
 import type { Backoff } from '../shared/index.js';
 import { DEFAULT_BACKOFF, KubeInformer } from './informer.js';
 import { parseLabelSelector } from './label-selector.js';
+import { PlainHttpLibrary } from './plain-http.js';
 import {
   refOf,
   type ClusterClient,
@@ -53,7 +54,12 @@ class StatusResponseError extends Error {
 /** KubernetesObjectApi answering plain JSON, with a status-subresource PUT and a discovery lookup. */
 class PlainObjectApi extends KubernetesObjectApi {
   static fromConfig(kubeConfig: KubeConfig): PlainObjectApi {
-    const api = kubeConfig.makeApiClient(PlainObjectApi);
+    const made = kubeConfig.makeApiClient(PlainObjectApi);
+    const configuration = made.configuration;
+    const api = new PlainObjectApi({
+      ...configuration,
+      httpApi: new PlainHttpLibrary(configuration.httpApi),
+    });
     api.setDefaultNamespace(kubeConfig);
     return api;
   }
