@@ -55,6 +55,7 @@ import { CreateRecovery } from './create-recovery.js';
 import { environmentRecord, environmentSummary } from './environment-views.js';
 import { EnvironmentDocuments, parseDocument } from './documents.js';
 import { ParameterSecrets } from './parameter-secrets.js';
+import { messageAbout } from './repo-view.js';
 import { environmentResources, type ResourceLinks } from './resources.js';
 
 /**
@@ -328,7 +329,12 @@ export class EnvironmentService {
       'environment created',
     );
     engine.enqueue(env.name);
-    return this.get(env.name);
+    // Its history is its creation commit, as the commit's result describes it: reading it back from
+    // Git (a `git log` per repo) had the answers of a burst of creates wait behind every other's.
+    const made = result.commit;
+    if (!made) return this.get(env.name);
+    const message = messageAbout(env.name, made.message);
+    return this.record(env.name, [{ repo: 'platform', sha: made.sha, message, date: made.date }]);
   }
 
   /**
@@ -360,16 +366,20 @@ export class EnvironmentService {
   }
 
   async get(name: string): Promise<EnvironmentRecord> {
+    if (this.options.engine.environmentSource(name) === undefined && !this.options.engine.status(name))
+      throw new NotFoundError(`no environment named "${name}"`, { path: '/metadata/name' });
+    return this.record(name, await this.options.engine.commits(name));
+  }
+
+  /** The environment as the engine knows it now, with `commits` as its history. */
+  private record(name: string, commits: EnvironmentRecord['status']['commits']): EnvironmentRecord {
     const source = this.options.engine.environmentSource(name);
     const status = this.options.engine.status(name);
-    if (source === undefined && !status)
-      throw new NotFoundError(`no environment named "${name}"`, { path: '/metadata/name' });
     const document = this.documents.of(name, source) ?? {
       apiVersion: 'envcat.io/v1alpha1',
       kind: 'Environment',
       metadata: { name },
     };
-    const commits = await this.options.engine.commits(name);
     return environmentRecord({
       document,
       source,
