@@ -62,6 +62,9 @@ export { DEFAULT_APPLICATION_SETS, defaultParentApplication } from './refresh.js
 export type { CatalogSource, EngineEvents, EngineOptions } from './engine-options.js';
 import type { EngineEvents, EngineOptions } from './engine-options.js';
 
+/** Passes the engine starts at once while the API answers writes (apiRequest); otherwise its concurrency (64). */
+const API_PRIORITY_PASSES = 2;
+
 const environmentOf = (object: KubeObject) => object.metadata.labels?.[LABEL.environment] ?? '';
 type RenderedClean = { env: ResolvedEnvironment; outputs: string; files: number };
 
@@ -313,6 +316,15 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Reconcile an environment soon (after the API wrote it, say). */
   enqueue(name: string): void {
     this.queue.add(name);
+  }
+
+  /**
+   * The API is answering a request that writes (a create): until the release is called, the
+   * engine starts at most API_PRIORITY_PASSES passes at once, so that a burst of creates is
+   * answered before the engine provisions what they created (and still moves meanwhile).
+   */
+  apiRequest(): () => void {
+    return this.queue.yieldTo(API_PRIORITY_PASSES);
   }
 
   /** Reconcile an environment now, and resolve once that pass has ended (see PassWaiters), or after `timeoutMs`. */

@@ -275,6 +275,15 @@ export class EnvironmentService {
    * without Secrets: the same request again completes it (see `resumeStrandedCreate`).
    */
   async create(input: unknown, actor: Actor): Promise<EnvironmentRecord> {
+    const release = this.options.engine.apiRequest();
+    try {
+      return await this.createNow(input, actor);
+    } finally {
+      release();
+    }
+  }
+
+  private async createNow(input: unknown, actor: Actor): Promise<EnvironmentRecord> {
     const catalog = this.options.catalogs.current().catalog.for('new');
     // A create resumed after a cut-off (resumeStrandedCreate) resolves to the versions its first
     // attempt committed, whatever was published since; for any other request they do not apply.

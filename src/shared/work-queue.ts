@@ -39,6 +39,8 @@ export class WorkQueue {
   private readonly attempts = new Map<string, number>();
   private readonly idleWaiters: Array<() => void> = [];
   private running = 0;
+  /** The lower limits on concurrency in force now (yieldTo), one per holder. */
+  private readonly yields: number[] = [];
   private stopped = false;
   private readonly clock: Clock;
 
@@ -84,6 +86,23 @@ export class WorkQueue {
     return this.queue.length + this.running;
   }
 
+  /**
+   * Until the returned release is called, at most `concurrency` keys start running at once; runs
+   * under way go on, and a key added meanwhile waits its turn. Another kind of work gets the
+   * seats: the engine's passes give way to API requests under way, as the Kubernetes API server's
+   * priority levels share its seats (a lower level gets fewer, never none).
+   */
+  yieldTo(concurrency: number): () => void {
+    this.yields.push(Math.max(1, concurrency));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.yields.splice(this.yields.indexOf(Math.max(1, concurrency)), 1);
+      this.pump();
+    };
+  }
+
   /** Resolves when nothing is queued or running (scheduled keys do not count). */
   idle(): Promise<void> {
     if (this.queue.length === 0 && this.running === 0) return Promise.resolve();
@@ -102,7 +121,8 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    while (!this.stopped && this.running < this.options.concurrency) {
+    const concurrency = Math.min(this.options.concurrency, ...this.yields);
+    while (!this.stopped && this.running < concurrency) {
       const index = this.queue.findIndex((k) => !this.active.has(k));
       if (index < 0) break;
       const [key] = this.queue.splice(index, 1) as [string];

@@ -75,6 +75,35 @@ describe('WorkQueue', () => {
     expect(runs.map((r) => r.key)).toEqual(['a', 'b', 'c']);
   });
 
+  it('yields its workers while another kind of work holds it: fewer runs start, none is cut short', async () => {
+    const { queue, runs } = setup({ concurrency: 3 });
+    queue.add('a');
+    queue.add('b');
+    // GIVEN two runs under way WHEN the queue yields to one seat, twice (two holders)
+    const releaseFirst = queue.yieldTo(1);
+    const releaseSecond = queue.yieldTo(1);
+    for (const key of ['c', 'd', 'e']) queue.add(key);
+    await settle();
+    // THEN the runs under way go on, and nothing more starts while two are running
+    expect(runs.map((r) => r.key)).toEqual(['a', 'b']);
+    runs[0]!.finish();
+    await settle();
+    expect(runs.map((r) => r.key)).toEqual(['a', 'b']);
+    // …then one at a time
+    runs[1]!.finish();
+    await settle();
+    expect(runs.map((r) => r.key)).toEqual(['a', 'b', 'c']);
+    // WHEN one holder releases (twice: a second call changes nothing) THEN the other still holds
+    releaseFirst();
+    releaseFirst();
+    await settle();
+    expect(runs.map((r) => r.key)).toEqual(['a', 'b', 'c']);
+    // WHEN the last one releases THEN the queue is back to its own concurrency at once
+    releaseSecond();
+    await settle();
+    expect(runs.map((r) => r.key)).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
   it.each([
     ['the earlier of two schedules wins', [5_000, 1_000], 1_000],
     ['a later schedule does not delay an earlier one', [1_000, 5_000], 1_000],
