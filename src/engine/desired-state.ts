@@ -47,6 +47,11 @@ export interface DesiredStateSources {
   catalog: () => { catalog: Catalog; version: number };
   /** The `envcat.io/entry-version` labels of an instance's own files (RepoView.renderedVersions). */
   rendered: (environment: string, instance: string) => readonly string[];
+  /**
+   * The file parsed already (documents.ts, which the API and the notifier read too), when it is a
+   * document at all: each version of the file is parsed once, not once per reader.
+   */
+  parsed?: (environment: string, source: string) => unknown;
 }
 
 export class DesiredStateParser {
@@ -66,9 +71,11 @@ export class DesiredStateParser {
     )
       return cached.desired;
     const rendered = new Map<string, string>();
+    const parsed = this.sources.parsed?.(name, source);
     const desired = parseEnvironment({
       name,
       source,
+      ...(parsed === undefined ? {} : { parsed }),
       catalog,
       rendered: (instance) => {
         const versions = this.sources.rendered(name, instance);
@@ -98,15 +105,17 @@ export class DesiredStateParser {
 export function parseEnvironment(args: {
   name: string;
   source: string;
+  /** `source` parsed already (read, never changed: checkEnvironment works on its own copy). */
+  parsed?: unknown;
   catalog: Catalog;
   /** The entry versions an instance's files render, for a request not pinned yet (see checkEnvironment). */
   rendered?: (instance: string) => readonly string[];
 }): DesiredEnvironment {
   const { name, source, catalog, rendered } = args;
   const file = environmentFile(name);
-  let document: unknown;
+  let document: unknown = args.parsed;
   try {
-    document = parseYamlDocument(source);
+    if (document === undefined) document = parseYamlDocument(source);
   } catch (error) {
     return {
       name,

@@ -33,6 +33,7 @@ import {
 import type { Informer, KubeObject } from '../cluster/types.js';
 import type { CommitResult, RepoName } from '../gitops/types.js';
 import { DesiredStateParser, parseEnvironment } from './desired-state.js';
+import { EnvironmentDocuments } from './documents.js';
 import { RemovedRequests } from './removed-request.js';
 import { BlockedSteps } from './blocked.js';
 import { LeaderElector } from './leader.js';
@@ -70,6 +71,8 @@ type RenderedClean = { env: ResolvedEnvironment; outputs: string; files: number 
 
 export class Engine extends EventEmitter<EngineEvents> {
   private readonly parser: DesiredStateParser;
+  /** Each environment file parsed once per version, for the engine, the API and the notifier. */
+  readonly documents = new EnvironmentDocuments();
   private readonly queue: WorkQueue;
   private readonly leader: LeaderElector;
   private readonly log: Logger;
@@ -107,6 +110,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const now = (this.now = options.now ?? Date.now);
     this.parser = new DesiredStateParser({
       catalog: () => options.catalog.current(),
+      parsed: (name, source) => this.documents.of(name, source),
       rendered: (environment, instance) => this.view.renderedVersions(environment, instance),
     });
     this.passes = new PassWaiters(options.clock);
@@ -599,6 +603,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.view.forget(name);
     this.refresher.forget(name);
     this.parser.forget(name);
+    this.documents.forget(name);
     this.removedRequests.forget(name);
     this.deletion.forget(name);
     this.clocks.forget(name);

@@ -42,6 +42,8 @@ export interface NotifierOptions {
   isLeader: () => boolean;
   /** The environment's request as Git holds it (its `spec.notify` and `spec.ttl`). */
   source: (name: string) => string | undefined;
+  /** That request parsed already (documents.ts), when it is a document: not parsed again here. */
+  parsed?: (name: string, source: string) => unknown;
   /** When the environment's file was first committed (ISO), once known. */
   createdAt: (name: string) => string | undefined;
   logger: Logger;
@@ -165,7 +167,7 @@ export class Notifier {
     if (cached?.source === source) return cached.spec;
     let spec: Record<string, unknown> = {};
     try {
-      const document = parseYamlDocument(source);
+      const document = this.options.parsed?.(name, source) ?? parseYamlDocument(source);
       if (isRecord(document) && isRecord(document.spec)) spec = document.spec;
     } catch {
       // An unparsable request is Invalid: no webhooks of its own, no ttl.

@@ -53,7 +53,7 @@ import { createTwoFilesPatch } from 'diff';
 import { CatalogService } from './catalog-service.js';
 import { CreateRecovery } from './create-recovery.js';
 import { environmentRecord, environmentSummary } from './environment-views.js';
-import { EnvironmentDocuments, parseDocument } from './documents.js';
+import { parseDocument, type EnvironmentDocuments } from './documents.js';
 import { ParameterSecrets } from './parameter-secrets.js';
 import { messageAbout } from './repo-view.js';
 import { environmentResources, type ResourceLinks } from './resources.js';
@@ -98,8 +98,7 @@ export class EnvironmentService {
     },
   ) {
     this.log = options.logger.child({ component: 'service' });
-    this.documents = new EnvironmentDocuments();
-    options.engine.on('deleted', (name) => this.documents.forget(name));
+    this.documents = options.engine.documents;
     this.secrets = new ParameterSecrets({ cluster: options.cluster, logger: this.log });
     this.recovery = new CreateRecovery({
       engine: options.engine,
@@ -320,6 +319,8 @@ export class EnvironmentService {
       if (error instanceof ConflictError) throw this.takenError(error, env, input);
       throw unavailable(error, 'nothing was created');
     }
+    const written = files.find((f) => f.path === environmentFile(env.name))!;
+    this.documents.written(env.name, written.content, env.document);
     engine.noteCommit('platform', { write: files, remove: [] }, result);
     engine.noteCreated(env.name, result);
     this.options.atBoundary?.('create:committed');

@@ -5,8 +5,12 @@
  */
 import fc from 'fast-check';
 import {
+  canonicalize,
   checkEnvironment,
+  environmentFile,
+  parseYamlDocument,
   renderEnvironment,
+  renderEnvironmentFiles,
   validateEntry,
   type Catalog,
   type JsonValue,
@@ -242,6 +246,36 @@ describe('rendering valid requests', () => {
         // THEN the files, their order and every byte are the same
         expect(render()).toEqual(render());
       }),
+      RUNS,
+    );
+  });
+
+  it('writes an environment.yaml that reads back as the document it was written from', () => {
+    // (The API keeps the document a create wrote instead of parsing its file back: documents.ts.)
+    const tricky = fc.constantFrom(
+      ...['true', 'null', '~', '1e3', '0x1F', '-0', '.inf', '2024-01-01', '- a', 'a: b', '#c', '"q"', "'q'"],
+      ...[' lead', 'trail ', 'two\nlines', 'tab\tx', '', '*alias', '&anchor', '!tag', '? k', '%YAML', '---'],
+    );
+    fc.assert(
+      fc.property(
+        validRequest,
+        fc.oneof(tricky, fc.string({ unit: 'grapheme', maxLength: 40 })),
+        ({ document }, description) => {
+          // GIVEN a valid request, its description anything a user may type
+          document.spec.description = description;
+          const check = checkEnvironment(document, catalog);
+          if (!check.environment) throw new Error(JSON.stringify(check.problems));
+          const env = check.environment;
+          // WHEN its environment.yaml is rendered
+          const file = renderEnvironmentFiles(env, TEST_RENDER_OPTIONS).find(
+            (f) => f.path === environmentFile(env.name),
+          )!;
+          // THEN it parses to the document, key order included
+          expect(JSON.stringify(parseYamlDocument(file.content))).toBe(
+            JSON.stringify(canonicalize(env.document)),
+          );
+        },
+      ),
       RUNS,
     );
   });

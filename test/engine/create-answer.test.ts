@@ -2,9 +2,10 @@
  * A create's answer on the twins (test/support/engine-harness.ts): its history is its creation
  * commit, as the commit's result describes it, with no history read from Git (a burst of creates
  * waited on a `git log` per repo per create); a later GET reads the history and lists the same
- * commit.
+ * commit. And the environment's file is not parsed back: the document it was written from is what
+ * the engine, the API and the notifier read.
  */
-import { environmentFile } from '../../src/core/index.js';
+import { environmentFile, parseYamlDocument } from '../../src/core/index.js';
 import type { GitOpsRepo } from '../../src/gitops/types.js';
 import { domainRequest, useEngineHarness } from '../support/engine-harness.js';
 
@@ -46,5 +47,21 @@ describe('Engine on the twins: the answer of a create', () => {
     const read = await h().service.get(ENV);
     expect(logs.map((l) => l.count)).toEqual([1, 1]);
     expect(read.status.commits.map((c) => c.sha)).toContain(created[0]!.sha);
+  });
+
+  it('shows the request as it was written, as a GET after a restart reads it from Git', async () => {
+    // WHEN an environment is created
+    const answer = await h().service.create(domainRequest(ENV), TESTER);
+    // THEN its document is what its file in Git parses to, key order included
+    const { status: _status, metadata, ...request } = answer;
+    const inGit = parseYamlDocument(h().file('platform', environmentFile(ENV))!) as Record<string, unknown>;
+    const { metadata: gitMetadata, ...gitRequest } = inGit as { metadata: Record<string, unknown> };
+    expect(JSON.stringify(request)).toBe(JSON.stringify(gitRequest));
+    const {
+      creationTimestamp: _created,
+      resourceVersion: _version,
+      ...answerMetadata
+    } = metadata as Record<string, unknown>;
+    expect(answerMetadata).toEqual(gitMetadata);
   });
 });
