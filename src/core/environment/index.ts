@@ -2,6 +2,7 @@ export * from './types.js';
 export { environmentSchema, asOutputReference, asSecretReference } from './schema.js';
 export {
   checkEnvironment,
+  prepareParameterValidation,
   validateEnvironment,
   parameterSecretName,
   outputSecretName,

@@ -101,6 +101,11 @@ function parameterValidator(entry: CatalogEntry): ValidateFunction {
   return validate;
 }
 
+/** Compiles an entry's parameter schema now, ahead of its first request (which would compile it). */
+export function prepareParameterValidation(entry: CatalogEntry): void {
+  parameterValidator(entry);
+}
+
 interface ResolvedRequest {
   index: number;
   name: string;
