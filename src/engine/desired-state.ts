@@ -15,6 +15,7 @@ import {
   type Problem,
   type ResolvedEnvironment,
 } from '../core/index.js';
+import { EnvironmentDocuments } from './documents.js';
 
 export type DesiredEnvironment =
   | {
@@ -47,15 +48,12 @@ export interface DesiredStateSources {
   catalog: () => { catalog: Catalog; version: number };
   /** The `envcat.io/entry-version` labels of an instance's own files (RepoView.renderedVersions). */
   rendered: (environment: string, instance: string) => readonly string[];
-  /**
-   * The file parsed already (documents.ts, which the API and the notifier read too), when it is a
-   * document at all: each version of the file is parsed once, not once per reader.
-   */
-  parsed?: (environment: string, source: string) => unknown;
 }
 
 export class DesiredStateParser {
   private readonly cache = new Map<string, CacheEntry>();
+  /** Each file parsed once per version, here and for the API and the notifier (documents.ts). */
+  readonly documents = new EnvironmentDocuments();
 
   constructor(private readonly sources: DesiredStateSources) {}
 
@@ -71,7 +69,7 @@ export class DesiredStateParser {
     )
       return cached.desired;
     const rendered = new Map<string, string>();
-    const parsed = this.sources.parsed?.(name, source);
+    const parsed = this.documents.of(name, source);
     const desired = parseEnvironment({
       name,
       source,
@@ -98,6 +96,7 @@ export class DesiredStateParser {
 
   forget(name: string): void {
     this.cache.delete(name);
+    this.documents.forget(name);
   }
 }
 

@@ -33,7 +33,6 @@ import {
 import type { Informer, KubeObject } from '../cluster/types.js';
 import type { CommitResult, RepoName } from '../gitops/types.js';
 import { DesiredStateParser, parseEnvironment } from './desired-state.js';
-import { EnvironmentDocuments } from './documents.js';
 import { RemovedRequests } from './removed-request.js';
 import { BlockedSteps } from './blocked.js';
 import { LeaderElector } from './leader.js';
@@ -63,16 +62,12 @@ export { DEFAULT_APPLICATION_SETS, defaultParentApplication } from './refresh.js
 export type { CatalogSource, EngineEvents, EngineOptions } from './engine-options.js';
 import type { EngineEvents, EngineOptions } from './engine-options.js';
 
-/** Passes the engine starts at once while the API answers writes (apiRequest); otherwise its concurrency (64). */
-const API_PRIORITY_PASSES = 2;
-
 const environmentOf = (object: KubeObject) => object.metadata.labels?.[LABEL.environment] ?? '';
 type RenderedClean = { env: ResolvedEnvironment; outputs: string; files: number };
 
 export class Engine extends EventEmitter<EngineEvents> {
-  private readonly parser: DesiredStateParser;
-  /** Each environment file parsed once per version, for the engine, the API and the notifier. */
-  readonly documents = new EnvironmentDocuments();
+  /** Environment files parsed and checked; its `documents` are the API's and the notifier's too. */
+  readonly parser: DesiredStateParser;
   private readonly queue: WorkQueue;
   private readonly leader: LeaderElector;
   private readonly log: Logger;
@@ -110,7 +105,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     const now = (this.now = options.now ?? Date.now);
     this.parser = new DesiredStateParser({
       catalog: () => options.catalog.current(),
-      parsed: (name, source) => this.documents.of(name, source),
       rendered: (environment, instance) => this.view.renderedVersions(environment, instance),
     });
     this.passes = new PassWaiters(options.clock);
@@ -322,23 +316,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.queue.add(name);
   }
 
-  /**
-   * The API is answering a request that writes (a create): until the release is called, the
-   * engine starts at most API_PRIORITY_PASSES passes at once, so that a burst of creates is
-   * answered before the engine provisions what they created (and still moves meanwhile).
-   */
-  apiRequest(): () => void {
-    return this.queue.yieldTo(API_PRIORITY_PASSES);
-  }
+  /** Until its release, at most 2 passes start at once: the API's creates go first (WorkQueue.yieldTo). */
+  readonly apiRequest = (): (() => void) => this.queue.yieldTo(2);
 
   /** Reconcile an environment now, and resolve once that pass has ended (see PassWaiters), or after `timeoutMs`. */
   planned(name: string, timeoutMs = 10_000): Promise<void> {
     // A follower's pass plans nothing (the leader's does, after its next Git poll): no wait.
-    if (!this.leader.isLeader) {
-      this.queue.add(name);
-      return Promise.resolve();
-    }
-    const passed = this.passes.next(name, timeoutMs);
+    const passed = this.leader.isLeader ? this.passes.next(name, timeoutMs) : Promise.resolve();
     this.queue.add(name);
     return passed;
   }
@@ -603,7 +587,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.view.forget(name);
     this.refresher.forget(name);
     this.parser.forget(name);
-    this.documents.forget(name);
     this.removedRequests.forget(name);
     this.deletion.forget(name);
     this.clocks.forget(name);

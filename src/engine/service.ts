@@ -98,7 +98,7 @@ export class EnvironmentService {
     },
   ) {
     this.log = options.logger.child({ component: 'service' });
-    this.documents = options.engine.documents;
+    this.documents = options.engine.parser.documents;
     this.secrets = new ParameterSecrets({ cluster: options.cluster, logger: this.log });
     this.recovery = new CreateRecovery({
       engine: options.engine,
@@ -274,12 +274,8 @@ export class EnvironmentService {
    * without Secrets: the same request again completes it (see `resumeStrandedCreate`).
    */
   async create(input: unknown, actor: Actor): Promise<EnvironmentRecord> {
-    const release = this.options.engine.apiRequest();
-    try {
-      return await this.createNow(input, actor);
-    } finally {
-      release();
-    }
+    // Meanwhile the engine starts fewer passes: a burst of creates is answered first.
+    return this.createNow(input, actor).finally(this.options.engine.apiRequest());
   }
 
   private async createNow(input: unknown, actor: Actor): Promise<EnvironmentRecord> {
@@ -344,7 +340,7 @@ export class EnvironmentService {
     const made = result.commit;
     if (!made) return this.get(env.name);
     const message = messageAbout(env.name, made.message);
-    return this.record(env.name, [{ repo: 'platform', sha: made.sha, message, date: made.date }]);
+    return this.get(env.name, [{ repo: 'platform', sha: made.sha, message, date: made.date }]);
   }
 
   /**
@@ -375,21 +371,18 @@ export class EnvironmentService {
     };
   }
 
-  async get(name: string): Promise<EnvironmentRecord> {
-    if (this.options.engine.environmentSource(name) === undefined && !this.options.engine.status(name))
-      throw new NotFoundError(`no environment named "${name}"`, { path: '/metadata/name' });
-    return this.record(name, await this.options.engine.commits(name));
-  }
-
-  /** The environment as the engine knows it now, with `commits` as its history. */
-  private record(name: string, commits: EnvironmentRecord['status']['commits']): EnvironmentRecord {
+  /** The environment, with its history read from Git unless the caller has it (a create: its commit). */
+  async get(name: string, history?: EnvironmentRecord['status']['commits']): Promise<EnvironmentRecord> {
     const source = this.options.engine.environmentSource(name);
     const status = this.options.engine.status(name);
+    if (source === undefined && !status)
+      throw new NotFoundError(`no environment named "${name}"`, { path: '/metadata/name' });
     const document = this.documents.of(name, source) ?? {
       apiVersion: 'envcat.io/v1alpha1',
       kind: 'Environment',
       metadata: { name },
     };
+    const commits = history ?? (await this.options.engine.commits(name));
     return environmentRecord({
       document,
       source,

@@ -213,7 +213,7 @@ export async function startEnvcat(
     ...(config.notify.secret ? { secret: config.notify.secret } : {}),
     isLeader: () => engine.isLeader,
     source: (name) => engine.environmentSource(name),
-    parsed: (name, source) => engine.documents.of(name, source),
+    parsed: (name, source) => engine.parser.documents.of(name, source),
     createdAt: (name) => engine.createdAtOf(name),
     logger,
     ...(options.notifyBackoff ? { backoff: options.notifyBackoff } : {}),
