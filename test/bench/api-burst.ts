@@ -42,6 +42,7 @@ import {
   type LoopReport,
   type MemoryReport,
 } from './engine-host.js';
+import { AvailableToAppCommit, watchWorkspaces, type BurstLatency } from './burst-latency.js';
 import { clock, commitCount, fail } from './engine-support.js';
 import { distribution, MiB, type Distribution } from './measure.js';
 import { figure, formatValue, type Figure } from './report.js';
@@ -49,6 +50,8 @@ import { FAKE_API_KEY, FAKE_PASSWORD, threeInstanceRequestWithSecrets } from './
 
 const POST_P95_TARGET_MS = 2_000;
 const GET_P95_TARGET_MS = 100;
+/** The engine's latency target (engine-latency.ts), kept with the burst running. */
+const ENGINE_LATENCY_P95_TARGET_MS = 100;
 /** A request with no answer after this long counts as unanswered (`error`). */
 const REQUEST_TIMEOUT_MS = 120_000;
 /** The poller lists environments this often, and GETs one environment after another in between. */
@@ -110,6 +113,8 @@ export interface BurstResult {
     notReady: ListItem[];
     /** Objects labelled with the environments in the cluster when they were Ready, by kind. */
     objects: Record<string, number>;
+    /** Workspace Available → the engine's app commit, per environment, during the burst (burst-latency.ts). */
+    appCommitLatency: BurstLatency & { clockUncertaintyMs: number };
   };
   delete: Phase & {
     /** From the last environment 404 to the cluster holding nothing labelled with them. */
@@ -290,8 +295,12 @@ export async function benchBurst(args: {
     apps: join(dir, 'data', 'repos', 'apps.git'),
   };
   let server: BenchProcess | undefined;
+  // The engine latency target inside the burst (burst-latency.ts): the engine's committed events.
+  let appCommits: AvailableToAppCommit | undefined;
+  let stopWatching: (() => void) | undefined;
   try {
     server = await BenchProcess.start({
+      onEvent: (event) => appCommits?.onEvent(event),
       entry: ENGINE_ENTRY,
       // only so that the end can tell live memory from garbage not collected yet (memory op `gc`)
       nodeFlags: ['--expose-gc', ...engineNodeFlags()],
@@ -318,6 +327,14 @@ export async function benchBurst(args: {
       fail(`burst benchmark: the server did not say where it serves: ${server.output}`);
     const api = new Api(url, token);
     const cluster = KubeClusterClient.forServer({ url: clusterUrl });
+    const skew = await server.clockOffset();
+    const watching = new AvailableToAppCommit({
+      infraInstances: ['db'],
+      clock,
+      offsetMs: () => skew.offsetMs,
+    });
+    appCommits = watching;
+    stopWatching = await watchWorkspaces(cluster, (workspace) => watching.onWorkspace(workspace));
     const host = server;
     const failWith = (what: string): never =>
       fail(`burst benchmark: ${what}\n--- the server's last output:\n${host.output.slice(-4_000)}`);
@@ -381,6 +398,7 @@ export async function benchBurst(args: {
     }
     const createDone = clock();
     const createTimedOut = !allDone();
+    const appCommitLatency = { ...watching.result(), clockUncertaintyMs: skew.uncertaintyMs };
     const readySeconds = [...readyAt.values()].map((at) => (at - createSent) / 1000);
     const createPolls = await poller.stop();
     const createLoop = await server.request<LoopReport>({ op: 'loop' });
@@ -517,6 +535,7 @@ export async function benchBurst(args: {
         getStatuses: getStatuses(createPolls.gets),
         lists: summarizeRequests(createPolls.lists, 200),
         doneSeconds: (createDone - createSent) / 1000,
+        appCommitLatency,
         done: created.length - notReady.length,
         timedOut: createTimedOut,
         commits: commitsIn(commitsBefore, commitsAtReady),
@@ -569,6 +588,7 @@ export async function benchBurst(args: {
       unexpected: api.unexpected,
     };
   } finally {
+    stopWatching?.();
     await server?.stop();
     await rm(dir, { recursive: true, force: true });
   }
@@ -631,6 +651,19 @@ export function burstReport(result: BurstResult, nsPerOp: number): { figures: Fi
       target: GET_P95_TARGET_MS,
       which: ['p95', 'max'],
       details: { statuses: create.getStatuses },
+    }),
+    ...(['p50', 'p95', 'max'] as const).map((p) => {
+      const { latency, measured, negative, clockUncertaintyMs } = create.appCommitLatency;
+      const value = latency?.[p] ?? Number.NaN;
+      return figure({
+        id: `api.burst.engine.available-to-app-commit.${p}`,
+        label: `Workspace Available → app commit, during the burst, ${p}`,
+        value,
+        unit: 'ms',
+        ...(p === 'p95' ? { target: { op: '<', value: ENGINE_LATENCY_P95_TARGET_MS } } : {}),
+        calibrationOps: ops(value),
+        ...(p === 'p50' ? { details: { measured, negative, clockUncertaintyMs } } : {}),
+      });
     }),
     ...latencyFigures({
       id: 'api.burst.list',
