@@ -74,6 +74,8 @@ export class ArgoRefresher {
   private readonly waitingSince = new Map<string, number>();
   /** Refresh requests, one under way per object (see refreshTarget). */
   private readonly refreshes = new Coalescer();
+  /** The last `refresh-timestamp` sent (to any Application). */
+  private lastTimestamp = 0;
   private readonly resync: FolderResync;
 
   constructor(private readonly options: ArgoRefresherOptions) {
@@ -198,6 +200,17 @@ export class ArgoRefresher {
     this.refreshes.run(`${target.kind}/${target.name}`, () => this.send(environment, target));
   }
 
+  /**
+   * Argo CD removes a consumed request only if `refresh-timestamp` still holds the value it read
+   * (simulator/CONTROLLERS.md, "a refresh request is consumed"): a request that repeated the last
+   * value (two commits in one millisecond, or a clock that stands still) would be removed with the
+   * one already handled, and lost. So each one is later than the last, by a millisecond if need be.
+   */
+  private nextTimestamp(): string {
+    this.lastTimestamp = Math.max(this.options.now(), this.lastTimestamp + 1);
+    return new Date(this.lastTimestamp).toISOString();
+  }
+
   private async send(environment: string, target: RefreshTarget): Promise<void> {
     const ref = {
       apiVersion: 'argoproj.io/v1alpha1',
@@ -208,7 +221,7 @@ export class ArgoRefresher {
     try {
       const annotations: Record<string, string> = { [target.annotation]: target.value };
       if (target.annotation === ARGOCD_ANNOTATION.refresh)
-        annotations[ARGOCD_ANNOTATION.refreshTimestamp] = new Date(this.options.now()).toISOString();
+        annotations[ARGOCD_ANNOTATION.refreshTimestamp] = this.nextTimestamp();
       await this.options.cluster.mergePatch(ref, { metadata: { annotations } });
       this.options.onRequested?.({ kind: target.kind, result: 'sent' });
     } catch (error) {

@@ -57,7 +57,33 @@ describe('ArgoRefresher', () => {
     expect(patches).toEqual([
       'argocd/ApplicationSet/envcat-apps {"argocd.argoproj.io/application-set-refresh":"true"}',
       'argocd/Application/envcat-apps-dev {"argocd.argoproj.io/refresh":"normal","argocd.argoproj.io/refresh-timestamp":"2026-03-01T10:00:00.000Z"}',
-      'argocd/Application/dev-web {"argocd.argoproj.io/refresh":"normal","argocd.argoproj.io/refresh-timestamp":"2026-03-01T10:00:00.000Z"}',
+      'argocd/Application/dev-web {"argocd.argoproj.io/refresh":"normal","argocd.argoproj.io/refresh-timestamp":"2026-03-01T10:00:00.001Z"}',
+    ]);
+  });
+
+  it('never repeats a refresh-timestamp, even when the clock stands still', async () => {
+    // Argo CD removes a consumed request only if its timestamp is unchanged: a repeated one set
+    // during a refresh would be removed with it, and the second commit not looked at.
+    const { refresher, patches, advance } = setup();
+    refresher.request('dev', 'platform');
+    await refresher.idle();
+    refresher.request('dev', 'platform');
+    await refresher.idle();
+    advance(5);
+    refresher.request('dev', 'platform');
+    await refresher.idle();
+    const stamps = patches
+      .filter((p) => p.includes('/Application/'))
+      .map(
+        (p) =>
+          (JSON.parse(p.slice(p.indexOf(' ') + 1)) as Record<string, string>)[
+            'argocd.argoproj.io/refresh-timestamp'
+          ],
+      );
+    expect(stamps).toEqual([
+      '2026-03-01T10:00:00.000Z',
+      '2026-03-01T10:00:00.001Z',
+      '2026-03-01T10:00:00.005Z',
     ]);
   });
 
