@@ -28,6 +28,7 @@ import {
   type OutputValues,
   type RefreshTarget,
   type ResolvedEnvironment,
+  type StepObservation,
   describeError,
 } from '../core/index.js';
 import type { Informer, KubeObject } from '../cluster/types.js';
@@ -52,6 +53,7 @@ import { Committer } from './committer.js';
 import { Deletion } from './deletion.js';
 import { DroppedSecrets } from './dropped-secrets.js';
 import { pinVersions } from './pinning.js';
+import { RenderedClean } from './rendered-clean.js';
 import { watchEnvcatObjects } from './watches.js';
 import { StatusBoard, namespaceTaken, type EnvironmentStatusView } from './status-board.js';
 import { KnownState } from './known-state.js';
@@ -63,7 +65,6 @@ export type { CatalogSource, EngineEvents, EngineOptions } from './engine-option
 import type { EngineEvents, EngineOptions } from './engine-options.js';
 
 const environmentOf = (object: KubeObject) => object.metadata.labels?.[LABEL.environment] ?? '';
-type RenderedClean = { env: ResolvedEnvironment; outputs: string; files: number };
 
 export class Engine extends EventEmitter<EngineEvents> {
   /** Environment files parsed and checked; its `documents` are the API's and the notifier's too. */
@@ -89,7 +90,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly retries: RetryNudger;
   private readonly projects: ProjectGate;
   /** Environments whose committed files were found to be what they render to, and from what. */
-  private readonly renderedClean = new Map<string, RenderedClean>();
+  private readonly renderedClean = new RenderedClean();
   private workspaces!: Informer;
   private applications!: Informer;
   /** envcat's Secrets, key names only (secretForCache): a committed step's parameter Secret must stay. */
@@ -493,15 +494,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     const observe = () => plan.steps.map((step) => this.observer.observe(env, step, blocked.get(step.id)));
 
     // Committed steps whose rendering changed (the request was edited, an output changed) are updated in place.
-    // Rendering every committed step on every pass is most of an idle engine's work (and garbage):
-    // skip it while the request, the outputs and the environment's files are what they were.
-    const outputsKey = JSON.stringify(outputs);
-    const clean = this.renderedClean.get(name);
-    const upToDate =
-      clean?.env === env && clean.outputs === outputsKey && clean.files === this.view.fileVersion(name);
-    const stale = upToDate
-      ? []
-      : observe().filter((o) => o.committed && this.committer.rendersDifferently(env, o.step, outputs));
+    const files = this.view.fileVersion(name);
+    const toRender = this.renderedClean.toRender({ name, env, files, outputs, steps: plan.steps });
+    const rendersDifferently = (o: StepObservation) =>
+      o.committed && toRender.has(o.step.id) && this.committer.rendersDifferently(env, o.step, outputs);
+    const stale = toRender.size === 0 ? [] : observe().filter(rendersDifferently);
     const projectReady = () => this.projectReady(name, env, log);
     // Infrastructure first: a changed step that reads infrastructure being changed waits until it
     // is Ready at the version in Git (core updatableSteps); its Workspace's watch event wakes it.
@@ -519,8 +516,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.committer.removeDroppedInstances(name, env);
     await this.droppedSecrets.reconcile(name, env);
     if (stale.length === 0 && blocked.size === 0)
-      this.renderedClean.set(name, { env, outputs: outputsKey, files: this.view.fileVersion(name) });
-    else this.renderedClean.delete(name);
+      this.renderedClean.noteClean({ name, env, files: this.view.fileVersion(name), outputs });
+    else this.renderedClean.forget(name);
 
     // Read in the same turn as the steps the action is decided on: a Workspace that became
     // Available during an await above must bring its outputs to the wave it lets through.
@@ -583,7 +580,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private forget(name: string): void {
     this.board.forget(name);
     this.blocked.forget(name);
-    this.renderedClean.delete(name);
+    this.renderedClean.forget(name);
     this.view.forget(name);
     this.refresher.forget(name);
     this.parser.forget(name);

@@ -13,6 +13,7 @@ import {
   isEnvironmentFile,
   isStepFile,
   isWorkspaceFile,
+  LABEL,
   parseYamlDocument,
   renderedEntryVersion,
   sourceDigest,
@@ -74,10 +75,18 @@ export class RepoTree {
 
   set(path: string, content: string): void {
     this.files.set(path, kept(path, content));
-    const source = isApplicationFile(path) ? applicationSource(content) : undefined;
+    // An Application file is parsed once, for its source and its label.
+    const application = isApplicationFile(path) ? parsedApplication(content) : undefined;
+    const source = application?.spec
+      ? sourceDigest(application.spec.sources ?? application.spec.source)
+      : undefined;
     if (source === undefined) this.sources.delete(path);
     else this.sources.set(path, source);
-    const version = isStepFile(path) ? renderedEntryVersion(content) : undefined;
+    const version = !isStepFile(path)
+      ? undefined
+      : application
+        ? entryVersionLabel(application)
+        : renderedEntryVersion(content);
     if (version === undefined) this.entryVersions.delete(path);
     else this.entryVersions.set(path, version);
     const spec = isWorkspaceFile(path) ? committedSpecDigest(content) : undefined;
@@ -137,17 +146,23 @@ export class RepoTree {
 
 const EMPTY: ReadonlySet<string> = new Set();
 
-function applicationSource(content: string): string | undefined {
+interface ApplicationFile {
+  metadata?: { labels?: Record<string, unknown> };
+  spec?: { source?: unknown; sources?: unknown };
+}
+
+function parsedApplication(content: string): ApplicationFile | undefined {
   try {
-    const doc = parseYamlDocument(content) as {
-      kind?: unknown;
-      spec?: { source?: unknown; sources?: unknown };
-    };
-    if (doc?.kind !== 'Application' || !doc.spec) return undefined;
-    return sourceDigest(doc.spec.sources ?? doc.spec.source);
+    const doc = parseYamlDocument(content) as (ApplicationFile & { kind?: unknown }) | null;
+    return doc?.kind === 'Application' ? doc : undefined;
   } catch {
     return undefined; // not YAML: a file someone else put there, not one of ours
   }
+}
+
+function entryVersionLabel(application: ApplicationFile): string | undefined {
+  const version = application.metadata?.labels?.[LABEL.entryVersion];
+  return typeof version === 'string' ? version : undefined;
 }
 
 /** environment.yaml as it is; anything else as a digest (prefixed, so it cannot equal a content). */

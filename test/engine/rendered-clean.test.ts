@@ -1,0 +1,85 @@
+/**
+ * RenderedClean: which committed steps a pass renders again. Once an environment is found clean,
+ * only a change of the request, of its files, or of an output a step reads brings a step back.
+ */
+import type { OutputValues, ResolvedEnvironment, Step } from '../../src/core/index.js';
+import { RenderedClean } from '../../src/engine/rendered-clean.js';
+
+// db (infra) ← app (apps, reads db.endpoint); web is a hybrid (infra + apps) reading nothing.
+const env = {
+  name: 'dev',
+  instances: [
+    { name: 'db', references: {} },
+    {
+      name: 'app',
+      references: { dbHost: { from: 'db', output: 'endpoint', parameter: 'dbHost', pointer: '/x' } },
+    },
+    { name: 'web', references: {} },
+  ],
+} as unknown as ResolvedEnvironment;
+const step = (instance: string, part: 'infra' | 'apps'): Step => ({
+  id: `${instance}/${part}`,
+  instance,
+  part,
+  dependsOn: [],
+  phase: part === 'infra' ? 1 : 2,
+  wave: 1,
+});
+const steps = [step('db', 'infra'), step('app', 'apps'), step('web', 'infra'), step('web', 'apps')];
+const all = steps.map((s) => s.id);
+const before: OutputValues = { web: { url: 'https://a' } };
+
+describe('RenderedClean', () => {
+  it.each<
+    [string, { known: boolean; env?: ResolvedEnvironment; files?: number; outputs?: OutputValues }, string[]]
+  >([
+    ['never found clean: every step', { known: false }, all],
+    ['nothing changed: none', { known: true }, []],
+    ['the request changed: every step', { known: true, env: { ...env } }, all],
+    ['the files changed: every step', { known: true, files: 8 }, all],
+    // the database's own Workspace does not read its outputs; the app that references them does
+    [
+      'db turned Available: the app that reads it',
+      { known: true, outputs: { ...before, db: { endpoint: 'h' } } },
+      ['app/apps'],
+    ],
+    // a hybrid's apps read its own outputs, its infra does not
+    [
+      'web changed its outputs: its apps',
+      { known: true, outputs: { web: { url: 'https://b' } } },
+      ['web/apps'],
+    ],
+    ['web lost its outputs: its apps', { known: true, outputs: {} }, ['web/apps']],
+  ])('%s', (_name, change, expected) => {
+    const clean = new RenderedClean();
+    if (change.known) clean.noteClean({ name: 'dev', env, files: 7, outputs: before });
+    const ids = clean.toRender({
+      name: 'dev',
+      env: change.env ?? env,
+      files: change.files ?? 7,
+      outputs: change.outputs ?? before,
+      steps,
+    });
+    expect([...ids].sort()).toEqual([...expected].sort());
+  });
+
+  it('renders a step of an instance that is no longer in the request', () => {
+    const clean = new RenderedClean();
+    clean.noteClean({ name: 'dev', env, files: 7, outputs: before });
+    const ids = clean.toRender({
+      name: 'dev',
+      env,
+      files: 7,
+      outputs: { web: { url: 'x' } },
+      steps: [step('gone', 'infra')],
+    });
+    expect([...ids]).toEqual(['gone/infra']);
+  });
+
+  it('forgets an environment', () => {
+    const clean = new RenderedClean();
+    clean.noteClean({ name: 'dev', env, files: 7, outputs: before });
+    clean.forget('dev');
+    expect(clean.toRender({ name: 'dev', env, files: 7, outputs: before, steps }).size).toBe(4);
+  });
+});
