@@ -13,7 +13,13 @@ import { MALLOC_ENV } from '../../src/server/malloc-env.js';
 import { packageRoot } from '../../src/install/index.js';
 
 const REPO_ROOT = packageRoot();
-import { clock, fail, type ClusterCall, type GitCall } from './engine-support.js';
+import {
+  clock,
+  fail,
+  type ClusterCall,
+  type GitCall,
+  type WorkspacesSeenAvailable,
+} from './engine-support.js';
 
 /**
  * `service`: startEnvcat as `npm start` runs it (REST API, engine, service), without the web UI
@@ -62,6 +68,8 @@ export interface LoopReport {
 export interface Timings {
   git: GitCall[];
   cluster: ClusterCall[];
+  /** When the engine's Workspace informer first delivered each Workspace as Available. */
+  seenAvailable: WorkspacesSeenAvailable;
 }
 
 /** Where a ready process serves: its REST API, and the simulated API server of `embedded`. */

@@ -84,7 +84,11 @@ async function startInstrumented(config: ServiceConfig): Promise<Host> {
   return {
     engine,
     service,
-    timings: () => ({ git: [...platform.calls, ...apps.calls], cluster: cluster.calls }),
+    timings: () => ({
+      git: [...platform.calls, ...apps.calls],
+      cluster: cluster.calls,
+      seenAvailable: cluster.seenAvailable,
+    }),
     stop: () => engine.stop(),
   };
 }
@@ -141,7 +145,7 @@ async function answer(host: Host, request: EngineRequest): Promise<unknown> {
       };
     }
     case 'timings':
-      return host.timings?.() ?? { git: [], cluster: [] };
+      return host.timings?.() ?? { git: [], cluster: [], seenAvailable: {} };
     case 'profile': {
       if (request.action === 'start') {
         profiler ??= new Session();

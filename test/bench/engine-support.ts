@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { pino, type Logger } from 'pino';
-import type { Catalog } from '../../src/core/index.js';
+import { workspaceState, type Catalog } from '../../src/core/index.js';
 import { KubeClusterClient } from '../../src/cluster/client.js';
 import type {
   ClusterClient,
@@ -217,9 +217,16 @@ export interface ClusterCall {
   endedAt: number;
 }
 
-/** A ClusterClient that records the duration of every request-response call (informers pass through). */
+/** When this process's informer first had an instance's Workspace as Available (`<environment>/<instance>` → clock()). */
+export type WorkspacesSeenAvailable = Record<string, number>;
+
+/**
+ * A ClusterClient that records the duration of every request-response call, and when a Workspace
+ * informer first delivers a Workspace as Available (informers otherwise pass through).
+ */
 export class TimedCluster implements ClusterClient {
   readonly calls: ClusterCall[] = [];
+  readonly seenAvailable: WorkspacesSeenAvailable = {};
 
   constructor(private readonly inner: ClusterClient) {}
 
@@ -260,7 +267,19 @@ export class TimedCluster implements ClusterClient {
   }
 
   informer(type: TypeRef, options?: ListOptions): Informer {
-    return this.inner.informer(type, options);
+    const informer = this.inner.informer(type, options);
+    if (type.kind === 'Workspace') {
+      // Registered before the engine's own handlers, so it runs first: the moment the event arrived.
+      const note = (workspace: KubeObject) => {
+        const labels = workspace.metadata.labels ?? {};
+        const key = `${labels['envcat.io/environment']}/${labels['envcat.io/instance']}`;
+        if (this.seenAvailable[key] === undefined && workspaceState(workspace).phase === 'Ready')
+          this.seenAvailable[key] = clock();
+      };
+      informer.on('ADDED', note);
+      informer.on('MODIFIED', note);
+    }
+    return informer;
   }
 
   private async timed<T>(
