@@ -1,6 +1,19 @@
 /** Plain fakes for the engine's units: a logger that keeps what it logged, a queue that keeps what it was asked. */
 import { pino, type Logger } from 'pino';
+import type { Step } from '../../src/core/index.js';
 import type { Requeue } from '../../src/shared/index.js';
+
+/** A plan step of `instance`, waiting for nothing, in wave 1. */
+export function planStep(instance: string, part: 'infra' | 'apps'): Step {
+  return {
+    id: `${instance}/${part}`,
+    instance,
+    part,
+    dependsOn: [],
+    phase: part === 'infra' ? 1 : 2,
+    wave: 1,
+  };
+}
 
 export interface LoggedLine {
   level: number;

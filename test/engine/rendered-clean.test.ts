@@ -2,8 +2,9 @@
  * RenderedClean: which committed steps a pass renders again. Once an environment is found clean,
  * only a change of the request, of its files, or of an output a step reads brings a step back.
  */
-import type { OutputValues, ResolvedEnvironment, Step } from '../../src/core/index.js';
+import type { OutputValues, ResolvedEnvironment } from '../../src/core/index.js';
 import { RenderedClean } from '../../src/engine/rendered-clean.js';
+import { planStep } from './fakes.js';
 
 // db (infra) ← app (apps, reads db.endpoint); web is a hybrid (infra + apps) reading nothing.
 const env = {
@@ -17,14 +18,7 @@ const env = {
     { name: 'web', references: {} },
   ],
 } as unknown as ResolvedEnvironment;
-const step = (instance: string, part: 'infra' | 'apps'): Step => ({
-  id: `${instance}/${part}`,
-  instance,
-  part,
-  dependsOn: [],
-  phase: part === 'infra' ? 1 : 2,
-  wave: 1,
-});
+const step = planStep;
 const steps = [step('db', 'infra'), step('app', 'apps'), step('web', 'infra'), step('web', 'apps')];
 const all = steps.map((s) => s.id);
 const before: OutputValues = { web: { url: 'https://a' } };

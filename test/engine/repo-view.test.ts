@@ -5,6 +5,7 @@
 import type { ResolvedEnvironment, Step } from '../../src/core/index.js';
 import type { CommitInfo } from '../../src/gitops/types.js';
 import { RepoView } from '../../src/engine/repo-view.js';
+import { planStep } from './fakes.js';
 
 const sha = (c: string) => c.repeat(40);
 
@@ -39,14 +40,7 @@ function setup(platformFiles: Record<string, string> = {}, appsFiles: Record<str
 
 const REQUEST = 'kind: Environment\n';
 const env = { name: 'dev' } as ResolvedEnvironment;
-const step = (part: 'infra' | 'apps', instance: string): Step => ({
-  id: `${instance}/${part}`,
-  instance,
-  part,
-  dependsOn: [],
-  phase: part === 'infra' ? 1 : 2,
-  wave: 1,
-});
+const step = (part: 'infra' | 'apps', instance: string): Step => planStep(instance, part);
 
 describe('RepoView', () => {
   it('knows the environments of both repos and of the claims, and their requests', async () => {

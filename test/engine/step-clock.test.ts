@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import type { ResolvedEnvironment, Step } from '../../src/core/index.js';
 import type { CommitInfo, GitOpsRepo } from '../../src/gitops/types.js';
 import { StepClocks } from '../../src/engine/step-clock.js';
+import { planStep } from './fakes.js';
 
 const COMMITTED = Date.parse('2026-03-01T10:00:00Z');
 const NOW = Date.parse('2026-03-01T10:05:00Z');
@@ -27,14 +28,7 @@ function fakeRepo(dates: Record<string, string>): GitOpsRepo & { asked: string[]
 
 const env = (annotations: Record<string, string> = {}) =>
   ({ name: 'dev', annotations, timeouts: { infra: 1800, apps: 600 } }) as unknown as ResolvedEnvironment;
-const step = (part: 'infra' | 'apps'): Step => ({
-  id: `db/${part}`,
-  instance: 'db',
-  part,
-  dependsOn: [],
-  phase: part === 'infra' ? 1 : 2,
-  wave: 1,
-});
+const step = (part: 'infra' | 'apps'): Step => planStep('db', part);
 
 function setup(dates: Record<string, string>) {
   const platform = fakeRepo(dates);

@@ -6,7 +6,7 @@ import type { ResolvedEnvironment, Step, StepClock } from '../../src/core/index.
 import type { KubeObject } from '../../src/cluster/types.js';
 import { StepObserver } from '../../src/engine/step-observer.js';
 import { TEST_RENDER_OPTIONS } from '../support/examples.js';
-import { recordingQueue } from './fakes.js';
+import { planStep, recordingQueue } from './fakes.js';
 
 const NOW = Date.parse('2026-03-01T10:05:00Z');
 const REV = 'a'.repeat(40);
@@ -19,14 +19,7 @@ const env = {
     { name: 'web', entry: { document: { spec: {} } } },
   ],
 } as unknown as ResolvedEnvironment;
-const step = (part: 'infra' | 'apps'): Step => ({
-  id: `${part === 'infra' ? 'db' : 'web'}/${part}`,
-  instance: part === 'infra' ? 'db' : 'web',
-  part,
-  dependsOn: [],
-  phase: part === 'infra' ? 1 : 2,
-  wave: 1,
-});
+const step = (part: 'infra' | 'apps'): Step => planStep(part === 'infra' ? 'db' : 'web', part);
 
 const condition = (type: string, reason: string) => ({ type, status: 'True', reason, observedGeneration: 1 });
 const readyWorkspace = (outputs: Record<string, unknown>): KubeObject => ({
