@@ -19,7 +19,7 @@ import {
   type StepObservation,
   describeError,
 } from '../core/index.js';
-import type { ClusterClient, KubeObject } from '../cluster/types.js';
+import type { ClusterClient, KubeObject, ObjectRef } from '../cluster/types.js';
 import { KindNotServedError } from '../cluster/index.js';
 import type { RepoName } from '../gitops/types.js';
 import { Coalescer } from './coalescer.js';
@@ -59,7 +59,12 @@ export interface ArgoRefresherOptions {
   onRequested?: (outcome: RefreshOutcome) => void;
   /** Told how each request for a new sync of a folder went (metrics). */
   onSyncRequested?: (outcome: SyncRequestOutcome) => void;
+  /** How often, and how many times at most, an ApplicationSet is read while its last refresh is under way. */
+  consumedPoll?: { intervalMs: number; attempts: number };
 }
+
+/** ~5 s: the ApplicationSet controller ends a refresh in well under that, unless it is not running. */
+const CONSUMED_POLL = { intervalMs: 100, attempts: 50 };
 
 /** How a refresh request went: sent, its object not there (yet), or failed. */
 export interface RefreshOutcome {
@@ -201,6 +206,23 @@ export class ArgoRefresher {
   }
 
   /**
+   * The ApplicationSet controller removes its refresh annotation when the refresh it started ends,
+   * whatever was set meanwhile (argo-cd applicationset/controllers/applicationset_controller.go,
+   * Reconcile: `delete(…AnnotationApplicationSetRefresh)` then `Update`). A request set while it is
+   * still there changes nothing and is removed with it, and the commit it was for waits for the
+   * next poll (100 environments committed at once lost a third of theirs that way). So a request
+   * waits until the one before it was taken; if it is never taken (no controller), it goes anyway.
+   */
+  private async untilConsumed(ref: ObjectRef, annotation: string): Promise<void> {
+    const { intervalMs, attempts } = this.options.consumedPoll ?? CONSUMED_POLL;
+    for (let attempt = 1; attempt < attempts; attempt++) {
+      const live = await this.options.cluster.get(ref);
+      if (live?.metadata.annotations?.[annotation] === undefined) return;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+
+  /**
    * Argo CD removes a consumed request only if `refresh-timestamp` still holds the value it read
    * (simulator/CONTROLLERS.md, "a refresh request is consumed"): a request that repeated the last
    * value (two commits in one millisecond, or a clock that stands still) would be removed with the
@@ -219,6 +241,7 @@ export class ArgoRefresher {
       namespace: this.options.namespace,
     };
     try {
+      if (target.kind === 'ApplicationSet') await this.untilConsumed(ref, target.annotation);
       const annotations: Record<string, string> = { [target.annotation]: target.value };
       if (target.annotation === ARGOCD_ANNOTATION.refresh)
         annotations[ARGOCD_ANNOTATION.refreshTimestamp] = this.nextTimestamp();

@@ -10,11 +10,17 @@ import { recordingLogger, recordingQueue } from './fakes.js';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 
-function setup(options: { fail?: (ref: ObjectRef) => Error | undefined; applications?: KubeObject[] } = {}) {
+function setup(
+  options: {
+    fail?: (ref: ObjectRef) => Error | undefined;
+    applications?: KubeObject[];
+    get?: (ref: ObjectRef) => KubeObject | undefined;
+  } = {},
+) {
   let now = T0;
   const patches: string[] = [];
   const cluster = {
-    get: async () => undefined,
+    get: async (ref: ObjectRef) => options.get?.(ref),
     mergePatch: async (ref: ObjectRef, patch: Record<string, unknown>) => {
       const error = options.fail?.(ref);
       if (error) throw error;
@@ -32,6 +38,7 @@ function setup(options: { fail?: (ref: ObjectRef) => Error | undefined; applicat
     now: () => now,
     queue,
     logger: log.logger,
+    consumedPoll: { intervalMs: 1, attempts: 5 },
   });
   return { refresher, patches, queue, log, advance: (ms: number) => (now += ms) };
 }
@@ -54,12 +61,43 @@ describe('ArgoRefresher', () => {
     refresher.request('dev', 'apps');
     await refresher.idle();
     // THEN the default names are used, in Argo CD's namespace
+    // (the ApplicationSet's goes out once its last request was taken: after a read)
     expect(patches).toEqual([
-      'argocd/ApplicationSet/envcat-apps {"argocd.argoproj.io/application-set-refresh":"true"}',
       'argocd/Application/envcat-apps-dev {"argocd.argoproj.io/refresh":"normal","argocd.argoproj.io/refresh-timestamp":"2026-03-01T10:00:00.000Z"}',
       'argocd/Application/dev-web {"argocd.argoproj.io/refresh":"normal","argocd.argoproj.io/refresh-timestamp":"2026-03-01T10:00:00.001Z"}',
+      'argocd/ApplicationSet/envcat-apps {"argocd.argoproj.io/application-set-refresh":"true"}',
     ]);
   });
+
+  it.each([
+    ['taken after two reads', 2, 3],
+    ['never taken (no controller): sent after the last read', 99, 4],
+  ])(
+    'asks an ApplicationSet again only once its last request was taken: %s',
+    async (_name, pendingReads, reads) => {
+      // The controller removes its refresh annotation when its refresh ends, whatever was set meanwhile.
+      let read = 0;
+      const { refresher, patches } = setup({
+        get: (ref) => {
+          if (ref.kind !== 'ApplicationSet') return undefined;
+          read++;
+          const annotations: Record<string, string> =
+            read <= pendingReads ? { 'argocd.argoproj.io/application-set-refresh': 'true' } : {};
+          return {
+            apiVersion: 'argoproj.io/v1alpha1',
+            kind: 'ApplicationSet',
+            metadata: { name: ref.name, annotations },
+          };
+        },
+      });
+      refresher.request('dev', 'platform');
+      await refresher.idle();
+      expect(read).toBe(reads);
+      expect(patches.filter((p) => p.includes('ApplicationSet'))).toEqual([
+        'argocd/ApplicationSet/envcat-platform {"argocd.argoproj.io/application-set-refresh":"true"}',
+      ]);
+    },
+  );
 
   it('never repeats a refresh-timestamp, even when the clock stands still', async () => {
     // Argo CD removes a consumed request only if its timestamp is unchanged: a repeated one set
