@@ -7,6 +7,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { ExternalError } from '../../src/core/errors/index.js';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { SimulatedApiServer } from '../../src/simulator/api-server.js';
@@ -31,10 +32,36 @@ function server(options: Partial<FileStoreLogOptions> = {}): SimulatedApiServer 
   return created;
 }
 
-const STORE_MODULES = {
-  server: join(REPO_ROOT, 'src/simulator/api-server.ts'),
-  log: join(REPO_ROOT, 'src/simulator/store-log.ts'),
-};
+/**
+ * The two modules the killed processes run, compiled once for this file: through tsx each process
+ * spent about 3 s compiling them before its first write. Under dist/ (in a folder of this jest
+ * worker's own) so that the packages they import resolve from node_modules.
+ */
+const COMPILED = join(REPO_ROOT, 'dist', 'test', `store-log-${process.pid}`);
+const STORE_MODULES = { server: join(COMPILED, 'server.js'), log: join(COMPILED, 'log.js') };
+
+beforeAll(async () => {
+  await build({
+    entryPoints: {
+      server: join(REPO_ROOT, 'src/simulator/api-server.ts'),
+      log: join(REPO_ROOT, 'src/simulator/store-log.ts'),
+    },
+    outdir: COMPILED,
+    bundle: true,
+    // One copy of the modules both import (a FileStoreLog class the server knows).
+    splitting: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    tsconfig: join(REPO_ROOT, 'tsconfig.json'),
+    logLevel: 'warning',
+  });
+});
+
+afterAll(() => {
+  rmSync(COMPILED, { recursive: true, force: true });
+});
 
 /**
  * Runs `body` in a process of its own with `server`, a SimulatedApiServer on the directory, then
@@ -50,7 +77,7 @@ async function inKilledProcess(body: string, options: { stay?: boolean } = {}) {
     process.stdout.write(JSON.stringify(result ?? null) + '\\n');
     ${options.stay ? 'setInterval(() => undefined, 1000);' : "process.kill(process.pid, 'SIGKILL');"}
   `;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
