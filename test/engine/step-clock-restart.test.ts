@@ -59,7 +59,7 @@ async function start(identity: string): Promise<TestEnvcat> {
 }
 
 it('a step that timed out is Failed from the first status after a restart; one converging keeps its time', async () => {
-  // GIVEN two environments whose app never becomes ready: one with a 3 s timeout, one with 20 s
+  // GIVEN two environments whose app never becomes ready: one with a 2 s timeout, one with 12 s
   const first = await start('first');
   const create = async (name: string, timeout: string) => {
     const document = parse(await exampleText('sample-app', 'standalone.yaml'));
@@ -74,14 +74,14 @@ it('a step that timed out is Failed from the first status after a restart; one c
   };
   // (clock-long first, and converging before clock-short is created: each environment's apps wait
   // for its AppProject, which Argo CD creates on its own time)
-  await create('clock-long', '20s');
+  await create('clock-long', '12s');
   const createdLong = Date.now();
   await waitFor(
     'clock-long to deploy its app',
     () => (first.engine.status('clock-long')?.phase === 'DeployingApplications' ? true : undefined),
     { timeoutMs: 15_000 },
   );
-  await create('clock-short', '3s');
+  await create('clock-short', '2s');
   const failed = await waitFor(
     'clock-short to time out',
     () =>
@@ -107,7 +107,8 @@ it('a step that timed out is Failed from the first status after a restart; one c
   const after = second.engine.status('clock-short');
   expect(after?.phase).toBe('Failed');
   expect(after?.steps[0]).toMatchObject({ phase: 'Failed', reason: 'Timeout' });
-  // …and the other times out 20 s after its commit, not 20 s after the restart
+  // …and the other times out 12 s after its commit, not 12 s after the restart (Git dates the
+  // commit to the second: up to 1 s before `createdLong`)
   const long = await waitFor(
     'clock-long to time out',
     () =>
@@ -115,6 +116,6 @@ it('a step that timed out is Failed from the first status after a restart; one c
     { timeoutMs: 30_000 },
   );
   expect(long.steps[0]).toMatchObject({ reason: 'Timeout' });
-  expect(Date.now() - createdLong).toBeGreaterThanOrEqual(19_000);
-  expect(Date.now() - restartedAt).toBeLessThan(19_000);
+  expect(Date.now() - createdLong).toBeGreaterThanOrEqual(11_000);
+  expect(Date.now() - restartedAt).toBeLessThan(11_000);
 });
