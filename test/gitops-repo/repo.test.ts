@@ -556,8 +556,10 @@ describe('changes committed while the clone is busy', () => {
       const { bare, repo } = await setup({ localWrites });
       const first = await repo.commit(change({ 'environments/a/x.yaml': '1\n' }, [], 'one'));
       const second = await repo.commit(change({ 'environments/a/x.yaml': '2\n' }, [], 'two'));
-      // A slow remote: the next commit takes a second (the hook is added once the repo has decided how to write).
-      await writeHook(bare, hook, 'sleep 1');
+      // A slow remote: the next commit takes a second (the hook is added once the repo has decided how
+      // to write). Once: git runs reference-transaction four times a commit (two transactions, each
+      // prepared and committed), which slept four seconds.
+      await writeHook(bare, hook, '[ -e slowed-once ] && exit 0\n: > slowed-once\nsleep 1');
 
       const slow = repo.commit(change({ 'environments/a/x.yaml': '3\n' }, [], 'three'));
       let pushed = false;
