@@ -1,6 +1,6 @@
 /**
  * `envcat catalog rollout --max-parallel 2`, against a running envcat (in-process, over HTTP): six
- * pre-release environments on rds-postgres 1.0.0, each database apply slowed to seconds (a
+ * pre-release environments on rds-postgres 1.0.0, each database apply slowed to a second or more (a
  * simulator control) so that an upgrade lasts long enough to be seen in flight. Two are moved at
  * once and never more, as the CLI's progress lines and the server's own view (its environment
  * list, sampled while the rollout runs) both show; the third fails, the one under way beside it is
@@ -119,9 +119,9 @@ function concurrencyOf(stdout: string): number[] {
 describe('envcat catalog rollout --max-parallel', () => {
   it('moves up to N environments at once, never more, and stops at the first failure leaving the rest untouched', async () => {
     // GIVEN six pre-release environments on rds-postgres 1.0.0, Ready, whose database applies take
-    // 2s (pr-4's 5s, so that it is still under way when pr-3 fails)
+    // 1s (pr-4's 3s, so that it is still under way when pr-3 fails)
     const names = ['pr-1', 'pr-2', 'pr-3', 'pr-4', 'pr-5', 'pr-6'];
-    const slow = (name: string) => ({ delay: name === 'pr-4' ? '5s' : '2s' });
+    const slow = (name: string) => ({ delay: name === 'pr-4' ? '3s' : '1s' });
     const created = await Promise.all(
       names.map((name) => cli('env', 'create', '-f', requestFile(name, slow(name)))),
     );
@@ -135,8 +135,8 @@ describe('envcat catalog rollout --max-parallel', () => {
         },
         { timeoutMs: 60_000 },
       );
-    // …and pr-3's next terraform apply fails (after its 2s)
-    const failing = requestFile('pr-3', { delay: '2s', failApply: 'InsufficientDBInstanceCapacity' });
+    // …and pr-3's next terraform apply fails (after its 1s)
+    const failing = requestFile('pr-3', { delay: '1s', failApply: 'InsufficientDBInstanceCapacity' });
     expect((await cli('env', 'apply', '-f', failing, '--wait', '--timeout', '60s')).code).toBe(0);
     const folder = join(work, 'rds-postgres');
     for (const file of rdsPostgresFiles('1.1.0')) {
@@ -217,7 +217,7 @@ describe('envcat catalog rollout --max-parallel', () => {
     for (const name of names) {
       const file = requestFile(
         name,
-        { delay: '3s' },
+        { delay: '1500ms' },
         { labels: { rollout: 'deletion-test' }, version: '1.0.0' },
       );
       expect((await cli('env', 'create', '-f', file)).code).toBe(0);
