@@ -200,7 +200,7 @@ describe('env logs', () => {
 
   it('--follow: every change as it happens, until the environment is deleted', async () => {
     const file = await exampleFile('ko-follow', (doc) => {
-      (doc.metadata as Record<string, unknown>).annotations = { 'simulator.envcat.io/db': '{"delay": "2s"}' };
+      (doc.metadata as Record<string, unknown>).annotations = { 'simulator.envcat.io/db': '{"delay": "1s"}' };
     });
     expect((await cli('env', 'create', '-f', file)).code).toBe(0);
     const following = cli('env', 'logs', 'ko-follow', '--follow');
