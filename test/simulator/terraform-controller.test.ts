@@ -158,7 +158,7 @@ describe('SimulatedProviderTerraform', () => {
     // GIVEN
     await startController();
     // WHEN
-    const { ref, secretRef, env } = await provision({ controls: { delay: '1s' } });
+    const { ref, secretRef, env } = await provision({ controls: { delay: '500ms' } });
 
     // THEN first the finalizer, and no condition while the first apply runs: crossplane-runtime
     // marks conditions only once external.Create (terraform apply) returns
@@ -272,7 +272,7 @@ describe('SimulatedProviderTerraform', () => {
 
   it('deletes: Ready=False Deleting, then the Secret and the finalizer go and the Workspace is gone', async () => {
     await startController();
-    const { ref, secretRef } = await provision({ controls: { delay: '1s' } });
+    const { ref, secretRef } = await provision({ controls: { delay: '500ms' } });
     await waitFor('Available', async () => isReady(await get(ref)));
     expect(await cluster.client.get(secretRef)).toBeDefined();
 
@@ -321,7 +321,7 @@ describe('SimulatedProviderTerraform', () => {
 
   it('re-applies a changed spec (new generation): Creating again, then Available with the new outputs', async () => {
     await startController();
-    const { ref, workspace, secretRef } = await provision({ controls: { delay: '1s' } });
+    const { ref, workspace, secretRef } = await provision({ controls: { delay: '500ms' } });
     const first = await waitFor('Available', async () => {
       const ws = await get(ref);
       return isReady(ws) ? ws : undefined;
