@@ -291,7 +291,7 @@ describe('SimulatedArgoCD', () => {
   it('syncs the platform folder: Namespace, NetworkPolicy and Workspace with the tracking annotation; Progressing until the Workspace is Available, then Healthy at the commit', async () => {
     // GIVEN
     await startArgo();
-    const { env, document } = request('rds-postgres/minimal', { db: { delay: '1500ms' } });
+    const { env, document } = request('rds-postgres/minimal', { db: { delay: '750ms' } });
     const sha = await commitFiles(render(document, false), 'platform');
 
     // WHEN
@@ -435,7 +435,7 @@ describe('SimulatedArgoCD', () => {
     // GIVEN two standalone Applications over one folder (outside environments/, which the
     // ApplicationSets own), one of them with the finalizer
     await startArgo();
-    const { env, document } = request('rds-postgres/minimal', { db: { delay: '1s' } });
+    const { env, document } = request('rds-postgres/minimal', { db: { delay: '500ms' } });
     const files = render(document, false).map((f) =>
       f.path.endsWith('/environment.yaml')
         ? f
@@ -502,7 +502,7 @@ describe('SimulatedArgoCD', () => {
     const { env, document } = request('sample-app/standalone', {
       broken: { failApply: 'ImagePullBackOff: no such image' },
       stuck: { neverReady: true },
-      slow: { delay: '2500ms' },
+      slow: { delay: '1500ms' },
     });
     const spec = (document as unknown as { spec: { catalogs: Array<Record<string, unknown>> } }).spec;
     const web = spec.catalogs[0]!;
