@@ -7,12 +7,13 @@
  * process it forks.
  *
  * Bundled, not compiled file by file: Node loads a few large modules much faster than the ~235 of
- * src/ and the ~1,000 of @kubernetes/client-node, which is bundled in for that reason (with what it
- * depends on) while every other package stays in node_modules. The start to the banner went from
- * ~2.9 s to ~2.1 s (test/bench/server-start.ts). A dynamic import stays a chunk of its own, loaded
- * only when taken: the simulator is still out of a service's module graph when it runs against a
- * kubeconfig (test/architecture/module-graph.test.ts).
+ * src/ and the ~2,000 of @kubernetes/client-node and Nest, which are bundled in for that reason
+ * (see INLINED) while the other packages stay in node_modules. The spawn to the banner went from
+ * ~3.0 s to ~1.7 s with the rest of the start's overlap (test/bench/server-start.ts). A dynamic
+ * import stays a chunk of its own, loaded only when taken: the simulator is still out of a
+ * service's module graph when it runs against a kubeconfig (test/architecture/module-graph.test.ts).
  */
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,23 +23,64 @@ import { packageRoot } from '../install/index.js';
 /** Entry points (relative to the package root) always built. */
 const ENTRIES = ['src/server/main.ts', 'src/simulator/worker.ts'];
 
-/** Packages bundled in rather than imported from node_modules at run time. */
-const INLINED = ['@kubernetes/client-node'];
+/**
+ * Packages bundled in rather than imported from node_modules at run time: ES modules spread over
+ * many files, which Node loads one by one (~1,000 each for client-node and for Nest with what it
+ * imports).
+ */
+const INLINED = [
+  '@kubernetes/client-node',
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/platform-express',
+  '@nestjs/swagger',
+];
+/** Imported by our code as well as by inlined packages: one copy, from node_modules. */
+const SHARED = ['express', 'rxjs', 'reflect-metadata'];
+
+const packageName = (specifier: string) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
+
+/**
+ * The optional peer dependencies of the inlined packages (Nest's @nestjs/microservices,
+ * class-validator…): they import them in a try, and so stay imports, which fail at run time when
+ * one is not installed, as the package expects.
+ */
+function optionalPeers(root: string): Set<string> {
+  const peers = INLINED.flatMap((name) => {
+    const manifest = JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as {
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+    };
+    return Object.entries(manifest.peerDependenciesMeta ?? {}).flatMap(([peer, meta]) =>
+      meta.optional === true && !INLINED.includes(peer) ? [peer] : [],
+    );
+  });
+  return new Set(peers);
+}
 
 /**
  * A package import from our code stays external, but for INLINED; the imports of an inlined
- * package's own files are resolved by esbuild from where they are (its nested node_modules too).
+ * package's files are bundled, resolved by esbuild from where they are (nested node_modules too),
+ * but for SHARED and the optional peer dependencies.
  */
-const externalPackages: Plugin = {
-  name: 'external-packages',
-  setup(builder) {
-    builder.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.kind === 'entry-point' || args.importer.includes('/node_modules/')) return undefined;
-      const inlined = INLINED.some((name) => args.path === name || args.path.startsWith(`${name}/`));
-      return inlined ? undefined : { external: true };
-    });
-  },
-};
+function externalPackages(root: string): Plugin {
+  const external = new Set([...SHARED, ...optionalPeers(root)]);
+  return {
+    name: 'external-packages',
+    setup(builder) {
+      builder.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        const name = packageName(args.path);
+        if (external.has(name)) return { external: true };
+        if (args.importer.includes('/node_modules/')) return undefined;
+        return INLINED.includes(name) ? undefined : { external: true };
+      });
+    },
+  };
+}
 
 /** What `compile` hands esbuild (test/architecture/module-graph.test.ts inspects the outcome). */
 export function bundleOptions(args: { root: string; outdir: string; entries?: string[] }): BuildOptions {
@@ -51,7 +93,7 @@ export function bundleOptions(args: { root: string; outdir: string; entries?: st
     chunkNames: 'src/chunks/[name]-[hash]',
     bundle: true,
     splitting: true,
-    plugins: [externalPackages],
+    plugins: [externalPackages(args.root)],
     // The CommonJS inside the inlined packages requires Node's modules, which an ES module has no
     // `require` for.
     banner: {
