@@ -3,8 +3,8 @@
  * and answers a client on its API server, as compose.ts answers the inline one. The worker's file
  * sits beside the compiled server (dist/) or, run through tsx, is its TypeScript source.
  *
- * The thread is launched first and started later: it loads its modules (~0.85 s) while this one
- * loads the catalog it is then handed.
+ * The thread is launched first and started later: it loads its modules while this one loads the
+ * catalog it is then handed.
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
