@@ -15,7 +15,7 @@ import { loadCatalog } from '../catalog-source/index.js';
 import { KubeClusterClient } from '../cluster/index.js';
 import type { ClusterClient } from '../cluster/types.js';
 import type { SimulatedCluster } from '../simulator/index.js';
-import type { SimulatorThread } from './simulator-thread.js';
+import type { LaunchedSimulatorThread, SimulatorThread } from './simulator-thread.js';
 import { GitRepo, ensureBareRepo } from '../gitops/index.js';
 import { CatalogStore } from '../engine/catalog-store.js';
 import { Engine } from '../engine/engine.js';
@@ -62,48 +62,48 @@ export function createLogger(level: string): Logger {
   });
 }
 
-export async function startEnvcat(
-  config: ServiceConfig,
-  options: {
-    logger?: Logger;
-    uiDir?: string;
-    now?: () => number;
-    /** Between a notification's attempts (tests shorten it). */
-    notifyBackoff?: Backoff;
-  } = {},
-): Promise<RunningEnvcat> {
+export interface StartOptions {
+  logger?: Logger;
+  uiDir?: string;
+  now?: () => number;
+  /** Between a notification's attempts (tests shorten it). */
+  notifyBackoff?: Backoff;
+}
+
+export async function startEnvcat(config: ServiceConfig, options: StartOptions = {}): Promise<RunningEnvcat> {
   const logger = options.logger ?? createLogger(config.logLevel);
+
+  // The simulated cluster's thread loads its modules meanwhile (it is handed the catalog then).
+  const launched =
+    !config.kubeconfig && !config.inCluster && config.simulatorThread
+      ? (await import('./simulator-thread.js')).launchSimulatorThread({ logLevel: config.logLevel, logger })
+      : undefined;
+  try {
+    return await compose(config, options, logger, launched);
+  } catch (error) {
+    await launched?.abandon();
+    throw error;
+  }
+}
+
+async function compose(
+  config: ServiceConfig,
+  options: StartOptions,
+  logger: Logger,
+  launched: LaunchedSimulatorThread | undefined,
+): Promise<RunningEnvcat> {
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
 
+  // The repos are set up (by git, in processes of its own) while this thread validates the catalog.
+  const reposSetUp = setUpRepos(config, dataDir, logger);
+  reposSetUp.catch(() => undefined); // (its failure is thrown below, after the catalog's problems)
   const loaded = await loadCatalog(config.catalogDirs, { terraformAllow: config.terraformAllow });
-  if (loaded.problems.length > 0)
+  if (loaded.problems.length > 0) {
+    await reposSetUp.catch(() => undefined);
     throw new InputError(loaded.problems, { message: 'the catalog is invalid' });
-
-  const repoUrl = async (name: 'platform' | 'apps', url: string | undefined) => {
-    if (url) return url;
-    const path = join(dataDir, 'repos', `${name}.git`);
-    await ensureBareRepo(path, { initialBranch: config[name].branch });
-    return path;
-  };
-  const repoUrls = {
-    platform: await repoUrl('platform', config.platform.url),
-    apps: await repoUrl('apps', config.apps.url),
-  };
-  const gitLogger = logger.child({ component: 'git' });
-  const repo = (name: 'platform' | 'apps') =>
-    new GitRepo({
-      name,
-      url: repoUrls[name],
-      branch: config[name].branch,
-      workdir: join(dataDir, 'work', name),
-      localWrites: config.gitLocalWrites,
-      ...(config[name].credentials ? { credentials: config[name].credentials } : {}),
-      logger: gitLogger,
-    });
-  const platform = repo('platform');
-  const apps = repo('apps');
-  await Promise.all([platform.sync(), apps.sync()]);
+  }
+  const { repoUrls, platform, apps } = await reposSetUp;
 
   const catalogs = new CatalogStore({
     builtIn: loaded.entries,
@@ -136,13 +136,10 @@ export async function startEnvcat(
         ? { maxReconcileRate: config.simulatorMaxReconcileRate }
         : {}),
     };
-    if (config.simulatorThread) {
-      const { startSimulatorThread } = await import('./simulator-thread.js');
-      simulatorThread = await startSimulatorThread({
+    if (launched) {
+      simulatorThread = await launched.start({
         options: simulatorOptions,
         entries: catalogs.current().catalog.entries(),
-        logLevel: config.logLevel,
-        logger,
       });
     } else {
       const { startSimulatedCluster } = await import('../simulator/index.js');
@@ -279,6 +276,36 @@ export async function startEnvcat(
       await simulatorThread?.stop();
     },
   };
+}
+
+/** The two GitOps repos, synced: local bare ones under the data directory unless URLs are configured. */
+async function setUpRepos(config: ServiceConfig, dataDir: string, logger: Logger) {
+  const repoUrl = async (name: 'platform' | 'apps', url: string | undefined) => {
+    if (url) return url;
+    const path = join(dataDir, 'repos', `${name}.git`);
+    await ensureBareRepo(path, { initialBranch: config[name].branch });
+    return path;
+  };
+  const [platformUrl, appsUrl] = await Promise.all([
+    repoUrl('platform', config.platform.url),
+    repoUrl('apps', config.apps.url),
+  ]);
+  const repoUrls = { platform: platformUrl, apps: appsUrl };
+  const gitLogger = logger.child({ component: 'git' });
+  const repo = (name: 'platform' | 'apps') =>
+    new GitRepo({
+      name,
+      url: repoUrls[name],
+      branch: config[name].branch,
+      workdir: join(dataDir, 'work', name),
+      localWrites: config.gitLocalWrites,
+      ...(config[name].credentials ? { credentials: config[name].credentials } : {}),
+      logger: gitLogger,
+    });
+  const platform = repo('platform');
+  const apps = repo('apps');
+  await Promise.all([platform.sync(), apps.sync()]);
+  return { repoUrls, platform, apps };
 }
 
 /** The engine's events into the metrics (README "Metrics"). */

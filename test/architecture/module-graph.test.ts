@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { build, type ImportKind, type Metafile } from 'esbuild';
+import { bundleOptions } from '../../src/server/build.js';
 import { REPO_ROOT } from '../support/examples.js';
 
 /** Every way the product starts: the server, the CLI, the composition function, and the engine and API on their own. */
@@ -88,6 +89,42 @@ it('GIVEN the whole graph WHEN edges into src/simulator from outside are listed 
   expect(doors).toEqual([
     { from: 'src/server/compose.ts', to: 'src/simulator/index.ts', kind: 'dynamic-import' },
   ]);
+});
+
+it('GIVEN the server bundled as `npm run build` bundles it WHEN the chunks its entry imports statically are followed THEN none holds a simulator file, and the ones it imports dynamically do', async () => {
+  // GIVEN the bundle's outputs (src/server/build.ts), each with the inputs it holds and its imports
+  const { metafile } = await build({
+    ...bundleOptions({ root: REPO_ROOT, outdir: join(REPO_ROOT, 'out', 'bundle-graph') }),
+    absWorkingDir: REPO_ROOT,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const main = 'out/bundle-graph/src/server/main.js';
+  expect(metafile.outputs).toHaveProperty([main]);
+  const outputsReached = (kinds: readonly string[]) => {
+    const seen = new Set<string>();
+    const pending = [main];
+    for (let output = pending.pop(); output !== undefined; output = pending.pop()) {
+      if (seen.has(output)) continue;
+      seen.add(output);
+      for (const edge of metafile.outputs[output]?.imports ?? [])
+        if (!edge.external && kinds.includes(edge.kind)) pending.push(edge.path);
+    }
+    return seen;
+  };
+  const inputsOf = (outputs: Set<string>) =>
+    [...outputs].flatMap((output) => Object.keys(metafile.outputs[output]?.inputs ?? {}));
+
+  // WHEN
+  const loaded = inputsOf(outputsReached(['import-statement']));
+  const mayLoad = inputsOf(outputsReached(['import-statement', 'dynamic-import']));
+
+  // THEN what a start loads holds the engine and the cluster adapter but no simulator file
+  expect(loaded).toEqual(expect.arrayContaining(['src/engine/engine.ts', 'src/cluster/client.ts']));
+  expect(loaded.filter(inSimulator)).toEqual([]);
+  // AND the simulator is in what compose.ts's dynamic import loads (the check above can see it)
+  expect(mayLoad).toEqual(expect.arrayContaining(['src/simulator/index.ts', 'src/simulator/api-server.ts']));
 });
 
 it('GIVEN the core’s browser entry WHEN its graph is built THEN it stays in src/core and imports no package or Node module', async () => {

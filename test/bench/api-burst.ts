@@ -38,6 +38,7 @@ import {
 import {
   BenchProcess,
   ENGINE_ENTRY,
+  ENGINE_SOURCE,
   engineNodeFlags,
   type LoopReport,
   type MemoryReport,
@@ -287,7 +288,7 @@ export async function benchBurst(args: {
   const { config, log } = args;
   const n = config.environments;
   const names = Array.from({ length: n }, (_, k) => `burst-${String(k).padStart(4, '0')}`);
-  await compile({ extra: ['test/bench'] });
+  await compile({ entries: [ENGINE_SOURCE] });
   const dir = await mkdtemp(join(tmpdir(), 'envcat-bench-burst-'));
   const token = randomBytes(24).toString('hex');
   const bare = {

@@ -100,7 +100,8 @@ export function sendToParent(message: ChildMessage): void {
   process.send?.(message);
 }
 
-/** Compiled by runEngineBench (engine.ts) (the engine runs as production runs it: compiled, not through tsx). */
+/** The engine processes' source, compiled by runEngineBench (engine.ts) and benchBurst (api-burst.ts): the engine runs as production runs it, compiled, not through tsx. */
+export const ENGINE_SOURCE = 'test/bench/engine-process.ts';
 export const ENGINE_ENTRY = join(REPO_ROOT, 'dist', 'test', 'bench', 'engine-process.js');
 
 /** Node flags for the engine's processes, from ENVCAT_BENCH_ENGINE_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). */

@@ -19,6 +19,7 @@ import {
   type LatencyScenario,
 } from './engine-latency.js';
 import { compile } from '../../src/server/build.js';
+import { ENGINE_SOURCE } from './engine-host.js';
 import { benchScale, type ScaleResult } from './engine-scale.js';
 import { BENCH_MAX_RECONCILE_RATE } from './engine-support.js';
 import { DEFAULT_MAX_RECONCILE_RATE } from '../../src/simulator/index.js';
@@ -70,7 +71,7 @@ export async function runEngineBench(args: {
 }): Promise<EngineBenchResult> {
   const { config } = args;
   // The engine's processes run compiled, as `npm start` runs the server (see engine-host.ts).
-  await compile({ extra: ['test/bench'] });
+  await compile({ entries: [ENGINE_SOURCE] });
   const latency: LatencyResult[] = [];
   const scenarios: Array<{ scenario: LatencyScenario; title: string }> = [
     { scenario: 'spread', title: 'databases Available at spread-out moments (2–12 s provisioning each)' },

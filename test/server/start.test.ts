@@ -62,6 +62,11 @@ it('starts the service on the embedded default and says the cluster is simulated
     const page = await fetch(`http://127.0.0.1:${port}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<div id="root">|<div id="app">|<!doctype html>/i);
+    // (the API docs and their files, which @nestjs/swagger, bundled in, finds in node_modules)
+    const docs = await fetch(`http://127.0.0.1:${port}/api/openapi.json`);
+    expect(((await docs.json()) as { openapi?: string }).openapi).toMatch(/^3\./);
+    const swaggerUi = await fetch(`http://127.0.0.1:${port}/api/docs/swagger-ui.css`);
+    expect([swaggerUi.status, (await swaggerUi.text()).length > 1000]).toEqual([200, true]);
   } finally {
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));

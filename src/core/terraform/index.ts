@@ -2,7 +2,6 @@
  * Reads the interface of a Terraform module (its `variable` and `output` blocks) with a real HCL
  * parser (@cdktf/hcl2json: HashiCorp's hcl library compiled to WebAssembly), never with regexes.
  */
-import { parse } from '@cdktf/hcl2json';
 import type { EntryFile, TerraformModule, TerraformOutput, TerraformVariable } from '../catalog/types.js';
 import { terraformPolicyProblems, type TerraformAllowance } from './policy.js';
 
@@ -47,6 +46,9 @@ export async function analyzeModule(
   const tfFiles = files.filter((f) => f.path.endsWith('.tf')).sort((a, b) => (a.path < b.path ? -1 : 1));
   if (tfFiles.length === 0) problems.push({ file: '', path: '', message: 'the module has no .tf files' });
 
+  // Imported at the first module read, not with the core: loading it starts the parser's
+  // WebAssembly, which the simulated cluster's thread needs only once it applies a Workspace.
+  const { parse } = await import('@cdktf/hcl2json');
   for (const file of tfFiles) {
     let parsed: Parsed;
     try {
