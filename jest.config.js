@@ -21,12 +21,12 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 30000,
   // Jest's default on N cores is N - 1 workers, which on 2 cores runs every file in band, one after
-  // another. Most files spend their time waiting on Git, the simulated controllers' delays and child
-  // processes: with one worker per core the run used 1.3 of 2 cores (user + sys 556 s over 424 s),
-  // and three workers on 2 cores took it from 389 s to 297 s
-  // (test/support/server-process.ts compiles the server per worker so that files running side by
-  // side do not share a build).
-  maxWorkers: '150%',
+  // another; most files spend their time waiting on Git, the simulated controllers and child
+  // processes, so two at a time use the second core (test/support/server-process.ts compiles the
+  // server per worker so that files running side by side do not share a build). Three on 2 cores
+  // took the run from 389 s to 297 s once, and once ran the machine out of memory (24 GiB, ~120
+  // node processes of 100–250 MB alive at once): not until that is understood.
+  maxWorkers: '100%',
   // A worker keeps what each file's modules left behind (their heap, their stray timers); run in one
   // process, files late in the run took two to five times as long as alone. A worker over this
   // after a file is replaced by a fresh one.
