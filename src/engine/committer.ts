@@ -27,6 +27,7 @@ import type { GitOpsRepo, RepoName } from '../gitops/types.js';
 import type { Blocked } from './blocked.js';
 import type { BoundaryHook } from './boundaries.js';
 import type { ArgoRefresher } from './refresh.js';
+import type { RenderedClean } from './rendered-clean.js';
 import type { RepoView } from './repo-view.js';
 import type { RevisionAcceptance } from './revisions.js';
 import type { SecretWriter } from './secret-writer.js';
@@ -57,10 +58,15 @@ export interface CommittedEvent {
 
 export interface CommitterOptions {
   repos: Record<RepoName, Pick<GitOpsRepo, 'commit'>>;
-  view: Pick<RepoView, 'noteOwnCommit' | 'hasUnder' | 'pathsOf' | 'stepFilesVersion' | 'differs'>;
+  view: Pick<
+    RepoView,
+    'noteOwnCommit' | 'fileVersion' | 'hasUnder' | 'pathsOf' | 'stepFilesVersion' | 'differs'
+  >;
   render: RenderOptions;
   secrets: Pick<SecretWriter, 'ensure'>;
   revisions: Pick<RevisionAcceptance, 'noteCommitted'>;
+  /** Told of each commit of rendered steps: a pass need not render them again to find them clean. */
+  renderedClean: Pick<RenderedClean, 'advance'>;
   clocks: Pick<StepClocks, 'noteCommitted'>;
   refresher: Pick<ArgoRefresher, 'request'>;
   /** The Applications as the engine's cache has them. */
@@ -72,11 +78,27 @@ export interface CommitterOptions {
   logger: Logger;
 }
 
+/** A commit a change made, and the environment's file version before and after it (see commitNoted). */
+interface CommitMade {
+  repo: RepoName;
+  sha: string;
+  files: { before: number; after: number };
+}
+
 export class Committer {
   constructor(private readonly options: CommitterOptions) {}
 
   /** Commits a change for an environment; returns the commit, or undefined when it changed nothing. */
   async commit(options: CommitOptions): Promise<string | undefined> {
+    return (await this.commitNoted(options))?.sha;
+  }
+
+  /**
+   * commit(), and the environment's file version (RepoView.fileVersion) just before and just after
+   * the view took the commit in: a pass that found the environment clean knows that only its own
+   * commit changed the files since (RenderedClean.advance).
+   */
+  private async commitNoted(options: CommitOptions): Promise<CommitMade | undefined> {
     const { environment: name, repo, message, wave } = options;
     const change = {
       write: (options.write ?? []).map((f) => ({ path: f.path, content: f.content })),
@@ -86,7 +108,9 @@ export class Committer {
       ...(options.mustMatch ? { mustMatch: options.mustMatch } : {}),
     };
     const result = await this.options.repos[repo].commit(change);
+    const before = this.options.view.fileVersion(name);
     if (!this.options.view.noteOwnCommit(repo, change, result)) return undefined;
+    const files = { before, after: this.options.view.fileVersion(name) };
     this.options.logger.info(
       { environment: name, repo, sha: result.sha, attempts: result.attempts },
       message,
@@ -99,7 +123,7 @@ export class Committer {
       ...(wave ? { wave } : {}),
     });
     this.options.refresher.request(name, repo);
-    return result.sha;
+    return { repo, sha: result.sha, files };
   }
 
   /**
@@ -162,7 +186,7 @@ export class Committer {
               .map((s) => `${manifestsDir(name, s.instance)}/`)
               .filter((dir) => view.hasUnder('apps', name, dir))
           : [];
-      const sha = await this.commit({
+      const commit = await this.commitNoted({
         environment: name,
         repo,
         write: files,
@@ -170,7 +194,11 @@ export class Committer {
         message: message(repo === 'platform' ? 'infra' : 'apps'),
         wave: args.wave,
       });
-      if (sha) made.push({ repo, sha });
+      if (commit) {
+        made.push({ repo, sha: commit.sha });
+        this.options.renderedClean.advance({ name, env, outputs, files: commit.files });
+      }
+      const sha = commit?.sha;
       if (repo === 'apps' && sha) {
         for (const step of committed)
           if (step.part === 'apps') this.options.revisions.noteCommitted(name, step.instance, sha);

@@ -62,7 +62,7 @@ import { GitPoll } from './git-poll.js';
 export type { EnvironmentStatusView } from './status-board.js';
 export { DEFAULT_APPLICATION_SETS, defaultParentApplication } from './refresh.js';
 export type { CatalogSource, EngineEvents, EngineOptions } from './engine-options.js';
-import type { EngineEvents, EngineOptions } from './engine-options.js';
+import { DEFAULT_RECONCILE_WORKERS, type EngineEvents, type EngineOptions } from './engine-options.js';
 
 const environmentOf = (object: KubeObject) => object.metadata.labels?.[LABEL.environment] ?? '';
 
@@ -112,7 +112,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const queue = (this.queue = new WorkQueue({
       // Workers mostly wait for Git and the API server, and commits that wait together are pushed
       // together (GitRepo groups them), so more workers mean fuller commits, not more git processes.
-      concurrency: options.concurrency ?? 64,
+      concurrency: options.concurrency ?? DEFAULT_RECONCILE_WORKERS,
       ...(options.clock ? { clock: options.clock } : {}),
       process: (name) => this.pass(name),
       onError: (name, error, attempt) =>
@@ -178,6 +178,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       render: options.render,
       secrets: this.secretWriter,
       revisions: this.revisions,
+      renderedClean: this.renderedClean,
       clocks: this.clocks,
       refresher: this.refresher,
       applications: () => this.applications.list(),

@@ -47,6 +47,27 @@ export class RenderedClean {
     this.clean.set(args.name, { env: args.env, files: args.files, outputs: outputsByInstance(args.outputs) });
   }
 
+  /**
+   * The environment's own commit took its files from version `before` to `after`, rendered from
+   * `outputs`: if it was found clean at `before` with these same outputs, it is clean at `after`.
+   * (The pass that commits a wave would otherwise render every committed step again on the next.)
+   */
+  advance(args: {
+    name: string;
+    env: ResolvedEnvironment;
+    outputs: OutputValues;
+    files: { before: number; after: number };
+  }): void {
+    const clean = this.clean.get(args.name);
+    if (!clean || clean.env !== args.env || clean.files !== args.files.before) return;
+    const now = outputsByInstance(args.outputs);
+    const same =
+      now.size === clean.outputs.size &&
+      [...now].every(([instance, values]) => clean.outputs.get(instance) === values);
+    if (same) clean.files = args.files.after;
+    else this.clean.delete(args.name);
+  }
+
   forget(name: string): void {
     this.clean.delete(name);
   }

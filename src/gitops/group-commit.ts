@@ -3,6 +3,12 @@
  * published) wait together and go into the next commit, in the order they were asked for, up to
  * MAX_BATCH. Each is whole in exactly one commit, and its caller learns its own outcome: a change
  * set that is refused fails alone, the others still land.
+ *
+ * The callers of a batch learn their outcomes only once the next batch has been handed to git
+ * (setImmediate runs after the lock's hand-over and the next batch's synchronous part): what they
+ * do next (a hundred reconcile passes resuming at once) then runs while git writes the next
+ * commit, instead of before it starts. With every caller resumed first, the engine bench's 100
+ * databases turning Available at once waited ~30 ms more per group.
  */
 import type { Outcome } from './plan.js';
 import type { CommitResult, FileChange } from './types.js';
@@ -61,12 +67,16 @@ export class GroupCommit {
     try {
       outcomes = await this.options.commit(batch.map((pending) => pending.change));
     } catch (error) {
-      for (const pending of batch) pending.reject(this.options.failed(error));
+      // failed() runs now: it marks the clone for a re-check before the next batch takes the lock.
+      const failures = batch.map(() => this.options.failed(error));
+      setImmediate(() => batch.forEach((pending, index) => pending.reject(failures[index])));
       return;
     }
-    outcomes.forEach((outcome, index) => {
-      if ('error' in outcome) batch[index]!.reject(outcome.error);
-      else batch[index]!.resolve(outcome.result);
-    });
+    setImmediate(() =>
+      outcomes.forEach((outcome, index) => {
+        if ('error' in outcome) batch[index]!.reject(outcome.error);
+        else batch[index]!.resolve(outcome.result);
+      }),
+    );
   }
 }

@@ -178,6 +178,7 @@ async function compose(
     namespace: config.engineNamespace,
     gitPollMs: config.gitPollMs,
     resyncMs: config.resyncMs,
+    concurrency: config.reconcileWorkers,
     errorGraceMs: config.errorGraceMs,
     ...(atBoundary ? { atBoundary } : {}),
     leaseDurationMs: config.leaseDurationMs,

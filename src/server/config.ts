@@ -3,6 +3,7 @@
  * variables in, a validated config out, every problem named.
  */
 import type { Boundary } from '../engine/boundaries.js';
+import { DEFAULT_RECONCILE_WORKERS } from '../engine/engine-options.js';
 import { parseCrashPoints } from './crash-hook.js';
 import {
   DEFAULT_RENDER_OPTIONS,
@@ -66,6 +67,8 @@ export interface ServiceConfig {
   simulatorMaxReconcileRate?: number;
   gitPollMs: number;
   resyncMs: number;
+  /** Reconcile passes at once (`ENVCAT_RECONCILE_WORKERS`); Argo CD's and Crossplane's processor counts. */
+  reconcileWorkers: number;
   /** How long a transient controller error may last before it fails its step (`ENVCAT_ERROR_GRACE`). */
   errorGraceMs: number;
   leaseDurationMs: number;
@@ -243,6 +246,7 @@ export function loadConfig(
       : {}),
     gitPollMs: duration('ENVCAT_GIT_POLL', 2_000),
     resyncMs: duration('ENVCAT_RESYNC', 300_000),
+    reconcileWorkers: number('ENVCAT_RECONCILE_WORKERS', DEFAULT_RECONCILE_WORKERS, 1, 10_000),
     errorGraceMs: duration('ENVCAT_ERROR_GRACE', 60_000),
     leaseDurationMs: duration('ENVCAT_LEASE_DURATION', 15_000),
     logLevel: env.ENVCAT_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info',

@@ -33,6 +33,7 @@ import {
   type Catalog,
   type EnvironmentDocument,
 } from '../../src/core/index.js';
+import { DEFAULT_RECONCILE_WORKERS } from '../../src/engine/engine-options.js';
 import { ensureBareRepo } from '../../src/gitops/index.js';
 import { kubeconfigFor } from '../../src/server/kubeconfig.js';
 import { CATALOGS } from '../support/examples.js';
@@ -450,7 +451,7 @@ export function describeBreakdown(result: LatencyResult): string[] {
   );
   const queued = result.gitQueuedAtAvailable;
   lines.push(
-    `    git calls of the engine queued or running when the database turned Available (64 reconcile workers)   ${queued.p50} / ${queued.p95} / ${queued.max}`,
+    `    git calls of the engine queued or running when the database turned Available (${DEFAULT_RECONCILE_WORKERS} reconcile workers)   ${queued.p50} / ${queued.p95} / ${queued.max}`,
   );
   const busy = Object.entries(result.appsRepoCalls)
     .map(([op, c]) => `${op} ×${c.count} (${(c.totalMs / 1000).toFixed(2)} s)`)

@@ -17,6 +17,7 @@ import type { KubeObject } from '../../src/cluster/types.js';
 import type { FileChange, RepoName } from '../../src/gitops/types.js';
 import type { Blocked } from '../../src/engine/blocked.js';
 import { Committer, type CommittedEvent } from '../../src/engine/committer.js';
+import { RenderedClean } from '../../src/engine/rendered-clean.js';
 import { RepoView } from '../../src/engine/repo-view.js';
 import { REPO_ROOT, TEST_RENDER_OPTIONS, builtInCatalog } from '../support/examples.js';
 import { recordingLogger } from './fakes.js';
@@ -65,9 +66,11 @@ async function setup(options: { secretProblem?: Blocked; liveApplications?: Kube
   const ensured: string[] = [];
   const noted: { revisions: string[]; clocks: string[] } = { revisions: [], clocks: [] };
   const log = recordingLogger();
+  const renderedClean = new RenderedClean();
   const committer = new Committer({
     repos,
     view,
+    renderedClean,
     render: TEST_RENDER_OPTIONS,
     secrets: {
       ensure: async (_env, plan: SecretPlan) => {
@@ -90,7 +93,7 @@ async function setup(options: { secretProblem?: Blocked; liveApplications?: Kube
     now: () => 42,
     logger: log.logger,
   });
-  return { committer, repos, view, events, refreshes, ensured, noted, log };
+  return { committer, repos, view, events, refreshes, ensured, noted, log, renderedClean };
 }
 
 describe('Committer.commit', () => {
@@ -179,6 +182,29 @@ describe('Committer.commitSteps', () => {
     ]);
     expect(repos.apps.changes).toEqual([]);
     expect(noted.clocks).toEqual(['dev-feature-auth/db/infra@42']);
+  });
+
+  it('keeps an environment found clean clean across its own commit, with the outputs it was found clean with', async () => {
+    const { env, plan } = await domainExample();
+    const { committer, view, renderedClean } = await setup();
+    const steps = plan.steps;
+    const wave = (outputs: OutputValues) =>
+      committer.commitSteps({
+        name: NAME,
+        env,
+        steps: steps.filter((s) => s.id === 'app/apps'),
+        outputs,
+        blocked: new Map(),
+        wave: 2,
+      });
+    const toRender = () =>
+      renderedClean.toRender({ name: NAME, env, files: view.fileVersion(NAME), outputs: OUTPUTS, steps });
+    renderedClean.noteClean({ name: NAME, env, files: view.fileVersion(NAME), outputs: OUTPUTS });
+    await wave(OUTPUTS);
+    expect(toRender().size).toBe(0);
+    // rendered from other outputs than it was found clean with: every step is rendered again
+    await wave({ ...OUTPUTS, db: { ...OUTPUTS.db, endpoint: 'elsewhere.example.com' } });
+    expect([...toRender()].sort()).toEqual(steps.map((s) => s.id).sort());
   });
 
   it('replaces an app step manifests directory whole, once it is there, and notes the commit for revisions', async () => {

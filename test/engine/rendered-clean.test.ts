@@ -70,6 +70,24 @@ describe('RenderedClean', () => {
     expect([...ids]).toEqual(['gone/infra']);
   });
 
+  it.each<[string, { env?: ResolvedEnvironment; before?: number; outputs?: OutputValues }, string[]]>([
+    ['its own commit on the files it was found clean at: still clean', {}, []],
+    ['a change before its commit: every step', { before: 6 }, all],
+    ['rendered from other outputs: every step', { outputs: { web: { url: 'https://b' } } }, all],
+    ['rendered from another request: every step', { env: { ...env } }, all],
+  ])('advance, %s', (_name, commit, expected) => {
+    const clean = new RenderedClean();
+    clean.noteClean({ name: 'dev', env, files: 7, outputs: before });
+    clean.advance({
+      name: 'dev',
+      env: commit.env ?? env,
+      outputs: commit.outputs ?? before,
+      files: { before: commit.before ?? 7, after: 9 },
+    });
+    const ids = clean.toRender({ name: 'dev', env, files: 9, outputs: before, steps });
+    expect([...ids].sort()).toEqual([...expected].sort());
+  });
+
   it('forgets an environment', () => {
     const clean = new RenderedClean();
     clean.noteClean({ name: 'dev', env, files: 7, outputs: before });

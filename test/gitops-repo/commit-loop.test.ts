@@ -187,6 +187,21 @@ describe('GroupCommit', () => {
     expect(group.waiting).toBe(0);
   });
 
+  it('hands the next batch to git before the callers of the last one resume', async () => {
+    const events: string[] = [];
+    const { group } = setup(async (changes) => {
+      events.push(`commit ${changes.map((c) => c.message).join(',')}`);
+      // git takes a while: the next change set arrives meanwhile
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return accept(changes);
+    });
+    const first = group.submit(named('a')).then(() => events.push('a resumed'));
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    const second = group.submit(named('b')).then(() => events.push('b resumed'));
+    await Promise.all([first, second]);
+    expect(events).toEqual(['commit a', 'commit b', 'a resumed', 'b resumed']);
+  });
+
   it('settles each caller by its own outcome', async () => {
     const refused = new ConflictError('exists', { path: '/mustNotExist/0' });
     const { group } = setup(async (changes) =>

@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       // a project per environment, rendered by envcat
       argocdProject: 'envcat-{env}',
       simulatorDelayMs: 3000,
+      reconcileWorkers: 256,
       simulatorState: 'disk',
       tokens: [],
     });
@@ -41,6 +42,7 @@ describe('loadConfig', () => {
         ENVCAT_SIMULATOR_DELAY: '250ms',
         ENVCAT_SIMULATOR_MAX_RECONCILE_RATE: '2',
         ENVCAT_GIT_LOCAL_WRITES: 'push',
+        ENVCAT_RECONCILE_WORKERS: '32',
       },
       {},
     );
@@ -61,6 +63,7 @@ describe('loadConfig', () => {
     expect(config.simulatorMaxReconcileRate).toBe(2);
     expect(loadConfig({}).simulatorMaxReconcileRate).toBeUndefined();
     expect(config.gitLocalWrites).toBe('push');
+    expect(config.reconcileWorkers).toBe(32);
     expect(loadConfig({ ENVCAT_SIMULATOR_STATE: 'memory' }).simulatorState).toBe('memory');
   });
 
@@ -109,6 +112,7 @@ describe('loadConfig', () => {
     [{ ENVCAT_SIMULATOR_DELAY: 'soon' }, '/ENVCAT_SIMULATOR_DELAY'],
     [{ ENVCAT_SIMULATOR_STATE: 'etcd' }, '/ENVCAT_SIMULATOR_STATE'],
     [{ ENVCAT_SIMULATOR_MAX_RECONCILE_RATE: '0' }, '/ENVCAT_SIMULATOR_MAX_RECONCILE_RATE'],
+    [{ ENVCAT_RECONCILE_WORKERS: '0' }, '/ENVCAT_RECONCILE_WORKERS'],
     [{ KUBECONFIG: '/k' }, '/ENVCAT_PLATFORM_REPO'],
     [{ ENVCAT_TERRAFORM_ALLOW: 'provisioner:*' }, '/ENVCAT_TERRAFORM_ALLOW'],
     [{ ENVCAT_TERRAFORM_ALLOW: 'local-exec' }, '/ENVCAT_TERRAFORM_ALLOW'],
