@@ -293,6 +293,7 @@ export class KubeClusterClient implements ClusterClient {
       resolvePath: () => this.call(type, () => this.api.collectionPath(type, options.namespace)),
       list: () => this.listObjects(type, options, transform),
       transform,
+      ...(options.onlyChanges ? { onlyChanges: true } : {}),
       ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
       backoff: this.backoff,
       description: `${type.apiVersion} ${type.kind}${options.namespace ? ` in ${options.namespace}` : ''}`,

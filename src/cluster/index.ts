@@ -12,6 +12,7 @@ export {
   type KubeClusterClientOptions,
 } from './client.js';
 export { KubeInformer, DEFAULT_BACKOFF } from './informer.js';
+export { sameButResourceVersion } from './same-object.js';
 export { errorFromStatus, describeRef, fieldToPointer, type StatusLike } from './errors.js';
 export {
   BUILTIN_KINDS,

@@ -3,7 +3,8 @@
  * relist on 410 Gone (ListWatch does that). What this adds: ListWatch stops for good on any other
  * error (a refused connection, a failed list), so it is restarted here with bounded exponential
  * backoff; its reconnect delays end on stop() so that no timer or request is left behind;
- * and the ADDED events of the initial list are not reported (the port reports changes only).
+ * and the ADDED events of the initial list are not reported (the port reports changes only), nor,
+ * if asked, updates that change only what the transform drops.
  */
 import {
   type KubeConfig,
@@ -15,6 +16,7 @@ import {
 import { ConflictError, EnvcatError, ExternalError } from '../core/errors/index.js';
 import { backoffDelay, type Backoff } from '../shared/index.js';
 import { errorFromStatus } from './errors.js';
+import { sameButResourceVersion } from './same-object.js';
 import type { Informer, KubeObject, WatchEventType } from './types.js';
 
 /** The delays before restarts: 500 ms, doubling per consecutive failure, at most 30 s. */
@@ -32,12 +34,16 @@ export interface KubeInformerOptions {
   description: string;
   /** Applied to every watched object before it is cached (the list is transformed by `list`). */
   transform?: (object: KubeObject) => KubeObject;
+  /** Updates that change only what the transform drops are cached, not reported (InformerOptions). */
+  onlyChanges?: boolean;
 }
 
 interface Hooks {
   /** Called when ListWatch is about to open a watch; false stops it (the informer was stopped). */
   beforeWatch(): boolean;
   onEvent(): void;
+  /** An ADDED or MODIFIED object, transformed, while ListWatch caches it (see KubeInformer.unchanged). */
+  caching(object: KubeObject, cache: () => void): void;
   isStopped(): boolean;
   transform?: ((object: KubeObject) => KubeObject) | undefined;
 }
@@ -68,7 +74,9 @@ class HookedWatch extends Watch {
           transform && phase !== 'BOOKMARK' && phase !== 'ERROR' && isObject(object)
             ? transform(object)
             : object;
-        callback(phase, cached, raw);
+        if ((phase === 'MODIFIED' || phase === 'ADDED') && isObject(cached))
+          this.hooks.caching(cached, () => callback(phase, cached, raw));
+        else callback(phase, cached, raw);
       },
       done,
     );
@@ -94,6 +102,12 @@ export class KubeInformer implements Informer {
   private stopped = false;
   private failures = 0;
   private retry: NodeJS.Timeout | undefined;
+  /**
+   * With onlyChanges: the update ListWatch is caching changes nothing the cache keeps but the
+   * resourceVersion. It is cached but not reported (controller-runtime controllers filter such
+   * updates with predicates).
+   */
+  private unchanged = false;
 
   constructor(options: KubeInformerOptions) {
     this.options = options;
@@ -151,6 +165,16 @@ export class KubeInformer implements Informer {
       onEvent: () => {
         this.failures = 0;
       },
+      caching: (object, cache) => {
+        const { name, namespace } = object.metadata;
+        const cached = this.listWatch?.get(name, namespace) as KubeObject | undefined;
+        this.unchanged = this.options.onlyChanges === true && sameButResourceVersion(cached, object);
+        try {
+          cache();
+        } finally {
+          this.unchanged = false;
+        }
+      },
       isStopped: () => this.stopped,
       transform: this.options.transform,
     });
@@ -172,7 +196,9 @@ export class KubeInformer implements Informer {
     listWatch.on('add', (object) => {
       if (this.synced) this.emit('ADDED', object as KubeObject);
     });
-    listWatch.on('update', (object) => this.emit('MODIFIED', object as KubeObject));
+    listWatch.on('update', (object) => {
+      if (!this.unchanged) this.emit('MODIFIED', object as KubeObject);
+    });
     listWatch.on('delete', (object) => this.emit('DELETED', object as KubeObject));
     listWatch.on('error', (error) => this.failed(error));
     if (this.stopped) throw this.stoppedError();

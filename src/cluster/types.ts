@@ -64,6 +64,13 @@ export interface InformerOptions extends ListOptions {
    * resourceVersion. metadata.managedFields is always dropped.
    */
   transform?: (object: KubeObject) => KubeObject;
+  /**
+   * Report an update only when the cached (transformed) object changed beyond its resourceVersion:
+   * for a cache whose handlers act on what it keeps (a controller writing status fields the
+   * transform drops, Argo CD's reconciledAt say, then wakes nobody). Not for one whose handlers
+   * fetch what the transform drops (a Secret's values).
+   */
+  onlyChanges?: boolean;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';

@@ -27,12 +27,18 @@ export function watchEnvcatObjects(args: {
   const watches: Watches = {
     workspaces: cluster.informer(
       { apiVersion: WORKSPACE_API[render.workspaceApi], kind: 'Workspace' },
-      { labelSelector, transform: workspaceForCache },
+      { labelSelector, transform: workspaceForCache, onlyChanges: true },
     ),
     applications: cluster.informer(
       { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' },
-      { namespace: render.argocd.namespace, labelSelector, transform: applicationForCache },
+      {
+        namespace: render.argocd.namespace,
+        labelSelector,
+        transform: applicationForCache,
+        onlyChanges: true,
+      },
     ),
+    // every update: the cache keeps key names only, and a new value is read from the API server
     secrets: cluster.informer(
       { apiVersion: 'v1', kind: 'Secret' },
       { labelSelector, transform: secretForCache },

@@ -734,6 +734,34 @@ export function describeClusterClientContract(subject: ClusterContractSubject): 
       expect(informer.get('after', ns)).toBeUndefined();
     });
 
+    it('GIVEN onlyChanges THEN an update of only what the transform drops is cached but not reported; without, it is', async () => {
+      const ns = await freshNamespace();
+      await client.create(workspace('w', ns));
+      const ref = { ...WORKSPACE, name: 'w', namespace: ns };
+      // keeps the labels, drops the annotations (as the engine's caches drop Argo CD's status details)
+      const withoutAnnotations = (object: KubeObject): KubeObject => {
+        const { annotations: _dropped, ...metadata } = object.metadata;
+        return { ...object, metadata };
+      };
+      const informer = informerOf(WORKSPACE, {
+        namespace: ns,
+        transform: withoutAnnotations,
+        onlyChanges: true,
+      });
+      const every = informerOf(WORKSPACE, { namespace: ns, transform: withoutAnnotations });
+      const everyRecorded = record(every);
+      await every.start();
+      const recorded = record(informer);
+      await informer.start();
+      await client.mergePatch(ref, { metadata: { annotations: { seen: 'now' } } });
+      const kept = await client.mergePatch(ref, { metadata: { labels: { kept: 'yes' } } });
+      // events come in order: once the second is there, the first was cached before it
+      expect(await delivered(recorded, 1)).toEqual([`MODIFIED ${ns}/w`]);
+      expect(recorded.objects).toEqual([withoutAnnotations(kept)]);
+      expect(informer.get('w', ns)).toEqual(withoutAnnotations(kept));
+      expect(await delivered(everyRecorded, 2)).toEqual([`MODIFIED ${ns}/w`, `MODIFIED ${ns}/w`]);
+    });
+
     it('GIVEN a label selector THEN objects entering the selection are ADDED and those leaving it DELETED', async () => {
       const ns = await freshNamespace();
       const informer = informerOf(WORKSPACE, { labelSelector: `watched=${ns}` });

@@ -54,7 +54,7 @@ describe('watchEnvcatObjects', () => {
       expect(cluster.made.map((i) => [i.type, i.options])).toEqual([
         [
           { apiVersion, kind: 'Workspace' },
-          { labelSelector: selector, transform: workspaceForCache },
+          { labelSelector: selector, transform: workspaceForCache, onlyChanges: true },
         ],
         [
           { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' },
@@ -62,10 +62,12 @@ describe('watchEnvcatObjects', () => {
             namespace: TEST_RENDER_OPTIONS.argocd.namespace,
             labelSelector: selector,
             transform: applicationForCache,
+            onlyChanges: true,
           },
         ],
         [
           { apiVersion: 'v1', kind: 'Secret' },
+          // a Secret's new value changes nothing its cache keeps, and must still wake the engine
           { labelSelector: selector, transform: secretForCache },
         ],
       ]);

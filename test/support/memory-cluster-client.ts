@@ -318,6 +318,7 @@ export class MemoryClusterClient implements ClusterClient {
         const kept = { ...object, metadata: metadata as KubeObject['metadata'] };
         return options.transform ? options.transform(kept) : kept;
       },
+      onlyChanges: options.onlyChanges === true,
       snapshot: (known) => this.select(known, namespace, selector),
       attach: (informer) => this.informers.add(informer),
       detach: (informer) => this.informers.delete(informer),

@@ -7,6 +7,7 @@ import { ConflictError } from '../../src/core/errors/index.js';
 import {
   KindNotServedError,
   apiVersionOf,
+  sameButResourceVersion,
   storageKey,
   type Informer,
   type KindSpec,
@@ -36,6 +37,8 @@ export interface MemoryInformerOptions {
   /** Whether an object is in this informer's namespace and selection. */
   accepts: (object: KubeObject) => boolean;
   transform: (object: KubeObject) => KubeObject;
+  /** InformerOptions.onlyChanges. */
+  onlyChanges: boolean;
   snapshot: (spec: KindSpec) => KubeObject[];
   attach: (informer: MemoryInformer) => void;
   detach: (informer: MemoryInformer) => void;
@@ -107,6 +110,8 @@ export class MemoryInformer implements Informer {
       if (cached?.metadata.resourceVersion === object.metadata.resourceVersion) return;
       type = cached ? 'MODIFIED' : 'ADDED';
       this.cache.set(key, object);
+      // as the real informer: an update of only what the transform drops is cached, not reported
+      if (cached && this.options.onlyChanges && sameButResourceVersion(cached, object)) return;
     } else {
       type = 'DELETED';
       this.cache.delete(key);
