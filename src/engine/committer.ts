@@ -37,7 +37,8 @@ import type { StepClocks } from './step-clock.js';
 export interface CommitOptions {
   environment: string;
   repo: RepoName;
-  write?: ReadonlyArray<{ path: string; content: string }>;
+  /** With `document` (RenderedFile): the object the content is the YAML of; only path and content go to Git. */
+  write?: ReadonlyArray<{ path: string; content: string; document?: unknown }>;
   remove?: string[];
   message: string;
   /** Paths that must not exist yet (a compare-and-swap: see GitOpsRepo.commit). */
@@ -109,7 +110,9 @@ export class Committer {
     };
     const result = await this.options.repos[repo].commit(change);
     const before = this.options.view.fileVersion(name);
-    if (!this.options.view.noteOwnCommit(repo, change, result)) return undefined;
+    // the view takes in the rendered objects too: it need not parse back the YAML just written
+    const noted = { ...change, write: options.write ?? [] };
+    if (!this.options.view.noteOwnCommit(repo, noted, result)) return undefined;
     const files = { before, after: this.options.view.fileVersion(name) };
     this.options.logger.info(
       { environment: name, repo, sha: result.sha, attempts: result.attempts },

@@ -73,10 +73,15 @@ export class RepoTree {
     return this.specs.get(path);
   }
 
-  set(path: string, content: string): void {
+  /** `document`, when given, is what `content` is the YAML of: an Application file is not parsed again. */
+  set(path: string, content: string, document?: unknown): void {
     this.files.set(path, kept(path, content));
     // An Application file is parsed once, for its source and its label.
-    const application = isApplicationFile(path) ? parsedApplication(content) : undefined;
+    const application = !isApplicationFile(path)
+      ? undefined
+      : document !== undefined
+        ? asApplication(document)
+        : parsedApplication(content);
     const source = application?.spec
       ? sourceDigest(application.spec.sources ?? application.spec.source)
       : undefined;
@@ -153,11 +158,16 @@ interface ApplicationFile {
 
 function parsedApplication(content: string): ApplicationFile | undefined {
   try {
-    const doc = parseYamlDocument(content) as (ApplicationFile & { kind?: unknown }) | null;
-    return doc?.kind === 'Application' ? doc : undefined;
+    return asApplication(parseYamlDocument(content));
   } catch {
     return undefined; // not YAML: a file someone else put there, not one of ours
   }
+}
+
+function asApplication(document: unknown): ApplicationFile | undefined {
+  return (document as { kind?: unknown } | null)?.kind === 'Application'
+    ? (document as ApplicationFile)
+    : undefined;
 }
 
 function entryVersionLabel(application: ApplicationFile): string | undefined {

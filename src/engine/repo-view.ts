@@ -22,7 +22,11 @@ import { NamespaceClaims } from './namespace-claims.js';
 import { RepoTree } from './repo-tree.js';
 
 /** A change to a repo's files: written files with their content, removed files or directories ('/'-terminated). */
-export type ChangeToTree = { write: Array<{ path: string; content: string }>; remove: string[] };
+/** A change as the view takes it in; a written file may come with the object it is the YAML of (RenderedFile). */
+export type ChangeToTree = {
+  write: ReadonlyArray<{ path: string; content: string; document?: unknown }>;
+  remove: string[];
+};
 
 export interface RepoViewOptions {
   platform: Pick<GitOpsRepo, 'sync' | 'readTree' | 'log'>;
@@ -339,7 +343,7 @@ function applyChange(tree: RepoTree, claims: NamespaceClaims, repo: RepoName, ch
   }
   for (const file of change.write) {
     if (repo === 'platform' && NamespaceClaims.isClaimPath(file.path)) claims.set(file.path);
-    else tree.set(file.path, file.content);
+    else tree.set(file.path, file.content, file.document);
   }
 }
 

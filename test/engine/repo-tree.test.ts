@@ -1,5 +1,5 @@
 /** RepoTree: the engine's index of a repo's environments/ tree. */
-import { sourceDigest, toYaml } from '../../src/core/index.js';
+import { LABEL, sourceDigest, toYaml } from '../../src/core/index.js';
 import { RepoTree } from '../../src/engine/repo-tree.js';
 
 const tree = () =>
@@ -48,6 +48,24 @@ describe('RepoTree', () => {
     expect(t.sourceDigest('environments/dev/apps/web.yaml')).toBe(sourceDigest(changed));
     t.remove('environments/dev/apps/');
     expect(t.sourceDigest('environments/dev/apps/web.yaml')).toBeUndefined();
+  });
+
+  it('reads an Application from the object its file is the YAML of as it would from the file', () => {
+    // keys out of the file's canonical order, an empty member the digest ignores
+    const application = {
+      spec: { source: { targetRevision: '1.0.0', repoURL: 'https://charts', chart: 'c', path: '' } },
+      metadata: { labels: { [LABEL.entryVersion]: '1.2.0' }, name: 'x' },
+      kind: 'Application',
+      apiVersion: 'argoproj.io/v1alpha1',
+    };
+    const path = 'environments/dev/apps/web.yaml';
+    const [parsed, given] = [new RepoTree(), new RepoTree()];
+    parsed.set(path, toYaml(application));
+    given.set(path, toYaml(application), application);
+    expect(given.sourceDigest(path)).toBe(parsed.sourceDigest(path));
+    expect(given.entryVersion(path)).toBe('1.2.0');
+    expect(parsed.entryVersion(path)).toBe('1.2.0');
+    expect(given.holds(path, toYaml(application))).toBe(true);
   });
 
   it('indexes paths by environment, a name that prefixes another apart', () => {

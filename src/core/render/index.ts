@@ -62,6 +62,11 @@ export interface RenderedFile {
   content: string;
   /** The step that owns the file; undefined for the environment's own files. */
   step?: string;
+  /**
+   * The object `content` is the YAML of (an apps step's Application), for a reader in this process
+   * that would otherwise parse it back: the engine's view of the repo after its own commit.
+   */
+  document?: unknown;
 }
 
 /** Non-sensitive output values observed so far: `{ <instance>: { <output>: value } }`. */
@@ -335,6 +340,7 @@ export function renderStep(args: {
     path: stepFile(env.name, 'apps', instance.name),
     content: toYaml(application),
     step: step.id,
+    document: application,
   });
   return { step: step.id, secrets, files };
 }
