@@ -294,6 +294,7 @@ export class KubeClusterClient implements ClusterClient {
       list: () => this.listObjects(type, options, transform),
       transform,
       ...(options.onlyChanges ? { onlyChanges: true } : {}),
+      ...(options.indexLabel ? { indexLabel: options.indexLabel } : {}),
       ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
       backoff: this.backoff,
       description: `${type.apiVersion} ${type.kind}${options.namespace ? ` in ${options.namespace}` : ''}`,

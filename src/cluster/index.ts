@@ -13,6 +13,7 @@ export {
 } from './client.js';
 export { KubeInformer, DEFAULT_BACKOFF } from './informer.js';
 export { sameButResourceVersion } from './same-object.js';
+export { LabelIndex } from './label-index.js';
 export { errorFromStatus, describeRef, fieldToPointer, type StatusLike } from './errors.js';
 export {
   BUILTIN_KINDS,

@@ -16,6 +16,7 @@ import {
 import { ConflictError, EnvcatError, ExternalError } from '../core/errors/index.js';
 import { backoffDelay, type Backoff } from '../shared/index.js';
 import { errorFromStatus } from './errors.js';
+import { LabelIndex } from './label-index.js';
 import { sameButResourceVersion } from './same-object.js';
 import type { Informer, KubeObject, WatchEventType } from './types.js';
 
@@ -36,6 +37,8 @@ export interface KubeInformerOptions {
   transform?: (object: KubeObject) => KubeObject;
   /** Updates that change only what the transform drops are cached, not reported (InformerOptions). */
   onlyChanges?: boolean;
+  /** InformerOptions.indexLabel. */
+  indexLabel?: string;
 }
 
 interface Hooks {
@@ -108,10 +111,12 @@ export class KubeInformer implements Informer {
    * updates with predicates).
    */
   private unchanged = false;
+  private readonly index: LabelIndex | undefined;
 
   constructor(options: KubeInformerOptions) {
     this.options = options;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.index = options.indexLabel === undefined ? undefined : new LabelIndex(options.indexLabel);
   }
 
   /** Resolves once the initial list is cached; retries connection failures meanwhile (reporting them as 'error'). */
@@ -135,6 +140,11 @@ export class KubeInformer implements Informer {
 
   get(name: string, namespace?: string): KubeObject | undefined {
     return this.listWatch?.get(name, namespace) as KubeObject | undefined;
+  }
+
+  indexed(value: string): KubeObject[] {
+    if (!this.index) throw new Error(`the informer of ${this.options.description} has no index`);
+    return this.index.get(value);
   }
 
   on(event: WatchEventType, handler: (object: KubeObject) => void): void;
@@ -193,13 +203,19 @@ export class KubeInformer implements Informer {
       { delayFn: (ms) => this.pause(ms) },
     );
     this.listWatch = listWatch;
+    // ListWatch calls these for every change of its cache, the lists' included: the index follows it
     listWatch.on('add', (object) => {
+      this.index?.set(object as KubeObject);
       if (this.synced) this.emit('ADDED', object as KubeObject);
     });
     listWatch.on('update', (object) => {
+      this.index?.set(object as KubeObject);
       if (!this.unchanged) this.emit('MODIFIED', object as KubeObject);
     });
-    listWatch.on('delete', (object) => this.emit('DELETED', object as KubeObject));
+    listWatch.on('delete', (object) => {
+      this.index?.delete(object as KubeObject);
+      this.emit('DELETED', object as KubeObject);
+    });
     listWatch.on('error', (error) => this.failed(error));
     if (this.stopped) throw this.stoppedError();
     this.connect();

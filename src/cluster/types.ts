@@ -71,6 +71,8 @@ export interface InformerOptions extends ListOptions {
    * fetch what the transform drops (a Secret's values).
    */
   onlyChanges?: boolean;
+  /** A label whose value the cache is also indexed by (client-go's Indexers): read with Informer.indexed. */
+  indexLabel?: string;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -86,6 +88,8 @@ export interface Informer {
   /** The cached objects. */
   list(): KubeObject[];
   get(name: string, namespace?: string): KubeObject | undefined;
+  /** The cached objects whose `indexLabel` has this value (an informer made without one throws). */
+  indexed(value: string): KubeObject[];
   /** Called for every change after the initial list; 'error' when the watch failed (it restarts by itself). */
   on(event: WatchEventType, handler: (object: KubeObject) => void): void;
   on(event: 'error', handler: (error: unknown) => void): void;

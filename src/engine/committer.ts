@@ -71,7 +71,7 @@ export interface CommitterOptions {
   clocks: Pick<StepClocks, 'noteCommitted'>;
   refresher: Pick<ArgoRefresher, 'request'>;
   /** The Applications as the engine's cache has them. */
-  applications: () => readonly KubeObject[];
+  applications: (environment: string) => readonly KubeObject[];
   onCommitted: (event: CommittedEvent) => void;
   now: () => number;
   /** Told as an update's boundaries in the engine are passed (the kill -9 tests stop there). */
@@ -248,7 +248,7 @@ export class Committer {
     }
     const liveApps = new Set(
       this.options
-        .applications()
+        .applications(name)
         .filter((a) => a.metadata.labels?.[LABEL.environment] === name)
         .map((a) => a.metadata.labels?.[LABEL.instance]),
     );

@@ -36,8 +36,8 @@ const NAMESPACE_POLL_MS = 2_000;
 export interface DeletionOptions {
   view: Pick<RepoView, 'hasUnder' | 'pathsOf' | 'claimsOf'>;
   /** The Applications and Workspaces as the engine's caches have them. */
-  applications: () => readonly KubeObject[];
-  workspaces: () => readonly KubeObject[];
+  applications: (environment: string) => readonly KubeObject[];
+  workspaces: (environment: string) => readonly KubeObject[];
   cluster: Pick<ClusterClient, 'list' | 'delete' | 'get'>;
   /** The platform repo, read again at its remote before Secrets are deleted (see 'deleteSecrets'). */
   platform: Pick<GitOpsRepo, 'sync' | 'readTree'>;
@@ -94,8 +94,8 @@ export class Deletion {
       objects
         .filter((o) => o.metadata.labels?.[LABEL.environment] === name && o.metadata.labels[LABEL.instance])
         .map((o) => o.metadata.labels?.[LABEL.instance] ?? o.metadata.name);
-    const liveApplications = live(this.options.applications());
-    const liveWorkspaces = live(this.options.workspaces());
+    const liveApplications = live(this.options.applications(name));
+    const liveWorkspaces = live(this.options.workspaces(name));
     const committedApps = has('apps', prefix) ? ['apps'] : [];
     const infraDir = partDir(name, 'infra');
     const committedInfra = [...this.options.view.pathsOf('platform', name)]
@@ -134,7 +134,7 @@ export class Deletion {
       secrets.length === 0;
     const namespaceLeft = belowGone && !environmentFilesLeft ? await this.ownNamespaceLeft(name) : undefined;
     const folderApplicationsLeft = this.options
-      .applications()
+      .applications(name)
       .filter((o) => environmentOf(o) === name && !o.metadata.labels?.[LABEL.instance])
       .map((o) => o.metadata.name);
     const action = nextDeletionAction({

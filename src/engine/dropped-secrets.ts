@@ -36,7 +36,8 @@ export interface DroppedSecretsOptions {
   /** The platform repo, read again from its remote before anything is deleted. */
   platform: Pick<GitOpsRepo, 'sync' | 'readTree'>;
   /** What the engine's caches hold: envcat's Applications, Workspaces and Secrets (secretForCache). */
-  cached: (source: keyof Watches) => readonly KubeObject[];
+  /** An environment's objects as the engine's caches have them (their index). */
+  cached: (source: keyof Watches, environment: string) => readonly KubeObject[];
   cluster: Pick<ClusterClient, 'delete'>;
   /** Told as the Secrets are deleted (the kill -9 tests stop there). */
   atBoundary?: BoundaryHook;
@@ -58,7 +59,7 @@ export class DroppedSecrets {
     const own = (objects: readonly KubeObject[]) =>
       objects.filter((o) => o.metadata.labels?.[LABEL.environment] === name && instanceOf(o) !== '');
     // The snapshot comes before the read of Git below (see the top of this file).
-    const secrets = own(this.options.cached('secrets')).filter(
+    const secrets = own(this.options.cached('secrets', name)).filter(
       (s) => s.metadata.labels?.[LABEL.managedBy] === MANAGED_BY && !kept.has(instanceOf(s)),
     );
     if (secrets.length === 0) return;
@@ -68,8 +69,8 @@ export class DroppedSecrets {
         kept,
         withSecrets: secrets.map(instanceOf),
         paths: { platform: view.pathsOf('platform', name), apps: view.pathsOf('apps', name) },
-        liveApplications: own(this.options.cached('applications')).map(instanceOf),
-        liveWorkspaces: own(this.options.cached('workspaces')).map(instanceOf),
+        liveApplications: own(this.options.cached('applications', name)).map(instanceOf),
+        liveWorkspaces: own(this.options.cached('workspaces', name)).map(instanceOf),
       }),
     );
     const candidates = secrets.filter((s) => deletable.has(instanceOf(s)));

@@ -159,7 +159,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.refresher = new ArgoRefresher({
       ...options, // the cluster, applicationSets and parentApplication
       namespace: options.render.argocd.namespace,
-      applications: () => this.applications.list(),
+      applications: (environment) => this.applications.indexed(environment),
       application: (name) => this.applications.get(name, options.render.argocd.namespace),
       head: (repo) => this.view.head(repo),
       now,
@@ -181,7 +181,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       renderedClean: this.renderedClean,
       clocks: this.clocks,
       refresher: this.refresher,
-      applications: () => this.applications.list(),
+      applications: (environment) => this.applications.indexed(environment),
       onCommitted: (event) => this.emit('committed', event),
       now,
       ...(options.atBoundary ? { atBoundary: options.atBoundary } : {}),
@@ -189,8 +189,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
     this.deletion = new Deletion({
       view: this.view,
-      applications: () => this.applications.list(),
-      workspaces: () => this.workspaces.list(),
+      applications: (environment) => this.applications.indexed(environment),
+      workspaces: (environment) => this.workspaces.indexed(environment),
       cluster: options.cluster,
       platform: options.platform,
       observer: this.observer,
@@ -213,7 +213,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.droppedSecrets = new DroppedSecrets({
       ...options,
       view: this.view,
-      cached: (source) => this[source].list(),
+      cached: (source, environment) => this[source].indexed(environment),
       logger: log,
     });
     this.removedRequests = new RemovedRequests({

@@ -43,10 +43,10 @@ export interface ArgoRefresherOptions {
   applicationSets?: Record<RepoName, string>;
   /** Name of the Argo CD Application the bootstrap ApplicationSet generates for an environment's directory. */
   parentApplication?: (repo: RepoName, environment: string) => string;
-  /** The Applications as the engine's cache has them. */
-  applications: () => readonly KubeObject[];
-  /** One Application (in `namespace`) as the cache has it (default: found in `applications`). */
-  application?: (name: string) => KubeObject | undefined;
+  /** An environment's Applications as the engine's cache has them (the cache's index). */
+  applications: (environment: string) => readonly KubeObject[];
+  /** One Application (in `namespace`) as the cache has it. */
+  application: (name: string) => KubeObject | undefined;
   /**
    * The head of each repo as the engine knows it: a folder Application whose last sync failed for
    * good at it is asked to sync again (folder-resync.ts). Without it, none is.
@@ -88,12 +88,7 @@ export class ArgoRefresher {
       cluster: options.cluster,
       namespace: options.namespace,
       parentApplication: options.parentApplication ?? defaultParentApplication,
-      application:
-        options.application ??
-        ((name) =>
-          options
-            .applications()
-            .find((a) => a.metadata.name === name && a.metadata.namespace === options.namespace)),
+      application: options.application,
       head: options.head ?? (() => ''),
       now: options.now,
       queue: options.queue,
@@ -114,7 +109,7 @@ export class ArgoRefresher {
       environment,
       applicationSet: (options.applicationSets ?? DEFAULT_APPLICATION_SETS)[repo],
       parentApplication: (options.parentApplication ?? defaultParentApplication)(repo, environment),
-      applications: repo === 'apps' ? options.applications() : [],
+      applications: repo === 'apps' ? options.applications(environment) : [],
     });
     for (const target of targets) this.refreshTarget(environment, target);
     return targets;

@@ -4,7 +4,7 @@
  * (cache-transform.ts; Secrets by key name, never a value: secretForCache).
  */
 import type { Logger } from 'pino';
-import { WORKSPACE_API, describeError, managedSelector, type RenderOptions } from '../core/index.js';
+import { LABEL, WORKSPACE_API, describeError, managedSelector, type RenderOptions } from '../core/index.js';
 import type { ClusterClient, Informer, KubeObject } from '../cluster/types.js';
 import { applicationForCache, workspaceForCache } from './cache-transform.js';
 import { secretForCache } from './secrets.js';
@@ -27,7 +27,7 @@ export function watchEnvcatObjects(args: {
   const watches: Watches = {
     workspaces: cluster.informer(
       { apiVersion: WORKSPACE_API[render.workspaceApi], kind: 'Workspace' },
-      { labelSelector, transform: workspaceForCache, onlyChanges: true },
+      { labelSelector, transform: workspaceForCache, onlyChanges: true, indexLabel: LABEL.environment },
     ),
     applications: cluster.informer(
       { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' },
@@ -36,12 +36,13 @@ export function watchEnvcatObjects(args: {
         labelSelector,
         transform: applicationForCache,
         onlyChanges: true,
+        indexLabel: LABEL.environment,
       },
     ),
     // every update: the cache keeps key names only, and a new value is read from the API server
     secrets: cluster.informer(
       { apiVersion: 'v1', kind: 'Secret' },
-      { labelSelector, transform: secretForCache },
+      { labelSelector, transform: secretForCache, indexLabel: LABEL.environment },
     ),
   };
   for (const source of ['workspaces', 'applications', 'secrets'] as const) {

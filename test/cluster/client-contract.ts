@@ -762,6 +762,38 @@ export function describeClusterClientContract(subject: ClusterContractSubject): 
       expect(await delivered(everyRecorded, 2)).toEqual([`MODIFIED ${ns}/w`, `MODIFIED ${ns}/w`]);
     });
 
+    it('GIVEN an index label THEN indexed() holds the objects by its value, from the list and every change after', async () => {
+      const ns = await freshNamespace();
+      const labelled = (name: string, env: string) => ({
+        ...workspace(name, ns),
+        metadata: { name, namespace: ns, labels: { env } },
+      });
+      await client.create(labelled('listed', 'dev'));
+      const informer = informerOf(WORKSPACE, { namespace: ns, indexLabel: 'env' });
+      const recorded = record(informer);
+      await informer.start();
+      const names = (value: string) =>
+        informer
+          .indexed(value)
+          .map((o) => o.metadata.name)
+          .sort();
+      expect(names('dev')).toEqual(['listed']);
+
+      await client.create(labelled('a', 'dev'));
+      await client.create(labelled('b', 'qa'));
+      await client.mergePatch(
+        { ...WORKSPACE, name: 'listed', namespace: ns },
+        { metadata: { labels: { env: 'qa' } } },
+      );
+      await client.delete({ ...WORKSPACE, name: 'b', namespace: ns });
+      await delivered(recorded, 4);
+      expect(names('dev')).toEqual(['a']);
+      expect(names('qa')).toEqual(['listed']);
+      expect(names('prod')).toEqual([]);
+      expect(informer.indexed('dev')).toEqual([informer.get('a', ns)]);
+      expect(() => informerOf(WORKSPACE, { namespace: ns }).indexed('dev')).toThrow(/has no index/);
+    });
+
     it('GIVEN a label selector THEN objects entering the selection are ADDED and those leaving it DELETED', async () => {
       const ns = await freshNamespace();
       const informer = informerOf(WORKSPACE, { labelSelector: `watched=${ns}` });

@@ -199,6 +199,7 @@ describe('FolderResync', () => {
       },
       namespace: 'argocd',
       applications: () => [state.live!],
+      application: () => state.live,
       head: () => HEAD,
       now: () => T0,
       queue: recordingQueue(),

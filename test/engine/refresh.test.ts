@@ -35,6 +35,7 @@ function setup(
     cluster,
     namespace: 'argocd',
     applications: () => options.applications ?? [],
+    application: (name) => options.applications?.find((a) => a.metadata.name === name),
     now: () => now,
     queue,
     logger: log.logger,

@@ -25,6 +25,7 @@ function fakeCluster() {
         stop: () => undefined,
         list: () => [],
         get: () => undefined,
+        indexed: () => [],
         on: (event: string, handler: (payload: never) => void) => {
           handlers.set(event, [...(handlers.get(event) ?? []), handler]);
         },
@@ -54,7 +55,13 @@ describe('watchEnvcatObjects', () => {
       expect(cluster.made.map((i) => [i.type, i.options])).toEqual([
         [
           { apiVersion, kind: 'Workspace' },
-          { labelSelector: selector, transform: workspaceForCache, onlyChanges: true },
+          // indexed by environment: a pass reads its own environment's objects, not the whole cache
+          {
+            labelSelector: selector,
+            transform: workspaceForCache,
+            onlyChanges: true,
+            indexLabel: 'envcat.io/environment',
+          },
         ],
         [
           { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' },
@@ -63,12 +70,13 @@ describe('watchEnvcatObjects', () => {
             labelSelector: selector,
             transform: applicationForCache,
             onlyChanges: true,
+            indexLabel: 'envcat.io/environment',
           },
         ],
         [
           { apiVersion: 'v1', kind: 'Secret' },
           // a Secret's new value changes nothing its cache keeps, and must still wake the engine
-          { labelSelector: selector, transform: secretForCache },
+          { labelSelector: selector, transform: secretForCache, indexLabel: 'envcat.io/environment' },
         ],
       ]);
     },

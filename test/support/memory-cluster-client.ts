@@ -319,6 +319,7 @@ export class MemoryClusterClient implements ClusterClient {
         return options.transform ? options.transform(kept) : kept;
       },
       onlyChanges: options.onlyChanges === true,
+      indexLabel: options.indexLabel,
       snapshot: (known) => this.select(known, namespace, selector),
       attach: (informer) => this.informers.add(informer),
       detach: (informer) => this.informers.delete(informer),

@@ -6,6 +6,7 @@
 import { ConflictError } from '../../src/core/errors/index.js';
 import {
   KindNotServedError,
+  LabelIndex,
   apiVersionOf,
   sameButResourceVersion,
   storageKey,
@@ -39,6 +40,8 @@ export interface MemoryInformerOptions {
   transform: (object: KubeObject) => KubeObject;
   /** InformerOptions.onlyChanges. */
   onlyChanges: boolean;
+  /** InformerOptions.indexLabel. */
+  indexLabel?: string | undefined;
   snapshot: (spec: KindSpec) => KubeObject[];
   attach: (informer: MemoryInformer) => void;
   detach: (informer: MemoryInformer) => void;
@@ -50,11 +53,14 @@ type Handlers = { [K in WatchEventType]: Array<(object: KubeObject) => void> } &
 
 export class MemoryInformer implements Informer {
   private readonly cache = new Map<string, KubeObject>();
+  private readonly index: LabelIndex | undefined;
   private readonly handlers: Handlers = { ADDED: [], MODIFIED: [], DELETED: [], error: [] };
   private started: Promise<void> | undefined;
   private stopped = false;
 
-  constructor(private readonly options: MemoryInformerOptions) {}
+  constructor(private readonly options: MemoryInformerOptions) {
+    this.index = options.indexLabel === undefined ? undefined : new LabelIndex(options.indexLabel);
+  }
 
   start(): Promise<void> {
     this.started ??= this.sync();
@@ -72,6 +78,11 @@ export class MemoryInformer implements Informer {
 
   get(name: string, namespace?: string): KubeObject | undefined {
     return this.cache.get(`${namespace ?? ''}/${name}`);
+  }
+
+  indexed(value: string): KubeObject[] {
+    if (!this.index) throw new Error(`the informer of ${this.options.description} has no index`);
+    return this.index.get(value);
   }
 
   on(event: WatchEventType, handler: (object: KubeObject) => void): void;
@@ -110,11 +121,13 @@ export class MemoryInformer implements Informer {
       if (cached?.metadata.resourceVersion === object.metadata.resourceVersion) return;
       type = cached ? 'MODIFIED' : 'ADDED';
       this.cache.set(key, object);
+      this.index?.set(object);
       // as the real informer: an update of only what the transform drops is cached, not reported
       if (cached && this.options.onlyChanges && sameButResourceVersion(cached, object)) return;
     } else {
       type = 'DELETED';
       this.cache.delete(key);
+      if (cached) this.index?.delete(cached);
     }
     for (const handler of this.handlers[type]) {
       try {
@@ -135,6 +148,7 @@ export class MemoryInformer implements Informer {
       if (this.options.accepts(object)) {
         const kept = this.options.transform(object);
         this.cache.set(`${kept.metadata.namespace ?? ''}/${kept.metadata.name}`, kept);
+        this.index?.set(kept);
       }
     this.options.attach(this);
   }

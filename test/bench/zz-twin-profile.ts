@@ -1,0 +1,24 @@
+import { EngineHarness, domainRequest } from '../support/engine-harness.js';
+import { OUTPUTS } from '../support/engine-harness.js';
+const N = Number(process.env.N ?? 100);
+const h = await EngineHarness.start();
+const names = Array.from({ length: N }, (_, i) => `p-${String(i).padStart(3, '0')}`);
+for (const n of names) await h.create(domainRequest(n));
+await h.settle(60_000);
+for (const n of names) await h.createAppProject(n);
+await h.settle(60_000);
+// Workspaces applied (not Available yet)
+for (const n of names) await h.applyStep(n, 'infra', 'db');
+await h.settle(60_000);
+const cpu0 = process.cpuUsage(); const t0 = performance.now();
+const { Session } = await import('node:inspector/promises');
+const session = new Session(); session.connect();
+await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 100 }); await session.post('Profiler.start');
+await Promise.all(names.map((n) => h.markWorkspaceAvailable(n, 'db', OUTPUTS.db)));
+await h.settle(60_000);
+const { profile } = await session.post('Profiler.stop');
+const cpu = process.cpuUsage(cpu0); const wall = performance.now() - t0;
+const fs = await import('node:fs');
+fs.writeFileSync('/tmp/prof-twin/available.cpuprofile', JSON.stringify(profile));
+console.log(`Available burst: ${N} envs, cpu ${(cpu.user + cpu.system) / 1000} ms, wall ${wall.toFixed(0)} ms, app commits ${h.commits('apps').length}`);
+await h.stop();
