@@ -6,9 +6,9 @@
  *
  * The callers of a batch learn their outcomes only once the next batch has been handed to git
  * (setImmediate runs after the lock's hand-over and the next batch's synchronous part): what they
- * do next (a hundred reconcile passes resuming at once) then runs while git writes the next
- * commit, instead of before it starts. With every caller resumed first, the engine bench's 100
- * databases turning Available at once waited ~30 ms more per group.
+ * do next (a hundred reconcile passes resuming at once, in the engine bench's 100 databases
+ * turning Available together) then runs while git writes the next commit, instead of before it
+ * can start.
  */
 import type { Outcome } from './plan.js';
 import type { CommitResult, FileChange } from './types.js';
