@@ -179,6 +179,7 @@ async function compose(
     gitPollMs: config.gitPollMs,
     resyncMs: config.resyncMs,
     errorGraceMs: config.errorGraceMs,
+    refreshAgainMs: config.refreshAgainMs,
     ...(atBoundary ? { atBoundary } : {}),
     leaseDurationMs: config.leaseDurationMs,
     ...(options.now ? { now: options.now } : {}),
@@ -299,6 +300,7 @@ async function setUpRepos(config: ServiceConfig, dataDir: string, logger: Logger
       branch: config[name].branch,
       workdir: join(dataDir, 'work', name),
       localWrites: config.gitLocalWrites,
+      retry: config.gitRetry,
       ...(config[name].credentials ? { credentials: config[name].credentials } : {}),
       logger: gitLogger,
     });

@@ -12,12 +12,13 @@ import {
   parseNotifyAllow,
   parseTerraformAllow,
   projectOptionProblem,
+  REFRESH_AGAIN_MS,
   TERRAFORM_ALLOWANCES,
   type Problem,
   type TerraformAllowance,
   type WorkspaceApi,
 } from '../core/index.js';
-import type { GitCredentials } from '../gitops/index.js';
+import { DEFAULT_RETRY, type GitCredentials, type RetryPolicy } from '../gitops/index.js';
 import { parseTokenList, type TokenConfig } from '../api/auth.js';
 
 export interface RepoConfig {
@@ -42,6 +43,11 @@ export interface ServiceConfig {
   apps: RepoConfig;
   /** How commits reach a bare repo on this machine: written into it directly, or pushed (see GitRepo). */
   gitLocalWrites: 'direct' | 'push';
+  /**
+   * A commit the remote refused (another writer moved the branch, a hook declined it) is tried again
+   * on the new head, with backoff (`ENVCAT_GIT_RETRY_ATTEMPTS`, `_DELAY`, `_MAX_DELAY`).
+   */
+  gitRetry: RetryPolicy;
   /** The URL Argo CD reads the app repo from (defaults to the apps repo URL). */
   appsRepoUrlForArgo?: string;
   workspaceApi: WorkspaceApi;
@@ -68,6 +74,8 @@ export interface ServiceConfig {
   resyncMs: number;
   /** How long a transient controller error may last before it fails its step (`ENVCAT_ERROR_GRACE`). */
   errorGraceMs: number;
+  /** How long a committed step waits for Argo CD before it is asked again (`ENVCAT_REFRESH_AGAIN`). */
+  refreshAgainMs: number;
   leaseDurationMs: number;
   logLevel: string;
   /** ENVCAT_CRASH_AT, a test hook: the step boundaries at which the process kills itself. */
@@ -207,6 +215,9 @@ export function loadConfig(
     at('ENVCAT_NOTIFY_SECRET', 'must be at least 16 characters');
   if (notifyUrl && notifySecret === undefined)
     at('ENVCAT_NOTIFY_SECRET', 'is needed with ENVCAT_NOTIFY_URL: receivers check the signature');
+  const refreshAgainMs = duration('ENVCAT_REFRESH_AGAIN', REFRESH_AGAIN_MS);
+  // Each wait for Argo CD looks again after this long: none would be a pass after pass.
+  if (refreshAgainMs < 100) at('ENVCAT_REFRESH_AGAIN', 'must be at least 100ms');
   const argocdProject = env.ENVCAT_ARGOCD_PROJECT ?? DEFAULT_RENDER_OPTIONS.argocd.project;
   const projectProblem = projectOptionProblem(argocdProject);
   if (projectProblem) at('ENVCAT_ARGOCD_PROJECT', projectProblem);
@@ -224,6 +235,11 @@ export function loadConfig(
     platform,
     apps,
     gitLocalWrites: gitLocalWrites === 'push' ? 'push' : 'direct',
+    gitRetry: {
+      attempts: number('ENVCAT_GIT_RETRY_ATTEMPTS', DEFAULT_RETRY.attempts, 1, 100),
+      baseDelayMs: duration('ENVCAT_GIT_RETRY_DELAY', DEFAULT_RETRY.baseDelayMs),
+      maxDelayMs: duration('ENVCAT_GIT_RETRY_MAX_DELAY', DEFAULT_RETRY.maxDelayMs),
+    },
     ...(env.ENVCAT_APPS_REPO_URL_FOR_ARGO ? { appsRepoUrlForArgo: env.ENVCAT_APPS_REPO_URL_FOR_ARGO } : {}),
     workspaceApi: workspaceApi === 'cluster' ? 'cluster' : 'namespaced',
     argocdNamespace: env.ENVCAT_ARGOCD_NAMESPACE ?? 'argocd',
@@ -244,6 +260,7 @@ export function loadConfig(
     gitPollMs: duration('ENVCAT_GIT_POLL', 2_000),
     resyncMs: duration('ENVCAT_RESYNC', 300_000),
     errorGraceMs: duration('ENVCAT_ERROR_GRACE', 60_000),
+    refreshAgainMs,
     leaseDurationMs: duration('ENVCAT_LEASE_DURATION', 15_000),
     logLevel: env.ENVCAT_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info',
     ...(crashPoints ? { crashPoints } : {}),
