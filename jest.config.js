@@ -2,7 +2,9 @@
 // @swc/jest strips types (tsc --noEmit does the type checking), and `.js` specifiers in imports
 // map back to the `.ts` sources.
 export default {
-  testEnvironment: 'node',
+  // Node's, and a check that each test file ends the processes it started: a file that leaves one
+  // running fails (test/support/process-environment.ts; and see test/support/exit-with-parent.ts).
+  testEnvironment: '<rootDir>/test/support/process-environment.ts',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': [

@@ -44,7 +44,7 @@ export interface DeletionOptions {
   observer: Pick<StepObserver, 'observe'>;
   board: Pick<StatusBoard, 'publishDeleting'>;
   committer: Pick<Committer, 'commit'>;
-  refresher: Pick<ArgoRefresher, 'ifStillWaiting'>;
+  refresher: Pick<ArgoRefresher, 'ifStillWaiting' | 'againAfterMs'>;
   queue: Requeue;
   /** The environment is gone, its claim released: the engine forgets it and says so. */
   onDeleted: (name: string) => void;
@@ -171,7 +171,7 @@ export class Deletion {
         return;
       case 'waitForApps':
         waitOn('apps', `waiting for Argo CD to delete ${action.remaining.join(', ')}`);
-        this.options.queue.addAfter(name, 10_000);
+        this.options.queue.addAfter(name, this.options.refresher.againAfterMs);
         return;
       case 'removeInfra':
         // The last wave first (core nextDeletionAction): a database goes before the VPC it is in.
@@ -188,7 +188,7 @@ export class Deletion {
         return;
       case 'waitForInfra':
         waitOn('platform', action.message);
-        this.options.queue.addAfter(name, 10_000);
+        this.options.queue.addAfter(name, this.options.refresher.againAfterMs);
         return;
       case 'deleteSecrets':
         // A create of the same name commits its request before it writes its Secrets, maybe on

@@ -54,6 +54,11 @@ export interface EngineOptions {
   clock?: Clock;
   /** How long a transient controller error (ComparisonError, a Workspace connect error) may last. Default 60 s. */
   errorGraceMs?: number;
+  /**
+   * How long a committed step waits for Argo CD before Argo CD is asked to refresh again (the first
+   * request may have been lost). Default REFRESH_AGAIN_MS, 10 s.
+   */
+  refreshAgainMs?: number;
   /** Told as each step boundary is passed (src/engine/boundaries.ts; the kill -9 tests' hook). */
   atBoundary?: BoundaryHook;
 }

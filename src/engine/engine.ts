@@ -167,6 +167,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       logger: log,
       onRequested: (outcome) => this.emit('refreshRequested', outcome),
       onSyncRequested: (outcome) => this.emit('syncRequested', outcome),
+      againAfterMs: options.refreshAgainMs,
     });
     this.secretWriter = new SecretWriter({
       cluster: options.cluster,

@@ -61,6 +61,8 @@ export interface ArgoRefresherOptions {
   onSyncRequested?: (outcome: SyncRequestOutcome) => void;
   /** How often, and how many times at most, an ApplicationSet is read while its last refresh is under way. */
   consumedPoll?: { intervalMs: number; attempts: number };
+  /** How long a committed step waits for Argo CD before it is asked again (default REFRESH_AGAIN_MS). */
+  againAfterMs?: number;
 }
 
 /** ~5 s: the ApplicationSet controller ends a refresh in well under that, unless it is not running. */
@@ -82,8 +84,11 @@ export class ArgoRefresher {
   /** The last `refresh-timestamp` sent (to any Application). */
   private lastTimestamp = 0;
   private readonly resync: FolderResync;
+  /** How long a wait for Argo CD lasts before it is asked again (deletion.ts's waits look again then). */
+  readonly againAfterMs: number;
 
   constructor(private readonly options: ArgoRefresherOptions) {
+    this.againAfterMs = options.againAfterMs ?? REFRESH_AGAIN_MS;
     this.resync = new FolderResync({
       cluster: options.cluster,
       namespace: options.namespace,
@@ -118,19 +123,19 @@ export class ArgoRefresher {
   /**
    * Apps wait until the environment's AppProject is in the cluster as rendered (project-gate.ts).
    * Meanwhile Argo CD is asked to sync the platform folder (the request may have been committed by
-   * the API, which asks for no refresh), again every REFRESH_AGAIN_MS, and to sync it anew if its
+   * the API, which asks for no refresh), again every `againAfterMs`, and to sync it anew if its
    * last sync failed for good; the platform Application's status changes trigger the next pass.
    */
   whileProjectMissing(environment: string): void {
-    if (this.options.now() - (this.refreshedAt.get(`platform/${environment}`) ?? 0) >= REFRESH_AGAIN_MS)
+    if (this.options.now() - (this.refreshedAt.get(`platform/${environment}`) ?? 0) >= this.againAfterMs)
       this.request(environment, 'platform');
     this.resync.whileWaiting(environment, 'platform');
-    this.options.queue.addAfter(environment, REFRESH_AGAIN_MS);
+    this.options.queue.addAfter(environment, this.againAfterMs);
   }
 
   /**
    * A step counts as stuck once it has been absent from the cluster (or at an older revision) for
-   * REFRESH_AGAIN_MS, and no refresh was asked for meanwhile. Right after a restart most Applications
+   * `againAfterMs`, and no refresh was asked for meanwhile. Right after a restart most Applications
    * are "at an older revision" only until the Git lookup of our last commit returns: no refresh for them.
    */
   againIfStuck(environment: string, observed: readonly StepObservation[]): void {
@@ -140,13 +145,13 @@ export class ArgoRefresher {
         continue;
       }
       this.ifStillWaiting(environment, repo);
-      this.options.queue.addAfter(environment, REFRESH_AGAIN_MS);
+      this.options.queue.addAfter(environment, this.againAfterMs);
     }
   }
 
   /**
    * While a commit (or a removal, in a deletion) waits for Argo CD, ask it to look again once the
-   * wait has lasted REFRESH_AGAIN_MS with no refresh asked meanwhile: the first request may have
+   * wait has lasted `againAfterMs` with no refresh asked meanwhile: the first request may have
    * been lost (refused by a busy API server, or set while another was pending), and Argo CD's own
    * poll is minutes away. A refresh does not make Argo CD sync again a revision whose sync failed
    * for good: then the folder Application gets a new sync (folder-resync.ts). Answers what the
@@ -157,7 +162,14 @@ export class ArgoRefresher {
     const now = this.options.now();
     const since = this.waitingSince.get(key) ?? now;
     this.waitingSince.set(key, since);
-    if (refreshAgainDue({ now, waitingSince: since, askedAt: this.refreshedAt.get(key) })) {
+    if (
+      refreshAgainDue({
+        now,
+        waitingSince: since,
+        askedAt: this.refreshedAt.get(key),
+        afterMs: this.againAfterMs,
+      })
+    ) {
       this.options.logger.info({ environment, repo }, 'asking Argo CD to refresh again');
       this.request(environment, repo);
     }

@@ -180,6 +180,7 @@ async function compose(
     resyncMs: config.resyncMs,
     concurrency: config.reconcileWorkers,
     errorGraceMs: config.errorGraceMs,
+    refreshAgainMs: config.refreshAgainMs,
     ...(atBoundary ? { atBoundary } : {}),
     leaseDurationMs: config.leaseDurationMs,
     ...(options.now ? { now: options.now } : {}),
@@ -300,6 +301,7 @@ async function setUpRepos(config: ServiceConfig, dataDir: string, logger: Logger
       branch: config[name].branch,
       workdir: join(dataDir, 'work', name),
       localWrites: config.gitLocalWrites,
+      retry: config.gitRetry,
       ...(config[name].credentials ? { credentials: config[name].credentials } : {}),
       logger: gitLogger,
     });

@@ -13,12 +13,13 @@ import {
   parseNotifyAllow,
   parseTerraformAllow,
   projectOptionProblem,
+  REFRESH_AGAIN_MS,
   TERRAFORM_ALLOWANCES,
   type Problem,
   type TerraformAllowance,
   type WorkspaceApi,
 } from '../core/index.js';
-import type { GitCredentials } from '../gitops/index.js';
+import { DEFAULT_RETRY, type GitCredentials, type RetryPolicy } from '../gitops/index.js';
 import { parseTokenList, type TokenConfig } from '../api/auth.js';
 
 export interface RepoConfig {
@@ -43,6 +44,11 @@ export interface ServiceConfig {
   apps: RepoConfig;
   /** How commits reach a bare repo on this machine: written into it directly, or pushed (see GitRepo). */
   gitLocalWrites: 'direct' | 'push';
+  /**
+   * A commit the remote refused (another writer moved the branch, a hook declined it) is tried again
+   * on the new head, with backoff (`ENVCAT_GIT_RETRY_ATTEMPTS`, `_DELAY`, `_MAX_DELAY`).
+   */
+  gitRetry: RetryPolicy;
   /** The URL Argo CD reads the app repo from (defaults to the apps repo URL). */
   appsRepoUrlForArgo?: string;
   workspaceApi: WorkspaceApi;
@@ -71,6 +77,8 @@ export interface ServiceConfig {
   reconcileWorkers: number;
   /** How long a transient controller error may last before it fails its step (`ENVCAT_ERROR_GRACE`). */
   errorGraceMs: number;
+  /** How long a committed step waits for Argo CD before it is asked again (`ENVCAT_REFRESH_AGAIN`). */
+  refreshAgainMs: number;
   leaseDurationMs: number;
   logLevel: string;
   /** ENVCAT_CRASH_AT, a test hook: the step boundaries at which the process kills itself. */
@@ -210,6 +218,9 @@ export function loadConfig(
     at('ENVCAT_NOTIFY_SECRET', 'must be at least 16 characters');
   if (notifyUrl && notifySecret === undefined)
     at('ENVCAT_NOTIFY_SECRET', 'is needed with ENVCAT_NOTIFY_URL: receivers check the signature');
+  const refreshAgainMs = duration('ENVCAT_REFRESH_AGAIN', REFRESH_AGAIN_MS);
+  // Each wait for Argo CD looks again after this long: none would be a pass after pass.
+  if (refreshAgainMs < 100) at('ENVCAT_REFRESH_AGAIN', 'must be at least 100ms');
   const argocdProject = env.ENVCAT_ARGOCD_PROJECT ?? DEFAULT_RENDER_OPTIONS.argocd.project;
   const projectProblem = projectOptionProblem(argocdProject);
   if (projectProblem) at('ENVCAT_ARGOCD_PROJECT', projectProblem);
@@ -227,6 +238,11 @@ export function loadConfig(
     platform,
     apps,
     gitLocalWrites: gitLocalWrites === 'push' ? 'push' : 'direct',
+    gitRetry: {
+      attempts: number('ENVCAT_GIT_RETRY_ATTEMPTS', DEFAULT_RETRY.attempts, 1, 100),
+      baseDelayMs: duration('ENVCAT_GIT_RETRY_DELAY', DEFAULT_RETRY.baseDelayMs),
+      maxDelayMs: duration('ENVCAT_GIT_RETRY_MAX_DELAY', DEFAULT_RETRY.maxDelayMs),
+    },
     ...(env.ENVCAT_APPS_REPO_URL_FOR_ARGO ? { appsRepoUrlForArgo: env.ENVCAT_APPS_REPO_URL_FOR_ARGO } : {}),
     workspaceApi: workspaceApi === 'cluster' ? 'cluster' : 'namespaced',
     argocdNamespace: env.ENVCAT_ARGOCD_NAMESPACE ?? 'argocd',
@@ -248,6 +264,7 @@ export function loadConfig(
     resyncMs: duration('ENVCAT_RESYNC', 300_000),
     reconcileWorkers: number('ENVCAT_RECONCILE_WORKERS', DEFAULT_RECONCILE_WORKERS, 1, 10_000),
     errorGraceMs: duration('ENVCAT_ERROR_GRACE', 60_000),
+    refreshAgainMs,
     leaseDurationMs: duration('ENVCAT_LEASE_DURATION', 15_000),
     logLevel: env.ENVCAT_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info',
     ...(crashPoints ? { crashPoints } : {}),

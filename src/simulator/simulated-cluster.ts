@@ -211,14 +211,20 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions): P
   };
   try {
     const client = KubeClusterClient.forServer({ url });
-    const repo = (name: 'platform' | 'apps', owner: string) =>
-      new GitRepo({
+    const repos: GitRepo[] = [];
+    // Stopped after the controllers that read them: their git processes end with the cluster.
+    started.push(() => Promise.all(repos.map((r) => r.close())).then(() => undefined));
+    const repo = (name: 'platform' | 'apps', owner: string) => {
+      const opened = new GitRepo({
         name,
         url: name === 'platform' ? options.platformRepoUrl : options.appsRepoUrl,
         ...(options.branches?.[name] ? { branch: options.branches[name] } : {}),
         workdir: join(options.workdir, owner, name),
         logger: logger.child({ component: `simulated-${owner}-git` }),
       });
+      repos.push(opened);
+      return opened;
+    };
     const controls = new RepoControlSource({ repo: repo('platform', 'controls'), logger: log });
     const argoRepos = new Map([
       [normalizeGitUrl(options.platformRepoUrl), repo('platform', 'argocd')],

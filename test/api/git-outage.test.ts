@@ -15,8 +15,16 @@ let envcat: TestEnvcat;
 let outage: string;
 
 beforeAll(async () => {
-  // Pushes (not direct writes), so that the remote's hooks run, as on a Git server.
-  envcat = await startTestEnvcat({ env: { ENVCAT_GIT_LOCAL_WRITES: 'push' } });
+  // Pushes (not direct writes), so that the remote's hooks run, as on a Git server. A refused push
+  // is tried as often as in production (8 times), with waits of 10–100 ms instead of 100 ms–5 s:
+  // two commits giving up one after the other made the outage last 17 s.
+  envcat = await startTestEnvcat({
+    env: {
+      ENVCAT_GIT_LOCAL_WRITES: 'push',
+      ENVCAT_GIT_RETRY_DELAY: '10ms',
+      ENVCAT_GIT_RETRY_MAX_DELAY: '100ms',
+    },
+  });
   outage = join(envcat.dir, 'platform-outage');
   const hook = join(envcat.repoUrls.platform, 'hooks', 'pre-receive');
   await writeFile(
@@ -64,6 +72,8 @@ describe('the platform repo refusing pushes for a while', () => {
     expect(refused.status).toBe(503);
     expect(refused.body.code).toBe('UNAVAILABLE');
     expect(refused.body.message).toMatch(/platform repo/);
+    // …once every attempt of its push was refused
+    expect(refused.body.message).toMatch(/failed after 8 attempt\(s\): .*pre-receive hook declined/);
     expect(refused.body.message).toMatch(/nothing was created/);
     expect(await commits(envcat.repoUrls.platform)).toEqual(before);
     expect((await envcat.api('GET', '/api/v1/environments/during-outage')).status).toBe(404);

@@ -4,7 +4,7 @@
  * when no cluster is configured, so a service run against a kubeconfig never loads its code.
  */
 import { join } from 'node:path';
-import { build, type ImportKind, type Metafile } from 'esbuild';
+import { build, stop as stopEsbuild, type ImportKind, type Metafile } from 'esbuild';
 import { bundleOptions } from '../../src/server/build.js';
 import { REPO_ROOT } from '../support/examples.js';
 
@@ -55,6 +55,9 @@ let product: Metafile;
 beforeAll(async () => {
   product = await moduleGraph(PRODUCT_ENTRIES);
 }, 60_000);
+
+// esbuild's service process would run as long as the worker
+afterAll(() => stopEsbuild());
 
 it('GIVEN the product entry points WHEN their static imports are followed THEN no simulator file is reached', () => {
   // GIVEN every entry is a node of the graph (a path mismatch would make the check below vacuous)

@@ -651,6 +651,7 @@ function portalSuite() {
     };
     delete committed.metadata.annotations;
     await person.commit({ write: [{ path, content: toYaml(committed) }], remove: [], message: 'fix' });
+    await person.close();
 
     // WHEN Retry is clicked
     await page.getByRole('button', { name: 'Retry' }).click();

@@ -58,14 +58,14 @@ it('removes every infra file at once when the request to delete is invalid, and 
   const poll = setInterval(() => {
     void statusOf(name).then((s) => s?.phase === 'Deleting' && messages.add(s.message));
   }, 100);
+  const person = new GitRepo({
+    name: 'platform',
+    url: envcat.repoUrls.platform,
+    workdir: join(scratch, 'clone'),
+    author: { name: 'A Person', email: 'person@example.test' },
+  });
   try {
     // WHEN a person commits a request to delete it that is no longer valid (no plan can be made)
-    const person = new GitRepo({
-      name: 'platform',
-      url: envcat.repoUrls.platform,
-      workdir: join(scratch, 'clone'),
-      author: { name: 'A Person', email: 'person@example.test' },
-    });
     await person.sync();
     document.metadata.annotations = { ...slow, [ANNOTATION.deletionRequested]: 'by hand' };
     (document.spec.catalogs[1] as { entry: string }).entry = 'no-such-entry@^1';
@@ -82,6 +82,7 @@ it('removes every infra file at once when the request to delete is invalid, and 
     );
   } finally {
     clearInterval(poll);
+    await person.close();
     await rm(scratch, { recursive: true, force: true });
   }
   // THEN both infra files went in one commit, and the status said why

@@ -103,6 +103,8 @@ function setup(world: World) {
       },
     },
     refresher: {
+      // The interval a wait for Argo CD looks again after (ENVCAT_REFRESH_AGAIN; 10 s by default).
+      againAfterMs: 3_000,
       ifStillWaiting: (env, repo) => {
         refreshed.push(`${repo}/${env}`);
         return { kind: 'none', synced: false };
@@ -132,7 +134,7 @@ describe('Deletion.reconcile', () => {
       { platform: ENV_FILES, applications: ['web', 'api'] },
       undefined,
       '0 step(s): waiting for Argo CD to delete api, web',
-      { added: [], after: [['dev', 10_000]], refreshed: ['apps/dev'] },
+      { added: [], after: [['dev', 3_000]], refreshed: ['apps/dev'] },
     ],
     [
       'infrastructure files and no plan: all of them at once',
@@ -151,7 +153,7 @@ describe('Deletion.reconcile', () => {
       { platform: ENV_FILES, workspaces: ['db'] },
       undefined,
       '0 step(s): the environment has no valid plan, so all infrastructure is removed at once; waiting for terraform destroy of db',
-      { added: [], after: [['dev', 10_000]], refreshed: ['platform/dev'] },
+      { added: [], after: [['dev', 3_000]], refreshed: ['platform/dev'] },
     ],
     [
       'the environment files: removed, the claim kept',

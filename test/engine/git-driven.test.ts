@@ -45,6 +45,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  await person?.close();
   await envcat?.close();
   await rm(scratch, { recursive: true, force: true });
 });

@@ -172,6 +172,7 @@ describe('phased provisioning through Git and the cluster', () => {
         expect.arrayContaining(['teams/other/note-7.txt', `environments/${name}/infra/db.yaml`]),
       );
     } finally {
+      await other.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

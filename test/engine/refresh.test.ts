@@ -15,6 +15,7 @@ function setup(
     fail?: (ref: ObjectRef) => Error | undefined;
     applications?: KubeObject[];
     get?: (ref: ObjectRef) => KubeObject | undefined;
+    againAfterMs?: number;
   } = {},
 ) {
   let now = T0;
@@ -40,6 +41,7 @@ function setup(
     queue,
     logger: log.logger,
     consumedPoll: { intervalMs: 1, attempts: 5 },
+    ...(options.againAfterMs !== undefined ? { againAfterMs: options.againAfterMs } : {}),
   });
   return { refresher, patches, queue, log, advance: (ms: number) => (now += ms) };
 }
@@ -196,6 +198,35 @@ describe('ArgoRefresher', () => {
       repo: 'platform',
       msg: 'asking Argo CD to refresh again',
     });
+  });
+
+  it('asks again after the interval it was given (ENVCAT_REFRESH_AGAIN), in a wait for a step and for the AppProject', async () => {
+    const { refresher, patches, queue, advance } = setup({ againAfterMs: 500 });
+    // GIVEN an infra step committed (and refreshed) now, not in the cluster yet
+    refresher.request('dev', 'platform');
+    await refresher.idle();
+    refresher.againIfStuck('dev', [waiting('infra')]);
+    refresher.whileProjectMissing('dev');
+    // THEN both waits look again in 500 ms, not 10 s
+    expect(queue.after).toEqual([
+      ['dev', 500],
+      ['dev', 500],
+    ]);
+    advance(499);
+    refresher.againIfStuck('dev', [waiting('infra')]);
+    refresher.whileProjectMissing('dev');
+    await refresher.idle();
+    expect(patches).toHaveLength(2);
+    // WHEN the wait reaches 500 ms THEN it asks again
+    advance(1);
+    refresher.againIfStuck('dev', [waiting('infra')]);
+    await refresher.idle();
+    expect(patches).toHaveLength(4);
+    // …and while the AppProject is missing, once 500 ms have passed since that request
+    advance(500);
+    refresher.whileProjectMissing('dev');
+    await refresher.idle();
+    expect(patches).toHaveLength(6);
   });
 
   it('counts the wait anew once the step has caught up', async () => {

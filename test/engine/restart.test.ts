@@ -17,6 +17,7 @@ import { kubeconfigFor } from '../../src/server/kubeconfig.js';
 import { CATALOGS, REPO_ROOT, builtInCatalog } from '../support/examples.js';
 import { commits, exampleText, parse, waitFor } from '../support/envcat.js';
 import { SERVER_MAIN, buildServer, freePort, removeServerBuild } from '../support/server-process.js';
+import { EXIT_WITH_PARENT } from '../support/exit-with-parent.js';
 
 jest.setTimeout(120_000);
 
@@ -55,7 +56,9 @@ afterAll(async () => {
 });
 
 async function startEngine(port: number): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [SERVER_MAIN, '--kubeconfig', join(dir, 'kubeconfig')], {
+  const args = [...EXIT_WITH_PARENT, SERVER_MAIN, '--kubeconfig', join(dir, 'kubeconfig')];
+  const child = spawn(process.execPath, args, {
+    detached: true,
     cwd: REPO_ROOT,
     env: {
       ...process.env,

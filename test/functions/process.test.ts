@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { REPO_ROOT } from '../support/examples.js';
 import { desiredResources, functionClient, request, responseJson, waitForServer } from './support.js';
 import { freePort } from '../support/server-process.js';
+import { EXIT_WITH_PARENT } from '../support/exit-with-parent.js';
 
 /** A port nothing listens on right now (the OS picks it). */
 /** Resolves once the process has exited and every process sharing its stdout and stderr has too. */
@@ -34,6 +35,11 @@ describe('npm run function', () => {
     const address = `127.0.0.1:${await freePort()}`;
     child = spawn('npm', ['run', '--silent', 'function', '--', '--insecure', '--address', address], {
       cwd: REPO_ROOT,
+      // npm leads the group, and it and the node processes under it end with this one (exit-with-parent.ts)
+      env: {
+        ...process.env,
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${EXIT_WITH_PARENT.join('=')}`.trim(),
+      },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -9,7 +9,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ExternalError } from '../../src/core/index.js';
-import { ensureBareRepo, GitRepo, type FileChange, type GitRepoOptions } from '../../src/gitops/index.js';
+import { ensureBareRepo, type FileChange, type GitRepoOptions } from '../../src/gitops/index.js';
 import {
   createSandbox,
   git,
@@ -47,7 +47,7 @@ async function setup(attempts = 4, localWrites: GitRepoOptions['localWrites'] = 
   const { path: bare } = await ensureBareRepo(join(sandbox.root, `remote-${id}.git`));
   const workdir = join(sandbox.root, `work-${id}`);
   const logger = recordingLogger();
-  const repo = new GitRepo({
+  const repo = sandbox.open({
     name: 'apps',
     url: bare,
     workdir,
@@ -287,7 +287,7 @@ describe.each(['direct', 'push'] as const)('two instances committing in parallel
   it('land every commit (2 × 10) with no file lost', async () => {
     const { path: bare } = await ensureBareRepo(join(sandbox.root, `parallel-${localWrites}.git`));
     const make = (name: string) =>
-      new GitRepo({
+      sandbox.open({
         name: 'platform',
         url: bare,
         localWrites,

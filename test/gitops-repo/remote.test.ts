@@ -72,7 +72,7 @@ describe('a git:// remote served by git daemon', () => {
   it('clones, commits, pushes and reads back over the network', async () => {
     if (!available) return;
     const url = `git://127.0.0.1:${daemon!.port}/platform.git`;
-    const writer = new GitRepo({ name: 'platform', url, workdir: join(sandbox.root, 'daemon-writer') });
+    const writer = sandbox.open({ name: 'platform', url, workdir: join(sandbox.root, 'daemon-writer') });
     expect(writer.displayUrl).toBe(url);
 
     const first = await writer.commit({
@@ -91,7 +91,7 @@ describe('a git:// remote served by git daemon', () => {
     expect(await remoteSubjects(sandbox, bare)).toEqual(['again over git://', 'over git://']);
     expect(await remoteFile(sandbox, bare, 'environments/dev/environment.yaml')).toBe('name: dev\n');
 
-    const reader = new GitRepo({ name: 'platform', url, workdir: join(sandbox.root, 'daemon-reader') });
+    const reader = sandbox.open({ name: 'platform', url, workdir: join(sandbox.root, 'daemon-reader') });
     expect(await reader.sync()).toBe(second.sha);
     expect([...(await reader.readTree('environments')).keys()]).toEqual([
       'environments/dev/environment.yaml',
@@ -103,7 +103,7 @@ describe('a git:// remote served by git daemon', () => {
   it('fails with an ExternalError naming the repo when the repository does not exist', async () => {
     if (!available) return;
     const url = `git://127.0.0.1:${daemon!.port}/missing.git`;
-    const repo = new GitRepo({ name: 'apps', url, workdir: join(sandbox.root, 'daemon-missing') });
+    const repo = sandbox.open({ name: 'apps', url, workdir: join(sandbox.root, 'daemon-missing') });
     await expect(repo.sync()).rejects.toBeInstanceOf(ExternalError);
     await expect(repo.sync()).rejects.toThrow(`apps repo (${url})`);
   });
@@ -134,7 +134,7 @@ describe('an HTTP token', () => {
     const workdir = join(sandbox.root, 'http-token-env');
     const logger = recordingLogger();
     const url = `http://127.0.0.1:${port}/org/platform.git`;
-    const repo = new GitRepo({
+    const repo = sandbox.open({
       name: 'platform',
       url,
       workdir,
@@ -167,7 +167,7 @@ describe('an HTTP token', () => {
     const tokenFile = join(sandbox.root, 'token');
     await writeFile(tokenFile, `${TOKEN}\n`);
     const workdir = join(sandbox.root, 'http-token-file');
-    const repo = new GitRepo({
+    const repo = sandbox.open({
       name: 'apps',
       url: `http://127.0.0.1:${port}/org/apps.git`,
       workdir,
@@ -193,7 +193,7 @@ describe('an HTTP token', () => {
     const closed = await freePort();
     const workdir = join(sandbox.root, 'http-closed');
     const url = `http://127.0.0.1:${closed}/org/platform.git`;
-    const repo = new GitRepo({ name: 'platform', url, workdir, credentials: { tokenEnv: TOKEN_ENV } });
+    const repo = sandbox.open({ name: 'platform', url, workdir, credentials: { tokenEnv: TOKEN_ENV } });
 
     let thrown: unknown;
     try {
@@ -212,7 +212,7 @@ describe('an HTTP token', () => {
   });
 
   it('that is not configured in the environment is an InputError naming the variable, not its value', async () => {
-    const repo = new GitRepo({
+    const repo = sandbox.open({
       name: 'platform',
       url: `http://127.0.0.1:${port}/org/platform.git`,
       workdir: join(sandbox.root, 'http-no-token'),
@@ -321,7 +321,7 @@ describe('SSH credentials', () => {
 describe('a GitRepo with no credentials', () => {
   it('keeps working against a plain path with the machine’s global config absent', async () => {
     const { path: bare } = await ensureBareRepo(join(sandbox.root, 'plain.git'));
-    const repo = new GitRepo({ name: 'apps', url: bare, workdir: join(sandbox.root, 'plain-work') });
+    const repo = sandbox.open({ name: 'apps', url: bare, workdir: join(sandbox.root, 'plain-work') });
     const result = await repo.commit({
       write: [{ path: 'a.yaml', content: 'a\n' }],
       remove: [],

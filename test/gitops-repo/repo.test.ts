@@ -38,7 +38,7 @@ async function setup(overrides: Partial<GitRepoOptions> = {}) {
   const { path: bare } = await ensureBareRepo(join(sandbox.root, `remote-${id}.git`));
   const workdir = join(sandbox.root, `work-${id}`);
   const logger = recordingLogger();
-  const repo = new GitRepo({
+  const repo = sandbox.open({
     name: 'platform',
     url: bare,
     workdir,
@@ -354,7 +354,7 @@ describe('a bare repository on this machine', () => {
 
   it('is written directly through a file:// URL too', async () => {
     const { bare, workdir, logger } = await setup();
-    const repo = new GitRepo({ name: 'apps', url: pathToFileURL(bare).href, workdir, logger });
+    const repo = sandbox.open({ name: 'apps', url: pathToFileURL(bare).href, workdir, logger });
     await repo.commit(change({ 'a.yaml': 'a\n' }));
     expect(existsSync(workdir)).toBe(false);
     expect(await remoteFile(sandbox, bare, 'a.yaml')).toBe('a\n');
@@ -390,12 +390,12 @@ describe('a bare repository on this machine', () => {
     await writeFile(join(hooks, 'post-receive'), `#!/bin/sh\n: > ${JSON.stringify(ran)}\n`, { mode: 0o755 });
     await writeFile(join(bare, 'hooks', 'pre-receive'), '#!/bin/sh\nexit 1\n', { mode: 0o644 });
     await git(sandbox, bare, 'config', 'core.hooksPath', hooks);
-    const pushed = new GitRepo({ name: 'apps', url: bare, workdir: join(sandbox.root, `hp-${id}`) });
+    const pushed = sandbox.open({ name: 'apps', url: bare, workdir: join(sandbox.root, `hp-${id}`) });
     await pushed.commit(change({ 'a.yaml': 'a\n' }));
     expect(existsSync(ran)).toBe(true);
 
     await git(sandbox, bare, 'config', '--unset', 'core.hooksPath');
-    const direct = new GitRepo({ name: 'apps', url: bare, workdir: join(sandbox.root, `hp2-${id}`) });
+    const direct = sandbox.open({ name: 'apps', url: bare, workdir: join(sandbox.root, `hp2-${id}`) });
     await direct.commit(change({ 'b.yaml': 'b\n' }));
     expect(existsSync(join(sandbox.root, `hp2-${id}`))).toBe(false);
     expect(await remoteFiles(sandbox, bare)).toEqual(['a.yaml', 'b.yaml']);
@@ -403,7 +403,7 @@ describe('a bare repository on this machine', () => {
 
   it('is written directly on a branch other than main, leaving main alone', async () => {
     const { bare, workdir } = await setup();
-    const repo = new GitRepo({ name: 'apps', url: bare, workdir, branch: 'gitops/live' });
+    const repo = sandbox.open({ name: 'apps', url: bare, workdir, branch: 'gitops/live' });
     await repo.commit(change({ 'x.yaml': 'x\n' }, [], 'on a branch'));
     await repo.commit(change({ 'y.yaml': 'y\n' }, [], 'again'));
     expect(await remoteSubjects(sandbox, bare, 'gitops/live')).toEqual(['again', 'on a branch']);
@@ -424,7 +424,7 @@ describe('commit with mustNotExist', () => {
   it('refuses to create a file another writer created first, committing nothing', async () => {
     // GIVEN two writers on one remote (two engine replicas), the first creating an environment
     const { bare, repo } = await setup();
-    const second = new GitRepo({
+    const second = sandbox.open({
       name: 'platform',
       url: bare,
       workdir: join(sandbox.root, `second-${counter}`),
@@ -659,7 +659,7 @@ describe('readTree and log', () => {
 
   it('follows another writer head by head, each tree as git lists it, however deep or wide the change', async () => {
     const { repo: writer, bare, workdir } = await setup();
-    const reader = new GitRepo({ name: 'platform', url: bare, workdir: `${workdir}-reader` });
+    const reader = sandbox.open({ name: 'platform', url: bare, workdir: `${workdir}-reader` });
     const steps: FileChange[] = [
       change({ 'a/b/c/d.yaml': 'd\n', 'a/b/e.yaml': 'e\n', 'a b/ü.yaml': 'ü\n', 'z.yaml': 'z\n' }),
       change({ 'a/b/c/d.yaml': 'd2\n', 'a/new/deep/f.yaml': 'f\n' }),
@@ -685,7 +685,7 @@ describe('readTree and log', () => {
     expect(await repo.readTree('')).toEqual(new Map());
     expect(await repo.log('')).toEqual([]);
     await repo.commit(change({ 'x.yaml': 'x\n' }));
-    const fresh = new GitRepo({ name: 'platform', url: bare, workdir });
+    const fresh = sandbox.open({ name: 'platform', url: bare, workdir });
     expect(await fresh.readTree('')).toEqual(new Map([['x.yaml', 'x\n']]));
   });
 
@@ -821,7 +821,7 @@ describe('the working clone (pushing)', () => {
     await b.repo.commit(change({ 'from-b.yaml': 'b\n' }));
 
     const logger = recordingLogger();
-    const switched = new GitRepo({
+    const switched = sandbox.open({
       name: 'platform',
       url: b.bare,
       workdir: a.workdir,
@@ -846,11 +846,11 @@ describe('the working clone (pushing)', () => {
     await mkdir(outer);
     await git(sandbox, outer, 'init', '--quiet');
     const workdir = join(outer, 'clone');
-    const first = new GitRepo({ name: 'apps', url: bare, workdir, localWrites: 'push' });
+    const first = sandbox.open({ name: 'apps', url: bare, workdir, localWrites: 'push' });
     await first.commit(change({ 'x.yaml': 'x\n' }));
     await rm(join(workdir, '.git', 'HEAD'));
 
-    const second = new GitRepo({ name: 'apps', url: bare, workdir, localWrites: 'push' });
+    const second = sandbox.open({ name: 'apps', url: bare, workdir, localWrites: 'push' });
     expect(await second.sync()).toBe((await git(sandbox, bare, 'rev-parse', 'main')).trim());
     expect(await second.readTree('')).toEqual(new Map([['x.yaml', 'x\n']]));
     expect(await git(sandbox, outer, 'status', '--porcelain', '--untracked-files=no')).toBe('');
@@ -861,7 +861,7 @@ describe('the working clone (pushing)', () => {
     const workdir = join(sandbox.root, `occupied-${id}`);
     await mkdir(workdir);
     await writeFile(join(workdir, 'precious.txt'), 'keep');
-    const repo = new GitRepo({ name: 'platform', url: bare, workdir, localWrites: 'push' });
+    const repo = sandbox.open({ name: 'platform', url: bare, workdir, localWrites: 'push' });
     await expect(repo.sync()).rejects.toBeInstanceOf(ConflictError);
     expect(await readFile(join(workdir, 'precious.txt'), 'utf8')).toBe('keep');
   });
@@ -878,7 +878,7 @@ describe('the working clone (pushing)', () => {
     await writeFile(join(workdir, 'x.yaml'), 'dirty\n');
     await writeFile(join(workdir, 'untracked.yaml'), 'junk\n');
 
-    const restarted = new GitRepo({ name: 'platform', url: bare, workdir, localWrites: 'push' });
+    const restarted = sandbox.open({ name: 'platform', url: bare, workdir, localWrites: 'push' });
     const result = await restarted.commit(change({ 'y.yaml': 'y\n' }));
     expect(result.changed).toBe(true);
     expect(await remoteFiles(sandbox, bare)).toEqual(['x.yaml', 'y.yaml']);
@@ -888,7 +888,7 @@ describe('the working clone (pushing)', () => {
 
   it('works on a branch other than main', async () => {
     const { bare, workdir } = await setup({ localWrites: 'push' });
-    const repo = new GitRepo({
+    const repo = sandbox.open({
       name: 'apps',
       url: bare,
       workdir,

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { GitOpsLogger } from '../../src/gitops/index.js';
+import { GitRepo, type GitOpsLogger, type GitRepoOptions } from '../../src/gitops/index.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -18,6 +18,8 @@ export interface Sandbox {
   root: string;
   /** Environment for plain git in tests: no GIT_* variables, HOME inside the sandbox. */
   env: NodeJS.ProcessEnv;
+  /** A GitRepo that cleanup closes (its cat-file and fast-import processes would outlive the file). */
+  open(options: GitRepoOptions): GitRepo;
   cleanup(): Promise<void>;
 }
 
@@ -37,10 +39,17 @@ export async function createSandbox(prefix: string): Promise<Sandbox> {
     if (!key.toUpperCase().startsWith('GIT_')) env[key] = value;
   }
   env.GIT_TERMINAL_PROMPT = '0';
+  const opened: GitRepo[] = [];
   return {
     root,
     env,
+    open(options) {
+      const repo = new GitRepo(options);
+      opened.push(repo);
+      return repo;
+    },
     async cleanup() {
+      await Promise.all(opened.splice(0).map((repo) => repo.close()));
       for (const [key, value] of Object.entries(saved)) {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;

@@ -20,6 +20,8 @@ describe('loadConfig', () => {
       reconcileWorkers: 256,
       simulatorState: 'disk',
       tokens: [],
+      refreshAgainMs: 10_000,
+      gitRetry: { attempts: 8, baseDelayMs: 100, maxDelayMs: 5_000 },
     });
     expect(config.kubeconfig).toBeUndefined();
     expect(config.platform.url).toBeUndefined();
@@ -96,6 +98,17 @@ describe('loadConfig', () => {
     expect(loadConfig({}).repoWebUrls).toEqual({});
   });
 
+  it('reads how often Argo CD is asked again and how a refused commit is retried', () => {
+    const config = loadConfig({
+      ENVCAT_REFRESH_AGAIN: '1s',
+      ENVCAT_GIT_RETRY_ATTEMPTS: '3',
+      ENVCAT_GIT_RETRY_DELAY: '10ms',
+      ENVCAT_GIT_RETRY_MAX_DELAY: '2s',
+    });
+    expect(config.refreshAgainMs).toBe(1_000);
+    expect(config.gitRetry).toEqual({ attempts: 3, baseDelayMs: 10, maxDelayMs: 2_000 });
+  });
+
   it('lets flags override the environment', () => {
     expect(loadConfig({ PORT: '1' }, { port: '7070', dataDir: '/tmp/x' })).toMatchObject({
       port: 7070,
@@ -113,6 +126,11 @@ describe('loadConfig', () => {
     [{ ENVCAT_SIMULATOR_STATE: 'etcd' }, '/ENVCAT_SIMULATOR_STATE'],
     [{ ENVCAT_SIMULATOR_MAX_RECONCILE_RATE: '0' }, '/ENVCAT_SIMULATOR_MAX_RECONCILE_RATE'],
     [{ ENVCAT_RECONCILE_WORKERS: '0' }, '/ENVCAT_RECONCILE_WORKERS'],
+    [{ ENVCAT_REFRESH_AGAIN: 'often' }, '/ENVCAT_REFRESH_AGAIN'],
+    [{ ENVCAT_REFRESH_AGAIN: '0s' }, '/ENVCAT_REFRESH_AGAIN'],
+    [{ ENVCAT_GIT_RETRY_ATTEMPTS: '0' }, '/ENVCAT_GIT_RETRY_ATTEMPTS'],
+    [{ ENVCAT_GIT_RETRY_DELAY: '-1s' }, '/ENVCAT_GIT_RETRY_DELAY'],
+    [{ ENVCAT_GIT_RETRY_MAX_DELAY: '5' }, '/ENVCAT_GIT_RETRY_MAX_DELAY'],
     [{ KUBECONFIG: '/k' }, '/ENVCAT_PLATFORM_REPO'],
     [{ ENVCAT_TERRAFORM_ALLOW: 'provisioner:*' }, '/ENVCAT_TERRAFORM_ALLOW'],
     [{ ENVCAT_TERRAFORM_ALLOW: 'local-exec' }, '/ENVCAT_TERRAFORM_ALLOW'],

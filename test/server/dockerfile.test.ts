@@ -15,7 +15,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } fr
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { build } from 'esbuild';
+import { build, stop as stopEsbuild } from 'esbuild';
 import { parseAllDocuments } from 'yaml';
 import { MALLOC_ENV } from '../../src/server/malloc-env.js';
 import { REPO_ROOT } from '../support/examples.js';
@@ -187,7 +187,10 @@ describe(`${DOCKERFILE}: structure`, () => {
 
 describe(`${DOCKERFILE}: the build steps`, () => {
   const context = mkdtempSync(join(tmpdir(), 'envcat-image-'));
-  afterAll(() => rmSync(context, { recursive: true, force: true }));
+  afterAll(async () => {
+    rmSync(context, { recursive: true, force: true });
+    await stopEsbuild(); // its service process would run as long as the worker
+  });
 
   it('produce the server its CMD runs, which loads with the production dependencies', async () => {
     // GIVEN a copy of what the build stage COPYs, with node_modules in place of its `npm ci`

@@ -14,6 +14,7 @@ import { MALLOC_ENV } from '../../src/server/malloc-env.js';
 import { REPO_ROOT } from '../support/examples.js';
 import { waitFor } from '../support/envcat.js';
 import { freePort } from '../support/server-process.js';
+import { EXIT_WITH_PARENT } from '../support/exit-with-parent.js';
 
 jest.setTimeout(180_000);
 
@@ -28,7 +29,8 @@ it('starts the service on the embedded default and says the cluster is simulated
   });
   expect(build.stderr).toMatch(/compiled src to dist\//);
   expect(build.status).toBe(0);
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/server/main.js')], {
+  const child = spawn(process.execPath, [...EXIT_WITH_PARENT, join(REPO_ROOT, 'dist/src/server/main.js')], {
+    detached: true,
     cwd: REPO_ROOT,
     env: { ...env, ...MALLOC_ENV, PORT: String(port), ENVCAT_DATA_DIR: dir, ENVCAT_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,12 +7,13 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, stop as stopEsbuild } from 'esbuild';
 import { ExternalError } from '../../src/core/errors/index.js';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { SimulatedApiServer } from '../../src/simulator/api-server.js';
 import { FileStoreLog, type FileStoreLogOptions } from '../../src/simulator/store-log.js';
 import { REPO_ROOT } from '../support/examples.js';
+import { EXIT_WITH_PARENT } from '../support/exit-with-parent.js';
 
 let dir: string;
 const open: SimulatedApiServer[] = [];
@@ -59,8 +60,9 @@ beforeAll(async () => {
   });
 });
 
-afterAll(() => {
+afterAll(async () => {
   rmSync(COMPILED, { recursive: true, force: true });
+  await stopEsbuild(); // its service process would run as long as the worker
 });
 
 /**
@@ -77,7 +79,8 @@ async function inKilledProcess(body: string, options: { stay?: boolean } = {}) {
     process.stdout.write(JSON.stringify(result ?? null) + '\\n');
     ${options.stay ? 'setInterval(() => undefined, 1000);' : "process.kill(process.pid, 'SIGKILL');"}
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+  const child = spawn(process.execPath, [...EXIT_WITH_PARENT, '--input-type=module', '-e', script], {
+    detached: true,
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

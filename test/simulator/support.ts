@@ -15,12 +15,22 @@ import { ensureBareRepo, GitRepo } from '../../src/gitops/index.js';
 
 export interface Sandbox {
   root: string;
+  /** The repos of createRepos: cleanup closes them (their git processes would outlive the file). */
+  readonly repos: GitRepo[];
   cleanup(): Promise<void>;
 }
 
 export async function createSandbox(prefix: string): Promise<Sandbox> {
   const root = await mkdtemp(join(tmpdir(), `envcat-sim-${prefix}-`));
-  return { root, cleanup: () => rm(root, { recursive: true, force: true }) };
+  const repos: GitRepo[] = [];
+  return {
+    root,
+    repos,
+    async cleanup() {
+      await Promise.all(repos.splice(0).map((repo) => repo.close()));
+      await rm(root, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface RecordingLogger {
@@ -62,8 +72,11 @@ export async function createRepos(sandbox: Sandbox): Promise<TestRepos> {
   const platformUrl = (await ensureBareRepo(join(sandbox.root, `platform-${id}.git`))).path;
   const appsUrl = (await ensureBareRepo(join(sandbox.root, `apps-${id}.git`))).path;
   let readers = 0;
-  const repo = (name: 'platform' | 'apps', workdir: string) =>
-    new GitRepo({ name, url: name === 'platform' ? platformUrl : appsUrl, workdir });
+  const repo = (name: 'platform' | 'apps', workdir: string) => {
+    const opened = new GitRepo({ name, url: name === 'platform' ? platformUrl : appsUrl, workdir });
+    sandbox.repos.push(opened);
+    return opened;
+  };
   return {
     platformUrl,
     appsUrl,

@@ -7,10 +7,12 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { stop as stopEsbuild } from 'esbuild';
 import { compile } from '../../src/server/build.js';
 import { MALLOC_ENV } from '../../src/server/malloc-env.js';
 import { CATALOGS, REPO_ROOT } from './examples.js';
 import { waitFor } from './envcat.js';
+import { EXIT_WITH_PARENT } from './exit-with-parent.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -39,8 +41,13 @@ export async function buildServer(): Promise<void> {
   await compile({ outdir: OUTDIR });
 }
 
-/** Removes what `buildServer` compiled (a test file's afterAll; the next one builds again). */
+/**
+ * Removes what `buildServer` compiled (a test file's afterAll; the next one builds again), and ends
+ * esbuild's service process: each test file loads esbuild anew, and each one's service would run
+ * as long as the worker.
+ */
 export async function removeServerBuild(): Promise<void> {
+  await stopEsbuild();
   await rm(OUTDIR, { recursive: true, force: true });
 }
 
@@ -64,7 +71,10 @@ export async function startServer(args: {
   /** A process that exits before it serves (a crash hook firing early) is returned, not an error. */
   mayExitEarly?: boolean;
 }): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [SERVER_MAIN], {
+  // It ends with this process (test/support/exit-with-parent.ts); kill9 still kills only it, as a
+  // crash would, and its git processes end as their input closes.
+  const child = spawn(process.execPath, [...EXIT_WITH_PARENT, SERVER_MAIN], {
+    detached: true,
     cwd: REPO_ROOT,
     env: {
       ...process.env,
@@ -86,22 +96,41 @@ export async function startServer(args: {
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? code)),
   );
-  await waitFor(
-    'the start banner',
-    () => {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        if (args.mayExitEarly) return true;
-        throw new Error(`exited ${child.exitCode ?? child.signalCode}:\n${output}`);
-      }
-      return output.includes(`envcat is running at http://127.0.0.1:${args.port}`) ? true : undefined;
-    },
-    { timeoutMs: 120_000, intervalMs: 100 },
-  );
+  try {
+    await waitFor(
+      'the start banner',
+      () => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          if (args.mayExitEarly) return true;
+          throw new Error(`exited ${child.exitCode ?? child.signalCode}:\n${output}`);
+        }
+        return output.includes(`envcat is running at http://127.0.0.1:${args.port}`) ? true : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 100 },
+    );
+  } catch (error) {
+    // Nobody else knows of it yet (a slow start on a loaded machine): it must not run on.
+    await killGroup(child, exited);
+    throw error;
+  }
   const clusterUrl = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*simulated cluster \(not a real/.exec(
     output,
   )?.[1];
-  if (!clusterUrl && !args.mayExitEarly) throw new Error(`no simulated cluster URL in the log:\n${output}`);
+  if (!clusterUrl && !args.mayExitEarly) {
+    await killGroup(child, exited);
+    throw new Error(`no simulated cluster URL in the log:\n${output}`);
+  }
   return { child, port: args.port, output: () => output, clusterUrl: clusterUrl ?? '', exited };
+}
+
+/** SIGKILL to the server and what it started (its process group), and waits for it to exit. */
+async function killGroup(child: ChildProcessWithoutNullStreams, exited: Promise<unknown>): Promise<void> {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+  await exited;
 }
 
 export async function kill9(running: ServerProcess): Promise<void> {

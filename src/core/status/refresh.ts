@@ -4,14 +4,15 @@
  * repo regenerates (a new or removed environment directory) and the environment's Applications
  * compare again. A request can be lost (refused by a busy API server, or set while another was
  * still pending), so while a committed step waits for Argo CD it is asked again every
- * REFRESH_AGAIN_MS. Pure: the engine keeps the times and sends the requests.
+ * REFRESH_AGAIN_MS (or the engine's `refreshAgainMs`). Pure: the engine keeps the times and sends
+ * the requests.
  */
 import { ARGOCD_ANNOTATION, LABEL, type Repo } from '../layout/index.js';
 import type { Part } from '../plan/index.js';
 import type { StepObservation } from './index.js';
 import { FOLDER_SYNC_FAILED_REASON, NOT_CAUGHT_UP_REASONS } from './folder-sync.js';
 
-/** How long a committed step may wait for Argo CD before it is asked again. */
+/** How long a committed step may wait for Argo CD before it is asked again (the default). */
 export const REFRESH_AGAIN_MS = 10_000;
 
 /** An Argo CD object asked to look at Git now, through an annotation. */
@@ -73,14 +74,15 @@ export function waitsForArgo(observed: readonly StepObservation[], part: Part): 
 }
 
 /**
- * Whether to ask again now: the wait has lasted REFRESH_AGAIN_MS, and no refresh was asked for in
- * that time (`askedAt` undefined: never).
+ * Whether to ask again now: the wait has lasted `afterMs` (default REFRESH_AGAIN_MS), and no
+ * refresh was asked for in that time (`askedAt` undefined: never).
  */
 export function refreshAgainDue(args: {
   now: number;
   waitingSince: number;
   askedAt: number | undefined;
+  afterMs?: number;
 }): boolean {
-  const { now, waitingSince, askedAt } = args;
-  return now - waitingSince >= REFRESH_AGAIN_MS && now - (askedAt ?? 0) >= REFRESH_AGAIN_MS;
+  const { now, waitingSince, askedAt, afterMs = REFRESH_AGAIN_MS } = args;
+  return now - waitingSince >= afterMs && now - (askedAt ?? 0) >= afterMs;
 }

@@ -99,6 +99,13 @@ describe('refreshAgainDue', () => {
       false,
     ],
     ['not long enough', { now: T + REFRESH_AGAIN_MS - 1, waitingSince: T, askedAt: undefined }, false],
+    ['waited the interval given', { now: T + 500, waitingSince: T, askedAt: T, afterMs: 500 }, true],
+    ['not the interval given', { now: T + 499, waitingSince: T, askedAt: undefined, afterMs: 500 }, false],
+    [
+      'the interval given, asked just now',
+      { now: T + 500, waitingSince: T, askedAt: T + 100, afterMs: 500 },
+      false,
+    ],
   ])('%s: %s', (_name, args, expected) => {
     expect(refreshAgainDue(args)).toBe(expected);
   });
