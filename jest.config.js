@@ -2,8 +2,9 @@
 // @swc/jest strips types (tsc --noEmit does the type checking), and `.js` specifiers in imports
 // map back to the `.ts` sources.
 export default {
-  // Node's, and a check that each test file ends the processes it started: a file that leaves one
-  // running fails (test/support/process-environment.ts; and see test/support/exit-with-parent.ts).
+  // Node's, with a check that each test file ends the processes it started: a file that leaves one
+  // running fails (test/support/process-environment.ts; and see test/support/exit-with-parent.ts);
+  // and a cache the test files of one process share (the built-in catalog, validated once).
   testEnvironment: '<rootDir>/test/support/process-environment.ts',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {

@@ -19,12 +19,13 @@ import {
 } from '@kubernetes/client-node';
 import type { AgentOptions } from 'node:https';
 import { EnvcatError, ExternalError, NotFoundError } from '../core/errors/index.js';
-import { describeRef, errorFromStatus, type StatusLike } from './errors.js';
+import { describeRef, errorFromStatus, KindNotServedError, type StatusLike } from './errors.js';
 import type { Backoff } from '../shared/index.js';
 import { DEFAULT_BACKOFF, KubeInformer } from './informer.js';
 import { parseLabelSelector } from './label-selector.js';
 import { PlainHttpLibrary } from './plain-http.js';
 import {
+  DEFAULT_FIELD_MANAGER,
   refOf,
   type ClusterClient,
   type Informer,
@@ -34,8 +35,6 @@ import {
   type ObjectRef,
   type TypeRef,
 } from './types.js';
-
-export const DEFAULT_FIELD_MANAGER = 'envcat';
 
 /** What crosses the wire: our plain-JSON objects, typed for client-node's generic methods. */
 type Wire = KubeObject & KubernetesObject;
@@ -118,13 +117,6 @@ class PlainHttpAwareKubeConfig extends KubeConfig {
   override createDispatcherOptions(cluster: Cluster | null, agentOptions: AgentOptions) {
     if (cluster?.server.startsWith('http:') && !cluster.proxyUrl) return { type: 'none' as const };
     return super.createDispatcherOptions(cluster, agentOptions);
-  }
-}
-
-/** The API server does not serve the kind at all (as opposed to a missing object of a served kind). */
-export class KindNotServedError extends NotFoundError {
-  constructor(type: TypeRef) {
-    super(`the cluster does not serve ${type.apiVersion} ${type.kind}`);
   }
 }
 

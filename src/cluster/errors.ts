@@ -20,6 +20,13 @@ export interface StatusLike {
   details?: { causes?: Array<{ reason?: string; message?: string; field?: string }> };
 }
 
+/** The API server does not serve the kind at all (as opposed to a missing object of a served kind). */
+export class KindNotServedError extends NotFoundError {
+  constructor(type: TypeRef) {
+    super(`the cluster does not serve ${type.apiVersion} ${type.kind}`);
+  }
+}
+
 export function describeRef(ref: TypeRef | ObjectRef): string {
   const name = 'name' in ref ? ` ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}` : '';
   return `${ref.apiVersion} ${ref.kind}${name}`;

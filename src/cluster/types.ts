@@ -95,6 +95,9 @@ export interface Informer {
   on(event: 'error', handler: (error: unknown) => void): void;
 }
 
+/** The field manager `apply` names when neither the call nor the client's options give one. */
+export const DEFAULT_FIELD_MANAGER = 'envcat';
+
 export interface ClusterClient {
   /** Server-side apply (`fieldManager` required by the server; `force` takes over conflicting fields). */
   apply(object: KubeObject, options?: { fieldManager?: string; force?: boolean }): Promise<KubeObject>;

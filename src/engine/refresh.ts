@@ -20,7 +20,7 @@ import {
   describeError,
 } from '../core/index.js';
 import type { ClusterClient, KubeObject, ObjectRef } from '../cluster/types.js';
-import { KindNotServedError } from '../cluster/index.js';
+import { KindNotServedError } from '../cluster/errors.js';
 import type { RepoName } from '../gitops/types.js';
 import { Coalescer } from './coalescer.js';
 import { FolderResync, type SyncRequestOutcome } from './folder-resync.js';

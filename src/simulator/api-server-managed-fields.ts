@@ -5,7 +5,8 @@
  * and `metadata.managedFields` as objects show them.
  */
 import { jsonEqual, type JsonObject } from '../core/index.js';
-import { type KindSpec, type KubeObject, apiVersionOf } from '../cluster/index.js';
+import { type KindSpec, apiVersionOf } from '../cluster/kinds.js';
+import type { KubeObject } from '../cluster/types.js';
 import {
   ApplyConflictError,
   type FieldPath,

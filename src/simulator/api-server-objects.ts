@@ -9,16 +9,14 @@
  * and watchers can share them.
  */
 import type { JsonObject, JsonValue } from '../core/index.js';
+import { type KindSpec, apiVersionOf, storageKey } from '../cluster/kinds.js';
 import {
   type FieldSelector,
-  type KindSpec,
-  type KubeObject,
   type LabelSelector,
-  apiVersionOf,
   matchesFields,
   matchesLabels,
-  storageKey,
-} from '../cluster/index.js';
+} from '../cluster/label-selector.js';
+import type { KubeObject } from '../cluster/types.js';
 import type { FieldPath } from './api-server-apply.js';
 import { StatusErrors } from './api-server-status.js';
 import type { LoadedState, StorePersistence } from './store-log.js';

@@ -13,7 +13,8 @@ import {
   type JsonObject,
 } from '../core/index.js';
 import type { InputError } from '../core/errors/index.js';
-import { type KindSpec, type KubeObject, apiVersionOf } from '../cluster/index.js';
+import { type KindSpec, apiVersionOf } from '../cluster/kinds.js';
+import type { KubeObject } from '../cluster/types.js';
 import { type StatusCause, StatusErrors } from './api-server-status.js';
 import { type ObjectTarget, meta, str } from './api-server-objects.js';
 

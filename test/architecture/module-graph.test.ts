@@ -142,3 +142,31 @@ it('GIVEN the core’s browser entry WHEN its graph is built THEN it stays in sr
   expect(files.filter((file) => !file.startsWith('src/core/'))).toEqual([]);
   expect(external).toEqual([]);
 });
+
+/** The packages that `entries` load through their static imports. */
+function packagesLoaded(metafile: Metafile, entries: string[]): string[] {
+  const packages = [...reachable(metafile, entries, ['import-statement'])].flatMap((file) =>
+    (metafile.inputs[file]?.imports ?? [])
+      .filter((edge) => edge.external && edge.kind === 'import-statement')
+      .map((edge) => edge.path),
+  );
+  return [...new Set(packages)].sort();
+}
+
+it('GIVEN the engine, its service and the harness of its unit tests WHEN their static imports are followed THEN client-node is not loaded, while the server loads it', async () => {
+  // The engine reaches the cluster through the ClusterClient port only. The in-memory twin of its
+  // unit tests shares files with the adapter (kinds, selectors, errors) but not the adapter itself:
+  // client-node is ~1,000 modules, ~0.4 s in each test file that loads it.
+  const harness = await moduleGraph(['test/support/engine-harness.ts']);
+  expect(harness.inputs).toHaveProperty(['src/engine/engine.ts']);
+  expect(harness.inputs).toHaveProperty(['test/support/memory-cluster-client.ts']);
+
+  expect(packagesLoaded(harness, ['test/support/engine-harness.ts'])).not.toContain(
+    '@kubernetes/client-node',
+  );
+  expect(packagesLoaded(product, ['src/engine/engine.ts', 'src/engine/service.ts'])).not.toContain(
+    '@kubernetes/client-node',
+  );
+  // AND the server loads it (the check above can see it)
+  expect(packagesLoaded(product, ['src/server/main.ts'])).toContain('@kubernetes/client-node');
+});

@@ -2,7 +2,8 @@
  * The client-node adapter (KubeClusterClient) over real HTTP against the simulated API server.
  */
 import { ConflictError, ExternalError, InputError, NotFoundError } from '../../src/core/errors/index.js';
-import { KindNotServedError, KubeClusterClient } from '../../src/cluster/client.js';
+import { KubeClusterClient } from '../../src/cluster/client.js';
+import { KindNotServedError } from '../../src/cluster/errors.js';
 import type { KubeObject, ObjectRef } from '../../src/cluster/types.js';
 import { type Harness, startHarness, workspace } from './support.js';
 

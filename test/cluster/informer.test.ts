@@ -3,7 +3,8 @@
  * recovery from a 410 Gone and from a server restart.
  */
 import { ExternalError } from '../../src/core/errors/index.js';
-import { KindNotServedError, KubeClusterClient } from '../../src/cluster/client.js';
+import { KubeClusterClient } from '../../src/cluster/client.js';
+import { KindNotServedError } from '../../src/cluster/errors.js';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { type Harness, recordEvents, startHarness, waitFor, workspace } from './support.js';
 

@@ -5,7 +5,7 @@
  * read at all. On the in-memory cluster twin, whose call log shows every GET.
  */
 import pino from 'pino';
-import { KindNotServedError } from '../../src/cluster/index.js';
+import { KindNotServedError } from '../../src/cluster/errors.js';
 import type { ClusterClient, Informer, TypeRef } from '../../src/cluster/types.js';
 import {
   renderAppProject,

@@ -4,7 +4,7 @@
  */
 import { NotFoundError, type StepObservation } from '../../src/core/index.js';
 import type { KubeObject, ObjectRef } from '../../src/cluster/types.js';
-import { KindNotServedError } from '../../src/cluster/index.js';
+import { KindNotServedError } from '../../src/cluster/errors.js';
 import { ArgoRefresher } from '../../src/engine/refresh.js';
 import { recordingLogger, recordingQueue } from './fakes.js';
 

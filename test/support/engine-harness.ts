@@ -59,6 +59,13 @@ const NEVER_MS = 3_600_000;
 /** The field manager the test's Argo CD applies with. */
 const ARGOCD = 'argocd-application-controller';
 
+/** A deep copy of parsed YAML (objects, arrays, scalars), so that a caller may change what it gets. */
+function copyOf<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(copyOf) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copyOf(item)])) as T;
+}
+
 /** The engine kept working past the settle's time limit: a loop that does not wait for anything. */
 export class EngineDidNotSettleError extends EnvcatError {
   constructor(message: string) {
@@ -157,6 +164,8 @@ export class EngineHarness {
   readonly deleted: string[] = [];
   /** How often the engine read its catalog: once per pass over an environment that has a request, and per status derivation. */
   private catalogReads = 0;
+  /** The objects of each committed file, by content: the tests play Argo CD from the same files again and again. */
+  private readonly parsedFiles = new Map<string, KubeObject[]>();
   private statusEvents = 0;
 
   private constructor(catalog: Catalog, options: EngineHarnessOptions) {
@@ -315,7 +324,12 @@ export class EngineHarness {
   objectsIn(repo: RepoName, path: string): KubeObject[] {
     const content = this.file(repo, path);
     if (content === undefined) throw new NotFoundError(`${path} is not in the ${repo} repo`);
-    return parseYamlDocuments(content) as unknown as KubeObject[];
+    let objects = this.parsedFiles.get(content);
+    if (!objects) {
+      objects = parseYamlDocuments(content) as unknown as KubeObject[];
+      this.parsedFiles.set(content, objects);
+    }
+    return copyOf(objects);
   }
 
   /** Someone else commits to a repo (another writer on the same remote); returns the commit. */

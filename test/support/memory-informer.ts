@@ -4,18 +4,11 @@
  * delivers to it while a write runs, so that every handler has run before the write resolves.
  */
 import { ConflictError } from '../../src/core/errors/index.js';
-import {
-  KindNotServedError,
-  LabelIndex,
-  apiVersionOf,
-  sameButResourceVersion,
-  storageKey,
-  type Informer,
-  type KindSpec,
-  type KubeObject,
-  type TypeRef,
-  type WatchEventType,
-} from '../../src/cluster/index.js';
+import { KindNotServedError } from '../../src/cluster/errors.js';
+import { apiVersionOf, storageKey, type KindSpec } from '../../src/cluster/kinds.js';
+import { LabelIndex } from '../../src/cluster/label-index.js';
+import { sameButResourceVersion } from '../../src/cluster/same-object.js';
+import type { Informer, KubeObject, TypeRef, WatchEventType } from '../../src/cluster/types.js';
 import { present } from '../../src/simulator/api-server-objects.js';
 
 /** One stored change, as the twin records it for its informers. */

@@ -5,6 +5,12 @@
  * process group of its own). A file that leaves one behind fails, naming it, and it is killed, so
  * that a worker running file after file does not pile them up. Linux only (/proc); elsewhere no check.
  *
+ * It also gives each file `workerCache`: strings that the files run by one process (a worker, or
+ * jest itself when it runs in band) hand on to the next. Each file has a realm of its own (its
+ * module registry, its globals), so only strings cross. test/support/examples.ts keeps the
+ * built-in catalog there, which each file would otherwise load and validate again (~0.3 s). Not in
+ * watch mode, where the same process runs the tests again after files changed.
+ *
  * Jest loads this module outside its module registry (no `.js` → `.ts` mapping): it imports nothing
  * of the repository.
  */
@@ -14,6 +20,8 @@ import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environmen
 import { TestEnvironment as NodeEnvironment } from 'jest-environment-node';
 
 const FILE_VARIABLE = 'ENVCAT_TEST_FILE';
+/** What the test files of this process share through `workerCache`. */
+const workerCache = new Map<string, string>();
 /** How long a file's processes may take to end after its last hook (a killed server's git processes). */
 const GRACE_MS = 5_000;
 
@@ -35,6 +43,12 @@ export default class ProcessCheckingEnvironment extends NodeEnvironment {
     // Children inherit it whether they are given this process's environment or the test's copy of it.
     process.env[FILE_VARIABLE] = this.file;
     this.global.process.env[FILE_VARIABLE] = this.file;
+    const { watch, watchAll } = config.globalConfig;
+    if (!watch && !watchAll)
+      this.global.workerCache = {
+        get: (key: string) => workerCache.get(key),
+        set: (key: string, value: string) => void workerCache.set(key, value),
+      };
   }
 
   override async teardown(): Promise<void> {

@@ -162,14 +162,17 @@ function resolveParameters(
 }
 
 const valueValidators = new WeakMap<object, ValidateFunction>();
-// One instance for all of them: a new one compiles the JSON Schema meta-schema first (~50 ms).
+// One instance for all of them, without the meta-schema check, which would first compile the
+// meta-schema (~50 ms): each schema is a parameter's, which passed validateEntry's check.
 let valueAjv: ReturnType<typeof createAjv> | undefined;
 function valueValidator(schema: Record<string, JsonValue>): ValidateFunction {
   let validate = valueValidators.get(schema);
   if (!validate) {
-    valueAjv ??= createAjv({ strict: false });
+    valueAjv ??= createAjv({ strict: false, validateSchema: false });
     // Two schemas with the same $id cannot share an instance.
-    validate = ('$id' in schema ? createAjv({ strict: false }) : valueAjv).compile(schema);
+    validate = ('$id' in schema ? createAjv({ strict: false, validateSchema: false }) : valueAjv).compile(
+      schema,
+    );
     valueValidators.set(schema, validate);
   }
   return validate;

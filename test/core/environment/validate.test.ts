@@ -1,11 +1,13 @@
 /** Environment request validation: every bad input gets its own row with the exact pointer. */
 import {
   checkEnvironment,
+  environmentSchema,
   validateEnvironment,
   InputError,
   type JsonValue,
   type Catalog,
 } from '../../../src/core/index.js';
+import { createAjv } from '../../../src/core/schema/index.js';
 import { builtInCatalog } from '../../support/examples.js';
 
 const API_KEY = '0123456789abcdef0123456789abcdef';
@@ -543,5 +545,14 @@ describe('an invalid request', () => {
     expect(JSON.stringify(problems)).not.toContain(secret);
     expect(JSON.stringify(problems)).not.toContain('tiny');
     void PASSWORD;
+  });
+});
+
+describe('the environment schema', () => {
+  it('is a valid JSON Schema (validate.ts compiles it without checking it against the meta-schema)', () => {
+    const ajv = createAjv({ strict: false });
+
+    expect(ajv.validateSchema(environmentSchema)).toBe(true);
+    expect(ajv.errors).toBeNull();
   });
 });
