@@ -22,8 +22,14 @@ import { TestEnvironment as NodeEnvironment } from 'jest-environment-node';
 const FILE_VARIABLE = 'ENVCAT_TEST_FILE';
 /** What the test files of this process share through `workerCache`. */
 const workerCache = new Map<string, string>();
-/** How long a file's processes may take to end after its last hook (a killed server's git processes). */
-const GRACE_MS = 5_000;
+/**
+ * How long a file's processes may take to end after its last hook: a killed server's git
+ * processes, and a `git cat-file` or `fast-import` a read or commit still under way at shutdown
+ * opened after its repo was closed, which ends itself after 10 s without use (src/gitops:
+ * READER_IDLE_MS, IMPORTER_IDLE_MS). Once in a full run create-resume's in-process envcat left one
+ * that way; one that never ends on its own still fails the file.
+ */
+const GRACE_MS = 12_000;
 
 interface LiveProcess {
   pid: number;
