@@ -9,13 +9,13 @@
 import { join } from 'node:path';
 import type { PushOutcome } from './commit-loop.js';
 import type { FastImportAnswer } from './fast-import.js';
-import { commitCommand } from './fast-import.js';
+import { commitCommand, commitTime, madeCommit } from './fast-import.js';
 import { GitCommandError } from './git.js';
 import { pushRejection } from './git-output.js';
 import { releaseAbandonedPacks, removeStaleBranchLock } from './maintenance.js';
 import type { GitAuthor, GitOpsLogger } from './options.js';
 import { planMessage, type Plan, type Tree } from './plan.js';
-import type { RepoName } from './types.js';
+import type { CommitInfo, RepoName } from './types.js';
 
 /** The fast-import ends after this long without a commit, or after this many commits. */
 const IMPORTER_IDLE_MS = 10_000;
@@ -74,7 +74,7 @@ export class CommitWriter {
    * The commit of `plan` on `base`, written, and published unless the branch moved since `base`
    * (then `pushed` says why not).
    */
-  async write(base: Tree, plan: Plan): Promise<{ sha: string; pushed: PushOutcome }> {
+  async write(base: Tree, plan: Plan): Promise<{ sha: string; pushed: PushOutcome; commit: CommitInfo }> {
     const place = this.options.place();
     // Into the working clone, the ref only keeps the commit reachable until it is pushed: whether
     // fast-import moved it does not matter.
@@ -83,19 +83,24 @@ export class CommitWriter {
       idleMs: IMPORTER_IDLE_MS,
       maxRequests: IMPORTER_MAX_COMMITS,
     });
+    const { author } = this.options;
+    const message = planMessage(plan);
+    const when = commitTime(new Date());
     const answer = await this.importer.commit(
       commitCommand({
         ref,
-        author: this.options.author,
-        message: planMessage(plan),
+        author,
+        message,
         parent: base.head,
+        when,
         files: [...plan.changed].map((path) => ({ path, content: plan.contents.get(path) })),
       }),
       ref,
     );
     const { sha } = answer;
-    if (!place.direct) return { sha, pushed: await this.push(sha) };
-    return { sha, pushed: answer.refused ? { ok: false, reason: answer.refused } : { ok: true } };
+    const commit = madeCommit({ sha, author, message, when });
+    if (!place.direct) return { sha, pushed: await this.push(sha), commit };
+    return { sha, pushed: answer.refused ? { ok: false, reason: answer.refused } : { ok: true }, commit };
   }
 
   /** After a rejection: a branch lock a killed git left in the local remote would refuse every retry. */

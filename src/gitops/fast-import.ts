@@ -19,6 +19,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { GitCommandError } from './git.js';
+import type { CommitInfo } from './types.js';
 
 export interface FastImportOptions {
   /** The bare repository. */
@@ -55,7 +56,7 @@ export function fastImportCommand(gitArgs: readonly string[]): { command: string
       ...gitArgs,
       'fast-import',
       '--quiet',
-      '--date-format=now',
+      '--date-format=raw',
       '--done',
     ],
   };
@@ -64,16 +65,18 @@ export function fastImportCommand(gitArgs: readonly string[]): { command: string
 /**
  * The fast-import text of one commit on `ref` (mark :1): `files` written (content) or deleted (no
  * content), in path order, on top of `parent` ('' for the first commit of a branch). Author and
- * committer get fast-import's `now`.
+ * committer date: `when` (given rather than fast-import's `now`, so that the commit is known
+ * without reading it back: see madeCommit).
  */
 export function commitCommand(options: {
   ref: string;
   author: { name: string; email: string };
   message: string;
   parent: string;
+  when: CommitTime;
   files: ReadonlyArray<{ path: string; content: string | undefined }>;
 }): string {
-  const person = `${options.author.name} <${options.author.email}> now`;
+  const person = `${options.author.name} <${options.author.email}> ${options.when.seconds} ${zone(options.when)}`;
   const lines = [
     `commit ${options.ref}`,
     'mark :1',
@@ -88,6 +91,44 @@ export function commitCommand(options: {
   }
   lines.push('');
   return lines.join('\n');
+}
+
+/** A commit's date as git writes it: seconds since the epoch and the offset of the time zone. */
+export interface CommitTime {
+  seconds: number;
+  /** East of UTC, in minutes. */
+  offsetMinutes: number;
+}
+
+/** `at` in this process's time zone, as `git commit` and fast-import's `now` would write it. */
+export function commitTime(at: Date): CommitTime {
+  return { seconds: Math.floor(at.getTime() / 1000), offsetMinutes: -at.getTimezoneOffset() };
+}
+
+/** The commit commitCommand writes, as `log` lists it (parseLog: `%aI`, the message trimmed). */
+export function madeCommit(options: {
+  sha: string;
+  author: { name: string; email: string };
+  message: string;
+  when: CommitTime;
+}): CommitInfo {
+  const { seconds, offsetMinutes } = options.when;
+  // The author's wall-clock time, then its offset (strict ISO 8601, as %aI prints it).
+  const local = new Date((seconds + offsetMinutes * 60) * 1000).toISOString().slice(0, 19);
+  const hhmm = zone(options.when);
+  return {
+    sha: options.sha,
+    message: options.message.trimEnd(),
+    date: `${local}${hhmm.slice(0, 3)}:${hhmm.slice(3)}`,
+    author: `${options.author.name} <${options.author.email}>`,
+  };
+}
+
+/** The offset as git writes it: +hhmm or -hhmm. */
+function zone({ offsetMinutes }: CommitTime): string {
+  const minutes = Math.abs(offsetMinutes);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${offsetMinutes < 0 ? '-' : '+'}${two(Math.floor(minutes / 60))}${two(minutes % 60)}`;
 }
 
 /** fast-import's `data` command with its exact byte count. */

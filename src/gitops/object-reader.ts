@@ -8,10 +8,9 @@
 import { ExternalError } from '../core/index.js';
 import { BlobCache } from './blob-cache.js';
 import type { GitObject, TreeObjectEntry } from './cat-file.js';
-import { parseCommitObject } from './git-output.js';
 import type { ObjectFormat, Tree } from './plan.js';
 import { readCommitTree } from './tree-read.js';
-import type { CommitInfo, RepoName } from './types.js';
+import type { RepoName } from './types.js';
 
 /** The process ends after this long without a read. */
 const READER_IDLE_MS = 10_000;
@@ -107,11 +106,5 @@ export class ObjectReader {
     });
     this.treeObjects = trees;
     return tree;
-  }
-
-  /** The commit `sha` as `log` lists it (its date is the one it was written with); undefined when it is none. */
-  async commit(sha: string): Promise<CommitInfo | undefined> {
-    const [object] = await this.read([sha]);
-    return object?.type === 'commit' ? parseCommitObject(sha, object.content.toString('utf8')) : undefined;
   }
 }

@@ -496,24 +496,8 @@ export class GitRepo implements GitOpsRepo {
    * The commit of `plan` on `base`, written and published: pushed, or imported straight into the
    * local remote; once published, as `log` lists it.
    */
-  private async publish(
-    base: Tree,
-    plan: Plan,
-  ): Promise<{ sha: string; pushed: PushOutcome; commit?: CommitInfo }> {
-    const { sha, pushed } = await this.writer.write(base, plan);
-    if (!pushed.ok) return { sha, pushed };
-    const commit = await this.describeCommit(sha);
-    return { sha, pushed, ...(commit ? { commit } : {}) };
-  }
-
-  /** The commit read back from git. It is published already: a failure to read it only leaves it undescribed. */
-  private async describeCommit(sha: string): Promise<CommitInfo | undefined> {
-    try {
-      return await this.reader.commit(sha);
-    } catch (error) {
-      this.logger.warn({ repo: this.name, sha, err: String(error) }, 'could not read back the commit made');
-      return undefined;
-    }
+  private publish(base: Tree, plan: Plan): Promise<{ sha: string; pushed: PushOutcome; commit: CommitInfo }> {
+    return this.writer.write(base, plan);
   }
 }
 

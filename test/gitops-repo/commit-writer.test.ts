@@ -79,7 +79,22 @@ describe('CommitWriter.write', () => {
     expect(command).toContain('M 100644 inline "new.yaml"\ndata 4\nnew\n');
     expect(command).toContain('D "old.yaml"');
     expect(command).toContain('data 6\na wave');
-    expect(command).toContain('author envcat <envcat@localhost> now');
+    const [, seconds, zone] = /\nauthor envcat <envcat@localhost> (\d+) ([+-]\d{4})\n/.exec(command)!;
+    expect(Math.abs(Number(seconds) * 1000 - Date.now())).toBeLessThan(60_000);
+    expect(command).toContain(`\ncommitter envcat <envcat@localhost> ${seconds} ${zone}\n`);
+  });
+
+  it('tells the commit it wrote as log would list it: the sha, the message, the author and the date it wrote', async () => {
+    const { writer, commits } = scripted({ place: DIRECT });
+    const { commit } = await writer.write(base, plan);
+    const [, seconds] = /\nauthor envcat <envcat@localhost> (\d+) /.exec(commits[0]!.command)!;
+    expect(commit).toEqual({
+      sha: sha(2),
+      message: 'a wave',
+      author: 'envcat <envcat@localhost>',
+      date: expect.any(String),
+    });
+    expect(Date.parse(commit.date) / 1000).toBe(Number(seconds));
   });
 
   it.each<[string, Place, FastImportAnswer, string, object]>([
@@ -100,7 +115,11 @@ describe('CommitWriter.write', () => {
     ],
   ])('%s', async (_, place, answer, ref, pushed) => {
     const { writer, commits, git } = scripted({ place, answer });
-    expect(await writer.write(base, plan)).toEqual({ sha: sha(2), pushed });
+    expect(await writer.write(base, plan)).toEqual({
+      sha: sha(2),
+      pushed,
+      commit: expect.objectContaining({ sha: sha(2) }),
+    });
     expect(commits.map((commit) => commit.ref)).toEqual([ref]);
     expect(git.map((run) => run.args[0])).toEqual(place.direct ? [] : ['push']);
   });
@@ -127,6 +146,7 @@ describe('CommitWriter.write', () => {
     expect(await writer.write(base, plan)).toEqual({
       sha: sha(2),
       pushed: { ok: false, reason: '[rejected] (fetch first)' },
+      commit: expect.objectContaining({ sha: sha(2) }),
     });
   });
 

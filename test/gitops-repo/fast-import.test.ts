@@ -8,10 +8,13 @@ import { join } from 'node:path';
 import { ensureBareRepo } from '../../src/gitops/index.js';
 import {
   FastImportSession,
+  commitCommand as productCommitCommand,
   fastImportCommand,
+  madeCommit,
   type FastImportOptions,
 } from '../../src/gitops/fast-import.js';
 import { GitCommandError, baseGitEnv } from '../../src/gitops/git.js';
+import { parseLog } from '../../src/gitops/git-output.js';
 import { createSandbox, git, type Sandbox } from './support.js';
 
 let sandbox: Sandbox;
@@ -51,7 +54,7 @@ function commitCommand(parent: string, files: Record<string, string>, message = 
   const lines = [
     'commit refs/heads/main',
     'mark :1',
-    'committer envcat <envcat@localhost> now',
+    `committer envcat <envcat@localhost> ${Math.floor(Date.now() / 1000)} +0000`,
     data(message),
   ];
   if (parent) lines.push(`from ${parent}`);
@@ -180,6 +183,32 @@ describe('FastImportSession', () => {
     }
     expect(missed).toBe(0);
   });
+});
+
+describe('the commit commitCommand writes', () => {
+  it.each([0, 330, -210, -480])(
+    'is what madeCommit says, as git log reads it back (offset %i minutes)',
+    async (offsetMinutes) => {
+      const { bare, session } = await setup();
+      const author = { name: 'envcat bot', email: 'bot@envcat.test' };
+      const message =
+        'envcat: dev: wave 1 — café (and 1 more)\n\nenvcat: dev: wave 1\n\nenvcat: qa: wave 1\n';
+      const when = { seconds: 1_735_689_599, offsetMinutes };
+      const { sha } = await session.commit(
+        productCommitCommand({
+          ref: 'refs/heads/main',
+          author,
+          message,
+          parent: '',
+          when,
+          files: [{ path: 'a.yaml', content: 'a\n' }],
+        }),
+        'refs/heads/main',
+      );
+      const log = parseLog(await git(sandbox, bare, 'log', '-z', '--format=%H%n%aI%n%an <%ae>%n%B', 'main'));
+      expect(log).toEqual([madeCommit({ sha, author, message, when })]);
+    },
+  );
 });
 
 describe('the fast-import process a session runs', () => {

@@ -2,8 +2,8 @@
  * The text GitRepo exchanges with git, without git: the parsers of git-output.ts (fed answers in
  * git's exact format) and the fast-import text of a commit.
  */
-import { commitCommand } from '../../src/gitops/fast-import.js';
-import { parseCommitObject, parseLog, parseRemoteHead, pushRejection } from '../../src/gitops/git-output.js';
+import { commitCommand, madeCommit } from '../../src/gitops/fast-import.js';
+import { parseLog, parseRemoteHead, pushRejection } from '../../src/gitops/git-output.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -28,24 +28,24 @@ describe('parseLog (log -z --format=%H%n%aI%n%an <%ae>%n%B)', () => {
   });
 });
 
-describe('parseCommitObject (cat-file of a commit)', () => {
-  it.each<[string, string, string]>([
-    ['UTC', '+0000', '2024-12-31T23:59:59+00:00'],
-    ['east of it', '+0530', '2025-01-01T05:29:59+05:30'],
-    ['west of it', '-0800', '2024-12-31T15:59:59-08:00'],
-  ])('gives the author date %s as %%aI prints it, and the message as parseLog does', (_case, zone, date) => {
-    const object =
-      `tree ${B}\nparent ${A}\nauthor envcat bot <bot@envcat.test> 1735689599 ${zone}\n` +
-      `committer other <o@x.test> 1 +0000\n\nsubject\n\nbody\n\n`;
-    expect(parseCommitObject(A, object)).toEqual({
+describe('madeCommit (the commit commitCommand writes, as log lists it)', () => {
+  it.each<[string, number, string, string]>([
+    ['UTC', 0, '+0000', '2024-12-31T23:59:59+00:00'],
+    ['east of it', 330, '+0530', '2025-01-01T05:29:59+05:30'],
+    ['west of it', -480, '-0800', '2024-12-31T15:59:59-08:00'],
+    ['half an hour west', -210, '-0330', '2024-12-31T20:29:59-03:30'],
+  ])('writes the date %s as git does and gives it as %%aI prints it', (_case, offsetMinutes, zone, date) => {
+    const when = { seconds: 1735689599, offsetMinutes };
+    const author = { name: 'envcat bot', email: 'bot@envcat.test' };
+    expect(
+      commitCommand({ ref: 'refs/heads/main', author, message: 'm', parent: '', when, files: [] }),
+    ).toContain(`author envcat bot <bot@envcat.test> 1735689599 ${zone}\n`);
+    expect(madeCommit({ sha: A, author, message: 'subject\n\nbody\n\n', when })).toEqual({
       sha: A,
       date,
       author: 'envcat bot <bot@envcat.test>',
       message: 'subject\n\nbody',
     });
-  });
-  it('is undefined for an object without an author', () => {
-    expect(parseCommitObject(A, `tree ${B}\n\nmessage\n`)).toBeUndefined();
   });
 });
 
@@ -86,6 +86,7 @@ describe('commitCommand (fast-import)', () => {
       author: { name: 'envcat', email: 'envcat@localhost' },
       message: 'envcat: dev: wave 1 — café',
       parent: A,
+      when: { seconds: 1735689599, offsetMinutes: 0 },
       files: [
         { path: 'z.yaml', content: 'z\n' },
         { path: 'gone.yaml', content: undefined },
@@ -96,8 +97,8 @@ describe('commitCommand (fast-import)', () => {
       [
         'commit refs/heads/main',
         'mark :1',
-        'author envcat <envcat@localhost> now',
-        'committer envcat <envcat@localhost> now',
+        'author envcat <envcat@localhost> 1735689599 +0000',
+        'committer envcat <envcat@localhost> 1735689599 +0000',
         'data 29',
         'envcat: dev: wave 1 — café',
         `from ${A}`,
@@ -119,11 +120,12 @@ describe('commitCommand (fast-import)', () => {
       author: { name: 'a', email: 'b' },
       message: 'first',
       parent: '',
+      when: { seconds: 7, offsetMinutes: 0 },
       files: [{ path: 'x', content: '' }],
     });
     expect(text).not.toContain('from ');
     expect(text).toBe(
-      'commit refs/envcat/commit\nmark :1\nauthor a <b> now\ncommitter a <b> now\ndata 5\nfirst\nM 100644 inline "x"\ndata 0\n\n',
+      'commit refs/envcat/commit\nmark :1\nauthor a <b> 7 +0000\ncommitter a <b> 7 +0000\ndata 5\nfirst\nM 100644 inline "x"\ndata 0\n\n',
     );
   });
 });

@@ -147,28 +147,6 @@ describe('ObjectReader', () => {
     expect(sources.opened).toBe(0);
   });
 
-  it('reads a commit back as log lists it, and nothing for an object that is not a commit', async () => {
-    const commit = [
-      `tree ${id(9)}`,
-      'author envcat <envcat@localhost> 1700000000 +0100',
-      'committer envcat <envcat@localhost> 1700000000 +0100',
-      '',
-      'the subject',
-      '',
-    ].join('\n');
-    const { reader } = scripted({
-      [id(1)]: { id: id(1), type: 'commit', content: Buffer.from(commit) },
-      [id(2)]: blob(id(2), 'x'),
-    });
-    expect(await reader.commit(id(1))).toEqual({
-      sha: id(1),
-      date: '2023-11-14T23:13:20+01:00',
-      author: 'envcat <envcat@localhost>',
-      message: 'the subject',
-    });
-    expect(await reader.commit(id(2))).toBeUndefined();
-  });
-
   it('after close, the next read starts its source again (where git runs then); what it read stays known', async () => {
     // GIVEN a reader that read a blob
     const { reader, asked, sources } = scripted({ [id(1)]: blob(id(1), 'one'), [id(2)]: blob(id(2), 'two') });
