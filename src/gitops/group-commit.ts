@@ -33,6 +33,11 @@ export class GroupCommit {
       commit: (changes: FileChange[]) => Promise<Outcome[]>;
       /** The error each caller of a batch gets when `commit` throws (nothing of it landed). */
       failed: (error: unknown) => unknown;
+      /**
+       * Runs after each batch, still holding the repository, once its callers are on their way
+       * (maintenance: they need not wait for it).
+       */
+      afterBatch?: () => Promise<void>;
       /** Only reached by a bug: a batch task that threw although commit's errors are caught. */
       unexpected: (error: unknown) => void;
       maxBatch?: number;
@@ -58,6 +63,7 @@ export class GroupCommit {
         const batch = this.pending.splice(0, this.options.maxBatch ?? MAX_BATCH);
         if (this.pending.length > 0) this.scheduleFlush();
         await this.commitBatch(batch);
+        await this.options.afterBatch?.();
       })
       .catch((error: unknown) => this.options.unexpected(error));
   }

@@ -75,6 +75,8 @@ export class GitRepo implements GitOpsRepo {
   private readonly logs: LogBatch;
   /** The workdir has been checked (or created) as a clone of our remote. */
   private ready = false;
+  /** A batch published a commit since the last maintenance check. */
+  private publishedSinceMaintenance = false;
   /** The clone has been fetched and reset at least once by this instance. */
   private synced = false;
   /**
@@ -132,6 +134,7 @@ export class GitRepo implements GitOpsRepo {
         this.tree = undefined;
         return this.external(error);
       },
+      afterBatch: () => this.maintain(),
       unexpected: (error) =>
         this.logger.error({ repo: this.name, err: String(error) }, 'commit batch failed unexpectedly'),
     });
@@ -482,7 +485,7 @@ export class GitRepo implements GitOpsRepo {
           { ...logFields, sha: tree.head, attempts, changes, via: this.direct ? 'direct' : 'push' },
           'published commit',
         );
-        await this.writer.published(this.group.waiting);
+        this.publishedSinceMaintenance = true;
       },
       beforeRetry: (reason) => this.writer.beforeRetry(reason),
       gaveUp: ({ attempts, reason }) =>
@@ -490,6 +493,25 @@ export class GitRepo implements GitOpsRepo {
           `${this.direct ? 'commit into' : 'push to'} the ${this.name} repo (${this.displayUrl}) failed after ${attempts} attempt(s): ${reason}`,
         ),
     };
+  }
+
+  /**
+   * Maintenance after a batch that published a commit (CommitWriter.published). Its callers already
+   * have their outcome, so a failure here is not theirs: it is logged, and the clone checked again
+   * before the next commit.
+   */
+  private async maintain(): Promise<void> {
+    if (!this.publishedSinceMaintenance) return;
+    this.publishedSinceMaintenance = false;
+    try {
+      await this.writer.published(this.group.waiting);
+    } catch (error) {
+      this.ready = false;
+      this.logger.error(
+        { repo: this.name, url: this.displayUrl, err: String(error) },
+        'maintenance after a commit failed; the clone is checked again before the next commit',
+      );
+    }
   }
 
   /**

@@ -152,7 +152,11 @@ describe('commitWithRetry', () => {
 });
 
 describe('GroupCommit', () => {
-  const setup = (commit: (changes: FileChange[]) => Promise<Outcome[]>, maxBatch?: number) => {
+  const setup = (
+    commit: (changes: FileChange[]) => Promise<Outcome[]>,
+    maxBatch?: number,
+    afterBatch?: () => Promise<void>,
+  ) => {
     const lock = new RepoLock({ maxConcurrentReads: 1 });
     const batches: string[][] = [];
     const group = new GroupCommit({
@@ -166,6 +170,7 @@ describe('GroupCommit', () => {
         throw error;
       },
       ...(maxBatch ? { maxBatch } : {}),
+      ...(afterBatch ? { afterBatch } : {}),
     });
     return { group, batches, lock };
   };
@@ -200,6 +205,25 @@ describe('GroupCommit', () => {
     const second = group.submit(named('b')).then(() => events.push('b resumed'));
     await Promise.all([first, second]);
     expect(events).toEqual(['commit a', 'commit b', 'a resumed', 'b resumed']);
+  });
+
+  it('runs afterBatch holding the repository, while the callers of the batch already resume', async () => {
+    const events: string[] = [];
+    let finishMaintenance!: () => void;
+    const maintenance = new Promise<void>((resolve) => (finishMaintenance = resolve));
+    const { group, lock } = setup(accept, undefined, async () => {
+      events.push('maintenance started');
+      await maintenance;
+      events.push('maintenance done');
+    });
+    await group.submit(named('a'));
+    events.push('a resumed');
+    const later = lock.exclusive(async () => events.push('next holder'));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(events).toEqual(['maintenance started', 'a resumed']);
+    finishMaintenance();
+    await later;
+    expect(events).toEqual(['maintenance started', 'a resumed', 'maintenance done', 'next holder']);
   });
 
   it('settles each caller by its own outcome', async () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConflictError, InputError, NotFoundError } from '../../src/core/index.js';
 import { ensureBareRepo, GitRepo, type FileChange, type GitRepoOptions } from '../../src/gitops/index.js';
+import { REPACK_EVERY } from '../../src/gitops/commit-writer.js';
 import {
   createSandbox,
   git,
@@ -330,6 +331,33 @@ describe('packs an interrupted fast-import kept', () => {
       names.filter((name) => name.endsWith('.keep') && name.startsWith('pack-') && name.length > 50),
     ).toEqual([]);
     expect((await git(sandbox, bare, 'fsck', '--no-progress', '--connectivity-only')).trim()).toBe('');
+  });
+});
+
+describe('maintenance that fails', () => {
+  it('is logged and leaves the commits published and their callers told so; the next commit lands', async () => {
+    const { bare, repo, logger } = await setup();
+    await repo.commit(change({ 'seed.yaml': 'seed\n' }));
+    // Only repack reads this; fast-import and cat-file do not.
+    await git(sandbox, bare, 'config', 'repack.packKeptObjects', 'not-a-boolean');
+
+    const results = [];
+    for (let i = 1; i < REPACK_EVERY; i++)
+      results.push(await repo.commit(change({ [`e${i}.yaml`]: `n: ${i}\n` })));
+
+    expect(results.every((result) => result.changed)).toBe(true);
+    // The maintenance after the last of them runs once its caller has its outcome, before the next commit.
+    const next = await repo.commit(change({ 'after.yaml': 'after\n' }, [], 'after'));
+    expect(logger.records).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: 'maintenance after a commit failed; the clone is checked again before the next commit',
+        object: expect.objectContaining({ repo: 'platform', err: expect.stringContaining('repack') }),
+      }),
+    );
+    expect(next.changed).toBe(true);
+    expect((await git(sandbox, bare, 'rev-parse', 'main')).trim()).toBe(next.sha);
+    expect((await remoteFiles(sandbox, bare)).length).toBe(REPACK_EVERY + 1);
   });
 });
 
