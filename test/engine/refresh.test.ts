@@ -176,58 +176,45 @@ describe('ArgoRefresher', () => {
     expect(patches).toHaveLength(4);
   });
 
-  it('asks again once a committed step has waited 10 s with no request meanwhile', async () => {
-    const { refresher, patches, queue, log, advance } = setup();
-    // GIVEN an infra step committed (and refreshed) now, not in the cluster yet
-    refresher.request('dev', 'platform');
-    await refresher.idle();
-    refresher.againIfStuck('dev', [waiting('infra')]);
-    // THEN it is looked at again in 10 s, without a new request yet
-    expect(queue.after).toEqual([['dev', 10_000]]);
-    advance(9_999);
-    refresher.againIfStuck('dev', [waiting('infra')]);
-    await refresher.idle();
-    expect(patches).toHaveLength(2);
-    // WHEN the wait reaches 10 s THEN it asks again, and says so
-    advance(1);
-    refresher.againIfStuck('dev', [waiting('infra')]);
-    await refresher.idle();
-    expect(patches).toHaveLength(4);
-    expect(log.lines.at(-1)).toMatchObject({
-      environment: 'dev',
-      repo: 'platform',
-      msg: 'asking Argo CD to refresh again',
-    });
-  });
-
-  it('asks again after the interval it was given (ENVCAT_REFRESH_AGAIN), in a wait for a step and for the AppProject', async () => {
-    const { refresher, patches, queue, advance } = setup({ againAfterMs: 500 });
-    // GIVEN an infra step committed (and refreshed) now, not in the cluster yet
-    refresher.request('dev', 'platform');
-    await refresher.idle();
-    refresher.againIfStuck('dev', [waiting('infra')]);
-    refresher.whileProjectMissing('dev');
-    // THEN both waits look again in 500 ms, not 10 s
-    expect(queue.after).toEqual([
-      ['dev', 500],
-      ['dev', 500],
-    ]);
-    advance(499);
-    refresher.againIfStuck('dev', [waiting('infra')]);
-    refresher.whileProjectMissing('dev');
-    await refresher.idle();
-    expect(patches).toHaveLength(2);
-    // WHEN the wait reaches 500 ms THEN it asks again
-    advance(1);
-    refresher.againIfStuck('dev', [waiting('infra')]);
-    await refresher.idle();
-    expect(patches).toHaveLength(4);
-    // …and while the AppProject is missing, once 500 ms have passed since that request
-    advance(500);
-    refresher.whileProjectMissing('dev');
-    await refresher.idle();
-    expect(patches).toHaveLength(6);
-  });
+  it.each([
+    ['10 s (the default)', undefined, 10_000],
+    ['500 ms (the interval it was given: ENVCAT_REFRESH_AGAIN)', 500, 500],
+  ])(
+    'asks again once a wait has lasted %s with no request meanwhile, for a step and for the AppProject',
+    async (_name, againAfterMs, interval) => {
+      const { refresher, patches, queue, log, advance } = setup({ againAfterMs });
+      // GIVEN an infra step committed (and refreshed) now, not in the cluster yet
+      refresher.request('dev', 'platform');
+      await refresher.idle();
+      refresher.againIfStuck('dev', [waiting('infra')]);
+      refresher.whileProjectMissing('dev');
+      // THEN both waits look again after the interval, without a new request yet
+      expect(queue.after).toEqual([
+        ['dev', interval],
+        ['dev', interval],
+      ]);
+      advance(interval - 1);
+      refresher.againIfStuck('dev', [waiting('infra')]);
+      refresher.whileProjectMissing('dev');
+      await refresher.idle();
+      expect(patches).toHaveLength(2);
+      // WHEN the wait reaches the interval THEN it asks again, and says so
+      advance(1);
+      refresher.againIfStuck('dev', [waiting('infra')]);
+      await refresher.idle();
+      expect(patches).toHaveLength(4);
+      expect(log.lines.at(-1)).toMatchObject({
+        environment: 'dev',
+        repo: 'platform',
+        msg: 'asking Argo CD to refresh again',
+      });
+      // …and while the AppProject is missing, once the interval has passed since that request
+      advance(interval);
+      refresher.whileProjectMissing('dev');
+      await refresher.idle();
+      expect(patches).toHaveLength(6);
+    },
+  );
 
   it('counts the wait anew once the step has caught up', async () => {
     const { refresher, patches, advance } = setup();

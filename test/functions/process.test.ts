@@ -1,15 +1,16 @@
 /**
  * A stable interface (functions/README.md): `npm run function -- --insecure --address 127.0.0.1:<port>`
  * from the repository root starts the function's gRPC server, which answers RunFunction, and stops
- * cleanly on SIGTERM.
+ * cleanly on SIGTERM. Port 0 lets the OS pick a free port, which the log names: a port picked free
+ * here beforehand could be taken by another process before the function binds it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { REPO_ROOT } from '../support/examples.js';
 import { desiredResources, functionClient, request, responseJson, waitForServer } from './support.js';
-import { freePort } from '../support/server-process.js';
+import { waitFor } from '../support/envcat.js';
 import { EXIT_WITH_PARENT } from '../support/exit-with-parent.js';
 
-/** A port nothing listens on right now (the OS picks it). */
 /** Resolves once the process has exited and every process sharing its stdout and stderr has too. */
 function closed(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -30,10 +31,9 @@ describe('npm run function', () => {
     }
   });
 
-  it('serves RunFunction on the given address with --insecure, and stops on SIGTERM', async () => {
-    // GIVEN the function started the documented way, on a free port
-    const address = `127.0.0.1:${await freePort()}`;
-    child = spawn('npm', ['run', '--silent', 'function', '--', '--insecure', '--address', address], {
+  it('serves RunFunction on the address it logs with --insecure, and stops on SIGTERM', async () => {
+    // GIVEN the function started the documented way, on a port the OS picks
+    child = spawn('npm', ['run', '--silent', 'function', '--', '--insecure', '--address', '127.0.0.1:0'], {
       cwd: REPO_ROOT,
       // npm leads the group, and it and the node processes under it end with this one (exit-with-parent.ts)
       env: {
@@ -45,8 +45,16 @@ describe('npm run function', () => {
     });
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitForServer(address, 20_000).catch((error: unknown) => {
+    // …which it names in its log (the SDK's structured log line, with the bound port for the 0)
+    const address = await waitFor(
+      'the function to say where it listens',
+      () => /listening on (127\.0\.0\.1:[1-9]\d*)"/.exec(output)?.[1],
+      { timeoutMs: 20_000 },
+    ).catch((error: unknown) => {
       throw new Error(`the function did not start: ${String(error)}\n${output}`);
+    });
+    await waitForServer(address, 20_000).catch((error: unknown) => {
+      throw new Error(`the function does not answer on ${address}: ${String(error)}\n${output}`);
     });
 
     // WHEN a real client sends a RunFunctionRequest for a new Environment
@@ -71,14 +79,26 @@ describe('npm run function', () => {
     } finally {
       client.close();
     }
-    // AND it logged that it listens there (the SDK's structured log)
-    expect(output).toContain(`listening on ${address}`);
-
     // WHEN it gets SIGTERM (npm passes it on) THEN the server shuts down gracefully and exits
     const running = child;
     process.kill(-(running.pid as number), 'SIGTERM');
     await closed(running);
     expect(output).toContain('server shut down');
     await expect(waitForServer(address, 500)).rejects.toBeDefined();
+  });
+
+  it('prints its flags for --help, and refuses an unknown flag with exit code 2', async () => {
+    const run = (...args: string[]) =>
+      promisify(execFile)('npm', ['run', '--silent', 'function', '--', ...args], { cwd: REPO_ROOT });
+    const help = await run('--help');
+    expect(help.stdout).toMatch(/^Usage: function-envcat \[flags\]$/m);
+    expect(help.stdout).toMatch(
+      /^ +--address <value> +Address to listen for gRPC connections\. Default 0\.0\.0\.0:9443\.$/m,
+    );
+    await expect(run('--nope')).rejects.toMatchObject({
+      code: 2,
+      stderr:
+        "function-envcat: Unknown option '--nope'\nTry 'function-envcat --help' for the available flags.\n",
+    });
   });
 });

@@ -14,6 +14,7 @@ import {
   environmentObjectReady,
   workspaceStepState,
 } from '../../functions/readiness.js';
+import { listeningAddress } from '../../functions/serve.js';
 import { structuralSchema } from '../../functions/xrd.js';
 import { builtInCatalog } from '../support/examples.js';
 import { compositionInput, workspaceObserved, type Obj } from './support.js';
@@ -366,5 +367,17 @@ describe('compose: outputs that do not come', () => {
     });
     expect(third.resources['apps-app']?.object).toEqual(app);
     expect(third.results.map((r) => r.reason)).toEqual(['OutputsMissing']);
+  });
+});
+
+describe('listeningAddress: where the server says it listens', () => {
+  it.each([
+    ['a configured port, as given', '0.0.0.0:9443', 9443, '0.0.0.0:9443'],
+    ['a configured port without a host, as given', ':9443', 9443, ':9443'],
+    ['port 0: the port the OS picked', '127.0.0.1:0', 41234, '127.0.0.1:41234'],
+    ['port 0 on IPv6: the port the OS picked', '[::1]:0', 41234, '[::1]:41234'],
+    ['a port ending in 0 is not port 0', '127.0.0.1:9440', 9440, '127.0.0.1:9440'],
+  ])('%s', (_name, asked, port, said) => {
+    expect(listeningAddress(asked, port)).toBe(said);
   });
 });
