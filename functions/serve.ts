@@ -2,7 +2,7 @@
  * The SDK's serve() but for one thing: the line saying where the server listens names the port it
  * bound. With `--address <host>:0` the OS picks a free port, and that line is how a caller
  * (test/functions/process.test.ts) learns which; serve() logs the address as given, `:0`, and does
- * not pass the bound port on. The rest is serve()'s: its flags and --help, its logger, the SDK's
+ * not pass the bound port on. And a failed bind ends the process (exit 1). The rest is serve()'s: its flags and --help, its logger, the SDK's
  * gRPC server and runner, and the graceful shutdown on SIGINT and SIGTERM.
  */
 import {
@@ -45,9 +45,12 @@ export function serveFunction(handler: FunctionHandler, options: { name: string;
   const credentials = getServerCredentials(serverOptions);
   logger.debug(`serverCredentials type: ${credentials.constructor.name}`);
   server.bindAsync(serverOptions.address, credentials, (error, port) => {
-    // As serve() does: a failed bind is logged, and the process stays up.
-    if (error) logger.error(`server bind error: ${error.message}`);
-    else logger.info(`server started and listening on ${listeningAddress(serverOptions.address, port)}`);
+    // serve() logs a failed bind and stays up, serving nothing: a pod that cannot listen must
+    // fail instead, so that Kubernetes shows it and restarts it.
+    if (error) {
+      logger.error(`server bind error: ${error.message}`);
+      process.exit(1);
+    } else logger.info(`server started and listening on ${listeningAddress(serverOptions.address, port)}`);
   });
   const shutdown = (signal: string) => {
     logger.info(`received ${signal}, shutting down`);

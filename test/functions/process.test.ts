@@ -5,6 +5,7 @@
  * here beforehand could be taken by another process before the function binds it.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../support/examples.js';
 import { desiredResources, functionClient, request, responseJson, waitForServer } from './support.js';
@@ -85,6 +86,25 @@ describe('npm run function', () => {
     await closed(running);
     expect(output).toContain('server shut down');
     await expect(waitForServer(address, 500)).rejects.toBeDefined();
+  });
+
+  it('exits 1 naming the error when it cannot listen on its address', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as AddressInfo;
+      const run = promisify(execFile)(
+        'npm',
+        ['run', '--silent', 'function', '--', '--insecure', '--address', `127.0.0.1:${port}`],
+        { cwd: REPO_ROOT, timeout: 30_000 },
+      );
+      await expect(run).rejects.toMatchObject({
+        code: 1,
+        stdout: expect.stringMatching(new RegExp(`server bind error: .*EADDRINUSE.*127\\.0\\.0\\.1:${port}`)),
+      });
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('prints its flags for --help, and refuses an unknown flag with exit code 2', async () => {
