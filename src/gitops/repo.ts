@@ -77,6 +77,8 @@ export class GitRepo implements GitOpsRepo {
   private ready = false;
   /** A batch published a commit since the last maintenance check. */
   private publishedSinceMaintenance = false;
+  /** Set by close(): no git process is kept running any more. */
+  private closed = false;
   /** The clone has been fetched and reset at least once by this instance. */
   private synced = false;
   /**
@@ -100,14 +102,16 @@ export class GitRepo implements GitOpsRepo {
     this.baseEnv = baseGitEnv();
     this.reader = new ObjectReader({
       repo: this.name,
-      open: (limits) =>
-        new CatFileSession({
+      open: (limits) => {
+        this.assertOpen();
+        return new CatFileSession({
           cwd: this.gitDir(),
           env: this.baseEnv,
           gitArgs: this.configArgs(),
           timeoutMs: this.settings.timeoutMs,
           ...limits,
-        }),
+        });
+      },
     });
     this.writer = new CommitWriter({
       repo: this.name,
@@ -115,14 +119,16 @@ export class GitRepo implements GitOpsRepo {
       author: settings.author,
       logger: this.logger,
       place: () => this.place(),
-      startImporter: (limits) =>
-        new FastImportSession({
+      startImporter: (limits) => {
+        this.assertOpen();
+        return new FastImportSession({
           cwd: this.gitDir(),
           env: this.baseEnv,
           gitArgs: [...this.configArgs(), '-c', 'fastimport.unpackLimit=0'],
           timeoutMs: this.settings.timeoutMs,
           ...limits,
-        }),
+        });
+      },
       git: (args, options) => this.git(args, options),
       closeReads: () => this.reader.close(),
     });
@@ -147,11 +153,21 @@ export class GitRepo implements GitOpsRepo {
     });
   }
 
-  /** Ends the git processes kept running between commits and reads (the next one starts another). */
+  /**
+   * Ends the git processes kept running between commits and reads, for good, once the work queued
+   * before has run: a read or commit after it that would start one fails instead (a read still
+   * under way when its owner shut down used to start a `cat-file` that outlived it).
+   */
   async close(): Promise<void> {
     await this.exclusive(async () => {
+      this.closed = true;
       await Promise.all([this.writer.close(), this.reader.close()]);
     });
+  }
+
+  /** Before a git process that is kept running is started. */
+  private assertOpen(): void {
+    if (this.closed) throw new ExternalError(`the ${this.name} repo (${this.displayUrl}) was closed`);
   }
 
   async sync(): Promise<string> {

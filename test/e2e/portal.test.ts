@@ -653,11 +653,29 @@ function portalSuite() {
     await person.commit({ write: [{ path, content: toYaml(committed) }], remove: [], message: 'fix' });
     await person.close();
 
-    // WHEN Retry is clicked
+    // WHEN Retry is clicked, and its answer reaches the page only after the event stream said Ready:
+    // the two travel apart, and the answer (the status as the retry was committed) can come last
+    await recordTimeline(page);
+    let release!: () => void;
+    const readyShown = new Promise<void>((resolve) => (release = resolve));
+    const retryUrl = `**/api/v1/environments/${name}/retry`;
+    await page.route(retryUrl, async (route) => {
+      const response = await route.fetch();
+      await readyShown;
+      await route.fulfill({ response });
+    });
+    const answered = page.waitForResponse((response) => response.url().endsWith(`/${name}/retry`));
     await page.getByRole('button', { name: 'Retry' }).click();
 
-    // THEN the page follows it to Ready, and the Retry button is gone
+    // THEN the page follows it to Ready and stays there once the older answer is in; Retry is gone
     await visible(page.locator('main h1 .badge', { hasText: 'Ready' }));
+    release();
+    await (await answered).finished();
+    await page.unroute(retryUrl);
+    // The page applies an answer as it arrives: a moment later, whatever it showed since is recorded.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 250)));
+    const seen = await page.evaluate(() => (window as unknown as { envcatSeen: string[] }).envcatSeen);
+    expect(seen.at(-1)).toMatch(/^Ready\|/);
     expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(0);
     await screenshot(page, '09-retried');
     expect(pageErrors).toEqual([]);

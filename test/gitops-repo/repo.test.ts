@@ -287,6 +287,19 @@ describe('commit', () => {
   });
 });
 
+describe.each(['direct', 'push'] as const)('a closed repo (%s)', (localWrites) => {
+  it('lets the work queued before close() finish, then refuses reads and commits instead of starting git again', async () => {
+    const { repo } = await setup({ localWrites });
+    await repo.commit(change({ 'a.yaml': 'a: 1\n' }, [], 'first'));
+    // queued before the close: it runs, and its answer is whole
+    const [files] = await Promise.all([repo.readTree(''), repo.close()]);
+    expect(files).toEqual(new Map([['a.yaml', 'a: 1\n']]));
+    // after it: a read or commit that needs a git process kept running fails, naming the repo
+    await expect(repo.readTree('')).rejects.toThrow(/the platform repo .* was closed/);
+    await expect(repo.commit(change({ 'b.yaml': 'b: 1\n' }))).rejects.toThrow(/was closed/);
+  });
+});
+
 describe.each(['direct', 'push'] as const)('the objects of many commits (%s)', (localWrites) => {
   it('stay in a few packs: each commit writes one small pack and every 50 they are merged', async () => {
     const { workdir, bare, repo } = await setup({ localWrites });

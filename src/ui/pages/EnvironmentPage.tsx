@@ -22,6 +22,7 @@ import { href } from '../logic/router.js';
 import { age, shortSha } from '../logic/format.js';
 import { ExpiryCountdown, ExpiryWarning, ExtendTtl } from '../components/Expiry.js';
 import { furthestDeletionStage } from '../logic/timeline.js';
+import { newerStatus } from '../logic/live-status.js';
 import { describeUpdate } from '../../core/browser.js';
 
 const POLL_MS = 5_000;
@@ -55,8 +56,13 @@ export function EnvironmentPage(props: { name: string }) {
   useEffect(() => setExtended(undefined), [view.data]);
   const now = useNow(15_000);
 
+  // Statuses arrive over several connections, in any order: an older one never replaces a newer.
+  const keepNewer = useCallback(
+    (status: EnvironmentStatus) => setLive((shown) => newerStatus(shown, status)),
+    [],
+  );
   const stream = useEnvironmentEvents(view.data && !deleted ? client.eventsUrl(name) : undefined, {
-    onStatus: setLive,
+    onStatus: keepNewer,
     onDeleted: () => setDeleted(true),
   });
   // Without the stream, the page still moves: it asks again, and a 404 then means it is gone.
@@ -86,7 +92,7 @@ export function EnvironmentPage(props: { name: string }) {
     setRetryError(undefined);
     try {
       const retried = await client.retryEnvironment(name);
-      setLive(retried.status);
+      keepNewer(retried.status);
     } catch (error) {
       const apiError = asApiError(error);
       if (apiError.unauthorized) signOut('The token is no longer accepted. Sign in again.');
@@ -97,7 +103,7 @@ export function EnvironmentPage(props: { name: string }) {
   };
 
   // A deletion's stage only moves forward: the furthest one shown is kept (logic/timeline.ts).
-  const current = live ?? view.data?.status;
+  const current = view.data && live ? newerStatus(view.data.status, live) : (live ?? view.data?.status);
   const stageNow = current?.phase === 'Deleting' ? furthestDeletionStage(deletionFloor, current) : undefined;
   useEffect(() => {
     if (stageNow !== undefined && stageNow !== deletionFloor) setDeletionFloor(stageNow);
@@ -146,7 +152,7 @@ export function EnvironmentPage(props: { name: string }) {
       </section>
     );
 
-  const status: EnvironmentStatus = live ?? view.data.status;
+  const status: EnvironmentStatus = live ? newerStatus(view.data.status, live) : view.data.status;
   const isDeleting = status.phase === 'Deleting';
   // Without `to`, an upgrade moves each instance within its range: the environment-wide one needs such an update.
   const canUpgradeAll =
@@ -163,7 +169,7 @@ export function EnvironmentPage(props: { name: string }) {
     setUpgraded(
       `Upgrade committed for ${moved.map((v) => v.instance).join(', ')}; the engine applies it now.`,
     );
-    setLive(answer.status);
+    keepNewer(answer.status);
     view.reload();
   };
   return (
