@@ -11,7 +11,7 @@
  * thread starts with the first call and keeps the process alive only while a call is under way.
  * A thread that fails or exits fails the calls under way with an ExternalError; the next call
  * starts another, which finds the clone on disk as a restarted process would. close() closes
- * the repository and ends the thread; a later call starts another, as GitRepo.close() allows.
+ * the repository and ends the thread for good, as GitRepo.close() does.
  */
 import type { Worker } from 'node:worker_threads';
 import { EnvcatError, ExternalError } from '../core/errors/index.js';
@@ -40,10 +40,8 @@ export class ThreadedGitRepo implements GitOpsRepo {
   private readonly data: RepoThreadData;
   private readonly logger: GitOpsLogger;
   private thread: RepoThread | undefined;
-  /** The close() of the last thread, settled once it has ended. */
-  private closing: Promise<void> = Promise.resolve();
-  /** A thread is being closed: a call waits for it to end before starting another. */
-  private closingThread = false;
+  /** Set by close(). */
+  private closed = false;
 
   constructor(options: GitRepoOptions) {
     const settings = gitRepoSettings(options);
@@ -85,29 +83,25 @@ export class ThreadedGitRepo implements GitOpsRepo {
   }
 
   /**
-   * Ends the git processes kept running and the thread, once the calls made before are answered.
-   * A later call starts another thread when this one has ended: two never share the clone.
+   * Ends the git processes kept running and the thread, for good, once the calls made before are
+   * answered (as GitRepo.close()): a call after it fails.
    */
   async close(): Promise<void> {
+    this.closed = true;
     const thread = this.thread;
-    if (!thread) return this.closing;
     this.thread = undefined;
-    const closing = (async () => {
-      try {
-        await thread.call('close', []);
-      } finally {
-        await thread.end();
-        this.closingThread = false;
-      }
-    })();
-    this.closingThread = true;
-    this.closing = closing.catch(() => undefined);
-    return closing;
+    if (!thread) return;
+    try {
+      await thread.call('close', []);
+    } finally {
+      await thread.end();
+    }
   }
 
   private call<T>(method: RepoMethod, args: unknown[]): Promise<T> {
+    if (this.closed)
+      return Promise.reject(new ExternalError(`the ${this.name} repo (${this.displayUrl}) was closed`));
     if (!this.thread?.running) {
-      if (this.closingThread) return this.closing.then(() => this.call<T>(method, args));
       this.thread = new RepoThread({
         data: this.data,
         logger: this.logger,

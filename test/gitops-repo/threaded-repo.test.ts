@@ -2,7 +2,7 @@
  * ThreadedGitRepo beyond the GitOpsRepo contract (repo-contract.test.ts runs that on it): typed
  * errors cross the thread as themselves, the thread's log records reach the caller's logger, a
  * thread that ends mid-call fails those calls and the next call gets another, and close() lets
- * the calls made before it finish.
+ * the calls made before it finish and is final.
  */
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -127,20 +127,18 @@ describe('ThreadedGitRepo', () => {
     expect((await repo.readTree('')).get('c.yaml')).toBe('c\n');
   });
 
-  it('lets the calls made before close() finish, and starts another thread for a call after it', async () => {
+  it('lets the calls made before close() finish, and fails a call after it', async () => {
     const { bare, repo } = await setup();
     const before = repo.commit(change('a.yaml', 'a\n'));
     const closed = repo.close();
     const after = repo.commit(change('b.yaml', 'b\n'));
 
-    await expect(before).resolves.toMatchObject({ changed: true });
+    const made = await before;
     await closed;
-    const last = await after;
-    expect((await git(sandbox, bare, 'log', '--format=%s', 'main')).trim().split('\n')).toEqual([
-      'write b.yaml',
-      'write a.yaml',
-    ]);
-    expect((await git(sandbox, bare, 'rev-parse', 'main')).trim()).toBe(last.sha);
+    await expect(after).rejects.toThrow(/the apps repo .* was closed/);
+    await expect(after).rejects.toBeInstanceOf(ExternalError);
+    expect((await git(sandbox, bare, 'rev-parse', 'main')).trim()).toBe(made.sha);
+    expect(threadOf(repo)).toBeUndefined();
   });
 
   it('fails a call whose argument cannot be sent to the thread, and carries on', async () => {
