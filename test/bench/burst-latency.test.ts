@@ -24,7 +24,7 @@ function workspace(environment: string, instance: string, ready: boolean): KubeO
 }
 
 const committed = (environment: string, at: number, repo: 'apps' | 'platform' = 'apps') =>
-  ({ type: 'committed', environment, repo, message: 'wave 2', at }) as const;
+  ({ type: 'committed', environment, repo, sha: 'a'.repeat(40), message: 'wave 2', at }) as const;
 
 describe('AvailableToAppCommit', () => {
   it('measures from the last infrastructure Workspace seen Available to the first apps commit, in this clock', () => {

@@ -84,7 +84,7 @@ export type ChildMessage =
   | { type: 'reply'; id: number; ok: true; value: unknown }
   | { type: 'reply'; id: number; ok: false; error: string }
   | { type: 'fatal'; error: string }
-  | { type: 'committed'; environment: string; repo: RepoName; message: string; at: number }
+  | { type: 'committed'; environment: string; repo: RepoName; sha: string; message: string; at: number }
   | { type: 'available'; environment: string; instance: string; at: number };
 
 export type EventMessage = Extract<ChildMessage, { type: 'committed' | 'available' }>;

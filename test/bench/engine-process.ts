@@ -216,6 +216,7 @@ async function main(): Promise<void> {
       type: 'committed',
       environment: event.environment,
       repo: event.repo,
+      sha: event.sha,
       message: event.message,
       at: clock(),
     }),
