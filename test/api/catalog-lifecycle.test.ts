@@ -312,11 +312,11 @@ describe('publishing: one refusal per rule, and the versions that pass', () => {
     );
     // THEN 2.2.0 lands; 2.1.0 either landed before it or is refused as not above it
     expect(answers[0]!.status).toBe(201);
+    // (oldest first; two publishes in one commit are in the order they were asked for)
     const published = (await commits(envcat.repoUrls.platform))
       .flatMap((c) => c.changeSets)
       .map((m) => /^envcat: publish catalog entry cache@(2\.[12]\.0) /.exec(m)?.[1])
-      .filter((v): v is string => v !== undefined)
-      .reverse();
+      .filter((v): v is string => v !== undefined);
     if (answers[1]!.status === 201) expect(published).toEqual(['2.1.0', '2.2.0']);
     else {
       expect(answers[1]!.body.errors).toEqual([
