@@ -111,10 +111,11 @@ async function builtInFiles(entry: string): Promise<Array<{ path: string; conten
   return files;
 }
 
-const publishCommits = async (version: string) =>
-  (await commits(envcat.repoUrls.platform)).filter((c) =>
-    c.message.includes(`publish catalog entry cache@${version}`),
-  );
+/** The change sets that published cache@`version`, also those grouped behind another in one commit. */
+const publishes = async (version: string) =>
+  (await commits(envcat.repoUrls.platform))
+    .flatMap((c) => c.changeSets)
+    .filter((m) => m.startsWith(`envcat: publish catalog entry cache@${version} `));
 
 describe('publishing: one refusal per rule, and the versions that pass', () => {
   it('publishes 1.0.0; the same again is a no-op (200), other content under it a 409', async () => {
@@ -134,7 +135,7 @@ describe('publishing: one refusal per rule, and the versions that pass', () => {
         },
       ],
     });
-    expect(await publishCommits('1.0.0')).toHaveLength(1);
+    expect(await publishes('1.0.0')).toHaveLength(1);
     // The examples were published with it
     expect(await fileAt(envcat.repoUrls.platform, 'catalog/cache/1.0.0/examples/basic.yaml')).toContain(
       'dev-cache',
@@ -162,7 +163,7 @@ describe('publishing: one refusal per rule, and the versions that pass', () => {
         },
       ],
     });
-    expect(await publishCommits('1.0.5')).toHaveLength(0);
+    expect(await publishes('1.0.5')).toHaveLength(0);
   });
 
   it('refuses a version whose example does not validate (422 naming the example file)', async () => {
@@ -229,7 +230,7 @@ describe('publishing: one refusal per rule, and the versions that pass', () => {
         },
       ],
     });
-    expect(await publishCommits('1.2.0')).toHaveLength(0);
+    expect(await publishes('1.2.0')).toHaveLength(0);
   });
 
   it('answers a dry run of a major version with its breaking changes and writes nothing; then publishes it', async () => {
@@ -311,10 +312,11 @@ describe('publishing: one refusal per rule, and the versions that pass', () => {
     );
     // THEN 2.2.0 lands; 2.1.0 either landed before it or is refused as not above it
     expect(answers[0]!.status).toBe(201);
+    // (oldest first; two publishes in one commit are in the order they were asked for)
     const published = (await commits(envcat.repoUrls.platform))
-      .map((c) => /publish catalog entry cache@(2\.[12]\.0)/.exec(c.message)?.[1])
-      .filter((v): v is string => v !== undefined)
-      .reverse();
+      .flatMap((c) => c.changeSets)
+      .map((m) => /^envcat: publish catalog entry cache@(2\.[12]\.0) /.exec(m)?.[1])
+      .filter((v): v is string => v !== undefined);
     if (answers[1]!.status === 201) expect(published).toEqual(['2.1.0', '2.2.0']);
     else {
       expect(answers[1]!.body.errors).toEqual([

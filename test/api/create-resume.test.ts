@@ -70,10 +70,11 @@ async function stranded(name: string, password: string): Promise<void> {
   );
 }
 
+/** How many creates of `name` were committed, also grouped behind another change set in one commit. */
 const createCommits = async (name: string) =>
-  (await commits(envcat.repoUrls.platform)).filter((c) =>
-    c.message.startsWith(`envcat: create environment ${name}:`),
-  ).length;
+  (await commits(envcat.repoUrls.platform))
+    .flatMap((c) => c.changeSets)
+    .filter((m) => m.startsWith(`envcat: create environment ${name}:`)).length;
 
 it('completes a stranded create when the same request comes again, and converges to Ready', async () => {
   // GIVEN an environment committed without its Secret

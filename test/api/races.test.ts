@@ -71,10 +71,10 @@ describe('two creates at the same moment', () => {
       expect((file.spec as { description: string }).description).toBe(bodies[winner]!.spec.description);
       const expected = bodies[winner]!.spec.catalogs[0]!.parameters.masterPassword;
       expect(await secretValue(name, `${name}-db-params`, 'masterPassword')).toBe(expected);
-      // …one create commit
-      const created = (await commits(envcat.repoUrls.platform)).filter((c) =>
-        c.message.includes(`create environment ${name}:`),
-      );
+      // …one create committed (alone or grouped with other change sets in one commit)
+      const created = (await commits(envcat.repoUrls.platform))
+        .flatMap((c) => c.changeSets)
+        .filter((m) => m.startsWith(`envcat: create environment ${name}:`));
       expect(created).toHaveLength(1);
       // …and the Secret is still there once the engine has gone on with the environment
       await waitFor('the Workspace to exist', () =>
@@ -209,10 +209,10 @@ describe('two publishes of one new version at the same moment', () => {
     expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
     const winner = answers.findIndex((a) => a.status === 201);
     const winnerDescription = ['one', 'two'][winner]!;
-    // …one publish commit, holding the winner's files
-    const published = (await commits(envcat.repoUrls.platform)).filter((c) =>
-      c.message.includes('publish catalog entry race-cache@1.0.0'),
-    );
+    // …one publish committed, holding the winner's files
+    const published = (await commits(envcat.repoUrls.platform))
+      .flatMap((c) => c.changeSets)
+      .filter((m) => m.startsWith('envcat: publish catalog entry race-cache@1.0.0 '));
     expect(published).toHaveLength(1);
     expect(await fileAt(envcat.repoUrls.platform, 'catalog/race-cache/1.0.0/catalog.yaml')).toContain(
       `description: ${winnerDescription}`,

@@ -178,8 +178,8 @@ describe('a new secret value for a running hybrid instance, over HTTP', () => {
     // THEN the app was committed only once the Workspace was Available at its new generation
     expect(availableAt).toBeDefined();
     expect(appsCommittedAt).toBeGreaterThanOrEqual(availableAt!);
-    const messages = (await commits(platform)).map((c) => c.message);
-    expect(messages).toContain(
+    const changeSets = (await commits(platform)).flatMap((c) => c.changeSets);
+    expect(changeSets).toContain(
       `envcat: update environment ${ENV} (new secret values: shop (adminPassword)): shop (${SECRET_HYBRID}@1.0.0) (by admin)`,
     );
     // THEN neither value is in any version of any file, nor in the log

@@ -142,10 +142,13 @@ describe('envcat catalog rollout', () => {
       ['ro-5', '1.0.0'],
       ['ro-release', '1.0.0'],
     ]);
-    // Each change is a commit naming the actor, the instance and the versions
-    const subjects = (await commits(envcat.repoUrls.platform)).map((c) => c.message);
-    expect(subjects).toContain('envcat: upgrade environment ro-1: db rds-postgres 1.0.0 → 1.1.0 (by admin)');
-    expect(subjects.filter((s) => s.startsWith('envcat: upgrade environment ro-4'))).toEqual([]);
+    // Each change is a change set naming the actor, the instance and the versions (one grouped
+    // behind another in a commit is named only in its body)
+    const changeSets = (await commits(envcat.repoUrls.platform)).flatMap((c) => c.changeSets);
+    expect(changeSets).toContain(
+      'envcat: upgrade environment ro-1: db rds-postgres 1.0.0 → 1.1.0 (by admin)',
+    );
+    expect(changeSets.filter((m) => m.startsWith('envcat: upgrade environment ro-4'))).toEqual([]);
 
     // WHEN ro-4 is upgraded by hand, then rolled back
     const preview = await cli('env', 'upgrade', 'ro-4', '--dry-run');
@@ -164,7 +167,7 @@ describe('envcat catalog rollout', () => {
     expect(back.code).toBe(0);
     expect(back.stdout).toContain('environment ro-4: db rds-postgres 1.1.0 → 1.0.0');
     expect(await versionOf('ro-4')).toBe('1.0.0');
-    expect((await commits(envcat.repoUrls.platform)).map((c) => c.message)).toContain(
+    expect((await commits(envcat.repoUrls.platform)).flatMap((c) => c.changeSets)).toContain(
       'envcat: roll back environment ro-4: db rds-postgres 1.1.0 → 1.0.0 (by admin)',
     );
     // A version that is not published is refused, naming it

@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { parseYamlDocument, toYaml } from '../../src/core/index.js';
 import { GitRepo } from '../../src/gitops/index.js';
+import { isAbout } from '../support/change-sets.js';
 import {
   commits,
   exampleText,
@@ -496,7 +497,10 @@ function portalSuite() {
       const sha = await visible(commitsTable.locator(abbr));
       expect(await sha.textContent()).toBe(commit.sha.slice(0, 7));
       const row = commitsTable.getByRole('row').filter({ has: page.locator(abbr) });
-      await visible(row.getByText(commit.message, { exact: true }));
+      // The environment's own change sets: a commit may carry other environments' too
+      const own = commit.changeSets.filter((m) => isAbout(NAME, m));
+      expect(own).not.toEqual([]);
+      await visible(row.getByText(own.join('\n\n'), { exact: true }));
       await visible(row.getByText(commit.repo, { exact: true }));
     }
 

@@ -143,8 +143,10 @@ async function underFaults(
     expect(
       tree.split('\n').filter((p) => names.some((n) => p.includes(`/${n}/`) || p.endsWith(`/${n}`))),
     ).toEqual([]);
-    const paragraphs = (await commits(repo)).flatMap((c) => c.message.split('\n\n').map((m) => m.trim()));
-    const own = paragraphs.filter((m) => names.some((n) => m.startsWith(`envcat: ${n}: `)));
+    // The engine's change sets for them, also those grouped behind another in one commit
+    const own = (await commits(repo))
+      .flatMap((c) => c.changeSets)
+      .filter((m) => names.some((n) => m.startsWith(`envcat: ${n}: `)));
     expect(own.length).toBeGreaterThan(0);
     expect(own.filter((m, i) => own.indexOf(m) !== i)).toEqual([]);
   }

@@ -42,15 +42,15 @@ describe('Engine on the twins: a deletion racing a create of the same name', () 
     // THEN the create happened inside the deletion pass, and the request is still in Git
     expect(created).toBe(true);
     expect(h().file('platform', environmentFile(ENV))).toBeDefined();
-    const subjects = h()
+    const changeSets = h()
       .commits('platform')
-      .map((c) => c.subject);
-    expect(subjects.filter((s) => s.includes(`${ENV}: delete`))).toEqual([]);
+      .flatMap((c) => c.changeSets);
+    expect(changeSets.filter((m) => m.includes(`${ENV}: delete`))).toEqual([]);
     // …its Secrets are still there (the pass listed them, but read the request again before deleting)
     const secrets = await list(SECRET, { labelSelector: `envcat.io/environment=${ENV}` });
     expect(secrets.map((s) => s.metadata.name)).toContain(`${ENV}-monitoring-params`);
     // …and the new environment is provisioned: its first wave is committed, no step blocked
-    expect(subjects).toContainEqual(expect.stringMatching(new RegExp(`^envcat: ${ENV}: wave 1`)));
+    expect(changeSets).toContainEqual(expect.stringMatching(new RegExp(`^envcat: ${ENV}: wave 1`)));
     expect(
       h()
         .steps(ENV)

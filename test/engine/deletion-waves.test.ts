@@ -86,14 +86,18 @@ it('removes every infra file at once when the request to delete is invalid, and 
     await rm(scratch, { recursive: true, force: true });
   }
   // THEN both infra files went in one commit, and the status said why
-  const removals = (await commits(envcat.repoUrls.platform)).filter(
-    (c) => c.files.some((f) => f.startsWith(`environments/${name}/infra/`)) && c.message.includes('delete'),
-  );
-  expect(removals.map((c) => [c.message, [...c.files].sort()])).toEqual([
-    [
-      `envcat: ${name}: delete infrastructure of db, network`,
-      [`environments/${name}/infra/db.yaml`, `environments/${name}/infra/network.yaml`],
-    ],
+  // (by the change sets each commit carries: one grouped behind another's is named only in the body)
+  const removals = (await commits(envcat.repoUrls.platform))
+    .map((c) => ({
+      deletes: c.changeSets.filter((m) => m.startsWith(`envcat: ${name}: delete`)),
+      infra: c.files.filter((f) => f.startsWith(`environments/${name}/infra/`)).sort(),
+    }))
+    .filter((c) => c.deletes.length > 0 && c.infra.length > 0);
+  expect(removals).toEqual([
+    {
+      deletes: [`envcat: ${name}: delete infrastructure of db, network`],
+      infra: [`environments/${name}/infra/db.yaml`, `environments/${name}/infra/network.yaml`],
+    },
   ]);
   expect([...messages]).toContain(
     'the environment has no valid plan, so all infrastructure is removed at once; waiting for terraform destroy of db, network',

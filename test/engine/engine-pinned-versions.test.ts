@@ -125,7 +125,8 @@ describe('Engine on the twins: pinned versions', () => {
     expect(
       h()
         .commits('platform')
-        .filter((c) => c.subject.includes('pin versions')),
+        .flatMap((c) => c.changeSets)
+        .filter((m) => m.includes('pin versions')),
     ).toHaveLength(1);
   });
 

@@ -49,10 +49,12 @@ function scenario(h: () => EngineHarness) {
     name: `${ENV}-${instance}`,
     namespace: ENV,
   });
-  const updateCommits = () =>
+  /** The updates of the environment committed, also those grouped behind another change set in one commit. */
+  const updates = () =>
     h()
       .commits('platform')
-      .filter((c) => c.subject.startsWith(`envcat: update environment ${ENV}`));
+      .flatMap((c) => c.changeSets)
+      .filter((m) => m.startsWith(`envcat: update environment ${ENV}`));
   const stepOf = (instance: string) =>
     h()
       .status(ENV)
@@ -75,7 +77,7 @@ function scenario(h: () => EngineHarness) {
   return {
     secret,
     workspaceRef,
-    updateCommits,
+    updates,
     stepOf,
     read,
     /** GIVEN a Ready environment: the stack, and db2 whose master password is OLD. */
@@ -320,7 +322,7 @@ describe('Engine on the twins: an update that adds an instance again, cut off be
     await s.readd(request);
 
     // THEN nothing more is committed to the request, and db2 goes on with the new value
-    expect(s.updateCommits()).toHaveLength(2);
+    expect(s.updates()).toHaveLength(2);
     await s.readsNew({ revision: '1' });
   });
 
@@ -336,7 +338,7 @@ describe('Engine on the twins: an update that adds an instance again, cut off be
 
     delete request.metadata.resourceVersion;
     await s.readd(request);
-    expect(s.updateCommits()).toHaveLength(2);
+    expect(s.updates()).toHaveLength(2);
     await s.readsNew({ revision: '1' });
   });
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toYaml } from '../../src/core/index.js';
 import { GitRepo } from '../../src/gitops/index.js';
+import { isAbout } from '../support/change-sets.js';
 import {
   commits,
   exampleText,
@@ -101,15 +102,12 @@ describe('environments committed to Git by hand', () => {
     expect(await fileAt(envcat.repoUrls.platform, 'environments/hand-made/environment.yaml')).toBe(
       toYaml(pinned as never),
     );
-    const history = await git(envcat.repoUrls.platform, [
-      'log',
-      '--reverse',
-      '--format=%s',
-      'main',
-      '--',
-      'environments/hand-made/',
-    ]);
-    const [added, first] = history.trim().split('\n');
+    // (its change sets in the commits that touched its folder: the engine's may be grouped behind
+    // another environment's in one commit, named only in its body)
+    const history = (await commits(envcat.repoUrls.platform))
+      .filter((c) => c.files.some((f) => f.startsWith('environments/hand-made/')))
+      .flatMap((c) => c.changeSets.filter((m) => !m.startsWith('envcat: ') || isAbout('hand-made', m)));
+    const [added, first] = history;
     expect(added).toBe('add hand-made environment');
     expect(first).toMatch(/^envcat: hand-made: pin versions: uploads \(s3-bucket@1\.0\.0\)/);
     // …and it claimed the namespace for it, with its namespace file
@@ -168,8 +166,12 @@ describe('environments committed to Git by hand', () => {
       return text !== undefined && text !== before ? text : undefined;
     });
     expect(workspace).toMatch(/expirationDays/);
-    const log = await commits(envcat.repoUrls.platform);
-    expect(log.at(-1)?.message).toMatch(/^envcat: hand-made: update, infrastructure: uploads \(s3-bucket@/);
+    const changed = (await commits(envcat.repoUrls.platform)).filter((c) =>
+      c.files.includes('environments/hand-made/infra/uploads.yaml'),
+    );
+    expect(changed.at(-1)?.changeSets).toContainEqual(
+      expect.stringMatching(/^envcat: hand-made: update, infrastructure: uploads \(s3-bucket@/),
+    );
     await phase('hand-made', 'Ready');
   });
 
@@ -190,7 +192,7 @@ describe('environments committed to Git by hand', () => {
     // Only the person's commit: nothing rendered for it.
     const after = await commits(envcat.repoUrls.platform);
     expect(after.length).toBe(before + 1);
-    expect(after.at(-1)?.message).toBe('add a broken environment');
+    expect(after.at(-1)?.changeSets).toEqual(['add a broken environment']);
     const tree = await git(envcat.repoUrls.platform, ['ls-tree', '-r', '--name-only', 'main']);
     expect(tree.split('\n').filter((p) => p.startsWith('environments/hand-broken/'))).toEqual([
       'environments/hand-broken/environment.yaml',
@@ -232,9 +234,11 @@ describe('ttl', () => {
         (await envcat.api('GET', '/api/v1/environments/short-lived')).status === 404 ? true : undefined,
       { timeoutMs: 45_000 },
     );
-    const messages = (await commits(envcat.repoUrls.platform)).map((c) => c.message);
-    expect(messages).toContainEqual(expect.stringMatching(/^envcat: short-lived: delete infrastructure of /));
-    expect(messages).toContain('envcat: short-lived: delete environment');
+    const changeSets = (await commits(envcat.repoUrls.platform)).flatMap((c) => c.changeSets);
+    expect(changeSets).toContainEqual(
+      expect.stringMatching(/^envcat: short-lived: delete infrastructure of /),
+    );
+    expect(changeSets).toContain('envcat: short-lived: delete environment');
     expect(
       await fileAt(envcat.repoUrls.platform, 'environments/short-lived/environment.yaml'),
     ).toBeUndefined();

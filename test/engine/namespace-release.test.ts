@@ -95,9 +95,11 @@ it('keeps the namespace claimed while the Namespace terminates, and releases it 
     (await envcat.api('GET', '/api/v1/environments/hold-first')).status === 404 ? true : undefined,
   );
   expect(await fileAt(envcat.repoUrls.platform, `namespaces/${NAMESPACE}/hold-first`)).toBeUndefined();
-  const messages = (await commits(envcat.repoUrls.platform)).map((c) => c.message.split('\n')[0]);
-  const filesGone = messages.indexOf('envcat: hold-first: delete environment');
-  const released = messages.indexOf(`envcat: hold-first: release namespace ${NAMESPACE}`);
+  // (which commit carries each change set: it may be grouped behind another, named only in the body)
+  const log = await commits(envcat.repoUrls.platform);
+  const carrying = (changeSet: string) => log.findIndex((c) => c.changeSets.includes(changeSet));
+  const filesGone = carrying('envcat: hold-first: delete environment');
+  const released = carrying(`envcat: hold-first: release namespace ${NAMESPACE}`);
   expect(filesGone).toBeGreaterThanOrEqual(0);
   expect(released).toBeGreaterThanOrEqual(0);
   expect(released).toBeGreaterThan(filesGone); // oldest first

@@ -25,6 +25,7 @@ import {
   waitFor,
   type TestEnvcat,
 } from '../support/envcat.js';
+import { isAbout } from '../support/change-sets.js';
 import { CATALOGS } from '../support/examples.js';
 
 /** A status check that shows the body when it fails, so the failure says why the server said no. */
@@ -164,8 +165,9 @@ describe('phased provisioning through Git and the cluster', () => {
 
       // THEN both histories are in the repo: every note and every envcat commit
       const log = await commits(envcat.repoUrls.platform);
-      for (let i = 0; i < 8; i++) expect(log.map((c) => c.message)).toContain(`other team: note ${i}`);
-      expect(log.some((c) => c.message.startsWith(`envcat: create environment ${name}`))).toBe(true);
+      const changeSets = log.flatMap((c) => c.changeSets);
+      for (let i = 0; i < 8; i++) expect(changeSets).toContain(`other team: note ${i}`);
+      expect(changeSets.some((m) => m.startsWith(`envcat: create environment ${name}:`))).toBe(true);
       expect(log.some((c) => c.files.includes(`environments/${name}/infra/db.yaml`))).toBe(true);
       const tree = await treeOf(envcat, 'platform');
       expect(tree).toEqual(
@@ -227,9 +229,17 @@ describe('phased provisioning through Git and the cluster', () => {
       c.files.some((f) => f.startsWith(`environments/${name}/infra/`)),
     );
     expect(infraCommits).toHaveLength(1);
-    expect(infraCommits[0]?.message).toContain('db (rds-postgres@');
-    const appCommits = (await commits(envcat.repoUrls.apps)).filter((c) => c.message.includes(name));
+    // (a commit may carry other environments' change sets too: this one's is named in its body)
+    expect(infraCommits[0]?.changeSets.filter((m) => isAbout(name, m))).toEqual([
+      expect.stringMatching(new RegExp(`^envcat: ${name}: wave 1, infrastructure: db \\(rds-postgres@`)),
+    ]);
+    const appCommits = (await commits(envcat.repoUrls.apps)).filter((c) =>
+      c.files.some((f) => f.startsWith(`environments/${name}/`)),
+    );
     expect(appCommits).toHaveLength(1);
+    expect(appCommits[0]?.changeSets.filter((m) => isAbout(name, m))).toEqual([
+      expect.stringMatching(new RegExp(`^envcat: ${name}: wave 2, applications: `)),
+    ]);
     expect(status.commits.map((c) => c.sha)).toEqual(
       expect.arrayContaining([infraCommits[0]?.sha, appCommits[0]?.sha]),
     );

@@ -139,9 +139,10 @@ it('5. converges to Ready without duplicate commits after a SIGKILL in phase 1',
   );
   expect(status.phase).toBe('Ready');
 
-  // …with every commit made once: one create, one namespace, one infra wave, one apps wave.
-  const platform = (await commits(platformRepo)).map((c) => c.message);
-  const apps = (await commits(appsRepo)).map((c) => c.message);
+  // …with every commit made once: one create, one namespace, one infra wave, one apps wave (counted
+  // as change sets: one grouped behind another in a commit is named only in that commit's body).
+  const platform = (await commits(platformRepo)).flatMap((c) => c.changeSets);
+  const apps = (await commits(appsRepo)).flatMap((c) => c.changeSets);
   expect(platform.filter((m) => m.startsWith('envcat: create environment dev-feature-auth'))).toHaveLength(1);
   expect(platform.filter((m) => m.includes('wave 1'))).toHaveLength(1);
   expect(apps.filter((m) => m.includes('wave 2'))).toHaveLength(1);

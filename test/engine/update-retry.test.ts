@@ -38,11 +38,12 @@ describe('Engine on the twins: an update cut off at a step boundary, sent again'
       throw new CutOff(`cut off at ${boundary}`);
     },
   });
-  const subjects = (prefix: string) =>
+  /** The change sets committed that start with `prefix`, also those grouped behind another in one commit. */
+  const changeSets = (prefix: string) =>
     h()
       .commits('platform')
-      .map((c) => c.subject)
-      .filter((s) => s.startsWith(prefix));
+      .flatMap((c) => c.changeSets)
+      .filter((m) => m.startsWith(prefix));
   const passwordOf = async (instance: string) => {
     const secret = await h().cluster.get(h().parameterSecretRef(ENV, instance));
     const value = (secret?.data as Record<string, string> | undefined)?.masterPassword;
@@ -86,7 +87,7 @@ describe('Engine on the twins: an update cut off at a step boundary, sent again'
     expect(h().file('platform', environmentFile(ENV))).toContain('name: db2');
     expect(await passwordOf('db2')).toBeUndefined();
     expect(h().file('platform', stepFile(ENV, 'infra', 'db2'))).toBeUndefined();
-    expect(subjects(`envcat: update environment ${ENV}`)).toHaveLength(1);
+    expect(changeSets(`envcat: update environment ${ENV}`)).toHaveLength(1);
 
     // WHEN the client sends the same request again with the resourceVersion it read before THEN
     // that is a 409, as any stale resourceVersion is (the contract), and nothing is written
@@ -101,7 +102,7 @@ describe('Engine on the twins: an update cut off at a step boundary, sent again'
 
     // THEN it is answered, commits nothing more, and the Secret is written with the value sent
     expect(record.spec?.catalogs?.map((c) => c.name)).toContain('db2');
-    expect(subjects(`envcat: update environment ${ENV}`)).toHaveLength(1);
+    expect(changeSets(`envcat: update environment ${ENV}`)).toHaveLength(1);
     expect(await passwordOf('db2')).toBe(PASSWORD);
     // …and the engine goes on: db2's Workspace is committed and gets Ready
     expect(h().file('platform', stepFile(ENV, 'infra', 'db2'))).toBeDefined();
@@ -111,13 +112,13 @@ describe('Engine on the twins: an update cut off at a step boundary, sent again'
 
     // AND sent again once more, it is still a no-op that keeps the Secret
     await h().service.update(ENV, structuredClone(sent) as JsonValue, TESTER);
-    expect(subjects(`envcat: update environment ${ENV}`)).toHaveLength(1);
+    expect(changeSets(`envcat: update environment ${ENV}`)).toHaveLength(1);
     // …but another secret value for the running db2 is no retry: a change of a secret value, with
     // its own commit (engine-secret-update.test.ts has the rest of it)
     const other = structuredClone(sent);
     other.spec.catalogs.find((c) => c.name === 'db2')!.parameters.masterPassword = 'another-password-0123';
     await h().service.update(ENV, other as JsonValue, TESTER);
-    expect(subjects(`envcat: update environment ${ENV}`)).toHaveLength(2);
+    expect(changeSets(`envcat: update environment ${ENV}`)).toHaveLength(2);
     expect(await passwordOf('db2')).toBe('another-password-0123');
     // …and a stale resourceVersion with a change in it is a 409
     const changed = structuredClone(sent);
@@ -143,7 +144,7 @@ describe('Engine on the twins: an update cut off at a step boundary, sent again'
     expect(await passwordOf('db2')).toBe(PASSWORD);
     delete sent.metadata.resourceVersion;
     await h().service.update(ENV, structuredClone(sent) as JsonValue, TESTER);
-    expect(subjects(`envcat: update environment ${ENV}`)).toHaveLength(1);
+    expect(changeSets(`envcat: update environment ${ENV}`)).toHaveLength(1);
     expect(await passwordOf('db2')).toBe(PASSWORD);
   });
 
@@ -200,7 +201,7 @@ describe('Engine on the twins: an update cut off at a step boundary, sent again'
     await expect(h().service.upgrade(ENV, { instance: 'db', to: '1.1.0' }, TESTER)).rejects.toThrow(CutOff);
     const record = await h().service.upgrade(ENV, { instance: 'db', to: '1.1.0' }, TESTER);
     expect(record.spec?.catalogs?.find((c) => c.name === 'db')?.version).toBe('1.1.0');
-    expect(subjects(`envcat: upgrade environment ${ENV}`)).toHaveLength(1);
+    expect(changeSets(`envcat: upgrade environment ${ENV}`)).toHaveLength(1);
     expect(passed).toEqual(['update:committed', 'update:secrets-written']);
   });
 
@@ -213,6 +214,6 @@ describe('Engine on the twins: an update cut off at a step boundary, sent again'
       path: '/metadata/resourceVersion',
     });
     await h().service.patchTtl(ENV, { ttl: '48h' }, TESTER);
-    expect(subjects(`envcat: set the ttl to 48h of environment ${ENV}`)).toHaveLength(1);
+    expect(changeSets(`envcat: set the ttl to 48h of environment ${ENV}`)).toHaveLength(1);
   });
 });

@@ -16,7 +16,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commits, exampleText, parse, waitFor } from '../support/envcat.js';
-import { crashLifecycle, duplicates, leftInCluster, lsTree, touches } from '../support/crash-lifecycle.js';
+import { duplicates } from '../support/change-sets.js';
+import { crashLifecycle, leftInCluster, lsTree, touches } from '../support/crash-lifecycle.js';
 import { rdsPostgresFiles } from '../support/examples.js';
 import {
   buildServer,
@@ -158,9 +159,9 @@ it('converges after a kill -9 at every step boundary of an update and an upgrade
 
   // THEN the retry is answered 200, the update committed once
   expect(update).toEqual({ answer: 200, crashes: 1 });
-  let platform = await commits(repo('platform'));
-  const updateCommits = platform.filter((c) => c.message.startsWith(`envcat: update environment ${NAME} `));
-  expect(updateCommits.map((c) => c.message.split('\n')[0])).toEqual([
+  const changeSets = async (prefix: string) =>
+    (await commits(repo('platform'))).flatMap((c) => c.changeSets).filter((m) => m.startsWith(prefix));
+  expect(await changeSets(`envcat: update environment ${NAME} `)).toEqual([
     expect.stringContaining('(add db2; remove monitoring, bucket)'),
   ]);
   // …db2's Secret holds the value sent, and the removed instances are gone from the cluster, their
@@ -197,10 +198,7 @@ it('converges after a kill -9 at every step boundary of an update and an upgrade
     expect.objectContaining({ name: 'db2', version: '1.1.0' }),
   ]);
   await ready();
-  platform = await commits(repo('platform'));
-  expect(platform.filter((c) => c.message.startsWith(`envcat: upgrade environment ${NAME}:`))).toHaveLength(
-    1,
-  );
+  expect(await changeSets(`envcat: upgrade environment ${NAME}:`)).toHaveLength(1);
 
   // WHEN it is deleted
   expect((await api('DELETE', `/api/v1/environments/${NAME}`)).status).toBe(202);
@@ -209,7 +207,7 @@ it('converges after a kill -9 at every step boundary of an update and an upgrade
     async () => ((await api('GET', `/api/v1/environments/${NAME}`)).status === 404 ? true : undefined),
     { timeoutMs: 120_000 },
   );
-  // THEN nothing of it is left in the cluster or the repos, and no commit was made twice
+  // THEN nothing of it is left in the cluster or the repos, and no change set was committed twice
   expect(await leftInCluster(cluster(), NAME)).toEqual([]);
   const [platformLog, appsLog] = [await commits(repo('platform')), await commits(repo('apps'))];
   expect([...duplicates(platformLog, NAME), ...duplicates(appsLog, NAME)]).toEqual([]);

@@ -12,7 +12,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commits, exampleText, parse, waitFor } from '../support/envcat.js';
-import { crashLifecycle, duplicates, leftInCluster, lsTree, touches } from '../support/crash-lifecycle.js';
+import { duplicates } from '../support/change-sets.js';
+import { crashLifecycle, leftInCluster, lsTree, touches } from '../support/crash-lifecycle.js';
 import { buildServer, freePort, kill9, removeServerBuild } from '../support/server-process.js';
 
 jest.setTimeout(600_000);
@@ -138,11 +139,14 @@ it('converges after a kill -9 at every step boundary of a create and a delete', 
   );
   expect(await leftInCluster(cluster(), 'crash-a')).toEqual([]);
   const [platform, apps] = [await commits(repo('platform')), await commits(repo('apps'))];
-  // …no commit was made twice, and each step file was added once and removed once
+  // …no change set was committed twice (grouped with others or not), and each step file was added
+  // once and removed once
   expect([...duplicates(platform, 'crash-'), ...duplicates(apps, 'crash-')]).toEqual([]);
   for (const [file, count] of [...touches(platform, 'crash-a'), ...touches(apps, 'crash-a')])
     if (/\/(infra|apps)\//.test(file)) expect({ file, count }).toEqual({ file, count: 2 });
-  expect(platform.filter((c) => c.message.startsWith('envcat: create environment crash-a:'))).toHaveLength(1);
+  expect(
+    platform.flatMap((c) => c.changeSets).filter((m) => m.startsWith('envcat: create environment crash-a:')),
+  ).toHaveLength(1);
   // …while crash-b, untouched by all this, is still Ready with its Secret
   expect(await phaseOf('crash-b')).toBe('Ready');
 

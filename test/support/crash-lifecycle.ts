@@ -2,8 +2,9 @@
  * What the kill -9 tests (test/server/crash-points*.test.ts) share: `npm start`'s compiled server
  * on one data directory, started with a crash hook at a step boundary (ENVCAT_CRASH_AT,
  * src/server/crash-hook.ts) and started again after it died there; a client whose request got no
- * answer (status 0); and what is checked in the end: each commit subject once, each step file
- * touched as often as expected, nothing of an environment left in the cluster.
+ * answer (status 0); and what is checked in the end: each step file touched as often as expected,
+ * nothing of an environment left in the cluster (each change set committed once: duplicates in
+ * ./change-sets.ts).
  */
 import { KubeClusterClient } from '../../src/cluster/client.js';
 import type { Boundary } from '../../src/engine/boundaries.js';
@@ -76,19 +77,6 @@ export function crashLifecycle(args: {
     cluster: () => KubeClusterClient.forServer({ url: running!.clusterUrl }),
     repo: (name) => join(args.dir(), 'repos', `${name}.git`),
   };
-}
-
-/** Subjects that occur more than once among the commits that mention `name`. */
-export function duplicates(log: LoggedCommit[], name: string): string[] {
-  const seen = new Set<string>();
-  const twice: string[] = [];
-  for (const { message } of log) {
-    const subject = message.split('\n')[0]!;
-    if (!subject.includes(name)) continue;
-    if (seen.has(subject)) twice.push(subject);
-    seen.add(subject);
-  }
-  return twice;
 }
 
 /** How many commits touched each file under environments/<name>/ (a step file: added once, removed once). */

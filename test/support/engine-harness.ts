@@ -42,6 +42,7 @@ import { EnvironmentService } from '../../src/engine/service.js';
 import type { RepoName } from '../../src/gitops/types.js';
 import { FakeClock } from '../engine/fake-clock.js';
 import { threeInstanceRequest } from '../bench/requests.js';
+import { changeSetMessages } from './change-sets.js';
 import { builtInCatalog, TEST_RENDER_OPTIONS } from './examples.js';
 import { MemoryClusterClient } from './memory-cluster-client.js';
 import { MemoryGitOpsRepo } from './memory-gitops-repo.js';
@@ -75,9 +76,11 @@ export class EngineDidNotSettleError extends EnvcatError {
 
 export interface HarnessCommit {
   sha: string;
-  /** The first line of the message. */
+  /** The first line of the message: for a commit of several change sets, the first one's only. */
   subject: string;
   message: string;
+  /** The message of each change set it carries (src/gitops/group-commit.ts), in the order asked for. */
+  changeSets: string[];
   /** Paths written or removed, sorted. */
   files: string[];
 }
@@ -311,6 +314,7 @@ export class EngineHarness {
       sha: commit.sha,
       subject: commit.message.split('\n')[0]!,
       message: commit.message.trimEnd(),
+      changeSets: changeSetMessages(commit.message),
       files: [...commit.changed].sort(),
     }));
   }

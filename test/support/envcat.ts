@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { parseYamlDocument } from '../../src/core/index.js';
 import { loadConfig, type ServiceConfig } from '../../src/server/config.js';
 import { startEnvcat, type RunningEnvcat } from '../../src/server/compose.js';
+import { changeSetMessages } from './change-sets.js';
 import { CATALOGS } from './examples.js';
 
 const run = promisify(execFile);
@@ -134,28 +135,39 @@ export async function git(repo: string, args: string[]): Promise<string> {
 
 export interface LoggedCommit {
   sha: string;
-  message: string;
+  /** The first line of its message: for a commit of several change sets, the first one's only. */
+  subject: string;
+  /** The message of each change set it carries (src/gitops/group-commit.ts), in the order asked for. */
+  changeSets: string[];
   files: string[];
 }
 
-/** Commits of a bare repo's main branch, oldest first, with the files each touched. */
+/** Commits of a bare repo's main branch, oldest first, with the change sets each carries and the files each touched. */
 export async function commits(repo: string, branch = 'main'): Promise<LoggedCommit[]> {
-  const out = await git(repo, ['log', '--reverse', '--format=%x1e%H%x1f%s', '--name-only', branch]).catch(
+  const out = await git(repo, ['log', '--reverse', '--format=%x1e%H%x1f%B%x1d', '--name-only', branch]).catch(
     () => '',
   );
   return out
     .split('\x1e')
     .filter((chunk) => chunk.trim())
     .map((chunk) => {
-      const [head = '', ...rest] = chunk.split('\n');
+      const [head = '', names = ''] = chunk.split('\x1d');
       const [sha = '', message = ''] = head.split('\x1f');
-      return { sha, message, files: rest.map((l) => l.trim()).filter(Boolean) };
+      return {
+        sha,
+        subject: message.split('\n')[0]!,
+        changeSets: changeSetMessages(message),
+        files: names
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      };
     });
 }
 
-/** Every version of every file ever committed (for "never in any commit" checks). */
+/** Every version of every file ever committed, and every commit's whole message (for "never in any commit" checks). */
 export async function fullHistory(repo: string): Promise<string> {
-  return git(repo, ['log', '--all', '-p', '--format=%H %s']).catch(() => '');
+  return git(repo, ['log', '--all', '-p', '--format=%H%n%B']).catch(() => '');
 }
 
 export async function fileAt(repo: string, path: string, rev = 'main'): Promise<string | undefined> {
