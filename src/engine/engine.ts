@@ -424,7 +424,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const name = object.metadata.labels?.[LABEL.environment];
     if (!name) return;
     this.refreshStatus(name);
-    this.queue.add(name);
+    // Applications change a dozen times on the way to Healthy: their passes give way (work-queue.ts).
+    this.queue.add(name, ['Application', 'AppProject'].includes(object.kind) ? 'low' : 'normal');
   }
 
   private async reconcile(name: string): Promise<void> {

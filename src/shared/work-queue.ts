@@ -4,6 +4,12 @@
  * afterwards, and `addAfter` schedules a key (the earliest schedule wins). A run that throws is
  * retried after a backoff. The engine runs one pass per environment through it; the simulated
  * controllers, one reconcile per object (src/simulator/reconcile-queue.ts).
+ *
+ * A key added at `low` priority waits while keys added at normal priority are queued or running,
+ * up to `lowMaxWaitMs`, as controller-runtime's priority queue lets the events that matter go
+ * first. The adds it gets while it waits make one run, not one each: the engine gives an
+ * environment's Argo CD Application updates (many, and rarely a reason to act) low priority, so a
+ * burst of them waits while environments whose Workspaces turned Available commit.
  */
 import { backoffDelay } from './backoff.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
@@ -26,7 +32,14 @@ export interface WorkQueueOptions {
   startAfterTurn?: boolean;
   /** The timers of addAfter and of retries (default: the system's). */
   clock?: Clock;
+  /** The longest a low-priority key waits for normal ones (default LOW_MAX_WAIT_MS). */
+  lowMaxWaitMs?: number;
 }
+
+export type Priority = 'normal' | 'low';
+
+/** See the file's comment. */
+export const LOW_MAX_WAIT_MS = 250;
 
 const DEFAULT_RETRY = { initialMs: 250, maxMs: 30_000 };
 
@@ -34,7 +47,14 @@ export class WorkQueue {
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   private readonly active = new Set<string>();
-  private readonly dirty = new Set<string>();
+  /** Keys to run again after their run, with the highest priority they were added at meanwhile. */
+  private readonly dirty = new Map<string, Priority>();
+  /** Queued keys whose adds were all low priority, and since when they wait. */
+  private readonly low = new Map<string, number>();
+  /** Running keys that were started at low priority. */
+  private readonly runningLow = new Set<string>();
+  /** The timer that lets a waiting low-priority key start once it has waited long enough. */
+  private lowTimer: TimerHandle | undefined;
   private readonly timers = new Map<string, { at: number; timer: TimerHandle }>();
   private readonly attempts = new Map<string, number>();
   private readonly idleWaiters: Array<() => void> = [];
@@ -48,15 +68,19 @@ export class WorkQueue {
     this.clock = options.clock ?? systemClock;
   }
 
-  add(key: string): void {
+  add(key: string, priority: Priority = 'normal'): void {
     if (this.stopped) return;
     if (this.active.has(key)) {
-      this.dirty.add(key);
+      if (this.dirty.get(key) !== 'normal') this.dirty.set(key, priority);
       return;
     }
-    if (this.queued.has(key)) return;
+    if (this.queued.has(key)) {
+      if (priority === 'normal' && this.low.delete(key)) this.pump();
+      return;
+    }
     this.queued.add(key);
     this.queue.push(key);
+    if (priority === 'low') this.low.set(key, this.clock.now());
     this.pump();
   }
 
@@ -117,23 +141,48 @@ export class WorkQueue {
     this.queue.length = 0;
     this.queued.clear();
     this.dirty.clear();
+    this.low.clear();
+    if (this.lowTimer) this.clock.clearTimeout(this.lowTimer);
+    this.lowTimer = undefined;
     return this.idle();
   }
 
   private pump(): void {
     const concurrency = Math.min(this.options.concurrency, ...this.yields);
+    const maxWait = this.options.lowMaxWaitMs ?? LOW_MAX_WAIT_MS;
     while (!this.stopped && this.running < concurrency) {
-      const index = this.queue.findIndex((k) => !this.active.has(k));
+      // Normal keys queued or running hold the low ones back, each up to maxWait.
+      const normalBusy = this.running > this.runningLow.size || this.queue.length > this.low.size;
+      const now = this.clock.now();
+      const index = this.queue.findIndex(
+        (k) => !this.active.has(k) && (!normalBusy || !this.low.has(k) || now - this.low.get(k)! >= maxWait),
+      );
       if (index < 0) break;
       const [key] = this.queue.splice(index, 1) as [string];
       this.queued.delete(key);
+      if (this.low.delete(key)) this.runningLow.add(key);
       this.active.add(key);
       this.running++;
       void this.run(key);
     }
+    this.scheduleLowWake(maxWait);
     if (this.queue.length === 0 && this.running === 0) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
+  }
+
+  /** While low keys wait, a timer for the first of them (the oldest: kept in the order added) to have waited maxWait. */
+  private scheduleLowWake(maxWait: number): void {
+    if (this.lowTimer || this.stopped) return;
+    const oldest = this.low.values().next();
+    if (oldest.done) return;
+    this.lowTimer = this.clock.setTimeout(
+      () => {
+        this.lowTimer = undefined;
+        this.pump();
+      },
+      Math.max(0, oldest.value + maxWait - this.clock.now()),
+    );
   }
 
   private async run(key: string): Promise<void> {
@@ -155,8 +204,11 @@ export class WorkQueue {
       if (retryInMs !== undefined) this.addAfter(key, retryInMs);
     } finally {
       this.active.delete(key);
+      this.runningLow.delete(key);
       this.running--;
-      if (this.dirty.delete(key)) this.add(key);
+      const again = this.dirty.get(key);
+      this.dirty.delete(key);
+      if (again) this.add(key, again);
       this.pump();
     }
   }

@@ -75,6 +75,87 @@ describe('WorkQueue', () => {
     expect(runs.map((r) => r.key)).toEqual(['a', 'b', 'c']);
   });
 
+  describe('low priority', () => {
+    it('runs at once when no normal key is queued or running', async () => {
+      const { queue, runs, clock } = setup({ concurrency: 4 });
+      queue.add('app', 'low');
+      expect(runs.map((r) => r.key)).toEqual(['app']);
+      runs[0]!.finish();
+      await queue.idle();
+      expect(clock.pending()).toEqual([]);
+    });
+
+    it('waits while normal keys run, its adds meanwhile making one run, then runs when they end', async () => {
+      const { queue, runs } = setup({ concurrency: 4, lowMaxWaitMs: 250 });
+      // GIVEN a normal key running
+      queue.add('ws');
+      // WHEN a key is added at low priority three times, and another normal one comes
+      queue.add('app', 'low');
+      queue.add('app', 'low');
+      queue.add('ws2');
+      queue.add('app', 'low');
+      // THEN the normal ones run first, though there are free workers
+      expect(runs.map((r) => r.key)).toEqual(['ws', 'ws2']);
+      runs[0]!.finish();
+      await settle();
+      expect(runs.map((r) => r.key)).toEqual(['ws', 'ws2']);
+      // THEN the low one runs once when no normal key is left
+      runs[1]!.finish();
+      await settle();
+      expect(runs.map((r) => r.key)).toEqual(['ws', 'ws2', 'app']);
+      runs[2]!.finish();
+      await queue.idle();
+      expect(runs).toHaveLength(3);
+    });
+
+    it('waits at most lowMaxWaitMs, however long normal keys keep it busy', async () => {
+      const { queue, runs, clock } = setup({ concurrency: 4, lowMaxWaitMs: 250 });
+      queue.add('ws');
+      queue.add('app', 'low');
+      clock.advance(249);
+      await settle();
+      expect(runs.map((r) => r.key)).toEqual(['ws']);
+      clock.advance(1);
+      await settle();
+      expect(runs.map((r) => r.key)).toEqual(['ws', 'app']);
+    });
+
+    it('is raised by a normal add while it waits, and keeps a normal add made while it runs', async () => {
+      const { queue, runs } = setup({ concurrency: 4 });
+      queue.add('ws');
+      queue.add('app', 'low');
+      queue.add('app');
+      expect(runs.map((r) => r.key)).toEqual(['ws', 'app']);
+      // added low then normal while it runs: it runs again at normal priority, beside ws
+      queue.add('app', 'low');
+      queue.add('app');
+      runs[1]!.finish();
+      await settle();
+      expect(runs.map((r) => r.key)).toEqual(['ws', 'app', 'app']);
+    });
+
+    it('counts as running for idle, and a stop drops it with its timer', async () => {
+      const { queue, runs, clock } = setup({ concurrency: 4 });
+      queue.add('ws');
+      queue.add('app', 'low');
+      let idle = false;
+      void queue.idle().then(() => (idle = true));
+      runs[0]!.finish();
+      await settle();
+      expect(idle).toBe(false);
+      expect(runs.map((r) => r.key)).toEqual(['ws', 'app']);
+      queue.add('ws');
+      queue.add('app2', 'low');
+      expect(clock.pending()).not.toEqual([]);
+      const stopped = queue.stop();
+      runs[1]!.finish();
+      runs[2]!.finish();
+      await stopped;
+      expect(clock.pending()).toEqual([]);
+      expect(runs.map((r) => r.key)).toEqual(['ws', 'app', 'ws']);
+    });
+  });
+
   it('yields its workers while another kind of work holds it: fewer runs start, none is cut short', async () => {
     const { queue, runs } = setup({ concurrency: 3 });
     queue.add('a');
