@@ -5,4 +5,10 @@
  */
 export { backoffDelay, type Backoff } from './backoff.js';
 export { systemClock, type Clock, type TimerHandle } from './clock.js';
-export { LOW_MAX_WAIT_MS, WorkQueue, type Priority, type Requeue, type WorkQueueOptions } from './work-queue.js';
+export {
+  LOW_MAX_WAIT_MS,
+  WorkQueue,
+  type Priority,
+  type Requeue,
+  type WorkQueueOptions,
+} from './work-queue.js';
