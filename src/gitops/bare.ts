@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { access, constants, mkdir, readdir, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConflictError, ExternalError, InputError } from '../core/errors/index.js';
+import { ConflictError, ExternalError, InputError } from '../core/index.js';
 import { baseGitEnv, GitCommandError, runGit } from './git.js';
 import { branchProblem } from './paths.js';
 

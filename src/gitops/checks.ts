@@ -3,8 +3,7 @@
  * reports every problem with its JSON pointer in one InputError. Every implementation (GitRepo,
  * the in-memory twin of the tests) calls these, so they refuse exactly the same arguments.
  */
-import { InputError, type Problem } from '../core/errors/index.js';
-import { pointer } from '../core/names/index.js';
+import { InputError, pointer, type Problem } from '../core/index.js';
 import { changeProblems, repoPathProblem } from './paths.js';
 import type { FileChange } from './types.js';
 

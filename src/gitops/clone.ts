@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConflictError } from '../core/errors/index.js';
+import { ConflictError } from '../core/index.js';
 import { GitCommandError } from './git.js';
 import type { GitOpsLogger } from './options.js';
 import type { RepoName } from './types.js';

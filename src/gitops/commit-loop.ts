@@ -7,7 +7,7 @@
  * its commit stays in history) and published again, with backoff, up to `retry.attempts`.
  * GitRepo and the in-memory twin of the tests both run this loop.
  */
-import type { EnvcatError } from '../core/errors/index.js';
+import type { EnvcatError } from '../core/index.js';
 import type { GitOpsLogger } from './options.js';
 import {
   outcomesOf,

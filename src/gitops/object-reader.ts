@@ -5,7 +5,7 @@
  * head reads only the trees that changed (tree-read.ts). Objects never change: what is kept stays
  * true wherever git runs; only the process belongs to a place, and close() ends it.
  */
-import { ExternalError } from '../core/errors/index.js';
+import { ExternalError } from '../core/index.js';
 import { BlobCache } from './blob-cache.js';
 import type { GitObject, TreeObjectEntry } from './cat-file.js';
 import type { ObjectFormat, Tree } from './plan.js';

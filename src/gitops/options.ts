@@ -1,8 +1,7 @@
 /** GitRepo's options, checked once: every problem with its JSON pointer in one InputError. */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError, type Problem } from '../core/errors/index.js';
-import { pointer } from '../core/names/index.js';
+import { InputError, pointer, type Problem } from '../core/index.js';
 import { branchProblem } from './paths.js';
 import { credentialProblems, parseRemote, type GitCredentials, type Remote } from './remote.js';
 import { DEFAULT_RETRY, retryProblems, type RetryPolicy } from './retry.js';

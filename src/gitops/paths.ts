@@ -3,8 +3,7 @@
  * root, never escaping it and never touching `.git`. Pure checks; the caller turns problems into
  * one InputError.
  */
-import { type Problem } from '../core/errors/index.js';
-import { pointer } from '../core/names/index.js';
+import { pointer, type Problem } from '../core/index.js';
 import type { FileChange } from './types.js';
 
 const MAX_PATH_LENGTH = 4096;

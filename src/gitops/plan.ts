@@ -5,8 +5,7 @@
  * read with `git ls-tree`, the in-memory twin on the tree it keeps, so both decide alike.
  */
 import { createHash } from 'node:crypto';
-import { ConflictError, type EnvcatError } from '../core/errors/index.js';
-import { pointer } from '../core/names/index.js';
+import { ConflictError, pointer, type EnvcatError } from '../core/index.js';
 import type { CommitInfo, CommitResult, FileChange, RepoName } from './types.js';
 
 export type ObjectFormat = 'sha1' | 'sha256';

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InputError, type Problem } from '../core/errors/index.js';
+import { InputError, type Problem } from '../core/index.js';
 
 export type RemoteKind = 'local' | 'file' | 'git' | 'http' | 'ssh';
 

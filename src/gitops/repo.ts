@@ -20,7 +20,7 @@
  * over the local transport; a branch that moved is handled exactly as a rejected push. No working
  * clone is made then.
  */
-import { EnvcatError, ExternalError, NotFoundError } from '../core/errors/index.js';
+import { EnvcatError, ExternalError, NotFoundError } from '../core/index.js';
 import { directlyWritable } from './bare.js';
 import {
   checkAncestry,

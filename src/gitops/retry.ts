@@ -1,5 +1,5 @@
 /** Push retry policy: bounded attempts, exponential backoff with jitter. */
-import { backoffDelay } from '../shared/backoff.js';
+import { backoffDelay } from '../shared/index.js';
 
 export interface RetryPolicy {
   /** Push attempts in all, the first included (≥ 1). */

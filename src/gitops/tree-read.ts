@@ -3,7 +3,7 @@
  * `git cat-file --batch` (cat-file.ts): level by level, the subtrees it already knows from the
  * last head not read again; and the files under a prefix in the order `git ls-tree -r` lists them.
  */
-import { ExternalError } from '../core/errors/index.js';
+import { ExternalError } from '../core/index.js';
 import { parseTreeObject, type GitObject, type TreeObjectEntry } from './cat-file.js';
 import { SUBMODULE_MODE, SYMLINK_MODE, TREE_MODE, treeOf, type Tree } from './plan.js';
 import type { RepoName } from './types.js';

@@ -1,7 +1,7 @@
 /**
  * `npm run build`: bundles the TypeScript that runs on Node to dist/ with esbuild: the server
- * (dist/src/server/main.js), the simulated cluster's worker thread (dist/src/simulator/worker.js),
- * the git repositories' thread (dist/src/gitops/repo-thread.js) and any extra entry points given, with the code they share in chunks under dist/src/chunks/.
+ * (dist/src/server/main.js), the simulated cluster's worker thread (dist/src/simulator/worker.js)
+ * and any extra entry points given, with the code they share in chunks under dist/src/chunks/.
  * `npm start` runs the compiled server: the same code as through tsx, without tsx's loader thread
  * and on-the-fly compilation, which cost a long-running process about 90 MB and slow every git
  * process it forks.
@@ -21,7 +21,7 @@ import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { packageRoot } from '../install/index.js';
 
 /** Entry points (relative to the package root) always built. */
-const ENTRIES = ['src/server/main.ts', 'src/simulator/worker.ts', 'src/gitops/repo-thread.ts'];
+const ENTRIES = ['src/server/main.ts', 'src/simulator/worker.ts'];
 
 /**
  * Packages bundled in rather than imported from node_modules at run time: ES modules spread over

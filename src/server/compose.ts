@@ -16,7 +16,7 @@ import { KubeClusterClient } from '../cluster/index.js';
 import type { ClusterClient } from '../cluster/types.js';
 import type { SimulatedCluster } from '../simulator/index.js';
 import type { LaunchedSimulatorThread, SimulatorThread } from './simulator-thread.js';
-import { ThreadedGitRepo, ensureBareRepo } from '../gitops/index.js';
+import { GitRepo, ensureBareRepo } from '../gitops/index.js';
 import { CatalogStore } from '../engine/catalog-store.js';
 import { Engine } from '../engine/engine.js';
 import { EnvironmentService } from '../engine/service.js';
@@ -294,9 +294,8 @@ async function setUpRepos(config: ServiceConfig, dataDir: string, logger: Logger
   ]);
   const repoUrls = { platform: platformUrl, apps: appsUrl };
   const gitLogger = logger.child({ component: 'git' });
-  // Each on a thread of its own, off the engine's event loop (threaded-repo.ts).
   const repo = (name: 'platform' | 'apps') =>
-    new ThreadedGitRepo({
+    new GitRepo({
       name,
       url: repoUrls[name],
       branch: config[name].branch,

@@ -1,15 +1,15 @@
 /**
  * Starts the embedded default's simulated cluster on a worker thread (src/simulator/worker.ts)
- * and answers a client on its API server, as compose.ts answers the inline one (the thread's module
- * is found as src/shared/worker-thread.ts says).
+ * and answers a client on its API server, as compose.ts answers the inline one. The worker's file
+ * sits beside the compiled server (dist/) or, run through tsx, is its TypeScript source.
  *
  * The thread is launched first and started later: it loads its modules while this one loads the
  * catalog it is then handed.
  */
+import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { ExternalError, type CatalogEntry } from '../core/index.js';
 import { KubeClusterClient } from '../cluster/index.js';
-import { startWorkerThread } from '../shared/worker-thread.js';
 import type { SimulatedClusterOptions } from '../simulator/simulated-cluster.js';
 import type {
   SimulatorThreadData,
@@ -34,8 +34,19 @@ export interface LaunchedSimulatorThread {
 }
 
 export function launchSimulatorThread(args: { logLevel: string; logger: Logger }): LaunchedSimulatorThread {
+  const typescript = import.meta.url.endsWith('.ts');
+  const file = new URL(`../simulator/worker.${typescript ? 'ts' : 'js'}`, import.meta.url);
   const workerData: SimulatorThreadData = { logLevel: args.logLevel };
-  const worker = startWorkerThread(import.meta.url, 'simulator/worker', { workerData });
+  // Run from source (tsx), the worker registers tsx's loader before it loads the worker's .ts file:
+  // Node 20 does not apply `--import` hooks to a worker's entry module.
+  const worker = typescript
+    ? new Worker(
+        // (resolved from the working directory, the package root, as tests and `tsx` run envcat)
+        `import('tsx/esm/api')` +
+          `.then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`,
+        { eval: true, workerData },
+      )
+    : new Worker(file, { workerData });
 
   // What the thread says, and how it fails or ends, kept from its launch on for whoever waits next.
   const inbox: Array<SimulatorThreadMessage | Error> = [];

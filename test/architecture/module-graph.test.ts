@@ -170,18 +170,3 @@ it('GIVEN the engine, its service and the harness of its unit tests WHEN their s
   // AND the server loads it (the check above can see it)
   expect(packagesLoaded(product, ['src/server/main.ts'])).toContain('@kubernetes/client-node');
 });
-
-it('GIVEN the git repositories’ thread WHEN its graph is built THEN it loads src/gitops, the core’s errors and names and the backoff only, and no package but simple-git', async () => {
-  // Each ThreadedGitRepo starts one: what it loads is paid at every start (and, run from source,
-  // compiled there). The core's index would bring Ajv, the YAML parser and hcl2json.
-  const thread = await moduleGraph(['src/gitops/repo-thread.ts']);
-
-  const outside = Object.keys(thread.inputs).filter(
-    (file) => !/^src\/(gitops\/|core\/errors\/|core\/names\/|shared\/backoff)/.test(file),
-  );
-  expect(outside).toEqual([]);
-  expect(thread.inputs).toHaveProperty(['src/gitops/repo.ts']);
-  expect(
-    packagesLoaded(thread, ['src/gitops/repo-thread.ts']).filter((name) => !name.startsWith('node:')),
-  ).toEqual(['simple-git']);
-});

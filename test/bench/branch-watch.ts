@@ -1,8 +1,8 @@
 /**
  * When a commit reached Git: the moments a bare repository's branch moved, seen from this process
  * (inotify on its refs, through fs.watch), whatever process moved it. The engine learns that its
- * commit landed a little later (its git runs on a thread of its own and answers the engine's event
- * loop when that loop is free); Argo CD can see the commit from the moment the branch moved.
+ * commit landed a little later (git's answer waits for a turn of the engine's event loop); Argo CD
+ * can see the commit from the moment the branch moved.
  *
  * A watcher may see two quick moves as one: a commit counts as in Git from the first moment the
  * branch was seen at it or at a later commit of the same branch (firstSeenAt).

@@ -21,8 +21,8 @@
  *   figure with the target.
  * - t_pushed: the engine's `committed` event for the environment's app commit, timestamped in the
  *   engine's process and mapped onto this process's clock (IPC round trips give the offset): when
- *   the engine itself has heard back (its git runs on a thread of its own, and answers the
- *   engine's event loop when that loop is free). Reported beside it.
+ *   the engine itself has heard back (git's answer waits for a turn of the engine's event
+ *   loop). Reported beside it.
  *
  * Scenarios: `spread` gives each database a pseudo-random provisioning delay of 2–12 s through
  * the simulator annotation; `simultaneous` holds every database back until all have started and

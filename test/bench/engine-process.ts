@@ -15,7 +15,7 @@ import { InputError, renderOptions } from '../../src/core/index.js';
 import { CatalogStore } from '../../src/engine/catalog-store.js';
 import { Engine } from '../../src/engine/engine.js';
 import { EnvironmentService } from '../../src/engine/service.js';
-import { ThreadedGitRepo } from '../../src/gitops/index.js';
+import { GitRepo } from '../../src/gitops/index.js';
 import { loadConfig, type ServiceConfig } from '../../src/server/config.js';
 import { createLogger, startEnvcat } from '../../src/server/compose.js';
 import {
@@ -44,7 +44,7 @@ async function startInstrumented(config: ServiceConfig): Promise<Host> {
     const url = config[name].url;
     if (!url) throw new InputError([{ path: `/ENVCAT_${name.toUpperCase()}_REPO`, message: 'is required' }]);
     return new TimedGitRepo(
-      new ThreadedGitRepo({
+      new GitRepo({
         name,
         url,
         branch: config[name].branch,
