@@ -37,6 +37,7 @@ import {
   environmentSchema,
   parseYamlDocument,
 } from '../core/index.js';
+import { Coalescer } from '../shared/index.js';
 import type { EnvironmentRecord, EnvironmentService } from '../engine/service.js';
 import type {
   Availability,
@@ -295,18 +296,26 @@ export class EnvironmentController {
     });
     return new Observable<MessageEvent>((subscriber) => {
       subscriber.next(event('status', { ...view.status, cluster }));
+      // One read at a time, and one more after it if the status changed meanwhile: two reads under
+      // way at once could answer out of order and send an older status last.
+      const reads = new Coalescer();
       const stop = this.service.watch(name, (change) => {
         if (change.type === 'deleted') {
           subscriber.next(event('deleted', { name }));
           subscriber.complete();
           return;
         }
-        void this.service.get(name).then(
-          (latest) => subscriber.next(event('status', { ...latest.status, cluster })),
-          (error: unknown) => subscriber.error(error),
+        reads.run(name, () =>
+          this.service.get(name).then(
+            (latest) => subscriber.next(event('status', { ...latest.status, cluster })),
+            (error: unknown) => subscriber.error(error),
+          ),
         );
       });
-      return stop;
+      return () => {
+        stop();
+        void reads.stop();
+      };
     });
   }
 

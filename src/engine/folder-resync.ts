@@ -21,7 +21,7 @@ import {
 import type { ClusterClient, KubeObject, ObjectRef } from '../cluster/types.js';
 import type { RepoName } from '../gitops/types.js';
 import { backoffDelay, type Backoff, type Requeue } from '../shared/index.js';
-import { Coalescer } from './coalescer.js';
+import { Coalescer } from '../shared/index.js';
 
 /** How a request for a new sync went (metrics). */
 export interface SyncRequestOutcome {

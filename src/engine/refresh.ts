@@ -22,7 +22,7 @@ import {
 import type { ClusterClient, KubeObject, ObjectRef } from '../cluster/types.js';
 import { KindNotServedError } from '../cluster/errors.js';
 import type { RepoName } from '../gitops/types.js';
-import { Coalescer } from './coalescer.js';
+import { Coalescer } from '../shared/index.js';
 import { FolderResync, type SyncRequestOutcome } from './folder-resync.js';
 import type { Requeue } from '../shared/index.js';
 

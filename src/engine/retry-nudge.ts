@@ -19,7 +19,7 @@ import {
   type StepState,
 } from '../core/index.js';
 import type { ClusterClient, KubeObject, ObjectRef } from '../cluster/types.js';
-import { Coalescer } from './coalescer.js';
+import { Coalescer } from '../shared/index.js';
 
 export class RetryNudger {
   private readonly running = new Coalescer();

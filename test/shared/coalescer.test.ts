@@ -1,4 +1,4 @@
-import { Coalescer } from '../../src/engine/coalescer.js';
+import { Coalescer } from '../../src/shared/index.js';
 
 /** A task whose runs are recorded and finish only when released, one at a time. */
 function gatedTask(log: string[], name: string) {
