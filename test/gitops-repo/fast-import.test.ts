@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { ensureBareRepo } from '../../src/gitops/index.js';
 import {
   FastImportSession,
@@ -13,7 +14,8 @@ import {
   madeCommit,
   type FastImportOptions,
 } from '../../src/gitops/fast-import.js';
-import { GitCommandError, baseGitEnv } from '../../src/gitops/git.js';
+import { GIT_MALLOC_ENV, GitCommandError, baseGitEnv } from '../../src/gitops/git.js';
+import { MALLOC_ENV } from '../../src/server/malloc-env.js';
 import { parseLog } from '../../src/gitops/git-output.js';
 import { createSandbox, git, type Sandbox } from './support.js';
 
@@ -65,6 +67,16 @@ function commitCommand(parent: string, files: Record<string, string>, message = 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('FastImportSession', () => {
+  it('runs git with git’s malloc settings, not the ones the server runs with (src/gitops/git.ts)', async () => {
+    const env = baseGitEnv({ ...process.env, ...MALLOC_ENV });
+    expect(env).toMatchObject(GIT_MALLOC_ENV);
+    const { session } = await setup({ env });
+    await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'refs/heads/main');
+    const environ = (await readFile(`/proc/${session.pid}/environ`, 'utf8')).split('\0');
+    for (const [key, value] of Object.entries(GIT_MALLOC_ENV)) expect(environ).toContain(`${key}=${value}`);
+    expect(Object.values(MALLOC_ENV)).not.toContain(GIT_MALLOC_ENV.MALLOC_MMAP_THRESHOLD_);
+  });
+
   it('writes many commits through one process, each moving the branch from its parent', async () => {
     const { bare, session, head } = await setup();
     const shas: string[] = [];
