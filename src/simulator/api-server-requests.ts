@@ -123,6 +123,10 @@ export function resourceOf(route: Route): string {
 export function parseDocument(text: string, format: 'json' | 'yaml'): unknown {
   try {
     if (format === 'json') return JSON.parse(text) as unknown;
+    // Clients send apply patches as JSON (client-go and @kubernetes/client-node do), which is YAML
+    // too: JSON.parse reads it several times faster than the YAML parser.
+    const json = jsonOrUndefined(text);
+    if (json !== undefined) return json;
     return parseYaml(text) as unknown;
   } catch (error) {
     // only where parsing failed: the messages of JSON.parse quote the input, which may hold secret values
@@ -135,5 +139,15 @@ export function parseDocument(text: string, format: 'json' | 'yaml'): unknown {
         ? `at line ${line[1]}, column ${line[2]}`
         : 'malformed';
     throw StatusErrors.badRequest(`the request body is not valid ${format.toUpperCase()}: ${detail}`);
+  }
+}
+
+/** `text` as JSON when it is a JSON object, else undefined (the YAML parser decides, and words its errors). */
+function jsonOrUndefined(text: string): unknown {
+  if (!text.trimStart().startsWith('{')) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }

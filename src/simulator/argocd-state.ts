@@ -25,7 +25,7 @@ import {
   type AppProjectSpec,
 } from './appproject.js';
 import { chartObjects, KNOWN_CHARTS, type SimulatedChart } from './helm-charts.js';
-import { loadManifests } from './manifests.js';
+import { loadManifests, ParsedManifests } from './manifests.js';
 import { RepoSnapshots, type RepoSnapshot } from './repo-snapshots.js';
 import { withTracking, type TrackingMethod } from './resource-tracking.js';
 import { refFromKey } from './support.js';
@@ -53,6 +53,7 @@ export class AppStateManager {
   private readonly appTargets = new Map<string, { url: string; snapshot: RepoSnapshot }>();
   /** The AppProject each Application was last checked against. */
   private readonly projects = new Map<string, { name: string; spec: AppProjectSpec }>();
+  private readonly parsedManifests = new ParsedManifests();
 
   constructor(private readonly options: AppStateManagerOptions) {
     this.namespace = options.namespace;
@@ -187,10 +188,11 @@ export class AppStateManager {
         },
         fetched,
       };
-    const manifests = loadManifests(snapshot.files, {
-      path: source.path ?? '',
-      ...(source.directory ? { directory: source.directory } : {}),
-    });
+    const manifests = loadManifests(
+      snapshot.files,
+      { path: source.path ?? '', ...(source.directory ? { directory: source.directory } : {}) },
+      this.parsedManifests,
+    );
     if ('problem' in manifests)
       return {
         target: {

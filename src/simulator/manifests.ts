@@ -1,7 +1,7 @@
 /**
  * What Argo CD's repo server does for a plain `directory` source: the YAML and JSON files under the
  * source path (recursively with `directory.recurse`, filtered by `directory.include`/`exclude`), as
- * Kubernetes objects. Pure.
+ * Kubernetes objects. Pure, apart from ParsedManifests, a cache of what each file's content parses to.
  */
 import { isRecord, normalizeRelativePath, parseYamlDocuments } from '../core/index.js';
 import type { KubeObject } from '../cluster/index.js';
@@ -36,8 +36,76 @@ export function directoryFiles(
 
 export type ManifestResult = { objects: KubeObject[] } | { problem: string };
 
+type ParsedFile = { documents: readonly unknown[] } | { error: string };
+
+/** Bytes of file content ParsedManifests keeps by default. */
+const PARSED_MANIFESTS_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * What each manifest file's content parses to, kept by content (least recently used out first, up
+ * to `maxBytes` of content). Every commit of the apps repo is a new revision, and an Application
+ * reads its files again at each one although they rarely changed: parsing YAML was the largest
+ * share of the simulated cluster's time in the engine bench (Argo CD's repo server keeps generated
+ * manifests in a cache too, reposerver/cache/cache.go, though by revision). The documents are
+ * frozen: they are shared by every reader.
+ */
+export class ParsedManifests {
+  private readonly entries = new Map<string, { parsed: ParsedFile; bytes: number }>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes = PARSED_MANIFESTS_MAX_BYTES) {}
+
+  parse(file: { path: string; content: string }): ParsedFile {
+    const json = file.path.endsWith('.json');
+    const key = `${json ? 'json' : 'yaml'}\n${file.content}`;
+    const cached = this.entries.get(key);
+    if (cached) {
+      this.entries.delete(key);
+      this.entries.set(key, cached);
+      return cached.parsed;
+    }
+    const parsed = parseFile(file.content, json);
+    const bytes = key.length;
+    if (bytes > this.maxBytes) return parsed;
+    this.entries.set(key, { parsed, bytes });
+    this.bytes += bytes;
+    for (const [oldest, entry] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= entry.bytes;
+    }
+    return parsed;
+  }
+
+  /** Files parsed and kept. */
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+function parseFile(content: string, json: boolean): ParsedFile {
+  try {
+    const documents = json ? [JSON.parse(content) as unknown] : parseYamlDocuments(content);
+    return { documents: deepFreeze(documents) };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 /** Every object of the source, or the first reason the source cannot be rendered (Argo CD's ComparisonError). */
-export function loadManifests(files: ReadonlyMap<string, string>, source: DirectorySource): ManifestResult {
+export function loadManifests(
+  files: ReadonlyMap<string, string>,
+  source: DirectorySource,
+  parsed: ParsedManifests = new ParsedManifests(0),
+): ManifestResult {
   let selected: Array<{ path: string; content: string }>;
   try {
     selected = directoryFiles(files, source);
@@ -51,15 +119,9 @@ export function loadManifests(files: ReadonlyMap<string, string>, source: Direct
     return { problem: `${source.path}: app path does not exist` };
   const objects: KubeObject[] = [];
   for (const file of selected) {
-    let documents: unknown[];
-    try {
-      documents = file.path.endsWith('.json')
-        ? [JSON.parse(file.content) as unknown]
-        : parseYamlDocuments(file.content);
-    } catch (error) {
-      return { problem: `failed to unmarshal ${file.path}: ${(error as Error).message}` };
-    }
-    for (const document of documents) {
+    const result = parsed.parse(file);
+    if ('error' in result) return { problem: `failed to unmarshal ${file.path}: ${result.error}` };
+    for (const document of result.documents) {
       if (document === null) continue;
       const items =
         isRecord(document) && document.kind === 'List' && Array.isArray(document.items)

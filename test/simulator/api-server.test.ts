@@ -232,6 +232,29 @@ describe('Status bodies', () => {
     expect(JSON.stringify(response.body)).not.toContain('hunter2');
   });
 
+  it.each([
+    ['JSON', '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"json"},"data":{"k":"json"}}', 'json'],
+    ['YAML', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: yaml}\ndata: {k: yaml}\n', 'yaml'],
+    [
+      'YAML that starts like JSON',
+      '{apiVersion: v1, kind: ConfigMap, metadata: {name: flow}, data: {k: flow}}',
+      'flow',
+    ],
+  ])('GIVEN an apply body in %s THEN it is read', async (_format, body, value) => {
+    const path = `/api/v1/namespaces/dev/configmaps/${value}?fieldManager=test`;
+    const response = await call('PATCH', path, body, 'application/apply-patch+yaml');
+    expect(response.status).toBe(201);
+    expect(response.body.data).toEqual({ k: value });
+  });
+
+  it('GIVEN an apply body that is neither JSON nor YAML THEN 400 at its line, without echoing it', async () => {
+    const path = '/api/v1/namespaces/dev/configmaps/applied?fieldManager=test';
+    const response = await call('PATCH', path, '{"data": {"k": [hunter2}}', 'application/apply-patch+yaml');
+    expect(response.status).toBe(400);
+    expect(response.body.message).toMatch(/not valid YAML: at line 1, column \d+/);
+    expect(JSON.stringify(response.body)).not.toContain('hunter2');
+  });
+
   it('GIVEN a DELETE THEN a built-in kind answers a Success Status and a custom kind the object', async () => {
     await call('POST', '/api/v1/namespaces/dev/configmaps', { metadata: { name: 'del' } });
     const status = await call('DELETE', '/api/v1/namespaces/dev/configmaps/del');

@@ -30,7 +30,7 @@ import {
   worstHealth,
   type HealthStatus,
 } from '../../src/simulator/health.js';
-import { loadManifests } from '../../src/simulator/manifests.js';
+import { loadManifests, ParsedManifests } from '../../src/simulator/manifests.js';
 import { DEFAULT_BOOTSTRAP_DIR, loadBootstrap } from '../../src/simulator/index.js';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { renderAppProject, renderOptions, validateEnvironment } from '../../src/core/index.js';
@@ -419,6 +419,69 @@ describe('directory sources', () => {
   ])('GIVEN a file %j THEN the problem names it', (content, message) => {
     const result = loadManifests(new Map([['app/x.yaml', content]]), { path: 'app' });
     expect('problem' in result && result.problem).toContain(message);
+  });
+
+  describe('GIVEN a ParsedManifests', () => {
+    const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name} }\n`;
+
+    it('WHEN a file is read again at another revision THEN it is not parsed again, and its objects are frozen', () => {
+      const parsed = new ParsedManifests();
+      const first = loadManifests(new Map([['app/a.yaml', configMap('a')]]), { path: 'app' }, parsed);
+      const again = loadManifests(
+        new Map([
+          ['app/a.yaml', configMap('a')],
+          ['app/b.yaml', configMap('b')],
+        ]),
+        { path: 'app' },
+        parsed,
+      );
+      expect(names(again)).toEqual(['ConfigMap/a', 'ConfigMap/b']);
+      expect(parsed.size).toBe(2);
+      const objects = 'objects' in first && 'objects' in again ? [first.objects[0], again.objects[0]] : [];
+      expect(objects[0]).toBe(objects[1]);
+      expect(() => {
+        (objects[0]!.metadata as { name: string }).name = 'changed';
+      }).toThrow(TypeError);
+    });
+
+    it('WHEN the same text is a .json and a .yaml file THEN each is parsed as its kind', () => {
+      const parsed = new ParsedManifests();
+      const text = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}} # a comment';
+      expect(names(loadManifests(new Map([['app/a.yaml', text]]), { path: 'app' }, parsed))).toEqual([
+        'ConfigMap/a',
+      ]);
+      expect(loadManifests(new Map([['app/a.json', text]]), { path: 'app' }, parsed)).toEqual({
+        problem: expect.stringContaining('failed to unmarshal app/a.json') as string,
+      });
+    });
+
+    it('WHEN a file does not parse THEN the problem is the same each time', () => {
+      const parsed = new ParsedManifests();
+      const read = () => loadManifests(new Map([['app/x.yaml', 'a: [\n']]), { path: 'app' }, parsed);
+      const first = read();
+      expect('problem' in first && first.problem).toContain('failed to unmarshal app/x.yaml');
+      expect(read()).toEqual(first);
+    });
+
+    it('WHEN the files outgrow its bytes THEN the least recently used go first', () => {
+      const a = configMap('a');
+      const parsed = new ParsedManifests(2 * (a.length + 5) + 1);
+      const read = (name: string) =>
+        loadManifests(new Map([['app/x.yaml', configMap(name)]]), { path: 'app' }, parsed);
+      const objectOf = (name: string) => {
+        const result = read(name);
+        return 'objects' in result ? result.objects[0] : undefined;
+      };
+      const objectA = objectOf('a');
+      objectOf('b');
+      expect(objectOf('a')).toBe(objectA); // a is now the most recently used
+      objectOf('c'); // b goes
+      expect(parsed.size).toBe(2);
+      expect(objectOf('a')).toBe(objectA);
+      const objectB = objectOf('b'); // parsed again: c goes
+      expect(objectB?.metadata.name).toBe('b');
+      expect(parsed.size).toBe(2);
+    });
   });
 });
 
