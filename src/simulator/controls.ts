@@ -139,6 +139,12 @@ export interface InstanceRef {
 /** Where the simulated controllers look up the controls of an instance. */
 export interface ControlSource {
   forInstance(ref: InstanceRef): Promise<SimulatorControls>;
+  /**
+   * Calls `listener` whenever controls may have changed, for a source that knows (runs held back
+   * by neverReady then read them again at once, instead of at their next retry); returns the
+   * unsubscribe.
+   */
+  onChange?(listener: () => void): () => void;
 }
 
 /**

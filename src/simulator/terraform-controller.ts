@@ -68,6 +68,7 @@ export class SimulatedProviderTerraform {
   private readonly workers = new Map<string, WorkerSlots>();
   private readonly maxReconcileRate: number;
   private running = false;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly options: SimulatedProviderTerraformOptions) {
     const rate = options.maxReconcileRate ?? DEFAULT_MAX_RECONCILE_RATE;
@@ -137,6 +138,7 @@ export class SimulatedProviderTerraform {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.unsubscribe = this.options.controls.onChange?.(() => this.runs.controlsChanged());
     for (const api of new Set(this.options.apis)) {
       const informer = this.options.cluster.informer({ apiVersion: WORKSPACE_API[api], kind: 'Workspace' });
       const enqueue = (object: KubeObject) => this.queue.enqueue(keyOf(refOf(object)));
@@ -163,6 +165,8 @@ export class SimulatedProviderTerraform {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     for (const informer of this.informers) informer.stop();
     this.informers.length = 0;
     await this.queue.stop();

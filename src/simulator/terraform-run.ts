@@ -58,6 +58,18 @@ export class TerraformRuns {
     this.log = options.log;
   }
 
+  /**
+   * The controls may have changed: every run held back by neverReady reads them again now rather
+   * than at its next retry.
+   */
+  controlsChanged(): void {
+    for (const [key, record] of this.phases) {
+      if (!record.controls.neverReady) continue;
+      record.checkedAt = Number.NEGATIVE_INFINITY;
+      this.options.schedule(key, 0);
+    }
+  }
+
   /** Forgets the run of a Workspace that is gone. */
   forget(key: string): void {
     this.phases.delete(key);

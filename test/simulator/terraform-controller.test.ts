@@ -8,6 +8,7 @@ import {
   DEFAULT_BOOTSTRAP_DIR,
   loadBootstrap,
   RepoControlSource,
+  type ControlSource,
   SimulatedProviderTerraform,
   MANAGED_RESOURCE_FINALIZER,
   type SimulatedProviderTerraformOptions,
@@ -268,6 +269,36 @@ describe('SimulatedProviderTerraform', () => {
     const neverNow = await get(never.ref);
     expect(neverNow?.metadata.finalizers).toContain(MANAGED_RESOURCE_FINALIZER);
     expect(conditionOf(neverNow, 'Ready')).toBeUndefined();
+  });
+
+  it('reads the controls of a Workspace held by neverReady again as soon as its ControlSource says they changed', async () => {
+    // GIVEN a source that holds db instances back until told otherwise, and a retry an hour away
+    let held = true;
+    const listeners = new Set<() => void>();
+    const source: ControlSource = {
+      forInstance: async (ref) => (held ? { neverReady: true } : controls.forInstance(ref)),
+      onChange: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    const provider = await startController({ controls: source, retryMs: 3_600_000 });
+    const never = await provision();
+    await waitFor('the held apply to start', async () =>
+      (await get(never.ref))?.metadata.finalizers?.includes(MANAGED_RESOURCE_FINALIZER),
+    );
+    expect(listeners.size).toBe(1);
+
+    // WHEN the source changes
+    held = false;
+    for (const listener of listeners) listener();
+
+    // THEN the Workspace goes on at once, not at its retry
+    await waitFor('the released Workspace Available', async () => isReady(await get(never.ref)), {
+      timeoutMs: 5_000,
+    });
+    await provider.stop();
+    expect(listeners.size).toBe(0);
   });
 
   it('deletes: Ready=False Deleting, then the Secret and the finalizer go and the Workspace is gone', async () => {
