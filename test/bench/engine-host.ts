@@ -3,7 +3,8 @@
  * own, compiled as it runs in production (`npm run build`, then `node dist/test/bench/engine-process.js` on a kubeconfig
  * for the simulated API server of this process; its memory read from /proc, not from inside).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { MALLOC_ENV } from '../../src/server/malloc-env.js';
 import { packageRoot } from '../../src/install/index.js';
 
 const REPO_ROOT = packageRoot();
+const runFile = promisify(execFile);
 import {
   clock,
   fail,
@@ -42,6 +44,13 @@ export type EngineRequest =
   /** A CPU profile of the event loop's thread (node:inspector), started, or stopped and written to `path`. */
   | { op: 'profile'; action: 'start' }
   | { op: 'profile'; action: 'stop'; path: string };
+
+/** What the simulated controllers' process (controllers-process.ts) answers. */
+export type ControllersRequest =
+  /** How many gated Workspaces have started their apply. */
+  | { op: 'gate-waiting' }
+  /** Every gated apply ends at `at` (ms since the epoch). */
+  | { op: 'gate-release'; at: number };
 
 export interface PhaseSummary {
   /** Environments by phase (`Unknown` when the engine has no status yet). */
@@ -104,9 +113,57 @@ export function sendToParent(message: ChildMessage): void {
 export const ENGINE_SOURCE = 'test/bench/engine-process.ts';
 export const ENGINE_ENTRY = join(REPO_ROOT, 'dist', 'test', 'bench', 'engine-process.js');
 
+/** The simulated controllers' process of the latency benchmark, run from source (tsx): it is not part of envcat. */
+export const CONTROLLERS_ENTRY = join(REPO_ROOT, 'test', 'bench', 'controllers-process.ts');
+
 /** Node flags for the engine's processes, from ENVCAT_BENCH_ENGINE_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). */
 export function engineNodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
   return (env.ENVCAT_BENCH_ENGINE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+}
+
+/** Node flags for the simulated controllers' process, from ENVCAT_BENCH_CONTROLLERS_NODE_FLAGS. */
+export function controllersNodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.ENVCAT_BENCH_CONTROLLERS_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+}
+
+/**
+ * How the latency benchmark splits the CPUs it may use (ENVCAT_BENCH_PIN_CPUS=0 turns it off): the
+ * engine's process and the git processes it starts get the first half of them, the simulated
+ * cluster (API server, controllers) and the benchmark's own process the rest, as an engine pod
+ * with CPUs of its own and a cluster on other machines would have them. Undefined on one CPU.
+ */
+export function cpuSplit(
+  cpus: readonly number[],
+  env: NodeJS.ProcessEnv = process.env,
+): { engine: string; cluster: string } | undefined {
+  if (cpus.length < 2 || env.ENVCAT_BENCH_PIN_CPUS === '0') return undefined;
+  const half = Math.floor(cpus.length / 2);
+  return { engine: cpus.slice(0, half).join(','), cluster: cpus.slice(half).join(',') };
+}
+
+/** The CPUs `pid` may run on (taskset's list, expanded). */
+export async function cpuAffinity(pid: number): Promise<number[]> {
+  const { stdout } = await runFile('taskset', ['--cpu-list', '--pid', String(pid)]);
+  return parseCpuList(stdout.slice(stdout.lastIndexOf(':') + 1));
+}
+
+/** `0,2-4` → [0, 2, 3, 4]. */
+export function parseCpuList(list: string): number[] {
+  const cpus: number[] = [];
+  for (const part of list.trim().split(',').filter(Boolean)) {
+    const [from, to = from] = part.split('-').map(Number);
+    if (!Number.isInteger(from) || !Number.isInteger(to)) fail(`not a CPU list: ${list}`);
+    for (let cpu = from!; cpu <= to!; cpu++) cpus.push(cpu);
+  }
+  return cpus;
+}
+
+/**
+ * Pins every thread of `pid` to `cpus` (a taskset list); the processes and threads it starts
+ * afterwards inherit it.
+ */
+export async function pinToCpus(pid: number, cpus: string): Promise<void> {
+  await runFile('taskset', ['--all-tasks', '--cpu-list', '--pid', cpus, String(pid)]);
 }
 
 const OUTPUT_TAIL = 16 * 1024;
@@ -230,13 +287,13 @@ export class BenchProcess {
     return this.tail;
   }
 
-  request<T>(request: EngineRequest | { op: 'clock' }, timeoutMs = 120_000): Promise<T> {
+  request<T>(request: EngineRequest | ControllersRequest, timeoutMs = 120_000): Promise<T> {
     if (this.exitCode !== undefined) return Promise.reject(new Error('the process has exited'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`the engine process did not answer ${request.op} within ${timeoutMs / 1000} s`));
+        reject(new Error(`the process did not answer ${request.op} within ${timeoutMs / 1000} s`));
       }, timeoutMs);
       this.pending.set(id, {
         resolve: (value) => {

@@ -2,14 +2,16 @@
  * Added latency of the engine: from the moment the last Workspace of an environment turns
  * Available to the moment the engine has pushed that environment's app commit.
  *
- * Real bare repos and the simulated cluster (API server, provider-terraform, Argo CD) live in this
- * process; the engine and the service run in a process of their own on a kubeconfig, as in
- * production, put together as src/server/compose.ts does (without the HTTP layer, which is not on
- * this path) with their Git and cluster ports wrapped in timing decorators. The engine must have a
- * process of its own: every git process it starts blocks its event loop for a time that grows
- * with the process's memory (fork), so sharing a process with the simulator would charge the
- * engine for the simulator's memory. Each environment is rds-postgres `db` + sample-app `app` fed
- * by `db.endpoint`, all created at once through the service.
+ * Real bare repos and the simulated API server live in this process; the simulated
+ * provider-terraform and Argo CD in a process of their own (controllers-process.ts), as a real
+ * cluster's controllers are apart from its API server; the engine and the service in a third, on a
+ * kubeconfig, as in production, put together as src/server/compose.ts does (without the HTTP
+ * layer, which is not on this path) with their Git and cluster ports wrapped in timing decorators.
+ * The engine must have a process of its own: every git process it starts blocks its event loop for
+ * a time that grows with the process's memory (fork), so sharing a process with the simulator
+ * would charge the engine for the simulator's memory. All three share the machine's CPUs. Each
+ * environment is rds-postgres `db` + sample-app `app` fed by `db.endpoint`, all created at once
+ * through the service.
  *
  * - t_available: when the API server (in this process) stores the environment's last Workspace
  *   with Ready=True/Available: the moment every watcher, the engine's included, is sent it. (A
@@ -33,18 +35,20 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import type { EventLoopUtilization } from 'node:perf_hooks';
-import {
-  WORKSPACE_API,
-  workspaceState,
-  type Catalog,
-  type EnvironmentDocument,
-} from '../../src/core/index.js';
+import { WORKSPACE_API, workspaceState, type EnvironmentDocument } from '../../src/core/index.js';
 import { DEFAULT_RECONCILE_WORKERS } from '../../src/engine/engine-options.js';
 import { ensureBareRepo } from '../../src/gitops/index.js';
 import { kubeconfigFor } from '../../src/server/kubeconfig.js';
+import { KubeClusterClient } from '../../src/cluster/index.js';
 import { CATALOGS } from '../support/examples.js';
+import type { ControllersConfig } from './controllers-process.js';
 import {
   BenchProcess,
+  CONTROLLERS_ENTRY,
+  cpuAffinity,
+  cpuSplit,
+  pinToCpus,
+  controllersNodeFlags,
   ENGINE_ENTRY,
   engineNodeFlags,
   type LoopReport,
@@ -54,13 +58,12 @@ import {
 } from './engine-host.js';
 import { distribution, MiB, type Distribution } from './measure.js';
 import {
-  GatedControls,
   assignLockSlots,
   clock,
   commitCount,
-  discardingLogger,
   fail,
-  startBenchCluster,
+  applyBootstrap,
+  startBenchApiServer,
   waitUntil,
 } from './engine-support.js';
 import { branchOrder, firstSeenAt, watchBranch } from './branch-watch.js';
@@ -74,8 +77,6 @@ const MIN_DB_DELAY_MS = 2_000;
 const MAX_DB_DELAY_MS = 12_000;
 /** The gate releases every database this long after the last one started its apply. */
 const RELEASE_AFTER_MS = 1_500;
-/** How often the provider re-reads the controls of a held-back Workspace. */
-const GATE_RETRY_MS = 250;
 /** No new app commit for this long while some are missing: the missing ones are stalled. */
 const STALL_MS = 45_000;
 /** How long, after the last app commit, every environment gets to become Ready (the sanity check). */
@@ -133,6 +134,8 @@ export interface LatencyResult {
     cpuSeconds: number;
     rssMiB: number;
   };
+  /** The CPUs the engine (with its git processes) and the simulated cluster were pinned to (cpuSplit), if they were. */
+  cpus?: { engine: string; cluster: string };
   /** How precisely the engine's timestamps map onto this process's clock (ms, ±). */
   clockUncertaintyMs: number;
   /** git processes of the engine's clones while the app commits were made (from git trace2). */
@@ -179,7 +182,6 @@ export function latencyRequest(name: string, delayMs?: number): EnvironmentDocum
 export async function benchLatency(args: {
   scenario: LatencyScenario;
   environments: number;
-  catalog: Catalog;
   log: (line: string) => void;
 }): Promise<LatencyResult> {
   const { scenario, environments } = args;
@@ -189,32 +191,36 @@ export async function benchLatency(args: {
   const stops: Array<() => Promise<void> | void> = [() => trace.stop()];
   try {
     const repoUrls = { platform: join(dir, 'repos', 'platform.git'), apps: join(dir, 'repos', 'apps.git') };
+    const repoUrlsOf = (urls: typeof repoUrls) => ({
+      platformRepoUrl: urls.platform,
+      appsRepoUrl: urls.apps,
+    });
     for (const url of Object.values(repoUrls)) await ensureBareRepo(url, { initialBranch: 'main' });
     const appsBranch = watchBranch(repoUrls.apps);
     stops.push(() => appsBranch.stop());
-    let gate: GatedControls | undefined;
-    const cluster = await startBenchCluster({
-      platformRepoUrl: repoUrls.platform,
-      appsRepoUrl: repoUrls.apps,
-      workdir: join(dir, 'simulator'),
-      catalog: args.catalog,
-      defaultDelayMs: APP_DELAY_MS,
-      logger: discardingLogger(),
-      ...(scenario === 'simultaneous'
-        ? {
-            retryMs: GATE_RETRY_MS,
-            controls: (annotations) =>
-              (gate = new GatedControls(annotations, (ref) => ref.instance === 'db')),
-          }
-        : {}),
+    const { server, url } = await startBenchApiServer();
+    stops.push(() => server.stop());
+    const controllers = await BenchProcess.start({
+      entry: CONTROLLERS_ENTRY,
+      nodeFlags: controllersNodeFlags(),
+      args: [
+        JSON.stringify({
+          url,
+          ...repoUrlsOf(repoUrls),
+          workdir: join(dir, 'simulator'),
+          defaultDelayMs: APP_DELAY_MS,
+          ...(scenario === 'simultaneous' ? { gatedInstance: 'db' } : {}),
+        } satisfies ControllersConfig),
+      ],
     });
-    stops.push(() => cluster.stop());
+    stops.push(() => controllers.stop());
+    await applyBootstrap(KubeClusterClient.forServer({ url }), repoUrlsOf(repoUrls));
 
     // t_available: the API server storing the Workspace as Available.
     const names = Array.from({ length: environments }, (_, n) => `lat-${String(n).padStart(3, '0')}`);
     const infraInstances = ['db'];
     const readyAt = new Map<string, Map<string, number>>();
-    const stopWatching = cluster.server.objects.watch(
+    const stopWatching = server.objects.watch(
       { apiVersion: WORKSPACE_API.namespaced, kind: 'Workspace' },
       (_change, workspace) => {
         const at = clock();
@@ -236,7 +242,7 @@ export async function benchLatency(args: {
     // t_pushed: the engine's committed event, in the engine's clock.
     const pushed = new Map<string, { at: number; sha: string; message: string }>();
     const kubeconfig = join(dir, 'kubeconfig');
-    await writeFile(kubeconfig, kubeconfigFor({ url: cluster.url }));
+    await writeFile(kubeconfig, kubeconfigFor({ url }));
     const engine = await BenchProcess.start({
       entry: ENGINE_ENTRY,
       nodeFlags: engineNodeFlags(),
@@ -248,6 +254,14 @@ export async function benchLatency(args: {
       },
     });
     stops.push(() => engine.stop());
+    const allowed = await cpuAffinity(process.pid);
+    const cpus = cpuSplit(allowed);
+    if (cpus) {
+      await pinToCpus(engine.pid, cpus.engine);
+      await pinToCpus(controllers.pid, cpus.cluster);
+      await pinToCpus(process.pid, cpus.cluster);
+      stops.push(() => pinToCpus(process.pid, allowed.join(',')));
+    }
     const skews = [await engine.clockOffset()];
     const checkPhases = async () => {
       const summary = await engine.request<PhaseSummary>({ op: 'phases', names });
@@ -268,14 +282,15 @@ export async function benchLatency(args: {
       `      created ${environments} environments through the service in ${createSeconds.toFixed(1)} s`,
     );
     const deadline = 60_000 + environments * 1_000;
-    if (gate) {
-      const held = gate;
+    if (scenario === 'simultaneous') {
       await waitUntil(
         'every database apply to start',
-        async () => (await checkPhases()) && (held.waiting === environments || undefined),
+        async () =>
+          (await checkPhases()) &&
+          ((await controllers.request<number>({ op: 'gate-waiting' })) === environments || undefined),
         { timeoutMs: deadline, intervalMs: 200 },
       );
-      held.release(Date.now() + RELEASE_AFTER_MS);
+      await controllers.request({ op: 'gate-release', at: Date.now() + RELEASE_AFTER_MS });
     }
     // Every app commit, unless the pipeline stalls: an environment whose app commit does not come
     // while the others' have stopped coming is reported, not waited for (Argo CD's next poll is
@@ -429,6 +444,7 @@ export async function benchLatency(args: {
         rssMiB: memoryAfter.memoryUsage.rss / MiB,
       },
       clockUncertaintyMs,
+      ...(cpus ? { cpus } : {}),
       gitProcesses,
     };
   } finally {

@@ -6,6 +6,7 @@ import type { ControlSource, InstanceRef } from '../../src/simulator/index.js';
 import type { CommitResult, FileChange, GitOpsRepo } from '../../src/gitops/types.js';
 import { databaseDelayMs } from './engine-latency.js';
 import { assignLockSlots, GatedControls, TimedGitRepo, type GitCall } from './engine-support.js';
+import { cpuAffinity, cpuSplit, parseCpuList } from './engine-host.js';
 import { percentile } from './measure.js';
 
 const db: InstanceRef = { environment: 'dev', instance: 'db' };
@@ -28,6 +29,16 @@ describe('GatedControls', () => {
     const { delayMs } = await gate.forInstance(db);
     expect(delayMs).toBeGreaterThanOrEqual(4_900);
     expect(delayMs).toBeLessThanOrEqual(5_000);
+  });
+
+  it('tells whoever listens of the release, once each, and not after they unsubscribed', () => {
+    const gate = new GatedControls(fromAnnotations, (ref) => ref.instance === 'db');
+    const heard: string[] = [];
+    const unsubscribeA = gate.onChange(() => heard.push('a'));
+    gate.onChange(() => heard.push('b'));
+    unsubscribeA();
+    gate.release(Date.now());
+    expect(heard).toEqual(['b']);
   });
 
   it('passes other instances through to the annotations', async () => {
@@ -126,5 +137,35 @@ describe('statistics', () => {
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(2_000);
     expect(Math.max(...delays)).toBeLessThanOrEqual(12_000);
     expect(new Set(delays).size).toBeGreaterThan(90);
+  });
+});
+
+describe('cpuSplit', () => {
+  it.each<[string, number[], Record<string, string>, ReturnType<typeof cpuSplit>]>([
+    ['one CPU', [0], {}, undefined],
+    ['two CPUs', [0, 1], {}, { engine: '0', cluster: '1' }],
+    ['three CPUs', [0, 1, 2], {}, { engine: '0', cluster: '1,2' }],
+    ['the CPUs a cpuset allows', [2, 3, 6, 7], {}, { engine: '2,3', cluster: '6,7' }],
+    ['pinning turned off', [0, 1], { ENVCAT_BENCH_PIN_CPUS: '0' }, undefined],
+  ])('GIVEN %s THEN the split is as expected', (_case, cpus, env, expected) => {
+    expect(cpuSplit(cpus, env)).toEqual(expected);
+  });
+
+  it.each<[string, number[]]>([
+    ['0,1\n', [0, 1]],
+    [' 0-3', [0, 1, 2, 3]],
+    ['1,4-6', [1, 4, 5, 6]],
+  ])('GIVEN the CPU list %j THEN its CPUs', (list, cpus) => {
+    expect(parseCpuList(list)).toEqual(cpus);
+  });
+
+  it('GIVEN something that is not a CPU list THEN it says so', () => {
+    expect(() => parseCpuList('0,a')).toThrow('not a CPU list');
+  });
+
+  it('reads this process’s CPUs from taskset', async () => {
+    const cpus = await cpuAffinity(process.pid);
+    expect(cpus.length).toBeGreaterThanOrEqual(1);
+    expect(cpus.every((cpu) => Number.isInteger(cpu) && cpu >= 0)).toBe(true);
   });
 });

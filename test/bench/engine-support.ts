@@ -317,10 +317,13 @@ export class TimedCluster implements ClusterClient {
  * Makes the Workspaces of the gated instances turn Available at one chosen moment: until
  * `release()` they are never ready; afterwards each gets the delay that ends its apply at the
  * release moment. The provider asks for an instance's controls when its apply starts (the moment
- * the delay counts from) and again every retry interval while it is never ready.
+ * the delay counts from) and again when the gate tells it of the release (onChange). It used to
+ * ask every 250 ms while held: 100 Workspaces then kept the simulated cluster's CPU busy (a GET
+ * and a reconcile each, 400 a second) through the very moments the benchmark measures.
  */
 export class GatedControls implements ControlSource {
   private readonly firstAsked = new Map<string, number>();
+  private readonly listeners = new Set<() => void>();
   private releaseAt: number | undefined;
 
   constructor(
@@ -342,9 +345,15 @@ export class GatedControls implements ControlSource {
     return this.firstAsked.size;
   }
 
-  /** Every gated apply ends at `at` (ms since the epoch). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Every gated apply ends at `at` (ms since the epoch); the provider is told at once. */
   release(at: number): void {
     this.releaseAt = at;
+    for (const listener of this.listeners) listener();
   }
 }
 
@@ -370,64 +379,104 @@ export interface BenchClusterOptions {
   controls?: (fromAnnotations: ControlSource) => ControlSource;
 }
 
-/**
- * The embedded simulated cluster, put together as startSimulatedCluster does (same server, the
- * same bootstrap, the same controllers with their own clones of the repos), with the controls the
- * controllers read replaceable.
- */
-export async function startBenchCluster(options: BenchClusterOptions): Promise<SimulatedCluster> {
-  const { logger } = options;
-  const bootstrap = await loadBootstrap({
-    dir: DEFAULT_BOOTSTRAP_DIR,
-    platformRepoUrl: options.platformRepoUrl,
-    appsRepoUrl: options.appsRepoUrl,
-  });
+/** The simulated API server of the bench, with the namespaces a cluster starts with. */
+export async function startBenchApiServer(): Promise<{ server: SimulatedApiServer; url: string }> {
   const server = new SimulatedApiServer({
     namespaces: ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'argocd', 'crossplane-system'],
   });
   const { url } = await server.start();
+  return { server, url };
+}
+
+export interface BenchControllers {
+  client: KubeClusterClient;
+  terraform: SimulatedProviderTerraform;
+  argocd: SimulatedArgoCD;
+  stop(): Promise<void>;
+}
+
+/**
+ * The simulated provider-terraform and Argo CD, as startSimulatedCluster puts them together, on
+ * the API server at `url` (reached over HTTP, as a real cluster's controllers reach theirs).
+ */
+export async function startBenchControllers(
+  options: Omit<BenchClusterOptions, 'logger'> & { url: string; logger: Logger },
+): Promise<BenchControllers> {
+  const { logger, url } = options;
+  const client = KubeClusterClient.forServer({ url });
+  const repo = (name: RepoName, owner: string) =>
+    new GitRepo({
+      name,
+      url: name === 'platform' ? options.platformRepoUrl : options.appsRepoUrl,
+      workdir: join(options.workdir, owner, name),
+      logger: logger.child({ component: `simulated-${owner}-git` }),
+    });
+  const annotations = new RepoControlSource({ repo: repo('platform', 'controls'), logger });
+  const controls = options.controls ? options.controls(annotations) : annotations;
+  const argoRepos = new Map<string, GitOpsRepo>([
+    [options.platformRepoUrl, repo('platform', 'argocd')],
+    [options.appsRepoUrl, repo('apps', 'argocd')],
+  ]);
+  const terraform = new SimulatedProviderTerraform({
+    cluster: client,
+    apis: ['namespaced', 'cluster'],
+    controls,
+    defaultDelayMs: options.defaultDelayMs,
+    catalog: options.catalog,
+    ...(options.retryMs !== undefined ? { retryMs: options.retryMs } : {}),
+    maxReconcileRate: BENCH_MAX_RECONCILE_RATE,
+    logger,
+  });
+  const argocd = new SimulatedArgoCD({
+    cluster: client,
+    repos: (repoUrl) => argoRepos.get(repoUrl),
+    namespace: 'argocd',
+    controls,
+    defaultDelayMs: options.defaultDelayMs,
+    logger,
+  });
+  await terraform.start();
+  try {
+    await argocd.start();
+  } catch (error) {
+    await terraform.stop();
+    throw error;
+  }
+  return {
+    client,
+    terraform,
+    argocd,
+    async stop() {
+      await argocd.stop();
+      await terraform.stop();
+    },
+  };
+}
+
+/** What a cluster has before envcat is installed on it: Argo CD's projects and the bootstrap Applications. */
+export async function applyBootstrap(
+  client: ClusterClient,
+  repos: { platformRepoUrl: string; appsRepoUrl: string },
+): Promise<void> {
+  const bootstrap = await loadBootstrap({ dir: DEFAULT_BOOTSTRAP_DIR, ...repos });
+  for (const doc of bootstrap) await client.apply(doc, { fieldManager: 'envcat-bootstrap', force: true });
+}
+
+/**
+ * The embedded simulated cluster, put together as startSimulatedCluster does (same server, the
+ * same bootstrap, the same controllers with their own clones of the repos, all in this process),
+ * with the controls the controllers read replaceable.
+ */
+export async function startBenchCluster(options: BenchClusterOptions): Promise<SimulatedCluster> {
+  const { server, url } = await startBenchApiServer();
   const stops: Array<() => Promise<void>> = [() => server.stop()];
   const stopAll = async () => {
     for (let stop = stops.pop(); stop; stop = stops.pop()) await stop();
   };
   try {
-    const client = KubeClusterClient.forServer({ url });
-    const repo = (name: RepoName, owner: string) =>
-      new GitRepo({
-        name,
-        url: name === 'platform' ? options.platformRepoUrl : options.appsRepoUrl,
-        workdir: join(options.workdir, owner, name),
-        logger: logger.child({ component: `simulated-${owner}-git` }),
-      });
-    const annotations = new RepoControlSource({ repo: repo('platform', 'controls'), logger });
-    const controls = options.controls ? options.controls(annotations) : annotations;
-    const argoRepos = new Map<string, GitOpsRepo>([
-      [options.platformRepoUrl, repo('platform', 'argocd')],
-      [options.appsRepoUrl, repo('apps', 'argocd')],
-    ]);
-    const terraform = new SimulatedProviderTerraform({
-      cluster: client,
-      apis: ['namespaced', 'cluster'],
-      controls,
-      defaultDelayMs: options.defaultDelayMs,
-      catalog: options.catalog,
-      ...(options.retryMs !== undefined ? { retryMs: options.retryMs } : {}),
-      maxReconcileRate: BENCH_MAX_RECONCILE_RATE,
-      logger,
-    });
-    const argocd = new SimulatedArgoCD({
-      cluster: client,
-      repos: (repoUrl) => argoRepos.get(repoUrl),
-      namespace: 'argocd',
-      controls,
-      defaultDelayMs: options.defaultDelayMs,
-      logger,
-    });
-    await terraform.start();
-    stops.push(() => terraform.stop());
-    await argocd.start();
-    stops.push(() => argocd.stop());
-    for (const doc of bootstrap) await client.apply(doc, { fieldManager: 'envcat-bootstrap', force: true });
+    const { client, terraform, argocd, stop } = await startBenchControllers({ ...options, url });
+    stops.push(stop);
+    await applyBootstrap(client, options);
     return { url, client, server, terraform, argocd, stop: stopAll };
   } catch (error) {
     await stopAll();

@@ -83,7 +83,6 @@ export async function runEngineBench(args: {
       await benchLatency({
         scenario,
         environments: config.latencyEnvironments,
-        catalog: args.catalog,
         log: args.log,
       }),
     );
@@ -156,6 +155,9 @@ export async function runEngineBench(args: {
     notes.push(
       `Latency, ${what} (${result.environments - result.stalled} of ${result.environments} environments measured; Available moments spread over ${(result.availableSpreadMs / 1000).toFixed(1)} s; ` +
         `created in ${result.createSeconds.toFixed(1)} s, ${result.ready}/${result.environments} Ready after ${result.totalSeconds.toFixed(1)} s; clock ±${result.clockUncertaintyMs.toFixed(2)} ms). ` +
+        (result.cpus
+          ? `The engine and its git processes on CPU ${result.cpus.engine}, the simulated cluster and this process on CPU ${result.cpus.cluster} (taskset). `
+          : 'The engine, its git processes and the simulated cluster sharing every CPU. ') +
         'Where the time goes, p50 / p95 / max per environment:',
       ...describeBreakdown(result),
     );
