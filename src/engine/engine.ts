@@ -20,10 +20,9 @@ import {
   WORKSPACE_API,
   namespaceClaim,
   namespaceClaimDir,
-  namespaceFile,
   nextProvisionAction,
   updatableSteps,
-  renderEnvironmentFiles,
+  renderNamespaceFile,
   type Plan,
   type OutputValues,
   type RefreshTarget,
@@ -54,7 +53,7 @@ import { Deletion } from './deletion.js';
 import { DroppedSecrets } from './dropped-secrets.js';
 import { pinVersions } from './pinning.js';
 import { RenderedClean } from './rendered-clean.js';
-import { watchEnvcatObjects } from './watches.js';
+import { LOW_PRIORITY_KINDS, watchEnvcatObjects } from './watches.js';
 import { StatusBoard, namespaceTaken, type EnvironmentStatusView } from './status-board.js';
 import { KnownState } from './known-state.js';
 import { GitPoll } from './git-poll.js';
@@ -424,8 +423,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const name = object.metadata.labels?.[LABEL.environment];
     if (!name) return;
     this.refreshStatus(name);
-    // Applications change a dozen times on the way to Healthy: their passes give way (work-queue.ts).
-    this.queue.add(name, ['Application', 'AppProject'].includes(object.kind) ? 'low' : 'normal');
+    this.queue.add(name, LOW_PRIORITY_KINDS.has(object.kind) ? 'low' : 'normal');
   }
 
   private async reconcile(name: string): Promise<void> {
@@ -470,9 +468,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.queue.addAfter(name, this.options.gitPollMs ?? 2_000);
       return;
     }
-    const environmentFiles = renderEnvironmentFiles(env, this.options.render).filter(
-      (f) => f.path === namespaceFile(env.name),
-    );
+    const environmentFiles = [renderNamespaceFile(env, this.options.render)];
     if (owner === undefined || this.view.differs('platform', environmentFiles)) {
       const claim = owner === undefined ? [namespaceClaim(env.namespace, name)] : [];
       await this.committer.commit({
@@ -526,9 +522,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Available during an await above must bring its outputs to the wave it lets through.
     const action = nextProvisionAction({ plan, steps: observe() });
     const waveOutputs = this.observer.outputs(env);
-    // An apps wave waiting for its AppProject is not re-queued at once (that spun hundreds of
-    // passes a second): the platform Application's sync wakes the environment, and
-    // projectReady has asked again in a while as a fallback.
+    // An apps wave waiting for its AppProject is not re-queued at once (that spun hundreds of passes
+    // a second): the platform Application's sync wakes it; projectReady asks again in a while.
     let waitingForProject = false;
     if (action.kind === 'commit') {
       const wave = plan.waves.find((w) => w.number === action.wave);
@@ -567,7 +562,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       else log.info({ step: change.step, reason: change.reason }, 'step no longer blocked');
     }
     if ([...blocked.keys()].some((id) => !missingSecrets.has(id))) this.queue.addAfter(name, 5_000);
-    else if (action.kind === 'commit' && !waitingForProject) this.queue.add(name);
+    else if (
+      action.kind === 'commit' &&
+      !waitingForProject &&
+      nextProvisionAction({ plan, steps: observed }).kind === 'commit'
+    )
+      this.queue.add(name); // the next wave can go at once (most wait for a watch event)
     this.refresher.againIfStuck(name, observed);
   }
 

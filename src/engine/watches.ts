@@ -9,6 +9,14 @@ import type { ClusterClient, Informer, KubeObject } from '../cluster/types.js';
 import { applicationForCache, workspaceForCache } from './cache-transform.js';
 import { secretForCache } from './secrets.js';
 
+/**
+ * Kinds whose events ask for a low-priority pass (work-queue.ts): Applications change a dozen
+ * times on the way to Healthy, and a Secret either carries the outputs its Workspace's status
+ * update follows at once or is one the engine wrote itself. The event that follows takes their
+ * pass along; on its own, such a pass waits 250 ms at most while other environments' run.
+ */
+export const LOW_PRIORITY_KINDS: ReadonlySet<string> = new Set(['Application', 'AppProject', 'Secret']);
+
 export interface Watches {
   workspaces: Informer;
   applications: Informer;

@@ -83,15 +83,20 @@ export interface RenderedStep {
  * isolation objects and the environment's Argo CD project), committed before any step.
  */
 export function renderEnvironmentFiles(env: ResolvedEnvironment, options: RenderOptions): RenderedFile[] {
-  const project = renderAppProject(env, options);
   return [
     { repo: 'platform', path: environmentFile(env.name), content: toYaml(env.document) },
-    {
-      repo: 'platform',
-      path: namespaceFile(env.name),
-      content: toYaml([...renderNamespace(env), ...(project ? [project] : [])]),
-    },
+    renderNamespaceFile(env, options),
   ];
+}
+
+/** namespace.yaml alone (renderEnvironmentFiles' second file). */
+export function renderNamespaceFile(env: ResolvedEnvironment, options: RenderOptions): RenderedFile {
+  const project = renderAppProject(env, options);
+  return {
+    repo: 'platform',
+    path: namespaceFile(env.name),
+    content: toYaml([...renderNamespace(env), ...(project ? [project] : [])]),
+  };
 }
 
 /** The references a step needs that `outputs` does not have a value for yet. */
