@@ -140,6 +140,7 @@ function resolve(ref: Expression, ctx: TemplateContext, pointer: string): JsonVa
 }
 
 function renderString(text: string, ctx: TemplateContext, pointer: string): JsonValue {
+  if (!text.includes('${{')) return text;
   const body = wholeExpression(text);
   if (body !== undefined) {
     const ref = parseExpression(body);
@@ -160,13 +161,37 @@ function renderString(text: string, ctx: TemplateContext, pointer: string): Json
   });
 }
 
-/** Renders a template document; pure, the input is not modified. */
+/**
+ * Renders a template document; pure, the input is not modified. Rendered without keeping track of
+ * where it is (building a pointer for every value was most of the cost), and only when that fails
+ * rendered again with pointers, to name where.
+ */
 export function renderTemplate(document: JsonValue, ctx: TemplateContext, pointer = ''): JsonValue {
-  if (typeof document === 'string') return renderString(document, ctx, pointer);
-  if (Array.isArray(document)) return document.map((v, i) => renderTemplate(v, ctx, joinPointer(pointer, i)));
+  try {
+    return renderValue(document, ctx);
+  } catch (error) {
+    if (!(error instanceof TemplateRenderError)) throw error;
+    return renderAt(document, ctx, pointer);
+  }
+}
+
+function renderValue(document: JsonValue, ctx: TemplateContext): JsonValue {
+  if (typeof document === 'string') return renderString(document, ctx, '');
+  if (Array.isArray(document)) return document.map((v) => renderValue(v, ctx));
   if (document !== null && typeof document === 'object') {
     const out: Record<string, JsonValue> = {};
-    for (const [k, v] of Object.entries(document)) out[k] = renderTemplate(v, ctx, joinPointer(pointer, k));
+    for (const [k, v] of Object.entries(document)) out[k] = renderValue(v, ctx);
+    return out;
+  }
+  return document;
+}
+
+function renderAt(document: JsonValue, ctx: TemplateContext, pointer: string): JsonValue {
+  if (typeof document === 'string') return renderString(document, ctx, pointer);
+  if (Array.isArray(document)) return document.map((v, i) => renderAt(v, ctx, joinPointer(pointer, i)));
+  if (document !== null && typeof document === 'object') {
+    const out: Record<string, JsonValue> = {};
+    for (const [k, v] of Object.entries(document)) out[k] = renderAt(v, ctx, joinPointer(pointer, k));
     return out;
   }
   return document;

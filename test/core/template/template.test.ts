@@ -5,6 +5,7 @@ import {
   type TemplateContext,
   type JsonValue,
 } from '../../../src/core/index.js';
+import { TemplateRenderError } from '../../../src/core/template/index.js';
 
 const ctx: TemplateContext = {
   environment: { name: 'dev-x', namespace: 'dev-x-ns' },
@@ -64,6 +65,27 @@ describe('renderTemplate', () => {
 
   it('refuses to interpolate an object into text', () => {
     expect(() => renderTemplate({ a: 'x ${{ parameters.tags }}' }, ctx)).toThrow(/not text/);
+  });
+
+  it.each<[string, JsonValue, string, string]>([
+    ['an object in text', { spec: { a: ['ok', 'x ${{ parameters.tags }}'] } }, '/base/spec/a/1', 'not text'],
+    [
+      'an accessor on a plain value',
+      { b: { 'c/d': '${{ parameters.host.secretName }}' } },
+      '/base/b/c~1d',
+      'not a secret',
+    ],
+    ['an unsupported expression', ['${{ parameters.replicas }}', '${{ foo.bar }}'], '/base/1', 'unsupported'],
+  ])('GIVEN %s THEN the error names where, below the pointer given', (_case, input, at, message) => {
+    let thrown: unknown;
+    try {
+      renderTemplate(input, ctx, '/base');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TemplateRenderError);
+    expect((thrown as TemplateRenderError).message).toContain(message);
+    expect((thrown as TemplateRenderError).pointer).toBe(at);
   });
 });
 
