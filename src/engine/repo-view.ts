@@ -56,6 +56,7 @@ export class RepoView {
   private claims = new NamespaceClaims();
   /** A number per environment that changes whenever any of its files in either repo does. */
   private readonly fileVersions = new Map<string, number>();
+  private readonly stepFilesVersions = new Map<string, { version: number; byStep: Map<string, string> }>();
   /** Each environment's history as `log` listed it per repo (newest first), and the file version it is of. */
   private readonly history = new Map<string, History>();
   private fileVersionCount = 0;
@@ -139,8 +140,28 @@ export class RepoView {
     return this.fileVersions.get(environment) ?? 0;
   }
 
-  /** Identifies the content of a step's files (the Workspace file; the Application file and its manifests). */
+  /**
+   * Identifies the content of a step's files (the Workspace file; the Application file and its
+   * manifests). Kept until a file of the environment changes (fileVersion): every observation of a
+   * step asks for it, several times a pass.
+   */
   stepFilesVersion(environment: string, step: Step): string {
+    const version = this.fileVersion(environment);
+    let known = this.stepFilesVersions.get(environment);
+    if (known?.version !== version) {
+      known = { version, byStep: new Map() };
+      this.stepFilesVersions.set(environment, known);
+    }
+    const key = `${step.part}/${step.instance}`;
+    let digest = known.byStep.get(key);
+    if (digest === undefined) {
+      digest = this.digestStepFiles(environment, step);
+      known.byStep.set(key, digest);
+    }
+    return digest;
+  }
+
+  private digestStepFiles(environment: string, step: Step): string {
     const file = stepFile(environment, step.part, step.instance);
     const tree = this.trees[repoOf(step.part)];
     const parts = [tree.version(file) ?? ''];
@@ -302,6 +323,7 @@ export class RepoView {
   /** Forget an environment (deleted). */
   forget(environment: string): void {
     this.fileVersions.delete(environment);
+    this.stepFilesVersions.delete(environment);
     this.history.delete(environment);
   }
 

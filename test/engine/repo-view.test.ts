@@ -144,7 +144,7 @@ describe('RepoView', () => {
   });
 
   it("versions a step's files: its own file and, for apps, its manifests", async () => {
-    const { view } = setup(
+    const { view, apps } = setup(
       {},
       {
         'environments/dev/apps/web.yaml': 'kind: Application\n',
@@ -168,6 +168,13 @@ describe('RepoView', () => {
     expect(view.stepFilesVersion('dev', step('apps', 'webhook'))).not.toBe(hook);
     // WHEN one of its manifests changes THEN it moves
     write('environments/dev/apps/web/deploy.yaml');
+    const written = view.stepFilesVersion('dev', web);
+    expect(written).not.toBe(before);
+    // WHEN someone else changes a manifest, read at the next refresh THEN it moves again
+    apps.files.set('environments/dev/apps/web/deploy.yaml', 'v3');
+    apps.head = sha('3');
+    await view.refresh('apps');
+    expect(view.stepFilesVersion('dev', web)).not.toBe(written);
     expect(view.stepFilesVersion('dev', web)).not.toBe(before);
   });
 
