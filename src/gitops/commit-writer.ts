@@ -20,6 +20,8 @@ import type { CommitInfo, RepoName } from './types.js';
 /** The fast-import ends after this long without a commit, or after this many commits. */
 const IMPORTER_IDLE_MS = 10_000;
 const IMPORTER_MAX_COMMITS = 1_000;
+/** A fast-import started ahead of a commit (ready()) ends after this long without one. */
+const IMPORTER_READY_IDLE_MS = 10 * 60_000;
 /** Commits (each a small pack) between two geometric repacks; see maintenanceDue. */
 export const REPACK_EVERY = 50;
 /** The ref that keeps a commit of the working clone reachable until it is pushed. */
@@ -28,6 +30,8 @@ const CLONE_COMMIT_REF = 'refs/envcat/commit';
 /** What writes commits: a FastImportSession, or a fake in tests. */
 export interface Importer {
   commit(command: string, ref: string): Promise<FastImportAnswer>;
+  /** Starts the process ahead of the next commit, if none runs. */
+  ready(): void;
   close(): Promise<void>;
 }
 
@@ -40,8 +44,11 @@ export interface CommitWriterOptions {
   author: GitAuthor;
   logger: GitOpsLogger;
   place(): Place;
-  /** Starts a fast-import where git runs now, ended after `idleMs` without a commit or after `maxRequests`. */
-  startImporter(limits: { idleMs: number; maxRequests: number }): Importer;
+  /**
+   * A fast-import where git runs now, ended after `idleMs` without a commit (`readyIdleMs` before
+   * its first) or after `maxRequests`.
+   */
+  startImporter(limits: { idleMs: number; readyIdleMs: number; maxRequests: number }): Importer;
   /** Runs one git command where git runs now (`network`: with the remote's credentials). */
   git(args: string[], options?: { network?: boolean }): Promise<string>;
   /** Ends the reads' process: maintenance deletes packs it may hold open. */
@@ -63,6 +70,12 @@ export class CommitWriter {
 
   constructor(private readonly options: CommitWriterOptions) {}
 
+  /** Starts the fast-import of the next commit now, if none runs (GitRepoOptions.keepCommitterReady). */
+  ready(): void {
+    this.importer ??= this.startImporter();
+    this.importer.ready();
+  }
+
   /** Ends the fast-import; the next commit starts another where git runs then. */
   async close(): Promise<void> {
     const importer = this.importer;
@@ -79,10 +92,7 @@ export class CommitWriter {
     // Into the working clone, the ref only keeps the commit reachable until it is pushed: whether
     // fast-import moved it does not matter.
     const ref = place.direct ? `refs/heads/${this.options.branch}` : CLONE_COMMIT_REF;
-    this.importer ??= this.options.startImporter({
-      idleMs: IMPORTER_IDLE_MS,
-      maxRequests: IMPORTER_MAX_COMMITS,
-    });
+    this.importer ??= this.startImporter();
     const { author } = this.options;
     const message = planMessage(plan);
     const when = commitTime(new Date());
@@ -130,6 +140,14 @@ export class CommitWriter {
     });
     await this.options.git(['repack', '-d', '-q', '--geometric=2']);
     await this.options.git(['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet']);
+  }
+
+  private startImporter(): Importer {
+    return this.options.startImporter({
+      idleMs: IMPORTER_IDLE_MS,
+      readyIdleMs: IMPORTER_READY_IDLE_MS,
+      maxRequests: IMPORTER_MAX_COMMITS,
+    });
   }
 
   private async push(sha: string): Promise<PushOutcome> {

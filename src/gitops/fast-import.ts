@@ -33,6 +33,8 @@ export interface FastImportOptions {
   idleMs: number;
   /** The process is ended after this many requests, for the same reason. */
   maxRequests: number;
+  /** A process started by ready() is ended after this long without its first request. */
+  readyIdleMs?: number;
 }
 
 export interface FastImportAnswer {
@@ -154,6 +156,17 @@ export class FastImportSession {
 
   constructor(private readonly options: FastImportOptions) {}
 
+  /**
+   * Starts the process now if none runs, so that the next commit does not wait for git to start.
+   * Until that commit it ends after readyIdleMs (default idleMs) without one.
+   */
+  ready(): void {
+    if (this.child) return;
+    this.start();
+    this.clearIdle();
+    this.scheduleIdle(this.options.readyIdleMs ?? this.options.idleMs);
+  }
+
   /** The running process's id, if one is running. */
   get pid(): number | undefined {
     return this.child?.pid;
@@ -269,8 +282,8 @@ export class FastImportSession {
     });
   }
 
-  private scheduleIdle(): void {
-    this.idleTimer = setTimeout(() => void this.close(), this.options.idleMs);
+  private scheduleIdle(ms = this.options.idleMs): void {
+    this.idleTimer = setTimeout(() => void this.close(), ms);
     this.idleTimer.unref();
   }
 

@@ -174,11 +174,14 @@ export class GitRepo implements GitOpsRepo {
     return this.exclusive(async () => {
       // The engine polls every few seconds: when the remote head is the one whose tree we hold, one
       // ls-remote answers instead of fetch, reset and clean.
+      let head: string | undefined;
       if (this.ready && this.synced && this.tree !== undefined) {
         const remoteHead = (await this.remoteHead()) ?? '';
-        if (remoteHead === this.tree.head) return remoteHead;
+        if (remoteHead === this.tree.head) head = remoteHead;
       }
-      return this.refresh();
+      head ??= await this.refresh();
+      if (this.settings.keepCommitterReady) this.writer.ready();
+      return head;
     });
   }
 

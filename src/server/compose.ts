@@ -302,6 +302,7 @@ async function setUpRepos(config: ServiceConfig, dataDir: string, logger: Logger
       workdir: join(dataDir, 'work', name),
       localWrites: config.gitLocalWrites,
       retry: config.gitRetry,
+      keepCommitterReady: true,
       ...(config[name].credentials ? { credentials: config[name].credentials } : {}),
       logger: gitLogger,
     });

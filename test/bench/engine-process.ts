@@ -50,6 +50,7 @@ async function startInstrumented(config: ServiceConfig): Promise<Host> {
         branch: config[name].branch,
         workdir: `${config.dataDir}/work/${name}`,
         localWrites: config.gitLocalWrites,
+        keepCommitterReady: true,
         logger: logger.child({ component: 'git' }),
       }),
     );

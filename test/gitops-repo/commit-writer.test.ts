@@ -33,7 +33,7 @@ const plan = planChanges({
 function scripted(options: { place: Place; answer?: FastImportAnswer; push?: () => Promise<string> }) {
   const commits: Array<{ command: string; ref: string }> = [];
   const git: Array<{ args: string[]; network: boolean }> = [];
-  const counts = { importers: 0, importersClosed: 0, readsClosed: 0 };
+  const counts = { importers: 0, importersClosed: 0, readsClosed: 0, readied: 0 };
   const writer = new CommitWriter({
     repo: 'platform',
     branch: 'main',
@@ -46,6 +46,9 @@ function scripted(options: { place: Place; answer?: FastImportAnswer; push?: () 
         commit: async (command, ref) => {
           commits.push({ command, ref });
           return options.answer ?? { sha: sha(2) };
+        },
+        ready: () => {
+          counts.readied++;
         },
         close: async () => {
           counts.importersClosed++;
@@ -68,6 +71,22 @@ const DIRECT: Place = { direct: true, gitDir: '/srv/platform.git' };
 const CLONE: Place = { direct: false, workdir: '/var/envcat/platform' };
 const rejected = (stdout: string) =>
   new GitCommandError({ command: 'push', exitCode: 1, stdout, stderr: 'error: failed to push some refs' });
+
+describe('CommitWriter.ready', () => {
+  it('starts the importer the next commit writes with, once', async () => {
+    const { writer, commits, counts } = scripted({ place: DIRECT });
+    writer.ready();
+    writer.ready();
+    expect(counts).toMatchObject({ importers: 1, readied: 2 });
+    await writer.write(base, plan);
+    expect(commits).toHaveLength(1);
+    expect(counts.importers).toBe(1);
+    // WHEN it was closed (maintenance) THEN ready starts another
+    await writer.close();
+    writer.ready();
+    expect(counts).toMatchObject({ importers: 2, importersClosed: 1 });
+  });
+});
 
 describe('CommitWriter.write', () => {
   it('writes the plan on its base: the changed files, the message, the parent', async () => {

@@ -149,6 +149,28 @@ describe('FastImportSession', () => {
     );
   });
 
+  it('ready() starts the process the next commit uses; unused, it ends after readyIdleMs, and after a commit idleMs applies', async () => {
+    const { session, head } = await setup({ idleMs: 100, readyIdleMs: 60_000 });
+    session.ready();
+    const readyPid = session.pid;
+    expect(readyPid).toBeDefined();
+    session.ready();
+    expect(session.pid).toBe(readyPid);
+    await pause(300); // longer than idleMs: a ready process waits for readyIdleMs
+    expect(session.pid).toBe(readyPid);
+    const first = await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'refs/heads/main');
+    expect(session.pid).toBe(readyPid);
+    expect(await head()).toBe(first.sha);
+    await pause(400); // after its commit, idleMs
+    expect(session.pid).toBeUndefined();
+
+    const unused = await setup({ idleMs: 60_000, readyIdleMs: 50 });
+    unused.session.ready();
+    expect(unused.session.pid).toBeDefined();
+    await pause(300);
+    expect(unused.session.pid).toBeUndefined();
+  });
+
   it('replaces a process that died between commits', async () => {
     const { session, head } = await setup();
     await session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'refs/heads/main');

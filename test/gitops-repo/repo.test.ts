@@ -4,12 +4,13 @@
  * clone's life cycle and input validation. Results are read back with plain git.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConflictError, InputError, NotFoundError } from '../../src/core/index.js';
 import { ensureBareRepo, GitRepo, type FileChange, type GitRepoOptions } from '../../src/gitops/index.js';
 import { REPACK_EVERY } from '../../src/gitops/commit-writer.js';
+import { waitFor } from '../support/envcat.js';
 import {
   createSandbox,
   git,
@@ -297,6 +298,47 @@ describe.each(['direct', 'push'] as const)('a closed repo (%s)', (localWrites) =
     // after it: a read or commit that needs a git process kept running fails, naming the repo
     await expect(repo.readTree('')).rejects.toThrow(/the platform repo .* was closed/);
     await expect(repo.commit(change({ 'b.yaml': 'b: 1\n' }))).rejects.toThrow(/was closed/);
+  });
+});
+
+/** The pids of the `git fast-import` processes running in `dir` (from /proc). */
+async function fastImportsIn(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
+      if (cmdline.includes('fast-import') && (await readlink(`/proc/${entry}/cwd`)) === dir)
+        pids.push(Number(entry));
+    } catch {
+      // the process ended while it was looked at
+    }
+  }
+  return pids;
+}
+
+describe.each(['direct', 'push'] as const)('keepCommitterReady (%s)', (localWrites) => {
+  it('starts the fast-import of the next commit at a sync, which that commit uses; close() ends it', async () => {
+    const { bare, workdir, repo } = await setup({ localWrites, keepCommitterReady: true });
+    const where = localWrites === 'direct' ? bare : workdir;
+    await repo.sync();
+    const ready = await fastImportsIn(where);
+    expect(ready).toHaveLength(1);
+    await repo.commit(change({ 'a.yaml': 'a: 1\n' }, [], 'first'));
+    await repo.sync();
+    expect(await fastImportsIn(where)).toEqual(ready);
+    expect(await remoteSubjects(sandbox, bare)).toEqual(['first']);
+    await repo.close();
+    await waitFor(
+      'the fast-import to end',
+      async () => (await fastImportsIn(where)).length === 0 || undefined,
+    );
+  });
+
+  it('starts none without it', async () => {
+    const { bare, workdir, repo } = await setup({ localWrites });
+    await repo.sync();
+    expect(await fastImportsIn(localWrites === 'direct' ? bare : workdir)).toEqual([]);
   });
 });
 
