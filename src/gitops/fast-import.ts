@@ -46,6 +46,8 @@ export interface FastImportAnswer {
 /** What fast-import says when it does not move a branch: it moved since our base, or another git holds its lock. */
 const NOT_MOVED = /Not updating refs\/|Unable to update branch|cannot lock ref/;
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+/** How long ready() starts nothing after a process ended by itself before its first request. */
+const READY_PAUSE_MS = 60_000;
 
 /** The process a session runs: git fast-import with its stderr on stdout, ended only by `done`. */
 export function fastImportCommand(gitArgs: readonly string[]): { command: string; args: string[] } {
@@ -150,6 +152,8 @@ export class FastImportSession {
   private output = '';
   private requests = 0;
   private sequence = 0;
+  /** A process that failed before its first request pauses ready() until then (no restart at every sync). */
+  private readyPausedUntil = 0;
   private waiter:
     { child: ChildProcessWithoutNullStreams; progress: string; done: (error?: Error) => void } | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -161,7 +165,7 @@ export class FastImportSession {
    * Until that commit it ends after readyIdleMs (default idleMs) without one.
    */
   ready(): void {
-    if (this.child) return;
+    if (this.child || Date.now() < this.readyPausedUntil) return;
     this.start();
     this.clearIdle();
     this.scheduleIdle(this.options.readyIdleMs ?? this.options.idleMs);
@@ -252,6 +256,8 @@ export class FastImportSession {
     this.exited = new Promise<void>((resolve) => {
       const finished = (code: number | null, reason?: string) => {
         if (this.child === child) {
+          // It ended by itself (close() lets go of it first); before any request it failed to start.
+          if (this.requests === 0) this.readyPausedUntil = Date.now() + READY_PAUSE_MS;
           this.child = undefined;
           this.exited = undefined;
         }

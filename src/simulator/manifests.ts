@@ -38,16 +38,19 @@ export type ManifestResult = { objects: KubeObject[] } | { problem: string };
 
 type ParsedFile = { documents: readonly unknown[] } | { error: string };
 
-/** Bytes of file content ParsedManifests keeps by default. */
-const PARSED_MANIFESTS_MAX_BYTES = 16 * 1024 * 1024;
+/** Bytes ParsedManifests keeps by default, counted as below. */
+const PARSED_MANIFESTS_MAX_BYTES = 32 * 1024 * 1024;
+/** A file's cost to the cache per character of its text: the text and its parsed objects (several times as large). */
+const PARSED_BYTES_PER_CHAR = 8;
 
 /**
- * What each manifest file's content parses to, kept by content (least recently used out first, up
- * to `maxBytes` of content). Every commit of the apps repo is a new revision, and an Application
- * reads its files again at each one although they rarely changed: parsing YAML was the largest
- * share of the simulated cluster's time in the engine bench (Argo CD's repo server keeps generated
- * manifests in a cache too, reposerver/cache/cache.go, though by revision). The documents are
- * frozen: they are shared by every reader.
+ * What each manifest file's content parses to, kept by content (least recently used out first).
+ * Every commit of the apps repo is a new revision, and an Application reads its files again at
+ * each one although they rarely changed: parsing YAML was the largest share of the simulated
+ * cluster's time in the engine bench (Argo CD's repo server keeps generated manifests in a cache
+ * too, reposerver/cache/cache.go, though by revision). The documents are frozen: they are shared
+ * by every reader. `maxBytes` bounds the text and its parsed objects, estimated at
+ * PARSED_BYTES_PER_CHAR a character.
  */
 export class ParsedManifests {
   private readonly entries = new Map<string, { parsed: ParsedFile; bytes: number }>();
@@ -65,7 +68,7 @@ export class ParsedManifests {
       return cached.parsed;
     }
     const parsed = parseFile(file.content, json);
-    const bytes = key.length;
+    const bytes = key.length * PARSED_BYTES_PER_CHAR;
     if (bytes > this.maxBytes) return parsed;
     this.entries.set(key, { parsed, bytes });
     this.bytes += bytes;

@@ -53,6 +53,8 @@ export class TerraformRuns {
   private readonly log: Logger;
   /** The apply/destroy under way per object: when it began (precise; conditions hold seconds) and its controls. */
   private readonly phases = new Map<string, Phase>();
+  /** How often the controls changed (controlsChanged): a read they overtook is read again. */
+  private controlsChanges = 0;
 
   constructor(private readonly options: TerraformRunsOptions) {
     this.log = options.log;
@@ -63,6 +65,7 @@ export class TerraformRuns {
    * than at its next retry.
    */
   controlsChanged(): void {
+    this.controlsChanges++;
     for (const [key, record] of this.phases) {
       if (!record.controls.neverReady) continue;
       record.checkedAt = Number.NEGATIVE_INFINITY;
@@ -83,12 +86,17 @@ export class TerraformRuns {
     return controls.delayMs ?? this.options.defaultDelayMs;
   }
 
+  /** The controls as the source has them once no change overtook the read. */
   private async controlsOf(workspace: KubeObject): Promise<SimulatorControls> {
     const labels = workspace.metadata.labels ?? {};
     const environment = labels[LABEL.environment];
     const instance = labels[LABEL.instance];
     if (!environment || !instance) return {};
-    return this.options.controls.forInstance({ environment, instance });
+    for (;;) {
+      const changes = this.controlsChanges;
+      const controls = await this.options.controls.forInstance({ environment, instance });
+      if (changes === this.controlsChanges) return controls;
+    }
   }
 
   /** Starts a phase now, with the controls as Git has them now. */

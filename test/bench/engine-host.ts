@@ -141,6 +141,25 @@ export function cpuSplit(
   return { engine: cpus.slice(0, half).join(','), cluster: cpus.slice(half).join(',') };
 }
 
+/**
+ * The split of the CPUs this process may use (cpuSplit), or undefined when it is turned off, there
+ * is one CPU, or there is no taskset (util-linux) to pin with.
+ */
+export async function latencyCpuSplit(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ engine: string; cluster: string; all: string } | undefined> {
+  if (env.ENVCAT_BENCH_PIN_CPUS === '0') return undefined;
+  let allowed: number[];
+  try {
+    allowed = await cpuAffinity(process.pid);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const split = cpuSplit(allowed, env);
+  return split && { ...split, all: allowed.join(',') };
+}
+
 /** The CPUs `pid` may run on (taskset's list, expanded). */
 export async function cpuAffinity(pid: number): Promise<number[]> {
   const { stdout } = await runFile('taskset', ['--cpu-list', '--pid', String(pid)]);
@@ -220,12 +239,16 @@ export class BenchProcess {
     env?: Record<string, string>;
     /** Extra flags for node (e.g. `--cpu-prof --cpu-prof-dir=<dir>`). */
     nodeFlags?: readonly string[];
+    /** The CPUs it runs on, from its start (a taskset list): the processes it starts inherit them. */
+    cpus?: string;
     onEvent?: (event: EventMessage) => void;
     timeoutMs?: number;
   }): Promise<BenchProcess> {
+    // taskset sets the affinity and execs node: the process keeps its pid.
     const child = spawn(
-      process.execPath,
+      args.cpus === undefined ? process.execPath : 'taskset',
       [
+        ...(args.cpus === undefined ? [] : ['--cpu-list', args.cpus, process.execPath]),
         ...(args.nodeFlags ?? []),
         ...(args.entry.endsWith('.ts') ? ['--import', 'tsx'] : []),
         args.entry,

@@ -45,8 +45,7 @@ import type { ControllersConfig } from './controllers-process.js';
 import {
   BenchProcess,
   CONTROLLERS_ENTRY,
-  cpuAffinity,
-  cpuSplit,
+  latencyCpuSplit,
   pinToCpus,
   controllersNodeFlags,
   ENGINE_ENTRY,
@@ -198,10 +197,18 @@ export async function benchLatency(args: {
     for (const url of Object.values(repoUrls)) await ensureBareRepo(url, { initialBranch: 'main' });
     const appsBranch = watchBranch(repoUrls.apps);
     stops.push(() => appsBranch.stop());
+    // Each process on its CPUs from its start, so that the git processes the engine starts at once
+    // (its first sync) are the engine's too.
+    const cpus = await latencyCpuSplit();
+    if (cpus) {
+      await pinToCpus(process.pid, cpus.cluster);
+      stops.push(() => pinToCpus(process.pid, cpus.all));
+    }
     const { server, url } = await startBenchApiServer();
     stops.push(() => server.stop());
     const controllers = await BenchProcess.start({
       entry: CONTROLLERS_ENTRY,
+      ...(cpus ? { cpus: cpus.cluster } : {}),
       nodeFlags: controllersNodeFlags(),
       args: [
         JSON.stringify({
@@ -245,6 +252,7 @@ export async function benchLatency(args: {
     await writeFile(kubeconfig, kubeconfigFor({ url }));
     const engine = await BenchProcess.start({
       entry: ENGINE_ENTRY,
+      ...(cpus ? { cpus: cpus.engine } : {}),
       nodeFlags: engineNodeFlags(),
       args: ['instrumented', kubeconfig],
       env: engineEnvironment(dir, repoUrls),
@@ -254,14 +262,6 @@ export async function benchLatency(args: {
       },
     });
     stops.push(() => engine.stop());
-    const allowed = await cpuAffinity(process.pid);
-    const cpus = cpuSplit(allowed);
-    if (cpus) {
-      await pinToCpus(engine.pid, cpus.engine);
-      await pinToCpus(controllers.pid, cpus.cluster);
-      await pinToCpus(process.pid, cpus.cluster);
-      stops.push(() => pinToCpus(process.pid, allowed.join(',')));
-    }
     const skews = [await engine.clockOffset()];
     const checkPhases = async () => {
       const summary = await engine.request<PhaseSummary>({ op: 'phases', names });
@@ -444,7 +444,7 @@ export async function benchLatency(args: {
         rssMiB: memoryAfter.memoryUsage.rss / MiB,
       },
       clockUncertaintyMs,
-      ...(cpus ? { cpus } : {}),
+      ...(cpus ? { cpus: { engine: cpus.engine, cluster: cpus.cluster } } : {}),
       gitProcesses,
     };
   } finally {

@@ -6,7 +6,7 @@ import type { ControlSource, InstanceRef } from '../../src/simulator/index.js';
 import type { CommitResult, FileChange, GitOpsRepo } from '../../src/gitops/types.js';
 import { databaseDelayMs } from './engine-latency.js';
 import { assignLockSlots, GatedControls, TimedGitRepo, type GitCall } from './engine-support.js';
-import { cpuAffinity, cpuSplit, parseCpuList } from './engine-host.js';
+import { cpuAffinity, cpuSplit, latencyCpuSplit, parseCpuList } from './engine-host.js';
 import { percentile } from './measure.js';
 
 const db: InstanceRef = { environment: 'dev', instance: 'db' };
@@ -161,6 +161,14 @@ describe('cpuSplit', () => {
 
   it('GIVEN something that is not a CPU list THEN it says so', () => {
     expect(() => parseCpuList('0,a')).toThrow('not a CPU list');
+  });
+
+  it('splits this process’s CPUs for the latency bench, or not at all when told not to', async () => {
+    expect(await latencyCpuSplit({ ENVCAT_BENCH_PIN_CPUS: '0' })).toBeUndefined();
+    const cpus = await cpuAffinity(process.pid);
+    const split = await latencyCpuSplit({});
+    if (cpus.length < 2) expect(split).toBeUndefined();
+    else expect(split).toEqual({ ...cpuSplit(cpus), all: cpus.join(',') });
   });
 
   it('reads this process’s CPUs from taskset', async () => {

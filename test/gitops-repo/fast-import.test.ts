@@ -5,7 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { waitFor } from '../support/envcat.js';
 import { ensureBareRepo } from '../../src/gitops/index.js';
 import {
   FastImportSession,
@@ -169,6 +170,28 @@ describe('FastImportSession', () => {
     expect(unused.session.pid).toBeDefined();
     await pause(300);
     expect(unused.session.pid).toBeUndefined();
+  });
+
+  it('ready() starts nothing for a while after a process failed before its first request; a commit still tries', async () => {
+    const notARepo = join(sandbox.root, `not-a-repo-${++counter}`);
+    await mkdir(notARepo);
+    const session = new FastImportSession({
+      cwd: notARepo,
+      env: baseGitEnv(),
+      gitArgs: [],
+      timeoutMs: 5_000,
+      idleMs: 60_000,
+      maxRequests: 100,
+    });
+    sessions.push(session);
+    session.ready();
+    expect(session.pid).toBeDefined();
+    await waitFor('the failed process to end', () => (session.pid === undefined ? true : undefined));
+    session.ready();
+    expect(session.pid).toBeUndefined();
+    await expect(session.commit(commitCommand('', { 'a.yaml': 'a\n' }), 'refs/heads/main')).rejects.toThrow(
+      GitCommandError,
+    );
   });
 
   it('replaces a process that died between commits', async () => {

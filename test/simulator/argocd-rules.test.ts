@@ -465,7 +465,7 @@ describe('directory sources', () => {
 
     it('WHEN the files outgrow its bytes THEN the least recently used go first', () => {
       const a = configMap('a');
-      const parsed = new ParsedManifests(2 * (a.length + 5) + 1);
+      const parsed = new ParsedManifests(2 * 8 * (a.length + 5) + 1);
       const read = (name: string) =>
         loadManifests(new Map([['app/x.yaml', configMap(name)]]), { path: 'app' }, parsed);
       const objectOf = (name: string) => {

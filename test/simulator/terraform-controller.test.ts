@@ -301,6 +301,41 @@ describe('SimulatedProviderTerraform', () => {
     expect(listeners.size).toBe(0);
   });
 
+  it('reads the controls again when they change while a read of them is under way', async () => {
+    // GIVEN a source whose reads take a while and answer as things were when the read began
+    let held = true;
+    const listeners = new Set<() => void>();
+    const changed = () => listeners.forEach((listener) => listener());
+    const source: ControlSource = {
+      forInstance: async (ref) => {
+        const wasHeld = held;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return wasHeld ? { neverReady: true } : controls.forInstance(ref);
+      },
+      onChange: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    await startController({ controls: source, retryMs: 3_600_000 });
+    const never = await provision();
+    await waitFor('the held apply to start', async () =>
+      (await get(never.ref))?.metadata.finalizers?.includes(MANAGED_RESOURCE_FINALIZER),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // WHEN a change starts a read, and the release comes while that read is under way
+    changed();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    held = false;
+    changed();
+
+    // THEN the Workspace goes on, not held until its retry an hour away
+    await waitFor('the released Workspace Available', async () => isReady(await get(never.ref)), {
+      timeoutMs: 5_000,
+    });
+  });
+
   it('deletes: Ready=False Deleting, then the Secret and the finalizer go and the Workspace is gone', async () => {
     await startController();
     const { ref, secretRef } = await provision({ controls: { delay: '500ms' } });
